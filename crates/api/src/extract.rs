@@ -1,0 +1,153 @@
+//! Extractors that turn a request into typed input or a problem: JSON bodies
+//! with a size limit and field-level errors, and the authenticated caller.
+
+use std::{future::Future, pin::Pin};
+
+use actix_web::{
+    FromRequest, HttpRequest,
+    dev::Payload,
+    http::header,
+    web::{self, Bytes, BytesMut},
+};
+use filmroom_review::{Actor, Review};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+
+use crate::{ApiConfig, error::ApiError};
+
+/// A JSON body of type `T`: `Content-Type: application/json`, at most
+/// [`ApiConfig::max_json_bytes`], unknown fields and wrong types reported with
+/// the field's path.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<web::Data<ApiConfig>>()
+            .map_or(ApiConfig::default().max_json_bytes, |c| c.max_json_bytes);
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let declared_length = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            check_json_content_type(content_type.as_deref())?;
+            if declared_length.is_some_and(|len| len > limit) {
+                return Err(ApiError::PayloadTooLarge { limit });
+            }
+            let mut body = BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| {
+                    ApiError::MalformedJson(format!("the body could not be read: {e}"))
+                })?;
+                if body.len() + chunk.len() > limit {
+                    return Err(ApiError::PayloadTooLarge { limit });
+                }
+                body.extend_from_slice(&chunk);
+            }
+            parse_json(&body.freeze()).map(ApiJson)
+        })
+    }
+}
+
+fn check_json_content_type(content_type: Option<&str>) -> Result<(), ApiError> {
+    let Some(content_type) = content_type else {
+        return Err(ApiError::UnsupportedMediaType(
+            "send the body as JSON with `Content-Type: application/json`".into(),
+        ));
+    };
+    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    if essence == "application/json" || essence.ends_with("+json") {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType(format!(
+            "this endpoint takes `application/json`, not `{essence}`"
+        )))
+    }
+}
+
+/// Parses a JSON body, naming the field at fault in every error.
+pub fn parse_json<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
+    if body.is_empty() {
+        return Err(ApiError::MalformedJson("the body is empty; send a JSON object".into()));
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        classify_json_error(path, inner)
+    })?;
+    deserializer.end().map_err(|e| {
+        ApiError::MalformedJson(format!("unexpected data after the JSON value: {e}"))
+    })?;
+    Ok(value)
+}
+
+fn classify_json_error(path: String, error: serde_json::Error) -> ApiError {
+    use serde_json::error::Category;
+    match error.classify() {
+        Category::Syntax | Category::Eof | Category::Io => {
+            ApiError::MalformedJson(error.to_string())
+        }
+        Category::Data => {
+            let message = error.to_string();
+            if let Some(rest) = message.strip_prefix("unknown field `") {
+                let (name, hint) = rest.split_once('`').unwrap_or((rest, ""));
+                let hint = hint.split(" at line").next().unwrap_or_default().to_owned();
+                let field = if path == "." || path.is_empty() {
+                    name.to_owned()
+                } else {
+                    // serde_path_to_error points at the unknown key itself.
+                    path
+                };
+                ApiError::UnknownField { field, hint }
+            } else {
+                let message = message.split(" at line").next().unwrap_or(&message).to_owned();
+                let field = (path != "." && !path.is_empty()).then_some(path);
+                let message = match &field {
+                    Some(field) => format!("{field}: {message}"),
+                    None => message,
+                };
+                ApiError::InvalidBody { field, message }
+            }
+        }
+    }
+}
+
+/// The caller, authenticated by `Authorization: Bearer <token>`.
+pub struct Authenticated(pub Actor);
+
+impl FromRequest for Authenticated {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let review = req.app_data::<web::Data<Review>>().cloned();
+        let header =
+            req.headers().get(header::AUTHORIZATION).map(|v| v.to_str().map(str::to_owned));
+        Box::pin(async move {
+            let review = review
+                .ok_or_else(|| ApiError::NotReady("the review service is not configured".into()))?;
+            let secret = match header {
+                None => None,
+                Some(Err(_)) => Some(String::new()),
+                Some(Ok(value)) => Some(match value.split_once(' ') {
+                    Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => {
+                        token.trim().to_owned()
+                    }
+                    _ => String::new(),
+                }),
+            };
+            Ok(Authenticated(review.authenticate(secret.as_deref()).await?))
+        })
+    }
+}

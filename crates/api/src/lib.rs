@@ -1,0 +1,118 @@
+//! filmroom's HTTP API.
+//!
+//! Routing, authentication, body parsing, problem+json errors, request ids,
+//! Prometheus metrics and the OpenAPI document. Handlers hold no business
+//! rule: each parses its input, authenticates the caller and calls one
+//! `filmroom_review::Review` method.
+
+pub mod error;
+pub mod extract;
+mod openapi;
+pub mod pagination;
+pub mod request_id;
+pub mod routes;
+
+use std::net::TcpListener;
+
+use actix_web::{
+    App, HttpRequest, HttpResponse, HttpServer,
+    dev::{ResourceDef, Server},
+    middleware::from_fn,
+    web,
+};
+use actix_web_prom::PrometheusMetricsBuilder;
+use filmroom_review::Review;
+use utoipa_actix_web::AppExt;
+
+use crate::error::ApiError;
+pub use crate::openapi::{OpenApiDocument, openapi};
+
+/// Settings of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// Largest JSON request body accepted, in bytes (default 64 KiB).
+    pub max_json_bytes: usize,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self { max_json_bytes: 64 * 1024 }
+    }
+}
+
+/// Registers every endpoint; the OpenAPI document is collected from the same calls.
+fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    use routes::{ops, people, tokens};
+    cfg.service(ops::healthz)
+        .service(ops::readyz)
+        .service(ops::openapi_json)
+        .service(people::me)
+        .service(people::create_user)
+        .service(people::list_users)
+        .service(people::get_user)
+        .service(people::update_user)
+        .service(tokens::create_token)
+        .service(tokens::list_tokens)
+        .service(tokens::revoke_token);
+}
+
+/// Builds the HTTP server on an already bound listener. It stops gracefully on
+/// SIGTERM or SIGINT, letting requests in flight finish.
+pub fn server(review: Review, config: ApiConfig, listener: TcpListener) -> std::io::Result<Server> {
+    let document = web::Data::new(OpenApiDocument::new(openapi()).map_err(std::io::Error::other)?);
+    let metrics = PrometheusMetricsBuilder::new("filmroom")
+        .endpoint("/metrics")
+        .mask_unmatched_patterns("UNMATCHED")
+        .build()
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let review = web::Data::new(review);
+    let config = web::Data::new(config);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(review.clone())
+            .app_data(config.clone())
+            .app_data(document.clone())
+            .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                let message = e.to_string();
+                let message = message.strip_prefix("Query deserialize error: ").unwrap_or(&message);
+                ApiError::InvalidQuery(format!("query string: {message}")).into()
+            }))
+            .app_data(web::PathConfig::default().error_handler(|_, req| {
+                ApiError::InvalidPath(format!(
+                    "`{}` has a malformed id; ids are UUIDs like 0193f4c2-9c1e-7d4a-b1a0-2f7c4f0c1d2e",
+                    req.path()
+                ))
+                .into()
+            }))
+            .wrap(metrics.clone())
+            .wrap(from_fn(request_id::middleware))
+            .into_utoipa_app()
+            .configure(routes)
+            .into_app()
+            .default_service(web::to(fallback))
+    })
+    .listen(listener)?
+    .shutdown_timeout(30)
+    .run();
+    Ok(server)
+}
+
+/// No route matched: 405 with `Allow` when the path exists with other methods, 404 otherwise.
+async fn fallback(
+    req: HttpRequest,
+    document: web::Data<OpenApiDocument>,
+) -> Result<HttpResponse, ApiError> {
+    let path = req.path().to_owned();
+    let method = req.method().to_string();
+    let allowed: Vec<&str> = document
+        .methods_by_path
+        .iter()
+        .filter(|(template, _)| ResourceDef::new(template.as_str()).is_match(&path))
+        .flat_map(|(_, methods)| methods.iter().map(String::as_str))
+        .collect();
+    Err(if allowed.is_empty() {
+        ApiError::RouteNotFound { method, path }
+    } else {
+        ApiError::MethodNotAllowed { method, path, allowed: allowed.join(", ") }
+    })
+}

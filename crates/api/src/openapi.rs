@@ -1,0 +1,154 @@
+//! The OpenAPI document, collected from the registered handlers and completed
+//! with the error responses every operation can give. `openapi.yaml` at the
+//! repository root is this document; a test keeps them equal.
+
+use actix_web::App;
+use utoipa::{
+    Modify, OpenApi,
+    openapi::{
+        Content, Ref, RefOr, ResponseBuilder,
+        path::Operation,
+        security::{Http, HttpAuthScheme, SecurityScheme},
+    },
+};
+use utoipa_actix_web::AppExt;
+
+use crate::error::{PROBLEM_JSON, Problem};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "filmroom",
+        description = "Asynchronous call review for sales teams: reps pick two calls a week, review \
+                       themselves, share with their manager, and the weekly 1:1 coaches on clips.\n\n\
+                       Errors are RFC 9457 problem details with a stable `code`.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
+    ),
+    components(schemas(Problem)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "operations", description = "Health, readiness, metrics and this document"),
+        (name = "people", description = "The caller and the people of their organisation"),
+        (name = "tokens", description = "API tokens"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components
+            .add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        for (name, description) in STANDARD_RESPONSES {
+            components.responses.insert(
+                (*name).to_owned(),
+                RefOr::T(
+                    ResponseBuilder::new()
+                        .description(*description)
+                        .content(PROBLEM_JSON, Content::new(Some(Ref::from_schema_name("Problem"))))
+                        .build(),
+                ),
+            );
+        }
+    }
+}
+
+const STANDARD_RESPONSES: &[(&str, &str)] = &[
+    ("BadRequest", "Malformed JSON, query string or path id"),
+    ("Unauthorized", "Missing, invalid or revoked token, or a deactivated user"),
+    ("Forbidden", "The caller's role does not allow this"),
+    ("NotFound", "No such thing, or the caller cannot see it"),
+    ("PayloadTooLarge", "The body is larger than allowed"),
+    ("UnsupportedMediaType", "The body is not `application/json`"),
+    ("UnprocessableEntity", "A field is missing, unknown, or has an invalid value"),
+    ("InternalError", "The server failed; the body carries the request id"),
+];
+
+/// Adds the error responses an operation can give, judged from its shape.
+fn add_standard_responses(operation: &mut Operation) {
+    let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+    let params = operation.parameters.as_deref().unwrap_or_default();
+    let has_path = params.iter().any(|p| matches!(p, RefOr::T(p) if matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Path)));
+    let has_query = params.iter().any(|p| matches!(p, RefOr::T(p) if matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Query)));
+    let has_body = operation.request_body.is_some();
+    let mut wanted = Vec::new();
+    if has_path || has_query || has_body {
+        wanted.push(("400", "BadRequest"));
+    }
+    if secured {
+        wanted.extend([("401", "Unauthorized"), ("403", "Forbidden")]);
+    }
+    if has_path {
+        wanted.push(("404", "NotFound"));
+    }
+    if has_body {
+        wanted.extend([("413", "PayloadTooLarge"), ("415", "UnsupportedMediaType")]);
+    }
+    if has_body || has_query {
+        wanted.push(("422", "UnprocessableEntity"));
+    }
+    if secured {
+        wanted.push(("500", "InternalError"));
+    }
+    for (status, name) in wanted {
+        operation
+            .responses
+            .responses
+            .entry(status.to_owned())
+            .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+    }
+}
+
+/// The complete OpenAPI document of this server.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, mut document) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(crate::routes)
+        .split_for_parts();
+    for item in document.paths.paths.values_mut() {
+        for operation in
+            [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch]
+                .into_iter()
+                .flatten()
+        {
+            add_standard_responses(operation);
+        }
+    }
+    document
+}
+
+/// The document as served, with the methods of each path for 405 answers.
+pub struct OpenApiDocument {
+    /// The JSON text served at `/openapi.json`.
+    pub json: String,
+    /// Path templates and the methods each accepts.
+    pub methods_by_path: Vec<(String, Vec<String>)>,
+}
+
+impl OpenApiDocument {
+    /// Serialises the document once.
+    pub fn new(document: utoipa::openapi::OpenApi) -> Result<Self, serde_json::Error> {
+        let methods_by_path = document
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods = [
+                    ("GET", item.get.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                ]
+                .into_iter()
+                .filter_map(|(m, present)| present.then(|| m.to_owned()))
+                .collect();
+                (path.clone(), methods)
+            })
+            .collect();
+        Ok(Self { json: document.to_json()?, methods_by_path })
+    }
+}

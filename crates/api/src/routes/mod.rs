@@ -1,0 +1,7 @@
+//! The HTTP endpoints. Each handler parses, authenticates and calls one
+//! `Review` method; the rules live in `filmroom-review`.
+
+pub mod body;
+pub mod ops;
+pub mod people;
+pub mod tokens;

@@ -1,0 +1,73 @@
+//! API tokens: issued once with their secret, listed without it, revoked at once.
+
+use actix_web::{HttpResponse, delete, get, post, web};
+use filmroom_review::{
+    Review,
+    ids::{TokenId, UserId},
+};
+use uuid::Uuid;
+
+use crate::{
+    error::ApiError,
+    extract::{ApiJson, Authenticated},
+    pagination::{ListQuery, encode},
+    routes::body::{CreateTokenRequest, IssuedTokenBody, TokenBody, TokenPage},
+};
+
+/// Issues a token for a user: admins for anyone active, anyone for themselves.
+/// The secret is in this response only.
+#[utoipa::path(
+    tag = "tokens",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "User id")),
+    request_body = CreateTokenRequest,
+    responses((status = 201, description = "Issued", body = IssuedTokenBody))
+)]
+#[post("/v1/users/{id}/tokens")]
+pub async fn create_token(
+    review: web::Data<Review>,
+    Authenticated(actor): Authenticated,
+    id: web::Path<Uuid>,
+    ApiJson(body): ApiJson<CreateTokenRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let issued = review.issue_token(&actor, UserId::from(id.into_inner()), &body.name).await?;
+    Ok(HttpResponse::Created().json(IssuedTokenBody::from(issued)))
+}
+
+/// A user's tokens, without secrets: for admins and the user themselves.
+#[utoipa::path(
+    tag = "tokens",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "User id"), ListQuery),
+    responses((status = 200, description = "A page of tokens", body = TokenPage))
+)]
+#[get("/v1/users/{id}/tokens")]
+pub async fn list_tokens(
+    review: web::Data<Review>,
+    Authenticated(actor): Authenticated,
+    id: web::Path<Uuid>,
+    query: web::Query<ListQuery>,
+) -> Result<web::Json<TokenPage>, ApiError> {
+    let page = review.tokens(&actor, UserId::from(id.into_inner()), query.page_request()?).await?;
+    Ok(web::Json(TokenPage {
+        items: page.items.into_iter().map(TokenBody::from).collect(),
+        next_cursor: page.next_after.map(encode),
+    }))
+}
+
+/// Revokes a token; it stops working at once. Revoking twice is harmless.
+#[utoipa::path(
+    tag = "tokens",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Token id")),
+    responses((status = 204, description = "Revoked"))
+)]
+#[delete("/v1/tokens/{id}")]
+pub async fn revoke_token(
+    review: web::Data<Review>,
+    Authenticated(actor): Authenticated,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    review.revoke_token(&actor, TokenId::from(id.into_inner())).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

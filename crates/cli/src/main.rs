@@ -1,0 +1,138 @@
+//! The `filmroom` binary: `serve`, `migrate`, `admin bootstrap`, `openapi`.
+//!
+//! With no configuration at all, `filmroom serve` keeps everything under
+//! `./filmroom-data/` (a SQLite database and a directory of objects). Every
+//! flag has a `FILMROOM_*` (or conventional) environment fallback; `--help`
+//! lists them.
+
+mod settings;
+mod telemetry;
+
+use std::net::TcpListener;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use filmroom_api::ApiConfig;
+use filmroom_review::Review;
+use filmroom_store::Store;
+
+use crate::settings::{Backend, ServeArgs};
+
+/// filmroom: asynchronous call review for sales teams.
+#[derive(Debug, Parser)]
+#[command(name = "filmroom", version, about, long_about = None)]
+struct Cli {
+    #[command(flatten)]
+    backend: Backend,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP API (migrating the database first).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Administrative tasks.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Print the OpenAPI document this build serves (YAML, as in `openapi.yaml`).
+    Openapi {
+        /// Print JSON instead of YAML.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Create an organisation with its first admin and print that admin's API
+    /// token (on standard output, once; it cannot be shown again).
+    Bootstrap {
+        /// The organisation's name.
+        #[arg(long)]
+        org: String,
+        /// The admin's email.
+        #[arg(long)]
+        email: String,
+        /// The admin's display name.
+        #[arg(long)]
+        name: String,
+        /// The organisation's IANA time zone; weeks and deadlines use it.
+        #[arg(long, default_value = "UTC")]
+        timezone: String,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    if let Err(e) = telemetry::init() {
+        eprintln!("filmroom: {e:#}");
+        return std::process::ExitCode::FAILURE;
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("filmroom: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("filmroom: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => serve(&cli.backend, args).await,
+        Command::Migrate => {
+            let database = cli.backend.database_url()?;
+            let applied = Store::migrate(&database).await.context("migrating the database")?;
+            eprintln!("{applied} migration(s) applied to {}", database.redacted());
+            Ok(())
+        }
+        Command::Admin(AdminCommand::Bootstrap { org, email, name, timezone }) => {
+            let store = cli.backend.open_store(true).await?;
+            let review = Review::new(store);
+            let (organisation, admin, token) = review
+                .bootstrap(&org, &timezone, &email, &name)
+                .await
+                .context("creating the organisation")?;
+            eprintln!(
+                "Created organisation \"{}\" ({}) with admin {} ({}).\n\
+                 The admin's API token follows; it is shown only this once:",
+                organisation.name, organisation.id, admin.email, admin.id
+            );
+            println!("{}", token.secret);
+            Ok(())
+        }
+        Command::Openapi { json } => {
+            let document = filmroom_api::openapi();
+            let text = if json { document.to_pretty_json()? } else { document.to_yaml()? };
+            print!("{text}");
+            Ok(())
+        }
+    }
+}
+
+async fn serve(backend: &Backend, args: ServeArgs) -> anyhow::Result<()> {
+    let store = backend.open_store(true).await?;
+    let storage = store.blobs().description().to_owned();
+    let review = Review::new(store);
+    let listener = TcpListener::bind(&args.listen)
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let address = listener.local_addr().context("reading the bound address")?;
+    let server =
+        filmroom_api::server(review, ApiConfig { max_json_bytes: args.max_json_bytes }, listener)?;
+    tracing::info!(
+        database = %backend.database_url()?.redacted(),
+        storage = %storage,
+        "filmroom listening on http://{address}"
+    );
+    server.await.context("running the HTTP server")
+}

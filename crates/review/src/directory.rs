@@ -1,0 +1,607 @@
+//! The organisation's directory: who the caller is, the people they may see and
+//! change, and their API tokens.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use filmroom_store::{
+    Role, Store,
+    entity::{api_token, organisation, user},
+    now,
+};
+use uuid::Uuid;
+
+use crate::{
+    AuthFailure, ReviewError,
+    ids::{OrganisationId, TokenId, UserId},
+    people::{DisplayName, Email, ExternalIds, ManagementTree, Timezone, can_manage},
+    secrets, visibility,
+};
+
+/// The authenticated caller: a user of one organisation, acting through one token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    /// Who is acting.
+    pub user_id: UserId,
+    /// The tenant they act in; every lookup is scoped to it.
+    pub organisation_id: OrganisationId,
+    /// Their role at the time of the request.
+    pub role: Role,
+    /// The token presented.
+    pub token_id: TokenId,
+}
+
+/// An organisation as callers see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Organisation {
+    /// Id.
+    pub id: OrganisationId,
+    /// Display name.
+    pub name: String,
+    /// IANA time zone.
+    pub timezone: String,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A user as callers see them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    /// Id.
+    pub id: UserId,
+    /// Their organisation.
+    pub organisation_id: OrganisationId,
+    /// Normalised email.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// Their manager, if any.
+    pub manager_id: Option<UserId>,
+    /// Ids in other systems, by source.
+    pub external_ids: BTreeMap<String, String>,
+    /// Whether they can sign in.
+    pub active: bool,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A token as listed: never its secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenInfo {
+    /// Id.
+    pub id: TokenId,
+    /// The user it acts as.
+    pub user_id: UserId,
+    /// Label.
+    pub name: String,
+    /// First characters of the secret.
+    pub prefix: String,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last use, to the minute.
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// Revocation time, if revoked.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A token just created, with its secret, which is never available again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedToken {
+    /// What listings will show.
+    pub info: TokenInfo,
+    /// The bearer secret.
+    pub secret: String,
+}
+
+/// A new user, as an admin asks for it (fields not yet validated).
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// Email, unique in the organisation.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// Manager, if any.
+    pub manager_id: Option<Uuid>,
+    /// Ids in other systems.
+    pub external_ids: BTreeMap<String, String>,
+}
+
+/// Changes to a user; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UserChanges {
+    /// New email.
+    pub email: Option<String>,
+    /// New display name.
+    pub name: Option<String>,
+    /// New role.
+    pub role: Option<Role>,
+    /// `Some(None)` removes the manager.
+    pub manager_id: Option<Option<Uuid>>,
+    /// Replaces all external ids.
+    pub external_ids: Option<BTreeMap<String, String>>,
+    /// Deactivates or reactivates.
+    pub active: Option<bool>,
+}
+
+/// Where a page of a list starts and how long it may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    /// The last id of the previous page.
+    pub after: Option<Uuid>,
+    /// Maximum items.
+    pub limit: u64,
+}
+
+/// One page of a list, in id (creation) order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    /// The items.
+    pub items: Vec<T>,
+    /// Where the next page starts, when there is one.
+    pub next_after: Option<Uuid>,
+}
+
+fn page<T, R>(
+    mut rows: Vec<R>,
+    request: PageRequest,
+    id: impl Fn(&R) -> Uuid,
+    map: impl Fn(R) -> T,
+) -> Page<T> {
+    let limit = usize::try_from(request.limit).unwrap_or(usize::MAX);
+    let next_after = if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last().map(&id)
+    } else {
+        None
+    };
+    Page { items: rows.into_iter().map(map).collect(), next_after }
+}
+
+impl From<organisation::Model> for Organisation {
+    fn from(row: organisation::Model) -> Self {
+        Self {
+            id: row.id.into(),
+            name: row.name,
+            timezone: row.timezone,
+            created_at: row.created_at,
+        }
+    }
+}
+
+impl From<user::Model> for Person {
+    fn from(row: user::Model) -> Self {
+        Self {
+            id: row.id.into(),
+            organisation_id: row.organisation_id.into(),
+            external_ids: ExternalIds::from_json(&row.external_ids).as_map().clone(),
+            email: row.email,
+            name: row.name,
+            role: row.role,
+            manager_id: row.manager_id.map(UserId::from),
+            active: row.active,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+impl From<api_token::Model> for TokenInfo {
+    fn from(row: api_token::Model) -> Self {
+        Self {
+            id: row.id.into(),
+            user_id: row.user_id.into(),
+            name: row.name,
+            prefix: row.prefix,
+            created_at: row.created_at,
+            last_used_at: row.last_used_at,
+            revoked_at: row.revoked_at,
+        }
+    }
+}
+
+fn not_found(what: &'static str, id: impl ToString) -> ReviewError {
+    ReviewError::NotFound { what, id: id.to_string() }
+}
+
+fn require_admin(actor: &Actor, action: &str) -> Result<(), ReviewError> {
+    if actor.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(ReviewError::Forbidden(format!("only an admin can {action}")))
+    }
+}
+
+/// The review domain over a store. Every method takes the [`Actor`] and checks
+/// what they may do before touching data.
+#[derive(Clone, Debug)]
+pub struct Review {
+    store: Store,
+}
+
+impl Review {
+    /// Wraps a store.
+    pub fn new(store: Store) -> Self {
+        Self { store }
+    }
+
+    /// Checks the database answers.
+    pub async fn check_database(&self) -> Result<(), ReviewError> {
+        Ok(self.store.ping_database().await?)
+    }
+
+    /// Checks the blob store answers.
+    pub async fn check_storage(&self) -> Result<(), ReviewError> {
+        Ok(self.store.blobs().check().await?)
+    }
+
+    /// Creates an organisation with its first admin and that admin's first token.
+    #[tracing::instrument(skip_all, fields(organisation = %organisation_name), err)]
+    pub async fn bootstrap(
+        &self,
+        organisation_name: &str,
+        timezone: &str,
+        admin_email: &str,
+        admin_name: &str,
+    ) -> Result<(Organisation, Person, IssuedToken), ReviewError> {
+        let organisation_name = DisplayName::parse("org", organisation_name)?.into_inner();
+        let timezone = Timezone::parse("timezone", timezone)?;
+        let email = Email::parse("email", admin_email)?;
+        let admin_name = DisplayName::parse("name", admin_name)?.into_inner();
+        if self.store.organisation_named(&organisation_name).await?.is_some() {
+            return Err(ReviewError::OrganisationExists(organisation_name));
+        }
+        let at = now();
+        let organisation_row = organisation::Model {
+            id: OrganisationId::generate().uuid(),
+            name: organisation_name,
+            timezone: timezone.name().to_owned(),
+            created_at: at,
+        };
+        let admin_row = user::Model {
+            id: UserId::generate().uuid(),
+            organisation_id: organisation_row.id,
+            email: email.as_str().to_owned(),
+            name: admin_name,
+            role: Role::Admin,
+            manager_id: None,
+            external_ids: ExternalIds::default().to_json(),
+            active: true,
+            created_at: at,
+            updated_at: at,
+        };
+        let (organisation, admin) =
+            self.store.insert_organisation_with_admin(organisation_row, admin_row).await?;
+        let token = self.store_new_token(&admin, "bootstrap").await?;
+        Ok((organisation.into(), admin.into(), token))
+    }
+
+    /// Resolves a presented bearer secret to the acting user.
+    pub async fn authenticate(&self, secret: Option<&str>) -> Result<Actor, ReviewError> {
+        let secret = secret.ok_or(ReviewError::Unauthenticated(AuthFailure::Missing))?;
+        let (token, owner) = self
+            .store
+            .token_by_hash(&secrets::hash(secret))
+            .await?
+            .ok_or(ReviewError::Unauthenticated(AuthFailure::Invalid))?;
+        if token.revoked_at.is_some() {
+            return Err(ReviewError::Unauthenticated(AuthFailure::Revoked));
+        }
+        if !owner.active {
+            return Err(ReviewError::Unauthenticated(AuthFailure::UserDeactivated));
+        }
+        self.store.touch_token(token.id, now()).await?;
+        Ok(Actor {
+            user_id: owner.id.into(),
+            organisation_id: owner.organisation_id.into(),
+            role: owner.role,
+            token_id: token.id.into(),
+        })
+    }
+
+    /// The caller and their organisation.
+    pub async fn me(&self, actor: &Actor) -> Result<(Person, Organisation), ReviewError> {
+        let person = self.find_user(actor, actor.user_id).await?;
+        let organisation = self
+            .store
+            .organisation(actor.organisation_id.uuid())
+            .await?
+            .ok_or_else(|| not_found("organisation", actor.organisation_id))?;
+        Ok((person.into(), organisation.into()))
+    }
+
+    /// A user the caller may see.
+    pub async fn user(&self, actor: &Actor, id: UserId) -> Result<Person, ReviewError> {
+        let row = self.find_user(actor, id).await?;
+        let tree = self.tree(actor).await?;
+        if visibility::can_see(actor.user_id, actor.role, id, &tree) {
+            Ok(row.into())
+        } else {
+            Err(not_found("user", id))
+        }
+    }
+
+    /// The users the caller may see: everyone for an admin, a manager and
+    /// everyone below them, a rep themselves.
+    pub async fn users(
+        &self,
+        actor: &Actor,
+        request: PageRequest,
+    ) -> Result<Page<Person>, ReviewError> {
+        let visible = match actor.role {
+            Role::Admin => None,
+            Role::Manager => {
+                let mut ids = self.tree(actor).await?.everyone_below(actor.user_id);
+                ids.push(actor.user_id);
+                Some(ids.into_iter().map(UserId::uuid).collect::<Vec<_>>())
+            }
+            Role::Rep => Some(vec![actor.user_id.uuid()]),
+        };
+        let rows = self
+            .store
+            .users_page(
+                actor.organisation_id.uuid(),
+                visible.as_deref(),
+                request.after,
+                request.limit + 1,
+            )
+            .await?;
+        Ok(page(rows, request, |r| r.id, Person::from))
+    }
+
+    /// Adds a user to the caller's organisation (admins only).
+    #[tracing::instrument(skip_all, fields(actor = %actor.user_id), err)]
+    pub async fn create_user(&self, actor: &Actor, new: NewUser) -> Result<Person, ReviewError> {
+        require_admin(actor, "add users")?;
+        let email = Email::parse("email", &new.email)?;
+        let name = DisplayName::parse("name", &new.name)?.into_inner();
+        let external_ids = ExternalIds::parse("external_ids", new.external_ids)?;
+        let id = UserId::generate();
+        let tree = self.tree(actor).await?;
+        if let Some(manager) = new.manager_id {
+            self.check_manager(actor, &tree, id, manager).await?;
+        }
+        self.check_external_ids(actor, id, &external_ids).await?;
+        let at = now();
+        let row = user::Model {
+            id: id.uuid(),
+            organisation_id: actor.organisation_id.uuid(),
+            email: email.as_str().to_owned(),
+            name,
+            role: new.role,
+            manager_id: new.manager_id,
+            external_ids: external_ids.to_json(),
+            active: true,
+            created_at: at,
+            updated_at: at,
+        };
+        match self.store.insert_user(row).await? {
+            Ok(row) => Ok(row.into()),
+            Err(_) => Err(ReviewError::EmailTaken(email.to_string())),
+        }
+    }
+
+    /// Changes a user (admins only): details, role, manager, activation.
+    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, user = %id), err)]
+    pub async fn update_user(
+        &self,
+        actor: &Actor,
+        id: UserId,
+        changes: UserChanges,
+    ) -> Result<Person, ReviewError> {
+        require_admin(actor, "change users")?;
+        let mut row = self.find_user(actor, id).await?;
+        let tree = self.tree(actor).await?;
+        if let Some(email) = &changes.email {
+            row.email = Email::parse("email", email)?.as_str().to_owned();
+        }
+        if let Some(name) = &changes.name {
+            row.name = DisplayName::parse("name", name)?.into_inner();
+        }
+        if let Some(external_ids) = changes.external_ids {
+            let external_ids = ExternalIds::parse("external_ids", external_ids)?;
+            self.check_external_ids(actor, id, &external_ids).await?;
+            row.external_ids = external_ids.to_json();
+        }
+        if let Some(manager_id) = changes.manager_id {
+            if let Some(manager) = manager_id {
+                self.check_manager(actor, &tree, id, manager).await?;
+            }
+            row.manager_id = manager_id;
+        }
+        let was_active_admin = row.active && row.role == Role::Admin;
+        if let Some(role) = changes.role {
+            let reports = tree.direct_report_count(id);
+            if !can_manage(role) && reports > 0 {
+                return Err(ReviewError::HasReports(reports));
+            }
+            row.role = role;
+        }
+        if let Some(active) = changes.active {
+            row.active = active;
+        }
+        if was_active_admin && !(row.active && row.role == Role::Admin) {
+            let other_admins = self
+                .store
+                .management_edges(actor.organisation_id.uuid())
+                .await?
+                .iter()
+                .filter(|e| e.user_id != id.uuid() && e.active && e.role == Role::Admin)
+                .count();
+            if other_admins == 0 {
+                return Err(ReviewError::LastAdmin);
+            }
+        }
+        row.updated_at = now();
+        let email = row.email.clone();
+        match self.store.update_user(row).await? {
+            Ok(row) => Ok(row.into()),
+            Err(_) => Err(ReviewError::EmailTaken(email)),
+        }
+    }
+
+    /// Issues a token for a user: an admin for anyone active in the
+    /// organisation, anyone for themselves.
+    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, user = %user_id), err)]
+    pub async fn issue_token(
+        &self,
+        actor: &Actor,
+        user_id: UserId,
+        name: &str,
+    ) -> Result<IssuedToken, ReviewError> {
+        let owner = self.token_owner(actor, user_id).await?;
+        let name = DisplayName::parse("name", name)?.into_inner();
+        if !owner.active {
+            return Err(ReviewError::InvalidField {
+                field: "user".into(),
+                message: format!(
+                    "user {user_id} is deactivated; reactivate them before issuing a token"
+                ),
+            });
+        }
+        self.store_new_token(&owner, &name).await
+    }
+
+    /// A user's tokens, without secrets: for admins and the user themselves.
+    pub async fn tokens(
+        &self,
+        actor: &Actor,
+        user_id: UserId,
+        request: PageRequest,
+    ) -> Result<Page<TokenInfo>, ReviewError> {
+        self.token_owner(actor, user_id).await?;
+        let rows = self.store.tokens_page(user_id.uuid(), request.after, request.limit + 1).await?;
+        Ok(page(rows, request, |r| r.id, TokenInfo::from))
+    }
+
+    /// Revokes a token at once: for admins and the token's owner. Revoking a
+    /// revoked token changes nothing.
+    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, token = %id), err)]
+    pub async fn revoke_token(&self, actor: &Actor, id: TokenId) -> Result<TokenInfo, ReviewError> {
+        let token = self
+            .store
+            .token(actor.organisation_id.uuid(), id.uuid())
+            .await?
+            .filter(|t| actor.role == Role::Admin || t.user_id == actor.user_id.uuid())
+            .ok_or_else(|| not_found("token", id))?;
+        Ok(self.store.revoke_token(token, now()).await?.into())
+    }
+
+    async fn store_new_token(
+        &self,
+        owner: &user::Model,
+        name: &str,
+    ) -> Result<IssuedToken, ReviewError> {
+        let secret = secrets::generate().map_err(|e| {
+            ReviewError::Store(filmroom_store::StoreError::Inconsistent(format!(
+                "no randomness available: {e}"
+            )))
+        })?;
+        let row = api_token::Model {
+            id: TokenId::generate().uuid(),
+            organisation_id: owner.organisation_id,
+            user_id: owner.id,
+            name: name.to_owned(),
+            prefix: secret.prefix,
+            secret_hash: secret.hash,
+            created_at: now(),
+            last_used_at: None,
+            revoked_at: None,
+        };
+        let row = self.store.insert_token(row).await?;
+        Ok(IssuedToken { info: row.into(), secret: secret.secret })
+    }
+
+    async fn token_owner(
+        &self,
+        actor: &Actor,
+        user_id: UserId,
+    ) -> Result<user::Model, ReviewError> {
+        let owner = self.find_user(actor, user_id).await?;
+        if actor.role == Role::Admin || actor.user_id == user_id {
+            return Ok(owner);
+        }
+        let tree = self.tree(actor).await?;
+        if visibility::can_see(actor.user_id, actor.role, user_id, &tree) {
+            Err(ReviewError::Forbidden(
+                "only an admin or the user themselves can manage a user's tokens".into(),
+            ))
+        } else {
+            Err(not_found("user", user_id))
+        }
+    }
+
+    async fn find_user(&self, actor: &Actor, id: UserId) -> Result<user::Model, ReviewError> {
+        self.store
+            .user(actor.organisation_id.uuid(), id.uuid())
+            .await?
+            .ok_or_else(|| not_found("user", id))
+    }
+
+    async fn tree(&self, actor: &Actor) -> Result<ManagementTree, ReviewError> {
+        Ok(ManagementTree::new(&self.store.management_edges(actor.organisation_id.uuid()).await?))
+    }
+
+    async fn check_manager(
+        &self,
+        actor: &Actor,
+        tree: &ManagementTree,
+        user: UserId,
+        manager: Uuid,
+    ) -> Result<(), ReviewError> {
+        let invalid =
+            |message: String| ReviewError::InvalidField { field: "manager_id".into(), message };
+        let manager_id = UserId::from(manager);
+        let Some(row) = self.store.user(actor.organisation_id.uuid(), manager).await? else {
+            return Err(invalid(format!("no user {manager} in this organisation")));
+        };
+        if !row.active {
+            return Err(invalid(format!("{} ({manager}) is deactivated", row.email)));
+        }
+        if !can_manage(row.role) {
+            return Err(invalid(format!(
+                "{} ({manager}) is a rep; only managers and admins can have people reporting to them",
+                row.email
+            )));
+        }
+        if tree.would_cycle(user, manager_id) {
+            return Err(ReviewError::ManagementCycle {
+                user: user.to_string(),
+                manager: manager.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    async fn check_external_ids(
+        &self,
+        actor: &Actor,
+        user: UserId,
+        ids: &ExternalIds,
+    ) -> Result<(), ReviewError> {
+        if ids.as_map().is_empty() {
+            return Ok(());
+        }
+        for other in self.store.users_with_external_ids(actor.organisation_id.uuid()).await? {
+            if other.id == user.uuid() {
+                continue;
+            }
+            let theirs = ExternalIds::from_json(&other.external_ids);
+            for (source, id) in ids.as_map() {
+                if theirs.as_map().get(source) == Some(id) {
+                    return Err(ReviewError::ExternalIdTaken {
+                        source_name: source.clone(),
+                        external_id: id.clone(),
+                        owner: other.id.to_string(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,78 @@
+//! Why a request to the review domain did not succeed.
+
+use filmroom_store::StoreError;
+use thiserror::Error;
+
+/// Why a bearer token was not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthFailure {
+    /// No `Authorization: Bearer …` header.
+    Missing,
+    /// The header is not a bearer token, or no token has this secret.
+    Invalid,
+    /// The token was revoked.
+    Revoked,
+    /// The token's user has been deactivated.
+    UserDeactivated,
+}
+
+/// Every way a review-domain operation can fail. The API maps each variant to
+/// one HTTP status and one stable code.
+#[derive(Debug, Error)]
+pub enum ReviewError {
+    /// The caller is not authenticated.
+    #[error("not authenticated: {0:?}")]
+    Unauthenticated(AuthFailure),
+    /// The thing does not exist, or the caller cannot see it (same answer on purpose).
+    #[error("{what} {id} not found")]
+    NotFound {
+        /// What kind of thing: "user", "token".
+        what: &'static str,
+        /// The id that was asked for.
+        id: String,
+    },
+    /// The caller's role does not allow this action.
+    #[error("not permitted: {0}")]
+    Forbidden(String),
+    /// A field of the request is invalid.
+    #[error("{field}: {message}")]
+    InvalidField {
+        /// The field's name as the client sent it.
+        field: String,
+        /// What is wrong and what would be accepted.
+        message: String,
+    },
+    /// Another user of the organisation has this email.
+    #[error("email {0} is already used in this organisation")]
+    EmailTaken(String),
+    /// Another user of the organisation has this external id.
+    #[error("external id {source_name}:{external_id} already belongs to user {owner}")]
+    ExternalIdTaken {
+        /// The source, e.g. "twilio".
+        source_name: String,
+        /// The id in that source.
+        external_id: String,
+        /// The user who has it.
+        owner: String,
+    },
+    /// Setting this manager would make the management tree loop.
+    #[error("{manager} reports to {user}, so {user} cannot report to {manager}")]
+    ManagementCycle {
+        /// The user being changed.
+        user: String,
+        /// The proposed manager.
+        manager: String,
+    },
+    /// The change would leave the organisation without an active admin.
+    #[error("the organisation must keep at least one active admin")]
+    LastAdmin,
+    /// A rep cannot have people reporting to them.
+    #[error("{0} people report to this user")]
+    HasReports(usize),
+    /// An organisation with this name exists already.
+    #[error("an organisation named {0} exists already")]
+    OrganisationExists(String),
+    /// The database or blob store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}

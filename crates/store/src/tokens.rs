@@ -1,0 +1,98 @@
+//! Queries over API tokens. Only hashes of secrets are stored or compared.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect, sea_query::Expr,
+};
+use uuid::Uuid;
+
+use crate::{
+    Store, StoreError,
+    entity::{api_token, user},
+};
+
+impl Store {
+    /// Stores a new token.
+    pub async fn insert_token(
+        &self,
+        row: api_token::Model,
+    ) -> Result<api_token::Model, StoreError> {
+        Ok(row.into_active_model().insert(&self.db).await?)
+    }
+
+    /// The token with this secret hash and the user it acts as.
+    pub async fn token_by_hash(
+        &self,
+        secret_hash: &str,
+    ) -> Result<Option<(api_token::Model, user::Model)>, StoreError> {
+        let Some(token) = api_token::Entity::find()
+            .filter(api_token::Column::SecretHash.eq(secret_hash))
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let owner = user::Entity::find_by_id(token.user_id)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| StoreError::Inconsistent(format!("token {} has no user", token.id)))?;
+        Ok(Some((token, owner)))
+    }
+
+    /// Records that a token was used, at most once a minute per token so that
+    /// reads do not turn into a write each.
+    pub async fn touch_token(&self, id: Uuid, at: DateTime<Utc>) -> Result<(), StoreError> {
+        api_token::Entity::update_many()
+            .col_expr(api_token::Column::LastUsedAt, Expr::value(at))
+            .filter(api_token::Column::Id.eq(id))
+            .filter(
+                Condition::any()
+                    .add(api_token::Column::LastUsedAt.is_null())
+                    .add(api_token::Column::LastUsedAt.lt(at - Duration::minutes(1))),
+            )
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// One token of the organisation by id.
+    pub async fn token(
+        &self,
+        organisation_id: Uuid,
+        id: Uuid,
+    ) -> Result<Option<api_token::Model>, StoreError> {
+        Ok(api_token::Entity::find_by_id(id)
+            .filter(api_token::Column::OrganisationId.eq(organisation_id))
+            .one(&self.db)
+            .await?)
+    }
+
+    /// A user's tokens in id order, after `after`, at most `limit`.
+    pub async fn tokens_page(
+        &self,
+        user_id: Uuid,
+        after: Option<Uuid>,
+        limit: u64,
+    ) -> Result<Vec<api_token::Model>, StoreError> {
+        let mut query = api_token::Entity::find().filter(api_token::Column::UserId.eq(user_id));
+        if let Some(after) = after {
+            query = query.filter(api_token::Column::Id.gt(after));
+        }
+        Ok(query.order_by_asc(api_token::Column::Id).limit(limit).all(&self.db).await?)
+    }
+
+    /// Marks a token revoked unless it already is; returns the stored row.
+    pub async fn revoke_token(
+        &self,
+        token: api_token::Model,
+        at: DateTime<Utc>,
+    ) -> Result<api_token::Model, StoreError> {
+        if token.revoked_at.is_some() {
+            return Ok(token);
+        }
+        let mut active = token.into_active_model();
+        active.revoked_at = sea_orm::Set(Some(at));
+        Ok(active.update(&self.db).await?)
+    }
+}

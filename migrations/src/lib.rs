@@ -1,0 +1,19 @@
+//! filmroom's database schema as an ordered list of sea-orm migrations.
+//!
+//! One file per change, named `mYYYYMMDD_HHMMSS_what.rs`, listed in order in
+//! [`Migrator::migrations`]. Every migration runs on SQLite and PostgreSQL alike:
+//! ids are UUIDs, times are UTC timestamps, enums are short strings.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_people;
+
+/// Runs filmroom's migrations in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_people::Migration)]
+    }
+}
