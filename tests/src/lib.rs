@@ -1,1 +1,395 @@
-//! placeholder
+//! The end-to-end harness: builds the `filmroom` binary, starts it on a random
+//! port with a fresh database and object store, and drives it over HTTP the way
+//! users do.
+//!
+//! Backends come from the environment so the same tests run everywhere:
+//! - nothing set: SQLite and a local directory in a temp dir (the embedded default);
+//! - `FILMROOM_TEST_POSTGRES=postgres://USER@HOST:PORT`: a throwaway database
+//!   per test, dropped afterwards;
+//! - `FILMROOM_TEST_S3_ENDPOINT`, `FILMROOM_TEST_S3_BUCKET`,
+//!   `FILMROOM_TEST_S3_ACCESS_KEY`, `FILMROOM_TEST_S3_SECRET_KEY`: a real S3
+//!   server, one key prefix per test.
+//!
+//! A backend that is configured but unreachable fails the test; nothing is skipped.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::{
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::{Arc, Mutex, OnceLock, mpsc},
+    time::Duration,
+};
+
+use reqwest::{
+    Method,
+    blocking::{Client, RequestBuilder},
+};
+use serde_json::{Value, json};
+
+/// The `filmroom` binary of this checkout, built once per test process.
+pub fn binary() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        if let Ok(path) = std::env::var("FILMROOM_BIN") {
+            return PathBuf::from(path);
+        }
+        // target/<profile>/deps/<test> -> target/<profile>/filmroom
+        let exe = std::env::current_exe().expect("test executable path");
+        let profile_dir = exe.parent().and_then(Path::parent).expect("target profile dir");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut build = Command::new(cargo);
+        build.args(["build", "--quiet", "-p", "filmroom-cli", "--bin", "filmroom"]);
+        if profile_dir.file_name().is_some_and(|n| n == "release") {
+            build.arg("--release");
+        }
+        let status = build.status().expect("running cargo build for the filmroom binary");
+        assert!(status.success(), "building the filmroom binary failed");
+        let binary = profile_dir.join("filmroom");
+        assert!(binary.exists(), "{} was not built", binary.display());
+        binary
+    })
+}
+
+/// Which backends this run uses.
+#[derive(Debug, Clone)]
+pub enum DatabaseBackend {
+    /// A SQLite file in the test's data dir.
+    Sqlite,
+    /// A throwaway database on this server.
+    Postgres { admin_url: String, database: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct S3Backend {
+    pub endpoint: String,
+    pub bucket: String,
+    pub access_key: String,
+    pub secret_key: String,
+    pub prefix: String,
+}
+
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime")
+    })
+}
+
+fn postgres_execute(admin_url: &str, sql: &str) {
+    use sea_orm::ConnectionTrait;
+    let url = format!("{}/postgres", admin_url.trim_end_matches('/'));
+    runtime().block_on(async {
+        let db = sea_orm::Database::connect(&url)
+            .await
+            .unwrap_or_else(|e| panic!("FILMROOM_TEST_POSTGRES is set but {url} is unreachable: {e}"));
+        db.execute_unprepared(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let _ = db.close().await;
+    });
+}
+
+/// The configuration one server process runs with.
+pub struct Backends {
+    pub database: DatabaseBackend,
+    pub s3: Option<S3Backend>,
+}
+
+impl Backends {
+    /// Chooses from the environment; creates the Postgres database when used.
+    pub fn from_env() -> Self {
+        let id = uuid::Uuid::now_v7().simple().to_string();
+        let database = match std::env::var("FILMROOM_TEST_POSTGRES") {
+            Ok(admin_url) if !admin_url.is_empty() => {
+                let database = format!("filmroom_test_{id}");
+                postgres_execute(&admin_url, &format!("CREATE DATABASE \"{database}\""));
+                DatabaseBackend::Postgres { admin_url, database }
+            }
+            _ => DatabaseBackend::Sqlite,
+        };
+        let s3 = match std::env::var("FILMROOM_TEST_S3_ENDPOINT") {
+            Ok(endpoint) if !endpoint.is_empty() => {
+                let var = |name: &str| {
+                    std::env::var(name).unwrap_or_else(|_| {
+                        panic!("FILMROOM_TEST_S3_ENDPOINT is set, so {name} must be too")
+                    })
+                };
+                Some(S3Backend {
+                    endpoint,
+                    bucket: var("FILMROOM_TEST_S3_BUCKET"),
+                    access_key: var("FILMROOM_TEST_S3_ACCESS_KEY"),
+                    secret_key: var("FILMROOM_TEST_S3_SECRET_KEY"),
+                    prefix: format!("test-{id}"),
+                })
+            }
+            _ => None,
+        };
+        Self { database, s3 }
+    }
+
+    /// Environment for a `filmroom` process using these backends and `data_dir`.
+    pub fn env(&self, data_dir: &Path) -> Vec<(String, String)> {
+        let mut env = vec![
+            ("FILMROOM_DATA_DIR".to_owned(), data_dir.display().to_string()),
+            ("RUST_LOG".to_owned(), "info".to_owned()),
+        ];
+        if let DatabaseBackend::Postgres { admin_url, database } = &self.database {
+            env.push((
+                "DATABASE_URL".into(),
+                format!("{}/{database}", admin_url.trim_end_matches('/')),
+            ));
+        }
+        if let Some(s3) = &self.s3 {
+            env.extend([
+                ("FILMROOM_STORAGE".into(), format!("s3://{}/{}", s3.bucket, s3.prefix)),
+                ("FILMROOM_S3_ENDPOINT".into(), s3.endpoint.clone()),
+                ("FILMROOM_S3_ALLOW_HTTP".into(), "true".into()),
+                ("AWS_ACCESS_KEY_ID".into(), s3.access_key.clone()),
+                ("AWS_SECRET_ACCESS_KEY".into(), s3.secret_key.clone()),
+                ("AWS_REGION".into(), "us-east-1".into()),
+            ]);
+        }
+        env
+    }
+}
+
+impl Drop for Backends {
+    fn drop(&mut self) {
+        if let DatabaseBackend::Postgres { admin_url, database } = &self.database {
+            postgres_execute(admin_url, &format!("DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"));
+        }
+    }
+}
+
+/// A `filmroom` command with a clean environment plus `env`.
+pub fn filmroom(env: &[(String, String)]) -> Command {
+    let mut command = Command::new(binary());
+    command.env_clear();
+    for key in ["PATH", "HOME", "TMPDIR"] {
+        if let Ok(value) = std::env::var(key) {
+            command.env(key, value);
+        }
+    }
+    command.envs(env.iter().map(|(k, v)| (k, v)));
+    command
+}
+
+/// A running server with its own backends.
+pub struct TestApp {
+    pub base_url: String,
+    pub client: Client,
+    pub env: Vec<(String, String)>,
+    pub logs: Arc<Mutex<Vec<String>>>,
+    child: Child,
+    // Dropped after the child is killed: the database outlives the process using it.
+    _backends: Backends,
+    _dir: tempfile::TempDir,
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+}
+
+impl Reply {
+    /// The body as JSON (`Value::Null` when it is not JSON).
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or(Value::Null)
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts this is a problem+json with `status` and `code`; returns the body.
+    #[track_caller]
+    pub fn problem(&self, status: u16, code: &str) -> Value {
+        assert_eq!(self.status, status, "unexpected status; body: {}", self.text);
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "not problem+json: {}",
+            self.text
+        );
+        let body = self.json();
+        assert_eq!(body["code"], code, "unexpected code in {body}");
+        assert_eq!(body["status"], status);
+        assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "no detail in {body}");
+        assert_eq!(
+            body["request_id"].as_str(),
+            self.header("x-request-id"),
+            "request id missing from problem or header"
+        );
+        body
+    }
+}
+
+impl TestApp {
+    /// Starts a server on the backends chosen by the environment.
+    pub fn spawn() -> Self {
+        Self::spawn_with(&[])
+    }
+
+    /// Starts a server with extra environment (overriding the backends' settings).
+    pub fn spawn_with(extra_env: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let backends = Backends::from_env();
+        let mut env = backends.env(dir.path());
+        for (k, v) in extra_env {
+            env.retain(|(key, _)| key != k);
+            env.push(((*k).to_owned(), (*v).to_owned()));
+        }
+        let mut child = filmroom(&env)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starting filmroom serve");
+        let stderr = child.stderr.take().expect("stderr piped");
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = mpsc::channel();
+        {
+            let logs = Arc::clone(&logs);
+            std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                    if let Some(rest) = line.split("listening on http://").nth(1) {
+                        let address: String =
+                            rest.chars().take_while(|c| !c.is_whitespace() && *c != '"').collect();
+                        let _ = tx.send(address);
+                    }
+                    logs.lock().unwrap().push(line);
+                }
+            });
+        }
+        let address = match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(address) => address,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("filmroom serve did not start:\n{}", logs.lock().unwrap().join("\n"));
+            }
+        };
+        let client = Client::builder().timeout(Duration::from_secs(30)).build().expect("client");
+        Self {
+            base_url: format!("http://{address}"),
+            client,
+            env,
+            logs,
+            child,
+            _backends: backends,
+            _dir: dir,
+        }
+    }
+
+    /// Runs `filmroom admin bootstrap` against this server's backends and
+    /// returns the admin token it prints.
+    pub fn bootstrap(&self, org: &str, email: &str) -> String {
+        let output = filmroom(&self.env)
+            .args(["admin", "bootstrap", "--org", org, "--email", email, "--name", "First Admin"])
+            .args(["--timezone", "Europe/Berlin"])
+            .output()
+            .expect("running filmroom admin bootstrap");
+        assert!(
+            output.status.success(),
+            "bootstrap failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let token = String::from_utf8(output.stdout).expect("utf-8").trim().to_owned();
+        assert!(token.starts_with("fr_"), "bootstrap printed {token:?}");
+        token
+    }
+
+    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let mut request = self.client.request(method, format!("{}{path}", self.base_url));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request
+    }
+
+    pub fn send(request: RequestBuilder) -> Reply {
+        let response = request.send().expect("request failed to complete");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().expect("reading body");
+        Reply { status, headers, text }
+    }
+
+    pub fn get(&self, path: &str, token: &str) -> Reply {
+        Self::send(self.request(Method::GET, path, Some(token)))
+    }
+
+    pub fn post(&self, path: &str, token: &str, body: Value) -> Reply {
+        Self::send(self.request(Method::POST, path, Some(token)).json(&body))
+    }
+
+    pub fn patch(&self, path: &str, token: &str, body: Value) -> Reply {
+        Self::send(self.request(Method::PATCH, path, Some(token)).json(&body))
+    }
+
+    pub fn delete(&self, path: &str, token: &str) -> Reply {
+        Self::send(self.request(Method::DELETE, path, Some(token)))
+    }
+
+    /// Creates a user as `admin` and returns their id.
+    #[track_caller]
+    pub fn create_user(&self, admin: &str, email: &str, role: &str, manager: Option<&str>) -> String {
+        let reply = self.post(
+            "/v1/users",
+            admin,
+            json!({"email": email, "name": email.split('@').next(), "role": role, "manager_id": manager}),
+        );
+        assert_eq!(reply.status, 201, "creating {email}: {}", reply.text);
+        reply.json()["id"].as_str().expect("id").to_owned()
+    }
+
+    /// Issues a token for `user` as `actor` and returns the secret.
+    #[track_caller]
+    pub fn issue_token(&self, actor: &str, user: &str) -> String {
+        let reply = self.post(&format!("/v1/users/{user}/tokens"), actor, json!({"name": "test"}));
+        assert_eq!(reply.status, 201, "issuing a token: {}", reply.text);
+        reply.json()["secret"].as_str().expect("secret").to_owned()
+    }
+
+    /// The id of the caller.
+    pub fn my_id(&self, token: &str) -> String {
+        self.get("/v1/me", token).json()["user"]["id"].as_str().expect("my id").to_owned()
+    }
+
+    /// Everything the server logged so far.
+    pub fn log_lines(&self) -> Vec<String> {
+        self.logs.lock().unwrap().clone()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An organisation with an admin, a manager and a rep under that manager.
+pub struct Team {
+    pub admin: String,
+    pub admin_id: String,
+    pub manager: String,
+    pub manager_id: String,
+    pub rep: String,
+    pub rep_id: String,
+}
+
+impl Team {
+    /// Bootstraps `org` and adds its manager and rep, each with a token.
+    pub fn create(app: &TestApp, org: &str) -> Self {
+        let domain = org.to_lowercase().replace(' ', "-");
+        let admin = app.bootstrap(org, &format!("admin@{domain}.example"));
+        let admin_id = app.my_id(&admin);
+        let manager_id = app.create_user(&admin, &format!("manager@{domain}.example"), "manager", None);
+        let rep_id = app.create_user(&admin, &format!("rep@{domain}.example"), "rep", Some(&manager_id));
+        let manager = app.issue_token(&admin, &manager_id);
+        let rep = app.issue_token(&admin, &rep_id);
+        Self { admin, admin_id, manager, manager_id, rep, rep_id }
+    }
+}

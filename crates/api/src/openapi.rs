@@ -144,7 +144,8 @@ impl OpenApiDocument {
                     ("PATCH", item.patch.is_some()),
                 ]
                 .into_iter()
-                .filter_map(|(m, present)| present.then(|| m.to_owned()))
+                .filter(|(_, present)| *present)
+                .map(|(m, _)| m.to_owned())
                 .collect();
                 (path.clone(), methods)
             })

@@ -1,0 +1,40 @@
+//! `openapi.yaml` is the contract: it must equal what the server serves.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use filmroom_tests::TestApp;
+use reqwest::Method;
+
+#[test]
+fn openapi_yaml_matches_the_served_document() {
+    let app = TestApp::spawn();
+    let served = TestApp::send(app.request(Method::GET, "/openapi.json", None));
+    assert_eq!(served.status, 200);
+    let served: serde_json::Value = serde_json::from_str(&served.text).expect("served JSON");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.yaml");
+    let text = std::fs::read_to_string(path).expect("openapi.yaml at the repository root");
+    let committed: serde_json::Value = yaml_serde::from_str(&text).expect("openapi.yaml parses");
+    assert!(
+        committed == served,
+        "openapi.yaml differs from what the server serves; regenerate it with\n  \
+         cargo run -- openapi > openapi.yaml\nand review the diff"
+    );
+}
+
+#[test]
+fn every_v1_operation_documents_its_errors_and_security() {
+    let app = TestApp::spawn();
+    let served: serde_json::Value =
+        serde_json::from_str(&TestApp::send(app.request(Method::GET, "/openapi.json", None)).text).unwrap();
+    for (path, item) in served["paths"].as_object().unwrap() {
+        if !path.starts_with("/v1/") {
+            continue;
+        }
+        for (method, operation) in item.as_object().unwrap() {
+            let responses = operation["responses"].as_object().unwrap();
+            for status in ["401", "500"] {
+                assert!(responses.contains_key(status), "{method} {path} lacks {status}");
+            }
+            assert_eq!(operation["security"][0]["bearer"], serde_json::json!([]), "{method} {path}");
+        }
+    }
+}

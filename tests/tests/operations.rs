@@ -1,0 +1,130 @@
+//! Health, readiness, metrics, request ids, logs, the CLI.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use filmroom_tests::{TestApp, Team, filmroom};
+use reqwest::Method;
+
+#[test]
+fn healthz_and_readyz_answer_when_the_backends_are_up() {
+    let app = TestApp::spawn();
+    let health = TestApp::send(app.request(Method::GET, "/healthz", None));
+    assert_eq!((health.status, health.json()["status"].as_str()), (200, Some("ok")));
+    let ready = TestApp::send(app.request(Method::GET, "/readyz", None));
+    assert_eq!(ready.status, 200, "{}", ready.text);
+}
+
+#[test]
+fn readyz_is_503_naming_storage_when_the_object_store_is_unreachable() {
+    let app = TestApp::spawn_with(&[
+        ("FILMROOM_STORAGE", "s3://nowhere"),
+        ("FILMROOM_S3_ENDPOINT", "http://127.0.0.1:9"),
+        ("FILMROOM_S3_ALLOW_HTTP", "true"),
+        ("AWS_ACCESS_KEY_ID", "k"),
+        ("AWS_SECRET_ACCESS_KEY", "s"),
+    ]);
+    let ready = TestApp::send(app.request(Method::GET, "/readyz", None));
+    let body = ready.problem(503, "not_ready");
+    let detail = body["detail"].as_str().unwrap();
+    assert!(detail.contains("storage"), "{detail}");
+    assert!(!detail.contains("database"), "the database is fine: {detail}");
+}
+
+#[test]
+fn metrics_count_requests_by_route_pattern_and_status() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    app.get(&format!("/v1/users/{}", team.rep_id), &team.admin);
+    app.get(&format!("/v1/users/{}", uuid::Uuid::now_v7()), &team.admin);
+    let metrics = TestApp::send(app.request(Method::GET, "/metrics", None));
+    assert_eq!(metrics.status, 200);
+    assert!(metrics.header("content-type").unwrap().starts_with("text/plain"));
+    let line = |status: &str| {
+        metrics.text.lines().any(|l| {
+            l.starts_with("filmroom_http_requests_total{")
+                && l.contains(r#"endpoint="/v1/users/{id}""#)
+                && l.contains(&format!(r#"status="{status}""#))
+        })
+    };
+    assert!(line("200") && line("404"), "{}", metrics.text);
+    assert!(metrics.text.contains("filmroom_http_requests_duration_seconds_bucket"));
+    assert!(!metrics.text.contains(&team.rep_id), "ids never become labels");
+}
+
+#[test]
+fn every_response_carries_a_request_id_and_a_sane_incoming_one_is_kept() {
+    let app = TestApp::spawn();
+    let reply = TestApp::send(app.request(Method::GET, "/healthz", None));
+    assert!(uuid::Uuid::parse_str(reply.header("x-request-id").unwrap()).is_ok());
+    let reply = TestApp::send(app.request(Method::GET, "/v1/me", None).header("x-request-id", "trace-abc.123"));
+    assert_eq!(reply.header("x-request-id"), Some("trace-abc.123"));
+    assert_eq!(reply.json()["request_id"], "trace-abc.123");
+    let reply = TestApp::send(app.request(Method::GET, "/healthz", None).header("x-request-id", "bad id with spaces"));
+    assert_ne!(reply.header("x-request-id"), Some("bad id with spaces"));
+}
+
+#[test]
+fn json_logs_are_one_object_per_line_with_the_request_id() {
+    let app = TestApp::spawn_with(&[("FILMROOM_LOG_FORMAT", "json")]);
+    let reply = TestApp::send(app.request(Method::GET, "/healthz", None).header("x-request-id", "json-log-probe"));
+    assert_eq!(reply.status, 200);
+    // The request line is written after the response is sent; wait for it.
+    let mut found = None;
+    for _ in 0..100 {
+        found = app.log_lines().into_iter().find(|l| l.contains("json-log-probe"));
+        if found.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let line = found.expect("a log line for the request");
+    let entry: serde_json::Value = serde_json::from_str(&line).expect("log lines are JSON");
+    assert_eq!(entry["span"]["request_id"], "json-log-probe", "{entry}");
+    for line in app.log_lines() {
+        assert!(serde_json::from_str::<serde_json::Value>(&line).is_ok(), "not JSON: {line}");
+    }
+}
+
+#[test]
+fn the_cli_migrates_and_refuses_bad_bootstrap_input_with_a_message() {
+    let app = TestApp::spawn();
+    let migrate = filmroom(&app.env).arg("migrate").output().unwrap();
+    assert!(migrate.status.success(), "{}", String::from_utf8_lossy(&migrate.stderr));
+    assert!(String::from_utf8_lossy(&migrate.stderr).contains("0 migration(s) applied"));
+
+    let bad = filmroom(&app.env)
+        .args(["admin", "bootstrap", "--org", "Acme", "--email", "a@acme.example", "--name", "A"])
+        .args(["--timezone", "Mars/Olympus"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(bad.stdout.is_empty(), "no token printed on failure");
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("IANA time zone"));
+
+    app.bootstrap("Acme", "a@acme.example");
+    let twice = filmroom(&app.env)
+        .args(["admin", "bootstrap", "--org", "Acme", "--email", "b@acme.example", "--name", "B"])
+        .output()
+        .unwrap();
+    assert!(!twice.status.success());
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("exists already"));
+}
+
+#[test]
+fn help_documents_every_setting_with_its_environment_variable() {
+    let help = filmroom(&[]).args(["serve", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    for variable in [
+        "FILMROOM_LISTEN",
+        "DATABASE_URL",
+        "FILMROOM_STORAGE",
+        "FILMROOM_DATA_DIR",
+        "FILMROOM_S3_ENDPOINT",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_REGION",
+        "FILMROOM_S3_ALLOW_HTTP",
+        "FILMROOM_MAX_JSON_BYTES",
+    ] {
+        assert!(help.contains(variable), "serve --help does not mention {variable}:\n{help}");
+    }
+}
