@@ -80,9 +80,9 @@ fn postgres_execute(admin_url: &str, sql: &str) {
     use sea_orm::ConnectionTrait;
     let url = format!("{}/postgres", admin_url.trim_end_matches('/'));
     runtime().block_on(async {
-        let db = sea_orm::Database::connect(&url)
-            .await
-            .unwrap_or_else(|e| panic!("FILMROOM_TEST_POSTGRES is set but {url} is unreachable: {e}"));
+        let db = sea_orm::Database::connect(&url).await.unwrap_or_else(|e| {
+            panic!("FILMROOM_TEST_POSTGRES is set but {url} is unreachable: {e}")
+        });
         db.execute_unprepared(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
         let _ = db.close().await;
     });
@@ -155,7 +155,10 @@ impl Backends {
 impl Drop for Backends {
     fn drop(&mut self) {
         if let DatabaseBackend::Postgres { admin_url, database } = &self.database {
-            postgres_execute(admin_url, &format!("DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"));
+            postgres_execute(
+                admin_url,
+                &format!("DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"),
+            );
         }
     }
 }
@@ -334,7 +337,13 @@ impl TestApp {
 
     /// Creates a user as `admin` and returns their id.
     #[track_caller]
-    pub fn create_user(&self, admin: &str, email: &str, role: &str, manager: Option<&str>) -> String {
+    pub fn create_user(
+        &self,
+        admin: &str,
+        email: &str,
+        role: &str,
+        manager: Option<&str>,
+    ) -> String {
         let reply = self.post(
             "/v1/users",
             admin,
@@ -386,8 +395,10 @@ impl Team {
         let domain = org.to_lowercase().replace(' ', "-");
         let admin = app.bootstrap(org, &format!("admin@{domain}.example"));
         let admin_id = app.my_id(&admin);
-        let manager_id = app.create_user(&admin, &format!("manager@{domain}.example"), "manager", None);
-        let rep_id = app.create_user(&admin, &format!("rep@{domain}.example"), "rep", Some(&manager_id));
+        let manager_id =
+            app.create_user(&admin, &format!("manager@{domain}.example"), "manager", None);
+        let rep_id =
+            app.create_user(&admin, &format!("rep@{domain}.example"), "rep", Some(&manager_id));
         let manager = app.issue_token(&admin, &manager_id);
         let rep = app.issue_token(&admin, &rep_id);
         Self { admin, admin_id, manager, manager_id, rep, rep_id }

@@ -24,7 +24,8 @@ fn openapi_yaml_matches_the_served_document() {
 fn every_v1_operation_documents_its_errors_and_security() {
     let app = TestApp::spawn();
     let served: serde_json::Value =
-        serde_json::from_str(&TestApp::send(app.request(Method::GET, "/openapi.json", None)).text).unwrap();
+        serde_json::from_str(&TestApp::send(app.request(Method::GET, "/openapi.json", None)).text)
+            .unwrap();
     for (path, item) in served["paths"].as_object().unwrap() {
         if !path.starts_with("/v1/") {
             continue;
@@ -34,7 +35,11 @@ fn every_v1_operation_documents_its_errors_and_security() {
             for status in ["401", "500"] {
                 assert!(responses.contains_key(status), "{method} {path} lacks {status}");
             }
-            assert_eq!(operation["security"][0]["bearer"], serde_json::json!([]), "{method} {path}");
+            assert_eq!(
+                operation["security"][0]["bearer"],
+                serde_json::json!([]),
+                "{method} {path}"
+            );
         }
     }
 }

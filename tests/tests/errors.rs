@@ -1,13 +1,22 @@
 //! Bad input gets a specific problem+json, never a 500.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use filmroom_tests::{TestApp, Team};
+use filmroom_tests::{Team, TestApp};
 use reqwest::Method;
 use serde_json::json;
 
-fn raw(app: &TestApp, method: Method, path: &str, token: &str, content_type: &str, body: &str) -> filmroom_tests::Reply {
+fn raw(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: &str,
+    content_type: &str,
+    body: &str,
+) -> filmroom_tests::Reply {
     TestApp::send(
-        app.request(method, path, Some(token)).header("content-type", content_type).body(body.to_owned()),
+        app.request(method, path, Some(token))
+            .header("content-type", content_type)
+            .body(body.to_owned()),
     )
 }
 
@@ -15,12 +24,27 @@ fn raw(app: &TestApp, method: Method, path: &str, token: &str, content_type: &st
 fn malformed_json_is_a_400_that_says_where() {
     let app = TestApp::spawn();
     let team = Team::create(&app, "Acme");
-    let body = raw(&app, Method::POST, "/v1/users", &team.admin, "application/json", r#"{"email": "a@b.co","#)
-        .problem(400, "malformed_json");
+    let body = raw(
+        &app,
+        Method::POST,
+        "/v1/users",
+        &team.admin,
+        "application/json",
+        r#"{"email": "a@b.co","#,
+    )
+    .problem(400, "malformed_json");
     assert!(body["detail"].as_str().unwrap().contains("line 1"), "{body}");
-    raw(&app, Method::POST, "/v1/users", &team.admin, "application/json", "").problem(400, "malformed_json");
-    raw(&app, Method::POST, "/v1/users", &team.admin, "application/json", r#"{"email": "a@acme.example", "name": "A", "role": "rep"} trailing"#)
+    raw(&app, Method::POST, "/v1/users", &team.admin, "application/json", "")
         .problem(400, "malformed_json");
+    raw(
+        &app,
+        Method::POST,
+        "/v1/users",
+        &team.admin,
+        "application/json",
+        r#"{"email": "a@acme.example", "name": "A", "role": "rep"} trailing"#,
+    )
+    .problem(400, "malformed_json");
 }
 
 #[test]
@@ -28,11 +52,19 @@ fn wrong_types_and_missing_fields_name_the_field() {
     let app = TestApp::spawn();
     let team = Team::create(&app, "Acme");
     let body = app
-        .post("/v1/users", &team.admin, json!({"email": "a@acme.example", "name": 7, "role": "rep"}))
+        .post(
+            "/v1/users",
+            &team.admin,
+            json!({"email": "a@acme.example", "name": 7, "role": "rep"}),
+        )
         .problem(422, "invalid_field");
     assert_eq!(body["field"], "name");
     let body = app
-        .post("/v1/users", &team.admin, json!({"email": "a@acme.example", "name": "A", "role": "boss"}))
+        .post(
+            "/v1/users",
+            &team.admin,
+            json!({"email": "a@acme.example", "name": "A", "role": "boss"}),
+        )
         .problem(422, "invalid_field");
     assert_eq!(body["field"], "role");
     assert!(body["detail"].as_str().unwrap().contains("rep"), "lists the accepted roles: {body}");
@@ -41,11 +73,19 @@ fn wrong_types_and_missing_fields_name_the_field() {
         .problem(422, "invalid_field");
     assert!(body["detail"].as_str().unwrap().contains("`name`"), "{body}");
     let body = app
-        .post("/v1/users", &team.admin, json!({"email": "not-an-email", "name": "A", "role": "rep"}))
+        .post(
+            "/v1/users",
+            &team.admin,
+            json!({"email": "not-an-email", "name": "A", "role": "rep"}),
+        )
         .problem(422, "invalid_field");
     assert_eq!(body["field"], "email");
     let body = app
-        .post("/v1/users", &team.admin, json!({"email": "a@acme.example", "name": "A", "role": "rep", "manager_id": "nope"}))
+        .post(
+            "/v1/users",
+            &team.admin,
+            json!({"email": "a@acme.example", "name": "A", "role": "rep", "manager_id": "nope"}),
+        )
         .problem(422, "invalid_field");
     assert_eq!(body["field"], "manager_id");
     let body = app
@@ -60,7 +100,11 @@ fn unknown_fields_are_refused_by_name() {
     let app = TestApp::spawn();
     let team = Team::create(&app, "Acme");
     let body = app
-        .post("/v1/users", &team.admin, json!({"email": "a@acme.example", "name": "A", "role": "rep", "nickname": "x"}))
+        .post(
+            "/v1/users",
+            &team.admin,
+            json!({"email": "a@acme.example", "name": "A", "role": "rep", "nickname": "x"}),
+        )
         .problem(422, "unknown_field");
     assert_eq!(body["field"], "nickname");
     assert!(body["detail"].as_str().unwrap().contains("expected one of"), "{body}");
@@ -77,11 +121,13 @@ fn an_oversize_body_is_a_413_and_a_non_json_body_a_415() {
     let huge = json!({"email": "a@acme.example", "name": "x".repeat(2000), "role": "rep"});
     let body = app.post("/v1/users", &team.admin, huge).problem(413, "payload_too_large");
     assert!(body["detail"].as_str().unwrap().contains("1024"), "{body}");
-    raw(&app, Method::POST, "/v1/users", &team.admin, "text/plain", "{}").problem(415, "unsupported_media_type");
+    raw(&app, Method::POST, "/v1/users", &team.admin, "text/plain", "{}")
+        .problem(415, "unsupported_media_type");
     let reply = TestApp::send(app.request(Method::POST, "/v1/users", Some(&team.admin)).body("{}"));
     reply.problem(415, "unsupported_media_type");
     // Chunked, with no Content-Length up front.
-    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = (0..20).map(|_| Ok(vec![b' '; 100])).collect();
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        (0..20).map(|_| Ok(vec![b' '; 100])).collect();
     let reply = TestApp::send(
         app.request(Method::POST, "/v1/users", Some(&team.admin))
             .header("content-type", "application/json")
@@ -136,6 +182,7 @@ fn a_nonexistent_id_is_a_404_not_a_500() {
     let team = Team::create(&app, "Acme");
     let missing = uuid::Uuid::now_v7();
     app.get(&format!("/v1/users/{missing}"), &team.admin).problem(404, "user_not_found");
-    app.patch(&format!("/v1/users/{missing}"), &team.admin, json!({"name": "x"})).problem(404, "user_not_found");
+    app.patch(&format!("/v1/users/{missing}"), &team.admin, json!({"name": "x"}))
+        .problem(404, "user_not_found");
     app.delete(&format!("/v1/tokens/{missing}"), &team.admin).problem(404, "token_not_found");
 }

@@ -1,7 +1,7 @@
 //! Health, readiness, metrics, request ids, logs, the CLI.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use filmroom_tests::{TestApp, Team, filmroom};
+use filmroom_tests::{Team, TestApp, filmroom};
 use reqwest::Method;
 
 #[test]
@@ -55,17 +55,23 @@ fn every_response_carries_a_request_id_and_a_sane_incoming_one_is_kept() {
     let app = TestApp::spawn();
     let reply = TestApp::send(app.request(Method::GET, "/healthz", None));
     assert!(uuid::Uuid::parse_str(reply.header("x-request-id").unwrap()).is_ok());
-    let reply = TestApp::send(app.request(Method::GET, "/v1/me", None).header("x-request-id", "trace-abc.123"));
+    let reply = TestApp::send(
+        app.request(Method::GET, "/v1/me", None).header("x-request-id", "trace-abc.123"),
+    );
     assert_eq!(reply.header("x-request-id"), Some("trace-abc.123"));
     assert_eq!(reply.json()["request_id"], "trace-abc.123");
-    let reply = TestApp::send(app.request(Method::GET, "/healthz", None).header("x-request-id", "bad id with spaces"));
+    let reply = TestApp::send(
+        app.request(Method::GET, "/healthz", None).header("x-request-id", "bad id with spaces"),
+    );
     assert_ne!(reply.header("x-request-id"), Some("bad id with spaces"));
 }
 
 #[test]
 fn json_logs_are_one_object_per_line_with_the_request_id() {
     let app = TestApp::spawn_with(&[("FILMROOM_LOG_FORMAT", "json")]);
-    let reply = TestApp::send(app.request(Method::GET, "/healthz", None).header("x-request-id", "json-log-probe"));
+    let reply = TestApp::send(
+        app.request(Method::GET, "/healthz", None).header("x-request-id", "json-log-probe"),
+    );
     assert_eq!(reply.status, 200);
     // The request line is written after the response is sent; wait for it.
     let mut found = None;

@@ -1,7 +1,7 @@
 //! Organisations, users, the management tree and who sees whom.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use filmroom_tests::{TestApp, Team};
+use filmroom_tests::{Team, TestApp};
 use serde_json::json;
 
 #[test]
@@ -52,9 +52,11 @@ fn another_organisation_gets_404_for_everything_of_the_first() {
 
     let reply = app.get(&format!("/v1/users/{}", acme.rep_id), &globex.admin);
     reply.problem(404, "user_not_found");
-    let reply = app.patch(&format!("/v1/users/{}", acme.rep_id), &globex.admin, json!({"name": "x"}));
+    let reply =
+        app.patch(&format!("/v1/users/{}", acme.rep_id), &globex.admin, json!({"name": "x"}));
     reply.problem(404, "user_not_found");
-    let reply = app.post(&format!("/v1/users/{}/tokens", acme.rep_id), &globex.admin, json!({"name": "x"}));
+    let reply =
+        app.post(&format!("/v1/users/{}/tokens", acme.rep_id), &globex.admin, json!({"name": "x"}));
     reply.problem(404, "user_not_found");
     let reply = app.get(&format!("/v1/users/{}/tokens", acme.rep_id), &globex.admin);
     reply.problem(404, "user_not_found");
@@ -126,10 +128,18 @@ fn a_management_cycle_is_refused() {
     let app = TestApp::spawn();
     let team = Team::create(&app, "Acme");
     let director_id = app.create_user(&team.admin, "director@acme.example", "manager", None);
-    app.patch(&format!("/v1/users/{}", team.manager_id), &team.admin, json!({"manager_id": director_id}));
+    app.patch(
+        &format!("/v1/users/{}", team.manager_id),
+        &team.admin,
+        json!({"manager_id": director_id}),
+    );
 
     let body = app
-        .patch(&format!("/v1/users/{director_id}"), &team.admin, json!({"manager_id": team.manager_id}))
+        .patch(
+            &format!("/v1/users/{director_id}"),
+            &team.admin,
+            json!({"manager_id": team.manager_id}),
+        )
         .problem(409, "management_cycle");
     assert_eq!(body["field"], "manager_id");
     app.patch(&format!("/v1/users/{director_id}"), &team.admin, json!({"manager_id": director_id}))
@@ -195,7 +205,11 @@ fn emails_and_external_ids_are_unique_within_an_organisation_only() {
     );
     assert_eq!(reply.status, 201, "{}", reply.text);
 
-    app.patch(&format!("/v1/users/{}", acme.rep_id), &acme.admin, json!({"external_ids": {"twilio": "u1"}}));
+    app.patch(
+        &format!("/v1/users/{}", acme.rep_id),
+        &acme.admin,
+        json!({"external_ids": {"twilio": "u1"}}),
+    );
     let body = app
         .post(
             "/v1/users",
@@ -211,8 +225,12 @@ fn emails_and_external_ids_are_unique_within_an_organisation_only() {
     );
     assert_eq!(reply.status, 200, "{}", reply.text);
 
-    app.patch(&format!("/v1/users/{}", acme.manager_id), &acme.admin, json!({"email": "rep@acme.example"}))
-        .problem(409, "email_taken");
+    app.patch(
+        &format!("/v1/users/{}", acme.manager_id),
+        &acme.admin,
+        json!({"email": "rep@acme.example"}),
+    )
+    .problem(409, "email_taken");
 }
 
 #[test]
@@ -240,7 +258,8 @@ fn a_manager_with_reports_cannot_become_a_rep() {
         .problem(409, "has_reports");
     assert_eq!(body["field"], "role");
     app.patch(&format!("/v1/users/{}", team.rep_id), &team.admin, json!({"manager_id": null}));
-    let reply = app.patch(&format!("/v1/users/{}", team.manager_id), &team.admin, json!({"role": "rep"}));
+    let reply =
+        app.patch(&format!("/v1/users/{}", team.manager_id), &team.admin, json!({"role": "rep"}));
     assert_eq!(reply.status, 200, "{}", reply.text);
 }
 

@@ -1,14 +1,18 @@
 //! API tokens: issued once, listed without secrets, revoked at once.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use filmroom_tests::{TestApp, Team};
+use filmroom_tests::{Team, TestApp};
 use serde_json::json;
 
 #[test]
 fn a_token_is_shown_once_and_listed_without_its_secret() {
     let app = TestApp::spawn();
     let team = Team::create(&app, "Acme");
-    let issued = app.post(&format!("/v1/users/{}/tokens", team.rep_id), &team.rep, json!({"name": "laptop"}));
+    let issued = app.post(
+        &format!("/v1/users/{}/tokens", team.rep_id),
+        &team.rep,
+        json!({"name": "laptop"}),
+    );
     assert_eq!(issued.status, 201, "{}", issued.text);
     let issued = issued.json();
     let secret = issued["secret"].as_str().unwrap();
@@ -41,11 +45,16 @@ fn a_revoked_token_stops_working_at_once() {
     let reply = app.delete(&format!("/v1/tokens/{id}"), &team.rep);
     assert_eq!(reply.status, 204, "{}", reply.text);
     app.get("/v1/me", secret).problem(401, "token_revoked");
-    assert_eq!(app.delete(&format!("/v1/tokens/{id}"), &team.rep).status, 204, "revoking twice is harmless");
+    assert_eq!(
+        app.delete(&format!("/v1/tokens/{id}"), &team.rep).status,
+        204,
+        "revoking twice is harmless"
+    );
     assert_eq!(app.get("/v1/me", &team.rep).status, 200, "other tokens keep working");
 
     let listed = app.get(&format!("/v1/users/{}/tokens", team.rep_id), &team.rep).json();
-    let phone = listed["items"].as_array().unwrap().iter().find(|t| t["id"] == id).cloned().unwrap();
+    let phone =
+        listed["items"].as_array().unwrap().iter().find(|t| t["id"] == id).cloned().unwrap();
     assert!(phone["revoked_at"].is_string());
 }
 
@@ -56,21 +65,26 @@ fn admins_manage_anyones_tokens_and_others_only_their_own() {
     let rep_tokens = format!("/v1/users/{}/tokens", team.rep_id);
     app.get(&rep_tokens, &team.manager).problem(403, "forbidden");
     app.post(&rep_tokens, &team.manager, json!({"name": "x"})).problem(403, "forbidden");
-    app.get(&format!("/v1/users/{}/tokens", team.manager_id), &team.rep).problem(404, "user_not_found");
+    app.get(&format!("/v1/users/{}/tokens", team.manager_id), &team.rep)
+        .problem(404, "user_not_found");
 
-    let rep_token_id = app.get(&rep_tokens, &team.admin).json()["items"][0]["id"].as_str().unwrap().to_owned();
-    app.delete(&format!("/v1/tokens/{rep_token_id}"), &team.manager).problem(404, "token_not_found");
+    let rep_token_id =
+        app.get(&rep_tokens, &team.admin).json()["items"][0]["id"].as_str().unwrap().to_owned();
+    app.delete(&format!("/v1/tokens/{rep_token_id}"), &team.manager)
+        .problem(404, "token_not_found");
     assert_eq!(app.get("/v1/me", &team.rep).status, 200);
     assert_eq!(app.delete(&format!("/v1/tokens/{rep_token_id}"), &team.admin).status, 204);
     app.get("/v1/me", &team.rep).problem(401, "token_revoked");
 
     let other = Team::create(&app, "Globex");
-    let other_token_id =
-        app.get(&format!("/v1/users/{}/tokens", other.rep_id), &other.admin).json()["items"][0]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-    app.delete(&format!("/v1/tokens/{other_token_id}"), &team.admin).problem(404, "token_not_found");
+    let other_token_id = app
+        .get(&format!("/v1/users/{}/tokens", other.rep_id), &other.admin)
+        .json()["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.delete(&format!("/v1/tokens/{other_token_id}"), &team.admin)
+        .problem(404, "token_not_found");
     assert_eq!(app.get("/v1/me", &other.rep).status, 200);
 }
 
