@@ -106,6 +106,18 @@ pub enum ApiError {
         /// Methods the path accepts, comma separated.
         allowed: String,
     },
+    /// The request body stopped before its end (the client went away or sent garbage).
+    #[error("the request body could not be read to its end: {0}")]
+    BodyInterrupted(String),
+    /// A multipart body is malformed or in the wrong order.
+    #[error("the multipart body is not usable: {0}")]
+    MalformedMultipart(String),
+    /// The Range asks for bytes beyond the end.
+    #[error("the range is outside the {size} bytes of the recording")]
+    RangeNotSatisfiable {
+        /// The recording's size.
+        size: u64,
+    },
     /// A dependency needed to serve requests is down.
     #[error("not ready: {0}")]
     NotReady(String),
@@ -144,6 +156,12 @@ impl ApiError {
                 R::LastAdmin => (StatusCode::CONFLICT, "last_admin", None),
                 R::HasReports(_) => (StatusCode::CONFLICT, "has_reports", Some("role".into())),
                 R::OrganisationExists(_) => (StatusCode::CONFLICT, "organisation_exists", None),
+                R::AudioAlreadyStored { .. } => {
+                    (StatusCode::CONFLICT, "audio_already_stored", None)
+                }
+                R::NotReady { .. } => (StatusCode::CONFLICT, "not_ready_yet", None),
+                R::AudioTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "audio_too_large", None),
+                R::NotAudio(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media", None),
                 R::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error", None),
             },
             Self::MalformedJson(_) => (StatusCode::BAD_REQUEST, "malformed_json", None),
@@ -169,6 +187,11 @@ impl ApiError {
                 (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", None)
             }
             Self::NotReady(_) => (StatusCode::SERVICE_UNAVAILABLE, "not_ready", None),
+            Self::BodyInterrupted(_) => (StatusCode::BAD_REQUEST, "body_interrupted", None),
+            Self::MalformedMultipart(_) => (StatusCode::BAD_REQUEST, "malformed_multipart", None),
+            Self::RangeNotSatisfiable { .. } => {
+                (StatusCode::RANGE_NOT_SATISFIABLE, "range_not_satisfiable", None)
+            }
         }
     }
 
@@ -227,6 +250,7 @@ fn not_found_code(what: &str) -> &'static str {
         "user" => "user_not_found",
         "token" => "token_not_found",
         "organisation" => "organisation_not_found",
+        "call" => "call_not_found",
         _ => "not_found",
     }
 }
@@ -245,6 +269,9 @@ impl ResponseError for ApiError {
         response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
         if let Self::MethodNotAllowed { allowed, .. } = self {
             response.insert_header((header::ALLOW, allowed.as_str()));
+        }
+        if let Self::RangeNotSatisfiable { size } = self {
+            response.insert_header((header::CONTENT_RANGE, format!("bytes */{size}")));
         }
         if status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));

@@ -25,6 +25,16 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        Box::pin(Self::from_payload(req, payload.take()))
+    }
+}
+
+impl<T: DeserializeOwned + 'static> ApiJson<T> {
+    /// Reads and parses a JSON body from a payload taken out of the request.
+    pub fn from_payload(
+        req: &HttpRequest,
+        mut payload: Payload,
+    ) -> impl Future<Output = Result<Self, ApiError>> + 'static {
         let limit = req
             .app_data::<web::Data<ApiConfig>>()
             .map_or(ApiConfig::default().max_json_bytes, |c| c.max_json_bytes);
@@ -38,24 +48,21 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<usize>().ok());
-        let mut payload = payload.take();
-        Box::pin(async move {
+        async move {
             check_json_content_type(content_type.as_deref())?;
             if declared_length.is_some_and(|len| len > limit) {
                 return Err(ApiError::PayloadTooLarge { limit });
             }
             let mut body = BytesMut::new();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| {
-                    ApiError::MalformedJson(format!("the body could not be read: {e}"))
-                })?;
+                let chunk = chunk.map_err(|e| ApiError::BodyInterrupted(e.to_string()))?;
                 if body.len() + chunk.len() > limit {
                     return Err(ApiError::PayloadTooLarge { limit });
                 }
                 body.extend_from_slice(&chunk);
             }
             parse_json(&body.freeze()).map(ApiJson)
-        })
+        }
     }
 }
 

@@ -32,17 +32,19 @@ pub use crate::openapi::{OpenApiDocument, openapi};
 pub struct ApiConfig {
     /// Largest JSON request body accepted, in bytes (default 64 KiB).
     pub max_json_bytes: usize,
+    /// Largest recording accepted, in bytes (default 2 GiB).
+    pub max_upload_bytes: u64,
 }
 
 impl Default for ApiConfig {
     fn default() -> Self {
-        Self { max_json_bytes: 64 * 1024 }
+        Self { max_json_bytes: 64 * 1024, max_upload_bytes: 2 * 1024 * 1024 * 1024 }
     }
 }
 
 /// Registers every endpoint; the OpenAPI document is collected from the same calls.
 fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    use routes::{ops, people, tokens};
+    use routes::{calls, ops, people, tokens};
     cfg.service(ops::healthz)
         .service(ops::readyz)
         .service(ops::openapi_json)
@@ -53,7 +55,15 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(people::update_user)
         .service(tokens::create_token)
         .service(tokens::list_tokens)
-        .service(tokens::revoke_token);
+        .service(tokens::revoke_token)
+        .service(calls::create_call)
+        .service(calls::list_calls)
+        .service(calls::get_call)
+        .service(calls::update_call)
+        .service(calls::delete_call)
+        .service(calls::upload_audio)
+        .service(calls::get_audio)
+        .service(calls::get_peaks);
 }
 
 /// Builds the HTTP server on an already bound listener. It stops gracefully on

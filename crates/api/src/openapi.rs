@@ -30,6 +30,7 @@ use crate::error::{PROBLEM_JSON, Problem};
         (name = "operations", description = "Health, readiness, metrics and this document"),
         (name = "people", description = "The caller and the people of their organisation"),
         (name = "tokens", description = "API tokens"),
+        (name = "calls", description = "Recorded calls: upload, analysis, playback"),
     )
 )]
 struct ApiDoc;

@@ -5,6 +5,7 @@
 //! flag has a `FILMROOM_*` (or conventional) environment fallback; `--help`
 //! lists them.
 
+mod analyze;
 mod settings;
 mod telemetry;
 
@@ -16,7 +17,7 @@ use filmroom_api::ApiConfig;
 use filmroom_review::Review;
 use filmroom_store::Store;
 
-use crate::settings::{Backend, ServeArgs};
+use crate::settings::{Backend, ServeArgs, WorkerArgs};
 
 /// filmroom: asynchronous call review for sales teams.
 #[derive(Debug, Parser)]
@@ -32,6 +33,11 @@ struct Cli {
 enum Command {
     /// Run the HTTP API (migrating the database first).
     Serve(ServeArgs),
+    /// Run ingest workers only (no HTTP API), for scale-out deployments.
+    Worker(WorkerArgs),
+    /// Analyse one recording and print its facts as JSON (run by the worker
+    /// in a sandboxed child process).
+    Analyze(analyze::AnalyzeArgs),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Administrative tasks.
@@ -67,6 +73,14 @@ enum AdminCommand {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    if let Command::Analyze(args) = &cli.command {
+        // No logging, no runtime, no threads: the memory limit must cover the
+        // whole process, and stdout carries only the report.
+        return analyze::run(args).unwrap_or_else(|e| {
+            eprintln!("filmroom analyze: {e:#}");
+            std::process::ExitCode::FAILURE
+        });
+    }
     if let Err(e) = telemetry::init() {
         eprintln!("filmroom: {e:#}");
         return std::process::ExitCode::FAILURE;
@@ -90,6 +104,8 @@ fn main() -> std::process::ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve(&cli.backend, args).await,
+        Command::Worker(args) => worker(&cli.backend, args).await,
+        Command::Analyze(_) => Ok(()),
         Command::Migrate => {
             let database = cli.backend.database_url()?;
             let applied = Store::migrate(&database).await.context("migrating the database")?;
@@ -120,19 +136,75 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// How long a stopping worker lets its current job finish before releasing it.
+pub(crate) const DRAIN: std::time::Duration = std::time::Duration::from_secs(30);
+
 async fn serve(backend: &Backend, args: ServeArgs) -> anyhow::Result<()> {
     let store = backend.open_store(true).await?;
     let storage = store.blobs().description().to_owned();
-    let review = Review::new(store);
+    let (stop_workers, stopped) = tokio::sync::watch::channel(false);
+    let workers =
+        if args.no_worker { Vec::new() } else { args.worker.spawn(&store, backend, stopped)? };
+    let review = Review::new(store).with_analysis_attempts(args.analysis_attempts);
     let listener = TcpListener::bind(&args.listen)
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let address = listener.local_addr().context("reading the bound address")?;
-    let server =
-        filmroom_api::server(review, ApiConfig { max_json_bytes: args.max_json_bytes }, listener)?;
+    let server = filmroom_api::server(
+        review,
+        ApiConfig { max_json_bytes: args.max_json_bytes, max_upload_bytes: args.max_upload_bytes },
+        listener,
+    )?;
     tracing::info!(
         database = %backend.database_url()?.redacted(),
         storage = %storage,
         "filmroom listening on http://{address}"
     );
-    server.await.context("running the HTTP server")
+    let served = server.await.context("running the HTTP server");
+    stop_workers.send_replace(true);
+    for worker in workers {
+        let _ = worker.await;
+    }
+    served
+}
+
+async fn worker(backend: &Backend, args: WorkerArgs) -> anyhow::Result<()> {
+    let store = backend.open_store(false).await?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let workers = args.spawn(&store, backend, stopped)?;
+    tracing::info!(
+        count = workers.len(),
+        database = %backend.database_url()?.redacted(),
+        storage = %store.blobs().description(),
+        "filmroom workers running"
+    );
+    shutdown_signal().await;
+    tracing::info!("stopping: current jobs finish or are released within {}s", DRAIN.as_secs());
+    stop.send_replace(true);
+    for worker in workers {
+        let _ = worker.await;
+    }
+    Ok(())
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

@@ -58,10 +58,106 @@ pub struct ServeArgs {
     /// Largest JSON request body accepted, in bytes.
     #[arg(long, env = "FILMROOM_MAX_JSON_BYTES", default_value_t = 64 * 1024)]
     pub max_json_bytes: usize,
+
+    /// Largest recording accepted, in bytes; larger uploads get 413 and leave nothing behind.
+    #[arg(long, env = "FILMROOM_MAX_UPLOAD_BYTES", default_value_t = 2 * 1024 * 1024 * 1024)]
+    pub max_upload_bytes: u64,
+
+    /// Analysis attempts before a call is marked failed (crashes, timeouts and
+    /// storage errors are retried with exponential backoff).
+    #[arg(long, env = "FILMROOM_ANALYSIS_ATTEMPTS", default_value_t = 5)]
+    pub analysis_attempts: u32,
+
+    /// Do not run an ingest worker in this process (run `filmroom worker` elsewhere).
+    #[arg(long, env = "FILMROOM_NO_WORKER")]
+    pub no_worker: bool,
+
+    #[command(flatten)]
+    pub worker: WorkerArgs,
+}
+
+/// Settings of the ingest workers (in `serve` and `worker`).
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// Jobs processed at once by this process.
+    #[arg(long, env = "FILMROOM_WORKER_CONCURRENCY", default_value_t = 1)]
+    pub concurrency: usize,
+
+    /// Seconds a claimed job stays reserved without a heartbeat; a worker that
+    /// dies loses its jobs to others after this long.
+    #[arg(long, env = "FILMROOM_JOB_LEASE_SECS", default_value_t = 60)]
+    pub job_lease_secs: u64,
+
+    /// Milliseconds between polls of an empty queue.
+    #[arg(long, env = "FILMROOM_POLL_INTERVAL_MS", default_value_t = 500)]
+    pub poll_interval_ms: u64,
+
+    /// Seconds before the first retry of a failed analysis; doubled each time.
+    #[arg(long, env = "FILMROOM_RETRY_BASE_SECS", default_value_t = 5)]
+    pub retry_base_secs: u64,
+
+    /// Memory limit of each analysis child process, in MiB.
+    #[arg(long, env = "FILMROOM_ANALYSIS_MEMORY_MIB", default_value_t = 512)]
+    pub analysis_memory_mib: u64,
+
+    /// Seconds every analysis may take, plus `--analysis-seconds-per-mib` per MiB of input.
+    #[arg(long, env = "FILMROOM_ANALYSIS_BASE_SECS", default_value_t = 30)]
+    pub analysis_base_secs: u64,
+
+    /// Extra seconds of analysis allowed per MiB of input.
+    #[arg(long, env = "FILMROOM_ANALYSIS_SECONDS_PER_MIB", default_value_t = 2)]
+    pub analysis_seconds_per_mib: u64,
+
+    /// The program run for each analysis [default: this `filmroom` binary, as `filmroom analyze`].
+    #[arg(long, env = "FILMROOM_ANALYZER")]
+    pub analyzer: Option<PathBuf>,
+}
+
+impl WorkerArgs {
+    /// Starts `concurrency` workers over `store` that stop when `stop` turns true.
+    pub fn spawn(
+        &self,
+        store: &Store,
+        backend: &Backend,
+        stop: tokio::sync::watch::Receiver<bool>,
+    ) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
+        use std::time::Duration;
+        let program = match &self.analyzer {
+            Some(path) => path.clone(),
+            None => std::env::current_exe().context("locating the filmroom binary for analysis")?,
+        };
+        let scratch_dir = backend.data_dir()?.join("scratch");
+        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "local".into());
+        Ok((0..self.concurrency.max(1))
+            .map(|n| {
+                let config = filmroom_ingest::WorkerConfig {
+                    worker_id: format!(
+                        "{host}/{}/{n}/{}",
+                        std::process::id(),
+                        uuid::Uuid::now_v7().simple()
+                    ),
+                    scratch_dir: scratch_dir.clone(),
+                    lease: Duration::from_secs(self.job_lease_secs.max(1)),
+                    poll_interval: Duration::from_millis(self.poll_interval_ms.max(10)),
+                    retry_base: Duration::from_secs(self.retry_base_secs),
+                    retry_max: Duration::from_secs(3600),
+                    sandbox: filmroom_ingest::Sandbox {
+                        program: program.clone(),
+                        memory_limit_bytes: self.analysis_memory_mib.saturating_mul(1024 * 1024),
+                        base_timeout: Duration::from_secs(self.analysis_base_secs),
+                        timeout_per_mib: Duration::from_secs(self.analysis_seconds_per_mib),
+                    },
+                };
+                let worker = filmroom_ingest::Worker::new(store.clone(), config);
+                tokio::spawn(worker.run(stop.clone(), crate::DRAIN))
+            })
+            .collect())
+    }
 }
 
 impl Backend {
-    fn data_dir(&self) -> anyhow::Result<PathBuf> {
+    /// The data directory, created and made absolute.
+    pub fn data_dir(&self) -> anyhow::Result<PathBuf> {
         std::fs::create_dir_all(&self.data_dir).with_context(|| {
             format!("cannot create the data directory {}", self.data_dir.display())
         })?;

@@ -147,7 +147,7 @@ pub struct Page<T> {
     pub next_after: Option<Uuid>,
 }
 
-fn page<T, R>(
+pub(crate) fn page<T, R>(
     mut rows: Vec<R>,
     request: PageRequest,
     id: impl Fn(&R) -> Uuid,
@@ -221,13 +221,20 @@ fn require_admin(actor: &Actor, action: &str) -> Result<(), ReviewError> {
 /// what they may do before touching data.
 #[derive(Clone, Debug)]
 pub struct Review {
-    store: Store,
+    pub(crate) store: Store,
+    pub(crate) analysis_attempts: i32,
 }
 
 impl Review {
     /// Wraps a store.
     pub fn new(store: Store) -> Self {
-        Self { store }
+        Self { store, analysis_attempts: crate::calls::ANALYSIS_ATTEMPTS }
+    }
+
+    /// Sets how many times an analysis is attempted before the call is marked failed.
+    pub fn with_analysis_attempts(mut self, attempts: u32) -> Self {
+        self.analysis_attempts = i32::try_from(attempts.max(1)).unwrap_or(i32::MAX);
+        self
     }
 
     /// Checks the database answers.
@@ -536,6 +543,30 @@ impl Review {
         }
     }
 
+    /// A user named in a request body (`field`), who must be visible to the caller.
+    pub(crate) async fn visible_person(
+        &self,
+        actor: &Actor,
+        id: UserId,
+        field: &str,
+    ) -> Result<user::Model, ReviewError> {
+        let invisible = || ReviewError::InvalidField {
+            field: field.to_owned(),
+            message: format!("no user {id} that you can see in this organisation"),
+        };
+        let row = self
+            .store
+            .user(actor.organisation_id.uuid(), id.uuid())
+            .await?
+            .ok_or_else(invisible)?;
+        let tree = self.tree(actor).await?;
+        if visibility::can_see(actor.user_id, actor.role, id, &tree) {
+            Ok(row)
+        } else {
+            Err(invisible())
+        }
+    }
+
     async fn find_user(&self, actor: &Actor, id: UserId) -> Result<user::Model, ReviewError> {
         self.store
             .user(actor.organisation_id.uuid(), id.uuid())
@@ -543,7 +574,7 @@ impl Review {
             .ok_or_else(|| not_found("user", id))
     }
 
-    async fn tree(&self, actor: &Actor) -> Result<ManagementTree, ReviewError> {
+    pub(crate) async fn tree(&self, actor: &Actor) -> Result<ManagementTree, ReviewError> {
         Ok(ManagementTree::new(&self.store.management_edges(actor.organisation_id.uuid()).await?))
     }
 

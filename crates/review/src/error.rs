@@ -72,6 +72,31 @@ pub enum ReviewError {
     /// An organisation with this name exists already.
     #[error("an organisation named {0} exists already")]
     OrganisationExists(String),
+    /// The call already has its audio; a second upload would replace it.
+    #[error(
+        "the call's audio is already stored (status {status}); delete the call to send a different recording"
+    )]
+    AudioAlreadyStored {
+        /// The call's current status.
+        status: &'static str,
+    },
+    /// The thing asked for does not exist yet in the call's current state.
+    #[error("the call's {what} is not available while the call is {status}")]
+    NotReady {
+        /// What was asked for: "audio", "peaks".
+        what: &'static str,
+        /// The call's status.
+        status: &'static str,
+    },
+    /// The upload crossed the size limit.
+    #[error("the recording is larger than the {limit} bytes this server accepts")]
+    AudioTooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The upload is not an audio file filmroom accepts.
+    #[error("{0}; send WAV, MP3, FLAC, Ogg Vorbis or M4A/AAC audio")]
+    NotAudio(String),
     /// The database or blob store failed.
     #[error(transparent)]
     Store(#[from] StoreError),

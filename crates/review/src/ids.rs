@@ -44,4 +44,6 @@ typed_id!(
     UserId,
     /// Identifies an API token.
     TokenId,
+    /// Identifies a recorded call.
+    CallId,
 );

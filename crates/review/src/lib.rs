@@ -5,6 +5,7 @@
 //! reading a rep's data. [`Review`] applies those rules to stored data through
 //! `filmroom-store`; HTTP handlers call one of its methods and hold no rule.
 
+mod calls;
 mod directory;
 mod error;
 pub mod ids;
@@ -12,9 +13,13 @@ pub mod people;
 pub mod secrets;
 pub mod visibility;
 
+pub use calls::{
+    ANALYSIS_ATTEMPTS, AudioSource, AudioUpload, CallDetails, CallQuery, NewCall, status_name,
+};
 pub use directory::{
     Actor, IssuedToken, NewUser, Organisation, Page, PageRequest, Person, Review, TokenInfo,
     UserChanges,
 };
 pub use error::{AuthFailure, ReviewError};
 pub use filmroom_store::Role;
+pub use filmroom_store::{CallStatus, Direction, entity::call::Model as CallRecord};

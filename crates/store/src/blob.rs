@@ -163,3 +163,142 @@ impl BlobStore {
         &self.description
     }
 }
+
+/// Parts are sent to the store in chunks of this size (S3 wants at least 5 MiB
+/// for every part but the last).
+const PART_SIZE: usize = 8 * 1024 * 1024;
+/// Parts in flight at once; with [`PART_SIZE`] this bounds upload memory.
+const PARTS_IN_FLIGHT: usize = 2;
+
+/// A blob being written as its bytes arrive, with its SHA-256 and size
+/// computed on the way. Memory stays bounded by the part size whatever the
+/// length. An upload that is not finished must be aborted, or the parts stay
+/// behind on S3.
+pub struct BlobUpload {
+    writer: object_store::WriteMultipart,
+    hasher: sha2::Sha256,
+    size: u64,
+    key: String,
+}
+
+/// What a finished upload stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredBlob {
+    /// The key it is stored under.
+    pub key: String,
+    /// Its length in bytes.
+    pub size: u64,
+    /// Hex SHA-256 of its bytes.
+    pub sha256: String,
+}
+
+impl BlobUpload {
+    /// Appends bytes, waiting while too many parts are in flight.
+    pub async fn write(&mut self, bytes: &[u8]) -> Result<(), StoreError> {
+        use sha2::Digest;
+        self.hasher.update(bytes);
+        self.size += bytes.len() as u64;
+        self.writer.wait_for_capacity(PARTS_IN_FLIGHT).await?;
+        self.writer.write(bytes);
+        Ok(())
+    }
+
+    /// Bytes written so far.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Completes the upload.
+    pub async fn finish(self) -> Result<StoredBlob, StoreError> {
+        use sha2::Digest;
+        self.writer.finish().await?;
+        let sha256 = self.hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        Ok(StoredBlob { key: self.key, size: self.size, sha256 })
+    }
+
+    /// Abandons the upload; nothing stays behind.
+    pub async fn abort(self) -> Result<(), StoreError> {
+        Ok(self.writer.abort().await?)
+    }
+}
+
+/// A byte range of a blob, streamed from the store.
+pub struct BlobRange {
+    /// The blob's total size.
+    pub total_size: u64,
+    /// The range delivered.
+    pub range: std::ops::Range<u64>,
+    /// The bytes.
+    pub stream: futures_util::stream::BoxStream<'static, Result<bytes::Bytes, StoreError>>,
+}
+
+impl BlobStore {
+    /// Starts a streaming upload to `key`.
+    pub async fn begin_upload(&self, key: &str) -> Result<BlobUpload, StoreError> {
+        use sha2::Digest;
+        let upload = self.inner.put_multipart(&Path::from(key)).await?;
+        Ok(BlobUpload {
+            writer: object_store::WriteMultipart::new_with_chunk_size(upload, PART_SIZE),
+            hasher: sha2::Sha256::new(),
+            size: 0,
+            key: key.to_owned(),
+        })
+    }
+
+    /// Stores a small blob in one request.
+    pub async fn put(&self, key: &str, bytes: bytes::Bytes) -> Result<(), StoreError> {
+        self.inner.put(&Path::from(key), bytes.into()).await?;
+        Ok(())
+    }
+
+    /// Reads a whole blob (for small ones such as peaks).
+    pub async fn get(&self, key: &str) -> Result<bytes::Bytes, StoreError> {
+        Ok(self.inner.get(&Path::from(key)).await?.bytes().await?)
+    }
+
+    /// The size of a blob.
+    pub async fn size(&self, key: &str) -> Result<u64, StoreError> {
+        Ok(self.inner.head(&Path::from(key)).await?.size)
+    }
+
+    /// Streams a blob, or the bytes `range` of it, without reading the rest.
+    pub async fn get_range(
+        &self,
+        key: &str,
+        range: Option<std::ops::Range<u64>>,
+    ) -> Result<BlobRange, StoreError> {
+        use futures_util::StreamExt;
+        let options = object_store::GetOptions {
+            range: range.map(object_store::GetRange::Bounded),
+            ..Default::default()
+        };
+        let result = match self.inner.get_opts(&Path::from(key), options).await {
+            Ok(result) => result,
+            Err(object_store::Error::NotFound { .. }) => {
+                return Err(StoreError::BlobNotFound(key.to_owned()));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let total_size = result.meta.size;
+        let range = result.range.clone();
+        let stream = result.into_stream().map(|chunk| chunk.map_err(StoreError::from)).boxed();
+        Ok(BlobRange { total_size, range, stream })
+    }
+
+    /// Deletes a blob; a missing one is not an error.
+    pub async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        match self.inner.delete(&Path::from(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Whether a blob exists.
+    pub async fn exists(&self, key: &str) -> Result<bool, StoreError> {
+        match self.inner.head(&Path::from(key)).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+}

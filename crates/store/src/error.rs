@@ -15,6 +15,9 @@ pub enum StoreError {
     /// The storage location could not be understood or opened.
     #[error("storage location is not usable: {0}")]
     StorageConfig(String),
+    /// No blob has this key.
+    #[error("no blob at {0}")]
+    BlobNotFound(String),
     /// The blob store failed an operation.
     #[error("blob store error")]
     Blob(#[from] object_store::Error),

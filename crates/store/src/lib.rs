@@ -6,16 +6,22 @@
 //! may do what live in `filmroom-review`, never here.
 
 mod blob;
+mod calls;
 mod db;
 pub mod entity;
 mod error;
+mod jobs;
 mod people;
 mod tokens;
 
-pub use blob::{BlobStore, S3Location, StorageLocation};
+pub use blob::{BlobRange, BlobStore, BlobUpload, S3Location, StorageLocation, StoredBlob};
+pub use calls::{CallFilter, ExternalRefTaken};
 pub use db::DatabaseUrl;
+pub use entity::call::{CallStatus, Direction};
+pub use entity::job::{JobKind, JobStatus};
 pub use entity::user::Role;
 pub use error::StoreError;
+pub use jobs::{JobSettlement, NewJob};
 pub use people::{EmailTaken, ManagementEdge, now};
 
 use sea_orm::DatabaseConnection;

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, SqlErr,
+    QueryOrder, QuerySelect, SqlErr,
 };
 use uuid::Uuid;
 
@@ -80,16 +80,7 @@ impl Store {
         &self,
         row: user::Model,
     ) -> Result<Result<user::Model, EmailTaken>, StoreError> {
-        let mut active = row.clone().into_active_model();
-        // `into_active_model` marks fields unchanged; mark them all as set so the
-        // whole row is written.
-        active.email = Set(row.email);
-        active.name = Set(row.name);
-        active.role = Set(row.role);
-        active.manager_id = Set(row.manager_id);
-        active.external_ids = Set(row.external_ids);
-        active.active = Set(row.active);
-        active.updated_at = Set(row.updated_at);
+        let active = row.into_active_model().reset_all();
         match active.update(&self.db).await {
             Ok(model) => Ok(Ok(model)),
             Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {

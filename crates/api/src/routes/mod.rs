@@ -2,6 +2,7 @@
 //! `Review` method; the rules live in `filmroom-review`.
 
 pub mod body;
+pub mod calls;
 pub mod ops;
 pub mod people;
 pub mod tokens;

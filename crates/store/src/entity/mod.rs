@@ -2,5 +2,7 @@
 //! domain types; nothing here is serialised to a client.
 
 pub mod api_token;
+pub mod call;
+pub mod job;
 pub mod organisation;
 pub mod user;

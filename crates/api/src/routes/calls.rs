@@ -1,0 +1,632 @@
+//! Calls: metadata, streaming audio upload, ranged playback, waveform peaks.
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, http::header, patch, post, put, web};
+use chrono::{DateTime, Utc};
+use filmroom_review::{
+    AudioUpload, CallDetails, CallQuery, CallRecord, CallStatus, Direction, NewCall, Review,
+    ids::CallId,
+};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::{
+    ApiConfig,
+    error::{ApiError, Problem},
+    extract::{ApiJson, Authenticated, parse_json},
+    pagination::{ListQuery, encode},
+};
+
+/// Inbound or outbound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DirectionBody {
+    /// The customer called in.
+    Inbound,
+    /// The rep called out.
+    Outbound,
+}
+
+impl From<DirectionBody> for Direction {
+    fn from(d: DirectionBody) -> Self {
+        match d {
+            DirectionBody::Inbound => Self::Inbound,
+            DirectionBody::Outbound => Self::Outbound,
+        }
+    }
+}
+
+impl From<Direction> for DirectionBody {
+    fn from(d: Direction) -> Self {
+        match d {
+            Direction::Inbound => Self::Inbound,
+            Direction::Outbound => Self::Outbound,
+        }
+    }
+}
+
+/// Where a call is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CallStatusBody {
+    /// Waiting for its audio.
+    Uploading,
+    /// Audio stored, waiting for analysis.
+    Queued,
+    /// Being analysed.
+    Processing,
+    /// Playable and reviewable.
+    Ready,
+    /// Analysis failed; see `failure`.
+    Failed,
+}
+
+impl From<CallStatusBody> for CallStatus {
+    fn from(s: CallStatusBody) -> Self {
+        match s {
+            CallStatusBody::Uploading => Self::Uploading,
+            CallStatusBody::Queued => Self::Queued,
+            CallStatusBody::Processing => Self::Processing,
+            CallStatusBody::Ready => Self::Ready,
+            CallStatusBody::Failed => Self::Failed,
+        }
+    }
+}
+
+/// The other side of the call.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Counterpart {
+    /// The customer's name.
+    pub name: Option<String>,
+    /// The customer's company.
+    pub company: Option<String>,
+}
+
+/// Why analysis failed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CallFailure {
+    /// Stable code: `unsupported_codec`, `no_audio`, `decode_crashed`,
+    /// `decode_timeout`, `decode_out_of_memory`, `audio_missing`, `analysis_failed`.
+    pub code: String,
+    /// What happened, for people.
+    pub message: String,
+}
+
+/// The stored recording and what analysis found in it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CallAudio {
+    /// Media type of the original bytes.
+    pub content_type: Option<String>,
+    /// Size of the original bytes.
+    pub size_bytes: Option<i64>,
+    /// Hex SHA-256 of the original bytes.
+    pub sha256: Option<String>,
+    /// Container recognised at upload: wav, mp3, flac, ogg, mp4, aac.
+    pub container: Option<String>,
+    /// Codec found by analysis (e.g. `pcm_s16le`, `mp3`, `aac`).
+    pub codec: Option<String>,
+    /// Hz.
+    pub sample_rate: Option<i32>,
+    /// 1 (mono) or 2 (stereo; dialers often put the rep and the customer on separate channels).
+    pub channels: Option<i32>,
+    /// Bits per sample of the source, when the codec has one.
+    pub bits_per_sample: Option<i32>,
+    /// Duration of the decoded audio.
+    pub duration_ms: Option<i64>,
+    /// Corrupt packets skipped during decoding.
+    pub decode_errors: Option<i64>,
+}
+
+/// A call.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CallBody {
+    /// Id.
+    pub id: Uuid,
+    /// Whose call.
+    pub rep_id: Uuid,
+    /// Who created it.
+    pub created_by: Uuid,
+    /// Title.
+    pub title: String,
+    /// When it took place.
+    pub occurred_at: Option<DateTime<Utc>>,
+    /// Inbound or outbound.
+    pub direction: Option<DirectionBody>,
+    /// The customer.
+    pub counterpart: Counterpart,
+    /// Id in the system it came from.
+    pub external_ref: Option<String>,
+    /// Lifecycle state.
+    pub status: CallStatusBody,
+    /// Why it failed, when `status` is `failed`.
+    pub failure: Option<CallFailure>,
+    /// The recording, once uploaded.
+    pub audio: Option<CallAudio>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<CallRecord> for CallBody {
+    fn from(c: CallRecord) -> Self {
+        let status = match c.status {
+            CallStatus::Uploading => CallStatusBody::Uploading,
+            CallStatus::Queued => CallStatusBody::Queued,
+            CallStatus::Processing => CallStatusBody::Processing,
+            CallStatus::Ready => CallStatusBody::Ready,
+            CallStatus::Failed => CallStatusBody::Failed,
+        };
+        let failure = match (c.failure_code, c.failure_message) {
+            (Some(code), message) => {
+                Some(CallFailure { code, message: message.unwrap_or_default() })
+            }
+            _ => None,
+        };
+        let audio = c.audio_key.is_some().then_some(CallAudio {
+            content_type: c.content_type,
+            size_bytes: c.size_bytes,
+            sha256: c.sha256,
+            container: c.container,
+            codec: c.codec,
+            sample_rate: c.sample_rate,
+            channels: c.channels,
+            bits_per_sample: c.bits_per_sample,
+            duration_ms: c.duration_ms,
+            decode_errors: c.decode_errors,
+        });
+        Self {
+            id: c.id,
+            rep_id: c.rep_id,
+            created_by: c.created_by,
+            title: c.title,
+            occurred_at: c.occurred_at,
+            direction: c.direction.map(Into::into),
+            counterpart: Counterpart { name: c.counterpart_name, company: c.counterpart_company },
+            external_ref: c.external_ref,
+            status,
+            failure,
+            audio,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+/// A new call. Send it as JSON (then `PUT` the audio), or as the `metadata`
+/// part of a multipart upload followed by an `audio` part.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCallRequest {
+    /// Whose call: yourself, a rep below you, or anyone for an admin.
+    pub rep_id: Uuid,
+    /// Title (default "Call on <date>").
+    pub title: Option<String>,
+    /// When it took place.
+    pub occurred_at: Option<DateTime<Utc>>,
+    /// Inbound or outbound.
+    pub direction: Option<DirectionBody>,
+    /// The customer.
+    pub counterpart: Option<Counterpart>,
+    /// Id in the system it came from; sending the same one again returns the existing call (200).
+    #[schema(example = "CA1234567890abcdef")]
+    pub external_ref: Option<String>,
+}
+
+/// A multipart upload: the metadata first, then the audio.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct CreateCallUpload {
+    /// JSON of a `CreateCallRequest`.
+    #[schema(value_type = String, content_media_type = "application/json")]
+    metadata: String,
+    /// The recording.
+    #[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
+    audio: Vec<u8>,
+}
+
+/// Changes to a call's details; absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCallRequest {
+    /// Title.
+    pub title: Option<String>,
+    /// When it took place.
+    pub occurred_at: Option<DateTime<Utc>>,
+    /// Inbound or outbound.
+    pub direction: Option<DirectionBody>,
+    /// The customer.
+    pub counterpart: Option<Counterpart>,
+}
+
+/// A page of calls.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CallPage {
+    /// Calls in creation order.
+    pub items: Vec<CallBody>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Filters of the call list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct CallListQuery {
+    /// Only this rep's calls.
+    pub rep_id: Option<Uuid>,
+    /// Only calls that took place at or after this time.
+    pub from: Option<DateTime<Utc>>,
+    /// Only calls that took place before this time.
+    pub to: Option<DateTime<Utc>>,
+    /// Only calls in this state.
+    pub status: Option<CallStatusBody>,
+    /// Items per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Resolution of the peaks.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PeaksQuery {
+    /// Frames per pixel: a multiple of the stored 256 (default 256).
+    #[param(minimum = 256)]
+    pub samples_per_pixel: Option<u32>,
+}
+
+fn details(
+    title: Option<String>,
+    occurred_at: Option<DateTime<Utc>>,
+    direction: Option<DirectionBody>,
+    counterpart: Option<Counterpart>,
+) -> CallDetails {
+    let counterpart = counterpart.unwrap_or_default();
+    CallDetails {
+        title,
+        occurred_at,
+        direction: direction.map(Into::into),
+        counterpart_name: counterpart.name,
+        counterpart_company: counterpart.company,
+    }
+}
+
+fn new_call(body: CreateCallRequest) -> NewCall {
+    NewCall {
+        rep_id: body.rep_id,
+        details: details(body.title, body.occurred_at, body.direction, body.counterpart),
+        external_ref: body.external_ref,
+    }
+}
+
+fn created(call: CallRecord, created: bool) -> HttpResponse {
+    let location = format!("/v1/calls/{}", call.id);
+    let mut response = if created { HttpResponse::Created() } else { HttpResponse::Ok() };
+    response.insert_header((header::LOCATION, location)).json(CallBody::from(call))
+}
+
+/// Streams a body into an upload; aborts it on any error so nothing stays behind.
+async fn pump<S, E>(mut upload: AudioUpload, mut body: S) -> Result<CallRecord, ApiError>
+where
+    S: futures_util::Stream<Item = Result<web::Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    while let Some(chunk) = body.next().await {
+        let chunk = match chunk {
+            Ok(chunk) => chunk,
+            Err(e) => {
+                upload.abort().await;
+                return Err(ApiError::BodyInterrupted(e.to_string()));
+            }
+        };
+        if let Err(e) = upload.push(&chunk).await {
+            upload.abort().await;
+            return Err(e.into());
+        }
+    }
+    Ok(upload.finish().await?)
+}
+
+fn max_upload(config: &ApiConfig) -> u64 {
+    config.max_upload_bytes
+}
+
+/// Creates a call: JSON metadata alone (then `PUT /v1/calls/{id}/audio`), or a
+/// multipart upload with a `metadata` part followed by an `audio` part. The
+/// same `external_ref` again returns the existing call with 200.
+#[utoipa::path(
+    tag = "calls",
+    security(("bearer" = [])),
+    request_body(content(
+        (CreateCallRequest = "application/json"),
+        (CreateCallUpload = "multipart/form-data"),
+    )),
+    responses(
+        (status = 201, description = "Created", body = CallBody),
+        (status = 200, description = "A call with this external_ref exists already", body = CallBody),
+        (status = 413, description = "The recording is over the size limit", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The recording is not audio filmroom accepts", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/calls")]
+pub async fn create_call(
+    req: HttpRequest,
+    payload: web::Payload,
+    review: web::Data<Review>,
+    config: web::Data<ApiConfig>,
+    Authenticated(actor): Authenticated,
+) -> Result<HttpResponse, ApiError> {
+    let content_type =
+        req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if !content_type.to_ascii_lowercase().starts_with("multipart/form-data") {
+        let ApiJson(body) =
+            ApiJson::<CreateCallRequest>::from_payload(&req, payload.into_inner()).await?;
+        let (call, was_created) = review.create_call(&actor, new_call(body)).await?;
+        return Ok(created(call, was_created));
+    }
+    let mut multipart = actix_multipart::Multipart::new(req.headers(), payload);
+    let mut call: Option<(CallRecord, bool)> = None;
+    while let Some(field) = multipart.next().await {
+        let mut field = field.map_err(|e| ApiError::MalformedMultipart(e.to_string()))?;
+        match field.name() {
+            Some("metadata") => {
+                let mut bytes = web::BytesMut::new();
+                while let Some(chunk) = field.next().await {
+                    let chunk = chunk.map_err(|e| ApiError::MalformedMultipart(e.to_string()))?;
+                    if bytes.len() + chunk.len() > config.max_json_bytes {
+                        return Err(ApiError::PayloadTooLarge { limit: config.max_json_bytes });
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                let body: CreateCallRequest = parse_json(&bytes.freeze())?;
+                call = Some(review.create_call(&actor, new_call(body)).await?);
+            }
+            Some("audio") => {
+                let Some((record, was_created)) = call.take() else {
+                    return Err(ApiError::MalformedMultipart(
+                        "send the `metadata` part before the `audio` part".into(),
+                    ));
+                };
+                if !was_created {
+                    // An idempotent retry: the call and its audio exist already.
+                    return Ok(created(record, false));
+                }
+                let media_type = field.content_type().map(ToString::to_string);
+                let id = CallId::from(record.id);
+                let upload =
+                    review.begin_audio_upload(&actor, id, media_type, max_upload(&config)).await?;
+                return match pump(upload, field).await {
+                    Ok(record) => Ok(created(record, true)),
+                    Err(e) => {
+                        // The client never learnt this call's id; leave nothing behind.
+                        if let Err(cleanup) = review.delete_call(&actor, id).await {
+                            tracing::warn!(error = ?cleanup, call = %id, "removing a call whose upload failed");
+                        }
+                        Err(e)
+                    }
+                };
+            }
+            other => {
+                return Err(ApiError::MalformedMultipart(format!(
+                    "unexpected part `{}`; send `metadata` (JSON) then `audio`",
+                    other.unwrap_or("")
+                )));
+            }
+        }
+    }
+    match call {
+        Some((record, was_created)) => Ok(created(record, was_created)),
+        None => Err(ApiError::MalformedMultipart("the upload has no `metadata` part".into())),
+    }
+}
+
+/// Sends (or, after a dropped connection or a failed analysis, sends again) a
+/// call's audio as the raw request body with its `Content-Type`.
+#[utoipa::path(
+    tag = "calls",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Call id")),
+    request_body(content(("audio/wav"), ("audio/mpeg"), ("audio/flac"), ("audio/ogg"), ("audio/mp4"), ("application/octet-stream"))),
+    responses(
+        (status = 200, description = "Stored and queued for analysis", body = CallBody),
+        (status = 409, description = "The call's audio is already stored", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The recording is over the size limit", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The recording is not audio filmroom accepts", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/v1/calls/{id}/audio")]
+pub async fn upload_audio(
+    req: HttpRequest,
+    payload: web::Payload,
+    review: web::Data<Review>,
+    config: web::Data<ApiConfig>,
+    Authenticated(actor): Authenticated,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<CallBody>, ApiError> {
+    let media_type =
+        req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    // A declared length over the limit is refused before any byte is read.
+    let limit = max_upload(&config);
+    if let Some(length) = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok())
+        && length.parse::<u64>().is_ok_and(|length| length > limit)
+    {
+        return Err(filmroom_review::ReviewError::AudioTooLarge { limit }.into());
+    }
+    let upload = review
+        .begin_audio_upload(&actor, CallId::from(id.into_inner()), media_type, max_upload(&config))
+        .await?;
+    Ok(web::Json(pump(upload, payload).await?.into()))
+}
+
+/// One call.
+#[utoipa::path(
+    tag = "calls",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Call id")),
+    responses((status = 200, description = "The call", body = CallBody))
+)]
+#[get("/v1/calls/{id}")]
+pub async fn get_call(
+    review: web::Data<Review>,
+    Authenticated(actor): Authenticated,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<CallBody>, ApiError> {
+    Ok(web::Json(review.call(&actor, CallId::from(id.into_inner())).await?.into()))
+}
+
+/// Calls the caller can see, optionally one rep's, in a time range or a state.
+#[utoipa::path(
+    tag = "calls",
+    security(("bearer" = [])),
+    params(CallListQuery),
+    responses((status = 200, description = "A page of calls", body = CallPage))
+)]
+#[get("/v1/calls")]
+pub async fn list_calls(
+    review: web::Data<Review>,
+    Authenticated(actor): Authenticated,
+    query: web::Query<CallListQuery>,
+) -> Result<web::Json<CallPage>, ApiError> {
+    let query = query.into_inner();
+    let request = ListQuery { limit: query.limit, cursor: query.cursor }.page_request()?;
+    let filter = CallQuery {
+        rep_id: query.rep_id,
+        from: query.from,
+        to: query.to,
+        status: query.status.map(Into::into),
+    };
+    let page = review.calls(&actor, filter, request).await?;
+    Ok(web::Json(CallPage {
+        items: page.items.into_iter().map(CallBody::from).collect(),
+        next_cursor: page.next_after.map(encode),
+    }))
+}
+
+/// Changes a call's details.
+#[utoipa::path(
+    tag = "calls",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Call id")),
+    request_body = UpdateCallRequest,
+    responses((status = 200, description = "The changed call", body = CallBody))
+)]
+#[patch("/v1/calls/{id}")]
+pub async fn update_call(
+    review: web::Data<Review>,
+    Authenticated(actor): Authenticated,
+    id: web::Path<Uuid>,
+    ApiJson(body): ApiJson<UpdateCallRequest>,
+) -> Result<web::Json<CallBody>, ApiError> {
+    let changes = details(body.title, body.occurred_at, body.direction, body.counterpart);
+    Ok(web::Json(review.update_call(&actor, CallId::from(id.into_inner()), changes).await?.into()))
+}
+
+/// Deletes a call with its recording and derived files.
+#[utoipa::path(
+    tag = "calls",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Call id")),
+    responses((status = 204, description = "Deleted"))
+)]
+#[delete("/v1/calls/{id}")]
+pub async fn delete_call(
+    review: web::Data<Review>,
+    Authenticated(actor): Authenticated,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    review.delete_call(&actor, CallId::from(id.into_inner())).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The original recording, byte for byte, with HTTP Range support (206 for a
+/// single range, 416 for an unsatisfiable one) so players can seek.
+#[utoipa::path(
+    tag = "calls",
+    security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "Call id"),
+        ("Range" = Option<String>, Header, description = "A single byte range, e.g. `bytes=0-1023`"),
+    ),
+    responses(
+        (status = 200, description = "The whole recording", content_type = "application/octet-stream"),
+        (status = 206, description = "The requested range", content_type = "application/octet-stream"),
+        (status = 409, description = "The audio has not been uploaded yet", body = Problem, content_type = "application/problem+json"),
+        (status = 416, description = "The range is outside the recording", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/calls/{id}/audio")]
+pub async fn get_audio(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    Authenticated(actor): Authenticated,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let source = review.audio_source(&actor, CallId::from(id.into_inner())).await?;
+    let requested = req.headers().get(header::RANGE).and_then(|v| v.to_str().ok());
+    let range = match requested.map(http_range_header::parse_range_header) {
+        None => None,
+        Some(Ok(parsed)) => match parsed.validate(source.size) {
+            Ok(ranges) if ranges.len() == 1 => ranges.first().map(|r| *r.start()..*r.end() + 1),
+            // Several ranges or an empty file: RFC 9110 lets us answer with the whole body.
+            Ok(_) => None,
+            Err(http_range_header::RangeUnsatisfiableError::Unsatisfiable) => {
+                return Err(ApiError::RangeNotSatisfiable { size: source.size });
+            }
+            Err(_) => None,
+        },
+        // A malformed Range header is ignored (RFC 9110 §14.2).
+        Some(Err(http_range_header::RangeUnsatisfiableError::Unsatisfiable)) => {
+            return Err(ApiError::RangeNotSatisfiable { size: source.size });
+        }
+        Some(Err(_)) => None,
+    };
+    let body = review.audio_bytes(&source, range.clone()).await?;
+    let mut response = match range {
+        Some(_) => {
+            let mut r = HttpResponse::PartialContent();
+            r.insert_header((
+                header::CONTENT_RANGE,
+                format!(
+                    "bytes {}-{}/{}",
+                    body.range.start,
+                    body.range.end.saturating_sub(1),
+                    body.total_size
+                ),
+            ));
+            r
+        }
+        None => HttpResponse::Ok(),
+    };
+    response
+        .insert_header((header::CONTENT_TYPE, source.content_type.clone()))
+        .insert_header((header::ACCEPT_RANGES, "bytes"))
+        .no_chunking(body.range.end - body.range.start);
+    Ok(response.streaming(body.stream))
+}
+
+/// Waveform peaks in BBC audiowaveform JSON (version 2), which peaks.js and
+/// wavesurfer.js read as they are.
+#[utoipa::path(
+    tag = "calls",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Call id"), PeaksQuery),
+    responses(
+        (status = 200, description = "audiowaveform JSON", content_type = "application/json"),
+        (status = 409, description = "The call is not analysed yet", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/calls/{id}/peaks")]
+pub async fn get_peaks(
+    review: web::Data<Review>,
+    Authenticated(actor): Authenticated,
+    id: web::Path<Uuid>,
+    query: web::Query<PeaksQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let json = review.peaks(&actor, CallId::from(id.into_inner()), query.samples_per_pixel).await?;
+    Ok(HttpResponse::Ok().content_type("application/json").body(json))
+}

@@ -1,0 +1,317 @@
+//! One decoding pass over a recording with symphonia, feeding every decoded
+//! frame to a [`FrameSink`] and collecting the facts on the way.
+//!
+//! The pass decodes each packet once. Further per-channel analyses (speech
+//! metrics, loudness) plug in as more sinks, combined as a tuple, without a
+//! second decode.
+
+use std::io::{Read, Seek, SeekFrom};
+
+use serde::{Deserialize, Serialize};
+use symphonia::core::{
+    codecs::audio::{AudioCodecId, AudioDecoderOptions, well_known::*},
+    errors::Error,
+    formats::{FormatOptions, TrackType, probe::Hint},
+    io::{MediaSource, MediaSourceStream, MediaSourceStreamOptions},
+    meta::MetadataOptions,
+};
+
+use crate::{
+    mp4,
+    peaks::{Peaks, PeaksBuilder, SAMPLES_PER_PIXEL},
+};
+
+/// Receives decoded audio as it streams past, one packet at a time.
+pub trait FrameSink {
+    /// `planes[c]` holds channel `c`'s samples in -1.0..=1.0; all planes have
+    /// the same length.
+    fn frames(&mut self, planes: &[&[f32]]);
+}
+
+impl<A: FrameSink, B: FrameSink> FrameSink for (A, B) {
+    fn frames(&mut self, planes: &[&[f32]]) {
+        self.0.frames(planes);
+        self.1.frames(planes);
+    }
+}
+
+/// The shape of the decoded stream, known once the first packet decodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamShape {
+    /// Hz.
+    pub sample_rate: u32,
+    /// Channel count.
+    pub channels: usize,
+}
+
+/// What one decoding pass found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AudioFacts {
+    /// The container, as symphonia names it (`wave`, `mp3`, `flac`, `ogg`, `isomp4`, `aac`).
+    pub container: String,
+    /// The codec (`pcm_s16le`, `pcm_mulaw`, `mp3`, `flac`, `vorbis`, `aac`, …).
+    pub codec: String,
+    /// Hz.
+    pub sample_rate: u32,
+    /// Channel count.
+    pub channels: u32,
+    /// Bits per sample of the source, when the codec has one.
+    pub bits_per_sample: Option<u32>,
+    /// Decoded frames (samples per channel), encoder priming and padding removed.
+    pub frames: u64,
+    /// `frames` as milliseconds.
+    pub duration_ms: u64,
+    /// Packets that failed to decode and were skipped.
+    pub decode_errors: u64,
+    /// Whether the data ended before the container said it would.
+    pub truncated: bool,
+}
+
+/// Why a recording cannot be analysed. These are verdicts on the file, not
+/// passing failures: trying again gives the same answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct AnalysisError {
+    /// `unsupported_format`, `unsupported_codec` or `no_audio`.
+    pub code: String,
+    /// What was found, for people.
+    pub message: String,
+}
+
+impl AnalysisError {
+    fn new(code: &str, message: impl Into<String>) -> Self {
+        Self { code: code.to_owned(), message: message.into() }
+    }
+}
+
+/// Gives symphonia any `Read + Seek`.
+struct Source<R> {
+    inner: R,
+    len: Option<u64>,
+}
+
+impl<R: Read> Read for Source<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read(buf)
+    }
+}
+
+impl<R: Seek> Seek for Source<R> {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
+impl<R: Read + Seek + Send + Sync> MediaSource for Source<R> {
+    fn is_seekable(&self) -> bool {
+        true
+    }
+
+    fn byte_len(&self) -> Option<u64> {
+        self.len
+    }
+}
+
+/// Names a codec, including the ones this build cannot decode.
+fn codec_name(id: AudioCodecId) -> String {
+    if let Some(registered) = symphonia::default::get_codecs().get_audio_decoder(id) {
+        return registered.codec.info.short_name.to_owned();
+    }
+    let name = match id {
+        CODEC_ID_OPUS => "opus",
+        CODEC_ID_ALAC => "alac",
+        CODEC_ID_AC3 => "ac3",
+        CODEC_ID_EAC3 => "eac3",
+        CODEC_ID_MP1 => "mp1",
+        CODEC_ID_MP2 => "mp2",
+        CODEC_ID_SPEEX => "speex",
+        CODEC_ID_WAVPACK => "wavpack",
+        CODEC_ID_ADPCM_MS => "adpcm_ms",
+        CODEC_ID_ADPCM_IMA_WAV => "adpcm_ima_wav",
+        CODEC_ID_DCA => "dts",
+        other => return format!("codec {other}"),
+    };
+    name.to_owned()
+}
+
+/// Decodes `source` once, feeding every frame to the sink made by `make_sink`
+/// when the stream's shape is known.
+pub fn decode<R, S>(
+    mut source: R,
+    make_sink: impl FnOnce(StreamShape) -> S,
+) -> Result<(AudioFacts, Option<S>), AnalysisError>
+where
+    R: Read + Seek + Send + Sync,
+    S: FrameSink,
+{
+    let len = source.seek(SeekFrom::End(0)).ok();
+    source
+        .seek(SeekFrom::Start(0))
+        .map_err(|e| AnalysisError::new("no_audio", format!("the file cannot be read: {e}")))?;
+    // MP4 priming and padding are not trimmed by the decoder; read them from
+    // the edit list first (a few header boxes, no sample data).
+    let edit = mp4::audio_edit(&mut source).unwrap_or(None);
+    source
+        .seek(SeekFrom::Start(0))
+        .map_err(|e| AnalysisError::new("no_audio", format!("the file cannot be read: {e}")))?;
+
+    let stream = MediaSourceStream::new(
+        Box::new(Source { inner: source, len }),
+        MediaSourceStreamOptions::default(),
+    );
+    let mut format = symphonia::default::get_probe()
+        .probe(&Hint::new(), stream, FormatOptions::default(), MetadataOptions::default())
+        .map_err(|e| match e {
+            Error::IoError(e) => {
+                AnalysisError::new("no_audio", format!("the file ends before any audio: {e}"))
+            }
+            other => AnalysisError::new(
+                "unsupported_format",
+                format!("no supported audio container was found ({other})"),
+            ),
+        })?;
+    let container = format.format_info().short_name.to_owned();
+    let track = format.default_track(TrackType::Audio).cloned().ok_or_else(|| {
+        AnalysisError::new("no_audio", format!("the {container} file has no decodable audio track"))
+    })?;
+    let params = track.codec_params.as_ref().and_then(|p| p.audio()).cloned().ok_or_else(|| {
+        AnalysisError::new("no_audio", format!("the {container} file has no audio track"))
+    })?;
+    let codec = codec_name(params.codec);
+    // MP3 without a LAME/Xing header has only an estimated length; trimming to
+    // it would cut real audio, so decode everything there is.
+    let gapless = !(container == "mp3" && track.delay.is_none());
+    let mut decoder = symphonia::default::get_codecs()
+        .make_audio_decoder(&params, &AudioDecoderOptions::default().gapless(gapless))
+        .map_err(|e| {
+            AnalysisError::new(
+                "unsupported_codec",
+                format!("{codec} audio (in {container}) is not supported ({e}); send WAV, MP3, FLAC, Ogg Vorbis or M4A/AAC"),
+            )
+        })?;
+    let codec = decoder.codec_info().short_name.to_owned();
+
+    let mut sink: Option<S> = None;
+    let mut make_sink = Some(make_sink);
+    let mut shape: Option<StreamShape> = None;
+    let mut planes: Vec<Vec<f32>> = Vec::new();
+    let mut frames: u64 = 0;
+    let mut decode_errors: u64 = 0;
+    let mut truncated = false;
+    // Where the next packet should start; a later start means the demuxer
+    // skipped damaged data, which counts as a decode error too.
+    let mut expected_pts: Option<i64> = None;
+    loop {
+        let packet = match format.next_packet() {
+            Ok(Some(packet)) => packet,
+            Ok(None) | Err(Error::ResetRequired) => break,
+            Err(Error::IoError(_)) => {
+                truncated = true;
+                break;
+            }
+            Err(_) if frames > 0 => {
+                truncated = true;
+                break;
+            }
+            Err(e) => {
+                return Err(AnalysisError::new(
+                    "no_audio",
+                    format!("the {container} data cannot be read: {e}"),
+                ));
+            }
+        };
+        if packet.track_id != track.id {
+            continue;
+        }
+        let pts = packet.pts.get();
+        if expected_pts.is_some_and(|expected| pts > expected) {
+            decode_errors += 1;
+        }
+        expected_pts =
+            i64::try_from(packet.block_dur().get()).ok().and_then(|d| pts.checked_add(d));
+        let buffer = match decoder.decode(&packet) {
+            Ok(buffer) => buffer,
+            Err(Error::DecodeError(_) | Error::IoError(_)) => {
+                decode_errors += 1;
+                continue;
+            }
+            Err(e) => {
+                if frames > 0 {
+                    decode_errors += 1;
+                    continue;
+                }
+                return Err(AnalysisError::new(
+                    "unsupported_codec",
+                    format!("{codec} audio cannot be decoded: {e}"),
+                ));
+            }
+        };
+        if buffer.frames() == 0 {
+            continue;
+        }
+        let current =
+            StreamShape { sample_rate: buffer.spec().rate(), channels: buffer.num_planes() };
+        match shape {
+            None => {
+                shape = Some(current);
+                sink = make_sink.take().map(|make| make(current));
+            }
+            // A stream whose shape changes midway is counted but not mixed in.
+            Some(first) if first != current => {
+                decode_errors += 1;
+                continue;
+            }
+            Some(_) => {}
+        }
+        buffer.copy_to_vecs_planar::<f32>(&mut planes);
+        frames += buffer.frames() as u64;
+        if let Some(sink) = sink.as_mut() {
+            let views: Vec<&[f32]> = planes.iter().map(Vec::as_slice).collect();
+            sink.frames(&views);
+        }
+    }
+
+    let Some(shape) = shape else {
+        return Err(AnalysisError::new(
+            "no_audio",
+            match decode_errors {
+                0 => format!("the {container} file contains no audio"),
+                n => format!(
+                    "nothing in the {container} file could be decoded ({n} corrupt packets)"
+                ),
+            },
+        ));
+    };
+    if let Some(edit) = edit.filter(|_| codec == "aac") {
+        frames = edit.playable_frames(frames, shape.sample_rate);
+    }
+    let duration_ms =
+        (frames * 1000 + u64::from(shape.sample_rate) / 2) / u64::from(shape.sample_rate.max(1));
+    Ok((
+        AudioFacts {
+            container,
+            codec,
+            sample_rate: shape.sample_rate,
+            channels: shape.channels as u32,
+            bits_per_sample: params.bits_per_sample,
+            frames,
+            duration_ms,
+            decode_errors,
+            truncated,
+        },
+        sink,
+    ))
+}
+
+/// Decodes a recording once and derives its facts and waveform peaks.
+pub fn analyze<R: Read + Seek + Send + Sync>(
+    source: R,
+) -> Result<(AudioFacts, Peaks), AnalysisError> {
+    let (facts, peaks) = decode(source, |shape| {
+        PeaksBuilder::new(shape.channels, shape.sample_rate, SAMPLES_PER_PIXEL)
+    })?;
+    let peaks = peaks
+        .map(PeaksBuilder::finish)
+        .ok_or_else(|| AnalysisError::new("no_audio", "no audio decoded"))?;
+    Ok((facts, peaks))
+}

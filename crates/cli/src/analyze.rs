@@ -1,0 +1,52 @@
+//! `filmroom analyze FILE`: the sandboxed child the worker runs for each
+//! recording. It limits its own address space first, decodes the file once,
+//! writes the peaks, and prints the facts as JSON. Exit 0 with facts; exit 3
+//! with `{"code", "message"}` when the file is not analysable; anything else
+//! (a panic, an abort on allocation failure) is a crash the worker reports.
+
+use std::{fs::File, io::BufReader, path::PathBuf};
+
+use anyhow::Context;
+use clap::Args;
+
+/// Exit status for a file that is not something filmroom can analyse.
+const EXIT_REFUSED: u8 = 3;
+
+/// Settings of `filmroom analyze`.
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// The recording to analyse.
+    pub file: PathBuf,
+    /// Where to write the waveform peaks (audiowaveform JSON).
+    #[arg(long)]
+    pub peaks_out: Option<PathBuf>,
+    /// Address-space limit for this process, in bytes (0: no limit).
+    #[arg(long, default_value_t = 0)]
+    pub memory_limit_bytes: u64,
+}
+
+/// Runs the analysis; called before any thread or runtime exists so the
+/// memory limit covers everything.
+pub fn run(args: &AnalyzeArgs) -> anyhow::Result<std::process::ExitCode> {
+    if args.memory_limit_bytes > 0 {
+        rlimit::setrlimit(rlimit::Resource::AS, args.memory_limit_bytes, args.memory_limit_bytes)
+            .context("setting the memory limit")?;
+    }
+    let file =
+        File::open(&args.file).with_context(|| format!("opening {}", args.file.display()))?;
+    match filmroom_audio::analyze(BufReader::with_capacity(256 * 1024, file)) {
+        Ok((facts, peaks)) => {
+            if let Some(path) = &args.peaks_out {
+                let json = serde_json::to_vec(&peaks)?;
+                std::fs::write(path, json)
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
+            println!("{}", serde_json::to_string(&facts)?);
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        Err(refusal) => {
+            println!("{}", serde_json::to_string(&refusal)?);
+            Ok(std::process::ExitCode::from(EXIT_REFUSED))
+        }
+    }
+}

@@ -1,0 +1,484 @@
+//! Calls: who may create, see, change and delete them, and the audio upload
+//! that streams a recording into the blob store and queues its analysis.
+
+use chrono::{DateTime, Utc};
+use filmroom_audio::{Container, NotAudio, SNIFF_LEN, sniff};
+use filmroom_store::{
+    BlobUpload, CallFilter, CallStatus, Direction, JobKind, NewJob, Role, entity::call, now,
+};
+use uuid::Uuid;
+
+use crate::{
+    Actor, Page, PageRequest, Review, ReviewError,
+    ids::{CallId, UserId},
+    people::DisplayName,
+    visibility,
+};
+
+/// Analysis attempts before a call is marked failed, unless configured otherwise.
+pub const ANALYSIS_ATTEMPTS: i32 = 5;
+
+/// Metadata a client may set on a call; `None` leaves a field unset or unchanged.
+#[derive(Debug, Clone, Default)]
+pub struct CallDetails {
+    /// Title shown in lists (default "Call on <date>").
+    pub title: Option<String>,
+    /// When the call took place.
+    pub occurred_at: Option<DateTime<Utc>>,
+    /// Inbound or outbound.
+    pub direction: Option<Direction>,
+    /// The customer's name.
+    pub counterpart_name: Option<String>,
+    /// The customer's company.
+    pub counterpart_company: Option<String>,
+}
+
+/// A new call.
+#[derive(Debug, Clone)]
+pub struct NewCall {
+    /// Whose call it is.
+    pub rep_id: Uuid,
+    /// Its details.
+    pub details: CallDetails,
+    /// The id in the system it came from; sending it again returns the same call.
+    pub external_ref: Option<String>,
+}
+
+/// Which calls to list.
+#[derive(Debug, Clone, Default)]
+pub struct CallQuery {
+    /// One rep's calls.
+    pub rep_id: Option<Uuid>,
+    /// Took place at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Took place before.
+    pub to: Option<DateTime<Utc>>,
+    /// In this state.
+    pub status: Option<CallStatus>,
+}
+
+/// Where the original audio of a call is.
+#[derive(Debug, Clone)]
+pub struct AudioSource {
+    /// Blob key.
+    pub key: String,
+    /// Its media type.
+    pub content_type: String,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
+fn not_found(id: impl ToString) -> ReviewError {
+    ReviewError::NotFound { what: "call", id: id.to_string() }
+}
+
+fn optional_text(
+    field: &str,
+    value: Option<String>,
+    max: usize,
+) -> Result<Option<String>, ReviewError> {
+    match value {
+        None => Ok(None),
+        Some(v) if v.trim().is_empty() => Ok(None),
+        Some(v) if v.chars().count() > max => Err(ReviewError::InvalidField {
+            field: field.into(),
+            message: format!("must be at most {max} characters"),
+        }),
+        Some(v) => Ok(Some(v.trim().to_owned())),
+    }
+}
+
+impl Review {
+    /// Creates a call for a rep the caller can see (a rep for themselves, a
+    /// manager for their reps, an admin for anyone). An `external_ref` already
+    /// used in the organisation returns that call and `false`.
+    #[tracing::instrument(skip_all, fields(actor = %actor.user_id), err)]
+    pub async fn create_call(
+        &self,
+        actor: &Actor,
+        new: NewCall,
+    ) -> Result<(call::Model, bool), ReviewError> {
+        let rep = self.visible_person(actor, UserId::from(new.rep_id), "rep_id").await?;
+        if !rep.active {
+            return Err(ReviewError::InvalidField {
+                field: "rep_id".into(),
+                message: format!("{} is deactivated", rep.email),
+            });
+        }
+        let at = now();
+        let title = match new.details.title {
+            Some(title) => DisplayName::parse("title", &title)?.into_inner(),
+            None => format!(
+                "Call on {}",
+                new.details.occurred_at.unwrap_or(at).format("%Y-%m-%d %H:%M UTC")
+            ),
+        };
+        let row = call::Model {
+            id: CallId::generate().uuid(),
+            organisation_id: actor.organisation_id.uuid(),
+            rep_id: new.rep_id,
+            created_by: actor.user_id.uuid(),
+            title,
+            occurred_at: new.details.occurred_at,
+            direction: new.details.direction,
+            counterpart_name: optional_text("counterpart.name", new.details.counterpart_name, 200)?,
+            counterpart_company: optional_text(
+                "counterpart.company",
+                new.details.counterpart_company,
+                200,
+            )?,
+            external_ref: optional_text("external_ref", new.external_ref, 200)?,
+            status: CallStatus::Uploading,
+            failure_code: None,
+            failure_message: None,
+            audio_key: None,
+            content_type: None,
+            size_bytes: None,
+            sha256: None,
+            container: None,
+            codec: None,
+            sample_rate: None,
+            channels: None,
+            bits_per_sample: None,
+            duration_ms: None,
+            decode_errors: None,
+            peaks_key: None,
+            created_at: at,
+            updated_at: at,
+        };
+        match self.store.insert_call(row).await? {
+            Ok(call) => Ok((call, true)),
+            Err(existing) => {
+                // The existing call is returned only to someone who may see it.
+                let call = self.visible_call(actor, existing.0.id).await?;
+                Ok((call, false))
+            }
+        }
+    }
+
+    /// One call the caller can see.
+    pub async fn call(&self, actor: &Actor, id: CallId) -> Result<call::Model, ReviewError> {
+        self.visible_call(actor, id.uuid()).await
+    }
+
+    /// Calls the caller can see, filtered.
+    pub async fn calls(
+        &self,
+        actor: &Actor,
+        query: CallQuery,
+        request: PageRequest,
+    ) -> Result<Page<call::Model>, ReviewError> {
+        let tree = self.tree(actor).await?;
+        let rep_ids = match (query.rep_id, actor.role) {
+            (Some(rep), _) => {
+                if !visibility::can_see(actor.user_id, actor.role, UserId::from(rep), &tree) {
+                    return Ok(Page { items: Vec::new(), next_after: None });
+                }
+                Some(vec![rep])
+            }
+            (None, Role::Admin) => None,
+            (None, _) => {
+                let mut ids: Vec<Uuid> =
+                    tree.everyone_below(actor.user_id).into_iter().map(UserId::uuid).collect();
+                ids.push(actor.user_id.uuid());
+                Some(ids)
+            }
+        };
+        if let (Some(from), Some(to)) = (query.from, query.to)
+            && from >= to
+        {
+            return Err(ReviewError::InvalidField {
+                field: "from".into(),
+                message: format!("from ({from}) must be before to ({to})"),
+            });
+        }
+        let filter = CallFilter { rep_ids, from: query.from, to: query.to, status: query.status };
+        let rows = self
+            .store
+            .calls_page(actor.organisation_id.uuid(), &filter, request.after, request.limit + 1)
+            .await?;
+        Ok(crate::directory::page(rows, request, |c| c.id, |c| c))
+    }
+
+    /// Changes a call's details (anyone who can see it).
+    pub async fn update_call(
+        &self,
+        actor: &Actor,
+        id: CallId,
+        details: CallDetails,
+    ) -> Result<call::Model, ReviewError> {
+        let mut row = self.visible_call(actor, id.uuid()).await?;
+        if let Some(title) = details.title {
+            row.title = DisplayName::parse("title", &title)?.into_inner();
+        }
+        if details.occurred_at.is_some() {
+            row.occurred_at = details.occurred_at;
+        }
+        if details.direction.is_some() {
+            row.direction = details.direction;
+        }
+        if let Some(name) = optional_text("counterpart.name", details.counterpart_name, 200)? {
+            row.counterpart_name = Some(name);
+        }
+        if let Some(company) =
+            optional_text("counterpart.company", details.counterpart_company, 200)?
+        {
+            row.counterpart_company = Some(company);
+        }
+        row.updated_at = now();
+        self.store.update_call(row, None).await?.ok_or_else(|| not_found(id))
+    }
+
+    /// Deletes a call and its objects (the rep, whoever created it, or an admin).
+    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, call = %id), err)]
+    pub async fn delete_call(&self, actor: &Actor, id: CallId) -> Result<(), ReviewError> {
+        let row = self.visible_call(actor, id.uuid()).await?;
+        let may = actor.role == Role::Admin
+            || row.rep_id == actor.user_id.uuid()
+            || row.created_by == actor.user_id.uuid();
+        if !may {
+            return Err(ReviewError::Forbidden(
+                "only the rep, whoever created the call, or an admin can delete it".into(),
+            ));
+        }
+        // Rows first: once the row is gone nothing points at the objects, and a
+        // failed object delete leaves only an unreferenced blob, never a dangling row.
+        self.store.delete_call(row.id).await?;
+        self.store.delete_jobs_with_prefix(&format!("analyze:{}:", row.id)).await?;
+        for key in [row.audio_key, row.peaks_key].into_iter().flatten() {
+            if let Err(e) = self.store.blobs().delete(&key).await {
+                tracing::warn!(key, error = ?e, "could not delete the object of a deleted call");
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts receiving a call's audio. Allowed while the call waits for audio
+    /// or after analysis failed (to send a better file).
+    pub async fn begin_audio_upload(
+        &self,
+        actor: &Actor,
+        id: CallId,
+        content_type: Option<String>,
+        max_bytes: u64,
+    ) -> Result<AudioUpload, ReviewError> {
+        let row = self.visible_call(actor, id.uuid()).await?;
+        if !row.status.can_become(CallStatus::Uploading) {
+            return Err(ReviewError::AudioAlreadyStored { status: status_name(row.status) });
+        }
+        Ok(AudioUpload {
+            review: self.clone(),
+            call: row,
+            content_type,
+            max_bytes,
+            head: Vec::with_capacity(SNIFF_LEN),
+            container: None,
+            blob: None,
+        })
+    }
+
+    /// Where a ready call's audio is, for playback.
+    pub async fn audio_source(
+        &self,
+        actor: &Actor,
+        id: CallId,
+    ) -> Result<AudioSource, ReviewError> {
+        let row = self.visible_call(actor, id.uuid()).await?;
+        match (row.audio_key, row.size_bytes) {
+            (Some(key), Some(size)) if row.status != CallStatus::Uploading => Ok(AudioSource {
+                key,
+                content_type: row.content_type.unwrap_or_else(|| "application/octet-stream".into()),
+                size: u64::try_from(size).unwrap_or_default(),
+            }),
+            _ => Err(ReviewError::NotReady { what: "audio", status: status_name(row.status) }),
+        }
+    }
+
+    /// Streams `range` of a call's audio from the blob store.
+    pub async fn audio_bytes(
+        &self,
+        source: &AudioSource,
+        range: Option<std::ops::Range<u64>>,
+    ) -> Result<filmroom_store::BlobRange, ReviewError> {
+        Ok(self.store.blobs().get_range(&source.key, range).await?)
+    }
+
+    /// The waveform peaks of a ready call, at the stored resolution or a coarser
+    /// one (`samples_per_pixel` a multiple of the stored one).
+    pub async fn peaks(
+        &self,
+        actor: &Actor,
+        id: CallId,
+        samples_per_pixel: Option<u32>,
+    ) -> Result<Vec<u8>, ReviewError> {
+        let row = self.visible_call(actor, id.uuid()).await?;
+        let key = match (row.status, row.peaks_key) {
+            (CallStatus::Ready, Some(key)) => key,
+            (status, _) => {
+                return Err(ReviewError::NotReady { what: "peaks", status: status_name(status) });
+            }
+        };
+        let stored = self.store.blobs().get(&key).await?;
+        let Some(wanted) = samples_per_pixel else {
+            return Ok(stored.to_vec());
+        };
+        let peaks: filmroom_audio::Peaks = serde_json::from_slice(&stored).map_err(|e| {
+            ReviewError::Store(filmroom_store::StoreError::Inconsistent(format!(
+                "stored peaks of {id} do not parse: {e}"
+            )))
+        })?;
+        let coarser = peaks.coarser(wanted).map_err(|message| ReviewError::InvalidField {
+            field: "samples_per_pixel".into(),
+            message,
+        })?;
+        serde_json::to_vec(&coarser).map_err(|e| {
+            ReviewError::Store(filmroom_store::StoreError::Inconsistent(e.to_string()))
+        })
+    }
+
+    async fn visible_call(&self, actor: &Actor, id: Uuid) -> Result<call::Model, ReviewError> {
+        let row = self
+            .store
+            .call(actor.organisation_id.uuid(), id)
+            .await?
+            .ok_or_else(|| not_found(id))?;
+        let tree = self.tree(actor).await?;
+        if visibility::can_see(actor.user_id, actor.role, UserId::from(row.rep_id), &tree) {
+            Ok(row)
+        } else {
+            Err(not_found(id))
+        }
+    }
+}
+
+/// The lower-case name of a status, as clients see it.
+pub fn status_name(status: CallStatus) -> &'static str {
+    match status {
+        CallStatus::Uploading => "uploading",
+        CallStatus::Queued => "queued",
+        CallStatus::Processing => "processing",
+        CallStatus::Ready => "ready",
+        CallStatus::Failed => "failed",
+    }
+}
+
+/// A call's audio arriving chunk by chunk. The first bytes are checked before
+/// anything is stored; the size limit is enforced as bytes arrive; an upload
+/// that is not finished must be aborted so nothing stays behind.
+pub struct AudioUpload {
+    review: Review,
+    call: call::Model,
+    content_type: Option<String>,
+    max_bytes: u64,
+    head: Vec<u8>,
+    container: Option<Container>,
+    blob: Option<BlobUpload>,
+}
+
+impl AudioUpload {
+    /// Takes the next bytes of the body.
+    pub async fn push(&mut self, chunk: &[u8]) -> Result<(), ReviewError> {
+        let received = self.blob.as_ref().map_or(self.head.len() as u64, BlobUpload::size)
+            + chunk.len() as u64;
+        if received > self.max_bytes {
+            return Err(ReviewError::AudioTooLarge { limit: self.max_bytes });
+        }
+        if let Some(blob) = &mut self.blob {
+            return Ok(blob.write(chunk).await?);
+        }
+        self.head.extend_from_slice(chunk);
+        if self.head.len() >= SNIFF_LEN {
+            self.start().await?;
+        }
+        Ok(())
+    }
+
+    async fn start(&mut self) -> Result<(), ReviewError> {
+        let container = sniff(&self.head).map_err(|e| ReviewError::NotAudio(e.to_string()))?;
+        let key = format!("calls/{}/original-{}", self.call.id, Uuid::now_v7());
+        let mut blob = self.review.store.blobs().begin_upload(&key).await?;
+        let head = std::mem::take(&mut self.head);
+        if let Err(e) = blob.write(&head).await {
+            let _ = blob.abort().await;
+            return Err(e.into());
+        }
+        self.container = Some(container);
+        self.blob = Some(blob);
+        Ok(())
+    }
+
+    /// Completes the upload: records the bytes' facts and queues analysis.
+    pub async fn finish(mut self) -> Result<call::Model, ReviewError> {
+        if self.blob.is_none() {
+            if self.head.is_empty() {
+                return Err(ReviewError::NotAudio(NotAudio::Empty.to_string()));
+            }
+            self.start().await?;
+        }
+        let (Some(blob), Some(container)) = (self.blob.take(), self.container) else {
+            return Err(ReviewError::NotAudio(NotAudio::Empty.to_string()));
+        };
+        let stored = blob.finish().await?;
+        let store = &self.review.store;
+        let mut row = self.call.clone();
+        let previous = [row.audio_key.take(), row.peaks_key.take()];
+        let at = now();
+        row.status = CallStatus::Queued;
+        row.audio_key = Some(stored.key.clone());
+        row.content_type = Some(media_type(self.content_type.as_deref(), container));
+        row.size_bytes = Some(i64::try_from(stored.size).unwrap_or(i64::MAX));
+        row.sha256 = Some(stored.sha256);
+        row.container = Some(container.name().to_owned());
+        row.failure_code = None;
+        row.failure_message = None;
+        row.codec = None;
+        row.sample_rate = None;
+        row.channels = None;
+        row.bits_per_sample = None;
+        row.duration_ms = None;
+        row.decode_errors = None;
+        row.updated_at = at;
+        let expected = self.call.status;
+        let Some(row) = store.update_call(row, Some(expected)).await? else {
+            // Someone else's upload finished first; keep theirs.
+            store.blobs().delete(&stored.key).await?;
+            let current =
+                store.call_by_id(self.call.id).await?.ok_or_else(|| not_found(self.call.id))?;
+            return Err(ReviewError::AudioAlreadyStored { status: status_name(current.status) });
+        };
+        store
+            .enqueue_job(
+                NewJob {
+                    kind: JobKind::AnalyzeCall,
+                    payload: serde_json::json!({ "call_id": row.id, "audio_key": stored.key }),
+                    dedupe_key: format!("analyze:{}:{}", row.id, stored.key),
+                    max_attempts: self.review.analysis_attempts,
+                },
+                at,
+            )
+            .await?;
+        for key in previous.into_iter().flatten() {
+            if let Err(e) = store.blobs().delete(&key).await {
+                tracing::warn!(key, error = ?e, "could not delete replaced audio");
+            }
+        }
+        Ok(row)
+    }
+
+    /// Abandons the upload, leaving nothing stored.
+    pub async fn abort(mut self) {
+        if let Some(blob) = self.blob.take()
+            && let Err(e) = blob.abort().await
+        {
+            tracing::warn!(error = ?e, call = %self.call.id, "aborting an audio upload failed");
+        }
+    }
+}
+
+/// The media type to record: the client's when it names audio, else the container's.
+fn media_type(sent: Option<&str>, container: Container) -> String {
+    match sent.map(|s| s.split(';').next().unwrap_or_default().trim().to_ascii_lowercase()) {
+        Some(t) if t.starts_with("audio/") => t,
+        _ => container.media_type().to_owned(),
+    }
+}

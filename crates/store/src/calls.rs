@@ -1,0 +1,122 @@
+//! Queries over calls, always scoped to one organisation.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect, SqlErr,
+};
+use uuid::Uuid;
+
+use crate::{
+    Store, StoreError,
+    entity::call::{self, CallStatus},
+};
+
+/// Another call of the organisation already has this external reference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalRefTaken(pub call::Model);
+
+/// Which calls to list.
+#[derive(Debug, Clone, Default)]
+pub struct CallFilter {
+    /// Only these reps' calls (`None`: any rep).
+    pub rep_ids: Option<Vec<Uuid>>,
+    /// Only calls that took place at or after this time.
+    pub from: Option<DateTime<Utc>>,
+    /// Only calls that took place before this time.
+    pub to: Option<DateTime<Utc>>,
+    /// Only calls in this state.
+    pub status: Option<CallStatus>,
+}
+
+impl Store {
+    /// Inserts a call; a duplicate external reference returns the existing call.
+    pub async fn insert_call(
+        &self,
+        row: call::Model,
+    ) -> Result<Result<call::Model, ExternalRefTaken>, StoreError> {
+        let organisation_id = row.organisation_id;
+        let external_ref = row.external_ref.clone();
+        match row.into_active_model().insert(&self.db).await {
+            Ok(model) => Ok(Ok(model)),
+            Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                let existing = call::Entity::find()
+                    .filter(call::Column::OrganisationId.eq(organisation_id))
+                    .filter(call::Column::ExternalRef.eq(external_ref))
+                    .one(&self.db)
+                    .await?
+                    .ok_or(StoreError::Database(e))?;
+                Ok(Err(ExternalRefTaken(existing)))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// One call of the organisation.
+    pub async fn call(
+        &self,
+        organisation_id: Uuid,
+        id: Uuid,
+    ) -> Result<Option<call::Model>, StoreError> {
+        Ok(call::Entity::find_by_id(id)
+            .filter(call::Column::OrganisationId.eq(organisation_id))
+            .one(&self.db)
+            .await?)
+    }
+
+    /// One call by id alone, for the worker (which acts for no organisation).
+    pub async fn call_by_id(&self, id: Uuid) -> Result<Option<call::Model>, StoreError> {
+        Ok(call::Entity::find_by_id(id).one(&self.db).await?)
+    }
+
+    /// Calls of the organisation matching `filter`, in id order after `after`.
+    pub async fn calls_page(
+        &self,
+        organisation_id: Uuid,
+        filter: &CallFilter,
+        after: Option<Uuid>,
+        limit: u64,
+    ) -> Result<Vec<call::Model>, StoreError> {
+        let mut query =
+            call::Entity::find().filter(call::Column::OrganisationId.eq(organisation_id));
+        if let Some(reps) = &filter.rep_ids {
+            query = query.filter(call::Column::RepId.is_in(reps.iter().copied()));
+        }
+        if let Some(from) = filter.from {
+            query = query.filter(call::Column::OccurredAt.gte(from));
+        }
+        if let Some(to) = filter.to {
+            query = query.filter(call::Column::OccurredAt.lt(to));
+        }
+        if let Some(status) = filter.status {
+            query = query.filter(call::Column::Status.eq(status));
+        }
+        if let Some(after) = after {
+            query = query.filter(call::Column::Id.gt(after));
+        }
+        Ok(query.order_by_asc(call::Column::Id).limit(limit).all(&self.db).await?)
+    }
+
+    /// Writes a changed call. When `expected` is given, the write happens only
+    /// if the stored status is still that one, and `None` says it was not.
+    pub async fn update_call(
+        &self,
+        row: call::Model,
+        expected: Option<CallStatus>,
+    ) -> Result<Option<call::Model>, StoreError> {
+        let active = row.clone().into_active_model().reset_all();
+        let mut update =
+            call::Entity::update_many().set(active).filter(call::Column::Id.eq(row.id));
+        if let Some(expected) = expected {
+            update = update.filter(call::Column::Status.eq(expected));
+        }
+        let result = update.exec(&self.db).await?;
+        Ok((result.rows_affected == 1).then_some(row))
+    }
+
+    /// Deletes a call row.
+    pub async fn delete_call(&self, id: Uuid) -> Result<(), StoreError> {
+        call::Entity::delete_by_id(id).exec(&self.db).await?;
+        Ok(())
+    }
+}

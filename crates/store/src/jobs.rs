@@ -1,0 +1,176 @@
+//! The durable job queue, on SQLite and PostgreSQL alike.
+//!
+//! Workers claim one job at a time with a lease. On PostgreSQL the claim is an
+//! `UPDATE … WHERE id = (SELECT … FOR UPDATE SKIP LOCKED) RETURNING *`, so
+//! concurrent workers never take the same job; SQLite has no row locks but
+//! runs one writer at a time, so the same `UPDATE … RETURNING` without the lock
+//! clause is already atomic. A job whose lease lapses (its worker died) is
+//! claimed again by the next worker that asks.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, DbBackend, EntityTrait, IntoActiveModel, QueryFilter, Statement};
+use uuid::Uuid;
+
+use crate::{
+    Store, StoreError,
+    entity::job::{self, JobKind, JobStatus},
+};
+
+/// A job to enqueue.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    /// What to do.
+    pub kind: JobKind,
+    /// Parameters.
+    pub payload: serde_json::Value,
+    /// A second job with the same key is not created.
+    pub dedupe_key: String,
+    /// Claims before giving up.
+    pub max_attempts: i32,
+}
+
+/// How a worker leaves a job it held.
+#[derive(Debug, Clone)]
+pub struct JobSettlement {
+    /// `Done`, `Failed`, or `Queued` to run again.
+    pub status: JobStatus,
+    /// When it may run again (for `Queued`).
+    pub run_at: DateTime<Utc>,
+    /// Why the attempt failed.
+    pub error: Option<String>,
+    /// Attempts to record (one less when a job is released unfinished).
+    pub attempts: i32,
+}
+
+const CLAIM_POSTGRES: &str = r#"
+UPDATE jobs SET status = 'running', locked_by = $1, lease_expires_at = $2,
+       attempts = attempts + 1, updated_at = $3
+ WHERE id = (SELECT id FROM jobs
+              WHERE (status = 'queued' AND run_at <= $3)
+                 OR (status = 'running' AND lease_expires_at < $3)
+              ORDER BY run_at
+              LIMIT 1
+              FOR UPDATE SKIP LOCKED)
+RETURNING *"#;
+
+const CLAIM_SQLITE: &str = r#"
+UPDATE jobs SET status = 'running', locked_by = ?1, lease_expires_at = ?2,
+       attempts = attempts + 1, updated_at = ?3
+ WHERE id = (SELECT id FROM jobs
+              WHERE (status = 'queued' AND run_at <= ?3)
+                 OR (status = 'running' AND lease_expires_at < ?3)
+              ORDER BY run_at
+              LIMIT 1)
+RETURNING *"#;
+
+impl Store {
+    /// Adds a job unless one with the same dedupe key exists.
+    pub async fn enqueue_job(&self, new: NewJob, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let row = job::Model {
+            id: Uuid::now_v7(),
+            kind: new.kind,
+            payload: new.payload,
+            dedupe_key: new.dedupe_key,
+            status: JobStatus::Queued,
+            attempts: 0,
+            max_attempts: new.max_attempts,
+            run_at: at,
+            locked_by: None,
+            lease_expires_at: None,
+            last_error: None,
+            created_at: at,
+            updated_at: at,
+        };
+        job::Entity::insert(row.into_active_model())
+            .on_conflict_do_nothing_on([job::Column::DedupeKey])
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Claims the next due job (or one whose lease lapsed) for `worker` until `lease_until`.
+    pub async fn claim_job(
+        &self,
+        worker: &str,
+        lease_until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<job::Model>, StoreError> {
+        let backend = self.db.get_database_backend();
+        let sql = match backend {
+            DbBackend::Postgres => CLAIM_POSTGRES,
+            _ => CLAIM_SQLITE,
+        };
+        let statement = Statement::from_sql_and_values(
+            backend,
+            sql,
+            [worker.into(), lease_until.into(), now.into()],
+        );
+        Ok(job::Entity::find().from_raw_sql(statement).one(&self.db).await?)
+    }
+
+    /// Extends the lease; `false` when the job is no longer held by `worker`.
+    pub async fn renew_lease(
+        &self,
+        id: Uuid,
+        worker: &str,
+        lease_until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let result = job::Entity::update_many()
+            .col_expr(job::Column::LeaseExpiresAt, lease_until.into())
+            .filter(job::Column::Id.eq(id))
+            .filter(job::Column::LockedBy.eq(worker))
+            .filter(job::Column::Status.eq(JobStatus::Running))
+            .exec(&self.db)
+            .await?;
+        Ok(result.rows_affected == 1)
+    }
+
+    /// Releases a job held by `worker` in the state `settlement` describes.
+    /// Returns `false` when `worker` no longer holds it.
+    pub async fn settle_job(
+        &self,
+        held: &job::Model,
+        worker: &str,
+        settlement: JobSettlement,
+    ) -> Result<bool, StoreError> {
+        let result = job::Entity::update_many()
+            .col_expr(job::Column::Status, sea_orm::sea_query::Expr::value(settlement.status))
+            .col_expr(job::Column::RunAt, settlement.run_at.into())
+            .col_expr(job::Column::LastError, settlement.error.into())
+            .col_expr(job::Column::Attempts, settlement.attempts.into())
+            .col_expr(job::Column::LockedBy, Option::<String>::None.into())
+            .col_expr(job::Column::LeaseExpiresAt, Option::<DateTime<Utc>>::None.into())
+            .col_expr(job::Column::UpdatedAt, crate::now().into())
+            .filter(job::Column::Id.eq(held.id))
+            .filter(job::Column::LockedBy.eq(worker))
+            .exec(&self.db)
+            .await?;
+        Ok(result.rows_affected == 1)
+    }
+
+    /// One job by id.
+    pub async fn job(&self, id: Uuid) -> Result<Option<job::Model>, StoreError> {
+        Ok(job::Entity::find_by_id(id).one(&self.db).await?)
+    }
+
+    /// The job with this dedupe key, if any.
+    pub async fn job_with_key(&self, dedupe_key: &str) -> Result<Option<job::Model>, StoreError> {
+        Ok(job::Entity::find().filter(job::Column::DedupeKey.eq(dedupe_key)).one(&self.db).await?)
+    }
+
+    /// Deletes finished and failed jobs of a call, when the call goes.
+    pub async fn delete_jobs_with_prefix(&self, prefix: &str) -> Result<(), StoreError> {
+        job::Entity::delete_many()
+            .filter(job::Column::DedupeKey.starts_with(prefix))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+}
+
+impl job::Model {
+    /// Whether it can run again after this attempt.
+    pub fn has_attempts_left(&self) -> bool {
+        self.attempts < self.max_attempts
+    }
+}
