@@ -201,6 +201,11 @@ where
     // Where the next packet should start; a later start means the demuxer
     // skipped damaged data, which counts as a decode error too.
     let mut expected_pts: Option<i64> = None;
+    // Frames still to drop (encoder priming) and still to keep (before the
+    // padding), known once the sample rate is; only AAC in MP4 needs them.
+    let edit = edit.filter(|_| codec == "aac");
+    let mut skip: u64 = 0;
+    let mut keep: Option<u64> = None;
     loop {
         let packet = match format.next_packet() {
             Ok(Some(packet)) => packet,
@@ -254,6 +259,10 @@ where
         match shape {
             None => {
                 shape = Some(current);
+                if let Some(edit) = edit {
+                    skip = edit.skip_frames(current.sample_rate);
+                    keep = edit.keep_frames(current.sample_rate);
+                }
                 sink = make_sink.take().map(|make| make(current));
             }
             // A stream whose shape changes midway is counted but not mixed in.
@@ -264,9 +273,21 @@ where
             Some(_) => {}
         }
         buffer.copy_to_vecs_planar::<f32>(&mut planes);
-        frames += buffer.frames() as u64;
+        let decoded = buffer.frames() as u64;
+        let start = skip.min(decoded);
+        skip -= start;
+        let mut end = decoded;
+        if let Some(left) = keep.as_mut() {
+            end = (start + *left).min(decoded);
+            *left -= end - start;
+        }
+        if end <= start {
+            continue;
+        }
+        frames += end - start;
         if let Some(sink) = sink.as_mut() {
-            let views: Vec<&[f32]> = planes.iter().map(Vec::as_slice).collect();
+            let (start, end) = (start as usize, end as usize);
+            let views: Vec<&[f32]> = planes.iter().map(|p| &p[start..end]).collect();
             sink.frames(&views);
         }
     }
@@ -282,9 +303,6 @@ where
             },
         ));
     };
-    if let Some(edit) = edit.filter(|_| codec == "aac") {
-        frames = edit.playable_frames(frames, shape.sample_rate);
-    }
     let duration_ms =
         (frames * 1000 + u64::from(shape.sample_rate) / 2) / u64::from(shape.sample_rate.max(1));
     Ok((

@@ -19,18 +19,19 @@ pub struct AudioEdit {
 }
 
 impl AudioEdit {
-    /// The frames left of `decoded` once priming and padding are removed.
-    pub fn playable_frames(&self, decoded: u64, sample_rate: u32) -> u64 {
-        let rescale = |value: u64, from: u32| {
-            (u128::from(value) * u128::from(sample_rate) / u128::from(from.max(1))) as u64
-        };
-        let start = rescale(self.media_time, self.media_timescale);
-        let rest = decoded.saturating_sub(start);
-        if self.segment_duration == 0 {
-            rest
-        } else {
-            rest.min(rescale(self.segment_duration, self.movie_timescale))
-        }
+    fn rescale(value: u64, from: u32, rate: u32) -> u64 {
+        (u128::from(value) * u128::from(rate) / u128::from(from.max(1))) as u64
+    }
+
+    /// Frames of encoder priming to drop at the start.
+    pub fn skip_frames(&self, sample_rate: u32) -> u64 {
+        Self::rescale(self.media_time, self.media_timescale, sample_rate)
+    }
+
+    /// Frames of real audio after the priming, when the edit says.
+    pub fn keep_frames(&self, sample_rate: u32) -> Option<u64> {
+        (self.segment_duration > 0)
+            .then(|| Self::rescale(self.segment_duration, self.movie_timescale, sample_rate))
     }
 }
 

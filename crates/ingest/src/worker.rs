@@ -311,7 +311,7 @@ impl Worker {
         let peaks = tokio::fs::read(&peaks_path).await.map_err(|e| {
             Failure::retry("analysis_failed", format!("the analyzer wrote no peaks: {e}"))
         })?;
-        let peaks_key = format!("calls/{}/peaks-{}.json", row.id, Uuid::now_v7());
+        let peaks_key = format!("calls/{}/peaks-{}.json", row.id, Uuid::now_v7().simple());
         self.store.blobs().put(&peaks_key, bytes::Bytes::from(peaks)).await?;
 
         row.status = CallStatus::Ready;

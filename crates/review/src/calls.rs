@@ -395,7 +395,7 @@ impl AudioUpload {
 
     async fn start(&mut self) -> Result<(), ReviewError> {
         let container = sniff(&self.head).map_err(|e| ReviewError::NotAudio(e.to_string()))?;
-        let key = format!("calls/{}/original-{}", self.call.id, Uuid::now_v7());
+        let key = format!("calls/{}/audio-{}", self.call.id, Uuid::now_v7().simple());
         let mut blob = self.review.store.blobs().begin_upload(&key).await?;
         let head = std::mem::take(&mut self.head);
         if let Err(e) = blob.write(&head).await {

@@ -1,0 +1,213 @@
+//! Calls as people use them: who sees which, metadata, playback with Range,
+//! deletion.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use filmroom_tests::{Team, TestApp, files_containing, fixture};
+use reqwest::Method;
+use serde_json::json;
+
+fn ready_call(app: &TestApp, team: &Team, name: &str, content_type: &str) -> String {
+    let call = app.create_call(&team.rep, &team.rep_id);
+    assert_eq!(app.upload(&team.rep, &call, fixture(name), content_type).status, 200);
+    assert_eq!(app.wait_until_settled(&team.rep, &call)["status"], "ready");
+    call
+}
+
+fn range(app: &TestApp, token: &str, call: &str, header: &str) -> filmroom_tests::Reply {
+    TestApp::send(
+        app.request(Method::GET, &format!("/v1/calls/{call}/audio"), Some(token))
+            .header("range", header),
+    )
+}
+
+#[test]
+fn playback_serves_the_original_bytes_with_ranges() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    let call = ready_call(&app, &team, "speech-16k-mono.mp3", "audio/mpeg");
+    let original = fixture("speech-16k-mono.mp3");
+    let size = original.len();
+
+    let whole = TestApp::send(app.request(
+        Method::GET,
+        &format!("/v1/calls/{call}/audio"),
+        Some(&team.manager),
+    ));
+    assert_eq!(whole.status, 200);
+    assert_eq!(whole.header("accept-ranges"), Some("bytes"));
+    assert_eq!(whole.header("content-type"), Some("audio/mpeg"));
+    let bytes = TestApp::send(app.request(
+        Method::GET,
+        &format!("/v1/calls/{call}/audio"),
+        Some(&team.rep),
+    ));
+    assert_eq!(bytes.header("content-length"), Some(size.to_string().as_str()));
+
+    let response = app
+        .request(Method::GET, &format!("/v1/calls/{call}/audio"), Some(&team.rep))
+        .header("range", "bytes=100-1099")
+        .send()
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 206);
+    assert_eq!(
+        response.headers().get("content-range").unwrap().to_str().unwrap(),
+        format!("bytes 100-1099/{size}")
+    );
+    assert_eq!(response.bytes().unwrap().as_ref(), &original[100..1100]);
+
+    let suffix = app
+        .request(Method::GET, &format!("/v1/calls/{call}/audio"), Some(&team.rep))
+        .header("range", "bytes=-500")
+        .send()
+        .unwrap();
+    assert_eq!(suffix.status().as_u16(), 206);
+    assert_eq!(suffix.bytes().unwrap().as_ref(), &original[size - 500..]);
+
+    let open = app
+        .request(Method::GET, &format!("/v1/calls/{call}/audio"), Some(&team.rep))
+        .header("range", format!("bytes={}-", size - 10))
+        .send()
+        .unwrap();
+    assert_eq!(open.status().as_u16(), 206);
+    assert_eq!(open.bytes().unwrap().as_ref(), &original[size - 10..]);
+
+    let beyond = range(&app, &team.rep, &call, &format!("bytes={}-", size + 10));
+    beyond.problem(416, "range_not_satisfiable");
+    assert_eq!(beyond.header("content-range"), Some(format!("bytes */{size}").as_str()));
+
+    // A malformed Range is ignored: the whole recording comes back.
+    assert_eq!(range(&app, &team.rep, &call, "pages=1-2").status, 200);
+    let full = app
+        .request(Method::GET, &format!("/v1/calls/{call}/audio"), Some(&team.rep))
+        .send()
+        .unwrap()
+        .bytes()
+        .unwrap();
+    assert_eq!(full.as_ref(), original.as_slice(), "the original bytes, as they came");
+}
+
+#[test]
+fn a_call_without_audio_has_nothing_to_play() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    let call = app.create_call(&team.rep, &team.rep_id);
+    app.get(&format!("/v1/calls/{call}/audio"), &team.rep).problem(409, "not_ready_yet");
+    app.get(&format!("/v1/calls/{call}/peaks"), &team.rep).problem(409, "not_ready_yet");
+}
+
+#[test]
+fn calls_are_visible_to_the_rep_their_chain_and_admins_only() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    let other = Team::create(&app, "Globex");
+    let peer_id = app.create_user(&team.admin, "peer@acme.example", "rep", Some(&team.manager_id));
+    let peer = app.issue_token(&team.admin, &peer_id);
+    let call = app.create_call(&team.rep, &team.rep_id);
+
+    for (who, token) in [("rep", &team.rep), ("manager", &team.manager), ("admin", &team.admin)] {
+        assert_eq!(app.get(&format!("/v1/calls/{call}"), token).status, 200, "{who}");
+    }
+    app.get(&format!("/v1/calls/{call}"), &peer).problem(404, "call_not_found");
+    app.get(&format!("/v1/calls/{call}"), &other.admin).problem(404, "call_not_found");
+    app.upload(&peer, &call, fixture("speech-8k-mono-s16.wav"), "audio/wav")
+        .problem(404, "call_not_found");
+    app.delete(&format!("/v1/calls/{call}"), &other.admin).problem(404, "call_not_found");
+
+    let count = |token: &str, query: &str| {
+        app.get(&format!("/v1/calls{query}"), token).json()["items"].as_array().unwrap().len()
+    };
+    assert_eq!(count(&team.rep, ""), 1);
+    assert_eq!(count(&team.manager, ""), 1);
+    assert_eq!(count(&peer, ""), 0);
+    assert_eq!(count(&peer, &format!("?rep_id={}", team.rep_id)), 0);
+    assert_eq!(count(&other.admin, ""), 0);
+
+    // Creating for someone else: a manager for their rep yes, a peer no.
+    let reply = app.post("/v1/calls", &team.manager, json!({"rep_id": team.rep_id}));
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    assert_eq!(reply.json()["created_by"], json!(team.manager_id));
+    let body =
+        app.post("/v1/calls", &peer, json!({"rep_id": team.rep_id})).problem(422, "invalid_field");
+    assert_eq!(body["field"], "rep_id");
+    app.post("/v1/calls", &other.admin, json!({"rep_id": team.rep_id}))
+        .problem(422, "invalid_field");
+}
+
+#[test]
+fn calls_list_by_rep_time_and_status_and_change_their_details() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    let early = app
+        .post(
+            "/v1/calls",
+            &team.rep,
+            json!({"rep_id": team.rep_id, "occurred_at": "2026-11-16T09:00:00Z"}),
+        )
+        .json();
+    let late = app
+        .post("/v1/calls", &team.rep, json!({"rep_id": team.rep_id, "occurred_at": "2026-11-23T09:00:00Z",
+                                            "title": "Pricing pushback", "external_ref": "dialer-42"}))
+        .json();
+    assert_eq!(early["title"], "Call on 2026-11-16 09:00 UTC");
+    let ids = |query: &str| -> Vec<String> {
+        let page = app.get(&format!("/v1/calls{query}"), &team.manager);
+        assert_eq!(page.status, 200, "{query}: {}", page.text);
+        page.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(ids("?from=2026-11-20T00:00:00Z"), vec![late["id"].as_str().unwrap()]);
+    assert_eq!(ids("?to=2026-11-20T00:00:00Z"), vec![early["id"].as_str().unwrap()]);
+    assert_eq!(ids("?status=uploading").len(), 2);
+    assert_eq!(ids("?status=ready").len(), 0);
+    assert_eq!(ids("?limit=1").len(), 1);
+    app.get("/v1/calls?from=2026-11-30T00:00:00Z&to=2026-11-01T00:00:00Z", &team.rep)
+        .problem(422, "invalid_field");
+    app.get("/v1/calls?from=yesterday", &team.rep).problem(400, "invalid_query");
+    app.get("/v1/calls?status=lost", &team.rep).problem(400, "invalid_query");
+
+    let same = app.post(
+        "/v1/calls",
+        &team.rep,
+        json!({"rep_id": team.rep_id, "external_ref": "dialer-42"}),
+    );
+    assert_eq!(same.status, 200, "{}", same.text);
+    assert_eq!(same.json()["id"], late["id"]);
+
+    let id = late["id"].as_str().unwrap();
+    let changed = app.patch(
+        &format!("/v1/calls/{id}"),
+        &team.rep,
+        json!({"title": "Pricing pushback (Initech)", "direction": "inbound", "counterpart": {"company": "Initech"}}),
+    );
+    assert_eq!(changed.status, 200, "{}", changed.text);
+    let changed = changed.json();
+    assert_eq!(changed["title"], "Pricing pushback (Initech)");
+    assert_eq!(changed["direction"], "inbound");
+    assert_eq!(changed["counterpart"]["company"], "Initech");
+    assert_eq!(changed["occurred_at"], "2026-11-23T09:00:00Z");
+    app.patch(&format!("/v1/calls/{id}"), &team.rep, json!({"status": "ready"}))
+        .problem(422, "unknown_field");
+    app.patch(&format!("/v1/calls/{id}"), &team.rep, json!({"direction": "sideways"}))
+        .problem(422, "invalid_field");
+}
+
+#[test]
+fn deleting_a_call_removes_its_objects() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    let call = ready_call(&app, &team, "speech-8k-mono-s16.wav", "audio/wav");
+    if let Some(objects) = app.local_objects() {
+        assert_eq!(files_containing(&objects, &call).len(), 2, "the original and its peaks");
+    }
+    app.delete(&format!("/v1/calls/{call}"), &team.manager).problem(403, "forbidden");
+    assert_eq!(app.delete(&format!("/v1/calls/{call}"), &team.rep).status, 204);
+    app.get(&format!("/v1/calls/{call}"), &team.rep).problem(404, "call_not_found");
+    app.get(&format!("/v1/calls/{call}/audio"), &team.rep).problem(404, "call_not_found");
+    if let Some(objects) = app.local_objects() {
+        assert!(files_containing(&objects, &call).is_empty(), "objects of a deleted call remain");
+    }
+}
