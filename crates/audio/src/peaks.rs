@@ -121,10 +121,9 @@ impl FrameSink for PeaksBuilder {
         while start < frames {
             let take = (self.samples_per_pixel - self.in_pixel).min(frames - start);
             for ((plane, min), max) in planes.iter().zip(&mut self.min).zip(&mut self.max) {
-                for &sample in &plane[start..start + take] {
-                    *min = min.min(sample);
-                    *max = max.max(sample);
-                }
+                let (lo, hi) = min_max(&plane[start..start + take]);
+                *min = if lo < *min { lo } else { *min };
+                *max = if hi > *max { hi } else { *max };
             }
             self.in_pixel += take;
             start += take;
@@ -133,6 +132,29 @@ impl FrameSink for PeaksBuilder {
             }
         }
     }
+}
+
+/// Minimum and maximum of a run of samples, written as plain comparisons over
+/// eight lanes so the compiler turns them into SIMD min/max instructions
+/// (`f32::min` handles NaN specially and does not vectorise).
+fn min_max(samples: &[f32]) -> (f32, f32) {
+    let mut lo = [f32::INFINITY; 8];
+    let mut hi = [f32::NEG_INFINITY; 8];
+    let mut chunks = samples.chunks_exact(8);
+    for chunk in &mut chunks {
+        for lane in 0..8 {
+            let s = chunk[lane];
+            lo[lane] = if s < lo[lane] { s } else { lo[lane] };
+            hi[lane] = if s > hi[lane] { s } else { hi[lane] };
+        }
+    }
+    let mut min = lo.iter().fold(f32::INFINITY, |a, &b| if b < a { b } else { a });
+    let mut max = hi.iter().fold(f32::NEG_INFINITY, |a, &b| if b > a { b } else { a });
+    for &s in chunks.remainder() {
+        min = if s < min { s } else { min };
+        max = if s > max { s } else { max };
+    }
+    (min, max)
 }
 
 fn quantise(sample: f32) -> i8 {

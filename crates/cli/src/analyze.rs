@@ -4,7 +4,7 @@
 //! with `{"code", "message"}` when the file is not analysable; anything else
 //! (a panic, an abort on allocation failure) is a crash the worker reports.
 
-use std::{fs::File, io::BufReader, path::PathBuf};
+use std::{fs::File, path::PathBuf};
 
 use anyhow::Context;
 use clap::Args;
@@ -34,7 +34,8 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<std::process::ExitCode> {
     }
     let file =
         File::open(&args.file).with_context(|| format!("opening {}", args.file.display()))?;
-    match filmroom_audio::analyze(BufReader::with_capacity(256 * 1024, file)) {
+    // symphonia buffers its reads itself; a BufReader on top would copy twice.
+    match filmroom_audio::analyze(file) {
         Ok((facts, peaks)) => {
             if let Some(path) = &args.peaks_out {
                 let json = serde_json::to_vec(&peaks)?;
