@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_people;
 mod m20261123_000002_calls_and_jobs;
+mod m20261123_000003_reviews;
 
 /// Runs filmroom's migrations in order.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_people::Migration),
             Box::new(m20261123_000002_calls_and_jobs::Migration),
+            Box::new(m20261123_000003_reviews::Migration),
         ]
     }
 }

@@ -335,6 +335,10 @@ impl TestApp {
         Self::send(self.request(Method::PATCH, path, Some(token)).json(&body))
     }
 
+    pub fn put_json(&self, path: &str, token: &str, body: Value) -> Reply {
+        Self::send(self.request(Method::PUT, path, Some(token)).json(&body))
+    }
+
     pub fn delete(&self, path: &str, token: &str) -> Reply {
         Self::send(self.request(Method::DELETE, path, Some(token)))
     }

@@ -283,19 +283,54 @@ fn a_worker_killed_mid_job_loses_nothing_and_another_finishes_it() {
 }
 
 #[test]
-fn an_analyzer_that_crashes_or_runs_out_of_memory_fails_the_call_but_not_the_worker() {
+fn an_analysis_that_runs_out_of_memory_fails_the_call_but_not_the_worker() {
+    // 1 MiB of address space is less than the MP3 decoder allocates: the
+    // child's allocation fails for real and it aborts.
     let app = TestApp::spawn_with(&[
         ("FILMROOM_ANALYSIS_ATTEMPTS", "2"),
         ("FILMROOM_RETRY_BASE_SECS", "0"),
-        ("FILMROOM_ANALYSIS_MEMORY_MIB", "16"),
+        ("FILMROOM_ANALYSIS_MEMORY_MIB", "1"),
     ]);
     let team = Team::create(&app, "Acme");
-    let call = analysed(&app, &team, "speech-8k-mono-s16.wav", "audio/wav");
+    let call = analysed(&app, &team, "speech-16k-mono.mp3", "audio/mpeg");
     assert_eq!(call["status"], "failed", "{call}");
     assert_eq!(call["failure"]["code"], "decode_out_of_memory", "{call}");
-    assert!(call["failure"]["message"].as_str().unwrap().contains("16 MiB"), "{call}");
+    assert!(call["failure"]["message"].as_str().unwrap().contains("1 MiB"), "{call}");
     // The worker lives on and takes the next job.
-    assert_eq!(analysed(&app, &team, "speech-8k-mono-u8.wav", "audio/wav")["status"], "failed");
+    assert_eq!(
+        analysed(&app, &team, "speech-16k-mono.mp3", "audio/mpeg")["failure"]["code"],
+        "decode_out_of_memory"
+    );
+}
+
+#[test]
+fn an_analyzer_that_crashes_is_reported_and_retried() {
+    let app =
+        TestApp::spawn_with(&[("FILMROOM_NO_WORKER", "true"), ("FILMROOM_ANALYSIS_ATTEMPTS", "2")]);
+    let team = Team::create(&app, "Acme");
+    let call = app.create_call(&team.rep, &team.rep_id);
+    assert_eq!(
+        app.upload(&team.rep, &call, fixture("speech-8k-mono-s16.wav"), "audio/wav").status,
+        200
+    );
+    let crashing = app.data_dir().join("crashing-analyzer.sh");
+    std::fs::write(
+        &crashing,
+        "#!/bin/sh\necho 'thread main panicked at symphonia' >&2\nkill -SEGV $$\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&crashing, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .unwrap();
+    let mut worker = app.spawn_worker(&[
+        ("FILMROOM_ANALYZER", crashing.to_str().unwrap()),
+        ("FILMROOM_RETRY_BASE_SECS", "0"),
+    ]);
+    let settled = app.wait_until_settled(&team.rep, &call);
+    worker.kill().unwrap();
+    worker.wait().unwrap();
+    assert_eq!(settled["status"], "failed", "{settled}");
+    assert_eq!(settled["failure"]["code"], "decode_crashed", "{settled}");
+    assert!(settled["failure"]["message"].as_str().unwrap().contains("signal 11"), "{settled}");
 }
 
 #[test]
@@ -376,4 +411,46 @@ fn a_multipart_upload_creates_and_analyses_a_call_in_one_request() {
         .problem(415, "unsupported_media");
     let listed = app.get(&format!("/v1/calls?rep_id={}", team.rep_id), &team.rep).json();
     assert_eq!(listed["items"].as_array().unwrap().len(), 1, "{listed}");
+}
+
+#[test]
+fn a_worker_stopped_with_sigterm_releases_its_job_for_another() {
+    let app = TestApp::spawn_with(&[("FILMROOM_NO_WORKER", "true")]);
+    let team = Team::create(&app, "Acme");
+    let call = app.create_call(&team.rep, &team.rep_id);
+    assert_eq!(
+        app.upload(&team.rep, &call, fixture("speech-8k-mono-s16.wav"), "audio/wav").status,
+        200
+    );
+    let stuck = app.data_dir().join("slow-analyzer.sh");
+    std::fs::write(&stuck, "#!/bin/sh\nexec sleep 300\n").unwrap();
+    std::fs::set_permissions(&stuck, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let mut first = app.spawn_worker(&[
+        ("FILMROOM_ANALYZER", stuck.to_str().unwrap()),
+        ("FILMROOM_DRAIN_SECS", "1"),
+    ]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while app.get(&format!("/v1/calls/{call}"), &team.rep).json()["status"] != "processing" {
+        assert!(std::time::Instant::now() < deadline, "the worker never took the job");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &first.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let exited = first.wait().unwrap();
+    assert!(exited.success(), "the worker exits cleanly on SIGTERM: {exited:?}");
+    assert_eq!(
+        app.get(&format!("/v1/calls/{call}"), &team.rep).json()["status"],
+        "queued",
+        "the job was released"
+    );
+
+    // The default lease is a minute: only a release lets the next worker start at once.
+    let mut second = app.spawn_worker(&[]);
+    let settled = app.wait_until_settled(&team.rep, &call);
+    second.kill().unwrap();
+    second.wait().unwrap();
+    assert_eq!(settled["status"], "ready", "{settled}");
 }

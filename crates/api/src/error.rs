@@ -43,6 +43,9 @@ pub struct Problem {
     /// The request field at fault, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// For a refused review move: the state the review is in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_state: Option<String>,
 }
 
 /// Why a request failed.
@@ -162,6 +165,17 @@ impl ApiError {
                 R::NotReady { .. } => (StatusCode::CONFLICT, "not_ready_yet", None),
                 R::AudioTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "audio_too_large", None),
                 R::NotAudio(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media", None),
+                R::CallInOtherSlot { .. } => {
+                    (StatusCode::CONFLICT, "call_in_other_slot", Some("call_id".into()))
+                }
+                R::NominationLocked { .. } => (StatusCode::CONFLICT, "nomination_locked", None),
+                R::IllegalMove { .. } => {
+                    (StatusCode::CONFLICT, "illegal_transition", Some("state".into()))
+                }
+                R::NoRubric => (StatusCode::CONFLICT, "no_rubric", None),
+                R::OffsetOutOfRange { field, .. } => {
+                    (StatusCode::BAD_REQUEST, "offset_out_of_range", Some((*field).to_owned()))
+                }
                 R::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error", None),
             },
             Self::MalformedJson(_) => (StatusCode::BAD_REQUEST, "malformed_json", None),
@@ -240,6 +254,12 @@ impl ApiError {
             detail: self.detail(),
             request_id: request_id::current(),
             field,
+            current_state: match self {
+                Self::Review(ReviewError::IllegalMove { current, .. }) => {
+                    Some((*current).to_owned())
+                }
+                _ => None,
+            },
         };
         (status, problem)
     }
@@ -251,6 +271,8 @@ fn not_found_code(what: &str) -> &'static str {
         "token" => "token_not_found",
         "organisation" => "organisation_not_found",
         "call" => "call_not_found",
+        "nomination" => "nomination_not_found",
+        "comment" => "comment_not_found",
         _ => "not_found",
     }
 }

@@ -44,7 +44,7 @@ impl Default for ApiConfig {
 
 /// Registers every endpoint; the OpenAPI document is collected from the same calls.
 fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    use routes::{calls, ops, people, tokens};
+    use routes::{calls, comments, ops, people, reviews, tokens};
     cfg.service(ops::healthz)
         .service(ops::readyz)
         .service(ops::openapi_json)
@@ -63,7 +63,22 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(calls::delete_call)
         .service(calls::upload_audio)
         .service(calls::get_audio)
-        .service(calls::get_peaks);
+        .service(calls::get_peaks)
+        .service(comments::list_comments)
+        .service(comments::create_comment)
+        .service(comments::update_comment)
+        .service(comments::delete_comment)
+        .service(reviews::get_organisation)
+        .service(reviews::update_organisation)
+        .service(reviews::get_week)
+        .service(reviews::nominate)
+        .service(reviews::move_review)
+        .service(reviews::put_scores)
+        .service(reviews::get_rubric)
+        .service(reviews::put_rubric)
+        .service(reviews::progress)
+        .service(reviews::team_board)
+        .service(reviews::events);
 }
 
 /// Builds the HTTP server on an already bound listener. It stops gracefully on
@@ -89,7 +104,8 @@ pub fn server(review: Review, config: ApiConfig, listener: TcpListener) -> std::
             }))
             .app_data(web::PathConfig::default().error_handler(|_, req| {
                 ApiError::InvalidPath(format!(
-                    "`{}` has a malformed id; ids are UUIDs like 0193f4c2-9c1e-7d4a-b1a0-2f7c4f0c1d2e",
+                    "`{}` is malformed: ids are UUIDs like 0193f4c2-9c1e-7d4a-b1a0-2f7c4f0c1d2e, \
+                     slots are `went_well` or `struggled`",
                     req.path()
                 ))
                 .into()

@@ -31,6 +31,8 @@ use crate::error::{PROBLEM_JSON, Problem};
         (name = "people", description = "The caller and the people of their organisation"),
         (name = "tokens", description = "API tokens"),
         (name = "calls", description = "Recorded calls: upload, analysis, playback"),
+        (name = "comments", description = "Timestamped comments on calls"),
+        (name = "reviews", description = "The weekly two-call review: nominations, states, scores, rubric, progress, team board"),
     )
 )]
 struct ApiDoc;

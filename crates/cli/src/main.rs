@@ -136,9 +136,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// How long a stopping worker lets its current job finish before releasing it.
-pub(crate) const DRAIN: std::time::Duration = std::time::Duration::from_secs(30);
-
 async fn serve(backend: &Backend, args: ServeArgs) -> anyhow::Result<()> {
     let store = backend.open_store(true).await?;
     let storage = store.blobs().description().to_owned();
@@ -178,7 +175,7 @@ async fn worker(backend: &Backend, args: WorkerArgs) -> anyhow::Result<()> {
         "filmroom workers running"
     );
     shutdown_signal().await;
-    tracing::info!("stopping: current jobs finish or are released within {}s", DRAIN.as_secs());
+    tracing::info!("stopping: current jobs finish or are released within {}s", args.drain_secs);
     stop.send_replace(true);
     for worker in workers {
         let _ = worker.await;

@@ -108,6 +108,11 @@ pub struct WorkerArgs {
     #[arg(long, env = "FILMROOM_ANALYSIS_SECONDS_PER_MIB", default_value_t = 2)]
     pub analysis_seconds_per_mib: u64,
 
+    /// Seconds a stopping worker (SIGTERM) lets its current job finish before
+    /// releasing it to other workers.
+    #[arg(long, env = "FILMROOM_DRAIN_SECS", default_value_t = 30)]
+    pub drain_secs: u64,
+
     /// The program run for each analysis [default: this `filmroom` binary, as `filmroom analyze`].
     #[arg(long, env = "FILMROOM_ANALYZER")]
     pub analyzer: Option<PathBuf>,
@@ -149,7 +154,7 @@ impl WorkerArgs {
                     },
                 };
                 let worker = filmroom_ingest::Worker::new(store.clone(), config);
-                tokio::spawn(worker.run(stop.clone(), crate::DRAIN))
+                tokio::spawn(worker.run(stop.clone(), Duration::from_secs(self.drain_secs)))
             })
             .collect())
     }

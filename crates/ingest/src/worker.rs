@@ -5,7 +5,7 @@ use std::{path::PathBuf, time::Duration};
 use chrono::{DateTime, Utc};
 use filmroom_store::{
     CallStatus, JobKind, JobSettlement, JobStatus, Store, StoreError,
-    entity::{call, job},
+    entity::{call, event, job},
     now,
 };
 use futures_util::StreamExt;
@@ -231,7 +231,8 @@ impl Worker {
             row.failure_code = Some(failure.code.clone());
             row.failure_message = Some(failure.message.clone());
             row.updated_at = now();
-            self.store.update_call(row, Some(expected)).await?;
+            let event = call_event("call.failed", &row);
+            self.store.update_call_with_event(row, expected, event).await?;
         }
         let error = format!("{}: {}", failure.code, failure.message);
         self.settle(job, JobStatus::Failed, now(), Some(error), job.attempts).await?;
@@ -323,7 +324,8 @@ impl Worker {
         row.decode_errors = i64::try_from(facts.decode_errors).ok();
         let previous_peaks = row.peaks_key.replace(peaks_key.clone());
         row.updated_at = now();
-        if self.store.update_call(row, Some(CallStatus::Processing)).await?.is_none() {
+        let event = call_event("call.ready", &row);
+        if self.store.update_call_with_event(row, CallStatus::Processing, event).await?.is_none() {
             // Deleted or replaced meanwhile: keep nothing.
             self.store.blobs().delete(&peaks_key).await?;
             return Ok(());
@@ -360,5 +362,26 @@ impl Worker {
         }
         file.flush().await.map_err(|e| Failure::retry("analysis_failed", e.to_string()))?;
         Ok(size)
+    }
+}
+
+/// An outbox event about a call's analysis.
+fn call_event(kind: &str, row: &call::Model) -> event::Model {
+    event::Model {
+        id: Uuid::now_v7(),
+        organisation_id: row.organisation_id,
+        kind: kind.to_owned(),
+        payload: serde_json::json!({
+            "call_id": row.id,
+            "rep_id": row.rep_id,
+            "status": match row.status { CallStatus::Ready => "ready", _ => "failed" },
+            "duration_ms": row.duration_ms,
+            "failure": row.failure_code.as_ref().map(|code| serde_json::json!({
+                "code": code,
+                "message": row.failure_message,
+            })),
+        }),
+        created_at: now(),
+        delivered_at: None,
     }
 }

@@ -269,6 +269,7 @@ impl Review {
             name: organisation_name,
             timezone: timezone.name().to_owned(),
             created_at: at,
+            settings: None,
         };
         let admin_row = user::Model {
             id: UserId::generate().uuid(),

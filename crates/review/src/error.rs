@@ -97,6 +97,41 @@ pub enum ReviewError {
     /// The upload is not an audio file filmroom accepts.
     #[error("{0}; send WAV, MP3, FLAC, Ogg Vorbis or M4A/AAC audio")]
     NotAudio(String),
+    /// The call already fills the week's other slot.
+    #[error("this call is already the week's {slot} call; one call cannot fill both slots")]
+    CallInOtherSlot {
+        /// The other slot.
+        slot: &'static str,
+    },
+    /// The nomination is shared (or further) and can no longer change.
+    #[error("the nomination is {state} and locked; it can no longer be changed")]
+    NominationLocked {
+        /// Its state.
+        state: &'static str,
+    },
+    /// A review cannot move this way now.
+    #[error("cannot move the review from {current} to {target}: {missing}")]
+    IllegalMove {
+        /// The current state.
+        current: &'static str,
+        /// The state asked for.
+        target: &'static str,
+        /// What is missing.
+        missing: String,
+    },
+    /// Scores need a rubric.
+    #[error("the organisation has no rubric yet; an admin publishes one with PUT /v1/rubric")]
+    NoRubric,
+    /// A timestamp is outside the call.
+    #[error("{field} {value} ms is outside the call, which lasts {duration_ms} ms")]
+    OffsetOutOfRange {
+        /// The field.
+        field: &'static str,
+        /// The value sent.
+        value: i64,
+        /// The call's duration.
+        duration_ms: i64,
+    },
     /// The database or blob store failed.
     #[error(transparent)]
     Store(#[from] StoreError),

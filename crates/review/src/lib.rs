@@ -6,20 +6,40 @@
 //! `filmroom-store`; HTTP handlers call one of its methods and hold no rule.
 
 mod calls;
+mod comments;
 mod directory;
 mod error;
 pub mod ids;
 pub mod people;
+mod reviews;
+pub mod rubric;
 pub mod secrets;
+pub mod settings;
 pub mod visibility;
+pub mod week;
+pub mod workflow;
 
 pub use calls::{
     ANALYSIS_ATTEMPTS, AudioSource, AudioUpload, CallDetails, CallQuery, NewCall, status_name,
 };
+pub use comments::{CommentChanges, CommentView, NewComment};
 pub use directory::{
     Actor, IssuedToken, NewUser, Organisation, Page, PageRequest, Person, Review, TokenInfo,
     UserChanges,
 };
 pub use error::{AuthFailure, ReviewError};
 pub use filmroom_store::Role;
-pub use filmroom_store::{CallStatus, Direction, entity::call::Model as CallRecord};
+pub use filmroom_store::{
+    CallStatus, Direction,
+    entity::{
+        call::Model as CallRecord,
+        comment::CommentKind,
+        event::Model as EventRecord,
+        nomination::{Model as NominationRecord, ReviewState, Slot},
+        score::{Model as ScoreRecord, ScorerKind},
+    },
+};
+pub use reviews::{
+    BoardRow, CriterionProgress, NominationView, RubricView, ScoreInput, SettingsChanges,
+    TeamBoard, WeekProgress, WeekView, rep_work_visible, slot_name,
+};

@@ -207,6 +207,11 @@ impl ManagementTree {
         below
     }
 
+    /// The people who report directly to `user`.
+    pub fn direct_reports(&self, user: UserId) -> Vec<UserId> {
+        self.reports_of.get(&user).cloned().unwrap_or_default()
+    }
+
     /// How many people report directly to `user`.
     pub fn direct_report_count(&self, user: UserId) -> usize {
         self.reports_of.get(&user).map_or(0, Vec::len)

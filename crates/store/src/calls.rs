@@ -114,6 +114,31 @@ impl Store {
         Ok((result.rows_affected == 1).then_some(row))
     }
 
+    /// Like [`Store::update_call`], recording `event` in the same transaction
+    /// when the write happens.
+    pub async fn update_call_with_event(
+        &self,
+        row: call::Model,
+        expected: CallStatus,
+        event: crate::entity::event::Model,
+    ) -> Result<Option<call::Model>, StoreError> {
+        use sea_orm::TransactionTrait;
+        let txn = self.db.begin().await?;
+        let result = call::Entity::update_many()
+            .set(row.clone().into_active_model().reset_all())
+            .filter(call::Column::Id.eq(row.id))
+            .filter(call::Column::Status.eq(expected))
+            .exec(&txn)
+            .await?;
+        if result.rows_affected != 1 {
+            txn.rollback().await?;
+            return Ok(None);
+        }
+        event.into_active_model().insert(&txn).await?;
+        txn.commit().await?;
+        Ok(Some(row))
+    }
+
     /// Deletes a call row.
     pub async fn delete_call(&self, id: Uuid) -> Result<(), StoreError> {
         call::Entity::delete_by_id(id).exec(&self.db).await?;

@@ -12,6 +12,7 @@ pub mod entity;
 mod error;
 mod jobs;
 mod people;
+mod reviews;
 mod tokens;
 
 pub use blob::{BlobRange, BlobStore, BlobUpload, S3Location, StorageLocation, StoredBlob};
@@ -23,6 +24,7 @@ pub use entity::user::Role;
 pub use error::StoreError;
 pub use jobs::{JobSettlement, NewJob};
 pub use people::{EmailTaken, ManagementEdge, now};
+pub use reviews::SlotTaken;
 
 use sea_orm::DatabaseConnection;
 

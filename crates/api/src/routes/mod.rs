@@ -3,6 +3,8 @@
 
 pub mod body;
 pub mod calls;
+pub mod comments;
 pub mod ops;
 pub mod people;
+pub mod reviews;
 pub mod tokens;

@@ -3,6 +3,11 @@
 
 pub mod api_token;
 pub mod call;
+pub mod comment;
+pub mod event;
 pub mod job;
+pub mod nomination;
 pub mod organisation;
+pub mod rubric_version;
+pub mod score;
 pub mod user;

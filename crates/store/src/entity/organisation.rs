@@ -15,6 +15,8 @@ pub struct Model {
     pub timezone: String,
     /// When the organisation was created (UTC).
     pub created_at: DateTimeUtc,
+    /// Review settings as JSON (`null`: the defaults); validated by `filmroom-review`.
+    pub settings: Option<Json>,
 }
 
 /// Relations are followed with explicit queries by id.

@@ -1,0 +1,856 @@
+//! The weekly review: organisation settings, nominations and their states,
+//! scores, the rubric, progress, the team board and the event log.
+
+use actix_web::{get, patch, post, put, web};
+use chrono::{DateTime, Utc};
+use filmroom_review::{
+    CriterionProgress, NominationView, Review, ReviewState, RubricView, ScoreInput, ScorerKind,
+    SettingsChanges, Slot, WeekProgress,
+    ids::UserId,
+    rubric::{Criterion, Level},
+    settings::{Day, ReviewSettings},
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::{
+    error::{ApiError, Problem},
+    extract::{ApiJson, Authenticated},
+    pagination::{ListQuery, encode},
+};
+
+/// One of the week's two calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SlotBody {
+    /// A call that went well.
+    WentWell,
+    /// A call where the rep struggled.
+    Struggled,
+}
+
+impl From<SlotBody> for Slot {
+    fn from(s: SlotBody) -> Self {
+        match s {
+            SlotBody::WentWell => Self::WentWell,
+            SlotBody::Struggled => Self::Struggled,
+        }
+    }
+}
+
+/// Where a review is: `nominated → self_reviewed → shared → manager_reviewed → discussed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewStateBody {
+    /// Picked, not yet self-reviewed.
+    Nominated,
+    /// The rep has coached themselves (needs at least one comment by the rep).
+    SelfReviewed,
+    /// Shared with the manager; locked.
+    Shared,
+    /// The manager has reviewed it (needs a comment by a manager in the chain).
+    ManagerReviewed,
+    /// Talked through in the 1:1.
+    Discussed,
+}
+
+impl From<ReviewStateBody> for ReviewState {
+    fn from(s: ReviewStateBody) -> Self {
+        match s {
+            ReviewStateBody::Nominated => Self::Nominated,
+            ReviewStateBody::SelfReviewed => Self::SelfReviewed,
+            ReviewStateBody::Shared => Self::Shared,
+            ReviewStateBody::ManagerReviewed => Self::ManagerReviewed,
+            ReviewStateBody::Discussed => Self::Discussed,
+        }
+    }
+}
+
+/// A weekday.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DayBody {
+    /// Monday.
+    Monday,
+    /// Tuesday.
+    Tuesday,
+    /// Wednesday.
+    Wednesday,
+    /// Thursday.
+    Thursday,
+    /// Friday.
+    Friday,
+    /// Saturday.
+    Saturday,
+    /// Sunday.
+    Sunday,
+}
+
+impl From<DayBody> for Day {
+    fn from(d: DayBody) -> Self {
+        match d {
+            DayBody::Monday => Self::Monday,
+            DayBody::Tuesday => Self::Tuesday,
+            DayBody::Wednesday => Self::Wednesday,
+            DayBody::Thursday => Self::Thursday,
+            DayBody::Friday => Self::Friday,
+            DayBody::Saturday => Self::Saturday,
+            DayBody::Sunday => Self::Sunday,
+        }
+    }
+}
+
+impl From<Day> for DayBody {
+    fn from(d: Day) -> Self {
+        match d {
+            Day::Monday => Self::Monday,
+            Day::Tuesday => Self::Tuesday,
+            Day::Wednesday => Self::Wednesday,
+            Day::Thursday => Self::Thursday,
+            Day::Friday => Self::Friday,
+            Day::Saturday => Self::Saturday,
+            Day::Sunday => Self::Sunday,
+        }
+    }
+}
+
+/// How the organisation runs its weekly reviews.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SettingsBody {
+    /// Reps nominate their two calls by the end of this day, local time (default friday).
+    pub nomination_deadline: DayBody,
+    /// Shared calls should be reviewed by the manager within this many days (default 3).
+    pub manager_review_days: u32,
+}
+
+impl From<ReviewSettings> for SettingsBody {
+    fn from(s: ReviewSettings) -> Self {
+        Self {
+            nomination_deadline: s.nomination_deadline.into(),
+            manager_review_days: s.manager_review_days,
+        }
+    }
+}
+
+/// The caller's organisation and its settings.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganisationSettingsBody {
+    /// Id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// IANA time zone; weeks and deadlines use it.
+    pub timezone: String,
+    /// Review settings.
+    pub settings: SettingsBody,
+}
+
+/// Changes to the review settings.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateSettingsRequest {
+    /// New nomination deadline.
+    pub nomination_deadline: Option<DayBody>,
+    /// New manager review window, 1 to 30 days.
+    pub manager_review_days: Option<u32>,
+}
+
+/// The call in a slot.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NominatedCall {
+    /// Id.
+    pub id: Uuid,
+    /// Title.
+    pub title: String,
+    /// When it took place.
+    pub occurred_at: Option<DateTime<Utc>>,
+    /// Its length.
+    pub duration_ms: Option<i64>,
+}
+
+/// Comments on the call that the caller can see.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommentCounts {
+    /// By the rep (theirs alone until they share the call).
+    pub rep: usize,
+    /// By managers and admins.
+    pub others: usize,
+}
+
+/// A score.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScoreBody {
+    /// Criterion key.
+    pub criterion: String,
+    /// Value on its scale.
+    pub value: i32,
+    /// Why.
+    pub note: Option<String>,
+    /// `self` (the rep) or `manager`.
+    #[schema(example = "self")]
+    pub scorer: String,
+    /// Who gave it.
+    pub scorer_id: Uuid,
+    /// The rubric version it was given under.
+    pub rubric_version: i32,
+}
+
+/// A nominated call and its review.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NominationBody {
+    /// Id.
+    pub id: Uuid,
+    /// The rep.
+    pub rep_id: Uuid,
+    /// ISO week, `2026-W48`.
+    pub week: String,
+    /// Which slot.
+    pub slot: SlotBody,
+    /// Where the review is.
+    pub state: ReviewStateBody,
+    /// The call.
+    pub call: NominatedCall,
+    /// Comment counts.
+    pub comments: CommentCounts,
+    /// Scores the caller can see (the rep's only once shared, unless the caller is the rep).
+    pub scores: Vec<ScoreBody>,
+    /// When the rep finished their self-review.
+    pub self_reviewed_at: Option<DateTime<Utc>>,
+    /// When it was shared.
+    pub shared_at: Option<DateTime<Utc>>,
+    /// When the manager finished.
+    pub manager_reviewed_at: Option<DateTime<Utc>>,
+    /// When it was discussed.
+    pub discussed_at: Option<DateTime<Utc>>,
+    /// When the manager review is due, once shared.
+    pub review_due: Option<DateTime<Utc>>,
+}
+
+fn slot_body(slot: Slot) -> SlotBody {
+    match slot {
+        Slot::WentWell => SlotBody::WentWell,
+        Slot::Struggled => SlotBody::Struggled,
+    }
+}
+
+fn state_body(state: ReviewState) -> ReviewStateBody {
+    match state {
+        ReviewState::Nominated => ReviewStateBody::Nominated,
+        ReviewState::SelfReviewed => ReviewStateBody::SelfReviewed,
+        ReviewState::Shared => ReviewStateBody::Shared,
+        ReviewState::ManagerReviewed => ReviewStateBody::ManagerReviewed,
+        ReviewState::Discussed => ReviewStateBody::Discussed,
+    }
+}
+
+impl From<NominationView> for NominationBody {
+    fn from(v: NominationView) -> Self {
+        Self {
+            id: v.row.id,
+            rep_id: v.row.rep_id,
+            week: v.row.week,
+            slot: slot_body(v.row.slot),
+            state: state_body(v.row.state),
+            call: NominatedCall {
+                id: v.call.id,
+                title: v.call.title,
+                occurred_at: v.call.occurred_at,
+                duration_ms: v.call.duration_ms,
+            },
+            comments: CommentCounts { rep: v.rep_comments, others: v.other_comments },
+            scores: v
+                .scores
+                .into_iter()
+                .map(|s| ScoreBody {
+                    criterion: s.criterion,
+                    value: s.value,
+                    note: s.note,
+                    scorer: match s.scorer_kind {
+                        ScorerKind::Rep => "self".into(),
+                        ScorerKind::Manager => "manager".into(),
+                    },
+                    scorer_id: s.scorer_id,
+                    rubric_version: s.rubric_version,
+                })
+                .collect(),
+            self_reviewed_at: v.row.self_reviewed_at,
+            shared_at: v.row.shared_at,
+            manager_reviewed_at: v.row.manager_reviewed_at,
+            discussed_at: v.row.discussed_at,
+            review_due: v.review_due,
+        }
+    }
+}
+
+/// A rep's week.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WeekBody {
+    /// The rep.
+    pub rep_id: Uuid,
+    /// ISO week.
+    pub week: String,
+    /// When nominations are due (end of the organisation's deadline day, local time).
+    pub nomination_deadline: DateTime<Utc>,
+    /// The call that went well.
+    pub went_well: Option<NominationBody>,
+    /// The call the rep struggled with.
+    pub struggled: Option<NominationBody>,
+}
+
+/// The call for a slot.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NominateRequest {
+    /// One of the rep's own ready calls.
+    pub call_id: Uuid,
+}
+
+/// A move of the review.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveRequest {
+    /// The state to move to.
+    pub state: ReviewStateBody,
+}
+
+/// One score to give.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScoreRequest {
+    /// Criterion key from the rubric.
+    pub criterion: String,
+    /// Value on the criterion's scale.
+    pub value: i32,
+    /// Why.
+    pub note: Option<String>,
+}
+
+/// One level of a criterion's scale.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LevelBody {
+    /// The value.
+    pub value: i32,
+    /// What a call at this level sounds like.
+    pub description: String,
+}
+
+fn default_min() -> i32 {
+    1
+}
+
+fn default_max() -> i32 {
+    5
+}
+
+/// A rubric criterion.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CriterionBody {
+    /// Stable key (`a-z0-9_`).
+    #[schema(example = "discovery")]
+    pub key: String,
+    /// Display name.
+    #[schema(example = "Discovery questions")]
+    pub name: String,
+    /// What it is about.
+    pub description: Option<String>,
+    /// Lowest score (default 1).
+    #[serde(default = "default_min")]
+    pub min: i32,
+    /// Highest score (default 5).
+    #[serde(default = "default_max")]
+    pub max: i32,
+    /// A description per level.
+    #[serde(default)]
+    pub levels: Vec<LevelBody>,
+}
+
+/// The rubric to publish.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublishRubricRequest {
+    /// The criteria, in display order.
+    pub criteria: Vec<CriterionBody>,
+}
+
+/// A published rubric.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RubricBody {
+    /// Version number; each PUT publishes the next.
+    pub version: i32,
+    /// When it was published.
+    pub published_at: DateTime<Utc>,
+    /// By whom.
+    pub published_by: Uuid,
+    /// The criteria.
+    pub criteria: Vec<CriterionBody>,
+}
+
+impl From<RubricView> for RubricBody {
+    fn from(r: RubricView) -> Self {
+        Self {
+            version: r.version,
+            published_at: r.published_at,
+            published_by: r.published_by,
+            criteria: r
+                .criteria
+                .into_iter()
+                .map(|c| CriterionBody {
+                    key: c.key,
+                    name: c.name,
+                    description: c.description,
+                    min: c.min,
+                    max: c.max,
+                    levels: c
+                        .levels
+                        .into_iter()
+                        .map(|l| LevelBody { value: l.value, description: l.description })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One criterion in one week.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CriterionProgressBody {
+    /// Criterion key.
+    pub criterion: String,
+    /// The rep's own score (mean of the week's calls).
+    #[serde(rename = "self")]
+    pub self_score: Option<f64>,
+    /// The manager's score (mean of the week's calls).
+    pub manager: Option<f64>,
+    /// Self minus manager: positive when the rep rates themselves higher.
+    pub gap: Option<f64>,
+}
+
+/// One week of progress.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WeekProgressBody {
+    /// ISO week.
+    pub week: String,
+    /// Per criterion.
+    pub criteria: Vec<CriterionProgressBody>,
+}
+
+/// A rep's scores over the weeks.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProgressBody {
+    /// The rep.
+    pub rep_id: Uuid,
+    /// Weeks with scores, oldest first.
+    pub weeks: Vec<WeekProgressBody>,
+}
+
+impl From<WeekProgress> for WeekProgressBody {
+    fn from(w: WeekProgress) -> Self {
+        Self {
+            week: w.week,
+            criteria: w
+                .criteria
+                .into_iter()
+                .map(|c: CriterionProgress| CriterionProgressBody {
+                    criterion: c.criterion,
+                    self_score: c.self_score,
+                    manager: c.manager_score,
+                    gap: c.gap,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Filters of the progress view.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ProgressQuery {
+    /// Only this criterion.
+    pub criterion: Option<String>,
+    /// First week (default: 11 weeks before `to`).
+    #[param(example = "2026-W40")]
+    pub from: Option<String>,
+    /// Last week (default: this week).
+    #[param(example = "2026-W48")]
+    pub to: Option<String>,
+}
+
+/// How far down the team board looks.
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Depth {
+    /// Direct reports (default).
+    #[default]
+    Direct,
+    /// Everyone below, at any depth.
+    All,
+}
+
+/// Options of the team board.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct TeamQuery {
+    /// `direct` (default) or `all`.
+    pub depth: Option<Depth>,
+}
+
+/// A slot on the team board.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BoardSlot {
+    /// The nomination.
+    pub nomination_id: Uuid,
+    /// Its call.
+    pub call_id: Uuid,
+    /// Where the review is.
+    pub state: ReviewStateBody,
+    /// When it was shared.
+    pub shared_at: Option<DateTime<Utc>>,
+}
+
+/// A rep on the board.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BoardRep {
+    /// Id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Email.
+    pub email: String,
+}
+
+/// One rep's row.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BoardRowBody {
+    /// The rep.
+    pub rep: BoardRep,
+    /// The call that went well.
+    pub went_well: Option<BoardSlot>,
+    /// The call the rep struggled with.
+    pub struggled: Option<BoardSlot>,
+    /// The deadline has passed with a slot still empty.
+    pub nomination_overdue: bool,
+    /// A call was shared longer ago than the review window without a manager review.
+    pub review_overdue: bool,
+}
+
+/// The team board.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TeamBoardBody {
+    /// The manager.
+    pub manager_id: Uuid,
+    /// ISO week.
+    pub week: String,
+    /// When nominations were due.
+    pub nomination_deadline: DateTime<Utc>,
+    /// One row per active rep.
+    pub reps: Vec<BoardRowBody>,
+}
+
+/// An event in the outbox.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventBody {
+    /// Id.
+    pub id: Uuid,
+    /// `call.ready`, `call.failed`, `review.shared`, `review.manager_reviewed`.
+    pub kind: String,
+    /// What happened.
+    pub payload: serde_json::Value,
+    /// When.
+    pub created_at: DateTime<Utc>,
+    /// When it was delivered, once it has been.
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
+/// A page of events.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventPage {
+    /// Oldest first.
+    pub items: Vec<EventBody>,
+    /// Pass as `cursor` for the next page.
+    pub next_cursor: Option<String>,
+}
+
+type SlotPath = web::Path<(Uuid, String, SlotBody)>;
+
+/// The caller's organisation and its review settings.
+#[utoipa::path(tag = "reviews", security(("bearer" = [])), responses((status = 200, description = "Settings", body = OrganisationSettingsBody)))]
+#[get("/v1/organisation")]
+pub async fn get_organisation(
+    review: web::Data<Review>,
+    Authenticated(actor): Authenticated,
+) -> Result<web::Json<OrganisationSettingsBody>, ApiError> {
+    let (organisation, settings) = review.review_settings(&actor).await?;
+    Ok(web::Json(OrganisationSettingsBody {
+        id: organisation.id,
+        name: organisation.name,
+        timezone: organisation.timezone,
+        settings: settings.into(),
+    }))
+}
+
+/// Changes the review settings (admins only).
+#[utoipa::path(tag = "reviews", security(("bearer" = [])), request_body = UpdateSettingsRequest, responses((status = 200, description = "Changed", body = OrganisationSettingsBody)))]
+#[patch("/v1/organisation")]
+pub async fn update_organisation(
+    review: web::Data<Review>,
+    Authenticated(actor): Authenticated,
+    ApiJson(body): ApiJson<UpdateSettingsRequest>,
+) -> Result<web::Json<OrganisationSettingsBody>, ApiError> {
+    let changes = SettingsChanges {
+        nomination_deadline: body.nomination_deadline.map(Into::into),
+        manager_review_days: body.manager_review_days,
+    };
+    let (organisation, settings) = review.update_review_settings(&actor, changes).await?;
+    Ok(web::Json(OrganisationSettingsBody {
+        id: organisation.id,
+        name: organisation.name,
+        timezone: organisation.timezone,
+        settings: settings.into(),
+    }))
+}
+
+/// A rep's week: both slots with their calls, review states, comment counts and scores.
+#[utoipa::path(
+    tag = "reviews",
+    security(("bearer" = [])),
+    params(("rep" = Uuid, Path, description = "The rep"), ("week" = String, Path, description = "ISO week, e.g. 2026-W48")),
+    responses((status = 200, description = "The week", body = WeekBody))
+)]
+#[get("/v1/reps/{rep}/weeks/{week}")]
+pub async fn get_week(
+    review: web::Data<Review>,
+    Authenticated(actor): Authenticated,
+    path: web::Path<(Uuid, String)>,
+) -> Result<web::Json<WeekBody>, ApiError> {
+    let (rep, week) = path.into_inner();
+    let view = review.week(&actor, UserId::from(rep), &week).await?;
+    Ok(web::Json(WeekBody {
+        rep_id: view.rep.id,
+        week: view.week.to_string(),
+        nomination_deadline: view.nomination_deadline,
+        went_well: view.went_well.map(Into::into),
+        struggled: view.struggled.map(Into::into),
+    }))
+}
+
+/// Puts one of the rep's own ready calls in a slot (the rep only). The slot
+/// can be changed until the nomination is shared; one call cannot fill both.
+#[utoipa::path(
+    tag = "reviews",
+    security(("bearer" = [])),
+    params(("rep" = Uuid, Path, description = "The rep"), ("week" = String, Path, description = "ISO week"), ("slot" = SlotBody, Path, description = "went_well or struggled")),
+    request_body = NominateRequest,
+    responses(
+        (status = 200, description = "The nomination", body = NominationBody),
+        (status = 409, description = "Locked, or the call fills the other slot", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/v1/reps/{rep}/weeks/{week}/nominations/{slot}")]
+pub async fn nominate(
+    review: web::Data<Review>,
+    Authenticated(actor): Authenticated,
+    path: SlotPath,
+    ApiJson(body): ApiJson<NominateRequest>,
+) -> Result<web::Json<NominationBody>, ApiError> {
+    let (rep, week, slot) = path.into_inner();
+    Ok(web::Json(
+        review.nominate(&actor, UserId::from(rep), &week, slot.into(), body.call_id).await?.into(),
+    ))
+}
+
+/// Moves the review: `self_reviewed` and `shared` by the rep (self-review
+/// needs one of their comments), `manager_reviewed` and `discussed` by a
+/// manager in the rep's chain (needs one of their comments). 409 says what is missing.
+#[utoipa::path(
+    tag = "reviews",
+    security(("bearer" = [])),
+    params(("rep" = Uuid, Path, description = "The rep"), ("week" = String, Path, description = "ISO week"), ("slot" = SlotBody, Path, description = "went_well or struggled")),
+    request_body = MoveRequest,
+    responses(
+        (status = 200, description = "Moved", body = NominationBody),
+        (status = 409, description = "Not now: `current_state` and `detail` say what is missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/reps/{rep}/weeks/{week}/nominations/{slot}/state")]
+pub async fn move_review(
+    review: web::Data<Review>,
+    Authenticated(actor): Authenticated,
+    path: SlotPath,
+    ApiJson(body): ApiJson<MoveRequest>,
+) -> Result<web::Json<NominationBody>, ApiError> {
+    let (rep, week, slot) = path.into_inner();
+    Ok(web::Json(
+        review
+            .move_review(&actor, UserId::from(rep), &week, slot.into(), body.state.into())
+            .await?
+            .into(),
+    ))
+}
+
+/// Replaces the caller's scores on a nominated call: the rep's self-scores
+/// (until shared) or a chain manager's (once shared), validated against the rubric.
+#[utoipa::path(
+    tag = "reviews",
+    security(("bearer" = [])),
+    params(("rep" = Uuid, Path, description = "The rep"), ("week" = String, Path, description = "ISO week"), ("slot" = SlotBody, Path, description = "went_well or struggled")),
+    request_body = Vec<ScoreRequest>,
+    responses(
+        (status = 200, description = "Scored", body = NominationBody),
+        (status = 409, description = "No rubric yet, or not the time to score", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/v1/reps/{rep}/weeks/{week}/nominations/{slot}/scores")]
+pub async fn put_scores(
+    review: web::Data<Review>,
+    Authenticated(actor): Authenticated,
+    path: SlotPath,
+    ApiJson(body): ApiJson<Vec<ScoreRequest>>,
+) -> Result<web::Json<NominationBody>, ApiError> {
+    let (rep, week, slot) = path.into_inner();
+    let scores = body
+        .into_iter()
+        .map(|s| ScoreInput { criterion: s.criterion, value: s.value, note: s.note })
+        .collect();
+    Ok(web::Json(
+        review.put_scores(&actor, UserId::from(rep), &week, slot.into(), scores).await?.into(),
+    ))
+}
+
+/// The organisation's current rubric (404 until one is published).
+#[utoipa::path(tag = "reviews", security(("bearer" = [])), responses((status = 200, description = "The rubric", body = RubricBody)))]
+#[get("/v1/rubric")]
+pub async fn get_rubric(
+    review: web::Data<Review>,
+    Authenticated(actor): Authenticated,
+) -> Result<web::Json<RubricBody>, ApiError> {
+    let rubric = review.rubric(&actor).await?.ok_or(filmroom_review::ReviewError::NoRubric)?;
+    Ok(web::Json(rubric.into()))
+}
+
+/// Publishes the next version of the rubric (admins only). Earlier scores keep
+/// the version they were given under.
+#[utoipa::path(tag = "reviews", security(("bearer" = [])), request_body = PublishRubricRequest, responses((status = 200, description = "Published", body = RubricBody)))]
+#[put("/v1/rubric")]
+pub async fn put_rubric(
+    review: web::Data<Review>,
+    Authenticated(actor): Authenticated,
+    ApiJson(body): ApiJson<PublishRubricRequest>,
+) -> Result<web::Json<RubricBody>, ApiError> {
+    let criteria = body
+        .criteria
+        .into_iter()
+        .map(|c| Criterion {
+            key: c.key,
+            name: c.name,
+            description: c.description,
+            min: c.min,
+            max: c.max,
+            levels: c
+                .levels
+                .into_iter()
+                .map(|l| Level { value: l.value, description: l.description })
+                .collect(),
+        })
+        .collect();
+    Ok(web::Json(review.publish_rubric(&actor, criteria).await?.into()))
+}
+
+/// Per week, the rep's self score and the manager's per criterion, and the gap.
+#[utoipa::path(
+    tag = "reviews",
+    security(("bearer" = [])),
+    params(("rep" = Uuid, Path, description = "The rep"), ProgressQuery),
+    responses((status = 200, description = "Progress", body = ProgressBody))
+)]
+#[get("/v1/reps/{rep}/progress")]
+pub async fn progress(
+    review: web::Data<Review>,
+    Authenticated(actor): Authenticated,
+    rep: web::Path<Uuid>,
+    query: web::Query<ProgressQuery>,
+) -> Result<web::Json<ProgressBody>, ApiError> {
+    let rep = rep.into_inner();
+    let weeks = review
+        .progress(
+            &actor,
+            UserId::from(rep),
+            query.criterion.as_deref(),
+            query.from.as_deref(),
+            query.to.as_deref(),
+        )
+        .await?;
+    Ok(web::Json(ProgressBody { rep_id: rep, weeks: weeks.into_iter().map(Into::into).collect() }))
+}
+
+/// The reps under a manager for one week: their slots, states and overdue flags.
+#[utoipa::path(
+    tag = "reviews",
+    security(("bearer" = [])),
+    params(("manager" = Uuid, Path, description = "The manager"), ("week" = String, Path, description = "ISO week"), TeamQuery),
+    responses((status = 200, description = "The board", body = TeamBoardBody))
+)]
+#[get("/v1/teams/{manager}/weeks/{week}")]
+pub async fn team_board(
+    review: web::Data<Review>,
+    Authenticated(actor): Authenticated,
+    path: web::Path<(Uuid, String)>,
+    query: web::Query<TeamQuery>,
+) -> Result<web::Json<TeamBoardBody>, ApiError> {
+    let (manager, week) = path.into_inner();
+    let all = matches!(query.depth.unwrap_or_default(), Depth::All);
+    let board = review.team_board(&actor, UserId::from(manager), &week, all).await?;
+    let slot = |n: Option<filmroom_review::NominationRecord>| {
+        n.map(|n| BoardSlot {
+            nomination_id: n.id,
+            call_id: n.call_id,
+            state: state_body(n.state),
+            shared_at: n.shared_at,
+        })
+    };
+    Ok(web::Json(TeamBoardBody {
+        manager_id: manager,
+        week: board.week.to_string(),
+        nomination_deadline: board.nomination_deadline,
+        reps: board
+            .reps
+            .into_iter()
+            .map(|row| BoardRowBody {
+                rep: BoardRep { id: row.rep.id, name: row.rep.name, email: row.rep.email },
+                went_well: slot(row.went_well),
+                struggled: slot(row.struggled),
+                nomination_overdue: row.nomination_overdue,
+                review_overdue: row.review_overdue,
+            })
+            .collect(),
+    }))
+}
+
+/// The organisation's event outbox, oldest first (admins only).
+#[utoipa::path(tag = "reviews", security(("bearer" = [])), params(ListQuery), responses((status = 200, description = "Events", body = EventPage)))]
+#[get("/v1/events")]
+pub async fn events(
+    review: web::Data<Review>,
+    Authenticated(actor): Authenticated,
+    query: web::Query<ListQuery>,
+) -> Result<web::Json<EventPage>, ApiError> {
+    let page = review.events(&actor, query.page_request()?).await?;
+    Ok(web::Json(EventPage {
+        items: page
+            .items
+            .into_iter()
+            .map(|e| EventBody {
+                id: e.id,
+                kind: e.kind,
+                payload: e.payload,
+                created_at: e.created_at,
+                delivered_at: e.delivered_at,
+            })
+            .collect(),
+        next_cursor: page.next_after.map(encode),
+    }))
+}

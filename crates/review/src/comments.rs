@@ -1,0 +1,255 @@
+//! Timestamped comments on calls. The rep's own comments stay private until
+//! they share the call: "no coaching until you have tried to coach yourself".
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use filmroom_store::{
+    CallStatus,
+    entity::{call, comment, comment::CommentKind},
+    now,
+};
+use uuid::Uuid;
+
+use crate::{Actor, Review, ReviewError, reviews::rep_work_visible, status_name};
+
+/// Longest comment body, in characters.
+pub const MAX_BODY_CHARS: usize = 10_000;
+
+/// A new comment.
+#[derive(Debug, Clone)]
+pub struct NewComment {
+    /// Where in the call.
+    pub at_ms: i64,
+    /// End of a range.
+    pub end_ms: Option<i64>,
+    /// The text.
+    pub body: String,
+    /// What it is about.
+    pub kind: CommentKind,
+    /// The comment it replies to.
+    pub parent_id: Option<Uuid>,
+}
+
+/// Changes to one's own comment; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct CommentChanges {
+    /// New position.
+    pub at_ms: Option<i64>,
+    /// New end (`Some(None)` makes it a point comment).
+    pub end_ms: Option<Option<i64>>,
+    /// New text.
+    pub body: Option<String>,
+    /// New kind.
+    pub kind: Option<CommentKind>,
+}
+
+/// A comment with its author's name.
+#[derive(Debug, Clone)]
+pub struct CommentView {
+    /// The comment.
+    pub row: comment::Model,
+    /// The author's display name.
+    pub author_name: String,
+}
+
+fn check_body(body: &str) -> Result<String, ReviewError> {
+    let trimmed = body.trim();
+    if trimmed.is_empty() || trimmed.chars().count() > MAX_BODY_CHARS {
+        return Err(ReviewError::InvalidField {
+            field: "body".into(),
+            message: format!("must be 1 to {MAX_BODY_CHARS} characters"),
+        });
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// Checks a comment's position against the call's duration.
+fn check_offsets(at_ms: i64, end_ms: Option<i64>, duration_ms: i64) -> Result<(), ReviewError> {
+    if !(0..=duration_ms).contains(&at_ms) {
+        return Err(ReviewError::OffsetOutOfRange { field: "at_ms", value: at_ms, duration_ms });
+    }
+    if let Some(end) = end_ms {
+        if !(0..=duration_ms).contains(&end) {
+            return Err(ReviewError::OffsetOutOfRange { field: "end_ms", value: end, duration_ms });
+        }
+        if end <= at_ms {
+            return Err(ReviewError::InvalidField {
+                field: "end_ms".into(),
+                message: format!(
+                    "must be after at_ms ({at_ms}); leave it out for a comment on one moment"
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+impl Review {
+    /// A ready call the caller can see, with whether its review is shared.
+    async fn commentable_call(
+        &self,
+        actor: &Actor,
+        call_id: Uuid,
+    ) -> Result<(call::Model, bool), ReviewError> {
+        let call = self.call(actor, crate::ids::CallId::from(call_id)).await?;
+        if call.status != CallStatus::Ready {
+            return Err(ReviewError::NotReady {
+                what: "comments",
+                status: status_name(call.status),
+            });
+        }
+        let shared = self.store.call_is_shared(call.id).await?;
+        Ok((call, shared))
+    }
+
+    async fn with_names(
+        &self,
+        actor: &Actor,
+        rows: Vec<comment::Model>,
+    ) -> Result<Vec<CommentView>, ReviewError> {
+        let authors: std::collections::HashSet<Uuid> = rows.iter().map(|r| r.author_id).collect();
+        let mut names: HashMap<Uuid, String> = HashMap::with_capacity(authors.len());
+        for author in authors {
+            let name = self
+                .store
+                .user(actor.organisation_id.uuid(), author)
+                .await?
+                .map_or_else(|| "former user".to_owned(), |u| u.name);
+            names.insert(author, name);
+        }
+        let views = rows
+            .into_iter()
+            .map(|row| {
+                let author_name = names.get(&row.author_id).cloned().unwrap_or_default();
+                CommentView { row, author_name }
+            })
+            .collect::<Vec<_>>();
+        Ok(views)
+    }
+
+    /// Comments on a call the caller can see, by time; `since` returns only
+    /// those created or edited after it, for polling.
+    pub async fn comments(
+        &self,
+        actor: &Actor,
+        call_id: Uuid,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<CommentView>, ReviewError> {
+        let (call, shared) = self.commentable_call(actor, call_id).await?;
+        let rows =
+            self.store.comments_of_call(actor.organisation_id.uuid(), call.id, since).await?;
+        let visible = rows
+            .into_iter()
+            .filter(|c| rep_work_visible(actor.user_id.uuid(), call.rep_id, c.author_id, shared))
+            .collect();
+        self.with_names(actor, visible).await
+    }
+
+    /// Comments on a call the caller can see.
+    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, call = %call_id), err)]
+    pub async fn add_comment(
+        &self,
+        actor: &Actor,
+        call_id: Uuid,
+        new: NewComment,
+    ) -> Result<CommentView, ReviewError> {
+        let (call, shared) = self.commentable_call(actor, call_id).await?;
+        let body = check_body(&new.body)?;
+        check_offsets(new.at_ms, new.end_ms, call.duration_ms.unwrap_or_default())?;
+        if let Some(parent_id) = new.parent_id {
+            let parent_field =
+                |message: String| ReviewError::InvalidField { field: "parent_id".into(), message };
+            let parent = self
+                .store
+                .comment(actor.organisation_id.uuid(), parent_id)
+                .await?
+                .filter(|p| p.call_id == call.id)
+                .filter(|p| {
+                    rep_work_visible(actor.user_id.uuid(), call.rep_id, p.author_id, shared)
+                })
+                .ok_or_else(|| parent_field(format!("no comment {parent_id} on this call")))?;
+            if parent.parent_id.is_some() {
+                return Err(parent_field(
+                    "replies are one level deep; reply to the comment that started the thread"
+                        .into(),
+                ));
+            }
+        }
+        let at = now();
+        let row = comment::Model {
+            id: Uuid::now_v7(),
+            organisation_id: actor.organisation_id.uuid(),
+            call_id: call.id,
+            author_id: actor.user_id.uuid(),
+            author_role: actor.role,
+            at_ms: new.at_ms,
+            end_ms: new.end_ms,
+            body,
+            kind: new.kind,
+            parent_id: new.parent_id,
+            created_at: at,
+            updated_at: at,
+        };
+        let row = self.store.insert_comment(row).await?;
+        let mut views = self.with_names(actor, vec![row]).await?;
+        views
+            .pop()
+            .ok_or_else(|| ReviewError::NotFound { what: "comment", id: call_id.to_string() })
+    }
+
+    async fn own_comment(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+    ) -> Result<(comment::Model, call::Model), ReviewError> {
+        let not_found = || ReviewError::NotFound { what: "comment", id: id.to_string() };
+        let row =
+            self.store.comment(actor.organisation_id.uuid(), id).await?.ok_or_else(not_found)?;
+        // Visibility first: someone who cannot see the call cannot learn the comment exists.
+        let (call, shared) =
+            self.commentable_call(actor, row.call_id).await.map_err(|_| not_found())?;
+        if !rep_work_visible(actor.user_id.uuid(), call.rep_id, row.author_id, shared) {
+            return Err(not_found());
+        }
+        if row.author_id != actor.user_id.uuid() {
+            return Err(ReviewError::Forbidden(
+                "only its author can change or delete a comment".into(),
+            ));
+        }
+        Ok((row, call))
+    }
+
+    /// Edits one's own comment.
+    pub async fn edit_comment(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        changes: CommentChanges,
+    ) -> Result<CommentView, ReviewError> {
+        let (mut row, call) = self.own_comment(actor, id).await?;
+        if let Some(body) = changes.body {
+            row.body = check_body(&body)?;
+        }
+        if let Some(kind) = changes.kind {
+            row.kind = kind;
+        }
+        if let Some(at_ms) = changes.at_ms {
+            row.at_ms = at_ms;
+        }
+        if let Some(end_ms) = changes.end_ms {
+            row.end_ms = end_ms;
+        }
+        check_offsets(row.at_ms, row.end_ms, call.duration_ms.unwrap_or_default())?;
+        row.updated_at = now();
+        let row = self.store.update_comment(row).await?;
+        let mut views = self.with_names(actor, vec![row]).await?;
+        views.pop().ok_or_else(|| ReviewError::NotFound { what: "comment", id: id.to_string() })
+    }
+
+    /// Deletes one's own comment and the replies to it.
+    pub async fn delete_comment(&self, actor: &Actor, id: Uuid) -> Result<(), ReviewError> {
+        let (row, _) = self.own_comment(actor, id).await?;
+        Ok(self.store.delete_comment(row.id).await?)
+    }
+}

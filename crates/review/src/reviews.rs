@@ -1,0 +1,797 @@
+//! The weekly two-call review: nominations, their states, scores, the rubric,
+//! progress over the weeks, the team board, organisation settings, events.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+use filmroom_store::{
+    CallStatus, Role,
+    entity::{
+        call, event,
+        nomination::{self, ReviewState, Slot},
+        organisation, rubric_version, score,
+        score::ScorerKind,
+        user,
+    },
+    now,
+};
+use uuid::Uuid;
+
+use crate::{
+    Actor, Page, PageRequest, Review, ReviewError,
+    ids::UserId,
+    people::ManagementTree,
+    rubric::{self, Criterion},
+    settings::ReviewSettings,
+    visibility,
+    week::Week,
+    workflow::{self, MoveRefused, Mover, ReviewFacts, state_name},
+};
+
+/// A nomination as one caller sees it.
+#[derive(Debug, Clone)]
+pub struct NominationView {
+    /// The nomination.
+    pub row: nomination::Model,
+    /// Its call.
+    pub call: call::Model,
+    /// Comments by the rep that the caller can see.
+    pub rep_comments: usize,
+    /// Comments by others (managers, admins) on the call.
+    pub other_comments: usize,
+    /// Scores the caller can see.
+    pub scores: Vec<score::Model>,
+    /// When the manager review is due (shared + the organisation's days).
+    pub review_due: Option<DateTime<Utc>>,
+}
+
+/// One rep's week.
+#[derive(Debug, Clone)]
+pub struct WeekView {
+    /// The rep.
+    pub rep: user::Model,
+    /// The week.
+    pub week: Week,
+    /// When nominations are due.
+    pub nomination_deadline: DateTime<Utc>,
+    /// The call that went well.
+    pub went_well: Option<NominationView>,
+    /// The call the rep struggled with.
+    pub struggled: Option<NominationView>,
+}
+
+/// A published rubric.
+#[derive(Debug, Clone)]
+pub struct RubricView {
+    /// Version number.
+    pub version: i32,
+    /// The criteria.
+    pub criteria: Vec<Criterion>,
+    /// When it was published.
+    pub published_at: DateTime<Utc>,
+    /// By whom.
+    pub published_by: Uuid,
+}
+
+/// One score as sent by a client.
+#[derive(Debug, Clone)]
+pub struct ScoreInput {
+    /// Criterion key.
+    pub criterion: String,
+    /// Value on the criterion's scale.
+    pub value: i32,
+    /// Why.
+    pub note: Option<String>,
+}
+
+/// Scores of one criterion in one week.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CriterionProgress {
+    /// Criterion key.
+    pub criterion: String,
+    /// The rep's own score (mean of the week's calls).
+    pub self_score: Option<f64>,
+    /// The manager's score (mean of the week's calls).
+    pub manager_score: Option<f64>,
+    /// Self minus manager, when both exist: positive means the rep rates
+    /// themselves higher than their manager does.
+    pub gap: Option<f64>,
+}
+
+/// One week of a rep's progress.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeekProgress {
+    /// The week.
+    pub week: String,
+    /// Per criterion.
+    pub criteria: Vec<CriterionProgress>,
+}
+
+/// A rep's row on the team board.
+#[derive(Debug, Clone)]
+pub struct BoardRow {
+    /// The rep.
+    pub rep: user::Model,
+    /// Their two slots.
+    pub went_well: Option<nomination::Model>,
+    /// Their two slots.
+    pub struggled: Option<nomination::Model>,
+    /// Past the deadline with a slot still empty.
+    pub nomination_overdue: bool,
+    /// Shared longer ago than the organisation allows without a manager review.
+    pub review_overdue: bool,
+}
+
+/// The team board for one manager and week.
+#[derive(Debug, Clone)]
+pub struct TeamBoard {
+    /// The week.
+    pub week: Week,
+    /// When nominations were due.
+    pub nomination_deadline: DateTime<Utc>,
+    /// One row per rep.
+    pub reps: Vec<BoardRow>,
+}
+
+/// Changes to the organisation's review settings.
+#[derive(Debug, Clone, Default)]
+pub struct SettingsChanges {
+    /// New nomination deadline.
+    pub nomination_deadline: Option<crate::settings::Day>,
+    /// New manager review window.
+    pub manager_review_days: Option<u32>,
+}
+
+/// One week's scores: criterion -> (the rep's values, the managers' values).
+type ScoresByCriterion = BTreeMap<String, (Vec<i32>, Vec<i32>)>;
+
+/// The name of a slot, as clients see it.
+pub fn slot_name(slot: Slot) -> &'static str {
+    match slot {
+        Slot::WentWell => "went_well",
+        Slot::Struggled => "struggled",
+    }
+}
+
+/// Whether a comment (or self-score) by `author` on a call of `rep` is visible
+/// to `viewer`: the rep's own work stays private until they share the call.
+pub fn rep_work_visible(viewer: Uuid, rep: Uuid, author: Uuid, shared: bool) -> bool {
+    author != rep || viewer == rep || shared
+}
+
+fn criteria_of(row: &rubric_version::Model) -> Result<Vec<Criterion>, ReviewError> {
+    serde_json::from_value(row.criteria.clone()).map_err(|e| {
+        ReviewError::Store(filmroom_store::StoreError::Inconsistent(format!(
+            "rubric version {} does not parse: {e}",
+            row.version
+        )))
+    })
+}
+
+fn timezone(organisation: &organisation::Model) -> Tz {
+    organisation.timezone.parse().unwrap_or(chrono_tz::UTC)
+}
+
+impl Review {
+    async fn organisation_row(&self, actor: &Actor) -> Result<organisation::Model, ReviewError> {
+        self.store.organisation(actor.organisation_id.uuid()).await?.ok_or_else(|| {
+            ReviewError::NotFound { what: "organisation", id: actor.organisation_id.to_string() }
+        })
+    }
+
+    /// The organisation's review settings.
+    pub async fn review_settings(
+        &self,
+        actor: &Actor,
+    ) -> Result<(organisation::Model, ReviewSettings), ReviewError> {
+        let organisation = self.organisation_row(actor).await?;
+        let settings = ReviewSettings::from_stored(organisation.settings.as_ref());
+        Ok((organisation, settings))
+    }
+
+    /// Changes the organisation's review settings (admins only).
+    pub async fn update_review_settings(
+        &self,
+        actor: &Actor,
+        changes: SettingsChanges,
+    ) -> Result<(organisation::Model, ReviewSettings), ReviewError> {
+        if actor.role != Role::Admin {
+            return Err(ReviewError::Forbidden(
+                "only an admin can change the organisation's settings".into(),
+            ));
+        }
+        let (organisation, mut settings) = self.review_settings(actor).await?;
+        if let Some(day) = changes.nomination_deadline {
+            settings.nomination_deadline = day;
+        }
+        if let Some(days) = changes.manager_review_days {
+            if !(1..=30).contains(&days) {
+                return Err(ReviewError::InvalidField {
+                    field: "manager_review_days".into(),
+                    message: format!("must be 1 to 30 days, not {days}"),
+                });
+            }
+            settings.manager_review_days = days;
+        }
+        let json = serde_json::to_value(settings).map_err(|e| {
+            ReviewError::Store(filmroom_store::StoreError::Inconsistent(e.to_string()))
+        })?;
+        self.store.set_organisation_settings(organisation.id, json).await?;
+        Ok((organisation, settings))
+    }
+
+    /// A rep the caller can see (404 otherwise).
+    async fn visible_rep(
+        &self,
+        actor: &Actor,
+        rep: UserId,
+    ) -> Result<(user::Model, ManagementTree), ReviewError> {
+        let row = self
+            .store
+            .user(actor.organisation_id.uuid(), rep.uuid())
+            .await?
+            .ok_or_else(|| ReviewError::NotFound { what: "user", id: rep.to_string() })?;
+        let tree = self.tree(actor).await?;
+        if visibility::can_see(actor.user_id, actor.role, rep, &tree) {
+            Ok((row, tree))
+        } else {
+            Err(ReviewError::NotFound { what: "user", id: rep.to_string() })
+        }
+    }
+
+    async fn view_nominations(
+        &self,
+        actor: &Actor,
+        rep: Uuid,
+        rows: Vec<nomination::Model>,
+        settings: ReviewSettings,
+    ) -> Result<Vec<NominationView>, ReviewError> {
+        let call_ids: Vec<Uuid> = rows.iter().map(|n| n.call_id).collect();
+        let nomination_ids: Vec<Uuid> = rows.iter().map(|n| n.id).collect();
+        let counts = self.store.comment_counts(&call_ids).await?;
+        let scores = self.store.scores_of(&nomination_ids).await?;
+        let mut views = Vec::with_capacity(rows.len());
+        for row in rows {
+            let call =
+                self.store.call(actor.organisation_id.uuid(), row.call_id).await?.ok_or_else(
+                    || ReviewError::NotFound { what: "call", id: row.call_id.to_string() },
+                )?;
+            let shared = row.state >= ReviewState::Shared;
+            let mut rep_comments = 0;
+            let mut other_comments = 0;
+            for (call_id, author, count) in &counts {
+                if *call_id != row.call_id {
+                    continue;
+                }
+                let count = usize::try_from(*count).unwrap_or_default();
+                if *author == rep {
+                    if rep_work_visible(actor.user_id.uuid(), rep, *author, shared) {
+                        rep_comments += count;
+                    }
+                } else {
+                    other_comments += count;
+                }
+            }
+            let visible_scores = scores
+                .iter()
+                .filter(|s| s.nomination_id == row.id)
+                .filter(|s| {
+                    s.scorer_kind == ScorerKind::Manager || actor.user_id.uuid() == rep || shared
+                })
+                .cloned()
+                .collect();
+            let review_due = row
+                .shared_at
+                .map(|at| at + Duration::days(i64::from(settings.manager_review_days)));
+            views.push(NominationView {
+                row,
+                call,
+                rep_comments,
+                other_comments,
+                scores: visible_scores,
+                review_due,
+            });
+        }
+        Ok(views)
+    }
+
+    /// One rep's week: both slots with their calls, states, comment counts and scores.
+    pub async fn week(
+        &self,
+        actor: &Actor,
+        rep: UserId,
+        week: &str,
+    ) -> Result<WeekView, ReviewError> {
+        let week = Week::parse("week", week)?;
+        let (rep_row, _) = self.visible_rep(actor, rep).await?;
+        let (organisation, settings) = self.review_settings(actor).await?;
+        let rows = self
+            .store
+            .nominations_of_week(actor.organisation_id.uuid(), rep.uuid(), &week.to_string())
+            .await?;
+        let mut views = self.view_nominations(actor, rep.uuid(), rows, settings).await?;
+        let take = |views: &mut Vec<NominationView>, slot: Slot| {
+            views.iter().position(|v| v.row.slot == slot).map(|i| views.swap_remove(i))
+        };
+        Ok(WeekView {
+            went_well: take(&mut views, Slot::WentWell),
+            struggled: take(&mut views, Slot::Struggled),
+            nomination_deadline: week
+                .end_of(settings.nomination_deadline.into(), timezone(&organisation)),
+            rep: rep_row,
+            week,
+        })
+    }
+
+    /// Puts one of the rep's own ready calls in a slot of a week. Only the rep
+    /// nominates; a slot can be changed until it is shared.
+    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, rep = %rep, week), err)]
+    pub async fn nominate(
+        &self,
+        actor: &Actor,
+        rep: UserId,
+        week: &str,
+        slot: Slot,
+        call_id: Uuid,
+    ) -> Result<NominationView, ReviewError> {
+        let week = Week::parse("week", week)?;
+        self.visible_rep(actor, rep).await?;
+        if actor.user_id != rep {
+            return Err(ReviewError::Forbidden(
+                "only the rep picks the calls they bring to their review".into(),
+            ));
+        }
+        let call_field =
+            |message: String| ReviewError::InvalidField { field: "call_id".into(), message };
+        let call = self
+            .store
+            .call(actor.organisation_id.uuid(), call_id)
+            .await?
+            .filter(|c| c.rep_id == rep.uuid())
+            .ok_or_else(|| call_field(format!("no call {call_id} of yours")))?;
+        if call.status != CallStatus::Ready {
+            return Err(call_field(format!(
+                "call {call_id} is {}; nominate it once its analysis is ready",
+                crate::status_name(call.status)
+            )));
+        }
+        let existing = self
+            .store
+            .nominations_of_week(actor.organisation_id.uuid(), rep.uuid(), &week.to_string())
+            .await?;
+        let current = existing.iter().find(|n| n.slot == slot).cloned();
+        if let Some(current) = current.as_ref().filter(|c| c.state >= ReviewState::Shared) {
+            return Err(ReviewError::NominationLocked { state: state_name(current.state) });
+        }
+        if let Some(other) = existing.iter().find(|n| n.slot != slot && n.call_id == call_id) {
+            return Err(ReviewError::CallInOtherSlot { slot: slot_name(other.slot) });
+        }
+        let (_, settings) = self.review_settings(actor).await?;
+        let row = match current {
+            Some(current) if current.call_id == call_id => current,
+            current => {
+                let at = now();
+                let row = nomination::Model {
+                    id: Uuid::now_v7(),
+                    organisation_id: actor.organisation_id.uuid(),
+                    rep_id: rep.uuid(),
+                    week: week.to_string(),
+                    slot,
+                    call_id,
+                    state: ReviewState::Nominated,
+                    self_reviewed_at: None,
+                    shared_at: None,
+                    manager_reviewed_at: None,
+                    discussed_at: None,
+                    created_at: at,
+                    updated_at: at,
+                };
+                self.store
+                    .put_nomination(row, current.map(|c| c.id))
+                    .await?
+                    .map_err(|_| ReviewError::NominationLocked { state: "changing" })?
+            }
+        };
+        let mut views = self.view_nominations(actor, rep.uuid(), vec![row], settings).await?;
+        views
+            .pop()
+            .ok_or_else(|| ReviewError::NotFound { what: "nomination", id: call_id.to_string() })
+    }
+
+    async fn nomination_in_slot(
+        &self,
+        actor: &Actor,
+        rep: UserId,
+        week: &Week,
+        slot: Slot,
+    ) -> Result<nomination::Model, ReviewError> {
+        self.store
+            .nominations_of_week(actor.organisation_id.uuid(), rep.uuid(), &week.to_string())
+            .await?
+            .into_iter()
+            .find(|n| n.slot == slot)
+            .ok_or_else(|| ReviewError::NotFound {
+                what: "nomination",
+                id: format!("{week}/{}", slot_name(slot)),
+            })
+    }
+
+    /// Moves a nomination's review to `target`, enforcing the order and who
+    /// may make each move.
+    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, rep = %rep, week), err)]
+    pub async fn move_review(
+        &self,
+        actor: &Actor,
+        rep: UserId,
+        week: &str,
+        slot: Slot,
+        target: ReviewState,
+    ) -> Result<NominationView, ReviewError> {
+        let week = Week::parse("week", week)?;
+        let (_, tree) = self.visible_rep(actor, rep).await?;
+        let mut row = self.nomination_in_slot(actor, rep, &week, slot).await?;
+        let chain = tree.managers_above(rep);
+        let mover = if actor.user_id == rep {
+            Mover::Rep
+        } else if chain.contains(&actor.user_id) {
+            Mover::ChainManager
+        } else {
+            Mover::Other
+        };
+        let mut facts = ReviewFacts::default();
+        for (call_id, author, count) in self.store.comment_counts(&[row.call_id]).await? {
+            if call_id != row.call_id {
+                continue;
+            }
+            let count = usize::try_from(count).unwrap_or_default();
+            if author == rep.uuid() {
+                facts.rep_comments += count;
+            } else if chain.contains(&UserId::from(author)) {
+                facts.chain_manager_comments += count;
+            }
+        }
+        let from = row.state;
+        workflow::check_move(from, target, mover, facts).map_err(|refusal| match refusal {
+            MoveRefused::NotYours(message) => ReviewError::Forbidden(message),
+            MoveRefused::Blocked { missing } => ReviewError::IllegalMove {
+                current: state_name(from),
+                target: state_name(target),
+                missing,
+            },
+        })?;
+        let at = now();
+        row.state = target;
+        row.updated_at = at;
+        let kind = match target {
+            ReviewState::SelfReviewed => {
+                row.self_reviewed_at = Some(at);
+                None
+            }
+            ReviewState::Shared => {
+                row.shared_at = Some(at);
+                Some("review.shared")
+            }
+            ReviewState::ManagerReviewed => {
+                row.manager_reviewed_at = Some(at);
+                Some("review.manager_reviewed")
+            }
+            ReviewState::Discussed => {
+                row.discussed_at = Some(at);
+                None
+            }
+            ReviewState::Nominated => None,
+        };
+        let event = kind.map(|kind| event::Model {
+            id: Uuid::now_v7(),
+            organisation_id: row.organisation_id,
+            kind: kind.to_owned(),
+            payload: serde_json::json!({
+                "nomination_id": row.id,
+                "rep_id": row.rep_id,
+                "week": row.week,
+                "slot": slot_name(row.slot),
+                "call_id": row.call_id,
+                "by": actor.user_id.uuid(),
+            }),
+            created_at: at,
+            delivered_at: None,
+        });
+        if !self.store.move_nomination(row.clone(), from, event).await? {
+            let current = self.nomination_in_slot(actor, rep, &week, slot).await?;
+            return Err(ReviewError::IllegalMove {
+                current: state_name(current.state),
+                target: state_name(target),
+                missing: "someone else moved this review at the same moment; reload it".into(),
+            });
+        }
+        let (_, settings) = self.review_settings(actor).await?;
+        let mut views = self.view_nominations(actor, rep.uuid(), vec![row], settings).await?;
+        views
+            .pop()
+            .ok_or_else(|| ReviewError::NotFound { what: "nomination", id: week.to_string() })
+    }
+
+    /// The organisation's current rubric, if one has been published.
+    pub async fn rubric(&self, actor: &Actor) -> Result<Option<RubricView>, ReviewError> {
+        match self.store.latest_rubric(actor.organisation_id.uuid()).await? {
+            Some(row) => Ok(Some(RubricView {
+                version: row.version,
+                criteria: criteria_of(&row)?,
+                published_at: row.created_at,
+                published_by: row.published_by,
+            })),
+            None => Ok(None),
+        }
+    }
+
+    /// Publishes the next rubric version (admins only).
+    #[tracing::instrument(skip_all, fields(actor = %actor.user_id), err)]
+    pub async fn publish_rubric(
+        &self,
+        actor: &Actor,
+        criteria: Vec<Criterion>,
+    ) -> Result<RubricView, ReviewError> {
+        if actor.role != Role::Admin {
+            return Err(ReviewError::Forbidden("only an admin can change the rubric".into()));
+        }
+        rubric::validate(&criteria)?;
+        let json = serde_json::to_value(&criteria).map_err(|e| {
+            ReviewError::Store(filmroom_store::StoreError::Inconsistent(e.to_string()))
+        })?;
+        for _ in 0..3 {
+            let version = self
+                .store
+                .latest_rubric(actor.organisation_id.uuid())
+                .await?
+                .map_or(1, |r| r.version + 1);
+            let row = rubric_version::Model {
+                id: Uuid::now_v7(),
+                organisation_id: actor.organisation_id.uuid(),
+                version,
+                criteria: json.clone(),
+                published_by: actor.user_id.uuid(),
+                created_at: now(),
+            };
+            if let Some(row) = self.store.insert_rubric(row).await? {
+                return Ok(RubricView {
+                    version: row.version,
+                    criteria,
+                    published_at: row.created_at,
+                    published_by: row.published_by,
+                });
+            }
+        }
+        Err(ReviewError::IllegalMove {
+            current: "changing",
+            target: "published",
+            missing: "another admin is publishing the rubric right now; try again".into(),
+        })
+    }
+
+    /// Replaces the caller's scores of a nomination: the rep's self-scores
+    /// until it is shared, a chain manager's scores once it is.
+    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, rep = %rep, week), err)]
+    pub async fn put_scores(
+        &self,
+        actor: &Actor,
+        rep: UserId,
+        week: &str,
+        slot: Slot,
+        scores: Vec<ScoreInput>,
+    ) -> Result<NominationView, ReviewError> {
+        let week = Week::parse("week", week)?;
+        let (_, tree) = self.visible_rep(actor, rep).await?;
+        let row = self.nomination_in_slot(actor, rep, &week, slot).await?;
+        let kind = if actor.user_id == rep {
+            if row.state >= ReviewState::Shared {
+                return Err(ReviewError::NominationLocked { state: state_name(row.state) });
+            }
+            ScorerKind::Rep
+        } else if tree.managers_above(rep).contains(&actor.user_id) {
+            if row.state < ReviewState::Shared {
+                return Err(ReviewError::IllegalMove {
+                    current: state_name(row.state),
+                    target: "scored",
+                    missing: "the rep has not shared this call yet; managers score shared calls"
+                        .into(),
+                });
+            }
+            ScorerKind::Manager
+        } else {
+            return Err(ReviewError::Forbidden(
+                "only the rep and managers in their chain score their calls".into(),
+            ));
+        };
+        let rubric_row = self
+            .store
+            .latest_rubric(actor.organisation_id.uuid())
+            .await?
+            .ok_or(ReviewError::NoRubric)?;
+        let criteria = criteria_of(&rubric_row)?;
+        let mut seen = std::collections::HashSet::new();
+        let at = now();
+        let mut rows = Vec::with_capacity(scores.len());
+        for (index, input) in scores.into_iter().enumerate() {
+            rubric::check_score(&criteria, index, &input.criterion, input.value)?;
+            if !seen.insert(input.criterion.clone()) {
+                return Err(ReviewError::InvalidField {
+                    field: format!("[{index}].criterion"),
+                    message: format!("`{}` is scored twice", input.criterion),
+                });
+            }
+            if input.note.as_ref().is_some_and(|n| n.chars().count() > 2000) {
+                return Err(ReviewError::InvalidField {
+                    field: format!("[{index}].note"),
+                    message: "must be at most 2000 characters".into(),
+                });
+            }
+            rows.push(score::Model {
+                id: Uuid::now_v7(),
+                organisation_id: actor.organisation_id.uuid(),
+                nomination_id: row.id,
+                scorer_kind: kind,
+                scorer_id: actor.user_id.uuid(),
+                rubric_version: rubric_row.version,
+                criterion: input.criterion,
+                value: input.value,
+                note: input.note.filter(|n| !n.trim().is_empty()),
+                created_at: at,
+                updated_at: at,
+            });
+        }
+        self.store.replace_scores(row.id, kind, rows).await?;
+        let (_, settings) = self.review_settings(actor).await?;
+        let mut views = self.view_nominations(actor, rep.uuid(), vec![row], settings).await?;
+        views
+            .pop()
+            .ok_or_else(|| ReviewError::NotFound { what: "nomination", id: week.to_string() })
+    }
+
+    /// Per week from `from` to `to` (default: the last 12 weeks), the rep's self
+    /// score and the manager's per criterion, and the gap between them.
+    pub async fn progress(
+        &self,
+        actor: &Actor,
+        rep: UserId,
+        criterion: Option<&str>,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<Vec<WeekProgress>, ReviewError> {
+        self.visible_rep(actor, rep).await?;
+        let organisation = self.organisation_row(actor).await?;
+        let to = match to {
+            Some(to) => Week::parse("to", to)?,
+            None => Week::containing(now(), timezone(&organisation)),
+        };
+        let from = match from {
+            Some(from) => Week::parse("from", from)?,
+            None => (0..11).fold(to, |week, _| week.previous()),
+        };
+        if from > to {
+            return Err(ReviewError::InvalidField {
+                field: "from".into(),
+                message: format!("{from} is after {to}"),
+            });
+        }
+        let rows = self
+            .store
+            .nominations_between(
+                actor.organisation_id.uuid(),
+                rep.uuid(),
+                &from.to_string(),
+                &to.to_string(),
+            )
+            .await?;
+        let shared: HashMap<Uuid, bool> =
+            rows.iter().map(|n| (n.id, n.state >= ReviewState::Shared)).collect();
+        let week_of: HashMap<Uuid, String> = rows.iter().map(|n| (n.id, n.week.clone())).collect();
+        let ids: Vec<Uuid> = rows.iter().map(|n| n.id).collect();
+        let mut table: BTreeMap<String, ScoresByCriterion> = BTreeMap::new();
+        for score in self.store.scores_of(&ids).await? {
+            if criterion.is_some_and(|c| c != score.criterion) {
+                continue;
+            }
+            let visible = score.scorer_kind == ScorerKind::Manager
+                || actor.user_id == rep
+                || shared.get(&score.nomination_id).copied().unwrap_or(false);
+            let Some(week) = week_of.get(&score.nomination_id) else { continue };
+            if !visible {
+                continue;
+            }
+            let entry =
+                table.entry(week.clone()).or_default().entry(score.criterion.clone()).or_default();
+            match score.scorer_kind {
+                ScorerKind::Rep => entry.0.push(score.value),
+                ScorerKind::Manager => entry.1.push(score.value),
+            }
+        }
+        let mean = |values: &[i32]| {
+            (!values.is_empty())
+                .then(|| f64::from(values.iter().sum::<i32>()) / values.len() as f64)
+        };
+        Ok(table
+            .into_iter()
+            .map(|(week, criteria)| WeekProgress {
+                week,
+                criteria: criteria
+                    .into_iter()
+                    .map(|(criterion, (own, manager))| {
+                        let self_score = mean(&own);
+                        let manager_score = mean(&manager);
+                        let gap = self_score.zip(manager_score).map(|(s, m)| s - m);
+                        CriterionProgress { criterion, self_score, manager_score, gap }
+                    })
+                    .collect(),
+            })
+            .collect())
+    }
+
+    /// The week of every rep under `manager` (direct reports, or the whole
+    /// subtree with `everyone_below`), with overdue flags.
+    pub async fn team_board(
+        &self,
+        actor: &Actor,
+        manager: UserId,
+        week: &str,
+        everyone_below: bool,
+    ) -> Result<TeamBoard, ReviewError> {
+        let week = Week::parse("week", week)?;
+        let (_, tree) = self.visible_rep(actor, manager).await?;
+        let (organisation, settings) = self.review_settings(actor).await?;
+        let deadline = week.end_of(settings.nomination_deadline.into(), timezone(&organisation));
+        let below: Vec<UserId> = if everyone_below {
+            tree.everyone_below(manager)
+        } else {
+            tree.direct_reports(manager)
+        };
+        let ids: Vec<Uuid> = below.iter().map(|u| u.uuid()).collect();
+        let people = self
+            .store
+            .users_page(actor.organisation_id.uuid(), Some(&ids), None, u64::MAX >> 1)
+            .await?;
+        let reps: Vec<user::Model> =
+            people.into_iter().filter(|u| u.role == Role::Rep && u.active).collect();
+        let rep_ids: Vec<Uuid> = reps.iter().map(|u| u.id).collect();
+        let nominations = self
+            .store
+            .nominations_of_reps(actor.organisation_id.uuid(), &rep_ids, &week.to_string())
+            .await?;
+        let at = now();
+        let window = Duration::days(i64::from(settings.manager_review_days));
+        let rows = reps
+            .into_iter()
+            .map(|rep| {
+                let slot = |slot: Slot| {
+                    nominations.iter().find(|n| n.rep_id == rep.id && n.slot == slot).cloned()
+                };
+                let went_well = slot(Slot::WentWell);
+                let struggled = slot(Slot::Struggled);
+                let nomination_overdue =
+                    at > deadline && (went_well.is_none() || struggled.is_none());
+                let review_overdue = [&went_well, &struggled]
+                    .into_iter()
+                    .flatten()
+                    .any(|n| workflow::review_overdue(n.state, n.shared_at, window, at));
+                BoardRow { rep, went_well, struggled, nomination_overdue, review_overdue }
+            })
+            .collect();
+        Ok(TeamBoard { week, nomination_deadline: deadline, reps: rows })
+    }
+
+    /// The organisation's event outbox (admins only), oldest first.
+    pub async fn events(
+        &self,
+        actor: &Actor,
+        request: PageRequest,
+    ) -> Result<Page<event::Model>, ReviewError> {
+        if actor.role != Role::Admin {
+            return Err(ReviewError::Forbidden("only an admin can read the event log".into()));
+        }
+        let rows = self
+            .store
+            .events(actor.organisation_id.uuid(), request.after, request.limit + 1)
+            .await?;
+        Ok(crate::directory::page(rows, request, |e| e.id, |e| e))
+    }
+}

@@ -1,0 +1,28 @@
+//! The outbox: things that happened, kept for delivery to webhooks later.
+
+use sea_orm::entity::prelude::*;
+
+/// One event row.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "events")]
+pub struct Model {
+    /// UUIDv7, so events sort by time.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// Tenant.
+    pub organisation_id: Uuid,
+    /// `call.ready`, `call.failed`, `review.shared`, `review.manager_reviewed`, …
+    pub kind: String,
+    /// What happened, as JSON.
+    pub payload: Json,
+    /// When it happened.
+    pub created_at: DateTimeUtc,
+    /// When it was delivered, once it has been.
+    pub delivered_at: Option<DateTimeUtc>,
+}
+
+/// Relations are followed with explicit queries by id.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

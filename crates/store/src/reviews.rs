@@ -1,0 +1,317 @@
+//! Queries for the weekly review: nominations, comments, rubric versions,
+//! scores and the event outbox. Scoped to one organisation throughout.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionTrait,
+};
+use uuid::Uuid;
+
+use crate::{
+    Store, StoreError,
+    entity::{
+        comment, event, nomination, nomination::ReviewState, organisation, rubric_version, score,
+        score::ScorerKind,
+    },
+};
+
+/// A slot is already filled by another nomination of the same call, or the
+/// slot was taken concurrently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlotTaken;
+
+impl Store {
+    /// The organisation's settings JSON, as stored (`null` when never set).
+    pub async fn set_organisation_settings(
+        &self,
+        organisation_id: Uuid,
+        settings: serde_json::Value,
+    ) -> Result<(), StoreError> {
+        organisation::Entity::update_many()
+            .col_expr(organisation::Column::Settings, settings.into())
+            .filter(organisation::Column::Id.eq(organisation_id))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// The nominations of one rep for one week.
+    pub async fn nominations_of_week(
+        &self,
+        organisation_id: Uuid,
+        rep_id: Uuid,
+        week: &str,
+    ) -> Result<Vec<nomination::Model>, StoreError> {
+        Ok(nomination::Entity::find()
+            .filter(nomination::Column::OrganisationId.eq(organisation_id))
+            .filter(nomination::Column::RepId.eq(rep_id))
+            .filter(nomination::Column::Week.eq(week))
+            .all(&self.db)
+            .await?)
+    }
+
+    /// The nominations of several reps for one week.
+    pub async fn nominations_of_reps(
+        &self,
+        organisation_id: Uuid,
+        rep_ids: &[Uuid],
+        week: &str,
+    ) -> Result<Vec<nomination::Model>, StoreError> {
+        Ok(nomination::Entity::find()
+            .filter(nomination::Column::OrganisationId.eq(organisation_id))
+            .filter(nomination::Column::RepId.is_in(rep_ids.iter().copied()))
+            .filter(nomination::Column::Week.eq(week))
+            .all(&self.db)
+            .await?)
+    }
+
+    /// A rep's nominations across weeks (`from..=to` as week strings, which sort).
+    pub async fn nominations_between(
+        &self,
+        organisation_id: Uuid,
+        rep_id: Uuid,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<nomination::Model>, StoreError> {
+        Ok(nomination::Entity::find()
+            .filter(nomination::Column::OrganisationId.eq(organisation_id))
+            .filter(nomination::Column::RepId.eq(rep_id))
+            .filter(nomination::Column::Week.gte(from))
+            .filter(nomination::Column::Week.lte(to))
+            .order_by_asc(nomination::Column::Week)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// Whether any nomination of this call has been shared (or gone further).
+    pub async fn call_is_shared(&self, call_id: Uuid) -> Result<bool, StoreError> {
+        Ok(nomination::Entity::find()
+            .filter(nomination::Column::CallId.eq(call_id))
+            .filter(nomination::Column::State.ne(ReviewState::Nominated))
+            .filter(nomination::Column::State.ne(ReviewState::SelfReviewed))
+            .count(&self.db)
+            .await?
+            > 0)
+    }
+
+    /// Inserts or replaces the nomination in a slot; a concurrent write to the
+    /// same slot is an expected outcome.
+    pub async fn put_nomination(
+        &self,
+        row: nomination::Model,
+        replace: Option<Uuid>,
+    ) -> Result<Result<nomination::Model, SlotTaken>, StoreError> {
+        let txn = self.db.begin().await?;
+        if let Some(old) = replace {
+            // Scores belong to the call that was nominated; they go with it.
+            score::Entity::delete_many()
+                .filter(score::Column::NominationId.eq(old))
+                .exec(&txn)
+                .await?;
+            nomination::Entity::delete_by_id(old).exec(&txn).await?;
+        }
+        match row.into_active_model().insert(&txn).await {
+            Ok(model) => {
+                txn.commit().await?;
+                Ok(Ok(model))
+            }
+            Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                txn.rollback().await?;
+                Ok(Err(SlotTaken))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Moves a nomination to a new state if it is still in `from`, recording an
+    /// event in the same transaction. `false` when someone moved it first.
+    pub async fn move_nomination(
+        &self,
+        row: nomination::Model,
+        from: ReviewState,
+        event: Option<event::Model>,
+    ) -> Result<bool, StoreError> {
+        let txn = self.db.begin().await?;
+        let result = nomination::Entity::update_many()
+            .set(row.clone().into_active_model().reset_all())
+            .filter(nomination::Column::Id.eq(row.id))
+            .filter(nomination::Column::State.eq(from))
+            .exec(&txn)
+            .await?;
+        if result.rows_affected != 1 {
+            txn.rollback().await?;
+            return Ok(false);
+        }
+        if let Some(event) = event {
+            event.into_active_model().insert(&txn).await?;
+        }
+        txn.commit().await?;
+        Ok(true)
+    }
+
+    /// Comments on a call, by time, optionally only those changed after `since`.
+    pub async fn comments_of_call(
+        &self,
+        organisation_id: Uuid,
+        call_id: Uuid,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<comment::Model>, StoreError> {
+        let mut query = comment::Entity::find()
+            .filter(comment::Column::OrganisationId.eq(organisation_id))
+            .filter(comment::Column::CallId.eq(call_id));
+        if let Some(since) = since {
+            query = query.filter(comment::Column::UpdatedAt.gt(since));
+        }
+        Ok(query
+            .order_by_asc(comment::Column::AtMs)
+            .order_by_asc(comment::Column::Id)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// Comments per call and author for the given calls: `(call, author, count)`.
+    pub async fn comment_counts(
+        &self,
+        call_ids: &[Uuid],
+    ) -> Result<Vec<(Uuid, Uuid, i64)>, StoreError> {
+        Ok(comment::Entity::find()
+            .select_only()
+            .column(comment::Column::CallId)
+            .column(comment::Column::AuthorId)
+            .column_as(comment::Column::Id.count(), "count")
+            .filter(comment::Column::CallId.is_in(call_ids.iter().copied()))
+            .group_by(comment::Column::CallId)
+            .group_by(comment::Column::AuthorId)
+            .into_tuple()
+            .all(&self.db)
+            .await?)
+    }
+
+    /// One comment of the organisation.
+    pub async fn comment(
+        &self,
+        organisation_id: Uuid,
+        id: Uuid,
+    ) -> Result<Option<comment::Model>, StoreError> {
+        Ok(comment::Entity::find_by_id(id)
+            .filter(comment::Column::OrganisationId.eq(organisation_id))
+            .one(&self.db)
+            .await?)
+    }
+
+    /// Stores a new comment.
+    pub async fn insert_comment(&self, row: comment::Model) -> Result<comment::Model, StoreError> {
+        Ok(row.into_active_model().insert(&self.db).await?)
+    }
+
+    /// Writes a changed comment.
+    pub async fn update_comment(&self, row: comment::Model) -> Result<comment::Model, StoreError> {
+        Ok(row.into_active_model().reset_all().update(&self.db).await?)
+    }
+
+    /// Deletes a comment and its replies.
+    pub async fn delete_comment(&self, id: Uuid) -> Result<(), StoreError> {
+        let txn = self.db.begin().await?;
+        comment::Entity::delete_many()
+            .filter(
+                Condition::any()
+                    .add(comment::Column::ParentId.eq(id))
+                    .add(comment::Column::Id.eq(id)),
+            )
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// The newest rubric version of the organisation.
+    pub async fn latest_rubric(
+        &self,
+        organisation_id: Uuid,
+    ) -> Result<Option<rubric_version::Model>, StoreError> {
+        Ok(rubric_version::Entity::find()
+            .filter(rubric_version::Column::OrganisationId.eq(organisation_id))
+            .order_by_desc(rubric_version::Column::Version)
+            .one(&self.db)
+            .await?)
+    }
+
+    /// Every rubric version of the organisation, oldest first.
+    pub async fn rubric_versions(
+        &self,
+        organisation_id: Uuid,
+    ) -> Result<Vec<rubric_version::Model>, StoreError> {
+        Ok(rubric_version::Entity::find()
+            .filter(rubric_version::Column::OrganisationId.eq(organisation_id))
+            .order_by_asc(rubric_version::Column::Version)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// Publishes a rubric version; `None` when that version number was taken
+    /// concurrently.
+    pub async fn insert_rubric(
+        &self,
+        row: rubric_version::Model,
+    ) -> Result<Option<rubric_version::Model>, StoreError> {
+        match row.into_active_model().insert(&self.db).await {
+            Ok(model) => Ok(Some(model)),
+            Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Scores of the given nominations.
+    pub async fn scores_of(
+        &self,
+        nomination_ids: &[Uuid],
+    ) -> Result<Vec<score::Model>, StoreError> {
+        Ok(score::Entity::find()
+            .filter(score::Column::NominationId.is_in(nomination_ids.iter().copied()))
+            .order_by_asc(score::Column::Criterion)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// Replaces one scorer kind's scores of a nomination with `rows`.
+    pub async fn replace_scores(
+        &self,
+        nomination_id: Uuid,
+        kind: ScorerKind,
+        rows: Vec<score::Model>,
+    ) -> Result<(), StoreError> {
+        let txn = self.db.begin().await?;
+        score::Entity::delete_many()
+            .filter(score::Column::NominationId.eq(nomination_id))
+            .filter(score::Column::ScorerKind.eq(kind))
+            .exec(&txn)
+            .await?;
+        for row in rows {
+            row.into_active_model().insert(&txn).await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Records an event in the outbox.
+    pub async fn record_event(&self, row: event::Model) -> Result<(), StoreError> {
+        row.into_active_model().insert(&self.db).await?;
+        Ok(())
+    }
+
+    /// The organisation's events, oldest first, after `after`.
+    pub async fn events(
+        &self,
+        organisation_id: Uuid,
+        after: Option<Uuid>,
+        limit: u64,
+    ) -> Result<Vec<event::Model>, StoreError> {
+        let mut query =
+            event::Entity::find().filter(event::Column::OrganisationId.eq(organisation_id));
+        if let Some(after) = after {
+            query = query.filter(event::Column::Id.gt(after));
+        }
+        Ok(query.order_by_asc(event::Column::Id).limit(limit).all(&self.db).await?)
+    }
+}
