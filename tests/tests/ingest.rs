@@ -29,6 +29,23 @@ fn analysed(app: &TestApp, team: &Team, name: &str, content_type: &str) -> Value
     app.wait_until_settled(&team.rep, &call)
 }
 
+/// Writes an executable shell script standing in for the analyzer.
+fn analyzer_script(app: &TestApp, name: &str, body: &str) -> String {
+    let path = app.data_dir().join(name);
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+/// Waits until a worker has claimed the call's analysis.
+fn wait_until_processing(app: &TestApp, token: &str, call: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while app.get(&format!("/v1/calls/{call}"), token).json()["status"] != "processing" {
+        assert!(std::time::Instant::now() < deadline, "no worker took the job");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 #[test]
 fn every_accepted_format_is_analysed_to_within_30_ms_of_ffmpeg() {
     let app = TestApp::spawn();
@@ -260,16 +277,10 @@ fn a_worker_killed_mid_job_loses_nothing_and_another_finishes_it() {
     );
 
     // This worker's analyzer never finishes, so the job is mid-flight when it is killed.
-    let stuck = app.data_dir().join("stuck-analyzer.sh");
-    std::fs::write(&stuck, "#!/bin/sh\nexec sleep 300\n").unwrap();
-    std::fs::set_permissions(&stuck, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let stuck = analyzer_script(&app, "stuck-analyzer.sh", "exec sleep 300");
     let lease = [("FILMROOM_JOB_LEASE_SECS", "2")];
-    let mut first = app.spawn_worker(&[lease[0], ("FILMROOM_ANALYZER", stuck.to_str().unwrap())]);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while app.get(&format!("/v1/calls/{call}"), &team.rep).json()["status"] != "processing" {
-        assert!(std::time::Instant::now() < deadline, "the first worker never took the job");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    let mut first = app.spawn_worker(&[lease[0], ("FILMROOM_ANALYZER", stuck.as_str())]);
+    wait_until_processing(&app, &team.rep, &call);
     first.kill().unwrap(); // SIGKILL: no chance to release the job.
     first.wait().unwrap();
     assert_eq!(app.get(&format!("/v1/calls/{call}"), &team.rep).json()["status"], "processing");
@@ -313,16 +324,13 @@ fn an_analyzer_that_crashes_is_reported_and_retried() {
         app.upload(&team.rep, &call, fixture("speech-8k-mono-s16.wav"), "audio/wav").status,
         200
     );
-    let crashing = app.data_dir().join("crashing-analyzer.sh");
-    std::fs::write(
-        &crashing,
-        "#!/bin/sh\necho 'thread main panicked at symphonia' >&2\nkill -SEGV $$\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(&crashing, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-        .unwrap();
+    let crashing = analyzer_script(
+        &app,
+        "crashing-analyzer.sh",
+        "echo 'thread main panicked at symphonia' >&2\nkill -SEGV $$",
+    );
     let mut worker = app.spawn_worker(&[
-        ("FILMROOM_ANALYZER", crashing.to_str().unwrap()),
+        ("FILMROOM_ANALYZER", crashing.as_str()),
         ("FILMROOM_RETRY_BASE_SECS", "0"),
     ]);
     let settled = app.wait_until_settled(&team.rep, &call);
@@ -342,11 +350,9 @@ fn an_analyzer_that_hangs_is_stopped_and_reported_as_a_timeout() {
         app.upload(&team.rep, &call, fixture("speech-8k-mono-s16.wav"), "audio/wav").status,
         200
     );
-    let hang = app.data_dir().join("hanging-analyzer.sh");
-    std::fs::write(&hang, "#!/bin/sh\nexec sleep 300\n").unwrap();
-    std::fs::set_permissions(&hang, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let hang = analyzer_script(&app, "hanging-analyzer.sh", "exec sleep 300");
     let mut worker = app.spawn_worker(&[
-        ("FILMROOM_ANALYZER", hang.to_str().unwrap()),
+        ("FILMROOM_ANALYZER", hang.as_str()),
         ("FILMROOM_ANALYSIS_BASE_SECS", "1"),
         ("FILMROOM_ANALYSIS_SECONDS_PER_MIB", "0"),
         ("FILMROOM_RETRY_BASE_SECS", "0"),
@@ -422,18 +428,10 @@ fn a_worker_stopped_with_sigterm_releases_its_job_for_another() {
         app.upload(&team.rep, &call, fixture("speech-8k-mono-s16.wav"), "audio/wav").status,
         200
     );
-    let stuck = app.data_dir().join("slow-analyzer.sh");
-    std::fs::write(&stuck, "#!/bin/sh\nexec sleep 300\n").unwrap();
-    std::fs::set_permissions(&stuck, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let mut first = app.spawn_worker(&[
-        ("FILMROOM_ANALYZER", stuck.to_str().unwrap()),
-        ("FILMROOM_DRAIN_SECS", "1"),
-    ]);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while app.get(&format!("/v1/calls/{call}"), &team.rep).json()["status"] != "processing" {
-        assert!(std::time::Instant::now() < deadline, "the worker never took the job");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    let stuck = analyzer_script(&app, "slow-analyzer.sh", "exec sleep 300");
+    let mut first =
+        app.spawn_worker(&[("FILMROOM_ANALYZER", stuck.as_str()), ("FILMROOM_DRAIN_SECS", "1")]);
+    wait_until_processing(&app, &team.rep, &call);
     let term = std::process::Command::new("kill")
         .args(["-TERM", &first.id().to_string()])
         .status()

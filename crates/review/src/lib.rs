@@ -36,6 +36,7 @@ pub use filmroom_store::{
         comment::CommentKind,
         event::Model as EventRecord,
         nomination::{Model as NominationRecord, ReviewState, Slot},
+        organisation::Model as OrganisationRecord,
         score::{Model as ScoreRecord, ScorerKind},
     },
 };

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use filmroom_review::{CommentChanges, CommentKind, CommentView, NewComment, Review};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -130,19 +130,13 @@ pub struct UpdateCommentRequest {
     /// New position.
     pub at_ms: Option<i64>,
     /// New end; `null` makes it a comment on one moment.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::routes::body::present")]
     #[schema(value_type = Option<i64>)]
     pub end_ms: Option<Option<i64>>,
     /// New text.
     pub body: Option<String>,
     /// New kind.
     pub kind: Option<CommentKindBody>,
-}
-
-fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
 }
 
 /// Comments on a call.

@@ -146,6 +146,19 @@ pub struct OrganisationSettingsBody {
     pub settings: SettingsBody,
 }
 
+impl From<(filmroom_review::OrganisationRecord, ReviewSettings)> for OrganisationSettingsBody {
+    fn from(
+        (organisation, settings): (filmroom_review::OrganisationRecord, ReviewSettings),
+    ) -> Self {
+        Self {
+            id: organisation.id,
+            name: organisation.name,
+            timezone: organisation.timezone,
+            settings: settings.into(),
+        }
+    }
+}
+
 /// Changes to the review settings.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
