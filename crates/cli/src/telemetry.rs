@@ -9,7 +9,9 @@ use tracing_subscriber::{EnvFilter, fmt};
 
 /// Installs the global subscriber.
 pub fn init() -> anyhow::Result<()> {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // sea-orm-migration narrates every check; filmroom logs what was applied itself.
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sea_orm_migration=warn"));
     let format = std::env::var("FILMROOM_LOG_FORMAT").unwrap_or_default();
     let builder = fmt()
         .with_env_filter(filter)

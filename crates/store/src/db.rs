@@ -89,5 +89,8 @@ pub(crate) async fn connect(url: &DatabaseUrl) -> Result<DatabaseConnection, Sto
 pub(crate) async fn migrate(db: &DatabaseConnection) -> Result<usize, StoreError> {
     let pending = Migrator::get_pending_migrations(db).await?.len();
     Migrator::up(db, None).await?;
+    if pending > 0 {
+        tracing::info!(applied = pending, "database migrated");
+    }
     Ok(pending)
 }
