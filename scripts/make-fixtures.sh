@@ -40,6 +40,16 @@ ff -i "$work/rep-16k.wav" -c:a libvorbis -q:a 0 speech-16k-mono.ogg
 ff -i "$work/rep-16k.wav" -c:a aac -b:a 32k speech-16k-mono.m4a
 ff -i "$work/rep-16k.wav" -c:a libopus -b:a 16k speech-16k-mono.opus
 
+# Tones at known offsets, for cutting clips: silence with 440 Hz at 1.5-2.0 s
+# and 880 Hz at 3.5-4.0 s, 5 s in all.
+sox -n -r 16000 -c 1 "$work/tone-a.wav" synth 0.5 sine 440 vol 0.5 pad 1.5 3.0
+sox -n -r 16000 -c 1 "$work/tone-b.wav" synth 0.5 sine 880 vol 0.5 pad 3.5 1.0
+sox -m "$work/tone-a.wav" "$work/tone-b.wav" "$work/tones-16k.wav"
+ff -i "$work/tones-16k.wav" -ar 8000 -c:a pcm_s16le tones-8k-mono.wav
+ff -i "$work/tones-16k.wav" -c:a libmp3lame -b:a 32k tones-16k-mono.mp3
+ff -i "$work/tones-16k.wav" -c:a flac tones-16k-mono.flac
+ff -i "$work/tones-16k.wav" -c:a aac -b:a 32k tones-16k-mono.m4a
+
 # Damaged files.
 # A FLAC with a run of garbage in the middle: the frames there fail their CRC.
 cp speech-8k-stereo.flac corrupt-middle.flac

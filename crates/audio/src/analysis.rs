@@ -79,7 +79,7 @@ pub struct AnalysisError {
 }
 
 impl AnalysisError {
-    fn new(code: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(code: &str, message: impl Into<String>) -> Self {
         Self { code: code.to_owned(), message: message.into() }
     }
 }
@@ -134,15 +134,23 @@ fn codec_name(id: AudioCodecId) -> String {
     name.to_owned()
 }
 
-/// Decodes `source` once, feeding every frame to the sink made by `make_sink`
-/// when the stream's shape is known.
-pub fn decode<R, S>(
-    mut source: R,
-    make_sink: impl FnOnce(StreamShape) -> S,
-) -> Result<(AudioFacts, Option<S>), AnalysisError>
+/// A probed recording with its decoder, ready to read packets.
+pub(crate) struct Opened<'s> {
+    pub(crate) format: Box<dyn symphonia::core::formats::FormatReader + 's>,
+    pub(crate) track: symphonia::core::formats::Track,
+    pub(crate) decoder: Box<dyn symphonia::core::codecs::audio::AudioDecoder>,
+    pub(crate) container: String,
+    pub(crate) codec: String,
+    pub(crate) bits_per_sample: Option<u32>,
+    /// The MP4 edit (AAC priming and padding), when there is one to apply.
+    pub(crate) edit: Option<mp4::AudioEdit>,
+}
+
+/// Probes `source` and makes a decoder for its audio track, with the same
+/// gapless settings everywhere so every reader of a file sees one timeline.
+pub(crate) fn open<'s, R>(mut source: R) -> Result<Opened<'s>, AnalysisError>
 where
-    R: Read + Seek + Send + Sync,
-    S: FrameSink,
+    R: Read + Seek + Send + Sync + 's,
 {
     let len = source.seek(SeekFrom::End(0)).ok();
     source
@@ -159,7 +167,7 @@ where
         Box::new(Source { inner: source, len }),
         MediaSourceStreamOptions::default(),
     );
-    let mut format = symphonia::default::get_probe()
+    let format = symphonia::default::get_probe()
         .probe(&Hint::new(), stream, FormatOptions::default(), MetadataOptions::default())
         .map_err(|e| match e {
             Error::IoError(e) => {
@@ -181,7 +189,7 @@ where
     // MP3 without a LAME/Xing header has only an estimated length; trimming to
     // it would cut real audio, so decode everything there is.
     let gapless = !(container == "mp3" && track.delay.is_none());
-    let mut decoder = symphonia::default::get_codecs()
+    let decoder = symphonia::default::get_codecs()
         .make_audio_decoder(&params, &AudioDecoderOptions::default().gapless(gapless))
         .map_err(|e| {
             AnalysisError::new(
@@ -190,7 +198,30 @@ where
             )
         })?;
     let codec = decoder.codec_info().short_name.to_owned();
+    let edit = edit.filter(|_| codec == "aac");
+    Ok(Opened {
+        format,
+        track,
+        decoder,
+        container,
+        codec,
+        bits_per_sample: params.bits_per_sample,
+        edit,
+    })
+}
 
+/// Decodes `source` once, feeding every frame to the sink made by `make_sink`
+/// when the stream's shape is known.
+pub fn decode<R, S>(
+    source: R,
+    make_sink: impl FnOnce(StreamShape) -> S,
+) -> Result<(AudioFacts, Option<S>), AnalysisError>
+where
+    R: Read + Seek + Send + Sync,
+    S: FrameSink,
+{
+    let Opened { mut format, track, mut decoder, container, codec, bits_per_sample, edit } =
+        open(source)?;
     let mut sink: Option<S> = None;
     let mut make_sink = Some(make_sink);
     let mut shape: Option<StreamShape> = None;
@@ -203,7 +234,6 @@ where
     let mut expected_pts: Option<i64> = None;
     // Frames still to drop (encoder priming) and still to keep (before the
     // padding), known once the sample rate is; only AAC in MP4 needs them.
-    let edit = edit.filter(|_| codec == "aac");
     let mut skip: u64 = 0;
     let mut keep: Option<u64> = None;
     loop {
@@ -311,7 +341,7 @@ where
             codec,
             sample_rate: shape.sample_rate,
             channels: shape.channels as u32,
-            bits_per_sample: params.bits_per_sample,
+            bits_per_sample,
             frames,
             duration_ms,
             decode_errors,

@@ -6,8 +6,11 @@
 mod analysis;
 mod mp4;
 pub mod peaks;
+mod range;
 pub mod sniff;
+pub mod wav;
 
 pub use analysis::{AnalysisError, AudioFacts, FrameSink, StreamShape, analyze, decode};
 pub use peaks::{Peaks, PeaksBuilder, SAMPLES_PER_PIXEL};
+pub use range::{RangeFacts, decode_range};
 pub use sniff::{Container, NotAudio, SNIFF_LEN, sniff};

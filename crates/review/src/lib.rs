@@ -6,6 +6,7 @@
 //! `filmroom-store`; HTTP handlers call one of its methods and hold no rule.
 
 mod calls;
+mod clips;
 mod comments;
 mod directory;
 mod error;
@@ -22,6 +23,7 @@ pub mod workflow;
 pub use calls::{
     ANALYSIS_ATTEMPTS, AudioSource, AudioUpload, CallDetails, CallQuery, NewCall, status_name,
 };
+pub use clips::ClipPlan;
 pub use comments::{CommentChanges, CommentView, NewComment};
 pub use directory::{
     Actor, IssuedToken, NewUser, Organisation, Page, PageRequest, Person, Review, TokenInfo,

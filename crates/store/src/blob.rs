@@ -302,3 +302,81 @@ impl BlobStore {
         }
     }
 }
+
+/// Bytes fetched per ranged read by [`BlobReader`].
+const READ_BLOCK: u64 = 256 * 1024;
+
+/// A blob as a blocking `Read + Seek`, fetched in ranged reads of 256 KiB as
+/// the reader moves, so decoders can seek inside recordings held on S3
+/// without downloading them. Use it on a blocking thread inside a Tokio
+/// runtime (e.g. `spawn_blocking`).
+pub struct BlobReader {
+    store: BlobStore,
+    key: String,
+    size: u64,
+    position: u64,
+    block_start: u64,
+    block: bytes::Bytes,
+    runtime: tokio::runtime::Handle,
+}
+
+impl BlobReader {
+    /// A reader over `key`, whose size is `size` bytes.
+    pub fn new(store: BlobStore, key: &str, size: u64, runtime: tokio::runtime::Handle) -> Self {
+        Self {
+            store,
+            key: key.to_owned(),
+            size,
+            position: 0,
+            block_start: 0,
+            block: bytes::Bytes::new(),
+            runtime,
+        }
+    }
+}
+
+impl std::io::Read for BlobReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.position >= self.size || buf.is_empty() {
+            return Ok(0);
+        }
+        let in_block = self.position >= self.block_start
+            && self.position < self.block_start + self.block.len() as u64;
+        if !in_block {
+            let end = (self.position + READ_BLOCK).min(self.size);
+            let path = Path::from(self.key.as_str());
+            let range = self.position..end;
+            let inner = std::sync::Arc::clone(&self.store.inner);
+            let block = self
+                .runtime
+                .block_on(async move { inner.get_range(&path, range).await })
+                .map_err(std::io::Error::other)?;
+            self.block_start = self.position;
+            self.block = block;
+        }
+        let offset = (self.position - self.block_start) as usize;
+        let available = &self.block[offset..];
+        let n = available.len().min(buf.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        self.position += n as u64;
+        Ok(n)
+    }
+}
+
+impl std::io::Seek for BlobReader {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        let target = match pos {
+            std::io::SeekFrom::Start(n) => Some(n),
+            std::io::SeekFrom::End(n) => self.size.checked_add_signed(n),
+            std::io::SeekFrom::Current(n) => self.position.checked_add_signed(n),
+        };
+        let target = target.ok_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "seek before the start of the blob",
+            )
+        })?;
+        self.position = target;
+        Ok(target)
+    }
+}

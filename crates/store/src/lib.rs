@@ -15,7 +15,9 @@ mod people;
 mod reviews;
 mod tokens;
 
-pub use blob::{BlobRange, BlobStore, BlobUpload, S3Location, StorageLocation, StoredBlob};
+pub use blob::{
+    BlobRange, BlobReader, BlobStore, BlobUpload, S3Location, StorageLocation, StoredBlob,
+};
 pub use calls::{CallFilter, ExternalRefTaken};
 pub use db::DatabaseUrl;
 pub use entity::call::{CallStatus, Direction};

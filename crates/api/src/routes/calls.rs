@@ -270,6 +270,17 @@ pub struct CallListQuery {
     pub cursor: Option<String>,
 }
 
+/// A stretch of the call to cut.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct AudioQuery {
+    /// Start of a clip, ms; with `end_ms`, the response is that stretch as 16-bit PCM WAV.
+    pub start_ms: Option<u64>,
+    /// End of a clip, ms (exclusive).
+    pub end_ms: Option<u64>,
+}
+
 /// Resolution of the peaks.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -544,17 +555,21 @@ pub async fn delete_call(
 }
 
 /// The original recording, byte for byte, with HTTP Range support (206 for a
-/// single range, 416 for an unsatisfiable one) so players can seek.
+/// single range, 416 for an unsatisfiable one) so players can seek; or, with
+/// `start_ms` and `end_ms`, that stretch cut sample-accurately as 16-bit PCM
+/// WAV at the call's rate and channels.
 #[utoipa::path(
     tag = "calls",
     security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "Call id"),
         ("Range" = Option<String>, Header, description = "A single byte range, e.g. `bytes=0-1023`"),
+        AudioQuery,
     ),
     responses(
         (status = 200, description = "The whole recording", content_type = "application/octet-stream"),
         (status = 206, description = "The requested range", content_type = "application/octet-stream"),
+        (status = 400, description = "A clip outside the call", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The audio has not been uploaded yet", body = Problem, content_type = "application/problem+json"),
         (status = 416, description = "The range is outside the recording", body = Problem, content_type = "application/problem+json"),
     )
@@ -565,8 +580,20 @@ pub async fn get_audio(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
     id: web::Path<Uuid>,
+    query: web::Query<AudioQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let source = review.audio_source(&actor, CallId::from(id.into_inner())).await?;
+    let id = CallId::from(id.into_inner());
+    match (query.start_ms, query.end_ms) {
+        (Some(start_ms), Some(end_ms)) => return clip(review, &actor, id, start_ms, end_ms).await,
+        (None, None) => {}
+        _ => {
+            return Err(ApiError::InvalidQuery(
+                "a clip needs both start_ms and end_ms; send neither for the whole recording"
+                    .into(),
+            ));
+        }
+    }
+    let source = review.audio_source(&actor, id).await?;
     let requested = req.headers().get(header::RANGE).and_then(|v| v.to_str().ok());
     let range = match requested.map(http_range_header::parse_range_header) {
         None => None,
@@ -607,6 +634,38 @@ pub async fn get_audio(
         .insert_header((header::ACCEPT_RANGES, "bytes"))
         .no_chunking(body.range.end - body.range.start);
     Ok(response.streaming(body.stream))
+}
+
+/// Streams a stretch of the call as 16-bit PCM WAV while it is cut.
+async fn clip(
+    review: web::Data<Review>,
+    actor: &filmroom_review::Actor,
+    id: CallId,
+    start_ms: u64,
+    end_ms: u64,
+) -> Result<HttpResponse, ApiError> {
+    let plan = review.clip_plan(actor, id, start_ms, end_ms).await?;
+    let length = plan.content_length();
+    let (tx, rx) = tokio::sync::mpsc::channel::<web::Bytes>(4);
+    let runtime = tokio::runtime::Handle::current();
+    let review = review.into_inner();
+    tokio::task::spawn_blocking(move || {
+        let emit = |chunk: Vec<u8>| tx.blocking_send(web::Bytes::from(chunk)).is_ok();
+        if let Err(e) = review.render_clip(&plan, runtime, emit) {
+            tracing::error!(error = ?e, "cutting a clip failed midway");
+        }
+    });
+    let body = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|chunk| (Ok::<_, std::convert::Infallible>(chunk), rx))
+    });
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "audio/wav"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("inline; filename=\"call-{id}-{start_ms}-{end_ms}.wav\""),
+        ))
+        .no_chunking(length)
+        .streaming(body))
 }
 
 /// Waveform peaks in BBC audiowaveform JSON (version 2), which peaks.js and
