@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_people;
 mod m20261123_000002_calls_and_jobs;
 mod m20261123_000003_reviews;
+mod m20261123_000004_one_on_ones;
 
 /// Runs filmroom's migrations in order.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_people::Migration),
             Box::new(m20261123_000002_calls_and_jobs::Migration),
             Box::new(m20261123_000003_reviews::Migration),
+            Box::new(m20261123_000004_one_on_ones::Migration),
         ]
     }
 }

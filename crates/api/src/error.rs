@@ -173,6 +173,15 @@ impl ApiError {
                     (StatusCode::CONFLICT, "illegal_transition", Some("state".into()))
                 }
                 R::NoRubric => (StatusCode::CONFLICT, "no_rubric", None),
+                R::SeriesExists { .. } => (StatusCode::CONFLICT, "series_exists", None),
+                R::OneOnOneHeld => (StatusCode::CONFLICT, "one_on_one_held", None),
+                R::ClipBudgetExceeded { .. } => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, "clip_budget_exceeded", None)
+                }
+                R::ActionItemsIncomplete(_) => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, "action_items_incomplete", None)
+                }
+                R::FocusActive { .. } => (StatusCode::CONFLICT, "focus_active", None),
                 R::OffsetOutOfRange { field, .. } => {
                     (StatusCode::BAD_REQUEST, "offset_out_of_range", Some((*field).to_owned()))
                 }
@@ -273,6 +282,11 @@ fn not_found_code(what: &str) -> &'static str {
         "call" => "call_not_found",
         "nomination" => "nomination_not_found",
         "comment" => "comment_not_found",
+        "series" => "series_not_found",
+        "one_on_one" => "one_on_one_not_found",
+        "clip" => "clip_not_found",
+        "action_item" => "action_item_not_found",
+        "focus" => "focus_not_found",
         _ => "not_found",
     }
 }

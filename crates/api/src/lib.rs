@@ -44,7 +44,7 @@ impl Default for ApiConfig {
 
 /// Registers every endpoint; the OpenAPI document is collected from the same calls.
 fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    use routes::{calls, comments, ops, people, reviews, tokens};
+    use routes::{calls, comments, one_on_ones, ops, people, reviews, tokens};
     cfg.service(ops::healthz)
         .service(ops::readyz)
         .service(ops::openapi_json)
@@ -78,7 +78,22 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(reviews::put_rubric)
         .service(reviews::progress)
         .service(reviews::team_board)
-        .service(reviews::events);
+        .service(reviews::events)
+        .service(one_on_ones::create_series)
+        .service(one_on_ones::update_series)
+        .service(one_on_ones::list_one_on_ones)
+        .service(one_on_ones::get_one_on_one)
+        .service(one_on_ones::update_one_on_one)
+        .service(one_on_ones::create_clip)
+        .service(one_on_ones::update_clip)
+        .service(one_on_ones::delete_clip)
+        .service(one_on_ones::create_action_item)
+        .service(one_on_ones::update_action_item)
+        .service(one_on_ones::hold_one_on_one)
+        .service(one_on_ones::follow_through)
+        .service(one_on_ones::create_focus)
+        .service(one_on_ones::get_focus)
+        .service(one_on_ones::update_focus);
 }
 
 /// Builds the HTTP server on an already bound listener. It stops gracefully on

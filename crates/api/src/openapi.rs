@@ -32,6 +32,7 @@ use crate::error::{PROBLEM_JSON, Problem};
         (name = "tokens", description = "API tokens"),
         (name = "calls", description = "Recorded calls: upload, analysis, playback"),
         (name = "comments", description = "Timestamped comments on calls"),
+        (name = "one-on-ones", description = "The weekly 1:1: cadence, clip segment, action items, follow-through, focus skill"),
         (name = "reviews", description = "The weekly two-call review: nominations, states, scores, rubric, progress, team board"),
     )
 )]

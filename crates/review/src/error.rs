@@ -132,6 +132,38 @@ pub enum ReviewError {
         /// The call's duration.
         duration_ms: i64,
     },
+    /// The manager and rep have a 1:1 series already.
+    #[error("this manager and rep already have a 1:1 series ({id}); change that one")]
+    SeriesExists {
+        /// The existing series.
+        id: String,
+    },
+    /// A held 1:1 keeps its segment and time.
+    #[error("the 1:1 has been held; its time and clips can no longer change")]
+    OneOnOneHeld,
+    /// A clip would cross the segment's budget.
+    #[error(
+        "the clip is {clip_ms} ms but only {remaining_ms} ms of the {budget_ms} ms segment budget are left"
+    )]
+    ClipBudgetExceeded {
+        /// Budget left, ms.
+        remaining_ms: i64,
+        /// The whole budget, ms.
+        budget_ms: i64,
+        /// The clip's length, ms.
+        clip_ms: i64,
+    },
+    /// A 1:1 cannot be marked held yet.
+    #[error("the 1:1 cannot be marked held: {0}")]
+    ActionItemsIncomplete(String),
+    /// A rep has an active focus already.
+    #[error(
+        "the rep is working on {criterion}; mark it achieved or dropped before starting another"
+    )]
+    FocusActive {
+        /// The active focus's criterion.
+        criterion: String,
+    },
     /// The database or blob store failed.
     #[error(transparent)]
     Store(#[from] StoreError),

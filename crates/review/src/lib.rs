@@ -10,7 +10,9 @@ mod clips;
 mod comments;
 mod directory;
 mod error;
+mod focus;
 pub mod ids;
+mod one_on_ones;
 pub mod people;
 mod reviews;
 pub mod rubric;
@@ -34,13 +36,22 @@ pub use filmroom_store::Role;
 pub use filmroom_store::{
     CallStatus, Direction,
     entity::{
+        action_item::Model as ActionItemRecord,
         call::Model as CallRecord,
+        clip::Model as ClipRecord,
         comment::CommentKind,
         event::Model as EventRecord,
+        focus_skill::{FocusStatus, Model as FocusRecord, Prescription},
         nomination::{Model as NominationRecord, ReviewState, Slot},
+        one_on_one::{Model as OneOnOneRecord, OneOnOneStatus},
+        one_on_one_series::Model as SeriesRecord,
         organisation::Model as OrganisationRecord,
         score::{Model as ScoreRecord, ScorerKind},
     },
+};
+pub use focus::{FocusChanges, FocusView, NewFocus};
+pub use one_on_ones::{
+    ActionItemChanges, ClipSource, FollowThrough, NewSeries, OccurrenceChanges, OneOnOneView,
 };
 pub use reviews::{
     BoardRow, CriterionProgress, NominationView, RubricView, ScoreInput, SettingsChanges,

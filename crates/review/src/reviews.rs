@@ -44,6 +44,8 @@ pub struct NominationView {
     pub scores: Vec<score::Model>,
     /// When the manager review is due (shared + the organisation's days).
     pub review_due: Option<DateTime<Utc>>,
+    /// The rep's focus skill when the call was shared.
+    pub focus: Option<filmroom_store::entity::focus_skill::Model>,
 }
 
 /// One rep's week.
@@ -141,6 +143,10 @@ pub struct SettingsChanges {
     pub nomination_deadline: Option<crate::settings::Day>,
     /// New manager review window.
     pub manager_review_days: Option<u32>,
+    /// New clip budget per 1:1, minutes.
+    pub clip_budget_minutes: Option<u32>,
+    /// New minimum of action items per 1:1.
+    pub min_action_items: Option<u32>,
 }
 
 /// One week's scores: criterion -> (the rep's values, the managers' values).
@@ -169,12 +175,15 @@ fn criteria_of(row: &rubric_version::Model) -> Result<Vec<Criterion>, ReviewErro
     })
 }
 
-fn timezone(organisation: &organisation::Model) -> Tz {
+pub(crate) fn timezone(organisation: &organisation::Model) -> Tz {
     organisation.timezone.parse().unwrap_or(chrono_tz::UTC)
 }
 
 impl Review {
-    async fn organisation_row(&self, actor: &Actor) -> Result<organisation::Model, ReviewError> {
+    pub(crate) async fn organisation_row(
+        &self,
+        actor: &Actor,
+    ) -> Result<organisation::Model, ReviewError> {
         self.store.organisation(actor.organisation_id.uuid()).await?.ok_or_else(|| {
             ReviewError::NotFound { what: "organisation", id: actor.organisation_id.to_string() }
         })
@@ -214,6 +223,24 @@ impl Review {
             }
             settings.manager_review_days = days;
         }
+        if let Some(minutes) = changes.clip_budget_minutes {
+            if !(1..=120).contains(&minutes) {
+                return Err(ReviewError::InvalidField {
+                    field: "clip_budget_minutes".into(),
+                    message: format!("must be 1 to 120 minutes, not {minutes}"),
+                });
+            }
+            settings.clip_budget_minutes = minutes;
+        }
+        if let Some(items) = changes.min_action_items {
+            if items > 20 {
+                return Err(ReviewError::InvalidField {
+                    field: "min_action_items".into(),
+                    message: format!("must be 0 to 20, not {items}"),
+                });
+            }
+            settings.min_action_items = items;
+        }
         let json = serde_json::to_value(settings).map_err(|e| {
             ReviewError::Store(filmroom_store::StoreError::Inconsistent(e.to_string()))
         })?;
@@ -222,7 +249,7 @@ impl Review {
     }
 
     /// A rep the caller can see (404 otherwise).
-    async fn visible_rep(
+    pub(crate) async fn visible_rep(
         &self,
         actor: &Actor,
         rep: UserId,
@@ -284,6 +311,10 @@ impl Review {
             let review_due = row
                 .shared_at
                 .map(|at| at + Duration::days(i64::from(settings.manager_review_days)));
+            let focus = match row.focus_id {
+                Some(id) => self.store.focus_skill(actor.organisation_id.uuid(), id).await?,
+                None => None,
+            };
             views.push(NominationView {
                 row,
                 call,
@@ -291,6 +322,7 @@ impl Review {
                 other_comments,
                 scores: visible_scores,
                 review_due,
+                focus,
             });
         }
         Ok(views)
@@ -384,6 +416,7 @@ impl Review {
                     shared_at: None,
                     manager_reviewed_at: None,
                     discussed_at: None,
+                    focus_id: None,
                     created_at: at,
                     updated_at: at,
                 };
@@ -470,6 +503,8 @@ impl Review {
             }
             ReviewState::Shared => {
                 row.shared_at = Some(at);
+                // The manager's comments can then target the rep's focus skill.
+                row.focus_id = self.store.active_focus(rep.uuid()).await?.map(|f| f.id);
                 Some("review.shared")
             }
             ReviewState::ManagerReviewed => {

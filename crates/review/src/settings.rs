@@ -46,11 +46,20 @@ pub struct ReviewSettings {
     pub nomination_deadline: Day,
     /// A shared call should be reviewed by the manager within this many days.
     pub manager_review_days: u32,
+    /// Minutes of clips a 1:1's coaching segment may hold.
+    pub clip_budget_minutes: u32,
+    /// Action items a 1:1 must end with before it can be marked held.
+    pub min_action_items: u32,
 }
 
 impl Default for ReviewSettings {
     fn default() -> Self {
-        Self { nomination_deadline: Day::Friday, manager_review_days: 3 }
+        Self {
+            nomination_deadline: Day::Friday,
+            manager_review_days: 3,
+            clip_budget_minutes: 20,
+            min_action_items: 3,
+        }
     }
 }
 

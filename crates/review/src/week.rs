@@ -50,6 +50,13 @@ impl Week {
         Self { year: iso.year(), week: iso.week() }
     }
 
+    /// The following week.
+    pub fn next(&self) -> Self {
+        let monday = self.day(Weekday::Mon) + Duration::days(7);
+        let iso = monday.iso_week();
+        Self { year: iso.year(), week: iso.week() }
+    }
+
     /// Midnight local time at the start of `date`, as UTC.
     fn local_midnight(date: NaiveDate, tz: Tz) -> DateTime<Utc> {
         let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();

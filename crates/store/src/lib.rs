@@ -11,6 +11,7 @@ mod db;
 pub mod entity;
 mod error;
 mod jobs;
+mod one_on_ones;
 mod people;
 mod reviews;
 mod tokens;
@@ -25,6 +26,7 @@ pub use entity::job::{JobKind, JobStatus};
 pub use entity::user::Role;
 pub use error::StoreError;
 pub use jobs::{JobSettlement, NewJob};
+pub use one_on_ones::{OneOnOneFilter, SeriesExists};
 pub use people::{EmailTaken, ManagementEdge, now};
 pub use reviews::SlotTaken;
 

@@ -167,6 +167,10 @@ pub struct UpdateSettingsRequest {
     pub nomination_deadline: Option<DayBody>,
     /// New manager review window, 1 to 30 days.
     pub manager_review_days: Option<u32>,
+    /// New clip budget per 1:1, 1 to 120 minutes.
+    pub clip_budget_minutes: Option<u32>,
+    /// New minimum of action items per 1:1, 0 to 20.
+    pub min_action_items: Option<u32>,
 }
 
 /// The call in a slot.
@@ -238,6 +242,19 @@ pub struct NominationBody {
     pub discussed_at: Option<DateTime<Utc>>,
     /// When the manager review is due, once shared.
     pub review_due: Option<DateTime<Utc>>,
+    /// The rep's focus skill when the call was shared, so comments can target it.
+    pub focus: Option<FocusSummary>,
+}
+
+/// The focus skill a shared call was brought under.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FocusSummary {
+    /// The focus.
+    pub id: Uuid,
+    /// The rubric criterion.
+    pub criterion: String,
+    /// How it is being built.
+    pub prescription: String,
 }
 
 fn slot_body(slot: Slot) -> SlotBody {
@@ -292,6 +309,11 @@ impl From<NominationView> for NominationBody {
             manager_reviewed_at: v.row.manager_reviewed_at,
             discussed_at: v.row.discussed_at,
             review_due: v.review_due,
+            focus: v.focus.map(|f| FocusSummary {
+                id: f.id,
+                criterion: f.criterion,
+                prescription: f.prescription_text,
+            }),
         }
     }
 }
@@ -617,6 +639,8 @@ pub async fn update_organisation(
     let changes = SettingsChanges {
         nomination_deadline: body.nomination_deadline.map(Into::into),
         manager_review_days: body.manager_review_days,
+        clip_budget_minutes: body.clip_budget_minutes,
+        min_action_items: body.min_action_items,
     };
     let (organisation, settings) = review.update_review_settings(&actor, changes).await?;
     Ok(web::Json(OrganisationSettingsBody {

@@ -1,12 +1,17 @@
 //! sea-orm entities: the rows as stored. Callers above the store turn them into
 //! domain types; nothing here is serialised to a client.
 
+pub mod action_item;
 pub mod api_token;
 pub mod call;
+pub mod clip;
 pub mod comment;
 pub mod event;
+pub mod focus_skill;
 pub mod job;
 pub mod nomination;
+pub mod one_on_one;
+pub mod one_on_one_series;
 pub mod organisation;
 pub mod rubric_version;
 pub mod score;

@@ -63,6 +63,9 @@ pub struct Model {
     pub manager_reviewed_at: Option<DateTimeUtc>,
     /// When it was discussed in a 1:1.
     pub discussed_at: Option<DateTimeUtc>,
+    /// The rep's focus skill when the call was shared, so the manager's
+    /// comments can target it.
+    pub focus_id: Option<Uuid>,
     /// Creation time.
     pub created_at: DateTimeUtc,
     /// Last change.

@@ -1,0 +1,858 @@
+//! The weekly 1:1: a recurring slot, a 20-minute coaching segment of clips,
+//! and the action items it must end with.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use filmroom_store::{
+    CallStatus, OneOnOneFilter, Role,
+    entity::{
+        action_item, clip, event,
+        nomination::ReviewState,
+        one_on_one::{self, OneOnOneStatus},
+        one_on_one_series,
+    },
+    now,
+};
+use uuid::Uuid;
+
+use crate::{
+    Actor, Review, ReviewError,
+    ids::UserId,
+    people::{Timezone, can_manage},
+    reviews::{rep_work_visible, timezone},
+    settings::{Day, ReviewSettings},
+    visibility,
+    week::Week,
+};
+
+/// Occurrences kept scheduled ahead of today.
+const WEEKS_AHEAD: u32 = 8;
+/// The furthest ahead a listing generates occurrences.
+const MAX_WEEKS_AHEAD: u32 = 52;
+/// How far either side of a point comment a clip made from it reaches.
+const CLIP_CONTEXT_MS: i64 = 15_000;
+
+/// A new recurring 1:1.
+#[derive(Debug, Clone)]
+pub struct NewSeries {
+    /// The manager (default: the caller).
+    pub manager_id: Option<Uuid>,
+    /// The rep.
+    pub rep_id: Uuid,
+    /// Day of the week.
+    pub weekday: Day,
+    /// Local start time, `HH:MM`.
+    pub time: String,
+    /// Length in minutes.
+    pub duration_minutes: u32,
+    /// Time zone (default: the organisation's).
+    pub timezone: Option<String>,
+    /// Standing agenda topics.
+    pub agenda: Vec<String>,
+}
+
+/// Changes to an occurrence; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct OccurrenceChanges {
+    /// Move it to another time this week.
+    pub scheduled_at: Option<DateTime<Utc>>,
+    /// `true` cancels it, `false` reinstates it.
+    pub cancelled: Option<bool>,
+    /// Replace the notes.
+    pub notes: Option<String>,
+}
+
+/// A clip to add.
+#[derive(Debug, Clone)]
+pub enum ClipSource {
+    /// From a comment: its range, or 15 s either side of a point.
+    Comment(Uuid),
+    /// Explicit offsets in a call.
+    Range {
+        /// The call.
+        call_id: Uuid,
+        /// Start, ms.
+        start_ms: i64,
+        /// End, ms.
+        end_ms: i64,
+    },
+}
+
+/// Changes to an action item.
+#[derive(Debug, Clone, Default)]
+pub struct ActionItemChanges {
+    /// New text.
+    pub text: Option<String>,
+    /// New owner.
+    pub owner_id: Option<Uuid>,
+    /// New due date.
+    pub due_date: Option<NaiveDate>,
+    /// Done (`true`) or reopened (`false`).
+    pub done: Option<bool>,
+}
+
+/// A 1:1 with everything needed to run it.
+#[derive(Debug, Clone)]
+pub struct OneOnOneView {
+    /// The occurrence.
+    pub row: one_on_one::Model,
+    /// Its series (the standing agenda lives there).
+    pub series: one_on_one_series::Model,
+    /// The coaching segment, in order.
+    pub clips: Vec<clip::Model>,
+    /// Action items agreed in this 1:1.
+    pub action_items: Vec<action_item::Model>,
+    /// Open items from earlier 1:1s of the pair, checked first.
+    pub carried_over: Vec<action_item::Model>,
+    /// The segment's budget, ms.
+    pub budget_ms: i64,
+}
+
+/// Follow-through on commitments over a window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FollowThrough {
+    /// The person.
+    pub user_id: Uuid,
+    /// First due date counted.
+    pub from: NaiveDate,
+    /// Last due date counted.
+    pub to: NaiveDate,
+    /// Items whose due date has passed.
+    pub due: usize,
+    /// Of those, done by their due date.
+    pub done_on_time: usize,
+    /// Done, but late.
+    pub done_late: usize,
+    /// Still open past their due date.
+    pub overdue: usize,
+    /// `done_on_time / due`, when anything was due.
+    pub rate: Option<f64>,
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> ReviewError {
+    ReviewError::InvalidField { field: field.to_owned(), message: message.into() }
+}
+
+fn not_found(what: &'static str, id: impl ToString) -> ReviewError {
+    ReviewError::NotFound { what, id: id.to_string() }
+}
+
+/// When the regular slot of `week` starts, in UTC.
+fn slot_start(series: &one_on_one_series::Model, week: &Week) -> DateTime<Utc> {
+    let tz: Tz = series.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let day = serde_json::from_value::<Day>(serde_json::Value::String(series.weekday.clone()))
+        .unwrap_or(Day::Monday);
+    let time = NaiveTime::parse_from_str(&series.local_time, "%H:%M").unwrap_or_default();
+    let local = week.day(day.into()).and_time(time);
+    tz.from_local_datetime(&local)
+        .earliest()
+        .or_else(|| tz.from_local_datetime(&(local + Duration::hours(1))).earliest())
+        .map_or_else(|| Utc.from_utc_datetime(&local), |t| t.with_timezone(&Utc))
+}
+
+fn occurrence(
+    series: &one_on_one_series::Model,
+    week: Week,
+    at: DateTime<Utc>,
+) -> one_on_one::Model {
+    one_on_one::Model {
+        id: Uuid::now_v7(),
+        organisation_id: series.organisation_id,
+        series_id: series.id,
+        manager_id: series.manager_id,
+        rep_id: series.rep_id,
+        week: week.to_string(),
+        scheduled_at: slot_start(series, &week),
+        duration_minutes: series.duration_minutes,
+        status: OneOnOneStatus::Scheduled,
+        notes: String::new(),
+        held_at: None,
+        created_at: at,
+        updated_at: at,
+    }
+}
+
+fn check_agenda(agenda: &[String]) -> Result<Vec<String>, ReviewError> {
+    if agenda.len() > 50 {
+        return Err(invalid("agenda", "at most 50 topics"));
+    }
+    agenda
+        .iter()
+        .map(|topic| {
+            let topic = topic.trim();
+            if topic.is_empty() || topic.chars().count() > 500 {
+                Err(invalid("agenda", "each topic must be 1-500 characters"))
+            } else {
+                Ok(topic.to_owned())
+            }
+        })
+        .collect()
+}
+
+impl Review {
+    /// Whether the caller takes part in (or oversees) a 1:1 of `manager` with `rep`.
+    async fn sees_pair(
+        &self,
+        actor: &Actor,
+        manager: Uuid,
+        rep: Uuid,
+    ) -> Result<bool, ReviewError> {
+        if actor.role == Role::Admin
+            || actor.user_id.uuid() == rep
+            || actor.user_id.uuid() == manager
+        {
+            return Ok(true);
+        }
+        let tree = self.tree(actor).await?;
+        Ok(visibility::can_see(actor.user_id, actor.role, UserId::from(manager), &tree))
+    }
+
+    /// Fills a series with occurrences up to `until` (bounded to a year ahead).
+    async fn ensure_occurrences(
+        &self,
+        series: &one_on_one_series::Model,
+        until: DateTime<Utc>,
+    ) -> Result<(), ReviewError> {
+        let tz: Tz = series.timezone.parse().unwrap_or(chrono_tz::UTC);
+        let at = now();
+        let limit = at + Duration::weeks(i64::from(MAX_WEEKS_AHEAD));
+        let until = until.min(limit);
+        let mut week = match self.store.last_occurrence(series.id).await? {
+            Some(last) => Week::parse("week", &last.week)?.next(),
+            None => Week::containing(at, tz),
+        };
+        let mut rows = Vec::new();
+        while week.start(tz) <= until {
+            rows.push(occurrence(series, week, at));
+            week = week.next();
+        }
+        self.store.insert_occurrences(rows).await?;
+        Ok(())
+    }
+
+    /// Starts a recurring 1:1 (the manager or an admin) and schedules the
+    /// coming weeks.
+    #[tracing::instrument(skip_all, fields(actor = %actor.user_id), err)]
+    pub async fn create_series(
+        &self,
+        actor: &Actor,
+        new: NewSeries,
+    ) -> Result<one_on_one_series::Model, ReviewError> {
+        let manager_id = new.manager_id.unwrap_or(actor.user_id.uuid());
+        if actor.role != Role::Admin && actor.user_id.uuid() != manager_id {
+            return Err(ReviewError::Forbidden(
+                "a 1:1 series is set up by its manager or an admin".into(),
+            ));
+        }
+        let manager = self
+            .store
+            .user(actor.organisation_id.uuid(), manager_id)
+            .await?
+            .filter(|m| can_manage(m.role) && m.active)
+            .ok_or_else(|| {
+                invalid(
+                    "manager_id",
+                    format!("no active manager {manager_id} in this organisation"),
+                )
+            })?;
+        let tree = self.tree(actor).await?;
+        if !tree.managers_above(UserId::from(new.rep_id)).contains(&UserId::from(manager.id)) {
+            return Err(invalid(
+                "rep_id",
+                format!("{} does not report to {}", new.rep_id, manager.email),
+            ));
+        }
+        let time = NaiveTime::parse_from_str(new.time.trim(), "%H:%M").map_err(|_| {
+            invalid("time", format!("`{}` is not a local time like `09:30`", new.time))
+        })?;
+        if !(5..=240).contains(&new.duration_minutes) {
+            return Err(invalid("duration_minutes", "must be 5 to 240 minutes"));
+        }
+        let organisation = self.organisation_row(actor).await?;
+        let tz = match &new.timezone {
+            Some(tz) => Timezone::parse("timezone", tz)?.name().to_owned(),
+            None => organisation.timezone.clone(),
+        };
+        let at = now();
+        let row = one_on_one_series::Model {
+            id: Uuid::now_v7(),
+            organisation_id: actor.organisation_id.uuid(),
+            manager_id,
+            rep_id: new.rep_id,
+            weekday: serde_json::to_value(new.weekday)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            local_time: time.format("%H:%M").to_string(),
+            duration_minutes: i32::try_from(new.duration_minutes).unwrap_or(30),
+            timezone: tz,
+            agenda: serde_json::json!(check_agenda(&new.agenda)?),
+            created_at: at,
+            updated_at: at,
+        };
+        let series = self
+            .store
+            .insert_series(row)
+            .await?
+            .map_err(|existing| ReviewError::SeriesExists { id: existing.0.id.to_string() })?;
+        self.ensure_occurrences(&series, at + Duration::weeks(i64::from(WEEKS_AHEAD))).await?;
+        Ok(series)
+    }
+
+    /// Replaces a series' standing agenda (either participant).
+    pub async fn set_agenda(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        agenda: Vec<String>,
+    ) -> Result<one_on_one_series::Model, ReviewError> {
+        let mut series = self
+            .store
+            .series(actor.organisation_id.uuid(), id)
+            .await?
+            .ok_or_else(|| not_found("series", id))?;
+        if !self.sees_pair(actor, series.manager_id, series.rep_id).await? {
+            return Err(not_found("series", id));
+        }
+        series.agenda = serde_json::json!(check_agenda(&agenda)?);
+        series.updated_at = now();
+        Ok(self.store.update_series(series).await?)
+    }
+
+    /// 1:1s the caller takes part in or oversees, by time.
+    pub async fn one_on_ones(
+        &self,
+        actor: &Actor,
+        manager: Option<Uuid>,
+        rep: Option<Uuid>,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+    ) -> Result<Vec<one_on_one::Model>, ReviewError> {
+        let mut visible = Vec::new();
+        for series in self.store.all_series(actor.organisation_id.uuid()).await? {
+            if manager.is_some_and(|m| m != series.manager_id)
+                || rep.is_some_and(|r| r != series.rep_id)
+            {
+                continue;
+            }
+            if self.sees_pair(actor, series.manager_id, series.rep_id).await? {
+                self.ensure_occurrences(
+                    &series,
+                    to.unwrap_or_else(|| now() + Duration::weeks(i64::from(WEEKS_AHEAD))),
+                )
+                .await?;
+                visible.push(series.id);
+            }
+        }
+        let filter = OneOnOneFilter {
+            manager_id: manager,
+            rep_id: rep,
+            series_ids: Some(visible),
+            from,
+            to,
+        };
+        Ok(self.store.one_on_ones(actor.organisation_id.uuid(), &filter).await?)
+    }
+
+    async fn visible_one_on_one(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+    ) -> Result<one_on_one::Model, ReviewError> {
+        let row = self
+            .store
+            .one_on_one(actor.organisation_id.uuid(), id)
+            .await?
+            .ok_or_else(|| not_found("one_on_one", id))?;
+        if self.sees_pair(actor, row.manager_id, row.rep_id).await? {
+            Ok(row)
+        } else {
+            Err(not_found("one_on_one", id))
+        }
+    }
+
+    /// A 1:1 the caller may change: its manager or rep (or an admin).
+    async fn own_one_on_one(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+    ) -> Result<one_on_one::Model, ReviewError> {
+        let row = self.visible_one_on_one(actor, id).await?;
+        let participant =
+            actor.user_id.uuid() == row.manager_id || actor.user_id.uuid() == row.rep_id;
+        if participant || actor.role == Role::Admin {
+            Ok(row)
+        } else {
+            Err(ReviewError::Forbidden("only the manager and the rep change their 1:1".into()))
+        }
+    }
+
+    fn budget_ms(settings: &ReviewSettings) -> i64 {
+        i64::from(settings.clip_budget_minutes) * 60_000
+    }
+
+    /// One 1:1 with its segment, action items and what carries over.
+    pub async fn one_on_one(&self, actor: &Actor, id: Uuid) -> Result<OneOnOneView, ReviewError> {
+        let row = self.visible_one_on_one(actor, id).await?;
+        self.view_one_on_one(actor, row).await
+    }
+
+    async fn view_one_on_one(
+        &self,
+        actor: &Actor,
+        row: one_on_one::Model,
+    ) -> Result<OneOnOneView, ReviewError> {
+        let series = self
+            .store
+            .series(actor.organisation_id.uuid(), row.series_id)
+            .await?
+            .ok_or_else(|| not_found("series", row.series_id))?;
+        let clips = self.store.clips(row.id).await?;
+        let earlier: Vec<Uuid> = self
+            .store
+            .one_on_ones(
+                actor.organisation_id.uuid(),
+                &OneOnOneFilter { series_ids: Some(vec![series.id]), ..Default::default() },
+            )
+            .await?
+            .into_iter()
+            .filter(|o| o.week < row.week)
+            .map(|o| o.id)
+            .collect();
+        let carried_over = self
+            .store
+            .action_items(&earlier)
+            .await?
+            .into_iter()
+            .filter(|i| i.done_at.is_none())
+            .collect();
+        let action_items = self.store.action_items(&[row.id]).await?;
+        let (_, settings) = self.review_settings(actor).await?;
+        Ok(OneOnOneView {
+            row,
+            series,
+            clips,
+            action_items,
+            carried_over,
+            budget_ms: Self::budget_ms(&settings),
+        })
+    }
+
+    /// Moves, cancels or reinstates an occurrence, or replaces its notes.
+    pub async fn update_one_on_one(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        changes: OccurrenceChanges,
+    ) -> Result<OneOnOneView, ReviewError> {
+        let mut row = self.own_one_on_one(actor, id).await?;
+        let held = row.status == OneOnOneStatus::Held;
+        if let Some(notes) = changes.notes {
+            if notes.chars().count() > 50_000 {
+                return Err(invalid("notes", "must be at most 50,000 characters"));
+            }
+            row.notes = notes;
+        }
+        if changes.scheduled_at.is_some() || changes.cancelled.is_some() {
+            if held {
+                return Err(ReviewError::OneOnOneHeld);
+            }
+            if let Some(at) = changes.scheduled_at {
+                row.scheduled_at = at;
+            }
+            match changes.cancelled {
+                Some(true) => row.status = OneOnOneStatus::Cancelled,
+                Some(false) => row.status = OneOnOneStatus::Scheduled,
+                None => {}
+            }
+        }
+        row.updated_at = now();
+        let row = self.store.update_one_on_one(row).await?;
+        self.view_one_on_one(actor, row).await
+    }
+
+    /// Adds a clip to the coaching segment, within the organisation's budget.
+    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, one_on_one = %id), err)]
+    pub async fn add_clip(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        source: ClipSource,
+        note: Option<String>,
+    ) -> Result<OneOnOneView, ReviewError> {
+        let row = self.own_one_on_one(actor, id).await?;
+        if row.status == OneOnOneStatus::Held {
+            return Err(ReviewError::OneOnOneHeld);
+        }
+        let (call_id, comment_id) = match &source {
+            ClipSource::Comment(comment) => {
+                let found = self.store.comment(actor.organisation_id.uuid(), *comment).await?;
+                let comment_row =
+                    found.ok_or_else(|| invalid("comment_id", format!("no comment {comment}")))?;
+                (comment_row.call_id, Some(comment_row))
+            }
+            ClipSource::Range { call_id, .. } => (*call_id, None),
+        };
+        let call = self
+            .store
+            .call(actor.organisation_id.uuid(), call_id)
+            .await?
+            .filter(|c| c.rep_id == row.rep_id)
+            .ok_or_else(|| invalid("call_id", format!("no call {call_id} of this 1:1's rep")))?;
+        if call.status != CallStatus::Ready {
+            return Err(ReviewError::NotReady {
+                what: "audio",
+                status: crate::status_name(call.status),
+            });
+        }
+        let duration = call.duration_ms.unwrap_or_default();
+        let shared = self.store.call_is_shared(call.id).await?;
+        let (start_ms, end_ms) = match (&source, &comment_id) {
+            (ClipSource::Comment(_), Some(comment)) => {
+                // Both people must be able to see the comment: the rep's own
+                // comments only once the call is shared.
+                if !rep_work_visible(row.manager_id, row.rep_id, comment.author_id, shared) {
+                    return Err(invalid("comment_id", "the rep has not shared this call yet"));
+                }
+                match comment.end_ms {
+                    Some(end) => (comment.at_ms, end),
+                    None => (
+                        (comment.at_ms - CLIP_CONTEXT_MS).max(0),
+                        (comment.at_ms + CLIP_CONTEXT_MS).min(duration),
+                    ),
+                }
+            }
+            (ClipSource::Range { start_ms, end_ms, .. }, _) => (*start_ms, *end_ms),
+            _ => return Err(invalid("comment_id", "no such comment")),
+        };
+        for (field, value) in [("start_ms", start_ms), ("end_ms", end_ms)] {
+            if !(0..=duration).contains(&value) {
+                return Err(ReviewError::OffsetOutOfRange { field, value, duration_ms: duration });
+            }
+        }
+        if end_ms <= start_ms {
+            return Err(invalid("end_ms", format!("must be after start_ms ({start_ms})")));
+        }
+        let clips = self.store.clips(row.id).await?;
+        let used: i64 = clips.iter().map(|c| c.end_ms - c.start_ms).sum();
+        let (_, settings) = self.review_settings(actor).await?;
+        let budget = Self::budget_ms(&settings);
+        if used + (end_ms - start_ms) > budget {
+            return Err(ReviewError::ClipBudgetExceeded {
+                remaining_ms: budget - used,
+                budget_ms: budget,
+                clip_ms: end_ms - start_ms,
+            });
+        }
+        if note.as_ref().is_some_and(|n| n.chars().count() > 2000) {
+            return Err(invalid("note", "must be at most 2000 characters"));
+        }
+        self.store
+            .insert_clip(clip::Model {
+                id: Uuid::now_v7(),
+                organisation_id: row.organisation_id,
+                one_on_one_id: row.id,
+                position: i32::try_from(clips.len()).unwrap_or(i32::MAX),
+                call_id: call.id,
+                start_ms,
+                end_ms,
+                comment_id: comment_id.map(|c| c.id),
+                note: note.filter(|n| !n.trim().is_empty()),
+                created_at: now(),
+            })
+            .await?;
+        self.view_one_on_one(actor, row).await
+    }
+
+    /// Moves a clip to `position` (0 is first) or changes its note.
+    pub async fn update_clip(
+        &self,
+        actor: &Actor,
+        clip_id: Uuid,
+        position: Option<usize>,
+        note: Option<String>,
+    ) -> Result<OneOnOneView, ReviewError> {
+        let target = self
+            .store
+            .clip(actor.organisation_id.uuid(), clip_id)
+            .await?
+            .ok_or_else(|| not_found("clip", clip_id))?;
+        let row = self
+            .own_one_on_one(actor, target.one_on_one_id)
+            .await
+            .map_err(|_| not_found("clip", clip_id))?;
+        if row.status == OneOnOneStatus::Held {
+            return Err(ReviewError::OneOnOneHeld);
+        }
+        let mut clips = self.store.clips(row.id).await?;
+        let from =
+            clips.iter().position(|c| c.id == clip_id).ok_or_else(|| not_found("clip", clip_id))?;
+        if let Some(note) = note {
+            clips[from].note = Some(note).filter(|n| !n.trim().is_empty());
+        }
+        if let Some(to) = position {
+            if to >= clips.len() {
+                return Err(invalid(
+                    "position",
+                    format!(
+                        "the segment has {} clips; positions run 0 to {}",
+                        clips.len(),
+                        clips.len() - 1
+                    ),
+                ));
+            }
+            let moved = clips.remove(from);
+            clips.insert(to, moved);
+        }
+        for (i, clip) in clips.iter_mut().enumerate() {
+            clip.position = i32::try_from(i).unwrap_or(i32::MAX);
+        }
+        self.store.save_clips(clips).await?;
+        self.view_one_on_one(actor, row).await
+    }
+
+    /// Removes a clip from the segment.
+    pub async fn remove_clip(&self, actor: &Actor, clip_id: Uuid) -> Result<(), ReviewError> {
+        let target = self
+            .store
+            .clip(actor.organisation_id.uuid(), clip_id)
+            .await?
+            .ok_or_else(|| not_found("clip", clip_id))?;
+        let row = self
+            .own_one_on_one(actor, target.one_on_one_id)
+            .await
+            .map_err(|_| not_found("clip", clip_id))?;
+        if row.status == OneOnOneStatus::Held {
+            return Err(ReviewError::OneOnOneHeld);
+        }
+        self.store.delete_clip(clip_id).await?;
+        let mut clips = self.store.clips(row.id).await?;
+        for (i, clip) in clips.iter_mut().enumerate() {
+            clip.position = i32::try_from(i).unwrap_or(i32::MAX);
+        }
+        Ok(self.store.save_clips(clips).await?)
+    }
+
+    fn check_owner(row: &one_on_one::Model, owner: Option<Uuid>) -> Result<(), ReviewError> {
+        match owner {
+            Some(owner) if owner != row.manager_id && owner != row.rep_id => Err(invalid(
+                "owner_id",
+                "an action item is owned by the manager or the rep of the 1:1",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Adds an action item to a 1:1.
+    pub async fn add_action_item(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        text: &str,
+        owner_id: Option<Uuid>,
+        due_date: Option<NaiveDate>,
+    ) -> Result<action_item::Model, ReviewError> {
+        let row = self.own_one_on_one(actor, id).await?;
+        Self::check_owner(&row, owner_id)?;
+        let text = text.trim();
+        if text.is_empty() || text.chars().count() > 2000 {
+            return Err(invalid("text", "must be 1 to 2000 characters"));
+        }
+        let at = now();
+        Ok(self
+            .store
+            .insert_action_item(action_item::Model {
+                id: Uuid::now_v7(),
+                organisation_id: row.organisation_id,
+                one_on_one_id: row.id,
+                text: text.to_owned(),
+                owner_id,
+                due_date,
+                done_at: None,
+                created_at: at,
+                updated_at: at,
+            })
+            .await?)
+    }
+
+    /// Changes an action item, or marks it done or open again.
+    pub async fn update_action_item(
+        &self,
+        actor: &Actor,
+        item_id: Uuid,
+        changes: ActionItemChanges,
+    ) -> Result<action_item::Model, ReviewError> {
+        let mut item = self
+            .store
+            .action_item(actor.organisation_id.uuid(), item_id)
+            .await?
+            .ok_or_else(|| not_found("action_item", item_id))?;
+        let row = self
+            .own_one_on_one(actor, item.one_on_one_id)
+            .await
+            .map_err(|_| not_found("action_item", item_id))?;
+        if let Some(text) = changes.text {
+            let text = text.trim();
+            if text.is_empty() || text.chars().count() > 2000 {
+                return Err(invalid("text", "must be 1 to 2000 characters"));
+            }
+            item.text = text.to_owned();
+        }
+        if changes.owner_id.is_some() {
+            Self::check_owner(&row, changes.owner_id)?;
+            item.owner_id = changes.owner_id;
+        }
+        if changes.due_date.is_some() {
+            item.due_date = changes.due_date;
+        }
+        match changes.done {
+            Some(true) if item.done_at.is_none() => item.done_at = Some(now()),
+            Some(false) => item.done_at = None,
+            _ => {}
+        }
+        item.updated_at = now();
+        Ok(self.store.update_action_item(item).await?)
+    }
+
+    /// Marks a 1:1 held: it needs the organisation's minimum of action items,
+    /// each with an owner and a due date. Every shared nomination with a clip
+    /// in the segment becomes discussed.
+    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, one_on_one = %id), err)]
+    pub async fn hold(&self, actor: &Actor, id: Uuid) -> Result<OneOnOneView, ReviewError> {
+        let mut row = self.own_one_on_one(actor, id).await?;
+        match row.status {
+            OneOnOneStatus::Held => return Err(ReviewError::OneOnOneHeld),
+            OneOnOneStatus::Cancelled => {
+                return Err(ReviewError::ActionItemsIncomplete(
+                    "the 1:1 is cancelled; reinstate it first".into(),
+                ));
+            }
+            OneOnOneStatus::Scheduled => {}
+        }
+        let (_, settings) = self.review_settings(actor).await?;
+        let items = self.store.action_items(&[row.id]).await?;
+        let mut missing = Vec::new();
+        if items.len() < settings.min_action_items as usize {
+            missing.push(format!(
+                "{} action item(s) more: a 1:1 ends with at least {}",
+                settings.min_action_items as usize - items.len(),
+                settings.min_action_items
+            ));
+        }
+        for item in &items {
+            let mut lacks = Vec::new();
+            if item.owner_id.is_none() {
+                lacks.push("an owner");
+            }
+            if item.due_date.is_none() {
+                lacks.push("a due date");
+            }
+            if !lacks.is_empty() {
+                missing.push(format!("\"{}\" needs {}", item.text, lacks.join(" and ")));
+            }
+        }
+        if !missing.is_empty() {
+            return Err(ReviewError::ActionItemsIncomplete(missing.join("; ")));
+        }
+        let clips = self.store.clips(row.id).await?;
+        let call_ids: Vec<Uuid> =
+            clips.iter().map(|c| c.call_id).collect::<HashSet<_>>().into_iter().collect();
+        let at = now();
+        let discussed: Vec<_> = self
+            .store
+            .shared_nominations_of_calls(row.rep_id, &call_ids)
+            .await?
+            .into_iter()
+            .map(|mut n| {
+                n.state = ReviewState::Discussed;
+                n.discussed_at = Some(at);
+                n.updated_at = at;
+                n
+            })
+            .collect();
+        row.status = OneOnOneStatus::Held;
+        row.held_at = Some(at);
+        row.updated_at = at;
+        let event = event::Model {
+            id: Uuid::now_v7(),
+            organisation_id: row.organisation_id,
+            kind: "one_on_one.held".into(),
+            payload: serde_json::json!({
+                "one_on_one_id": row.id,
+                "manager_id": row.manager_id,
+                "rep_id": row.rep_id,
+                "week": row.week,
+                "clips": clips.len(),
+                "action_items": items.len(),
+                "discussed_nominations": discussed.iter().map(|n| n.id).collect::<Vec<_>>(),
+            }),
+            created_at: at,
+            delivered_at: None,
+        };
+        let row = self.store.hold_one_on_one(row, discussed, event).await?;
+        self.view_one_on_one(actor, row).await
+    }
+
+    /// The share of a person's action items done by their due date, over
+    /// due dates in `from..=to` (default: the last 90 days).
+    pub async fn follow_through(
+        &self,
+        actor: &Actor,
+        user: UserId,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<FollowThrough, ReviewError> {
+        let person = self
+            .store
+            .user(actor.organisation_id.uuid(), user.uuid())
+            .await?
+            .ok_or_else(|| not_found("user", user))?;
+        let tree = self.tree(actor).await?;
+        if !visibility::can_see(actor.user_id, actor.role, user, &tree) {
+            return Err(not_found("user", user));
+        }
+        let organisation = self.organisation_row(actor).await?;
+        let tz = timezone(&organisation);
+        let today = now().with_timezone(&tz).date_naive();
+        let to = to.unwrap_or(today);
+        let from = from.unwrap_or(to - Duration::days(90));
+        if from > to {
+            return Err(invalid("from", format!("{from} is after {to}")));
+        }
+        let items =
+            self.store.action_items_due(actor.organisation_id.uuid(), person.id, from, to).await?;
+        let mut result = FollowThrough {
+            user_id: person.id,
+            from,
+            to,
+            due: 0,
+            done_on_time: 0,
+            done_late: 0,
+            overdue: 0,
+            rate: None,
+        };
+        for item in items {
+            let Some(due) = item.due_date else { continue };
+            let done_on = item.done_at.map(|d| d.with_timezone(&tz).date_naive());
+            match done_on {
+                Some(done) if done <= due => {
+                    result.due += 1;
+                    result.done_on_time += 1;
+                }
+                Some(_) => {
+                    result.due += 1;
+                    result.done_late += 1;
+                }
+                None if due < today => {
+                    result.due += 1;
+                    result.overdue += 1;
+                }
+                None => {}
+            }
+        }
+        result.rate = (result.due > 0).then(|| result.done_on_time as f64 / result.due as f64);
+        Ok(result)
+    }
+}

@@ -1,0 +1,36 @@
+//! A clip in a 1:1's coaching segment: a stretch of a call to re-listen to.
+
+use sea_orm::entity::prelude::*;
+
+/// One clip row.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "clips")]
+pub struct Model {
+    /// UUIDv7.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// Tenant.
+    pub organisation_id: Uuid,
+    /// The 1:1.
+    pub one_on_one_id: Uuid,
+    /// Order in the segment, from 0.
+    pub position: i32,
+    /// The call.
+    pub call_id: Uuid,
+    /// Start, ms.
+    pub start_ms: i64,
+    /// End, ms (exclusive).
+    pub end_ms: i64,
+    /// The comment it was made from.
+    pub comment_id: Option<Uuid>,
+    /// Why it is in the segment.
+    pub note: Option<String>,
+    /// Creation time.
+    pub created_at: DateTimeUtc,
+}
+
+/// Relations are followed with explicit queries by id.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

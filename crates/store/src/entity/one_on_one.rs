@@ -1,0 +1,58 @@
+//! The weekly 1:1: a recurring series between a manager and a rep, and its
+//! occurrences, each with a clip segment, notes and action items.
+
+use sea_orm::entity::prelude::*;
+
+/// Where an occurrence is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum OneOnOneStatus {
+    /// Planned.
+    #[sea_orm(string_value = "scheduled")]
+    Scheduled,
+    /// Not happening this week.
+    #[sea_orm(string_value = "cancelled")]
+    Cancelled,
+    /// Happened, and ended with action items.
+    #[sea_orm(string_value = "held")]
+    Held,
+}
+
+/// One occurrence row.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "one_on_ones")]
+pub struct Model {
+    /// UUIDv7.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// Tenant.
+    pub organisation_id: Uuid,
+    /// The series it belongs to.
+    pub series_id: Uuid,
+    /// The manager.
+    pub manager_id: Uuid,
+    /// The rep.
+    pub rep_id: Uuid,
+    /// ISO week of the regular slot; stays when the occurrence is moved.
+    pub week: String,
+    /// When it starts (UTC).
+    pub scheduled_at: DateTimeUtc,
+    /// Length in minutes.
+    pub duration_minutes: i32,
+    /// Scheduled, cancelled or held.
+    pub status: OneOnOneStatus,
+    /// Notes of this meeting.
+    pub notes: String,
+    /// When it was marked held.
+    pub held_at: Option<DateTimeUtc>,
+    /// Creation time.
+    pub created_at: DateTimeUtc,
+    /// Last change.
+    pub updated_at: DateTimeUtc,
+}
+
+/// Relations are followed with explicit queries by id.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

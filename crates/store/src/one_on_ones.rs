@@ -1,0 +1,348 @@
+//! Queries for the weekly 1:1: series, occurrences, clips, action items and
+//! focus skills. Scoped to one organisation throughout.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, SqlErr,
+    TransactionTrait,
+};
+use uuid::Uuid;
+
+use crate::{
+    Store, StoreError,
+    entity::{
+        action_item, clip, event, focus_skill, focus_skill::FocusStatus, nomination,
+        nomination::ReviewState, one_on_one, one_on_one_series,
+    },
+};
+
+/// A series for this manager and rep exists already.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeriesExists(pub one_on_one_series::Model);
+
+/// Which 1:1s to list.
+#[derive(Debug, Clone, Default)]
+pub struct OneOnOneFilter {
+    /// Only with this manager.
+    pub manager_id: Option<Uuid>,
+    /// Only with this rep.
+    pub rep_id: Option<Uuid>,
+    /// Only these pairs' series (visibility), `None` for all.
+    pub series_ids: Option<Vec<Uuid>>,
+    /// Scheduled at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Scheduled before.
+    pub to: Option<DateTime<Utc>>,
+}
+
+impl Store {
+    /// Creates a series; an existing one for the pair is an expected outcome.
+    pub async fn insert_series(
+        &self,
+        row: one_on_one_series::Model,
+    ) -> Result<Result<one_on_one_series::Model, SeriesExists>, StoreError> {
+        let (manager, rep) = (row.manager_id, row.rep_id);
+        match row.into_active_model().insert(&self.db).await {
+            Ok(model) => Ok(Ok(model)),
+            Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                let existing = one_on_one_series::Entity::find()
+                    .filter(one_on_one_series::Column::ManagerId.eq(manager))
+                    .filter(one_on_one_series::Column::RepId.eq(rep))
+                    .one(&self.db)
+                    .await?
+                    .ok_or(StoreError::Database(e))?;
+                Ok(Err(SeriesExists(existing)))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// One series of the organisation.
+    pub async fn series(
+        &self,
+        organisation_id: Uuid,
+        id: Uuid,
+    ) -> Result<Option<one_on_one_series::Model>, StoreError> {
+        Ok(one_on_one_series::Entity::find_by_id(id)
+            .filter(one_on_one_series::Column::OrganisationId.eq(organisation_id))
+            .one(&self.db)
+            .await?)
+    }
+
+    /// Every series of the organisation.
+    pub async fn all_series(
+        &self,
+        organisation_id: Uuid,
+    ) -> Result<Vec<one_on_one_series::Model>, StoreError> {
+        Ok(one_on_one_series::Entity::find()
+            .filter(one_on_one_series::Column::OrganisationId.eq(organisation_id))
+            .all(&self.db)
+            .await?)
+    }
+
+    /// Writes a changed series.
+    pub async fn update_series(
+        &self,
+        row: one_on_one_series::Model,
+    ) -> Result<one_on_one_series::Model, StoreError> {
+        Ok(row.into_active_model().reset_all().update(&self.db).await?)
+    }
+
+    /// Adds occurrences; weeks a series already has are left as they are.
+    pub async fn insert_occurrences(&self, rows: Vec<one_on_one::Model>) -> Result<(), StoreError> {
+        for row in rows {
+            one_on_one::Entity::insert(row.into_active_model())
+                .on_conflict_do_nothing_on([one_on_one::Column::SeriesId, one_on_one::Column::Week])
+                .exec(&self.db)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The latest week a series has an occurrence for.
+    pub async fn last_occurrence(
+        &self,
+        series_id: Uuid,
+    ) -> Result<Option<one_on_one::Model>, StoreError> {
+        Ok(one_on_one::Entity::find()
+            .filter(one_on_one::Column::SeriesId.eq(series_id))
+            .order_by_desc(one_on_one::Column::Week)
+            .one(&self.db)
+            .await?)
+    }
+
+    /// 1:1s of the organisation matching `filter`, by time.
+    pub async fn one_on_ones(
+        &self,
+        organisation_id: Uuid,
+        filter: &OneOnOneFilter,
+    ) -> Result<Vec<one_on_one::Model>, StoreError> {
+        let mut query = one_on_one::Entity::find()
+            .filter(one_on_one::Column::OrganisationId.eq(organisation_id));
+        if let Some(manager) = filter.manager_id {
+            query = query.filter(one_on_one::Column::ManagerId.eq(manager));
+        }
+        if let Some(rep) = filter.rep_id {
+            query = query.filter(one_on_one::Column::RepId.eq(rep));
+        }
+        if let Some(series) = &filter.series_ids {
+            query = query.filter(one_on_one::Column::SeriesId.is_in(series.iter().copied()));
+        }
+        if let Some(from) = filter.from {
+            query = query.filter(one_on_one::Column::ScheduledAt.gte(from));
+        }
+        if let Some(to) = filter.to {
+            query = query.filter(one_on_one::Column::ScheduledAt.lt(to));
+        }
+        Ok(query.order_by_asc(one_on_one::Column::ScheduledAt).all(&self.db).await?)
+    }
+
+    /// One 1:1 of the organisation.
+    pub async fn one_on_one(
+        &self,
+        organisation_id: Uuid,
+        id: Uuid,
+    ) -> Result<Option<one_on_one::Model>, StoreError> {
+        Ok(one_on_one::Entity::find_by_id(id)
+            .filter(one_on_one::Column::OrganisationId.eq(organisation_id))
+            .one(&self.db)
+            .await?)
+    }
+
+    /// Writes a changed 1:1.
+    pub async fn update_one_on_one(
+        &self,
+        row: one_on_one::Model,
+    ) -> Result<one_on_one::Model, StoreError> {
+        Ok(row.into_active_model().reset_all().update(&self.db).await?)
+    }
+
+    /// The clips of a 1:1 in segment order.
+    pub async fn clips(&self, one_on_one_id: Uuid) -> Result<Vec<clip::Model>, StoreError> {
+        Ok(clip::Entity::find()
+            .filter(clip::Column::OneOnOneId.eq(one_on_one_id))
+            .order_by_asc(clip::Column::Position)
+            .order_by_asc(clip::Column::Id)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// One clip of the organisation.
+    pub async fn clip(
+        &self,
+        organisation_id: Uuid,
+        id: Uuid,
+    ) -> Result<Option<clip::Model>, StoreError> {
+        Ok(clip::Entity::find_by_id(id)
+            .filter(clip::Column::OrganisationId.eq(organisation_id))
+            .one(&self.db)
+            .await?)
+    }
+
+    /// Stores a new clip.
+    pub async fn insert_clip(&self, row: clip::Model) -> Result<clip::Model, StoreError> {
+        Ok(row.into_active_model().insert(&self.db).await?)
+    }
+
+    /// Rewrites the clips of a segment (new order, notes) in one transaction.
+    pub async fn save_clips(&self, rows: Vec<clip::Model>) -> Result<(), StoreError> {
+        let txn = self.db.begin().await?;
+        for row in rows {
+            row.into_active_model().reset_all().update(&txn).await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Deletes a clip.
+    pub async fn delete_clip(&self, id: Uuid) -> Result<(), StoreError> {
+        clip::Entity::delete_by_id(id).exec(&self.db).await?;
+        Ok(())
+    }
+
+    /// Action items of the given 1:1s.
+    pub async fn action_items(
+        &self,
+        one_on_one_ids: &[Uuid],
+    ) -> Result<Vec<action_item::Model>, StoreError> {
+        Ok(action_item::Entity::find()
+            .filter(action_item::Column::OneOnOneId.is_in(one_on_one_ids.iter().copied()))
+            .order_by_asc(action_item::Column::Id)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// Action items owned by `owner` due in `from..=to`.
+    pub async fn action_items_due(
+        &self,
+        organisation_id: Uuid,
+        owner: Uuid,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<action_item::Model>, StoreError> {
+        Ok(action_item::Entity::find()
+            .filter(action_item::Column::OrganisationId.eq(organisation_id))
+            .filter(action_item::Column::OwnerId.eq(owner))
+            .filter(action_item::Column::DueDate.gte(from))
+            .filter(action_item::Column::DueDate.lte(to))
+            .all(&self.db)
+            .await?)
+    }
+
+    /// One action item of the organisation.
+    pub async fn action_item(
+        &self,
+        organisation_id: Uuid,
+        id: Uuid,
+    ) -> Result<Option<action_item::Model>, StoreError> {
+        Ok(action_item::Entity::find_by_id(id)
+            .filter(action_item::Column::OrganisationId.eq(organisation_id))
+            .one(&self.db)
+            .await?)
+    }
+
+    /// Stores a new action item.
+    pub async fn insert_action_item(
+        &self,
+        row: action_item::Model,
+    ) -> Result<action_item::Model, StoreError> {
+        Ok(row.into_active_model().insert(&self.db).await?)
+    }
+
+    /// Writes a changed action item.
+    pub async fn update_action_item(
+        &self,
+        row: action_item::Model,
+    ) -> Result<action_item::Model, StoreError> {
+        Ok(row.into_active_model().reset_all().update(&self.db).await?)
+    }
+
+    /// Marks a 1:1 held, sets the listed nominations to discussed, and records
+    /// the event, all at once.
+    pub async fn hold_one_on_one(
+        &self,
+        row: one_on_one::Model,
+        discussed: Vec<nomination::Model>,
+        event: event::Model,
+    ) -> Result<one_on_one::Model, StoreError> {
+        let txn = self.db.begin().await?;
+        let row = row.into_active_model().reset_all().update(&txn).await?;
+        for nomination in discussed {
+            nomination.into_active_model().reset_all().update(&txn).await?;
+        }
+        event.into_active_model().insert(&txn).await?;
+        txn.commit().await?;
+        Ok(row)
+    }
+
+    /// A rep's shared (or later) nominations of the given calls.
+    pub async fn shared_nominations_of_calls(
+        &self,
+        rep_id: Uuid,
+        call_ids: &[Uuid],
+    ) -> Result<Vec<nomination::Model>, StoreError> {
+        Ok(nomination::Entity::find()
+            .filter(nomination::Column::RepId.eq(rep_id))
+            .filter(nomination::Column::CallId.is_in(call_ids.iter().copied()))
+            .filter(
+                nomination::Column::State
+                    .is_in([ReviewState::Shared, ReviewState::ManagerReviewed]),
+            )
+            .all(&self.db)
+            .await?)
+    }
+
+    /// A rep's focus skills, newest first.
+    pub async fn focus_skills(
+        &self,
+        organisation_id: Uuid,
+        rep_id: Uuid,
+    ) -> Result<Vec<focus_skill::Model>, StoreError> {
+        Ok(focus_skill::Entity::find()
+            .filter(focus_skill::Column::OrganisationId.eq(organisation_id))
+            .filter(focus_skill::Column::RepId.eq(rep_id))
+            .order_by_desc(focus_skill::Column::StartedAt)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// The rep's active focus, if any.
+    pub async fn active_focus(
+        &self,
+        rep_id: Uuid,
+    ) -> Result<Option<focus_skill::Model>, StoreError> {
+        Ok(focus_skill::Entity::find()
+            .filter(focus_skill::Column::RepId.eq(rep_id))
+            .filter(focus_skill::Column::Status.eq(FocusStatus::Active))
+            .one(&self.db)
+            .await?)
+    }
+
+    /// One focus of the organisation.
+    pub async fn focus_skill(
+        &self,
+        organisation_id: Uuid,
+        id: Uuid,
+    ) -> Result<Option<focus_skill::Model>, StoreError> {
+        Ok(focus_skill::Entity::find_by_id(id)
+            .filter(focus_skill::Column::OrganisationId.eq(organisation_id))
+            .one(&self.db)
+            .await?)
+    }
+
+    /// Stores a new focus.
+    pub async fn insert_focus(
+        &self,
+        row: focus_skill::Model,
+    ) -> Result<focus_skill::Model, StoreError> {
+        Ok(row.into_active_model().insert(&self.db).await?)
+    }
+
+    /// Writes a changed focus.
+    pub async fn update_focus(
+        &self,
+        row: focus_skill::Model,
+    ) -> Result<focus_skill::Model, StoreError> {
+        Ok(row.into_active_model().reset_all().update(&self.db).await?)
+    }
+}

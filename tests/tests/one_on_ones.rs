@@ -1,0 +1,420 @@
+//! The weekly 1:1 over HTTP: cadence, the clip segment and its budget,
+//! action items and holding the meeting, follow-through, the focus skill.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use filmroom_tests::{Team, TestApp, fixture};
+use serde_json::{Value, json};
+
+fn ready_call(app: &TestApp, token: &str, rep: &str, name: &str, content_type: &str) -> String {
+    let call = app.create_call(token, rep);
+    assert_eq!(app.upload(token, &call, fixture(name), content_type).status, 200);
+    assert_eq!(app.wait_until_settled(token, &call)["status"], "ready");
+    call
+}
+
+fn series(app: &TestApp, team: &Team) -> Value {
+    let reply = app.post(
+        "/v1/one-on-one-series",
+        &team.manager,
+        json!({"rep_id": team.rep_id, "weekday": "tuesday", "time": "09:30", "duration_minutes": 45,
+               "agenda": ["Last week's action items", "Pipeline"]}),
+    );
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    reply.json()
+}
+
+fn first_occurrence(app: &TestApp, team: &Team) -> Value {
+    let list = app.get(&format!("/v1/one-on-ones?rep={}", team.rep_id), &team.manager).json();
+    list["items"][0].clone()
+}
+
+#[test]
+fn a_series_keeps_the_same_slot_every_week_and_occurrences_can_move_or_be_cancelled() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    let created = series(&app, &team);
+    assert_eq!(created["timezone"], "Europe/Berlin");
+    assert_eq!(created["agenda"][1], "Pipeline");
+    app.post("/v1/one-on-one-series", &team.manager, json!({"rep_id": team.rep_id, "weekday": "monday", "time": "10:00", "duration_minutes": 30}))
+        .problem(409, "series_exists");
+    app.post("/v1/one-on-one-series", &team.rep, json!({"manager_id": team.manager_id, "rep_id": team.rep_id, "weekday": "monday", "time": "10:00", "duration_minutes": 30}))
+        .problem(403, "forbidden");
+    let body = app.post("/v1/one-on-one-series", &team.admin, json!({"rep_id": team.rep_id, "weekday": "monday", "time": "25:00", "duration_minutes": 30}))
+        .problem(422, "invalid_field");
+    assert_eq!(body["field"], "rep_id", "the admin is not the rep's manager: {body}");
+
+    let list = app.get(&format!("/v1/one-on-ones?rep={}", team.rep_id), &team.rep).json();
+    let items = list["items"].as_array().unwrap();
+    assert!(items.len() >= 8, "weeks are scheduled ahead: {}", items.len());
+    for pair in items.windows(2) {
+        let a = pair[0]["scheduled_at"].as_str().unwrap();
+        let b = pair[1]["scheduled_at"].as_str().unwrap();
+        assert!(a < b);
+    }
+    // 09:30 in Berlin is 08:30 UTC in winter, on a Tuesday.
+    let first = &items[0];
+    assert!(first["scheduled_at"].as_str().unwrap().ends_with("08:30:00Z"), "{first}");
+    let id = first["id"].as_str().unwrap();
+    let moved = app.patch(
+        &format!("/v1/one-on-ones/{id}"),
+        &team.rep,
+        json!({"scheduled_at": "2030-01-01T12:00:00Z", "notes": "Moved for the offsite"}),
+    );
+    assert_eq!(moved.status, 200, "{}", moved.text);
+    assert_eq!(moved.json()["scheduled_at"], "2030-01-01T12:00:00Z");
+    assert_eq!(moved.json()["agenda"][0], "Last week's action items");
+    let cancelled = app.patch(
+        &format!("/v1/one-on-ones/{}", items[1]["id"].as_str().unwrap()),
+        &team.manager,
+        json!({"status": "cancelled"}),
+    );
+    assert_eq!(cancelled.json()["status"], "cancelled");
+    let agenda = app.patch(
+        &format!("/v1/one-on-one-series/{}", created["id"].as_str().unwrap()),
+        &team.rep,
+        json!({"agenda": ["Only this"]}),
+    );
+    assert_eq!(agenda.json()["agenda"], json!(["Only this"]));
+
+    let peer_id = app.create_user(&team.admin, "peer@acme.example", "rep", Some(&team.manager_id));
+    let peer = app.issue_token(&team.admin, &peer_id);
+    app.get(&format!("/v1/one-on-ones/{id}"), &peer).problem(404, "one_on_one_not_found");
+    assert_eq!(app.get("/v1/one-on-ones", &peer).json()["items"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn the_coaching_segment_holds_clips_within_the_budget() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    app.patch("/v1/organisation", &team.admin, json!({"clip_budget_minutes": 1}));
+    series(&app, &team);
+    let meeting = first_occurrence(&app, &team);
+    let id = meeting["id"].as_str().unwrap();
+    let call = ready_call(&app, &team.rep, &team.rep_id, "tones-16k-mono.mp3", "audio/mpeg");
+    let clips = format!("/v1/one-on-ones/{id}/clips");
+
+    // A manager's point comment at 2 s: 15 s either side, clamped to the 5 s call.
+    let comment = app
+        .post(
+            &format!("/v1/calls/{call}/comments"),
+            &team.manager,
+            json!({"at_ms": 2000, "body": "Listen", "kind": "improve"}),
+        )
+        .json();
+    let added =
+        app.post(&clips, &team.manager, json!({"comment_id": comment["id"], "note": "The pause"}));
+    assert_eq!(added.status, 201, "{}", added.text);
+    let added = added.json();
+    assert_eq!(
+        (added["clips"][0]["start_ms"].as_i64(), added["clips"][0]["end_ms"].as_i64()),
+        (Some(0), Some(5000))
+    );
+    assert_eq!(added["segment_ms"], 5000);
+    assert_eq!(added["budget_ms"], 60_000);
+    // A range comment gives its own range.
+    let ranged = app
+        .post(
+            &format!("/v1/calls/{call}/comments"),
+            &team.manager,
+            json!({"at_ms": 1500, "end_ms": 2000, "body": "Here", "kind": "went_well"}),
+        )
+        .json();
+    let added = app.post(&clips, &team.rep, json!({"comment_id": ranged["id"]})).json();
+    assert_eq!(added["clips"][1]["start_ms"], 1500);
+    // The rep's own comments count only once shared.
+    let private = app
+        .post(
+            &format!("/v1/calls/{call}/comments"),
+            &team.rep,
+            json!({"at_ms": 100, "body": "Mine", "kind": "note"}),
+        )
+        .json();
+    app.post(&clips, &team.rep, json!({"comment_id": private["id"]})).problem(422, "invalid_field");
+
+    for _ in 0..10 {
+        let reply = app.post(
+            &clips,
+            &team.manager,
+            json!({"call_id": call, "start_ms": 0, "end_ms": 5000}),
+        );
+        if reply.status != 201 {
+            let body = reply.problem(422, "clip_budget_exceeded");
+            assert!(body["detail"].as_str().unwrap().contains("left"), "{body}");
+            break;
+        }
+    }
+    let state = app.get(&format!("/v1/one-on-ones/{id}"), &team.manager).json();
+    assert!(state["segment_ms"].as_i64().unwrap() <= 60_000);
+    assert_eq!(state["segment_ms"], 5000 + 500 + 5000 * 10, "{state}");
+
+    app.post(&clips, &team.manager, json!({"call_id": call, "start_ms": 0, "end_ms": 9000}))
+        .problem(400, "offset_out_of_range");
+    app.post(&clips, &team.manager, json!({"call_id": call})).problem(422, "invalid_field");
+    let peer_id = app.create_user(&team.admin, "peer@acme.example", "rep", Some(&team.manager_id));
+    let peer = app.issue_token(&team.admin, &peer_id);
+    let peers_call = ready_call(&app, &peer, &peer_id, "tones-8k-mono.wav", "audio/wav");
+    let body = app
+        .post(&clips, &team.manager, json!({"call_id": peers_call, "start_ms": 0, "end_ms": 100}))
+        .problem(422, "invalid_field");
+    assert_eq!(body["field"], "call_id");
+
+    // Reorder: the last clip first.
+    let all = state["clips"].as_array().unwrap();
+    let last = all.last().unwrap()["id"].as_str().unwrap();
+    let moved =
+        app.patch(&format!("/v1/clips/{last}"), &team.manager, json!({"position": 0})).json();
+    assert_eq!(moved["clips"][0]["id"], last);
+    let positions: Vec<i64> = moved["clips"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["position"].as_i64().unwrap())
+        .collect();
+    assert_eq!(positions, (0..positions.len() as i64).collect::<Vec<_>>());
+    assert_eq!(app.delete(&format!("/v1/clips/{last}"), &team.manager).status, 204);
+    assert_eq!(
+        app.get(&format!("/v1/one-on-ones/{id}"), &team.manager).json()["clips"]
+            .as_array()
+            .unwrap()
+            .len(),
+        all.len() - 1
+    );
+    app.patch(&format!("/v1/clips/{last}"), &team.manager, json!({"position": 0}))
+        .problem(404, "clip_not_found");
+}
+
+#[test]
+fn a_one_on_one_is_held_only_with_its_action_items_and_discusses_its_clipped_calls() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    series(&app, &team);
+    let meetings = app.get(&format!("/v1/one-on-ones?rep={}", team.rep_id), &team.manager).json();
+    let id = meetings["items"][0]["id"].as_str().unwrap().to_owned();
+    let next = meetings["items"][1]["id"].as_str().unwrap().to_owned();
+    let call = ready_call(&app, &team.rep, &team.rep_id, "tones-16k-mono.mp3", "audio/mpeg");
+    let week = "2026-W48";
+    app.put_json(
+        &format!("/v1/reps/{}/weeks/{week}/nominations/struggled", team.rep_id),
+        &team.rep,
+        json!({"call_id": call}),
+    );
+    app.post(
+        &format!("/v1/calls/{call}/comments"),
+        &team.rep,
+        json!({"at_ms": 10, "body": "Mine", "kind": "improve"}),
+    );
+    for state in ["self_reviewed", "shared"] {
+        app.post(
+            &format!("/v1/reps/{}/weeks/{week}/nominations/struggled/state", team.rep_id),
+            &team.rep,
+            json!({"state": state}),
+        );
+    }
+    app.post(
+        &format!("/v1/one-on-ones/{id}/clips"),
+        &team.manager,
+        json!({"call_id": call, "start_ms": 1000, "end_ms": 2500}),
+    );
+
+    let state = format!("/v1/one-on-ones/{id}/state");
+    let body = app
+        .post(&state, &team.manager, json!({"state": "held"}))
+        .problem(422, "action_items_incomplete");
+    assert!(body["detail"].as_str().unwrap().contains("3 action item(s) more"), "{body}");
+    let items = format!("/v1/one-on-ones/{id}/action-items");
+    let due = "2026-12-01";
+    let first = app.post(&items, &team.manager, json!({"text": "Shadow Ana's discovery calls", "owner_id": team.rep_id, "due_date": due})).json();
+    app.post(
+        &items,
+        &team.manager,
+        json!({"text": "Send the pricing one-pager", "owner_id": team.manager_id, "due_date": due}),
+    );
+    let vague = app.post(&items, &team.rep, json!({"text": "Think about objections"})).json();
+    app.post(&items, &team.rep, json!({"text": "x", "owner_id": team.admin_id}))
+        .problem(422, "invalid_field");
+    let body = app
+        .post(&state, &team.manager, json!({"state": "held"}))
+        .problem(422, "action_items_incomplete");
+    assert!(body["detail"].as_str().unwrap().contains("needs an owner and a due date"), "{body}");
+    app.patch(
+        &format!("/v1/action-items/{}", vague["id"].as_str().unwrap()),
+        &team.rep,
+        json!({"owner_id": team.rep_id, "due_date": due}),
+    );
+
+    let held = app.post(&state, &team.manager, json!({"state": "held"}));
+    assert_eq!(held.status, 200, "{}", held.text);
+    assert_eq!(held.json()["status"], "held");
+    app.post(&state, &team.manager, json!({"state": "held"})).problem(409, "one_on_one_held");
+    app.post(
+        &format!("/v1/one-on-ones/{id}/clips"),
+        &team.manager,
+        json!({"call_id": call, "start_ms": 0, "end_ms": 100}),
+    )
+    .problem(409, "one_on_one_held");
+    let week_view = app.get(&format!("/v1/reps/{}/weeks/{week}", team.rep_id), &team.rep).json();
+    assert_eq!(week_view["struggled"]["state"], "discussed");
+    let events = app.get("/v1/events", &team.admin).json();
+    assert!(
+        events["items"].as_array().unwrap().iter().any(|e| e["kind"] == "one_on_one.held"),
+        "{events}"
+    );
+
+    // The next 1:1 starts with what is still open.
+    app.patch(
+        &format!("/v1/action-items/{}", first["id"].as_str().unwrap()),
+        &team.rep,
+        json!({"done": true}),
+    );
+    let upcoming = app.get(&format!("/v1/one-on-ones/{next}"), &team.rep).json();
+    let carried: Vec<&str> = upcoming["carried_over"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(carried.len(), 2, "{carried:?}");
+    assert!(!carried.contains(&"Shadow Ana's discovery calls"));
+}
+
+#[test]
+fn follow_through_counts_items_done_by_their_due_date() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    series(&app, &team);
+    let id = first_occurrence(&app, &team)["id"].as_str().unwrap().to_owned();
+    let items = format!("/v1/one-on-ones/{id}/action-items");
+    let past = app
+        .post(
+            &items,
+            &team.manager,
+            json!({"text": "Overdue", "owner_id": team.rep_id, "due_date": "2026-01-10"}),
+        )
+        .json();
+    let done_late = app
+        .post(
+            &items,
+            &team.manager,
+            json!({"text": "Done late", "owner_id": team.rep_id, "due_date": "2026-01-11"}),
+        )
+        .json();
+    app.post(
+        &items,
+        &team.manager,
+        json!({"text": "Future", "owner_id": team.rep_id, "due_date": "2099-01-01"}),
+    );
+    let on_time = app
+        .post(
+            &items,
+            &team.manager,
+            json!({"text": "On time", "owner_id": team.rep_id, "due_date": "2099-01-02"}),
+        )
+        .json();
+    app.patch(
+        &format!("/v1/action-items/{}", done_late["id"].as_str().unwrap()),
+        &team.rep,
+        json!({"done": true}),
+    );
+    app.patch(
+        &format!("/v1/action-items/{}", on_time["id"].as_str().unwrap()),
+        &team.rep,
+        json!({"done": true}),
+    );
+    let _ = past;
+
+    let report = app.get(
+        &format!("/v1/users/{}/follow-through?from=2026-01-01&to=2099-12-31", team.rep_id),
+        &team.manager,
+    );
+    assert_eq!(report.status, 200, "{}", report.text);
+    let report = report.json();
+    assert_eq!(
+        (
+            report["due"].as_u64(),
+            report["done_on_time"].as_u64(),
+            report["done_late"].as_u64(),
+            report["overdue"].as_u64()
+        ),
+        (Some(3), Some(1), Some(1), Some(1)),
+        "{report}"
+    );
+    assert!((report["rate"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-9);
+    let manager =
+        app.get(&format!("/v1/users/{}/follow-through", team.manager_id), &team.manager).json();
+    assert_eq!(manager["rate"], Value::Null, "nothing due yet: {manager}");
+    app.get(&format!("/v1/users/{}/follow-through", team.manager_id), &team.rep)
+        .problem(404, "user_not_found");
+    app.get(
+        &format!("/v1/users/{}/follow-through?from=2026-02-01&to=2026-01-01", team.rep_id),
+        &team.rep,
+    )
+    .problem(422, "invalid_field");
+}
+
+#[test]
+fn one_focus_skill_at_a_time_tracked_in_the_scores_and_shown_on_shared_calls() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    let focus = format!("/v1/reps/{}/focus", team.rep_id);
+    let new = json!({"criterion": "discovery", "diagnosis": "Self 4, manager 2 on discovery for three weeks",
+                     "prescription": {"kind": "shadow", "text": "Shadow two of Ana's discovery calls"}, "target_score": 4});
+    app.post(&focus, &team.manager, new.clone()).problem(409, "no_rubric");
+    app.put_json(
+        "/v1/rubric",
+        &team.admin,
+        json!({"criteria": [{"key": "discovery", "name": "Discovery"}]}),
+    );
+    app.post(&focus, &team.rep, new.clone()).problem(403, "forbidden");
+    app.post(&focus, &team.manager, json!({"criterion": "closing", "diagnosis": "x", "prescription": {"kind": "script", "text": "y"}})).problem(422, "invalid_field");
+    app.post(&focus, &team.manager, json!({"criterion": "discovery", "diagnosis": "x", "prescription": {"kind": "script", "text": "y"}, "target_score": 9})).problem(422, "invalid_field");
+    let started = app.post(&focus, &team.manager, new.clone());
+    assert_eq!(started.status, 201, "{}", started.text);
+    let started = started.json();
+    assert_eq!(started["status"], "active");
+    assert_eq!(started["prescription"]["kind"], "shadow");
+    app.post(&focus, &team.manager, new.clone()).problem(409, "focus_active");
+
+    // A call shared while the focus is active shows it.
+    let call = ready_call(&app, &team.rep, &team.rep_id, "tones-8k-mono.wav", "audio/wav");
+    let week = "2026-W48";
+    app.put_json(
+        &format!("/v1/reps/{}/weeks/{week}/nominations/went_well", team.rep_id),
+        &team.rep,
+        json!({"call_id": call}),
+    );
+    app.post(
+        &format!("/v1/calls/{call}/comments"),
+        &team.rep,
+        json!({"at_ms": 10, "body": "Mine", "kind": "went_well"}),
+    );
+    app.put_json(
+        &format!("/v1/reps/{}/weeks/{week}/nominations/went_well/scores", team.rep_id),
+        &team.rep,
+        json!([{"criterion": "discovery", "value": 4}]),
+    );
+    for state in ["self_reviewed", "shared"] {
+        app.post(
+            &format!("/v1/reps/{}/weeks/{week}/nominations/went_well/state", team.rep_id),
+            &team.rep,
+            json!({"state": state}),
+        );
+    }
+    let view = app.get(&format!("/v1/reps/{}/weeks/{week}", team.rep_id), &team.manager).json();
+    assert_eq!(view["went_well"]["focus"]["criterion"], "discovery", "{view}");
+
+    let overview = app.get(&focus, &team.rep).json();
+    assert_eq!(overview["active"]["id"], started["id"]);
+    assert!(overview["active"]["progress"].is_array());
+    let id = started["id"].as_str().unwrap();
+    let done = app.patch(&format!("/v1/focus/{id}"), &team.manager, json!({"status": "achieved"}));
+    assert_eq!(done.status, 200, "{}", done.text);
+    assert!(done.json()["ended_at"].is_string());
+    app.patch(&format!("/v1/focus/{id}"), &team.manager, json!({"diagnosis": "again"}))
+        .problem(409, "illegal_transition");
+    let next = app.post(&focus, &team.manager, json!({"criterion": "discovery", "diagnosis": "Next round", "prescription": {"kind": "role_play", "text": "Practise openers"}}));
+    assert_eq!(next.status, 201, "{}", next.text);
+    let overview = app.get(&focus, &team.manager).json();
+    assert_eq!(overview["history"].as_array().unwrap().len(), 2);
+    let globex = Team::create(&app, "Globex");
+    app.get(&focus, &globex.admin).problem(404, "user_not_found");
+}
