@@ -418,3 +418,45 @@ fn one_focus_skill_at_a_time_tracked_in_the_scores_and_shown_on_shared_calls() {
     let globex = Team::create(&app, "Globex");
     app.get(&focus, &globex.admin).problem(404, "user_not_found");
 }
+
+#[test]
+fn the_reel_plays_the_segment_in_order_at_one_rate() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    series(&app, &team);
+    let id = first_occurrence(&app, &team)["id"].as_str().unwrap().to_owned();
+    let narrow = ready_call(&app, &team.rep, &team.rep_id, "tones-8k-mono.wav", "audio/wav");
+    let wide = ready_call(&app, &team.rep, &team.rep_id, "tones-16k-mono.mp3", "audio/mpeg");
+    let clips = format!("/v1/one-on-ones/{id}/clips");
+    app.post(&clips, &team.manager, json!({"call_id": wide, "start_ms": 3400, "end_ms": 4100}));
+    let body = app
+        .post(&clips, &team.manager, json!({"call_id": narrow, "start_ms": 1400, "end_ms": 2100}))
+        .json();
+    assert_eq!(body["reel_url"], format!("/v1/one-on-ones/{id}/reel"));
+
+    let response = app
+        .request(reqwest::Method::GET, &format!("/v1/one-on-ones/{id}/reel"), Some(&team.rep))
+        .send()
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(response.headers()["content-type"], "audio/wav");
+    let bytes = response.bytes().unwrap();
+    let rate = u32::from_le_bytes([bytes[24], bytes[25], bytes[26], bytes[27]]);
+    let channels = u16::from_le_bytes([bytes[22], bytes[23]]);
+    assert_eq!((rate, channels), (16_000, 1), "the highest rate among the clips");
+    // 700 ms + 500 ms of silence + 700 ms, all at 16 kHz.
+    assert_eq!(bytes.len(), 44 + (11_200 + 8_000 + 11_200) * 2);
+    let samples: Vec<f64> =
+        bytes[44..].chunks_exact(2).map(|b| f64::from(i16::from_le_bytes([b[0], b[1]]))).collect();
+    let energy = |from_ms: usize, to_ms: usize| {
+        let s = &samples[from_ms * 16..to_ms * 16];
+        s.iter().map(|x| x * x).sum::<f64>() / s.len() as f64
+    };
+    assert!(energy(150, 550) > 1e6, "the 880 Hz tone of the first clip");
+    assert!(energy(705, 1_195) < 1e2, "half a second of silence");
+    assert!(energy(1_350, 1_750) > 1e6, "the 440 Hz tone of the second clip, resampled");
+
+    let globex = Team::create(&app, "Globex");
+    app.get(&format!("/v1/one-on-ones/{id}/reel"), &globex.admin)
+        .problem(404, "one_on_one_not_found");
+}

@@ -93,7 +93,8 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(one_on_ones::follow_through)
         .service(one_on_ones::create_focus)
         .service(one_on_ones::get_focus)
-        .service(one_on_ones::update_focus);
+        .service(one_on_ones::update_focus)
+        .service(one_on_ones::reel);
 }
 
 /// Builds the HTTP server on an already bound listener. It stops gracefully on

@@ -7,6 +7,7 @@ mod analysis;
 mod mp4;
 pub mod peaks;
 mod range;
+pub mod reel;
 pub mod sniff;
 pub mod wav;
 

@@ -140,3 +140,112 @@ impl Review {
         Ok(())
     }
 }
+
+/// Silence between the clips of a reel, ms.
+pub const REEL_GAP_MS: u64 = 500;
+
+/// What a reel request resolved to.
+#[derive(Debug, Clone)]
+pub struct ReelPlan {
+    parts: Vec<(ClipPlan, u64)>,
+    /// Hz of the reel: the highest of its clips'.
+    pub sample_rate: u32,
+    /// Channels of the reel: the most of its clips'.
+    pub channels: u16,
+    gap_frames: u64,
+    /// Frames in the reel.
+    pub frames: u64,
+}
+
+impl ReelPlan {
+    /// The size of the WAV, header included.
+    pub fn content_length(&self) -> u64 {
+        44 + self.frames * u64::from(self.channels) * 2
+    }
+}
+
+impl Review {
+    /// Plans the reel of a 1:1's coaching segment: its clips in order, 0.5 s
+    /// apart, at one rate and channel count.
+    pub async fn reel_plan(
+        &self,
+        actor: &Actor,
+        one_on_one_id: uuid::Uuid,
+    ) -> Result<ReelPlan, ReviewError> {
+        let view = self.one_on_one(actor, one_on_one_id).await?;
+        let mut clips = Vec::with_capacity(view.clips.len());
+        for clip in &view.clips {
+            let start = u64::try_from(clip.start_ms).unwrap_or(0);
+            let end = u64::try_from(clip.end_ms).unwrap_or(0);
+            clips.push(self.clip_plan(actor, CallId::from(clip.call_id), start, end).await?);
+        }
+        let sample_rate = clips.iter().map(|c| c.sample_rate).max().unwrap_or(16_000);
+        let channels = clips.iter().map(|c| c.channels).max().unwrap_or(1).clamp(1, 2);
+        let gap_frames = REEL_GAP_MS * u64::from(sample_rate) / 1000;
+        let parts: Vec<(ClipPlan, u64)> = clips
+            .into_iter()
+            .map(|c| {
+                let out =
+                    filmroom_audio::reel::resampled_frames(c.frames, c.sample_rate, sample_rate);
+                (c, out)
+            })
+            .collect();
+        let frames = parts.iter().map(|(_, out)| out).sum::<u64>()
+            + gap_frames * (parts.len().saturating_sub(1) as u64);
+        Ok(ReelPlan { parts, sample_rate, channels, gap_frames, frames })
+    }
+
+    /// Renders a planned reel as WAV bytes handed to `emit` as they are made.
+    /// Blocking: run it on a blocking thread of the runtime `runtime`.
+    pub fn render_reel(
+        &self,
+        plan: &ReelPlan,
+        runtime: tokio::runtime::Handle,
+        mut emit: impl FnMut(Vec<u8>) -> bool,
+    ) -> Result<(), ReviewError> {
+        if !emit(wav::header(plan.sample_rate, plan.channels, plan.frames).to_vec()) {
+            return Ok(());
+        }
+        let parts = plan
+            .parts
+            .iter()
+            .map(|(clip, _)| filmroom_audio::reel::ReelPart {
+                source: BlobReader::new(
+                    self.store.blobs().clone(),
+                    &clip.key,
+                    clip.size,
+                    runtime.clone(),
+                ),
+                start_frame: clip.start_frame,
+                frames: clip.frames,
+                sample_rate: clip.sample_rate,
+            })
+            .collect();
+        let mut buffer = Vec::with_capacity(CHUNK);
+        let mut open = true;
+        filmroom_audio::reel::render_reel(
+            parts,
+            plan.sample_rate,
+            usize::from(plan.channels),
+            plan.gap_frames,
+            |planes| {
+                if !open {
+                    return;
+                }
+                wav::append_interleaved(planes, &mut buffer);
+                if buffer.len() >= CHUNK {
+                    open = emit(std::mem::replace(&mut buffer, Vec::with_capacity(CHUNK)));
+                }
+            },
+        )
+        .map_err(|e| {
+            ReviewError::Store(filmroom_store::StoreError::Inconsistent(format!(
+                "rendering a reel: {e}"
+            )))
+        })?;
+        if open && !buffer.is_empty() {
+            emit(buffer);
+        }
+        Ok(())
+    }
+}

@@ -25,7 +25,7 @@ pub mod workflow;
 pub use calls::{
     ANALYSIS_ATTEMPTS, AudioSource, AudioUpload, CallDetails, CallQuery, NewCall, status_name,
 };
-pub use clips::ClipPlan;
+pub use clips::{ClipPlan, REEL_GAP_MS, ReelPlan};
 pub use comments::{CommentChanges, CommentView, NewComment};
 pub use directory::{
     Actor, IssuedToken, NewUser, Organisation, Page, PageRequest, Person, Review, TokenInfo,

@@ -636,6 +636,28 @@ pub async fn get_audio(
     Ok(response.streaming(body.stream))
 }
 
+/// Streams a WAV of `length` bytes produced on a blocking thread by `render`,
+/// which hands its bytes to the emitter it is given (`false`: client gone).
+pub(crate) fn wav_response<F>(length: u64, filename: String, render: F) -> HttpResponse
+where
+    F: FnOnce(tokio::runtime::Handle, &mut dyn FnMut(Vec<u8>) -> bool) + Send + 'static,
+{
+    let (tx, rx) = tokio::sync::mpsc::channel::<web::Bytes>(4);
+    let runtime = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        let mut emit = |chunk: Vec<u8>| tx.blocking_send(web::Bytes::from(chunk)).is_ok();
+        render(runtime, &mut emit);
+    });
+    let body = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|chunk| (Ok::<_, std::convert::Infallible>(chunk), rx))
+    });
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "audio/wav"))
+        .insert_header((header::CONTENT_DISPOSITION, format!("inline; filename=\"{filename}\"")))
+        .no_chunking(length)
+        .streaming(body)
+}
+
 /// Streams a stretch of the call as 16-bit PCM WAV while it is cut.
 async fn clip(
     review: web::Data<Review>,
@@ -645,27 +667,16 @@ async fn clip(
     end_ms: u64,
 ) -> Result<HttpResponse, ApiError> {
     let plan = review.clip_plan(actor, id, start_ms, end_ms).await?;
-    let length = plan.content_length();
-    let (tx, rx) = tokio::sync::mpsc::channel::<web::Bytes>(4);
-    let runtime = tokio::runtime::Handle::current();
     let review = review.into_inner();
-    tokio::task::spawn_blocking(move || {
-        let emit = |chunk: Vec<u8>| tx.blocking_send(web::Bytes::from(chunk)).is_ok();
-        if let Err(e) = review.render_clip(&plan, runtime, emit) {
-            tracing::error!(error = ?e, "cutting a clip failed midway");
-        }
-    });
-    let body = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|chunk| (Ok::<_, std::convert::Infallible>(chunk), rx))
-    });
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "audio/wav"))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("inline; filename=\"call-{id}-{start_ms}-{end_ms}.wav\""),
-        ))
-        .no_chunking(length)
-        .streaming(body))
+    Ok(wav_response(
+        plan.content_length(),
+        format!("call-{id}-{start_ms}-{end_ms}.wav"),
+        move |runtime, emit| {
+            if let Err(e) = review.render_clip(&plan, runtime, emit) {
+                tracing::error!(error = ?e, "cutting a clip failed midway");
+            }
+        },
+    ))
 }
 
 /// Waveform peaks in BBC audiowaveform JSON (version 2), which peaks.js and

@@ -228,6 +228,8 @@ pub struct OneOnOneBody {
     pub budget_ms: i64,
     /// Action items agreed in this 1:1.
     pub action_items: Vec<ActionItemBody>,
+    /// The whole segment as one WAV.
+    pub reel_url: String,
 }
 
 impl From<OneOnOneView> for OneOnOneBody {
@@ -235,6 +237,7 @@ impl From<OneOnOneView> for OneOnOneBody {
         let segment_ms = v.clips.iter().map(|c| c.end_ms - c.start_ms).sum();
         Self {
             notes: v.row.notes.clone(),
+            reel_url: format!("/v1/one-on-ones/{}/reel", v.row.id),
             summary: v.row.into(),
             agenda: serde_json::from_value(v.series.agenda).unwrap_or_default(),
             carried_over: v.carried_over.into_iter().map(Into::into).collect(),
@@ -814,4 +817,32 @@ pub async fn update_focus(
         target_score: body.target_score,
     };
     Ok(web::Json(review.update_focus(&actor, id.into_inner(), changes).await?.into()))
+}
+
+/// The coaching segment as one WAV: the clips in order, 0.5 s of silence
+/// between, resampled to the highest rate among them, streamed as it renders.
+#[utoipa::path(
+    tag = "one-on-ones",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "1:1 id")),
+    responses((status = 200, description = "16-bit PCM WAV", content_type = "audio/wav"))
+)]
+#[get("/v1/one-on-ones/{id}/reel")]
+pub async fn reel(
+    review: web::Data<Review>,
+    Authenticated(actor): Authenticated,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let plan = review.reel_plan(&actor, id).await?;
+    let review = review.into_inner();
+    Ok(crate::routes::calls::wav_response(
+        plan.content_length(),
+        format!("one-on-one-{id}.wav"),
+        move |runtime, emit| {
+            if let Err(e) = review.render_reel(&plan, runtime, emit) {
+                tracing::error!(error = ?e, "rendering a reel failed midway");
+            }
+        },
+    ))
 }
