@@ -174,6 +174,13 @@ fn occurrence(
     }
 }
 
+/// Numbers clips 0, 1, 2… in their current order.
+fn renumber(clips: &mut [clip::Model]) {
+    for (i, clip) in clips.iter_mut().enumerate() {
+        clip.position = i32::try_from(i).unwrap_or(i32::MAX);
+    }
+}
+
 fn check_agenda(agenda: &[String]) -> Result<Vec<String>, ReviewError> {
     if agenda.len() > 50 {
         return Err(invalid("agenda", "at most 50 topics"));
@@ -574,18 +581,7 @@ impl Review {
         position: Option<usize>,
         note: Option<String>,
     ) -> Result<OneOnOneView, ReviewError> {
-        let target = self
-            .store
-            .clip(actor.organisation_id.uuid(), clip_id)
-            .await?
-            .ok_or_else(|| not_found("clip", clip_id))?;
-        let row = self
-            .own_one_on_one(actor, target.one_on_one_id)
-            .await
-            .map_err(|_| not_found("clip", clip_id))?;
-        if row.status == OneOnOneStatus::Held {
-            return Err(ReviewError::OneOnOneHeld);
-        }
+        let row = self.segment_of_clip(actor, clip_id).await?;
         let mut clips = self.store.clips(row.id).await?;
         let from =
             clips.iter().position(|c| c.id == clip_id).ok_or_else(|| not_found("clip", clip_id))?;
@@ -606,32 +602,38 @@ impl Review {
             let moved = clips.remove(from);
             clips.insert(to, moved);
         }
-        for (i, clip) in clips.iter_mut().enumerate() {
-            clip.position = i32::try_from(i).unwrap_or(i32::MAX);
-        }
+        renumber(&mut clips);
         self.store.save_clips(clips).await?;
         self.view_one_on_one(actor, row).await
     }
 
-    /// Removes a clip from the segment.
-    pub async fn remove_clip(&self, actor: &Actor, clip_id: Uuid) -> Result<(), ReviewError> {
+    /// The 1:1 whose segment holds `clip_id`, if the caller may still change it.
+    async fn segment_of_clip(
+        &self,
+        actor: &Actor,
+        clip_id: Uuid,
+    ) -> Result<one_on_one::Model, ReviewError> {
         let target = self
             .store
             .clip(actor.organisation_id.uuid(), clip_id)
             .await?
             .ok_or_else(|| not_found("clip", clip_id))?;
-        let row = self
-            .own_one_on_one(actor, target.one_on_one_id)
-            .await
-            .map_err(|_| not_found("clip", clip_id))?;
+        let row = self.own_one_on_one(actor, target.one_on_one_id).await.map_err(|e| match e {
+            ReviewError::NotFound { .. } => not_found("clip", clip_id),
+            other => other,
+        })?;
         if row.status == OneOnOneStatus::Held {
             return Err(ReviewError::OneOnOneHeld);
         }
+        Ok(row)
+    }
+
+    /// Removes a clip from the segment.
+    pub async fn remove_clip(&self, actor: &Actor, clip_id: Uuid) -> Result<(), ReviewError> {
+        let row = self.segment_of_clip(actor, clip_id).await?;
         self.store.delete_clip(clip_id).await?;
         let mut clips = self.store.clips(row.id).await?;
-        for (i, clip) in clips.iter_mut().enumerate() {
-            clip.position = i32::try_from(i).unwrap_or(i32::MAX);
-        }
+        renumber(&mut clips);
         Ok(self.store.save_clips(clips).await?)
     }
 
