@@ -55,7 +55,7 @@ impl<O: FnMut(&[&[f32]])> PartWriter<'_, O> {
     fn emit(&mut self, planes: &[&[f32]]) {
         let frames = planes.first().map_or(0, |p| p.len());
         let take = frames.min((self.want - self.written) as usize);
-        if take == 0 {
+        if take == 0 || planes.is_empty() {
             return;
         }
         let views: Vec<&[f32]> =
