@@ -53,17 +53,28 @@ impl<T: DeserializeOwned + 'static> ApiJson<T> {
             if declared_length.is_some_and(|len| len > limit) {
                 return Err(ApiError::PayloadTooLarge { limit });
             }
-            let mut body = BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| ApiError::BodyInterrupted(e.to_string()))?;
-                if body.len() + chunk.len() > limit {
-                    return Err(ApiError::PayloadTooLarge { limit });
-                }
-                body.extend_from_slice(&chunk);
-            }
-            parse_json(&body.freeze()).map(ApiJson)
+            let body = read_limited(&mut payload, limit).await?;
+            parse_json(&body).map(ApiJson)
         }
     }
+}
+
+/// Reads a whole body of at most `limit` bytes.
+pub async fn read_limited(
+    payload: &mut (
+             impl futures_util::Stream<Item = Result<Bytes, actix_web::error::PayloadError>> + Unpin
+         ),
+    limit: usize,
+) -> Result<Bytes, ApiError> {
+    let mut body = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::BodyInterrupted(e.to_string()))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
 }
 
 fn check_json_content_type(content_type: Option<&str>) -> Result<(), ApiError> {

@@ -44,7 +44,7 @@ impl Default for ApiConfig {
 
 /// Registers every endpoint; the OpenAPI document is collected from the same calls.
 fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    use routes::{calls, comments, one_on_ones, ops, people, reviews, tokens};
+    use routes::{calls, comments, one_on_ones, ops, people, reviews, tokens, transcripts};
     cfg.service(ops::healthz)
         .service(ops::readyz)
         .service(ops::openapi_json)
@@ -94,7 +94,9 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(one_on_ones::create_focus)
         .service(one_on_ones::get_focus)
         .service(one_on_ones::update_focus)
-        .service(one_on_ones::reel);
+        .service(one_on_ones::reel)
+        .service(transcripts::put_transcript)
+        .service(transcripts::get_transcript);
 }
 
 /// Builds the HTTP server on an already bound listener. It stops gracefully on

@@ -18,6 +18,7 @@ mod reviews;
 pub mod rubric;
 pub mod secrets;
 pub mod settings;
+pub mod transcript;
 pub mod visibility;
 pub mod week;
 pub mod workflow;

@@ -139,6 +139,43 @@ impl Store {
         Ok(Some(row))
     }
 
+    /// Replaces a call's transcript with `rows` in one transaction.
+    pub async fn replace_transcript(
+        &self,
+        call_id: Uuid,
+        rows: Vec<crate::entity::transcript_segment::Model>,
+    ) -> Result<(), StoreError> {
+        use crate::entity::transcript_segment;
+        use sea_orm::TransactionTrait;
+        let txn = self.db.begin().await?;
+        transcript_segment::Entity::delete_many()
+            .filter(transcript_segment::Column::CallId.eq(call_id))
+            .exec(&txn)
+            .await?;
+        for chunk in rows.chunks(500) {
+            transcript_segment::Entity::insert_many(
+                chunk.iter().cloned().map(IntoActiveModel::into_active_model),
+            )
+            .exec(&txn)
+            .await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// A call's transcript in order.
+    pub async fn transcript(
+        &self,
+        call_id: Uuid,
+    ) -> Result<Vec<crate::entity::transcript_segment::Model>, StoreError> {
+        use crate::entity::transcript_segment;
+        Ok(transcript_segment::Entity::find()
+            .filter(transcript_segment::Column::CallId.eq(call_id))
+            .order_by_asc(transcript_segment::Column::Position)
+            .all(&self.db)
+            .await?)
+    }
+
     /// Deletes a call row.
     pub async fn delete_call(&self, id: Uuid) -> Result<(), StoreError> {
         call::Entity::delete_by_id(id).exec(&self.db).await?;

@@ -83,6 +83,9 @@ pub struct CommentBody {
     pub created_at: DateTime<Utc>,
     /// Last edit.
     pub updated_at: DateTime<Utc>,
+    /// With `?with_transcript=true`: the transcript line spoken at `at_ms`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transcript: Option<crate::routes::transcripts::SegmentBody>,
 }
 
 impl From<CommentView> for CommentBody {
@@ -102,6 +105,7 @@ impl From<CommentView> for CommentBody {
             parent_id: v.row.parent_id,
             created_at: v.row.created_at,
             updated_at: v.row.updated_at,
+            transcript: None,
         }
     }
 }
@@ -153,6 +157,8 @@ pub struct CommentList {
 pub struct CommentQuery {
     /// Only comments created or edited after this time.
     pub since: Option<DateTime<Utc>>,
+    /// Add the transcript line spoken at each comment's time.
+    pub with_transcript: Option<bool>,
 }
 
 /// Comments on a ready call the caller can see, ordered by time in the call.
@@ -170,8 +176,21 @@ pub async fn list_comments(
     id: web::Path<Uuid>,
     query: web::Query<CommentQuery>,
 ) -> Result<web::Json<CommentList>, ApiError> {
-    let comments = review.comments(&actor, id.into_inner(), query.since).await?;
-    Ok(web::Json(CommentList { items: comments.into_iter().map(Into::into).collect() }))
+    let id = id.into_inner();
+    let items = if query.with_transcript.unwrap_or(false) {
+        review
+            .comments_with_transcript(&actor, id, query.since)
+            .await?
+            .into_iter()
+            .map(|(comment, line)| CommentBody {
+                transcript: line.map(Into::into),
+                ..comment.into()
+            })
+            .collect()
+    } else {
+        review.comments(&actor, id, query.since).await?.into_iter().map(Into::into).collect()
+    };
+    Ok(web::Json(CommentList { items }))
 }
 
 /// Comments on a moment (or a stretch) of a ready call.

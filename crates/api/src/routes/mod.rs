@@ -9,3 +9,4 @@ pub mod ops;
 pub mod people;
 pub mod reviews;
 pub mod tokens;
+pub mod transcripts;

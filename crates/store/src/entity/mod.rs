@@ -15,4 +15,5 @@ pub mod one_on_one_series;
 pub mod organisation;
 pub mod rubric_version;
 pub mod score;
+pub mod transcript_segment;
 pub mod user;

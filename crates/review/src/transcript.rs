@@ -1,0 +1,326 @@
+//! Transcripts: WebVTT, SRT or JSON segments turned into one list of
+//! `(start_ms, end_ms, speaker, text)`, checked against the call.
+//!
+//! The two subtitle formats are small and fully specified; a parser here
+//! keeps the rules (what a speaker is, what is refused) in one place.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ReviewError;
+
+/// Most segments one transcript may hold.
+pub const MAX_SEGMENTS: usize = 20_000;
+
+/// One stretch of speech.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Segment {
+    /// Start, ms.
+    pub start_ms: i64,
+    /// End, ms.
+    pub end_ms: i64,
+    /// Who speaks, when known (a WebVTT voice, or given in JSON).
+    #[serde(default)]
+    pub speaker: Option<String>,
+    /// What was said.
+    pub text: String,
+}
+
+/// The formats a transcript may come in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TranscriptFormat {
+    /// `text/vtt`.
+    WebVtt,
+    /// `application/x-subrip`.
+    Srt,
+    /// `application/json`: a list of segments.
+    Json,
+}
+
+fn invalid(message: impl Into<String>) -> ReviewError {
+    ReviewError::InvalidField { field: "transcript".into(), message: message.into() }
+}
+
+/// `hh:mm:ss.mmm`, `mm:ss.mmm` (WebVTT) or `hh:mm:ss,mmm` (SRT) as ms.
+fn timestamp(raw: &str, line: usize) -> Result<i64, ReviewError> {
+    let bad = || invalid(format!("line {line}: `{raw}` is not a timestamp like 00:01:02.500"));
+    let (clock, millis) = raw.trim().rsplit_once(['.', ',']).ok_or_else(bad)?;
+    if millis.len() != 3 {
+        return Err(bad());
+    }
+    let millis: i64 = millis.parse().map_err(|_| bad())?;
+    let parts: Vec<i64> =
+        clock.split(':').map(|p| p.parse::<i64>().map_err(|_| bad())).collect::<Result<_, _>>()?;
+    let (h, m, s) = match parts.as_slice() {
+        [m, s] => (0, *m, *s),
+        [h, m, s] => (*h, *m, *s),
+        _ => return Err(bad()),
+    };
+    if m >= 60 || s >= 60 || h < 0 || m < 0 || s < 0 {
+        return Err(bad());
+    }
+    Ok(((h * 60 + m) * 60 + s) * 1000 + millis)
+}
+
+/// Removes markup tags, keeping the text; returns the first voice (`<v Name>`).
+fn strip_tags(text: &str) -> (String, Option<String>) {
+    let mut out = String::with_capacity(text.len());
+    let mut voice = None;
+    let mut rest = text;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        match rest[open..].find('>') {
+            Some(close) => {
+                let tag = &rest[open + 1..open + close];
+                if let Some(name) = tag.strip_prefix("v ").or_else(|| {
+                    tag.strip_prefix("v.").and_then(|t| t.split_once(' ').map(|(_, n)| n))
+                }) {
+                    voice.get_or_insert_with(|| name.trim().to_owned());
+                }
+                rest = &rest[open + close + 1..];
+            }
+            None => {
+                out.push_str(&rest[open..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    let text =
+        out.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&nbsp;", " ");
+    (text.trim().to_owned(), voice)
+}
+
+/// Parses cue blocks shared by WebVTT and SRT.
+fn cues(body: &str, format: TranscriptFormat) -> Result<Vec<Segment>, ReviewError> {
+    let body = body.trim_start_matches('\u{feff}').replace("\r\n", "\n");
+    let mut lines = body.lines().enumerate().peekable();
+    if format == TranscriptFormat::WebVtt {
+        match lines.next() {
+            Some((_, first)) if first.starts_with("WEBVTT") => {}
+            _ => return Err(invalid("a WebVTT file starts with `WEBVTT`")),
+        }
+    }
+    let mut segments = Vec::new();
+    let mut block: Vec<(usize, &str)> = Vec::new();
+    let mut flush = |block: &mut Vec<(usize, &str)>| -> Result<(), ReviewError> {
+        let taken = std::mem::take(block);
+        let Some(timing) = taken.iter().position(|(_, l)| l.contains("-->")) else {
+            // Header lines, NOTE, STYLE and REGION blocks carry no speech.
+            return Ok(());
+        };
+        let (number, line) = taken[timing];
+        let (start, rest) = line
+            .split_once("-->")
+            .ok_or_else(|| invalid(format!("line {}: no `-->`", number + 1)))?;
+        let end = rest.split_whitespace().next().unwrap_or_default();
+        let text_lines: Vec<&str> = taken[timing + 1..].iter().map(|(_, l)| *l).collect();
+        let (text, speaker) = strip_tags(&text_lines.join("\n"));
+        if text.is_empty() {
+            return Ok(());
+        }
+        segments.push(Segment {
+            start_ms: timestamp(start, number + 1)?,
+            end_ms: timestamp(end, number + 1)?,
+            speaker,
+            text,
+        });
+        Ok(())
+    };
+    for (number, line) in lines.by_ref() {
+        if line.trim().is_empty() {
+            flush(&mut block)?;
+        } else {
+            block.push((number, line));
+        }
+    }
+    flush(&mut block)?;
+    Ok(segments)
+}
+
+/// Parses a transcript and checks it against a call of `duration_ms`:
+/// every segment inside the call, starting before it ends, with text.
+pub fn parse(
+    body: &[u8],
+    format: TranscriptFormat,
+    duration_ms: i64,
+) -> Result<Vec<Segment>, ReviewError> {
+    let mut segments = match format {
+        TranscriptFormat::Json => serde_json::from_slice::<Vec<Segment>>(body).map_err(|e| {
+            invalid(format!(
+                "a JSON transcript is a list of {{start_ms, end_ms, speaker, text}}: {e}"
+            ))
+        })?,
+        TranscriptFormat::WebVtt | TranscriptFormat::Srt => {
+            let text = std::str::from_utf8(body)
+                .map_err(|_| invalid("the transcript is not UTF-8 text"))?;
+            cues(text, format)?
+        }
+    };
+    if segments.len() > MAX_SEGMENTS {
+        return Err(invalid(format!("at most {MAX_SEGMENTS} segments")));
+    }
+    for (i, segment) in segments.iter_mut().enumerate() {
+        segment.text = segment.text.trim().to_owned();
+        segment.speaker =
+            segment.speaker.take().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        if segment.text.is_empty() || segment.text.chars().count() > 10_000 {
+            return Err(invalid(format!("segment {i} needs 1 to 10,000 characters of text")));
+        }
+        if segment.speaker.as_ref().is_some_and(|s| s.chars().count() > 200) {
+            return Err(invalid(format!("segment {i}: a speaker name is at most 200 characters")));
+        }
+        for (field, value) in [("start_ms", segment.start_ms), ("end_ms", segment.end_ms)] {
+            if !(0..=duration_ms).contains(&value) {
+                return Err(ReviewError::OffsetOutOfRange { field, value, duration_ms });
+            }
+        }
+        if segment.end_ms <= segment.start_ms {
+            return Err(invalid(format!(
+                "segment {i} ends ({}) before it starts ({})",
+                segment.end_ms, segment.start_ms
+            )));
+        }
+    }
+    segments.sort_by_key(|s| (s.start_ms, s.end_ms));
+    Ok(segments)
+}
+
+/// The segment being spoken at `at_ms`, or the last one that started before it.
+pub fn line_at(segments: &[Segment], at_ms: i64) -> Option<&Segment> {
+    segments
+        .iter()
+        .find(|s| s.start_ms <= at_ms && at_ms < s.end_ms)
+        .or_else(|| segments.iter().rev().find(|s| s.start_ms <= at_ms))
+}
+
+impl crate::Review {
+    /// Replaces the transcript of a ready call the caller can see.
+    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, call = %call_id), err)]
+    pub async fn put_transcript(
+        &self,
+        actor: &crate::Actor,
+        call_id: crate::ids::CallId,
+        body: &[u8],
+        format: TranscriptFormat,
+    ) -> Result<Vec<Segment>, ReviewError> {
+        let call = self.call(actor, call_id).await?;
+        if call.status != filmroom_store::CallStatus::Ready {
+            return Err(ReviewError::NotReady {
+                what: "transcript",
+                status: crate::status_name(call.status),
+            });
+        }
+        let segments = parse(body, format, call.duration_ms.unwrap_or_default())?;
+        let rows = segments
+            .iter()
+            .enumerate()
+            .map(|(i, s)| filmroom_store::entity::transcript_segment::Model {
+                id: uuid::Uuid::now_v7(),
+                organisation_id: call.organisation_id,
+                call_id: call.id,
+                position: i32::try_from(i).unwrap_or(i32::MAX),
+                start_ms: s.start_ms,
+                end_ms: s.end_ms,
+                speaker: s.speaker.clone(),
+                text: s.text.clone(),
+            })
+            .collect();
+        self.store.replace_transcript(call.id, rows).await?;
+        Ok(segments)
+    }
+
+    /// The transcript of a call the caller can see (empty when there is none).
+    pub async fn transcript(
+        &self,
+        actor: &crate::Actor,
+        call_id: crate::ids::CallId,
+    ) -> Result<Vec<Segment>, ReviewError> {
+        let call = self.call(actor, call_id).await?;
+        Ok(self
+            .store
+            .transcript(call.id)
+            .await?
+            .into_iter()
+            .map(|r| Segment {
+                start_ms: r.start_ms,
+                end_ms: r.end_ms,
+                speaker: r.speaker,
+                text: r.text,
+            })
+            .collect())
+    }
+
+    /// Comments on a call, each with the transcript line spoken at its time.
+    pub async fn comments_with_transcript(
+        &self,
+        actor: &crate::Actor,
+        call_id: uuid::Uuid,
+        since: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<Vec<(crate::CommentView, Option<Segment>)>, ReviewError> {
+        let comments = self.comments(actor, call_id, since).await?;
+        let segments = self.transcript(actor, crate::ids::CallId::from(call_id)).await?;
+        Ok(comments
+            .into_iter()
+            .map(|c| {
+                let line = line_at(&segments, c.row.at_ms).cloned();
+                (c, line)
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn webvtt_cues_with_voices_become_segments() -> Result<(), ReviewError> {
+        let vtt = "WEBVTT - call 42\n\nNOTE exported by the dialer\n\n1\n00:00:01.000 --> 00:00:02.500 align:start\n<v Rex>Thanks for taking my call.\n\n00:02.500 --> 00:04.000\n<v.customer Pat>Sure, <i>two</i> minutes.\n";
+        let segments = parse(vtt.as_bytes(), TranscriptFormat::WebVtt, 5_000)?;
+        assert_eq!(segments.len(), 2);
+        assert_eq!((segments[0].start_ms, segments[0].end_ms), (1_000, 2_500));
+        assert_eq!(segments[0].speaker.as_deref(), Some("Rex"));
+        assert_eq!(segments[1].text, "Sure, two minutes.");
+        assert_eq!(segments[1].speaker.as_deref(), Some("Pat"));
+        Ok(())
+    }
+
+    #[test]
+    fn srt_with_crlf_and_numbers_parses() -> Result<(), ReviewError> {
+        let srt = "1\r\n00:00:00,500 --> 00:00:01,250\r\nHello\r\nthere\r\n\r\n2\r\n00:00:01,250 --> 00:00:02,000\r\nHi\r\n";
+        let segments = parse(srt.as_bytes(), TranscriptFormat::Srt, 2_000)?;
+        assert_eq!(segments[0].text, "Hello\nthere");
+        assert_eq!(segments[1].start_ms, 1_250);
+        Ok(())
+    }
+
+    #[test]
+    fn bad_transcripts_are_refused_with_a_reason() {
+        assert!(
+            parse(b"00:00:01.000 --> 00:00:02.000\nx", TranscriptFormat::WebVtt, 5_000).is_err()
+        );
+        assert!(
+            parse(b"1\n00:00:01,000 --> 00:00:09,000\nx", TranscriptFormat::Srt, 5_000).is_err()
+        );
+        assert!(
+            parse(b"1\n00:00:02,000 --> 00:00:01,000\nx", TranscriptFormat::Srt, 5_000).is_err()
+        );
+        assert!(parse(b"1\n00:00:1,000 --> 00:00:02,00\nx", TranscriptFormat::Srt, 5_000).is_err());
+        assert!(
+            parse(br#"[{"start_ms": 0, "end_ms": 10, "text": ""}]"#, TranscriptFormat::Json, 5_000)
+                .is_err()
+        );
+        assert!(parse(br#"{"segments": []}"#, TranscriptFormat::Json, 5_000).is_err());
+    }
+
+    #[test]
+    fn a_comment_finds_the_line_spoken_at_its_time() {
+        let s = |a, b, t: &str| Segment { start_ms: a, end_ms: b, speaker: None, text: t.into() };
+        let segments = [s(0, 1_000, "a"), s(2_000, 3_000, "b")];
+        assert_eq!(line_at(&segments, 500).map(|s| s.text.as_str()), Some("a"));
+        assert_eq!(line_at(&segments, 1_500).map(|s| s.text.as_str()), Some("a"));
+        assert_eq!(line_at(&segments, 2_000).map(|s| s.text.as_str()), Some("b"));
+        assert_eq!(line_at(&[], 10), None);
+    }
+}

@@ -1,0 +1,32 @@
+//! One segment of a call's transcript.
+
+use sea_orm::entity::prelude::*;
+
+/// One segment row.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "transcript_segments")]
+pub struct Model {
+    /// UUIDv7.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// Tenant.
+    pub organisation_id: Uuid,
+    /// The call.
+    pub call_id: Uuid,
+    /// Order in the transcript, from 0.
+    pub position: i32,
+    /// Start, ms.
+    pub start_ms: i64,
+    /// End, ms.
+    pub end_ms: i64,
+    /// Who speaks, when known.
+    pub speaker: Option<String>,
+    /// What was said.
+    pub text: String,
+}
+
+/// Relations are followed with explicit queries by id.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
