@@ -11,6 +11,7 @@ mod m20261123_000002_calls_and_jobs;
 mod m20261123_000003_reviews;
 mod m20261123_000004_one_on_ones;
 mod m20261123_000005_transcripts;
+mod m20261123_000006_webhooks;
 
 /// Runs filmroom's migrations in order.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_reviews::Migration),
             Box::new(m20261123_000004_one_on_ones::Migration),
             Box::new(m20261123_000005_transcripts::Migration),
+            Box::new(m20261123_000006_webhooks::Migration),
         ]
     }
 }

@@ -180,6 +180,40 @@ pub fn filmroom(env: &[(String, String)]) -> Command {
     command
 }
 
+/// Starts `filmroom serve` on a free port; returns it with its URL and log.
+fn start_server(env: &[(String, String)]) -> (Child, String, Arc<Mutex<Vec<String>>>) {
+    let mut child = filmroom(env)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting filmroom serve");
+    let stderr = child.stderr.take().expect("stderr piped");
+    let logs = Arc::new(Mutex::new(Vec::new()));
+    let (tx, rx) = mpsc::channel();
+    {
+        let logs = Arc::clone(&logs);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("listening on http://").nth(1) {
+                    let address: String =
+                        rest.chars().take_while(|c| !c.is_whitespace() && *c != '"').collect();
+                    let _ = tx.send(address);
+                }
+                logs.lock().unwrap().push(line);
+            }
+        });
+    }
+    let address = match rx.recv_timeout(Duration::from_secs(60)) {
+        Ok(address) => address,
+        Err(_) => {
+            let _ = child.kill();
+            panic!("filmroom serve did not start:\n{}", logs.lock().unwrap().join("\n"));
+        }
+    };
+    (child, format!("http://{address}"), logs)
+}
+
 /// A running server with its own backends.
 pub struct TestApp {
     pub base_url: String,
@@ -248,45 +282,20 @@ impl TestApp {
             env.retain(|(key, _)| key != k);
             env.push(((*k).to_owned(), (*v).to_owned()));
         }
-        let mut child = filmroom(&env)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("starting filmroom serve");
-        let stderr = child.stderr.take().expect("stderr piped");
-        let logs = Arc::new(Mutex::new(Vec::new()));
-        let (tx, rx) = mpsc::channel();
-        {
-            let logs = Arc::clone(&logs);
-            std::thread::spawn(move || {
-                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                    if let Some(rest) = line.split("listening on http://").nth(1) {
-                        let address: String =
-                            rest.chars().take_while(|c| !c.is_whitespace() && *c != '"').collect();
-                        let _ = tx.send(address);
-                    }
-                    logs.lock().unwrap().push(line);
-                }
-            });
-        }
-        let address = match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(address) => address,
-            Err(_) => {
-                let _ = child.kill();
-                panic!("filmroom serve did not start:\n{}", logs.lock().unwrap().join("\n"));
-            }
-        };
+        let (child, base_url, logs) = start_server(&env);
         let client = Client::builder().timeout(Duration::from_secs(30)).build().expect("client");
-        Self {
-            base_url: format!("http://{address}"),
-            client,
-            env,
-            logs,
-            child,
-            _backends: backends,
-            _dir: dir,
-        }
+        Self { base_url, client, env, logs, child, _backends: backends, _dir: dir }
+    }
+
+    /// Kills the server (SIGKILL, no clean shutdown) and starts a new one on
+    /// the same backends, as after a crash.
+    pub fn restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let (child, base_url, logs) = start_server(&self.env);
+        self.child = child;
+        self.base_url = base_url;
+        self.logs = logs;
     }
 
     /// Runs `filmroom admin bootstrap` against this server's backends and

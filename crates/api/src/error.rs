@@ -287,6 +287,8 @@ fn not_found_code(what: &str) -> &'static str {
         "clip" => "clip_not_found",
         "action_item" => "action_item_not_found",
         "focus" => "focus_not_found",
+        "webhook" => "webhook_not_found",
+        "delivery" => "delivery_not_found",
         _ => "not_found",
     }
 }

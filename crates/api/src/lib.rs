@@ -44,7 +44,9 @@ impl Default for ApiConfig {
 
 /// Registers every endpoint; the OpenAPI document is collected from the same calls.
 fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    use routes::{calls, comments, one_on_ones, ops, people, reviews, tokens, transcripts};
+    use routes::{
+        calls, comments, one_on_ones, ops, people, reviews, tokens, transcripts, webhooks,
+    };
     cfg.service(ops::healthz)
         .service(ops::readyz)
         .service(ops::openapi_json)
@@ -96,7 +98,13 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(one_on_ones::update_focus)
         .service(one_on_ones::reel)
         .service(transcripts::put_transcript)
-        .service(transcripts::get_transcript);
+        .service(transcripts::get_transcript)
+        .service(webhooks::create_webhook)
+        .service(webhooks::list_webhooks)
+        .service(webhooks::update_webhook)
+        .service(webhooks::delete_webhook)
+        .service(webhooks::list_deliveries)
+        .service(webhooks::redeliver);
 }
 
 /// Builds the HTTP server on an already bound listener. It stops gracefully on

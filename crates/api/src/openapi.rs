@@ -33,6 +33,7 @@ use crate::error::{PROBLEM_JSON, Problem};
         (name = "calls", description = "Recorded calls: upload, analysis, playback"),
         (name = "comments", description = "Timestamped comments on calls"),
         (name = "one-on-ones", description = "The weekly 1:1: cadence, clip segment, action items, follow-through, focus skill"),
+        (name = "webhooks", description = "Signed event deliveries to other systems"),
         (name = "reviews", description = "The weekly two-call review: nominations, states, scores, rubric, progress, team board"),
     )
 )]

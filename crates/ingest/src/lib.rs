@@ -7,6 +7,7 @@
 //! every step is idempotent.
 
 mod sandbox;
+pub mod webhook;
 mod worker;
 
 pub use sandbox::{AnalyzerOutcome, Sandbox};

@@ -77,6 +77,7 @@ impl From<StoreError> for Failure {
 pub struct Worker {
     store: Store,
     config: WorkerConfig,
+    http: reqwest::Client,
 }
 
 enum Step {
@@ -87,7 +88,7 @@ enum Step {
 impl Worker {
     /// A worker over `store`.
     pub fn new(store: Store, config: WorkerConfig) -> Self {
-        Self { store, config }
+        Self { store, config, http: reqwest::Client::new() }
     }
 
     /// Runs until `shutdown` turns true. A job in progress then finishes, or
@@ -136,6 +137,11 @@ impl Worker {
         shutdown: &mut watch::Receiver<bool>,
         drain: Duration,
     ) -> Result<Step, StoreError> {
+        // Outbox events become webhook deliveries before the next claim, so a
+        // delivery job is picked up in the same pass.
+        if let Err(e) = crate::webhook::dispatch_events(&self.store).await {
+            tracing::warn!(error = ?e, "dispatching events to webhooks failed");
+        }
         let at = now();
         let Some(job) =
             self.store.claim_job(&self.config.worker_id, self.lease_until(at), at).await?
@@ -265,6 +271,23 @@ impl Worker {
 
     async fn process(&self, job: &job::Model) -> Result<(), Failure> {
         match job.kind {
+            JobKind::DeliverWebhook => {
+                let delivery = job
+                    .payload
+                    .get("delivery_id")
+                    .and_then(|v| v.as_str())
+                    .and_then(|v| v.parse::<Uuid>().ok());
+                let Some(delivery) = delivery else {
+                    return Err(Failure::permanent("delivery_failed", "malformed job payload"));
+                };
+                let final_try = !job.has_attempts_left();
+                match crate::webhook::attempt(&self.store, &self.http, delivery, final_try).await? {
+                    crate::webhook::Attempt::Delivered | crate::webhook::Attempt::Gone => Ok(()),
+                    crate::webhook::Attempt::Failed(reason) => {
+                        Err(Failure::retry("delivery_failed", reason))
+                    }
+                }
+            }
             JobKind::AnalyzeCall => {
                 let payload: AnalyzeCall =
                     serde_json::from_value(job.payload.clone()).map_err(|e| {

@@ -20,6 +20,7 @@ pub mod secrets;
 pub mod settings;
 pub mod transcript;
 pub mod visibility;
+pub mod webhooks;
 pub mod week;
 pub mod workflow;
 
@@ -48,6 +49,9 @@ pub use filmroom_store::{
         one_on_one_series::Model as SeriesRecord,
         organisation::Model as OrganisationRecord,
         score::{Model as ScoreRecord, ScorerKind},
+        webhook::Model as WebhookRecord,
+        webhook_attempt::Model as WebhookAttemptRecord,
+        webhook_delivery::{DeliveryStatus, Model as DeliveryRecord},
     },
 };
 pub use focus::{FocusChanges, FocusView, NewFocus};

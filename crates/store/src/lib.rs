@@ -15,6 +15,7 @@ mod one_on_ones;
 mod people;
 mod reviews;
 mod tokens;
+mod webhooks;
 
 pub use blob::{
     BlobRange, BlobReader, BlobStore, BlobUpload, S3Location, StorageLocation, StoredBlob,
@@ -29,6 +30,7 @@ pub use jobs::{JobSettlement, NewJob};
 pub use one_on_ones::{OneOnOneFilter, SeriesExists};
 pub use people::{EmailTaken, ManagementEdge, now};
 pub use reviews::SlotTaken;
+pub use webhooks::DELIVERY_ATTEMPTS;
 
 use sea_orm::DatabaseConnection;
 

@@ -10,3 +10,4 @@ pub mod people;
 pub mod reviews;
 pub mod tokens;
 pub mod transcripts;
+pub mod webhooks;

@@ -9,6 +9,9 @@ pub enum JobKind {
     /// Decode a call's audio and store what analysis finds.
     #[sea_orm(string_value = "analyze_call")]
     AnalyzeCall,
+    /// POST one event to one webhook endpoint.
+    #[sea_orm(string_value = "deliver_webhook")]
+    DeliverWebhook,
 }
 
 /// Where a job is.

@@ -17,3 +17,6 @@ pub mod rubric_version;
 pub mod score;
 pub mod transcript_segment;
 pub mod user;
+pub mod webhook;
+pub mod webhook_attempt;
+pub mod webhook_delivery;

@@ -1,0 +1,195 @@
+//! Webhook endpoints (admins only) and their delivery log.
+
+use filmroom_store::{
+    Role,
+    entity::{webhook, webhook_attempt, webhook_delivery, webhook_delivery::DeliveryStatus},
+    now,
+};
+use uuid::Uuid;
+
+use crate::{Actor, Review, ReviewError};
+
+/// The event types a webhook can ask for.
+pub const EVENT_TYPES: &[&str] =
+    &["call.ready", "call.failed", "review.shared", "review.manager_reviewed", "one_on_one.held"];
+
+/// Changes to a webhook; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct WebhookChanges {
+    /// New URL.
+    pub url: Option<String>,
+    /// New event types.
+    pub event_types: Option<Vec<String>>,
+    /// Pause (`false`) or resume.
+    pub active: Option<bool>,
+}
+
+/// A delivery with its attempts.
+#[derive(Debug, Clone)]
+pub struct DeliveryView {
+    /// The delivery.
+    pub row: webhook_delivery::Model,
+    /// Its attempts, in order.
+    pub attempts: Vec<webhook_attempt::Model>,
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> ReviewError {
+    ReviewError::InvalidField { field: field.into(), message: message.into() }
+}
+
+fn check_url(raw: &str) -> Result<String, ReviewError> {
+    let parsed = url::Url::parse(raw.trim())
+        .map_err(|e| invalid("url", format!("`{raw}` is not a URL: {e}")))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(invalid("url", "webhooks are delivered over http:// or https://"));
+    }
+    if raw.len() > 2000 {
+        return Err(invalid("url", "must be at most 2000 characters"));
+    }
+    Ok(parsed.to_string())
+}
+
+fn check_types(types: Vec<String>) -> Result<Vec<String>, ReviewError> {
+    if types.is_empty() {
+        return Err(invalid(
+            "event_types",
+            format!("name at least one of {}", EVENT_TYPES.join(", ")),
+        ));
+    }
+    for t in &types {
+        if !EVENT_TYPES.contains(&t.as_str()) {
+            return Err(invalid(
+                "event_types",
+                format!("`{t}` is not one of {}", EVENT_TYPES.join(", ")),
+            ));
+        }
+    }
+    Ok(types)
+}
+
+fn require_admin(actor: &Actor) -> Result<(), ReviewError> {
+    if actor.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(ReviewError::Forbidden("only an admin manages webhooks".into()))
+    }
+}
+
+impl Review {
+    /// Registers an endpoint; the secret is generated when not given.
+    pub async fn create_webhook(
+        &self,
+        actor: &Actor,
+        url: &str,
+        secret: Option<String>,
+        event_types: Vec<String>,
+    ) -> Result<webhook::Model, ReviewError> {
+        require_admin(actor)?;
+        let url = check_url(url)?;
+        let event_types = check_types(event_types)?;
+        let secret = match secret {
+            Some(s) if s.len() >= 16 && s.len() <= 200 => s,
+            Some(_) => return Err(invalid("secret", "must be 16 to 200 characters")),
+            None => {
+                let generated = crate::secrets::generate().map_err(|e| {
+                    ReviewError::Store(filmroom_store::StoreError::Inconsistent(format!(
+                        "no randomness: {e}"
+                    )))
+                })?;
+                format!("whsec_{}", &generated.secret[3..])
+            }
+        };
+        let at = now();
+        Ok(self
+            .store
+            .insert_webhook(webhook::Model {
+                id: Uuid::now_v7(),
+                organisation_id: actor.organisation_id.uuid(),
+                url,
+                secret,
+                event_types: serde_json::json!(event_types),
+                active: true,
+                created_at: at,
+                updated_at: at,
+            })
+            .await?)
+    }
+
+    /// The organisation's webhooks.
+    pub async fn webhooks(&self, actor: &Actor) -> Result<Vec<webhook::Model>, ReviewError> {
+        require_admin(actor)?;
+        Ok(self.store.webhooks(actor.organisation_id.uuid()).await?)
+    }
+
+    async fn own_webhook(&self, actor: &Actor, id: Uuid) -> Result<webhook::Model, ReviewError> {
+        require_admin(actor)?;
+        self.store
+            .webhook(actor.organisation_id.uuid(), id)
+            .await?
+            .ok_or_else(|| ReviewError::NotFound { what: "webhook", id: id.to_string() })
+    }
+
+    /// Changes a webhook.
+    pub async fn update_webhook(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        changes: WebhookChanges,
+    ) -> Result<webhook::Model, ReviewError> {
+        let mut row = self.own_webhook(actor, id).await?;
+        if let Some(url) = changes.url {
+            row.url = check_url(&url)?;
+        }
+        if let Some(types) = changes.event_types {
+            row.event_types = serde_json::json!(check_types(types)?);
+        }
+        if let Some(active) = changes.active {
+            row.active = active;
+        }
+        row.updated_at = now();
+        Ok(self.store.update_webhook(row).await?)
+    }
+
+    /// Deletes a webhook and its delivery log.
+    pub async fn delete_webhook(&self, actor: &Actor, id: Uuid) -> Result<(), ReviewError> {
+        let row = self.own_webhook(actor, id).await?;
+        Ok(self.store.delete_webhook(row.id).await?)
+    }
+
+    /// A webhook's latest deliveries with their attempts.
+    pub async fn deliveries(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+    ) -> Result<Vec<DeliveryView>, ReviewError> {
+        let row = self.own_webhook(actor, id).await?;
+        let deliveries = self.store.deliveries(row.id, 200).await?;
+        let ids: Vec<Uuid> = deliveries.iter().map(|d| d.id).collect();
+        let attempts = self.store.attempts(&ids).await?;
+        Ok(deliveries
+            .into_iter()
+            .map(|d| {
+                let mine = attempts.iter().filter(|a| a.delivery_id == d.id).cloned().collect();
+                DeliveryView { row: d, attempts: mine }
+            })
+            .collect())
+    }
+
+    /// Sends a delivery again, whatever became of it.
+    pub async fn redeliver(
+        &self,
+        actor: &Actor,
+        delivery_id: Uuid,
+    ) -> Result<webhook_delivery::Model, ReviewError> {
+        require_admin(actor)?;
+        let mut row =
+            self.store.delivery(actor.organisation_id.uuid(), delivery_id).await?.ok_or_else(
+                || ReviewError::NotFound { what: "delivery", id: delivery_id.to_string() },
+            )?;
+        row.status = DeliveryStatus::Pending;
+        row.updated_at = now();
+        let row = self.store.update_delivery(row).await?;
+        self.store.enqueue_delivery(row.id, &Uuid::now_v7().simple().to_string()).await?;
+        Ok(row)
+    }
+}

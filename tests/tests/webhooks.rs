@@ -1,0 +1,207 @@
+//! Webhooks over HTTP: signed deliveries to a local receiver, retried until
+//! accepted, logged, redelivered, and not lost when the server restarts.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::{
+    io::{BufRead, BufReader, Read, Write},
+    net::TcpListener,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use filmroom_tests::{Team, TestApp, fixture};
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+/// A request as the receiver saw it: lower-cased headers and the body.
+type Seen = (Vec<(String, String)>, Vec<u8>);
+
+/// A local endpoint that answers 500 to the first `failures` requests, then 200.
+struct Receiver {
+    url: String,
+    requests: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl Receiver {
+    fn start(failures: usize) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/hooks/filmroom", listener.local_addr().unwrap());
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&requests);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().take(50) {
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut headers = Vec::new();
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap_or(0);
+                loop {
+                    line.clear();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
+                        break;
+                    }
+                    if let Some((k, v)) = line.trim().split_once(':') {
+                        headers.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
+                    }
+                }
+                let length: usize = headers
+                    .iter()
+                    .find(|(k, _)| k == "content-length")
+                    .map_or(0, |(_, v)| v.parse().unwrap_or(0));
+                let mut body = vec![0; length];
+                reader.read_exact(&mut body).unwrap_or(());
+                let count = {
+                    let mut all = seen.lock().unwrap();
+                    all.push((headers, body));
+                    all.len()
+                };
+                let status = if count <= failures { "500 Internal Server Error" } else { "200 OK" };
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                );
+            }
+        });
+        Self { url, requests }
+    }
+
+    fn wait_for(&self, count: usize) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while self.requests.lock().unwrap().len() < count {
+            assert!(
+                Instant::now() < deadline,
+                "the receiver got {} of {count} requests",
+                self.requests.lock().unwrap().len()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+fn verify(secret: &str, headers: &[(String, String)], body: &[u8]) {
+    let header = &headers.iter().find(|(k, _)| k == "filmroom-signature").expect("signed").1;
+    let (t, v1) = header.split_once(',').unwrap();
+    let t = t.strip_prefix("t=").unwrap();
+    let v1 = v1.strip_prefix("v1=").unwrap();
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{t}.").as_bytes());
+    mac.update(body);
+    let expected: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(v1, expected, "signature");
+}
+
+fn delivery_log(app: &TestApp, admin: &str, hook: &str) -> Value {
+    app.get(&format!("/v1/webhooks/{hook}/deliveries"), admin).json()
+}
+
+#[test]
+fn events_are_delivered_signed_and_retried_until_accepted() {
+    let app = TestApp::spawn_with(&[("FILMROOM_RETRY_BASE_SECS", "0")]);
+    let team = Team::create(&app, "Acme");
+    let receiver = Receiver::start(2);
+    app.post(
+        "/v1/webhooks",
+        &team.manager,
+        json!({"url": receiver.url, "event_types": ["call.ready"]}),
+    )
+    .problem(403, "forbidden");
+    app.post("/v1/webhooks", &team.admin, json!({"url": "ftp://x", "event_types": ["call.ready"]}))
+        .problem(422, "invalid_field");
+    app.post(
+        "/v1/webhooks",
+        &team.admin,
+        json!({"url": receiver.url, "event_types": ["call.deleted"]}),
+    )
+    .problem(422, "invalid_field");
+    let created = app.post(
+        "/v1/webhooks",
+        &team.admin,
+        json!({"url": receiver.url, "event_types": ["call.ready", "review.shared"]}),
+    );
+    assert_eq!(created.status, 201, "{}", created.text);
+    let created = created.json();
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    let hook = created["webhook"]["id"].as_str().unwrap().to_owned();
+    assert!(
+        !app.get("/v1/webhooks", &team.admin).text.contains(&secret),
+        "listings never show the secret"
+    );
+
+    let call = app.create_call(&team.rep, &team.rep_id);
+    assert_eq!(
+        app.upload(&team.rep, &call, fixture("speech-8k-mono-s16.wav"), "audio/wav").status,
+        200
+    );
+    receiver.wait_for(3);
+    let requests = receiver.requests.lock().unwrap().clone();
+    for (headers, body) in &requests {
+        verify(&secret, headers, body);
+        let event: Value = serde_json::from_slice(body).unwrap();
+        assert_eq!(event["type"], "call.ready");
+        assert_eq!(event["data"]["call_id"], json!(call));
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let log = loop {
+        let log = delivery_log(&app, &team.admin, &hook);
+        if log["items"][0]["status"] == "succeeded" || Instant::now() > deadline {
+            break log;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let delivery = &log["items"][0];
+    assert_eq!(delivery["status"], "succeeded", "{log}");
+    let codes: Vec<i64> = delivery["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["status_code"].as_i64().unwrap())
+        .collect();
+    assert_eq!(codes, vec![500, 500, 200]);
+
+    // Manual redelivery sends it once more.
+    let again = app.post(
+        &format!("/v1/webhook-deliveries/{}/redeliver", delivery["id"].as_str().unwrap()),
+        &team.admin,
+        json!({}),
+    );
+    assert_eq!(again.status, 202, "{}", again.text);
+    receiver.wait_for(4);
+    let globex = Team::create(&app, "Globex");
+    app.get(&format!("/v1/webhooks/{hook}/deliveries"), &globex.admin)
+        .problem(404, "webhook_not_found");
+}
+
+#[test]
+fn a_delivery_survives_a_server_restart_between_attempts() {
+    let mut app = TestApp::spawn_with(&[("FILMROOM_RETRY_BASE_SECS", "2")]);
+    let team = Team::create(&app, "Acme");
+    let receiver = Receiver::start(1);
+    let created = app
+        .post(
+            "/v1/webhooks",
+            &team.admin,
+            json!({"url": receiver.url, "event_types": ["call.ready"]}),
+        )
+        .json();
+    let hook = created["webhook"]["id"].as_str().unwrap().to_owned();
+    let call = app.create_call(&team.rep, &team.rep_id);
+    assert_eq!(
+        app.upload(&team.rep, &call, fixture("speech-8k-mono-s16.wav"), "audio/wav").status,
+        200
+    );
+    receiver.wait_for(1);
+    // The first attempt failed; the retry waits 2 s. Crash the server now.
+    app.restart();
+    receiver.wait_for(2);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while delivery_log(&app, &team.admin, &hook)["items"][0]["status"] != "succeeded" {
+        assert!(Instant::now() < deadline, "{}", delivery_log(&app, &team.admin, &hook));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(
+        receiver.requests.lock().unwrap().len(),
+        2,
+        "delivered once after the restart, not twice"
+    );
+}
