@@ -29,7 +29,7 @@ pub struct RangeFacts {
 }
 
 /// Sends frames `start .. start + count` of the recording to `sink`.
-/// `shape` is called with the stream's shape before the first frame.
+/// `make_sink` is called with the stream's shape before the first frame.
 pub fn decode_range<R, S>(
     source: R,
     start: u64,

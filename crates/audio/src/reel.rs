@@ -113,11 +113,9 @@ impl<O: FnMut(&[&[f32]])> PartWriter<'_, O> {
             }
         }
         // Whatever is still short (a recording that ended early) becomes silence.
-        let silence = vec![0.0f32; 4096];
-        while self.written < self.want {
-            let views: Vec<&[f32]> = vec![&silence[..]; self.out_channels];
-            self.emit(&views);
-        }
+        let short = self.want - self.written;
+        silence(&mut *self.out, short, self.out_channels);
+        self.written = self.want;
     }
 }
 
@@ -143,6 +141,18 @@ impl<O: FnMut(&[&[f32]])> FrameSink for PartWriter<'_, O> {
     }
 }
 
+/// Hands `frames` frames of silence on `channels` channels to `out`.
+fn silence(out: &mut impl FnMut(&[&[f32]]), frames: u64, channels: usize) {
+    let zeros = [0.0f32; 4096];
+    let mut left = frames;
+    while left > 0 {
+        let n = left.min(zeros.len() as u64) as usize;
+        let views: Vec<&[f32]> = vec![&zeros[..n]; channels];
+        out(&views);
+        left -= n as u64;
+    }
+}
+
 /// Renders `parts` in order with `gap_frames` of silence between them, at
 /// `out_rate` Hz and `out_channels` channels, handing frames to `out`. Each
 /// part becomes exactly [`resampled_frames`] frames, so the reel's length is
@@ -154,7 +164,6 @@ pub fn render_reel<R: Read + Seek + Send + Sync>(
     gap_frames: u64,
     mut out: impl FnMut(&[&[f32]]),
 ) -> Result<(), AnalysisError> {
-    let silence = vec![0.0f32; 4096];
     let count = parts.len();
     for (index, part) in parts.into_iter().enumerate() {
         let want = resampled_frames(part.frames, part.sample_rate, out_rate);
@@ -195,23 +204,11 @@ pub fn render_reel<R: Read + Seek + Send + Sync>(
                 }
             }
             None => {
-                let mut left = want;
-                while left > 0 {
-                    let n = left.min(silence.len() as u64) as usize;
-                    let views: Vec<&[f32]> = vec![&silence[..n]; out_channels];
-                    out(&views);
-                    left -= n as u64;
-                }
+                silence(&mut out, want, out_channels);
             }
         }
         if index + 1 < count {
-            let mut left = gap_frames;
-            while left > 0 {
-                let n = left.min(silence.len() as u64) as usize;
-                let views: Vec<&[f32]> = vec![&silence[..n]; out_channels];
-                out(&views);
-                left -= n as u64;
-            }
+            silence(&mut out, gap_frames, out_channels);
         }
     }
     Ok(())
