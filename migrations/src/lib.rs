@@ -12,6 +12,7 @@ mod m20261123_000003_reviews;
 mod m20261123_000004_one_on_ones;
 mod m20261123_000005_transcripts;
 mod m20261123_000006_webhooks;
+mod m20261123_000007_integrations;
 
 /// Runs filmroom's migrations in order.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_one_on_ones::Migration),
             Box::new(m20261123_000005_transcripts::Migration),
             Box::new(m20261123_000006_webhooks::Migration),
+            Box::new(m20261123_000007_integrations::Migration),
         ]
     }
 }

@@ -124,6 +124,19 @@ pub enum ApiError {
     /// A dependency needed to serve requests is down.
     #[error("not ready: {0}")]
     NotReady(String),
+    /// The `Idempotency-Key` header is not usable.
+    #[error("{0}")]
+    InvalidIdempotencyKey(String),
+    /// The key was used before with a different request.
+    #[error(
+        "this Idempotency-Key was used before with a different request; use a new key for a new request"
+    )]
+    IdempotencyKeyReused,
+    /// The first request with the key has not answered yet.
+    #[error(
+        "a request with this Idempotency-Key is still being processed; retry once it has answered"
+    )]
+    IdempotencyKeyInUse,
 }
 
 impl ApiError {
@@ -185,6 +198,16 @@ impl ApiError {
                 R::OffsetOutOfRange { field, .. } => {
                     (StatusCode::BAD_REQUEST, "offset_out_of_range", Some((*field).to_owned()))
                 }
+                R::IntegrationTokenNotAllowed => {
+                    (StatusCode::FORBIDDEN, "integration_token_not_allowed", None)
+                }
+                R::IntegrationTokenRequired => {
+                    (StatusCode::FORBIDDEN, "integration_token_required", None)
+                }
+                R::UnknownRep { .. } => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, "unknown_rep", Some("rep".into()))
+                }
+                R::InvalidSignature(_) => (StatusCode::FORBIDDEN, "invalid_signature", None),
                 R::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error", None),
             },
             Self::MalformedJson(_) => (StatusCode::BAD_REQUEST, "malformed_json", None),
@@ -214,6 +237,17 @@ impl ApiError {
             Self::MalformedMultipart(_) => (StatusCode::BAD_REQUEST, "malformed_multipart", None),
             Self::RangeNotSatisfiable { .. } => {
                 (StatusCode::RANGE_NOT_SATISFIABLE, "range_not_satisfiable", None)
+            }
+            Self::InvalidIdempotencyKey(_) => {
+                (StatusCode::BAD_REQUEST, "invalid_idempotency_key", Some("Idempotency-Key".into()))
+            }
+            Self::IdempotencyKeyReused => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                Some("Idempotency-Key".into()),
+            ),
+            Self::IdempotencyKeyInUse => {
+                (StatusCode::CONFLICT, "idempotency_key_in_use", Some("Idempotency-Key".into()))
             }
         }
     }
@@ -245,6 +279,24 @@ impl ApiError {
                 "this is the organisation's last active admin; make someone else an admin first"
                     .to_owned()
             }
+            Self::Review(ReviewError::IntegrationTokenNotAllowed) => {
+                "integration tokens may only push calls (POST /v1/integrations/calls) and read the calls they pushed (GET /v1/integrations/calls); use a user's token for this endpoint".to_owned()
+            }
+            Self::Review(ReviewError::IntegrationTokenRequired) => {
+                "this endpoint takes an integration token, not a user's token; an admin creates one with POST /v1/integration-tokens".to_owned()
+            }
+            Self::Review(ReviewError::UnknownRep { source_name, external_id, email }) => {
+                let named = match (external_id, email) {
+                    (Some(id), Some(email)) => format!("{source_name} user `{id}` (email {email})"),
+                    (Some(id), None) => format!("{source_name} user `{id}`"),
+                    (None, Some(email)) => format!("email `{email}`"),
+                    (None, None) => "the rep".to_owned(),
+                };
+                format!(
+                    "no active user matches {named}; set `external_ids.{source_name}` on the rep with PATCH /v1/users/{{id}}, or send an email that belongs to a user"
+                )
+            }
+            Self::Review(ReviewError::InvalidSignature(reason)) => reason.clone(),
             Self::Review(ReviewError::Store(_)) => {
                 "the server failed to complete the request; it has been logged with the request id"
                     .to_owned()
@@ -289,6 +341,7 @@ fn not_found_code(what: &str) -> &'static str {
         "focus" => "focus_not_found",
         "webhook" => "webhook_not_found",
         "delivery" => "delivery_not_found",
+        "integration_token" => "integration_token_not_found",
         _ => "not_found",
     }
 }

@@ -9,7 +9,7 @@ use actix_web::{
     http::header,
     web::{self, Bytes, BytesMut},
 };
-use filmroom_review::{Actor, Review};
+use filmroom_review::{Actor, Review, integrations::IntegrationCaller};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 
@@ -141,6 +141,23 @@ fn classify_json_error(path: String, error: serde_json::Error) -> ApiError {
     }
 }
 
+fn bearer_secret(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?;
+    let Ok(value) = value.to_str() else {
+        return Some(String::new());
+    };
+    Some(match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim().to_owned(),
+        _ => String::new(),
+    })
+}
+
+fn review_of(req: &HttpRequest) -> Result<web::Data<Review>, ApiError> {
+    req.app_data::<web::Data<Review>>()
+        .cloned()
+        .ok_or_else(|| ApiError::NotReady("the review service is not configured".into()))
+}
+
 /// The caller, authenticated by `Authorization: Bearer <token>`.
 pub struct Authenticated(pub Actor);
 
@@ -149,23 +166,24 @@ impl FromRequest for Authenticated {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let review = req.app_data::<web::Data<Review>>().cloned();
-        let header =
-            req.headers().get(header::AUTHORIZATION).map(|v| v.to_str().map(str::to_owned));
+        let review = review_of(req);
+        let secret = bearer_secret(req);
+        Box::pin(async move { Ok(Authenticated(review?.authenticate(secret.as_deref()).await?)) })
+    }
+}
+
+/// A dialer, authenticated by its integration token.
+pub struct IntegrationAuthenticated(pub IntegrationCaller);
+
+impl FromRequest for IntegrationAuthenticated {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let review = review_of(req);
+        let secret = bearer_secret(req);
         Box::pin(async move {
-            let review = review
-                .ok_or_else(|| ApiError::NotReady("the review service is not configured".into()))?;
-            let secret = match header {
-                None => None,
-                Some(Err(_)) => Some(String::new()),
-                Some(Ok(value)) => Some(match value.split_once(' ') {
-                    Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => {
-                        token.trim().to_owned()
-                    }
-                    _ => String::new(),
-                }),
-            };
-            Ok(Authenticated(review.authenticate(secret.as_deref()).await?))
+            Ok(IntegrationAuthenticated(review?.authenticate_integration(secret.as_deref()).await?))
         })
     }
 }

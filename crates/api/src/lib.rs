@@ -7,6 +7,7 @@
 
 pub mod error;
 pub mod extract;
+pub mod idempotency;
 mod openapi;
 pub mod pagination;
 pub mod request_id;
@@ -34,18 +35,26 @@ pub struct ApiConfig {
     pub max_json_bytes: usize,
     /// Largest recording accepted, in bytes (default 2 GiB).
     pub max_upload_bytes: u64,
+    /// The URL clients reach this server at (`https://filmroom.example.com`),
+    /// when a proxy in front changes it; dialers sign callbacks with it.
+    pub public_url: Option<String>,
 }
 
 impl Default for ApiConfig {
     fn default() -> Self {
-        Self { max_json_bytes: 64 * 1024, max_upload_bytes: 2 * 1024 * 1024 * 1024 }
+        Self {
+            max_json_bytes: 64 * 1024,
+            max_upload_bytes: 2 * 1024 * 1024 * 1024,
+            public_url: None,
+        }
     }
 }
 
 /// Registers every endpoint; the OpenAPI document is collected from the same calls.
 fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     use routes::{
-        calls, comments, one_on_ones, ops, people, reviews, tokens, transcripts, webhooks,
+        calls, comments, integrations, one_on_ones, ops, people, reviews, search, tokens,
+        transcripts, webhooks,
     };
     cfg.service(ops::healthz)
         .service(ops::readyz)
@@ -104,7 +113,15 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(webhooks::update_webhook)
         .service(webhooks::delete_webhook)
         .service(webhooks::list_deliveries)
-        .service(webhooks::redeliver);
+        .service(webhooks::redeliver)
+        .service(integrations::create_integration_token)
+        .service(integrations::list_integration_tokens)
+        .service(integrations::revoke_integration_token)
+        .service(integrations::push_call)
+        .service(integrations::list_pushed_calls)
+        .service(integrations::get_pushed_call)
+        .service(integrations::twilio_recording_status)
+        .service(search::search);
 }
 
 /// Builds the HTTP server on an already bound listener. It stops gracefully on
@@ -136,6 +153,7 @@ pub fn server(review: Review, config: ApiConfig, listener: TcpListener) -> std::
                 ))
                 .into()
             }))
+            .wrap(from_fn(idempotency::middleware))
             .wrap(metrics.clone())
             .wrap(from_fn(request_id::middleware))
             .into_utoipa_app()

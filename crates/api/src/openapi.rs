@@ -34,6 +34,8 @@ use crate::error::{PROBLEM_JSON, Problem};
         (name = "comments", description = "Timestamped comments on calls"),
         (name = "one-on-ones", description = "The weekly 1:1: cadence, clip segment, action items, follow-through, focus skill"),
         (name = "webhooks", description = "Signed event deliveries to other systems"),
+        (name = "integrations", description = "Dialers: integration tokens, pushed calls, recording callbacks"),
+        (name = "search", description = "Full-text search over transcripts and comments"),
         (name = "reviews", description = "The weekly two-call review: nominations, states, scores, rubric, progress, team board"),
     )
 )]
@@ -94,7 +96,7 @@ fn add_standard_responses(operation: &mut Operation) {
     if has_body || has_query {
         wanted.push(("422", "UnprocessableEntity"));
     }
-    if secured {
+    if secured || has_body {
         wanted.push(("500", "InternalError"));
     }
     for (status, name) in wanted {

@@ -148,7 +148,11 @@ async fn serve(backend: &Backend, args: ServeArgs) -> anyhow::Result<()> {
     let address = listener.local_addr().context("reading the bound address")?;
     let server = filmroom_api::server(
         review,
-        ApiConfig { max_json_bytes: args.max_json_bytes, max_upload_bytes: args.max_upload_bytes },
+        ApiConfig {
+            max_json_bytes: args.max_json_bytes,
+            max_upload_bytes: args.max_upload_bytes,
+            public_url: args.public_url.clone(),
+        },
         listener,
     )?;
     tracing::info!(

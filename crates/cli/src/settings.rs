@@ -68,6 +68,12 @@ pub struct ServeArgs {
     #[arg(long, env = "FILMROOM_ANALYSIS_ATTEMPTS", default_value_t = 5)]
     pub analysis_attempts: u32,
 
+    /// The URL clients reach this server at (`https://filmroom.example.com`),
+    /// when a proxy in front changes scheme or host; dialer callbacks are
+    /// signed over it.
+    #[arg(long, env = "FILMROOM_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
     /// Do not run an ingest worker in this process (run `filmroom worker` elsewhere).
     #[arg(long, env = "FILMROOM_NO_WORKER")]
     pub no_worker: bool,
@@ -113,6 +119,21 @@ pub struct WorkerArgs {
     #[arg(long, env = "FILMROOM_DRAIN_SECS", default_value_t = 30)]
     pub drain_secs: u64,
 
+    /// Non-public addresses recording downloads may reach: `false` (none),
+    /// `true` (all), or a comma-separated list of addresses and networks
+    /// (`10.20.0.0/16,192.168.1.5`). Loopback, private and link-local
+    /// addresses are otherwise refused, after DNS resolution and on every redirect.
+    #[arg(long, env = "FILMROOM_ALLOW_PRIVATE_FETCH", default_value = "false")]
+    pub allow_private_fetch: filmroom_ingest::PrivateAccess,
+
+    /// Largest recording downloaded from a dialer, in bytes.
+    #[arg(long, env = "FILMROOM_MAX_FETCH_BYTES", default_value_t = 2 * 1024 * 1024 * 1024)]
+    pub max_fetch_bytes: u64,
+
+    /// Seconds a recording download may take, redirects included.
+    #[arg(long, env = "FILMROOM_FETCH_TIMEOUT_SECS", default_value_t = 600)]
+    pub fetch_timeout_secs: u64,
+
     /// The program run for each analysis [default: this `filmroom` binary, as `filmroom analyze`].
     #[arg(long, env = "FILMROOM_ANALYZER")]
     pub analyzer: Option<PathBuf>,
@@ -151,6 +172,11 @@ impl WorkerArgs {
                         memory_limit_bytes: self.analysis_memory_mib.saturating_mul(1024 * 1024),
                         base_timeout: Duration::from_secs(self.analysis_base_secs),
                         timeout_per_mib: Duration::from_secs(self.analysis_seconds_per_mib),
+                    },
+                    fetch: filmroom_ingest::FetchPolicy {
+                        private: self.allow_private_fetch.clone(),
+                        max_bytes: self.max_fetch_bytes,
+                        timeout: Duration::from_secs(self.fetch_timeout_secs.max(1)),
                     },
                 };
                 let worker = filmroom_ingest::Worker::new(store.clone(), config);

@@ -13,6 +13,8 @@ use serde::Deserialize;
 use tokio::{io::AsyncWriteExt, sync::watch};
 use uuid::Uuid;
 
+use filmroom_review::integrations::FetchRecording;
+
 use crate::{AnalyzerOutcome, Sandbox};
 
 /// How a worker runs.
@@ -32,6 +34,8 @@ pub struct WorkerConfig {
     pub retry_max: Duration,
     /// How the analyzer child process is run.
     pub sandbox: Sandbox,
+    /// Limits of recording downloads from dialers.
+    pub fetch: crate::FetchPolicy,
 }
 
 /// The payload of an `analyze_call` job.
@@ -76,6 +80,7 @@ impl From<StoreError> for Failure {
 #[derive(Debug, Clone)]
 pub struct Worker {
     store: Store,
+    review: filmroom_review::Review,
     config: WorkerConfig,
     http: reqwest::Client,
 }
@@ -88,7 +93,8 @@ enum Step {
 impl Worker {
     /// A worker over `store`.
     pub fn new(store: Store, config: WorkerConfig) -> Self {
-        Self { store, config, http: reqwest::Client::new() }
+        let review = filmroom_review::Review::new(store.clone());
+        Self { store, review, config, http: reqwest::Client::new() }
     }
 
     /// Runs until `shutdown` turns true. A job in progress then finishes, or
@@ -229,6 +235,14 @@ impl Worker {
 
     async fn give_up(&self, job: &job::Model, failure: &Failure) -> Result<(), StoreError> {
         tracing::warn!(job = %job.id, code = %failure.code, message = %failure.message, "job failed for good");
+        if job.kind == JobKind::FetchRecording
+            && let Ok(payload) = serde_json::from_value::<FetchRecording>(job.payload.clone())
+            && let Err(e) =
+                self.review.fail_fetch(payload.call_id, &failure.code, &failure.message).await
+        {
+            tracing::warn!(job = %job.id, error = ?e, "marking the call failed did not work");
+            return Err(StoreError::Inconsistent(e.to_string()));
+        }
         if let Some(mut row) = self.call_of(job).await?
             && row.status.can_become(CallStatus::Failed)
         {
@@ -288,6 +302,22 @@ impl Worker {
                     }
                 }
             }
+            JobKind::FetchRecording => {
+                let payload: FetchRecording =
+                    serde_json::from_value(job.payload.clone()).map_err(|e| {
+                        Failure::permanent(
+                            "recording_fetch_failed",
+                            format!("malformed job payload: {e}"),
+                        )
+                    })?;
+                crate::fetch::fetch_recording(&self.review, &self.config.fetch, &payload)
+                    .await
+                    .map_err(|f| Failure {
+                        code: f.code.to_owned(),
+                        message: f.message,
+                        retry: f.retry,
+                    })
+            }
             JobKind::AnalyzeCall => {
                 let payload: AnalyzeCall =
                     serde_json::from_value(job.payload.clone()).map_err(|e| {
@@ -342,6 +372,10 @@ impl Worker {
         row.codec = Some(facts.codec);
         row.sample_rate = i32::try_from(facts.sample_rate).ok();
         row.channels = i32::try_from(facts.channels).ok();
+        if facts.channels < 2 {
+            // Which channel is the rep means nothing in a one-channel recording.
+            row.rep_channel = None;
+        }
         row.bits_per_sample = facts.bits_per_sample.and_then(|b| i32::try_from(b).ok());
         row.duration_ms = i64::try_from(facts.duration_ms).ok();
         row.decode_errors = i64::try_from(facts.decode_errors).ok();

@@ -72,7 +72,7 @@ fn not_found(id: impl ToString) -> ReviewError {
     ReviewError::NotFound { what: "call", id: id.to_string() }
 }
 
-fn optional_text(
+pub(crate) fn optional_text(
     field: &str,
     value: Option<String>,
     max: usize,
@@ -128,6 +128,9 @@ impl Review {
                 200,
             )?,
             external_ref: optional_text("external_ref", new.external_ref, 200)?,
+            source: crate::integrations::PEOPLE_SOURCE.to_owned(),
+            integration_id: None,
+            rep_channel: None,
             status: CallStatus::Uploading,
             failure_code: None,
             failure_message: None,
@@ -192,7 +195,13 @@ impl Review {
                 message: format!("from ({from}) must be before to ({to})"),
             });
         }
-        let filter = CallFilter { rep_ids, from: query.from, to: query.to, status: query.status };
+        let filter = CallFilter {
+            rep_ids,
+            from: query.from,
+            to: query.to,
+            status: query.status,
+            source: None,
+        };
         let rows = self
             .store
             .calls_page(actor.organisation_id.uuid(), &filter, request.after, request.limit + 1)
@@ -263,6 +272,16 @@ impl Review {
         max_bytes: u64,
     ) -> Result<AudioUpload, ReviewError> {
         let row = self.visible_call(actor, id.uuid()).await?;
+        self.audio_upload_for(row, content_type, max_bytes)
+    }
+
+    /// An upload into `row`, if its state allows one.
+    pub(crate) fn audio_upload_for(
+        &self,
+        row: call::Model,
+        content_type: Option<String>,
+        max_bytes: u64,
+    ) -> Result<AudioUpload, ReviewError> {
         if !row.status.can_become(CallStatus::Uploading) {
             return Err(ReviewError::AudioAlreadyStored { status: status_name(row.status) });
         }
@@ -348,6 +367,27 @@ impl Review {
         } else {
             Err(not_found(id))
         }
+    }
+}
+
+/// An outbox event about a call (`call.ready`, `call.failed`).
+pub(crate) fn call_event(kind: &str, row: &call::Model) -> filmroom_store::entity::event::Model {
+    filmroom_store::entity::event::Model {
+        id: Uuid::now_v7(),
+        organisation_id: row.organisation_id,
+        kind: kind.to_owned(),
+        payload: serde_json::json!({
+            "call_id": row.id,
+            "rep_id": row.rep_id,
+            "status": status_name(row.status),
+            "duration_ms": row.duration_ms,
+            "failure": row.failure_code.as_ref().map(|code| serde_json::json!({
+                "code": code,
+                "message": row.failure_message,
+            })),
+        }),
+        created_at: now(),
+        delivered_at: None,
     }
 }
 

@@ -292,11 +292,13 @@ impl Review {
     /// Resolves a presented bearer secret to the acting user.
     pub async fn authenticate(&self, secret: Option<&str>) -> Result<Actor, ReviewError> {
         let secret = secret.ok_or(ReviewError::Unauthenticated(AuthFailure::Missing))?;
-        let (token, owner) = self
-            .store
-            .token_by_hash(&secrets::hash(secret))
-            .await?
-            .ok_or(ReviewError::Unauthenticated(AuthFailure::Invalid))?;
+        let hash = secrets::hash(secret);
+        let Some((token, owner)) = self.store.token_by_hash(&hash).await? else {
+            if self.is_integration_secret(&hash).await? {
+                return Err(ReviewError::IntegrationTokenNotAllowed);
+            }
+            return Err(ReviewError::Unauthenticated(AuthFailure::Invalid));
+        };
         if token.revoked_at.is_some() {
             return Err(ReviewError::Unauthenticated(AuthFailure::Revoked));
         }

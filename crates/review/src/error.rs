@@ -164,6 +164,25 @@ pub enum ReviewError {
         /// The active focus's criterion.
         criterion: String,
     },
+    /// An integration token was used outside the integration endpoints.
+    #[error("integration tokens may only push calls and read the calls they pushed")]
+    IntegrationTokenNotAllowed,
+    /// A user's token was used on an integration endpoint.
+    #[error("this endpoint takes an integration token")]
+    IntegrationTokenRequired,
+    /// No user matches the rep a dialer named.
+    #[error("no user matches the {source_name} rep {external_id:?} / {email:?}")]
+    UnknownRep {
+        /// The dialer.
+        source_name: String,
+        /// The rep's id in the dialer, as sent.
+        external_id: Option<String>,
+        /// The rep's email, as sent.
+        email: Option<String>,
+    },
+    /// A dialer callback's signature is missing or wrong.
+    #[error("the callback's signature was not accepted: {0}")]
+    InvalidSignature(String),
     /// The database or blob store failed.
     #[error(transparent)]
     Store(#[from] StoreError),

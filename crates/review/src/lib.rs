@@ -11,11 +11,14 @@ mod comments;
 mod directory;
 mod error;
 mod focus;
+pub mod idempotency;
 pub mod ids;
+pub mod integrations;
 mod one_on_ones;
 pub mod people;
 mod reviews;
 pub mod rubric;
+pub mod search;
 pub mod secrets;
 pub mod settings;
 pub mod transcript;
@@ -36,7 +39,7 @@ pub use directory::{
 pub use error::{AuthFailure, ReviewError};
 pub use filmroom_store::Role;
 pub use filmroom_store::{
-    CallStatus, Direction,
+    CallStatus, Direction, SearchSource,
     entity::{
         action_item::Model as ActionItemRecord,
         call::Model as CallRecord,
@@ -44,6 +47,7 @@ pub use filmroom_store::{
         comment::CommentKind,
         event::Model as EventRecord,
         focus_skill::{FocusStatus, Model as FocusRecord, Prescription},
+        integration_token::Model as IntegrationTokenRecord,
         nomination::{Model as NominationRecord, ReviewState, Slot},
         one_on_one::{Model as OneOnOneRecord, OneOnOneStatus},
         one_on_one_series::Model as SeriesRecord,

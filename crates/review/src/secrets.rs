@@ -20,11 +20,19 @@ pub struct NewSecret {
     pub hash: String,
 }
 
+/// The prefix of integration tokens, which dialers hold.
+pub const INTEGRATION_TOKEN_PREFIX: &str = "fri_";
+
 /// Generates a new token secret from the operating system's randomness.
 pub fn generate() -> Result<NewSecret, getrandom::Error> {
+    generate_with_prefix(TOKEN_PREFIX)
+}
+
+/// Generates a new secret that starts with `prefix`.
+pub fn generate_with_prefix(prefix: &str) -> Result<NewSecret, getrandom::Error> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)?;
-    let secret = format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes));
+    let secret = format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes));
     Ok(NewSecret { prefix: secret.chars().take(8).collect(), hash: hash(&secret), secret })
 }
 

@@ -27,6 +27,8 @@ pub struct CallFilter {
     pub to: Option<DateTime<Utc>>,
     /// Only calls in this state.
     pub status: Option<CallStatus>,
+    /// Only calls from this source (`api`, `twilio`, …).
+    pub source: Option<String>,
 }
 
 impl Store {
@@ -37,11 +39,13 @@ impl Store {
     ) -> Result<Result<call::Model, ExternalRefTaken>, StoreError> {
         let organisation_id = row.organisation_id;
         let external_ref = row.external_ref.clone();
+        let source = row.source.clone();
         match row.into_active_model().insert(&self.db).await {
             Ok(model) => Ok(Ok(model)),
             Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
                 let existing = call::Entity::find()
                     .filter(call::Column::OrganisationId.eq(organisation_id))
+                    .filter(call::Column::Source.eq(source))
                     .filter(call::Column::ExternalRef.eq(external_ref))
                     .one(&self.db)
                     .await?
@@ -60,6 +64,21 @@ impl Store {
     ) -> Result<Option<call::Model>, StoreError> {
         Ok(call::Entity::find_by_id(id)
             .filter(call::Column::OrganisationId.eq(organisation_id))
+            .one(&self.db)
+            .await?)
+    }
+
+    /// The call a source pushed with this external reference.
+    pub async fn call_by_source_ref(
+        &self,
+        organisation_id: Uuid,
+        source: &str,
+        external_ref: &str,
+    ) -> Result<Option<call::Model>, StoreError> {
+        Ok(call::Entity::find()
+            .filter(call::Column::OrganisationId.eq(organisation_id))
+            .filter(call::Column::Source.eq(source))
+            .filter(call::Column::ExternalRef.eq(external_ref))
             .one(&self.db)
             .await?)
     }
@@ -90,6 +109,9 @@ impl Store {
         }
         if let Some(status) = filter.status {
             query = query.filter(call::Column::Status.eq(status));
+        }
+        if let Some(source) = &filter.source {
+            query = query.filter(call::Column::Source.eq(source.as_str()));
         }
         if let Some(after) = after {
             query = query.filter(call::Column::Id.gt(after));

@@ -138,6 +138,12 @@ pub struct CallBody {
     pub counterpart: Counterpart,
     /// Id in the system it came from.
     pub external_ref: Option<String>,
+    /// Where it came from: `api` for calls people created, else the dialer
+    /// integration's source (`twilio`, …).
+    #[schema(example = "api")]
+    pub source: String,
+    /// In a two-channel recording, the channel (1 or 2) that carries the rep.
+    pub rep_channel: Option<i32>,
     /// Lifecycle state.
     pub status: CallStatusBody,
     /// Why it failed, when `status` is `failed`.
@@ -186,6 +192,8 @@ impl From<CallRecord> for CallBody {
             direction: c.direction.map(Into::into),
             counterpart: Counterpart { name: c.counterpart_name, company: c.counterpart_company },
             external_ref: c.external_ref,
+            source: c.source,
+            rep_channel: c.rep_channel,
             status,
             failure,
             audio,
@@ -315,14 +323,15 @@ fn new_call(body: CreateCallRequest) -> NewCall {
     }
 }
 
-fn created(call: CallRecord, created: bool) -> HttpResponse {
-    let location = format!("/v1/calls/{}", call.id);
+/// 201 (or 200 for an existing call) with the call and its `Location` under `collection`.
+pub(crate) fn created(call: CallRecord, created: bool, collection: &str) -> HttpResponse {
+    let location = format!("{collection}/{}", call.id);
     let mut response = if created { HttpResponse::Created() } else { HttpResponse::Ok() };
     response.insert_header((header::LOCATION, location)).json(CallBody::from(call))
 }
 
 /// Streams a body into an upload; aborts it on any error so nothing stays behind.
-async fn pump<S, E>(mut upload: AudioUpload, mut body: S) -> Result<CallRecord, ApiError>
+pub(crate) async fn pump<S, E>(mut upload: AudioUpload, mut body: S) -> Result<CallRecord, ApiError>
 where
     S: futures_util::Stream<Item = Result<web::Bytes, E>> + Unpin,
     E: std::fmt::Display,
@@ -378,7 +387,7 @@ pub async fn create_call(
         let ApiJson(body) =
             ApiJson::<CreateCallRequest>::from_payload(&req, payload.into_inner()).await?;
         let (call, was_created) = review.create_call(&actor, new_call(body)).await?;
-        return Ok(created(call, was_created));
+        return Ok(created(call, was_created, "/v1/calls"));
     }
     let mut multipart = actix_multipart::Multipart::new(req.headers(), payload);
     let mut call: Option<(CallRecord, bool)> = None;
@@ -405,14 +414,14 @@ pub async fn create_call(
                 };
                 if !was_created {
                     // An idempotent retry: the call and its audio exist already.
-                    return Ok(created(record, false));
+                    return Ok(created(record, false, "/v1/calls"));
                 }
                 let media_type = field.content_type().map(ToString::to_string);
                 let id = CallId::from(record.id);
                 let upload =
                     review.begin_audio_upload(&actor, id, media_type, max_upload(&config)).await?;
                 return match pump(upload, field).await {
-                    Ok(record) => Ok(created(record, true)),
+                    Ok(record) => Ok(created(record, true, "/v1/calls")),
                     Err(e) => {
                         // The client never learnt this call's id; leave nothing behind.
                         if let Err(cleanup) = review.delete_call(&actor, id).await {
@@ -431,7 +440,7 @@ pub async fn create_call(
         }
     }
     match call {
-        Some((record, was_created)) => Ok(created(record, was_created)),
+        Some((record, was_created)) => Ok(created(record, was_created, "/v1/calls")),
         None => Err(ApiError::MalformedMultipart("the upload has no `metadata` part".into())),
     }
 }

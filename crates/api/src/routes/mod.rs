@@ -4,10 +4,12 @@
 pub mod body;
 pub mod calls;
 pub mod comments;
+pub mod integrations;
 pub mod one_on_ones;
 pub mod ops;
 pub mod people;
 pub mod reviews;
+pub mod search;
 pub mod tokens;
 pub mod transcripts;
 pub mod webhooks;

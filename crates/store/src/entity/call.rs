@@ -58,8 +58,15 @@ pub struct Model {
     pub counterpart_name: Option<String>,
     /// The customer's company.
     pub counterpart_company: Option<String>,
-    /// The id of the call in the system it came from; unique per organisation.
+    /// The id of the call in the system it came from; unique per organisation and source.
     pub external_ref: Option<String>,
+    /// Where the call came from: `api` for calls created by people, else the
+    /// pushing integration's source (`twilio`, `aircall`, …).
+    pub source: String,
+    /// The integration token that pushed it.
+    pub integration_id: Option<Uuid>,
+    /// Which channel (1-based) of a multi-channel recording is the rep.
+    pub rep_channel: Option<i32>,
     /// Lifecycle state.
     pub status: CallStatus,
     /// Stable code of the failure, when failed.
@@ -105,8 +112,9 @@ impl ActiveModelBehavior for ActiveModel {}
 impl CallStatus {
     /// Whether the lifecycle allows moving from `self` to `next`:
     /// uploading → queued → processing → ready | failed, processing → queued
-    /// (a retry or a released job), and failed or uploading → uploading (the
-    /// audio is sent again).
+    /// (a retry or a released job), uploading → failed (a recording that could
+    /// not be fetched), and failed or uploading → uploading (the audio is sent
+    /// again).
     pub fn can_become(self, next: Self) -> bool {
         use CallStatus::*;
         matches!(
@@ -115,6 +123,7 @@ impl CallStatus {
                 | (Queued, Processing)
                 | (Processing, Ready | Failed | Queued)
                 | (Queued, Failed)
+                | (Uploading, Failed)
                 | (Uploading | Failed, Uploading)
         )
     }

@@ -12,6 +12,9 @@ pub enum JobKind {
     /// POST one event to one webhook endpoint.
     #[sea_orm(string_value = "deliver_webhook")]
     DeliverWebhook,
+    /// Download a pushed call's recording from the dialer.
+    #[sea_orm(string_value = "fetch_recording")]
+    FetchRecording,
 }
 
 /// Where a job is.

@@ -8,6 +8,8 @@ pub mod clip;
 pub mod comment;
 pub mod event;
 pub mod focus_skill;
+pub mod idempotency_key;
+pub mod integration_token;
 pub mod job;
 pub mod nomination;
 pub mod one_on_one;

@@ -1,0 +1,310 @@
+//! Middleware for `Idempotency-Key` on every POST.
+//!
+//! The first request with a key runs while its body is hashed on the way
+//! through (uploads are not buffered); once it has answered, its response is
+//! kept with the hash of method, path, query and body. A request with the same
+//! key and the same hash gets that response again (with
+//! `Idempotent-Replayed: true`); a different request with the key gets 422.
+//! Keys are scoped to the credential in `Authorization`. A multipart body is
+//! hashed without its boundary, which HTTP clients pick anew for every send.
+
+use std::{
+    pin::Pin,
+    sync::{Arc, Mutex},
+    task::{Context, Poll},
+};
+
+use actix_web::{
+    Error, HttpMessage, HttpResponse, ResponseError,
+    body::{BodySize, BoxBody, MessageBody},
+    dev::{Payload, ServiceRequest, ServiceResponse},
+    http::{Method, StatusCode, header},
+    middleware::Next,
+    web::{self, Bytes},
+};
+use filmroom_review::{
+    Review,
+    idempotency::{IdempotentRequest, StoredResponse},
+};
+use futures_util::{Stream, StreamExt};
+use sha2::{Digest, Sha256};
+
+use crate::{ApiConfig, error::ApiError};
+
+/// The request header.
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+/// Set on a replayed response.
+pub const REPLAYED: &str = "idempotent-replayed";
+
+/// Responses larger than this are not kept (POST responses are small JSON).
+const MAX_KEPT_BODY: u64 = 1024 * 1024;
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Feeds a body into a hash, leaving out every occurrence of the multipart
+/// boundary (also across chunk edges).
+struct BodyDigest {
+    hasher: Sha256,
+    boundary: Option<memchr::memmem::Finder<'static>>,
+    carry: Vec<u8>,
+}
+
+impl BodyDigest {
+    fn new(hasher: Sha256, boundary: Option<String>) -> Self {
+        let boundary = boundary
+            .filter(|b| !b.is_empty())
+            .map(|b| memchr::memmem::Finder::new(b.as_bytes()).into_owned());
+        Self { hasher, boundary, carry: Vec::new() }
+    }
+
+    fn update(&mut self, chunk: &[u8]) {
+        let Some(finder) = &self.boundary else {
+            self.hasher.update(chunk);
+            return;
+        };
+        let needle = finder.needle().len();
+        self.carry.extend_from_slice(chunk);
+        let mut start = 0;
+        while let Some(at) = finder.find(&self.carry[start..]) {
+            self.hasher.update(&self.carry[start..start + at]);
+            start += at + needle;
+        }
+        // Keep what could be the start of a boundary cut by the chunk edge.
+        let keep_from = self.carry.len().saturating_sub(needle - 1).max(start);
+        self.hasher.update(&self.carry[start..keep_from]);
+        self.carry.drain(..keep_from);
+    }
+
+    fn finish(mut self) -> String {
+        let rest = std::mem::take(&mut self.carry);
+        self.hasher.update(&rest);
+        hex(&self.hasher.finalize())
+    }
+}
+
+/// The hash state of a request body as it streams to the handler.
+struct BodyHash {
+    digest: Option<BodyDigest>,
+    complete: bool,
+}
+
+struct HashingStream {
+    inner: Payload,
+    hash: Arc<Mutex<BodyHash>>,
+}
+
+impl Stream for HashingStream {
+    type Item = Result<Bytes, actix_web::error::PayloadError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let polled = Pin::new(&mut self.inner).poll_next(cx);
+        if let Ok(mut hash) = self.hash.lock() {
+            match &polled {
+                Poll::Ready(Some(Ok(chunk))) => {
+                    if let Some(digest) = hash.digest.as_mut() {
+                        digest.update(chunk);
+                    }
+                }
+                Poll::Ready(None) => hash.complete = true,
+                _ => {}
+            }
+        }
+        polled
+    }
+}
+
+/// The multipart boundary of the request, if it has one.
+fn boundary(req: &ServiceRequest) -> Option<String> {
+    let content_type = req.headers().get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let mime: mime::Mime = content_type.parse().ok()?;
+    (mime.type_() == mime::MULTIPART)
+        .then(|| mime.get_param(mime::BOUNDARY).map(|b| b.to_string()))?
+}
+
+fn request_prefix(req: &ServiceRequest) -> Sha256 {
+    let mut hasher = Sha256::new();
+    hasher.update(req.method().as_str().as_bytes());
+    hasher.update(b" ");
+    hasher.update(req.path().as_bytes());
+    hasher.update(b"?");
+    hasher.update(req.query_string().as_bytes());
+    hasher.update(b"\n");
+    hasher
+}
+
+fn check_key(raw: &header::HeaderValue) -> Result<String, ApiError> {
+    let key = raw.to_str().map_err(|_| {
+        ApiError::InvalidIdempotencyKey("Idempotency-Key must be visible ASCII".into())
+    })?;
+    let key = key.trim();
+    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+        return Err(ApiError::InvalidIdempotencyKey(
+            "Idempotency-Key must be 1-255 visible ASCII characters, such as a UUID".into(),
+        ));
+    }
+    Ok(key.to_owned())
+}
+
+fn scope(req: &ServiceRequest) -> String {
+    let credential = req.headers().get(header::AUTHORIZATION).map(|v| v.as_bytes()).unwrap_or(b"");
+    hex(&Sha256::digest(credential))
+}
+
+fn fail(req: ServiceRequest, error: ApiError) -> ServiceResponse<BoxBody> {
+    let response = error.error_response();
+    req.into_response(response)
+}
+
+/// Reads the rest of a body into `digest`, up to `limit` bytes.
+async fn hash_rest(
+    mut payload: Payload,
+    mut digest: BodyDigest,
+    limit: u64,
+) -> Result<String, ApiError> {
+    let mut seen = 0u64;
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::BodyInterrupted(e.to_string()))?;
+        seen += chunk.len() as u64;
+        if seen > limit {
+            return Err(ApiError::PayloadTooLarge {
+                limit: usize::try_from(limit).unwrap_or(usize::MAX),
+            });
+        }
+        digest.update(&chunk);
+    }
+    Ok(digest.finish())
+}
+
+fn replay(stored: StoredResponse) -> HttpResponse {
+    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+    let mut response = HttpResponse::build(status);
+    for (name, value) in stored.headers {
+        response.insert_header((name, value));
+    }
+    response.insert_header((REPLAYED, "true"));
+    response.body(stored.body)
+}
+
+/// Middleware: honours `Idempotency-Key` on POST requests.
+pub async fn middleware(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let Some(raw_key) = req.headers().get(IDEMPOTENCY_KEY).cloned() else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    if req.method() != Method::POST {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    let key = match check_key(&raw_key) {
+        Ok(key) => key,
+        Err(e) => return Ok(fail(req, e)),
+    };
+    let Some(review) = req.app_data::<web::Data<Review>>().cloned() else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let limit = req
+        .app_data::<web::Data<ApiConfig>>()
+        .map_or(ApiConfig::default().max_upload_bytes, |c| c.max_upload_bytes);
+    let scope = scope(&req);
+    let digest = BodyDigest::new(request_prefix(&req), boundary(&req));
+
+    let claim = match review.begin_idempotent(&scope, &key).await {
+        Ok(claim) => claim,
+        Err(e) => return Ok(fail(req, e.into())),
+    };
+    let id = match claim {
+        IdempotentRequest::InProgress => return Ok(fail(req, ApiError::IdempotencyKeyInUse)),
+        IdempotentRequest::Answered { request_hash, response } => {
+            let payload = req.take_payload();
+            return Ok(match hash_rest(payload, digest, limit).await {
+                Ok(hash) if hash == request_hash => req.into_response(replay(response)),
+                Ok(_) => fail(req, ApiError::IdempotencyKeyReused),
+                Err(e) => fail(req, e),
+            });
+        }
+        IdempotentRequest::Run(id) => id,
+    };
+
+    let hash = Arc::new(Mutex::new(BodyHash { digest: Some(digest), complete: false }));
+    let inner = req.take_payload();
+    let stream = HashingStream { inner, hash: Arc::clone(&hash) };
+    req.set_payload(Payload::Stream { payload: Box::pin(stream) });
+
+    let response = match next.call(req).await {
+        Ok(response) => response,
+        Err(e) => {
+            let _ = review.abandon_idempotent(id).await;
+            return Err(e);
+        }
+    };
+    let complete_hash = hash
+        .lock()
+        .ok()
+        .and_then(|mut h| if h.complete { h.digest.take().map(BodyDigest::finish) } else { None });
+    let keepable = !response.status().is_server_error()
+        && matches!(response.response().body().size(), BodySize::Sized(n) if n <= MAX_KEPT_BODY)
+        && complete_hash.is_some();
+    let Some(request_hash) = complete_hash.filter(|_| keepable) else {
+        if let Err(e) = review.abandon_idempotent(id).await {
+            tracing::warn!(error = ?e, "releasing an idempotency key failed");
+        }
+        return Ok(response.map_into_boxed_body());
+    };
+
+    let (request, response) = response.into_parts();
+    let status = response.status();
+    let headers: Vec<(String, String)> = [header::CONTENT_TYPE, header::LOCATION]
+        .iter()
+        .filter_map(|name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| (name.to_string(), v.to_owned()))
+        })
+        .collect();
+    let (response, body) = response.into_parts();
+    let bytes = match actix_web::body::to_bytes(body).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            let _ = review.abandon_idempotent(id).await;
+            let error =
+                ApiError::BodyInterrupted("the response could not be kept for replay".into());
+            return Ok(ServiceResponse::new(request, error.error_response()));
+        }
+    };
+    let stored = StoredResponse { status: status.as_u16(), headers, body: bytes.to_vec() };
+    if let Err(e) = review.finish_idempotent(id, &request_hash, stored).await {
+        tracing::warn!(error = ?e, "keeping a response for Idempotency-Key replay failed");
+        let _ = review.abandon_idempotent(id).await;
+    }
+    let response = response.set_body(BoxBody::new(bytes));
+    Ok(ServiceResponse::new(request, response))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn digest(chunks: &[&[u8]], boundary: Option<&str>) -> String {
+        let mut digest = BodyDigest::new(Sha256::new(), boundary.map(str::to_owned));
+        for chunk in chunks {
+            digest.update(chunk);
+        }
+        digest.finish()
+    }
+
+    #[test]
+    fn boundaries_are_left_out_wherever_chunks_split_them() {
+        let a = digest(&[b"--AAAA\r\nhello\r\n--AAAA--"], Some("AAAA"));
+        let b = digest(&[b"--BB", b"BB\r\nhel", b"lo\r\n--B", b"BBB--"], Some("BBBB"));
+        assert_eq!(a, b);
+        let changed = digest(&[b"--BBBB\r\nhellO\r\n--BBBB--"], Some("BBBB"));
+        assert_ne!(a, changed);
+        assert_eq!(digest(&[b"ab", b"c"], None), digest(&[b"abc"], None));
+    }
+}
