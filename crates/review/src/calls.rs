@@ -254,6 +254,7 @@ impl Review {
         // failed object delete leaves only an unreferenced blob, never a dangling row.
         self.store.delete_call(row.id).await?;
         self.store.delete_jobs_with_prefix(&format!("analyze:{}:", row.id)).await?;
+        self.store.delete_jobs_with_prefix(&format!("fetch:{}", row.id)).await?;
         for key in [row.audio_key, row.peaks_key].into_iter().flatten() {
             if let Err(e) = self.store.blobs().delete(&key).await {
                 tracing::warn!(key, error = ?e, "could not delete the object of a deleted call");

@@ -482,33 +482,29 @@ impl Review {
             created_at: at,
             updated_at: at,
         };
-        let call = match self.store.insert_call(row).await? {
+        let job = match recording {
+            RecordingSource::Url { url, authenticate } => {
+                let payload = FetchRecording {
+                    call_id: row.id,
+                    url,
+                    integration_id: authenticate.then_some(caller.id),
+                };
+                Some(NewJob {
+                    kind: JobKind::FetchRecording,
+                    payload: serde_json::to_value(&payload).map_err(|e| {
+                        ReviewError::Store(filmroom_store::StoreError::Inconsistent(e.to_string()))
+                    })?,
+                    dedupe_key: format!("fetch:{}", row.id),
+                    max_attempts: FETCH_ATTEMPTS,
+                })
+            }
+            RecordingSource::Upload => None,
+        };
+        let call = match self.store.insert_call_with_job(row, job, at).await? {
             Ok(call) => call,
             // Pushed twice at once: the other request created it.
             Err(existing) => return Ok((existing.0, false)),
         };
-        if let RecordingSource::Url { url, authenticate } = recording {
-            let payload = FetchRecording {
-                call_id: call.id,
-                url,
-                integration_id: authenticate.then_some(caller.id),
-            };
-            self.store
-                .enqueue_job(
-                    NewJob {
-                        kind: JobKind::FetchRecording,
-                        payload: serde_json::to_value(&payload).map_err(|e| {
-                            ReviewError::Store(filmroom_store::StoreError::Inconsistent(
-                                e.to_string(),
-                            ))
-                        })?,
-                        dedupe_key: format!("fetch:{}", call.id),
-                        max_attempts: FETCH_ATTEMPTS,
-                    },
-                    at,
-                )
-                .await?;
-        }
         Ok((call, true))
     }
 

@@ -37,12 +37,34 @@ impl Store {
         &self,
         row: call::Model,
     ) -> Result<Result<call::Model, ExternalRefTaken>, StoreError> {
+        self.insert_call_with_job(row, None, crate::now()).await
+    }
+
+    /// Inserts a call and, in the same transaction, the job that works on it
+    /// (so a crash cannot leave a call waiting for a job that was never
+    /// queued). A duplicate external reference returns the existing call and
+    /// queues nothing.
+    pub async fn insert_call_with_job(
+        &self,
+        row: call::Model,
+        job: Option<crate::NewJob>,
+        at: DateTime<Utc>,
+    ) -> Result<Result<call::Model, ExternalRefTaken>, StoreError> {
+        use sea_orm::TransactionTrait;
         let organisation_id = row.organisation_id;
         let external_ref = row.external_ref.clone();
         let source = row.source.clone();
-        match row.into_active_model().insert(&self.db).await {
-            Ok(model) => Ok(Ok(model)),
+        let txn = self.db.begin().await?;
+        match row.into_active_model().insert(&txn).await {
+            Ok(model) => {
+                if let Some(job) = job {
+                    crate::jobs::enqueue_job_on(&txn, job, at).await?;
+                }
+                txn.commit().await?;
+                Ok(Ok(model))
+            }
             Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                txn.rollback().await?;
                 let existing = call::Entity::find()
                     .filter(call::Column::OrganisationId.eq(organisation_id))
                     .filter(call::Column::Source.eq(source))

@@ -66,26 +66,7 @@ RETURNING *"#;
 impl Store {
     /// Adds a job unless one with the same dedupe key exists.
     pub async fn enqueue_job(&self, new: NewJob, at: DateTime<Utc>) -> Result<(), StoreError> {
-        let row = job::Model {
-            id: Uuid::now_v7(),
-            kind: new.kind,
-            payload: new.payload,
-            dedupe_key: new.dedupe_key,
-            status: JobStatus::Queued,
-            attempts: 0,
-            max_attempts: new.max_attempts,
-            run_at: at,
-            locked_by: None,
-            lease_expires_at: None,
-            last_error: None,
-            created_at: at,
-            updated_at: at,
-        };
-        job::Entity::insert(row.into_active_model())
-            .on_conflict_do_nothing_on([job::Column::DedupeKey])
-            .exec(&self.db)
-            .await?;
-        Ok(())
+        enqueue_job_on(&self.db, new, at).await
     }
 
     /// Claims the next due job (or one whose lease lapsed) for `worker` until `lease_until`.
@@ -173,4 +154,32 @@ impl job::Model {
     pub fn has_attempts_left(&self) -> bool {
         self.attempts < self.max_attempts
     }
+}
+
+/// Enqueues a job on `db`, which may be a transaction.
+pub(crate) async fn enqueue_job_on(
+    db: &impl sea_orm::ConnectionTrait,
+    new: NewJob,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let row = job::Model {
+        id: Uuid::now_v7(),
+        kind: new.kind,
+        payload: new.payload,
+        dedupe_key: new.dedupe_key,
+        status: JobStatus::Queued,
+        attempts: 0,
+        max_attempts: new.max_attempts,
+        run_at: at,
+        locked_by: None,
+        lease_expires_at: None,
+        last_error: None,
+        created_at: at,
+        updated_at: at,
+    };
+    job::Entity::insert(row.into_active_model())
+        .on_conflict_do_nothing_on([job::Column::DedupeKey])
+        .exec(db)
+        .await?;
+    Ok(())
 }
