@@ -69,6 +69,10 @@ const STANDARD_RESPONSES: &[(&str, &str)] = &[
     ("NotFound", "No such thing, or the caller cannot see it"),
     ("PayloadTooLarge", "The body is larger than allowed"),
     ("UnsupportedMediaType", "The body is not `application/json`"),
+    (
+        "Conflict",
+        "The thing is not in a state that allows this, or an Idempotency-Key is still in use",
+    ),
     ("UnprocessableEntity", "A field is missing, unknown, or has an invalid value"),
     ("InternalError", "The server failed; the body carries the request id"),
 ];
@@ -93,13 +97,47 @@ fn add_standard_responses(operation: &mut Operation) {
     if has_body {
         wanted.extend([("413", "PayloadTooLarge"), ("415", "UnsupportedMediaType")]);
     }
-    if has_body || has_query {
+    if secured && has_path && has_body {
+        // Changes to an existing thing can meet it in a state that forbids them.
+        wanted.push(("409", "Conflict"));
+    }
+    if has_body || has_query || has_path {
         wanted.push(("422", "UnprocessableEntity"));
     }
     if secured || has_body {
         wanted.push(("500", "InternalError"));
     }
     for (status, name) in wanted {
+        operation
+            .responses
+            .responses
+            .entry(status.to_owned())
+            .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+    }
+}
+
+/// Documents the `Idempotency-Key` header every POST honours, and its answers.
+fn add_idempotency_key(operation: &mut Operation) {
+    use utoipa::openapi::{
+        Required,
+        path::{ParameterBuilder, ParameterIn},
+        schema::{ObjectBuilder, Type},
+    };
+    let parameter = ParameterBuilder::new()
+        .name("Idempotency-Key")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "Send the same key again with the same request to get the first response again \
+             (marked `Idempotent-Replayed: true`) instead of acting twice; keys are kept for 24 hours \
+             per token. The same key with a different request is refused with 422.",
+        ))
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)).max_length(Some(255)).pattern(Some("^[!-~]+$"))))
+        .build();
+    operation.parameters.get_or_insert_with(Vec::new).push(RefOr::T(parameter));
+    for (status, name) in
+        [("409", "Conflict"), ("422", "UnprocessableEntity"), ("400", "BadRequest")]
+    {
         operation
             .responses
             .responses
@@ -116,6 +154,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .configure(crate::routes)
         .split_for_parts();
     for item in document.paths.paths.values_mut() {
+        if let Some(post) = item.post.as_mut() {
+            add_idempotency_key(post);
+        }
         for operation in
             [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch]
                 .into_iter()

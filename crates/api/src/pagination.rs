@@ -37,7 +37,8 @@ impl ListQuery {
                 "limit must be between 1 and {MAX_LIMIT}, not {limit}"
             )));
         }
-        let after = self.cursor.as_deref().map(decode).transpose()?;
+        // An empty cursor is the first page, as when `cursor` is left out.
+        let after = self.cursor.as_deref().filter(|c| !c.is_empty()).map(decode).transpose()?;
         Ok(PageRequest { after, limit })
     }
 }

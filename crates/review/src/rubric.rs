@@ -67,7 +67,9 @@ pub fn validate(criteria: &[Criterion]) -> Result<(), ReviewError> {
         if criterion.description.as_ref().is_some_and(|d| d.chars().count() > 2000) {
             return Err(invalid(field("description"), "must be at most 2000 characters"));
         }
-        if criterion.min >= criterion.max || criterion.max - criterion.min > 100 {
+        if criterion.min >= criterion.max
+            || i64::from(criterion.max) - i64::from(criterion.min) > 100
+        {
             return Err(invalid(
                 field("max"),
                 format!(
@@ -151,6 +153,8 @@ mod tests {
         assert!(validate(&[]).is_err());
         assert!(validate(&[discovery(), discovery()]).is_err());
         assert!(validate(&[Criterion { min: 5, max: 1, ..discovery() }]).is_err());
+        assert!(validate(&[Criterion { min: i32::MIN, max: 0, ..discovery() }]).is_err());
+        assert!(validate(&[Criterion { min: i32::MIN, max: i32::MAX, ..discovery() }]).is_err());
         assert!(validate(&[Criterion { key: "Not A Key".into(), ..discovery() }]).is_err());
         let outside =
             Criterion { levels: vec![Level { value: 9, description: "x".into() }], ..discovery() };

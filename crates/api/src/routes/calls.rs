@@ -223,6 +223,12 @@ pub struct CreateCallRequest {
     pub external_ref: Option<String>,
 }
 
+/// The bytes of a recording, sent as the whole request body.
+#[derive(Debug, ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)]
+pub struct Recording(Vec<u8>);
+
 /// A multipart upload: the metadata first, then the audio.
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)]
@@ -451,7 +457,7 @@ pub async fn create_call(
     tag = "calls",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Call id")),
-    request_body(content(("audio/wav"), ("audio/mpeg"), ("audio/flac"), ("audio/ogg"), ("audio/mp4"), ("application/octet-stream"))),
+    request_body(content((Recording = "audio/wav"), (Recording = "audio/mpeg"), (Recording = "audio/flac"), (Recording = "audio/ogg"), (Recording = "audio/mp4"), (Recording = "application/octet-stream"))),
     responses(
         (status = 200, description = "Stored and queued for analysis", body = CallBody),
         (status = 409, description = "The call's audio is already stored", body = Problem, content_type = "application/problem+json"),
@@ -576,8 +582,8 @@ pub async fn delete_call(
         AudioQuery,
     ),
     responses(
-        (status = 200, description = "The whole recording", content_type = "application/octet-stream"),
-        (status = 206, description = "The requested range", content_type = "application/octet-stream"),
+        (status = 200, description = "The whole recording in its stored media type, or a clip as `audio/wav`", content((Recording = "audio/*"), (Recording = "application/octet-stream"))),
+        (status = 206, description = "The requested range", content((Recording = "audio/*"), (Recording = "application/octet-stream"))),
         (status = 400, description = "A clip outside the call", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The audio has not been uploaded yet", body = Problem, content_type = "application/problem+json"),
         (status = 416, description = "The range is outside the recording", body = Problem, content_type = "application/problem+json"),

@@ -167,7 +167,10 @@ pub struct CommentQuery {
     tag = "comments",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Call id"), CommentQuery),
-    responses((status = 200, description = "Comments", body = CommentList))
+    responses(
+        (status = 200, description = "Comments", body = CommentList),
+        (status = 409, description = "The call is not analysed yet", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/v1/calls/{id}/comments")]
 pub async fn list_comments(

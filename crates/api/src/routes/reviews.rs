@@ -531,6 +531,7 @@ pub enum Depth {
 #[serde(deny_unknown_fields)]
 pub struct TeamQuery {
     /// `direct` (default) or `all`.
+    #[param(inline)]
     pub depth: Option<Depth>,
 }
 
@@ -759,7 +760,10 @@ pub async fn put_scores(
 }
 
 /// The organisation's current rubric (404 until one is published).
-#[utoipa::path(tag = "reviews", security(("bearer" = [])), responses((status = 200, description = "The rubric", body = RubricBody)))]
+#[utoipa::path(tag = "reviews", security(("bearer" = [])), responses(
+    (status = 200, description = "The rubric", body = RubricBody),
+    (status = 409, description = "No rubric has been published yet", body = Problem, content_type = "application/problem+json"),
+))]
 #[get("/v1/rubric")]
 pub async fn get_rubric(
     review: web::Data<Review>,

@@ -89,7 +89,10 @@ pub async fn put_transcript(
     tag = "calls",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Call id")),
-    responses((status = 200, description = "The transcript", body = TranscriptBody))
+    responses(
+        (status = 200, description = "The transcript", body = TranscriptBody),
+        (status = 409, description = "The call is not analysed yet", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/v1/calls/{id}/transcript")]
 pub async fn get_transcript(
