@@ -245,7 +245,9 @@ pub async fn middleware(
         .lock()
         .ok()
         .and_then(|mut h| if h.complete { h.digest.take().map(BodyDigest::finish) } else { None });
+    // Server errors may pass on a retry, and a refused credential changed nothing.
     let keepable = !response.status().is_server_error()
+        && response.status() != StatusCode::UNAUTHORIZED
         && matches!(response.response().body().size(), BodySize::Sized(n) if n <= MAX_KEPT_BODY)
         && complete_hash.is_some();
     let Some(request_hash) = complete_hash.filter(|_| keepable) else {

@@ -558,9 +558,10 @@ pub async fn twilio_recording_status(
         integration_id: query.integration_id,
         signed_urls: signed_urls(&req, &config),
         params,
-        signature: req
-            .headers()
-            .get("X-Twilio-Signature")
+        // SignalWire's compatibility API signs the same way under its own name.
+        signature: ["X-Twilio-Signature", "X-SignalWire-Signature"]
+            .iter()
+            .find_map(|name| req.headers().get(*name))
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
         rep: RepReference { external_id: query.rep, email: query.rep_email },
