@@ -14,7 +14,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::{
-    io::{BufRead, BufReader},
+    io::{BufRead, BufReader, Read},
+    net::TcpStream,
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
     sync::{Arc, Mutex, OnceLock, mpsc},
@@ -515,5 +516,49 @@ impl Team {
         let manager = app.issue_token(&admin, &manager_id);
         let rep = app.issue_token(&admin, &rep_id);
         Self { admin, admin_id, manager, manager_id, rep, rep_id }
+    }
+}
+
+/// An HTTP/1.1 request read by one of the tests' local servers (a webhook
+/// receiver, a dialer's file server).
+#[derive(Debug, Clone)]
+pub struct SeenRequest {
+    /// The request target, e.g. `/hooks/filmroom`.
+    pub path: String,
+    /// Header names lower-cased, values trimmed.
+    pub headers: Vec<(String, String)>,
+    /// The body, `Content-Length` bytes of it.
+    pub body: Vec<u8>,
+}
+
+impl SeenRequest {
+    /// Reads one request from `stream`.
+    pub fn read(stream: &TcpStream) -> Self {
+        let mut reader = BufReader::new(stream.try_clone().expect("cloning the stream"));
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap_or(0);
+        let path = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+        let mut headers = Vec::new();
+        loop {
+            line.clear();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
+                break;
+            }
+            if let Some((k, v)) = line.trim().split_once(':') {
+                headers.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
+            }
+        }
+        let length: usize = headers
+            .iter()
+            .find(|(k, _)| k == "content-length")
+            .map_or(0, |(_, v)| v.parse().unwrap_or(0));
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).unwrap_or(());
+        Self { path, headers, body }
+    }
+
+    /// The value of a header.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 }

@@ -4,14 +4,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::{
-    io::{BufRead, BufReader, Write},
+    io::Write,
     net::TcpListener,
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
 use base64::{Engine, engine::general_purpose::STANDARD};
-use filmroom_tests::{Reply, Team, TestApp, expected, fixture};
+use filmroom_tests::{Reply, SeenRequest, Team, TestApp, expected, fixture};
 use hmac::{Hmac, Mac};
 use reqwest::{Method, blocking::multipart};
 use serde_json::{Value, json};
@@ -93,20 +93,7 @@ impl Dialer {
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { continue };
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut line = String::new();
-                reader.read_line(&mut line).unwrap_or(0);
-                let path = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
-                let mut headers = Vec::new();
-                loop {
-                    line.clear();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
-                        break;
-                    }
-                    if let Some((k, v)) = line.trim().split_once(':') {
-                        headers.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
-                    }
-                }
+                let SeenRequest { path, headers, .. } = SeenRequest::read(&stream);
                 seen.lock().unwrap().push((path.clone(), headers));
                 respond(&mut stream, &path, &recording, &stereo);
             }

@@ -3,13 +3,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::{
-    io::{BufRead, BufReader, Read, Write},
+    io::Write,
     net::TcpListener,
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
-use filmroom_tests::{Team, TestApp, fixture};
+use filmroom_tests::{SeenRequest, Team, TestApp, fixture};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
@@ -32,25 +32,8 @@ impl Receiver {
         std::thread::spawn(move || {
             for stream in listener.incoming().take(50) {
                 let Ok(mut stream) = stream else { continue };
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut headers = Vec::new();
-                let mut line = String::new();
-                reader.read_line(&mut line).unwrap_or(0);
-                loop {
-                    line.clear();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
-                        break;
-                    }
-                    if let Some((k, v)) = line.trim().split_once(':') {
-                        headers.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
-                    }
-                }
-                let length: usize = headers
-                    .iter()
-                    .find(|(k, _)| k == "content-length")
-                    .map_or(0, |(_, v)| v.parse().unwrap_or(0));
-                let mut body = vec![0; length];
-                reader.read_exact(&mut body).unwrap_or(());
+                let seen_request = SeenRequest::read(&stream);
+                let (headers, body) = (seen_request.headers, seen_request.body);
                 let count = {
                     let mut all = seen.lock().unwrap();
                     all.push((headers, body));

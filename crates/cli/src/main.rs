@@ -142,7 +142,7 @@ async fn serve(backend: &Backend, args: ServeArgs) -> anyhow::Result<()> {
     let (stop_workers, stopped) = tokio::sync::watch::channel(false);
     let workers =
         if args.no_worker { Vec::new() } else { args.worker.spawn(&store, backend, stopped)? };
-    let review = Review::new(store).with_analysis_attempts(args.analysis_attempts);
+    let review = Review::new(store).with_analysis_attempts(args.worker.analysis_attempts);
     let listener = TcpListener::bind(&args.listen)
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let address = listener.local_addr().context("reading the bound address")?;

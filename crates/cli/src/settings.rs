@@ -63,11 +63,6 @@ pub struct ServeArgs {
     #[arg(long, env = "FILMROOM_MAX_UPLOAD_BYTES", default_value_t = 2 * 1024 * 1024 * 1024)]
     pub max_upload_bytes: u64,
 
-    /// Analysis attempts before a call is marked failed (crashes, timeouts and
-    /// storage errors are retried with exponential backoff).
-    #[arg(long, env = "FILMROOM_ANALYSIS_ATTEMPTS", default_value_t = 5)]
-    pub analysis_attempts: u32,
-
     /// The URL clients reach this server at (`https://filmroom.example.com`),
     /// when a proxy in front changes scheme or host; dialer callbacks are
     /// signed over it.
@@ -97,6 +92,11 @@ pub struct WorkerArgs {
     /// Milliseconds between polls of an empty queue.
     #[arg(long, env = "FILMROOM_POLL_INTERVAL_MS", default_value_t = 500)]
     pub poll_interval_ms: u64,
+
+    /// Analysis attempts before a call is marked failed (crashes, timeouts and
+    /// storage errors are retried with exponential backoff).
+    #[arg(long, env = "FILMROOM_ANALYSIS_ATTEMPTS", default_value_t = 5)]
+    pub analysis_attempts: u32,
 
     /// Seconds before the first retry of a failed analysis; doubled each time.
     #[arg(long, env = "FILMROOM_RETRY_BASE_SECS", default_value_t = 5)]
@@ -173,6 +173,7 @@ impl WorkerArgs {
                         base_timeout: Duration::from_secs(self.analysis_base_secs),
                         timeout_per_mib: Duration::from_secs(self.analysis_seconds_per_mib),
                     },
+                    analysis_attempts: self.analysis_attempts,
                     fetch: filmroom_ingest::FetchPolicy {
                         private: self.allow_private_fetch.clone(),
                         max_bytes: self.max_fetch_bytes,

@@ -5,7 +5,7 @@ use std::{path::PathBuf, time::Duration};
 use chrono::{DateTime, Utc};
 use filmroom_store::{
     CallStatus, JobKind, JobSettlement, JobStatus, Store, StoreError,
-    entity::{call, event, job},
+    entity::{call, job},
     now,
 };
 use futures_util::StreamExt;
@@ -13,7 +13,7 @@ use serde::Deserialize;
 use tokio::{io::AsyncWriteExt, sync::watch};
 use uuid::Uuid;
 
-use filmroom_review::integrations::FetchRecording;
+use filmroom_review::{call_event, integrations::FetchRecording};
 
 use crate::{AnalyzerOutcome, Sandbox};
 
@@ -34,6 +34,8 @@ pub struct WorkerConfig {
     pub retry_max: Duration,
     /// How the analyzer child process is run.
     pub sandbox: Sandbox,
+    /// Analysis attempts queued for a downloaded recording.
+    pub analysis_attempts: u32,
     /// Limits of recording downloads from dialers.
     pub fetch: crate::FetchPolicy,
 }
@@ -93,7 +95,8 @@ enum Step {
 impl Worker {
     /// A worker over `store`.
     pub fn new(store: Store, config: WorkerConfig) -> Self {
-        let review = filmroom_review::Review::new(store.clone());
+        let review = filmroom_review::Review::new(store.clone())
+            .with_analysis_attempts(config.analysis_attempts);
         Self { store, review, config, http: reqwest::Client::new() }
     }
 
@@ -419,26 +422,5 @@ impl Worker {
         }
         file.flush().await.map_err(|e| Failure::retry("analysis_failed", e.to_string()))?;
         Ok(size)
-    }
-}
-
-/// An outbox event about a call's analysis.
-fn call_event(kind: &str, row: &call::Model) -> event::Model {
-    event::Model {
-        id: Uuid::now_v7(),
-        organisation_id: row.organisation_id,
-        kind: kind.to_owned(),
-        payload: serde_json::json!({
-            "call_id": row.id,
-            "rep_id": row.rep_id,
-            "status": match row.status { CallStatus::Ready => "ready", _ => "failed" },
-            "duration_ms": row.duration_ms,
-            "failure": row.failure_code.as_ref().map(|code| serde_json::json!({
-                "code": code,
-                "message": row.failure_message,
-            })),
-        }),
-        created_at: now(),
-        delivered_at: None,
     }
 }

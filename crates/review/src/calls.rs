@@ -105,50 +105,19 @@ impl Review {
                 message: format!("{} is deactivated", rep.email),
             });
         }
-        let at = now();
-        let title = match new.details.title {
-            Some(title) => DisplayName::parse("title", &title)?.into_inner(),
-            None => format!(
-                "Call on {}",
-                new.details.occurred_at.unwrap_or(at).format("%Y-%m-%d %H:%M UTC")
-            ),
-        };
-        let row = call::Model {
-            id: CallId::generate().uuid(),
-            organisation_id: actor.organisation_id.uuid(),
-            rep_id: new.rep_id,
-            created_by: actor.user_id.uuid(),
-            title,
-            occurred_at: new.details.occurred_at,
-            direction: new.details.direction,
-            counterpart_name: optional_text("counterpart.name", new.details.counterpart_name, 200)?,
-            counterpart_company: optional_text(
-                "counterpart.company",
-                new.details.counterpart_company,
-                200,
-            )?,
-            external_ref: optional_text("external_ref", new.external_ref, 200)?,
-            source: crate::integrations::PEOPLE_SOURCE.to_owned(),
-            integration_id: None,
-            rep_channel: None,
-            status: CallStatus::Uploading,
-            failure_code: None,
-            failure_message: None,
-            audio_key: None,
-            content_type: None,
-            size_bytes: None,
-            sha256: None,
-            container: None,
-            codec: None,
-            sample_rate: None,
-            channels: None,
-            bits_per_sample: None,
-            duration_ms: None,
-            decode_errors: None,
-            peaks_key: None,
-            created_at: at,
-            updated_at: at,
-        };
+        let row = waiting_call(
+            actor.organisation_id.uuid(),
+            new.rep_id,
+            new.details,
+            new.external_ref,
+            CallOrigin {
+                created_by: actor.user_id.uuid(),
+                source: crate::integrations::PEOPLE_SOURCE.to_owned(),
+                integration_id: None,
+                rep_channel: None,
+            },
+            now(),
+        )?;
         match self.store.insert_call(row).await? {
             Ok(call) => Ok((call, true)),
             Err(existing) => {
@@ -371,8 +340,79 @@ impl Review {
     }
 }
 
+/// Who made a new call, and through what.
+pub(crate) struct CallOrigin {
+    /// The person who created it (for pushes, the admin behind the integration).
+    pub created_by: Uuid,
+    /// `api`, or the integration's source.
+    pub source: String,
+    /// The integration token that pushed it.
+    pub integration_id: Option<Uuid>,
+    /// The rep's channel in a two-channel recording.
+    pub rep_channel: Option<i32>,
+}
+
+/// A new call waiting for its audio, its details checked. The default title
+/// names the source for pushed calls ("twilio call on …").
+pub(crate) fn waiting_call(
+    organisation_id: Uuid,
+    rep_id: Uuid,
+    details: CallDetails,
+    external_ref: Option<String>,
+    origin: CallOrigin,
+    at: DateTime<Utc>,
+) -> Result<call::Model, ReviewError> {
+    let title = match details.title {
+        Some(title) => DisplayName::parse("title", &title)?.into_inner(),
+        None => {
+            let kind = if origin.source == crate::integrations::PEOPLE_SOURCE {
+                "Call".to_owned()
+            } else {
+                format!("{} call", origin.source)
+            };
+            format!("{kind} on {}", details.occurred_at.unwrap_or(at).format("%Y-%m-%d %H:%M UTC"))
+        }
+    };
+    Ok(call::Model {
+        id: CallId::generate().uuid(),
+        organisation_id,
+        rep_id,
+        created_by: origin.created_by,
+        title,
+        occurred_at: details.occurred_at,
+        direction: details.direction,
+        counterpart_name: optional_text("counterpart.name", details.counterpart_name, 200)?,
+        counterpart_company: optional_text(
+            "counterpart.company",
+            details.counterpart_company,
+            200,
+        )?,
+        external_ref: optional_text("external_ref", external_ref, 200)?,
+        source: origin.source,
+        integration_id: origin.integration_id,
+        rep_channel: origin.rep_channel,
+        status: CallStatus::Uploading,
+        failure_code: None,
+        failure_message: None,
+        audio_key: None,
+        content_type: None,
+        size_bytes: None,
+        sha256: None,
+        container: None,
+        codec: None,
+        sample_rate: None,
+        channels: None,
+        bits_per_sample: None,
+        duration_ms: None,
+        decode_errors: None,
+        peaks_key: None,
+        created_at: at,
+        updated_at: at,
+    })
+}
+
 /// An outbox event about a call (`call.ready`, `call.failed`).
-pub(crate) fn call_event(kind: &str, row: &call::Model) -> filmroom_store::entity::event::Model {
+pub fn call_event(kind: &str, row: &call::Model) -> filmroom_store::entity::event::Model {
     filmroom_store::entity::event::Model {
         id: Uuid::now_v7(),
         organisation_id: row.organisation_id,

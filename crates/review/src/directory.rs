@@ -209,7 +209,7 @@ fn not_found(what: &'static str, id: impl ToString) -> ReviewError {
     ReviewError::NotFound { what, id: id.to_string() }
 }
 
-fn require_admin(actor: &Actor, action: &str) -> Result<(), ReviewError> {
+pub(crate) fn require_admin(actor: &Actor, action: &str) -> Result<(), ReviewError> {
     if actor.role == Role::Admin {
         Ok(())
     } else {

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use base64::{Engine, engine::general_purpose::STANDARD};
 use filmroom_store::{
-    CallFilter, CallStatus, JobKind, NewJob, Role,
+    CallFilter, CallStatus, JobKind, NewJob,
     entity::{call, integration_token, user},
     now,
 };
@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use crate::{
     Actor, AudioUpload, AuthFailure, CallDetails, Page, PageRequest, Review, ReviewError,
-    calls::status_name,
+    directory::require_admin,
     ids::{CallId, OrganisationId},
     people::{DisplayName, Email},
     secrets,
@@ -389,9 +389,6 @@ impl Review {
                 format!("{} is deactivated; reactivate them to take their calls", user.email),
             ));
         }
-        if user.role != Role::Rep && user.role != Role::Manager && user.role != Role::Admin {
-            return Err(invalid("rep", format!("{} cannot own calls", user.email)));
-        }
         Ok(user)
     }
 
@@ -433,55 +430,19 @@ impl Review {
             .await?
             .ok_or(ReviewError::Unauthenticated(AuthFailure::Invalid))?;
         let at = now();
-        let details = pushed.details;
-        let title = match details.title {
-            Some(title) => DisplayName::parse("title", &title)?.into_inner(),
-            None => format!(
-                "{} call on {}",
-                caller.source,
-                details.occurred_at.unwrap_or(at).format("%Y-%m-%d %H:%M UTC")
-            ),
-        };
-        let row = call::Model {
-            id: CallId::generate().uuid(),
+        let row = crate::calls::waiting_call(
             organisation_id,
-            rep_id: rep.id,
-            created_by: token.created_by,
-            title,
-            occurred_at: details.occurred_at,
-            direction: details.direction,
-            counterpart_name: crate::calls::optional_text(
-                "counterpart.name",
-                details.counterpart_name,
-                200,
-            )?,
-            counterpart_company: crate::calls::optional_text(
-                "counterpart.company",
-                details.counterpart_company,
-                200,
-            )?,
-            external_ref: Some(external_ref),
-            source: caller.source.clone(),
-            integration_id: Some(caller.id),
-            rep_channel: Some(rep_channel),
-            status: CallStatus::Uploading,
-            failure_code: None,
-            failure_message: None,
-            audio_key: None,
-            content_type: None,
-            size_bytes: None,
-            sha256: None,
-            container: None,
-            codec: None,
-            sample_rate: None,
-            channels: None,
-            bits_per_sample: None,
-            duration_ms: None,
-            decode_errors: None,
-            peaks_key: None,
-            created_at: at,
-            updated_at: at,
-        };
+            rep.id,
+            pushed.details,
+            Some(external_ref),
+            crate::calls::CallOrigin {
+                created_by: token.created_by,
+                source: caller.source.clone(),
+                integration_id: Some(caller.id),
+                rep_channel: Some(rep_channel),
+            },
+            at,
+        )?;
         let job = match recording {
             RecordingSource::Url { url, authenticate } => {
                 let payload = FetchRecording {
@@ -712,19 +673,6 @@ impl Review {
             .await?
             .and_then(|t| t.account_sid.zip(t.signing_secret)))
     }
-}
-
-fn require_admin(actor: &Actor, action: &str) -> Result<(), ReviewError> {
-    if actor.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(ReviewError::Forbidden(format!("only an admin can {action}")))
-    }
-}
-
-/// The status of a pushed call as a dialer sees it.
-pub fn pushed_status(call: &call::Model) -> &'static str {
-    status_name(call.status)
 }
 
 #[cfg(test)]

@@ -28,7 +28,8 @@ pub mod week;
 pub mod workflow;
 
 pub use calls::{
-    ANALYSIS_ATTEMPTS, AudioSource, AudioUpload, CallDetails, CallQuery, NewCall, status_name,
+    ANALYSIS_ATTEMPTS, AudioSource, AudioUpload, CallDetails, CallQuery, NewCall, call_event,
+    status_name,
 };
 pub use clips::{ClipPlan, REEL_GAP_MS, ReelPlan};
 pub use comments::{CommentChanges, CommentView, NewComment};
