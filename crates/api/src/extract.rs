@@ -77,6 +77,22 @@ pub async fn read_limited(
     Ok(body.freeze())
 }
 
+/// Reads one multipart part whole, at most `limit` bytes (the JSON `metadata` part).
+pub async fn read_part(
+    field: &mut actix_multipart::Field,
+    limit: usize,
+) -> Result<Bytes, ApiError> {
+    let mut bytes = BytesMut::new();
+    while let Some(chunk) = field.next().await {
+        let chunk = chunk.map_err(|e| ApiError::MalformedMultipart(e.to_string()))?;
+        if bytes.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes.freeze())
+}
+
 fn check_json_content_type(content_type: Option<&str>) -> Result<(), ApiError> {
     let Some(content_type) = content_type else {
         return Err(ApiError::UnsupportedMediaType(

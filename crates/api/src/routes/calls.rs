@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::{
     ApiConfig,
     error::{ApiError, Problem},
-    extract::{ApiJson, Authenticated, parse_json},
+    extract::{ApiJson, Authenticated, parse_json, read_part},
     pagination::{ListQuery, encode},
 };
 
@@ -401,15 +401,8 @@ pub async fn create_call(
         let mut field = field.map_err(|e| ApiError::MalformedMultipart(e.to_string()))?;
         match field.name() {
             Some("metadata") => {
-                let mut bytes = web::BytesMut::new();
-                while let Some(chunk) = field.next().await {
-                    let chunk = chunk.map_err(|e| ApiError::MalformedMultipart(e.to_string()))?;
-                    if bytes.len() + chunk.len() > config.max_json_bytes {
-                        return Err(ApiError::PayloadTooLarge { limit: config.max_json_bytes });
-                    }
-                    bytes.extend_from_slice(&chunk);
-                }
-                let body: CreateCallRequest = parse_json(&bytes.freeze())?;
+                let bytes = read_part(&mut field, config.max_json_bytes).await?;
+                let body: CreateCallRequest = parse_json(&bytes)?;
                 call = Some(review.create_call(&actor, new_call(body)).await?);
             }
             Some("audio") => {

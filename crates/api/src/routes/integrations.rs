@@ -19,7 +19,9 @@ use uuid::Uuid;
 use crate::{
     ApiConfig,
     error::{ApiError, Problem},
-    extract::{ApiJson, Authenticated, IntegrationAuthenticated, parse_json, read_limited},
+    extract::{
+        ApiJson, Authenticated, IntegrationAuthenticated, parse_json, read_limited, read_part,
+    },
     pagination::{ListQuery, encode},
     routes::calls::{CallBody, Counterpart, DirectionBody, created, pump},
 };
@@ -384,15 +386,8 @@ pub async fn push_call(
         let mut field = field.map_err(|e| ApiError::MalformedMultipart(e.to_string()))?;
         match field.name() {
             Some("metadata") => {
-                let mut bytes = web::BytesMut::new();
-                while let Some(chunk) = field.next().await {
-                    let chunk = chunk.map_err(|e| ApiError::MalformedMultipart(e.to_string()))?;
-                    if bytes.len() + chunk.len() > config.max_json_bytes {
-                        return Err(ApiError::PayloadTooLarge { limit: config.max_json_bytes });
-                    }
-                    bytes.extend_from_slice(&chunk);
-                }
-                let body: PushCallRequest = parse_json(&bytes.freeze())?;
+                let bytes = read_part(&mut field, config.max_json_bytes).await?;
+                let body: PushCallRequest = parse_json(&bytes)?;
                 if body.recording_url.is_some() {
                     return Err(ApiError::InvalidBody {
                         field: Some("recording_url".into()),
