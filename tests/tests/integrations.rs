@@ -164,6 +164,16 @@ fn settled(app: &TestApp, token: &str, id: &str) -> Value {
 }
 
 fn multipart_push(app: &TestApp, token: &str, metadata: Value, key: Option<&str>) -> Reply {
+    multipart_push_file(app, token, metadata, key, "speech-8k-mono-s16.wav")
+}
+
+fn multipart_push_file(
+    app: &TestApp,
+    token: &str,
+    metadata: Value,
+    key: Option<&str>,
+    file: &str,
+) -> Reply {
     let form = multipart::Form::new()
         .part(
             "metadata",
@@ -171,7 +181,7 @@ fn multipart_push(app: &TestApp, token: &str, metadata: Value, key: Option<&str>
         )
         .part(
             "audio",
-            multipart::Part::bytes(fixture("speech-8k-mono-s16.wav"))
+            multipart::Part::bytes(fixture(file))
                 .file_name("call.wav")
                 .mime_str("audio/wav")
                 .unwrap(),
@@ -310,6 +320,20 @@ fn a_dialer_pushes_a_call_with_its_audio_once_and_reps_are_mapped() {
     assert_eq!(by_email.status, 201, "{}", by_email.text);
     assert_eq!(by_email.json()["rep_id"], s.team.rep_id.as_str());
 
+    // A recording that cannot be analysed fails the call; pushing the call
+    // again with a good recording replaces it.
+    let opus = json!({"rep": {"external_id": "client:ada"}, "external_ref": "CA-105"});
+    let first =
+        multipart_push_file(&app, &s.integration, opus.clone(), None, "speech-16k-mono.opus");
+    assert_eq!(first.status, 201, "{}", first.text);
+    let opus_id = first.json()["id"].as_str().unwrap().to_owned();
+    let failed = settled(&app, &s.integration, &opus_id);
+    assert_eq!(failed["failure"]["code"], "unsupported_codec", "{failed}");
+    let again = multipart_push(&app, &s.integration, opus, None);
+    assert_eq!(again.status, 200, "{}", again.text);
+    assert_eq!(again.json()["id"], opus_id.as_str());
+    assert_eq!(settled(&app, &s.integration, &opus_id)["status"], "ready");
+
     // A push without audio or URL leaves nothing behind.
     let bare = app.post(
         "/v1/integrations/calls",
@@ -320,7 +344,7 @@ fn a_dialer_pushes_a_call_with_its_audio_once_and_reps_are_mapped() {
     let refused = push_url(&app, &s.integration, "CA-104", "ftp://dialer.example/rec.wav");
     assert_eq!(refused.problem(422, "invalid_field")["field"], "recording_url");
     let listed = app.get("/v1/integrations/calls", &s.integration).json();
-    assert_eq!(listed["items"].as_array().map(Vec::len), Some(2));
+    assert_eq!(listed["items"].as_array().map(Vec::len), Some(3));
 }
 
 #[test]
@@ -378,9 +402,23 @@ fn recording_urls_are_fetched_within_limits_and_never_from_private_addresses() {
     }
     // The expired URL was asked once: a 403 is not retried.
     assert_eq!(dialer.paths().iter().filter(|p| *p == "/expired.wav").count(), 1);
+    // Pushed again with a fresh URL, as the failure says, the same call gets its recording.
+    let again = push_url(&app, token, "expired", &dialer.url("/rec.wav"));
+    assert_eq!(again.status, 200, "{}", again.text);
+    assert_eq!(again.json()["id"], expired["id"]);
+    assert_eq!(again.json()["status"], "uploading");
+    let recovered = settled(&app, token, expired["id"].as_str().unwrap());
+    assert_eq!(recovered["status"], "ready", "{recovered}");
+    assert!(recovered["failure"].is_null(), "{recovered}");
+    // A call that is fine is left alone by another push.
+    let ok_id = &pushed.iter().find(|(n, _)| *n == "ok").unwrap().1;
+    let unchanged = push_url(&app, token, "ok", &dialer.url("/expired.wav"));
+    assert_eq!(unchanged.status, 200);
+    assert_eq!(unchanged.json()["status"], "ready");
+    assert_eq!(&unchanged.json()["id"], ok_id.as_str());
     // Nothing of the refused or oversize downloads stays in storage.
     if let Some(objects) = app.local_objects() {
-        for name in ["expired", "metadata", "private", "declared", "streamed"] {
+        for name in ["metadata", "private", "declared", "streamed"] {
             let id = &pushed.iter().find(|(n, _)| *n == name).unwrap().1;
             assert!(
                 filmroom_tests::files_containing(&objects, id).is_empty(),

@@ -126,6 +126,18 @@ pub struct RecordingCallback {
     pub rep_channel: Option<i32>,
 }
 
+/// What a push did.
+#[derive(Debug, Clone)]
+pub struct PushOutcome {
+    /// The call.
+    pub call: call::Model,
+    /// Whether this push created it (201) rather than found it (200).
+    pub created: bool,
+    /// Whether the request's audio should now be stored into it: a new call
+    /// pushed with multipart, or a failed one pushed again with its audio.
+    pub awaiting_upload: bool,
+}
+
 /// What a recording callback did.
 #[derive(Debug, Clone)]
 pub enum CallbackOutcome {
@@ -144,6 +156,23 @@ pub struct FetchRecording {
     pub url: String,
     /// The integration whose credentials authenticate the download, if any.
     pub integration_id: Option<Uuid>,
+}
+
+/// The job that downloads a call's recording; each push gets its own.
+fn fetch_job(
+    call_id: Uuid,
+    url: String,
+    integration_id: Option<Uuid>,
+) -> Result<NewJob, ReviewError> {
+    let payload = FetchRecording { call_id, url, integration_id };
+    Ok(NewJob {
+        kind: JobKind::FetchRecording,
+        payload: serde_json::to_value(&payload).map_err(|e| {
+            ReviewError::Store(filmroom_store::StoreError::Inconsistent(e.to_string()))
+        })?,
+        dedupe_key: format!("fetch:{call_id}:{}", Uuid::now_v7().simple()),
+        max_attempts: FETCH_ATTEMPTS,
+    })
 }
 
 fn invalid(field: &str, message: impl Into<String>) -> ReviewError {
@@ -394,13 +423,14 @@ impl Review {
 
     /// Creates (or, for an `external_ref` the source pushed before, returns) a
     /// pushed call. With a recording URL the fetch is queued at once, because
-    /// dialers' URLs expire within minutes.
+    /// dialers' URLs expire within minutes. A call whose recording failed
+    /// takes a new one when it is pushed again with one.
     #[tracing::instrument(skip_all, fields(integration = %caller.id), err)]
     pub async fn push_call(
         &self,
         caller: &IntegrationCaller,
         pushed: PushedCall,
-    ) -> Result<(call::Model, bool), ReviewError> {
+    ) -> Result<PushOutcome, ReviewError> {
         let organisation_id = caller.organisation_id.uuid();
         let external_ref = pushed.external_ref.trim().to_owned();
         if external_ref.is_empty() || external_ref.chars().count() > 200 {
@@ -421,7 +451,7 @@ impl Review {
         if let Some(existing) =
             self.store.call_by_source_ref(organisation_id, &caller.source, &external_ref).await?
         {
-            return Ok((existing, false));
+            return self.push_again(caller, existing, recording).await;
         }
         let rep = self.rep_for(organisation_id, &caller.source, &pushed.rep).await?;
         let token = self
@@ -443,30 +473,51 @@ impl Review {
             },
             at,
         )?;
+        let awaiting_upload = matches!(recording, RecordingSource::Upload);
         let job = match recording {
             RecordingSource::Url { url, authenticate } => {
-                let payload = FetchRecording {
-                    call_id: row.id,
-                    url,
-                    integration_id: authenticate.then_some(caller.id),
-                };
-                Some(NewJob {
-                    kind: JobKind::FetchRecording,
-                    payload: serde_json::to_value(&payload).map_err(|e| {
-                        ReviewError::Store(filmroom_store::StoreError::Inconsistent(e.to_string()))
-                    })?,
-                    dedupe_key: format!("fetch:{}", row.id),
-                    max_attempts: FETCH_ATTEMPTS,
-                })
+                Some(fetch_job(row.id, url, authenticate.then_some(caller.id))?)
             }
             RecordingSource::Upload => None,
         };
-        let call = match self.store.insert_call_with_job(row, job, at).await? {
-            Ok(call) => call,
+        match self.store.insert_call_with_job(row, job, at).await? {
+            Ok(call) => Ok(PushOutcome { call, created: true, awaiting_upload }),
             // Pushed twice at once: the other request created it.
-            Err(existing) => return Ok((existing.0, false)),
+            Err(existing) => {
+                Ok(PushOutcome { call: existing.0, created: false, awaiting_upload: false })
+            }
+        }
+    }
+
+    /// A push of a call the source pushed before: nothing changes, unless the
+    /// call failed and this push brings a recording, which replaces it.
+    async fn push_again(
+        &self,
+        caller: &IntegrationCaller,
+        existing: call::Model,
+        recording: RecordingSource,
+    ) -> Result<PushOutcome, ReviewError> {
+        if existing.status != CallStatus::Failed {
+            return Ok(PushOutcome { call: existing, created: false, awaiting_upload: false });
+        }
+        let RecordingSource::Url { url, authenticate } = recording else {
+            return Ok(PushOutcome { call: existing, created: false, awaiting_upload: true });
         };
-        Ok((call, true))
+        let at = now();
+        let job = fetch_job(existing.id, url, authenticate.then_some(caller.id))?;
+        let mut row = existing.clone();
+        row.status = CallStatus::Uploading;
+        row.failure_code = None;
+        row.failure_message = None;
+        row.updated_at = at;
+        let call = match self.store.update_call_with_job(row, CallStatus::Failed, job, at).await? {
+            Some(call) => call,
+            // Retried by another request meanwhile.
+            None => self.store.call_by_id(existing.id).await?.ok_or_else(|| {
+                ReviewError::NotFound { what: "call", id: existing.id.to_string() }
+            })?,
+        };
+        Ok(PushOutcome { call, created: false, awaiting_upload: false })
     }
 
     /// Starts receiving the audio of a call the integration pushed.
@@ -621,7 +672,7 @@ impl Review {
         };
         let url =
             format!("{}.wav", recording_url.trim_end_matches(".wav").trim_end_matches(".mp3"));
-        let (call, created) = self
+        let outcome = self
             .push_call(
                 &caller,
                 PushedCall {
@@ -636,7 +687,7 @@ impl Review {
                 },
             )
             .await?;
-        Ok(CallbackOutcome::Call(Box::new(call), created))
+        Ok(CallbackOutcome::Call(Box::new(outcome.call), outcome.created))
     }
 
     /// Marks a call whose recording could not be fetched as failed, with the

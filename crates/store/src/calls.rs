@@ -183,6 +183,32 @@ impl Store {
         Ok(Some(row))
     }
 
+    /// Like [`Store::update_call`] with an expected status, queueing `job` in
+    /// the same transaction when the write happens.
+    pub async fn update_call_with_job(
+        &self,
+        row: call::Model,
+        expected: CallStatus,
+        job: crate::NewJob,
+        at: DateTime<Utc>,
+    ) -> Result<Option<call::Model>, StoreError> {
+        use sea_orm::TransactionTrait;
+        let txn = self.db.begin().await?;
+        let result = call::Entity::update_many()
+            .set(row.clone().into_active_model().reset_all())
+            .filter(call::Column::Id.eq(row.id))
+            .filter(call::Column::Status.eq(expected))
+            .exec(&txn)
+            .await?;
+        if result.rows_affected != 1 {
+            txn.rollback().await?;
+            return Ok(None);
+        }
+        crate::jobs::enqueue_job_on(&txn, job, at).await?;
+        txn.commit().await?;
+        Ok(Some(row))
+    }
+
     /// Replaces a call's transcript with `rows` in one transaction.
     pub async fn replace_transcript(
         &self,

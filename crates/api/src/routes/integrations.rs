@@ -7,8 +7,8 @@ use filmroom_review::{
     CallRecord, IntegrationTokenRecord, Review,
     ids::CallId,
     integrations::{
-        CallbackOutcome, NewIntegrationToken, PushedCall, RecordingCallback, RecordingSource,
-        RepReference,
+        CallbackOutcome, NewIntegrationToken, PushOutcome, PushedCall, RecordingCallback,
+        RecordingSource, RepReference,
     },
 };
 use futures_util::StreamExt;
@@ -377,11 +377,11 @@ pub async fn push_call(
             });
         };
         let recording = RecordingSource::Url { url, authenticate: false };
-        let (call, was_created) = review.push_call(&caller, pushed_call(body, recording)).await?;
-        return Ok(pushed(call, was_created));
+        let outcome = review.push_call(&caller, pushed_call(body, recording)).await?;
+        return Ok(pushed(outcome.call, outcome.created));
     }
     let mut multipart = actix_multipart::Multipart::new(req.headers(), payload);
-    let mut call: Option<(CallRecord, bool)> = None;
+    let mut push: Option<PushOutcome> = None;
     while let Some(field) = multipart.next().await {
         let mut field = field.map_err(|e| ApiError::MalformedMultipart(e.to_string()))?;
         match field.name() {
@@ -394,28 +394,32 @@ pub async fn push_call(
                         message: "recording_url: send either a recording_url or an `audio` part, not both".into(),
                     });
                 }
-                call = Some(
+                push = Some(
                     review.push_call(&caller, pushed_call(body, RecordingSource::Upload)).await?,
                 );
             }
             Some("audio") => {
-                let Some((record, was_created)) = call.take() else {
+                let Some(outcome) = push.take() else {
                     return Err(ApiError::MalformedMultipart(
                         "send the `metadata` part before the `audio` part".into(),
                     ));
                 };
-                if !was_created {
-                    return Ok(pushed(record, false));
+                if !outcome.awaiting_upload {
+                    // Pushed before, and not failed: the call keeps its audio.
+                    return Ok(pushed(outcome.call, false));
                 }
                 let media_type = field.content_type().map(ToString::to_string);
-                let id = CallId::from(record.id);
+                let id = CallId::from(outcome.call.id);
                 let upload = review
                     .begin_pushed_audio(&caller, id, media_type, config.max_upload_bytes)
                     .await?;
                 return match pump(upload, field).await {
-                    Ok(record) => Ok(pushed(record, true)),
+                    Ok(record) => Ok(pushed(record, outcome.created)),
                     Err(e) => {
-                        if let Err(cleanup) = review.discard_pushed_call(&caller, id).await {
+                        // A call this request created must not outlive its failed upload.
+                        if outcome.created
+                            && let Err(cleanup) = review.discard_pushed_call(&caller, id).await
+                        {
                             tracing::warn!(error = ?cleanup, call = %id, "removing a pushed call whose upload failed");
                         }
                         Err(e)
@@ -430,10 +434,10 @@ pub async fn push_call(
             }
         }
     }
-    match call {
-        Some((record, false)) => Ok(pushed(record, false)),
-        Some((record, true)) => {
-            let id = CallId::from(record.id);
+    match push {
+        Some(outcome) if !outcome.created => Ok(pushed(outcome.call, false)),
+        Some(outcome) => {
+            let id = CallId::from(outcome.call.id);
             if let Err(cleanup) = review.discard_pushed_call(&caller, id).await {
                 tracing::warn!(error = ?cleanup, call = %id, "removing a pushed call without audio");
             }
