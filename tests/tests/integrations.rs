@@ -610,6 +610,48 @@ fn idempotency_keys_replay_the_first_response_and_refuse_a_different_body() {
     let bad_key = create(body, &"k".repeat(300));
     bad_key.problem(400, "invalid_idempotency_key");
 
+    // A response that carries a secret is never kept: each request issues its own token.
+    let issue = || {
+        TestApp::send(
+            app.request(
+                Method::POST,
+                &format!("/v1/users/{}/tokens", s.team.rep_id),
+                Some(&s.team.admin),
+            )
+            .header("Idempotency-Key", "token-1")
+            .json(&json!({"name": "laptop"})),
+        )
+    };
+    let (one, two) = (issue(), issue());
+    assert_eq!((one.status, two.status), (201, 201), "{} {}", one.text, two.text);
+    assert_eq!(two.header("idempotent-replayed"), None);
+    assert_eq!(one.header("cache-control"), Some("no-store"));
+    assert_ne!(one.json()["secret"], two.json()["secret"]);
+
+    // A revoked token gets no replay of what it did before.
+    let issued = app
+        .post(
+            &format!("/v1/users/{}/tokens", s.team.admin_id),
+            &s.team.admin,
+            json!({"name": "script"}),
+        )
+        .json();
+    let script = issued["secret"].as_str().unwrap().to_owned();
+    let by_script = |body: Value| {
+        TestApp::send(
+            app.request(Method::POST, "/v1/users", Some(&script))
+                .header("Idempotency-Key", "script-1")
+                .json(&body),
+        )
+    };
+    let body = json!({"email": "scripted@idem-org.example", "name": "Scripted", "role": "rep"});
+    assert_eq!(by_script(body.clone()).status, 201);
+    assert_eq!(by_script(body.clone()).header("idempotent-replayed"), Some("true"));
+    let revoked = app
+        .delete(&format!("/v1/tokens/{}", issued["token"]["id"].as_str().unwrap()), &s.team.admin);
+    assert_eq!(revoked.status, 204);
+    by_script(body).problem(401, "token_revoked");
+
     // A multipart push retried with its key gets the first response.
     let metadata = json!({"rep": {"external_id": "client:ada"}, "external_ref": "CA-idem"});
     let pushed = multipart_push(&app, &s.integration, metadata.clone(), Some("push-1"));

@@ -142,13 +142,24 @@ fn events_are_delivered_signed_and_retried_until_accepted() {
         .collect();
     assert_eq!(codes, vec![500, 500, 200]);
 
-    // Manual redelivery sends it once more.
-    let again = app.post(
-        &format!("/v1/webhook-deliveries/{}/redeliver", delivery["id"].as_str().unwrap()),
-        &team.admin,
-        json!({}),
-    );
+    // Manual redelivery sends it once more; retried with its Idempotency-Key
+    // (a POST without a body), it is answered from the first response.
+    let redeliver = || {
+        TestApp::send(
+            app.request(
+                reqwest::Method::POST,
+                &format!("/v1/webhook-deliveries/{}/redeliver", delivery["id"].as_str().unwrap()),
+                Some(&team.admin),
+            )
+            .header("Idempotency-Key", "redeliver-once"),
+        )
+    };
+    let again = redeliver();
     assert_eq!(again.status, 202, "{}", again.text);
+    assert_eq!(again.header("idempotent-replayed"), None);
+    let retried = redeliver();
+    assert_eq!(retried.status, 202, "{}", retried.text);
+    assert_eq!(retried.header("idempotent-replayed"), Some("true"));
     receiver.wait_for(4);
     let globex = Team::create(&app, "Globex");
     app.get(&format!("/v1/webhooks/{hook}/deliveries"), &globex.admin)

@@ -157,7 +157,9 @@ fn classify_json_error(path: String, error: serde_json::Error) -> ApiError {
     }
 }
 
-fn bearer_secret(req: &HttpRequest) -> Option<String> {
+/// The secret of `Authorization: Bearer <secret>`: `None` without the header,
+/// an empty string for any other scheme.
+pub(crate) fn bearer_secret(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?;
     let Ok(value) = value.to_str() else {
         return Some(String::new());

@@ -9,8 +9,9 @@
 //! hashed without its boundary, which HTTP clients pick anew for every send.
 
 use std::{
+    cell::RefCell,
     pin::Pin,
-    sync::{Arc, Mutex},
+    rc::Rc,
     task::{Context, Poll},
 };
 
@@ -36,6 +37,13 @@ pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 /// Set on a replayed response.
 pub const REPLAYED: &str = "idempotent-replayed";
+
+/// Stands in for the multipart boundary in the request hash.
+const BOUNDARY_MARKER: &[u8] = b"\0--boundary--\0";
+
+/// What is left of a body after a successful handler is read up to this much
+/// to complete the request hash (a multipart epilogue, a body it ignored).
+const MAX_UNREAD_REST: u64 = 1024 * 1024;
 
 /// Responses larger than this are not kept (POST responses are small JSON).
 const MAX_KEPT_BODY: u64 = 1024 * 1024;
@@ -70,6 +78,9 @@ impl BodyDigest {
         let mut start = 0;
         while let Some(at) = finder.find(&self.carry[start..]) {
             self.hasher.update(&self.carry[start..start + at]);
+            // A fixed marker where the boundary was, so that removing it
+            // cannot join two different bodies into one.
+            self.hasher.update(BOUNDARY_MARKER);
             start += at + needle;
         }
         // Keep what could be the start of a boundary cut by the chunk edge.
@@ -85,35 +96,60 @@ impl BodyDigest {
     }
 }
 
-/// The hash state of a request body as it streams to the handler.
+/// A request body on its way to the handler, hashed as it passes. The
+/// middleware keeps a handle so it can read what the handler left unread.
 struct BodyHash {
+    inner: Payload,
     digest: Option<BodyDigest>,
     complete: bool,
 }
 
 struct HashingStream {
-    inner: Payload,
-    hash: Arc<Mutex<BodyHash>>,
+    hash: Rc<RefCell<BodyHash>>,
 }
 
 impl Stream for HashingStream {
     type Item = Result<Bytes, actix_web::error::PayloadError>;
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let polled = Pin::new(&mut self.inner).poll_next(cx);
-        if let Ok(mut hash) = self.hash.lock() {
-            match &polled {
-                Poll::Ready(Some(Ok(chunk))) => {
-                    if let Some(digest) = hash.digest.as_mut() {
-                        digest.update(chunk);
-                    }
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let Ok(mut hash) = self.hash.try_borrow_mut() else {
+            return Poll::Ready(None);
+        };
+        let polled = Pin::new(&mut hash.inner).poll_next(cx);
+        match &polled {
+            Poll::Ready(Some(Ok(chunk))) => {
+                if let Some(digest) = hash.digest.as_mut() {
+                    digest.update(chunk);
                 }
-                Poll::Ready(None) => hash.complete = true,
-                _ => {}
             }
+            Poll::Ready(None) => hash.complete = true,
+            _ => {}
         }
         polled
     }
+}
+
+/// The request hash once the whole body went through: what the handler did
+/// not read is read here, up to `MAX_UNREAD_REST` bytes.
+async fn finish_hash(hash: &Rc<RefCell<BodyHash>>) -> Option<String> {
+    let (mut rest, mut digest) = {
+        let mut state = hash.try_borrow_mut().ok()?;
+        let digest = state.digest.take()?;
+        if state.complete {
+            return Some(digest.finish());
+        }
+        (std::mem::replace(&mut state.inner, Payload::None), digest)
+    };
+    let mut read = 0u64;
+    while let Some(chunk) = rest.next().await {
+        let chunk = chunk.ok()?;
+        read += chunk.len() as u64;
+        if read > MAX_UNREAD_REST {
+            return None;
+        }
+        digest.update(&chunk);
+    }
+    Some(digest.finish())
 }
 
 /// The multipart boundary of the request, if it has one.
@@ -131,6 +167,15 @@ fn request_prefix(req: &ServiceRequest) -> Sha256 {
     hasher.update(req.path().as_bytes());
     hasher.update(b"?");
     hasher.update(req.query_string().as_bytes());
+    hasher.update(b"\n");
+    let essence = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    hasher.update(essence.as_bytes());
     hasher.update(b"\n");
     hasher
 }
@@ -219,6 +264,14 @@ pub async fn middleware(
     let id = match claim {
         IdempotentRequest::InProgress => return Ok(fail(req, ApiError::IdempotencyKeyInUse)),
         IdempotentRequest::Answered { request_hash, response } => {
+            // A revoked token or a deactivated user gets no replay; the
+            // request runs and is refused as it would be without a key.
+            let secret = crate::extract::bearer_secret(req.request());
+            match review.credential_is_active(secret.as_deref()).await {
+                Ok(true) => {}
+                Ok(false) => return Ok(next.call(req).await?.map_into_boxed_body()),
+                Err(e) => return Ok(fail(req, e.into())),
+            }
             let payload = req.take_payload();
             return Ok(match hash_rest(payload, digest, limit).await {
                 Ok(hash) if hash == request_hash => req.into_response(replay(response)),
@@ -229,9 +282,9 @@ pub async fn middleware(
         IdempotentRequest::Run(id) => id,
     };
 
-    let hash = Arc::new(Mutex::new(BodyHash { digest: Some(digest), complete: false }));
     let inner = req.take_payload();
-    let stream = HashingStream { inner, hash: Arc::clone(&hash) };
+    let hash = Rc::new(RefCell::new(BodyHash { inner, digest: Some(digest), complete: false }));
+    let stream = HashingStream { hash: Rc::clone(&hash) };
     req.set_payload(Payload::Stream { payload: Box::pin(stream) });
 
     let response = match next.call(req).await {
@@ -241,16 +294,21 @@ pub async fn middleware(
             return Err(e);
         }
     };
-    let complete_hash = hash
-        .lock()
-        .ok()
-        .and_then(|mut h| if h.complete { h.digest.take().map(BodyDigest::finish) } else { None });
-    // Server errors may pass on a retry, and a refused credential changed nothing.
-    let keepable = !response.status().is_server_error()
-        && response.status() != StatusCode::UNAUTHORIZED
-        && matches!(response.response().body().size(), BodySize::Sized(n) if n <= MAX_KEPT_BODY)
-        && complete_hash.is_some();
-    let Some(request_hash) = complete_hash.filter(|_| keepable) else {
+    // Server errors may pass on a retry, a refused credential changed
+    // nothing, and a response carrying a secret (marked `no-store`) is never
+    // written down.
+    let status = response.status();
+    let no_store = response
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("no-store"));
+    let keepable = !status.is_server_error()
+        && status != StatusCode::UNAUTHORIZED
+        && !no_store
+        && matches!(response.response().body().size(), BodySize::Sized(n) if n <= MAX_KEPT_BODY);
+    let complete_hash = if keepable { finish_hash(&hash).await } else { None };
+    let Some(request_hash) = complete_hash else {
         if let Err(e) = review.abandon_idempotent(id).await {
             tracing::warn!(error = ?e, "releasing an idempotency key failed");
         }
@@ -258,7 +316,6 @@ pub async fn middleware(
     };
 
     let (request, response) = response.into_parts();
-    let status = response.status();
     let headers: Vec<(String, String)> = [header::CONTENT_TYPE, header::LOCATION]
         .iter()
         .filter_map(|name| {

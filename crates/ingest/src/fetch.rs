@@ -136,34 +136,52 @@ pub fn non_public(ip: IpAddr) -> Option<&'static str> {
                 Some("an IETF protocol address")
             } else if a == 198 && (b == 18 || b == 19) {
                 Some("a benchmarking address")
+            } else if matches!((a, b, v4.octets()[2]), (192, 0, 2) | (198, 51, 100) | (203, 0, 113))
+            {
+                Some("a documentation address")
             } else {
                 None
             }
         }
         IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return non_public(IpAddr::V4(v4));
-            }
-            let first = v6.segments()[0];
+            let segments = v6.segments();
+            let embedded = |high: u16, low: u16| {
+                let [a, b] = high.to_be_bytes();
+                let [c, d] = low.to_be_bytes();
+                non_public(IpAddr::V4(std::net::Ipv4Addr::new(a, b, c, d)))
+            };
+            let first = segments[0];
             if v6.is_loopback() {
                 Some("a loopback address")
             } else if v6.is_unspecified() {
                 Some("an unspecified address")
+            } else if segments[..5] == [0; 5] && (segments[5] == 0 || segments[5] == 0xffff) {
+                // IPv4-compatible (::a.b.c.d) and IPv4-mapped (::ffff:a.b.c.d).
+                embedded(segments[6], segments[7])
+            } else if segments[..4] == [0; 4] && segments[4] == 0xffff && segments[5] == 0 {
+                // IPv4-translated (::ffff:0:a.b.c.d).
+                embedded(segments[6], segments[7])
+            } else if first == 0x0064 && segments[1] == 0xff9b && segments[2..6] == [0; 4] {
+                // Well-known NAT64 prefix 64:ff9b::/96: judge the IPv4 address inside.
+                embedded(segments[6], segments[7])
+            } else if first == 0x0064 && segments[1] == 0xff9b {
+                Some("a local-use NAT64 address")
+            } else if first == 0x2002 {
+                // 6to4 carries an IPv4 address in bits 16-47.
+                embedded(segments[1], segments[2])
+            } else if first == 0x2001 && segments[1] == 0 {
+                Some("a Teredo address")
+            } else if first == 0x2001 && segments[1] == 0x0db8 {
+                Some("a documentation address")
             } else if first & 0xfe00 == 0xfc00 {
                 Some("a private (unique local) address")
-            } else if first & 0xffc0 == 0xfe80 {
-                Some("a link-local address")
+            } else if first & 0xffc0 == 0xfe80 || first & 0xffc0 == 0xfec0 {
+                Some("a link-local or site-local address")
             } else if v6.is_multicast() {
                 Some("a multicast address")
-            } else if first == 0x0064 && v6.segments()[1] == 0xff9b {
-                // NAT64 maps IPv4 into 64:ff9b::/96; judge the embedded address.
-                let [.., c, d] = v6.segments();
-                non_public(IpAddr::V4(std::net::Ipv4Addr::new(
-                    (c >> 8) as u8,
-                    c as u8,
-                    (d >> 8) as u8,
-                    d as u8,
-                )))
+            } else if first & 0xe000 != 0x2000 {
+                // Only 2000::/3 is allocated for global unicast.
+                Some("a reserved address")
             } else {
                 None
             }
@@ -261,13 +279,15 @@ pub async fn fetch_recording(
         Some(id) => review.fetch_credentials(id).await?,
         None => None,
     };
-    match tokio::time::timeout(policy.timeout, download(review, policy, job, credentials)).await {
-        Ok(result) => result,
-        Err(_) => Err(FetchFailure::transient(format!(
-            "the download did not finish within {} s",
-            policy.timeout.as_secs()
-        ))),
-    }
+    let deadline = tokio::time::Instant::now() + policy.timeout;
+    download(review, policy, job, credentials, deadline).await
+}
+
+fn timed_out(policy: &FetchPolicy, shown: &str) -> FetchFailure {
+    FetchFailure::transient(format!(
+        "{shown}: the download did not finish within {} s",
+        policy.timeout.as_secs()
+    ))
 }
 
 async fn download(
@@ -275,6 +295,7 @@ async fn download(
     policy: &FetchPolicy,
     job: &FetchRecording,
     credentials: Option<(String, String)>,
+    deadline: tokio::time::Instant,
 ) -> Result<(), FetchFailure> {
     let first = Url::parse(&job.url).map_err(|e| {
         FetchFailure::permanent(
@@ -305,10 +326,14 @@ async fn download(
         {
             request = request.basic_auth(user, Some(password));
         }
-        let response = request
-            .send()
+        let response = tokio::time::timeout_at(deadline, request.send())
             .await
-            .map_err(|e| FetchFailure::transient(format!("{shown}: {}", error_chain(&e))))?;
+            .map_err(|_| timed_out(policy, &shown))?
+            // The error's text would repeat the URL with its query (signed
+            // links carry credentials there).
+            .map_err(|e| {
+                FetchFailure::transient(format!("{shown}: {}", error_chain(&e.without_url())))
+            })?;
         let status = response.status();
         if status.is_redirection() {
             let location =
@@ -347,7 +372,7 @@ async fn download(
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        return store_body(review, policy, job, response, content_type, &shown).await;
+        return store_body(review, policy, job, response, content_type, &shown, deadline).await;
     }
     Err(FetchFailure::permanent(
         "recording_fetch_failed",
@@ -362,6 +387,7 @@ async fn store_body(
     mut response: reqwest::Response,
     content_type: Option<String>,
     shown: &str,
+    deadline: tokio::time::Instant,
 ) -> Result<(), FetchFailure> {
     let Some(mut upload) =
         review.begin_fetched_audio(job.call_id, content_type, policy.max_bytes).await?
@@ -369,7 +395,11 @@ async fn store_body(
         return Ok(()); // Deleted, or its audio arrived another way.
     };
     loop {
-        match response.chunk().await {
+        let Ok(next) = tokio::time::timeout_at(deadline, response.chunk()).await else {
+            upload.abort().await;
+            return Err(timed_out(policy, shown));
+        };
+        match next {
             Ok(Some(chunk)) => {
                 if let Err(e) = upload.push(&chunk).await {
                     upload.abort().await;
@@ -381,7 +411,7 @@ async fn store_body(
                 upload.abort().await;
                 return Err(FetchFailure::transient(format!(
                     "{shown}: the download broke off: {}",
-                    error_chain(&e)
+                    error_chain(&e.without_url())
                 )));
             }
         }
@@ -454,6 +484,17 @@ mod tests {
             ("::ffff:127.0.0.1", false),
             ("::ffff:8.8.8.8", true),
             ("64:ff9b::a9fe:a9fe", false),
+            ("64:ff9b::808:808", true),
+            ("64:ff9b:1::1", false),
+            ("::169.254.169.254", false),
+            ("::7f00:1", false),
+            ("::ffff:0:a00:1", false),
+            ("2002:a9fe:a9fe::", false),
+            ("2002:808:808::", true),
+            ("2001:0:4136:e378::1", false),
+            ("2001:db8::1", false),
+            ("fec0::1", false),
+            ("100::1", false),
         ] {
             assert_eq!(non_public(addr.parse()?).is_none(), public, "{addr}");
         }

@@ -556,6 +556,24 @@ impl AudioUpload {
     }
 }
 
+impl Drop for AudioUpload {
+    /// An upload dropped unfinished (its request cancelled, a download timed
+    /// out, a worker stopping) is aborted in the background, so no partial
+    /// object or multipart upload stays behind.
+    fn drop(&mut self) {
+        if let Some(blob) = self.blob.take()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            let call = self.call.id;
+            runtime.spawn(async move {
+                if let Err(e) = blob.abort().await {
+                    tracing::warn!(error = ?e, %call, "aborting an abandoned audio upload failed");
+                }
+            });
+        }
+    }
+}
+
 /// The media type to record: the client's when it names audio, else the container's.
 fn media_type(sent: Option<&str>, container: Container) -> String {
     match sent.map(|s| s.split(';').next().unwrap_or_default().trim().to_ascii_lowercase()) {

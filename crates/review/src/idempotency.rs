@@ -101,6 +101,24 @@ impl Review {
             .await?)
     }
 
+    /// Whether `secret` still authenticates (a user token of an active user, or
+    /// an integration token), so that a replay never outlives a revoked
+    /// credential.
+    pub async fn credential_is_active(&self, secret: Option<&str>) -> Result<bool, ReviewError> {
+        let Some(secret) = secret else {
+            return Ok(false);
+        };
+        let hash = crate::secrets::hash(secret);
+        if let Some((token, owner)) = self.store.token_by_hash(&hash).await? {
+            return Ok(token.revoked_at.is_none() && owner.active);
+        }
+        Ok(self
+            .store
+            .integration_token_by_hash(&hash)
+            .await?
+            .is_some_and(|t| t.revoked_at.is_none()))
+    }
+
     /// Frees a key whose request left nothing worth replaying (a server
     /// error, or a body it did not read to the end).
     pub async fn abandon_idempotent(&self, id: Uuid) -> Result<(), ReviewError> {

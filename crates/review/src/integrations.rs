@@ -722,6 +722,7 @@ impl Review {
             .store
             .integration_token_by_id(integration_id)
             .await?
+            .filter(|t| t.revoked_at.is_none())
             .and_then(|t| t.account_sid.zip(t.signing_secret)))
     }
 }

@@ -158,7 +158,7 @@ impl Store {
             .exec(&self.db)
             .await?;
         let row = idempotency_key::Model {
-            id: Uuid::now_v7(),
+            id: Uuid::nil(),
             scope: scope.to_owned(),
             key: key.to_owned(),
             request_hash: None,
@@ -169,37 +169,50 @@ impl Store {
             created_at: at,
             completed_at: None,
         };
-        match row.clone().into_active_model().insert(&self.db).await {
-            Ok(row) => return Ok(IdempotencyClaim::Claimed(row)),
-            Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {}
-            Err(e) => return Err(e.into()),
-        }
-        let existing = idempotency_key::Entity::find()
-            .filter(idempotency_key::Column::Scope.eq(scope))
-            .filter(idempotency_key::Column::Key.eq(key))
-            .one(&self.db)
-            .await?
-            .ok_or_else(|| {
-                StoreError::Inconsistent(format!("idempotency key `{key}` vanished while claimed"))
-            })?;
-        if existing.status == IdempotencyStatus::InProgress
-            && existing.created_at < at - stale_after
-        {
-            let taken = idempotency_key::Entity::update_many()
-                .col_expr(idempotency_key::Column::CreatedAt, Expr::value(at))
-                .filter(idempotency_key::Column::Id.eq(existing.id))
-                .filter(idempotency_key::Column::CreatedAt.eq(existing.created_at))
-                .filter(idempotency_key::Column::Status.eq(IdempotencyStatus::InProgress))
-                .exec(&self.db)
-                .await?;
-            if taken.rows_affected == 1 {
-                return Ok(IdempotencyClaim::Claimed(idempotency_key::Model {
-                    created_at: at,
-                    ..existing
-                }));
+        // A key released between our failed insert and the read is free
+        // again: try once more rather than fail.
+        for _ in 0..3 {
+            let row = idempotency_key::Model { id: Uuid::now_v7(), ..row.clone() };
+            match row.clone().into_active_model().insert(&self.db).await {
+                Ok(row) => return Ok(IdempotencyClaim::Claimed(row)),
+                Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {}
+                Err(e) => return Err(e.into()),
             }
+            let Some(existing) = idempotency_key::Entity::find()
+                .filter(idempotency_key::Column::Scope.eq(scope))
+                .filter(idempotency_key::Column::Key.eq(key))
+                .one(&self.db)
+                .await?
+            else {
+                continue;
+            };
+            if existing.status == IdempotencyStatus::InProgress
+                && existing.created_at < at - stale_after
+            {
+                // The new owner gets a new id, so the stale request, should it
+                // still finish, completes or releases nothing.
+                let owner = Uuid::now_v7();
+                let taken = idempotency_key::Entity::update_many()
+                    .col_expr(idempotency_key::Column::Id, Expr::value(owner))
+                    .col_expr(idempotency_key::Column::CreatedAt, Expr::value(at))
+                    .filter(idempotency_key::Column::Id.eq(existing.id))
+                    .filter(idempotency_key::Column::Status.eq(IdempotencyStatus::InProgress))
+                    .exec(&self.db)
+                    .await?;
+                if taken.rows_affected == 1 {
+                    return Ok(IdempotencyClaim::Claimed(idempotency_key::Model {
+                        id: owner,
+                        created_at: at,
+                        ..existing
+                    }));
+                }
+                continue;
+            }
+            return Ok(IdempotencyClaim::Existing(existing));
         }
-        Ok(IdempotencyClaim::Existing(existing))
+        Err(StoreError::Inconsistent(format!(
+            "idempotency key `{key}` changed hands too often while being claimed"
+        )))
     }
 
     /// Stores the response of a claimed key.
@@ -220,6 +233,7 @@ impl Store {
             .col_expr(idempotency_key::Column::ResponseBody, Expr::value(body))
             .col_expr(idempotency_key::Column::CompletedAt, Expr::value(at))
             .filter(idempotency_key::Column::Id.eq(id))
+            .filter(idempotency_key::Column::Status.eq(IdempotencyStatus::InProgress))
             .exec(&self.db)
             .await?;
         Ok(())
@@ -227,7 +241,11 @@ impl Store {
 
     /// Forgets a claimed key whose request left nothing worth replaying.
     pub async fn release_idempotency_key(&self, id: Uuid) -> Result<(), StoreError> {
-        idempotency_key::Entity::delete_by_id(id).exec(&self.db).await?;
+        idempotency_key::Entity::delete_many()
+            .filter(idempotency_key::Column::Id.eq(id))
+            .filter(idempotency_key::Column::Status.eq(IdempotencyStatus::InProgress))
+            .exec(&self.db)
+            .await?;
         Ok(())
     }
 

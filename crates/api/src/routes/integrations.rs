@@ -278,7 +278,9 @@ pub async fn create_integration_token(
             },
         )
         .await?;
+    // The secret is shown once: no cache and no Idempotency-Key replay keeps it.
     Ok(HttpResponse::Created()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(IssuedIntegrationTokenBody { token: issued.token.into(), secret: issued.secret }))
 }
 

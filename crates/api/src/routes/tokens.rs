@@ -1,6 +1,6 @@
 //! API tokens: issued once with their secret, listed without it, revoked at once.
 
-use actix_web::{HttpResponse, delete, get, post, web};
+use actix_web::{HttpResponse, delete, get, http::header, post, web};
 use filmroom_review::{
     Review,
     ids::{TokenId, UserId},
@@ -31,7 +31,10 @@ pub async fn create_token(
     ApiJson(body): ApiJson<CreateTokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let issued = review.issue_token(&actor, UserId::from(id.into_inner()), &body.name).await?;
-    Ok(HttpResponse::Created().json(IssuedTokenBody::from(issued)))
+    // The secret is shown once: no cache and no Idempotency-Key replay keeps it.
+    Ok(HttpResponse::Created()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(IssuedTokenBody::from(issued)))
 }
 
 /// A user's tokens, without secrets: for admins and the user themselves.

@@ -1,6 +1,6 @@
 //! Webhook endpoints and their delivery log (admins only).
 
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpResponse, delete, get, http::header, patch, post, web};
 use chrono::{DateTime, Utc};
 use filmroom_review::{
     DeliveryRecord, DeliveryStatus, Review, WebhookAttemptRecord, WebhookRecord,
@@ -162,7 +162,10 @@ pub async fn create_webhook(
 ) -> Result<HttpResponse, ApiError> {
     let row = review.create_webhook(&actor, &body.url, body.secret, body.event_types).await?;
     let secret = row.secret.clone();
-    Ok(HttpResponse::Created().json(CreatedWebhookBody { webhook: row.into(), secret }))
+    // The secret is shown once: no cache and no Idempotency-Key replay keeps it.
+    Ok(HttpResponse::Created()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(CreatedWebhookBody { webhook: row.into(), secret }))
 }
 
 /// The organisation's webhooks.
