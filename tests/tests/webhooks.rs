@@ -80,7 +80,11 @@ fn delivery_log(app: &TestApp, admin: &str, hook: &str) -> Value {
 
 #[test]
 fn events_are_delivered_signed_and_retried_until_accepted() {
-    let app = TestApp::spawn_with(&[("FILMROOM_RETRY_BASE_SECS", "0")]);
+    // The receiver is on loopback, which deliveries may reach only when allowed.
+    let app = TestApp::spawn_with(&[
+        ("FILMROOM_RETRY_BASE_SECS", "0"),
+        ("FILMROOM_ALLOW_PRIVATE_FETCH", "127.0.0.1"),
+    ]);
     let team = Team::create(&app, "Acme");
     let receiver = Receiver::start(2);
     app.post(
@@ -168,7 +172,10 @@ fn events_are_delivered_signed_and_retried_until_accepted() {
 
 #[test]
 fn a_delivery_survives_a_server_restart_between_attempts() {
-    let mut app = TestApp::spawn_with(&[("FILMROOM_RETRY_BASE_SECS", "2")]);
+    let mut app = TestApp::spawn_with(&[
+        ("FILMROOM_RETRY_BASE_SECS", "2"),
+        ("FILMROOM_ALLOW_PRIVATE_FETCH", "127.0.0.1"),
+    ]);
     let team = Team::create(&app, "Acme");
     let receiver = Receiver::start(1);
     let created = app
@@ -198,4 +205,38 @@ fn a_delivery_survives_a_server_restart_between_attempts() {
         2,
         "delivered once after the restart, not twice"
     );
+}
+
+#[test]
+fn deliveries_never_reach_private_addresses_unless_allowed() {
+    let receiver = Receiver::start(0);
+    let app = TestApp::spawn_with(&[("FILMROOM_RETRY_BASE_SECS", "0")]);
+    let team = Team::create(&app, "Acme");
+    let by_name = receiver.url.replace("127.0.0.1", "localhost");
+    let created = app.post(
+        "/v1/webhooks",
+        &team.admin,
+        json!({"url": by_name, "event_types": ["call.ready"]}),
+    );
+    assert_eq!(created.status, 201, "{}", created.text);
+    let hook = created.json()["webhook"]["id"].as_str().unwrap().to_owned();
+    let call = app.create_call(&team.rep, &team.rep_id);
+    assert_eq!(
+        app.upload(&team.rep, &call, fixture("speech-8k-mono-s16.wav"), "audio/wav").status,
+        200
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let attempt = loop {
+        let log = delivery_log(&app, &team.admin, &hook);
+        let first = log["items"][0]["attempts"][0].clone();
+        if !first.is_null() {
+            break first;
+        }
+        assert!(Instant::now() < deadline, "no attempt logged: {log}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let error = attempt["error"].as_str().unwrap_or_default();
+    assert!(error.contains("loopback"), "{attempt}");
+    assert!(attempt["status_code"].is_null(), "{attempt}");
+    assert!(receiver.requests.lock().unwrap().is_empty(), "the receiver was reached");
 }

@@ -119,7 +119,8 @@ pub struct WorkerArgs {
     #[arg(long, env = "FILMROOM_DRAIN_SECS", default_value_t = 30)]
     pub drain_secs: u64,
 
-    /// Non-public addresses recording downloads may reach: `false` (none),
+    /// Non-public addresses recording downloads and webhook deliveries may
+    /// reach: `false` (none),
     /// `true` (all), or a comma-separated list of addresses and networks
     /// (`10.20.0.0/16,192.168.1.5`). Loopback, private and link-local
     /// addresses are otherwise refused, after DNS resolution and on every redirect.

@@ -258,6 +258,29 @@ impl FetchPolicy {
     }
 }
 
+/// An HTTP client for one request to `url`: the host's addresses checked
+/// against `policy` and the connection pinned to them, no redirects followed,
+/// no proxy. Webhook deliveries use it too, so an endpoint cannot point into
+/// the network the worker runs in either.
+pub async fn pinned_client(
+    policy: &FetchPolicy,
+    url: &Url,
+) -> Result<reqwest::Client, FetchFailure> {
+    let addresses = policy.addresses(url).await?;
+    let mut builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .connect_timeout(Duration::from_secs(10))
+        .user_agent(concat!("filmroom/", env!("CARGO_PKG_VERSION")));
+    if let Some(Host::Domain(domain)) = url.host() {
+        // Connect only to the addresses just checked, never to a second lookup's.
+        builder = builder.resolve_to_addrs(domain, &addresses);
+    }
+    builder
+        .build()
+        .map_err(|e| FetchFailure::transient(format!("cannot build an HTTP client: {e}")))
+}
+
 /// The URL without its query (signed URLs carry credentials there) or userinfo.
 fn redacted(url: &Url) -> String {
     let mut shown = url.clone();
@@ -306,20 +329,8 @@ async fn download(
     let origin = first.origin();
     let mut url = first;
     for _ in 0..=MAX_REDIRECTS {
-        let addresses = policy.addresses(&url).await?;
+        let client = pinned_client(policy, &url).await?;
         let shown = redacted(&url);
-        let mut builder = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .connect_timeout(Duration::from_secs(10))
-            .user_agent(concat!("filmroom/", env!("CARGO_PKG_VERSION")));
-        if let Some(Host::Domain(domain)) = url.host() {
-            // Connect only to the addresses just checked, never to a second lookup's.
-            builder = builder.resolve_to_addrs(domain, &addresses);
-        }
-        let client = builder
-            .build()
-            .map_err(|e| FetchFailure::transient(format!("cannot build an HTTP client: {e}")))?;
         let mut request = client.get(url.clone());
         if let Some((user, password)) = &credentials
             && url.origin() == origin

@@ -86,7 +86,7 @@ pub enum Attempt {
 /// POSTs one delivery once and logs the attempt.
 pub async fn attempt(
     store: &Store,
-    client: &reqwest::Client,
+    policy: &crate::FetchPolicy,
     delivery_id: Uuid,
     final_try: bool,
 ) -> Result<Attempt, StoreError> {
@@ -111,27 +111,35 @@ pub async fn attempt(
     .unwrap_or_default();
     let t = Utc::now().timestamp();
     let started = Instant::now();
-    let response = client
-        .post(&hook.url)
-        .timeout(TIMEOUT)
-        .header("content-type", "application/json")
-        .header("filmroom-signature", signature(&hook.secret, t, &body))
-        .header("filmroom-event", event.kind.as_str())
-        .header("filmroom-delivery", delivery.id.to_string())
-        .body(body)
-        .send()
-        .await;
+    let client = match url::Url::parse(&hook.url) {
+        Ok(url) => crate::fetch::pinned_client(policy, &url).await.map_err(|f| f.message),
+        Err(e) => Err(format!("the webhook URL does not parse: {e}")),
+    };
+    let response = match client {
+        Ok(client) => Ok(client
+            .post(&hook.url)
+            .timeout(TIMEOUT)
+            .header("content-type", "application/json")
+            .header("filmroom-signature", signature(&hook.secret, t, &body))
+            .header("filmroom-event", event.kind.as_str())
+            .header("filmroom-delivery", delivery.id.to_string())
+            .body(body)
+            .send()
+            .await),
+        Err(refused) => Err(refused),
+    };
     let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
-    let (status_code, error) = match &response {
-        Ok(r) if r.status().is_success() => (Some(i32::from(r.status().as_u16())), None),
-        Ok(r) => (
+    let (status_code, error) = match response {
+        Ok(Ok(r)) if r.status().is_success() => (Some(i32::from(r.status().as_u16())), None),
+        Ok(Ok(r)) => (
             Some(i32::from(r.status().as_u16())),
             Some(format!("the endpoint answered {}", r.status())),
         ),
-        Err(e) if e.is_timeout() => {
+        Ok(Err(e)) if e.is_timeout() => {
             (None, Some(format!("no answer within {}s", TIMEOUT.as_secs())))
         }
-        Err(e) => (None, Some(format!("could not reach the endpoint: {e}"))),
+        Ok(Err(e)) => (None, Some(format!("could not reach the endpoint: {}", e.without_url()))),
+        Err(refused) => (None, Some(refused)),
     };
     delivery.attempts += 1;
     store

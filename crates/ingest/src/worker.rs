@@ -36,7 +36,8 @@ pub struct WorkerConfig {
     pub sandbox: Sandbox,
     /// Analysis attempts queued for a downloaded recording.
     pub analysis_attempts: u32,
-    /// Limits of recording downloads from dialers.
+    /// Limits of recording downloads from dialers; which addresses webhook
+    /// deliveries may reach.
     pub fetch: crate::FetchPolicy,
 }
 
@@ -84,7 +85,6 @@ pub struct Worker {
     store: Store,
     review: filmroom_review::Review,
     config: WorkerConfig,
-    http: reqwest::Client,
 }
 
 enum Step {
@@ -97,7 +97,7 @@ impl Worker {
     pub fn new(store: Store, config: WorkerConfig) -> Self {
         let review = filmroom_review::Review::new(store.clone())
             .with_analysis_attempts(config.analysis_attempts);
-        Self { store, review, config, http: reqwest::Client::new() }
+        Self { store, review, config }
     }
 
     /// Runs until `shutdown` turns true. A job in progress then finishes, or
@@ -298,7 +298,9 @@ impl Worker {
                     return Err(Failure::permanent("delivery_failed", "malformed job payload"));
                 };
                 let final_try = !job.has_attempts_left();
-                match crate::webhook::attempt(&self.store, &self.http, delivery, final_try).await? {
+                match crate::webhook::attempt(&self.store, &self.config.fetch, delivery, final_try)
+                    .await?
+                {
                     crate::webhook::Attempt::Delivered | crate::webhook::Attempt::Gone => Ok(()),
                     crate::webhook::Attempt::Failed(reason) => {
                         Err(Failure::retry("delivery_failed", reason))
