@@ -124,6 +124,12 @@ pub struct UserPage {
 /// A new user.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "email": "grace@example.com",
+    "name": "Grace Hopper",
+    "role": "rep",
+    "external_ids": {"twilio": "client:grace"}
+}))]
 pub struct CreateUserRequest {
     /// Email, unique in the organisation.
     #[schema(example = "grace@example.com")]
@@ -144,6 +150,12 @@ pub struct CreateUserRequest {
 /// Changes to a user; absent fields stay as they are.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "name": "Grace Hopper",
+    "role": "rep",
+    "external_ids": {"aircall": "1184302"},
+    "active": true
+}))]
 pub struct UpdateUserRequest {
     /// New email.
     pub email: Option<String>,
@@ -171,6 +183,7 @@ pub fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
 /// A new token.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "CRM sync"}))]
 pub struct CreateTokenRequest {
     /// A label to recognise it by.
     #[schema(example = "laptop")]

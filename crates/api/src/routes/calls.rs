@@ -207,6 +207,14 @@ impl From<CallRecord> for CallBody {
 /// part of a multipart upload followed by an `audio` part.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "rep_id": "0193f4c2-7b10-7c3e-9a51-6d2e8f4b1a07",
+    "title": "Discovery call with Northwind Traders",
+    "occurred_at": "2026-11-23T14:05:00Z",
+    "direction": "outbound",
+    "counterpart": {"name": "Grace Hopper", "company": "Northwind Traders"},
+    "external_ref": "CA1234567890abcdef"
+}))]
 pub struct CreateCallRequest {
     /// Whose call: yourself, a rep below you, or anyone for an admin.
     pub rep_id: Uuid,
@@ -244,6 +252,12 @@ pub struct CreateCallUpload {
 /// Changes to a call's details; absent fields stay as they are.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "title": "Pricing objection - Northwind Traders renewal",
+    "occurred_at": "2026-11-23T14:05:00Z",
+    "direction": "inbound",
+    "counterpart": {"name": "Grace Hopper", "company": "Northwind Traders"}
+}))]
 pub struct UpdateCallRequest {
     /// Title.
     pub title: Option<String>,

@@ -113,6 +113,12 @@ impl From<CommentView> for CommentBody {
 /// A new comment.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "at_ms": 73500,
+    "end_ms": 81200,
+    "body": "Good pause after giving the price: you let the customer react before defending it.",
+    "kind": "went_well"
+}))]
 pub struct CreateCommentRequest {
     /// Where in the call, ms (0 to the call's duration).
     #[schema(example = 73_500)]
@@ -130,6 +136,12 @@ pub struct CreateCommentRequest {
 /// Changes to one's own comment.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "at_ms": 73500,
+    "end_ms": 95000,
+    "body": "You discounted before asking what the budget was; ask first, then anchor on value.",
+    "kind": "improve"
+}))]
 pub struct UpdateCommentRequest {
     /// New position.
     pub at_ms: Option<i64>,

@@ -29,6 +29,13 @@ use crate::{
 /// A new integration token.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "name": "Twilio production",
+    "source": "twilio",
+    "signing_secret": "0123456789abcdef0123456789abcdef",
+    "account_sid": "AC00000000000000000000000000000000",
+    "rep_channel": 1
+}))]
 pub struct CreateIntegrationTokenRequest {
     /// A label for people.
     #[schema(example = "Twilio production")]
@@ -213,6 +220,7 @@ pub struct RecordingCallbackQuery {
 
 /// Twilio's `RecordingStatusCallback` form (Telnyx and SignalWire send the same).
 #[derive(Debug, ToSchema)]
+#[schema(rename_all = "PascalCase")]
 #[allow(dead_code)]
 pub struct RecordingStatusForm {
     /// The account.

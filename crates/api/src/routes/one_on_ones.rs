@@ -21,6 +21,14 @@ use crate::{
 /// A new recurring 1:1.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "rep_id": "0193f4c2-7b10-7c3e-9a51-6d2e8f4b1a07",
+    "weekday": "tuesday",
+    "time": "09:30",
+    "duration_minutes": 30,
+    "timezone": "Europe/Berlin",
+    "agenda": ["Wins of the week", "Pipeline review", "Clip review: pricing objections"]
+}))]
 pub struct CreateSeriesRequest {
     /// The manager (default: the caller).
     pub manager_id: Option<Uuid>,
@@ -79,6 +87,9 @@ impl From<SeriesRecord> for SeriesBody {
 /// A new standing agenda.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "agenda": ["Wins of the week", "Pipeline review", "Focus skill: discovery questions"]
+}))]
 pub struct UpdateSeriesRequest {
     /// The topics.
     pub agenda: Vec<String>,
@@ -274,6 +285,10 @@ pub struct OneOnOneQuery {
 /// Changes to an occurrence.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "scheduled_at": "2026-11-24T08:30:00Z",
+    "notes": "Played the Northwind pricing clip; agreed to ask about budget before quoting."
+}))]
 pub struct UpdateOneOnOneRequest {
     /// Move it.
     pub scheduled_at: Option<DateTime<Utc>>,
@@ -286,6 +301,12 @@ pub struct UpdateOneOnOneRequest {
 /// A clip to add: from a comment, or from explicit offsets.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "call_id": "0193f4d0-1a2b-7c3d-8e4f-5a6b7c8d9e0f",
+    "start_ms": 73500,
+    "end_ms": 104000,
+    "note": "How the price lands, and the discount offered before the customer pushed back."
+}))]
 pub struct CreateClipRequest {
     /// Make the clip from this comment (its range, or 15 s either side of a point).
     pub comment_id: Option<Uuid>,
@@ -302,6 +323,7 @@ pub struct CreateClipRequest {
 /// Changes to a clip.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"position": 0, "note": "Start with this one: the pricing objection."}))]
 pub struct UpdateClipRequest {
     /// New place in the segment, from 0.
     pub position: Option<usize>,
@@ -312,6 +334,10 @@ pub struct UpdateClipRequest {
 /// A new action item.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "text": "Ask two discovery questions about budget before quoting a price",
+    "due_date": "2026-12-01"
+}))]
 pub struct CreateActionItemRequest {
     /// What is to be done.
     pub text: String,
@@ -324,6 +350,11 @@ pub struct CreateActionItemRequest {
 /// Changes to an action item.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "text": "Ask two discovery questions about budget before quoting a price",
+    "due_date": "2026-12-04",
+    "done": true
+}))]
 pub struct UpdateActionItemRequest {
     /// New text.
     pub text: Option<String>,
@@ -338,6 +369,7 @@ pub struct UpdateActionItemRequest {
 /// The state to move a 1:1 to.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"state": "held"}))]
 pub struct OneOnOneStateRequest {
     /// Only `held`.
     pub state: HeldState,
@@ -436,6 +468,15 @@ pub struct PrescriptionBody {
 /// A new focus skill.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "criterion": "discovery",
+    "diagnosis": "Self-scores discovery 4, manager 2 for four weeks: demos after one question.",
+    "prescription": {
+        "kind": "role_play",
+        "text": "Role-play the first five minutes of a discovery call with the manager weekly."
+    },
+    "target_score": 4
+}))]
 pub struct CreateFocusRequest {
     /// The rubric criterion.
     pub criterion: String,
@@ -462,6 +503,14 @@ pub enum FocusStatusBody {
 /// Changes to a focus.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "diagnosis": "Asks more questions now, but still skips budget before the demo.",
+    "prescription": {
+        "kind": "shadow",
+        "text": "Shadow two of Ada's discovery calls and note her budget questions."
+    },
+    "target_score": 4
+}))]
 pub struct UpdateFocusRequest {
     /// `achieved` or `dropped` ends it.
     pub status: Option<FocusStatusBody>,

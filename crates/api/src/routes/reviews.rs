@@ -162,6 +162,12 @@ impl From<(filmroom_review::OrganisationRecord, ReviewSettings)> for Organisatio
 /// Changes to the review settings.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "nomination_deadline": "friday",
+    "manager_review_days": 3,
+    "clip_budget_minutes": 20,
+    "min_action_items": 3
+}))]
 pub struct UpdateSettingsRequest {
     /// New nomination deadline.
     pub nomination_deadline: Option<DayBody>,
@@ -336,6 +342,7 @@ pub struct WeekBody {
 /// The call for a slot.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"call_id": "0193f4d0-1a2b-7c3d-8e4f-5a6b7c8d9e0f"}))]
 pub struct NominateRequest {
     /// One of the rep's own ready calls.
     pub call_id: Uuid,
@@ -344,6 +351,7 @@ pub struct NominateRequest {
 /// A move of the review.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"state": "self_reviewed"}))]
 pub struct MoveRequest {
     /// The state to move to.
     pub state: ReviewStateBody,
@@ -352,6 +360,11 @@ pub struct MoveRequest {
 /// One score to give.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "criterion": "discovery",
+    "value": 3,
+    "note": "Two good open questions, but jumped to pricing before the pain was clear."
+}))]
 pub struct ScoreRequest {
     /// Criterion key from the rubric.
     pub criterion: String,
@@ -405,6 +418,33 @@ pub struct CriterionBody {
 /// The rubric to publish.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "criteria": [
+        {
+            "key": "discovery",
+            "name": "Discovery questions",
+            "description": "Finds the customer's pain, impact and budget before pitching.",
+            "min": 1,
+            "max": 5,
+            "levels": [
+                {"value": 1, "description": "Pitches at once; no questions about the situation."},
+                {"value": 3, "description": "Asks about the situation, not the impact."},
+                {"value": 5, "description": "Uncovers pain, impact and budget before the demo."}
+            ]
+        },
+        {
+            "key": "objection_handling",
+            "name": "Objection handling",
+            "description": "Handles pricing and timing objections without discounting first.",
+            "min": 1,
+            "max": 5,
+            "levels": [
+                {"value": 1, "description": "Offers a discount at the first price objection."},
+                {"value": 5, "description": "Asks what is behind it, reanchors on value."}
+            ]
+        }
+    ]
+}))]
 pub struct PublishRubricRequest {
     /// The criteria, in display order.
     pub criteria: Vec<CriterionBody>,

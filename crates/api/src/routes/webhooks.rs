@@ -18,6 +18,10 @@ use crate::{
 /// A new webhook.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "url": "https://crm.example.com/filmroom",
+    "event_types": ["review.shared", "review.manager_reviewed"]
+}))]
 pub struct CreateWebhookRequest {
     /// Where to POST events.
     #[schema(example = "https://crm.example.com/filmroom")]
@@ -31,6 +35,11 @@ pub struct CreateWebhookRequest {
 /// Changes to a webhook.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "url": "https://crm.example.com/filmroom/coaching",
+    "event_types": ["call.ready", "review.shared", "one_on_one.held"],
+    "active": true
+}))]
 pub struct UpdateWebhookRequest {
     /// New URL.
     pub url: Option<String>,
