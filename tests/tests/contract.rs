@@ -15,9 +15,29 @@ fn openapi_yaml_matches_the_served_document() {
     let committed: serde_json::Value = yaml_serde::from_str(&text).expect("openapi.yaml parses");
     assert!(
         committed == served,
-        "openapi.yaml differs from what the server serves; regenerate it with\n  \
-         cargo run -- openapi > openapi.yaml\nand review the diff"
+        "openapi.yaml differs from what the server serves at {}; regenerate it with\n  \
+         cargo run -- openapi > openapi.yaml\nand review the diff",
+        first_difference(&committed, &served, String::new()).unwrap_or_default()
     );
+}
+
+/// The path of the first place where two documents differ, and both values.
+fn first_difference(a: &serde_json::Value, b: &serde_json::Value, path: String) -> Option<String> {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            x.keys().chain(y.keys()).find_map(|k| match (x.get(k), y.get(k)) {
+                (Some(u), Some(v)) => first_difference(u, v, format!("{path}/{k}")),
+                (u, v) => Some(format!("{path}/{k}: {u:?} vs {v:?}")),
+            })
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find_map(|(i, (u, v))| first_difference(u, v, format!("{path}/{i}"))),
+        _ => (a != b).then(|| format!("{path}: {a} vs {b}")),
+    }
 }
 
 #[test]
