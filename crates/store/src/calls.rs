@@ -16,6 +16,14 @@ use crate::{
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExternalRefTaken(pub call::Model);
 
+/// What is written with a call's change, in the same transaction.
+enum CallFollowUp {
+    /// An outbox event.
+    Event(crate::entity::event::Model),
+    /// A job, due at the given time.
+    Job(crate::NewJob, DateTime<Utc>),
+}
+
 /// Which calls to list.
 #[derive(Debug, Clone, Default)]
 pub struct CallFilter {
@@ -166,21 +174,7 @@ impl Store {
         expected: CallStatus,
         event: crate::entity::event::Model,
     ) -> Result<Option<call::Model>, StoreError> {
-        use sea_orm::TransactionTrait;
-        let txn = self.db.begin().await?;
-        let result = call::Entity::update_many()
-            .set(row.clone().into_active_model().reset_all())
-            .filter(call::Column::Id.eq(row.id))
-            .filter(call::Column::Status.eq(expected))
-            .exec(&txn)
-            .await?;
-        if result.rows_affected != 1 {
-            txn.rollback().await?;
-            return Ok(None);
-        }
-        event.into_active_model().insert(&txn).await?;
-        txn.commit().await?;
-        Ok(Some(row))
+        self.update_call_and(row, expected, CallFollowUp::Event(event)).await
     }
 
     /// Like [`Store::update_call`] with an expected status, queueing `job` in
@@ -191,6 +185,15 @@ impl Store {
         expected: CallStatus,
         job: crate::NewJob,
         at: DateTime<Utc>,
+    ) -> Result<Option<call::Model>, StoreError> {
+        self.update_call_and(row, expected, CallFollowUp::Job(job, at)).await
+    }
+
+    async fn update_call_and(
+        &self,
+        row: call::Model,
+        expected: CallStatus,
+        follow_up: CallFollowUp,
     ) -> Result<Option<call::Model>, StoreError> {
         use sea_orm::TransactionTrait;
         let txn = self.db.begin().await?;
@@ -204,7 +207,12 @@ impl Store {
             txn.rollback().await?;
             return Ok(None);
         }
-        crate::jobs::enqueue_job_on(&txn, job, at).await?;
+        match follow_up {
+            CallFollowUp::Event(event) => {
+                event.into_active_model().insert(&txn).await?;
+            }
+            CallFollowUp::Job(job, at) => crate::jobs::enqueue_job_on(&txn, job, at).await?,
+        }
         txn.commit().await?;
         Ok(Some(row))
     }
