@@ -702,6 +702,15 @@ fn search_finds_transcript_lines_and_comments_the_caller_may_see() {
     let own = search(&team.rep, "discount");
     assert_eq!(own["items"][0]["matches"][0]["source"], "comment", "{own}");
     assert_eq!(search(&team.manager, "discount")["items"].as_array().map(Vec::len), Some(0));
+    // Once the rep shares the call, their manager finds the comment too.
+    let slot = format!("/v1/reps/{}/weeks/2026-W48/nominations/struggled", team.rep_id);
+    assert_eq!(app.put_json(&slot, &team.rep, json!({"call_id": call})).status, 200);
+    for state in ["self_reviewed", "shared"] {
+        let moved = app.post(&format!("{slot}/state"), &team.rep, json!({"state": state}));
+        assert_eq!(moved.status, 200, "{}", moved.text);
+    }
+    let shared = search(&team.manager, "discount");
+    assert_eq!(shared["items"][0]["matches"][0]["source"], "comment", "{shared}");
     // Search syntax is plain text, never an error.
     assert_eq!(
         search(&team.rep, "\"pricing\" OR (delay* NEAR -x)")["items"].as_array().map(Vec::len),

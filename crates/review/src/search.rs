@@ -88,8 +88,10 @@ impl Review {
             }
         };
         let organisation_id = actor.organisation_id.uuid();
-        let hits =
-            self.store.search(organisation_id, rep_ids.as_deref(), &words, CANDIDATES).await?;
+        let hits = self
+            .store
+            .search(organisation_id, actor.user_id.uuid(), rep_ids.as_deref(), &words, CANDIDATES)
+            .await?;
 
         let mut order: Vec<Uuid> = Vec::new();
         let mut by_call: HashMap<Uuid, Vec<SearchMatch>> = HashMap::new();

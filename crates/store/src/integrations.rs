@@ -250,10 +250,14 @@ impl Store {
     }
 
     /// Transcript segments and comments of the organisation's calls that match
-    /// every word of `words`, best first, on calls of `rep_ids` (`None`: any rep).
+    /// every word of `words`, best first, on calls of `rep_ids` (`None`: any
+    /// rep). A rep's comments on a call not yet shared are left out unless
+    /// `viewer` is that rep, so that unreadable comments do not crowd out the
+    /// `limit`; the review layer still applies its visibility rule to every hit.
     pub async fn search(
         &self,
         organisation_id: Uuid,
+        viewer: Uuid,
         rep_ids: Option<&[Uuid]>,
         words: &[String],
         limit: u64,
@@ -261,8 +265,8 @@ impl Store {
         let backend = self.db.get_database_backend();
         let mut hits = Vec::new();
         for source in [SearchSource::Transcript, SearchSource::Comment] {
-            let statement =
-                search_statement(backend, source, organisation_id, rep_ids, words, limit);
+            let scope = SearchScope { organisation_id, viewer, rep_ids };
+            let statement = search_statement(backend, source, &scope, words, limit);
             for row in self.db.query_all_raw(statement).await? {
                 hits.push(SearchHit {
                     source,
@@ -284,11 +288,17 @@ impl Store {
 
 /// The backend's full-text query: PostgreSQL's `to_tsvector @@ plainto_tsquery`
 /// over the GIN expression indexes, or SQLite's FTS5 tables.
+/// Whose calls and comments a search may return.
+struct SearchScope<'a> {
+    organisation_id: Uuid,
+    viewer: Uuid,
+    rep_ids: Option<&'a [Uuid]>,
+}
+
 fn search_statement(
     backend: DatabaseBackend,
     source: SearchSource,
-    organisation_id: Uuid,
-    rep_ids: Option<&[Uuid]>,
+    scope: &SearchScope<'_>,
     words: &[String],
     limit: u64,
 ) -> Statement {
@@ -341,11 +351,18 @@ fn search_statement(
         let query = param(query.into());
         (format!("{text_column} MATCH {query}"), "f.rank".to_owned())
     };
-    let organisation = param(organisation_id.into());
+    let organisation = param(scope.organisation_id.into());
     let mut sql = format!(
         "SELECT {columns} FROM {from} WHERE {matches} AND s.organisation_id = {organisation}"
     );
-    if let Some(reps) = rep_ids {
+    if source == SearchSource::Comment {
+        let viewer = param(scope.viewer.into());
+        sql.push_str(&format!(
+            " AND (s.author_id <> c.rep_id OR c.rep_id = {viewer} OR EXISTS (SELECT 1 FROM nominations n \
+             WHERE n.call_id = c.id AND n.state NOT IN ('nominated', 'self_reviewed')))"
+        ));
+    }
+    if let Some(reps) = scope.rep_ids {
         if reps.is_empty() {
             sql.push_str(" AND 1 = 0");
         } else {
