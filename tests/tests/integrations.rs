@@ -564,6 +564,30 @@ fn twilio_recording_callbacks_are_verified_and_pull_the_rep_channel_recording() 
     )
     .problem(422, "unknown_rep");
     assert!(problem["detail"].as_str().unwrap().contains("client:bob"), "{problem}");
+
+    // The account's auth token is rotated: the integration and its callback URL stay.
+    let token_path = format!("/v1/integration-tokens/{}", s.integration_id);
+    app.patch(&token_path, &s.team.manager, json!({"signing_secret": "new-auth-token-0123456789"}))
+        .problem(403, "forbidden");
+    let rotated = app.patch(
+        &token_path,
+        &s.team.admin,
+        json!({"signing_secret": "new-auth-token-0123456789"}),
+    );
+    assert_eq!(rotated.status, 200, "{}", rotated.text);
+    assert_eq!(rotated.json()["has_signing_secret"], true);
+    assert!(!rotated.text.contains("new-auth-token"), "the secret is never shown");
+    let later = [("AccountSid", "AC123"), ("RecordingSid", "RE47"), ("RecordingStatus", "absent")];
+    callback(&app, &query, &later, Some(twilio_signature(auth_token, &url, &later)))
+        .problem(403, "invalid_signature");
+    let accepted = callback(
+        &app,
+        &query,
+        &later,
+        Some(twilio_signature("new-auth-token-0123456789", &url, &later)),
+    );
+    assert_eq!(accepted.status, 200, "{}", accepted.text);
+    assert_eq!(accepted.json()["outcome"], "ignored");
 }
 
 #[test]

@@ -116,6 +116,7 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(webhooks::redeliver)
         .service(integrations::create_integration_token)
         .service(integrations::list_integration_tokens)
+        .service(integrations::update_integration_token)
         .service(integrations::revoke_integration_token)
         .service(integrations::push_call)
         .service(integrations::list_pushed_calls)

@@ -61,6 +61,20 @@ pub struct NewIntegrationToken {
     pub rep_channel: Option<i32>,
 }
 
+/// Changes to an integration token; `None` leaves a field as it is, and an
+/// empty `signing_secret` or `account_sid` removes it.
+#[derive(Debug, Clone, Default)]
+pub struct IntegrationTokenChanges {
+    /// A new label.
+    pub name: Option<String>,
+    /// The dialer's new signing key (a rotated Twilio auth token).
+    pub signing_secret: Option<String>,
+    /// The dialer account id.
+    pub account_sid: Option<String>,
+    /// The rep's channel in two-channel recordings.
+    pub rep_channel: Option<i32>,
+}
+
 /// A new integration token and its secret, which is shown only this once.
 #[derive(Debug, Clone)]
 pub struct IssuedIntegrationToken {
@@ -330,6 +344,36 @@ impl Review {
             .integration_tokens_page(actor.organisation_id.uuid(), request.after, request.limit + 1)
             .await?;
         Ok(crate::directory::page(rows, request, |r| r.id, |r| r))
+    }
+
+    /// Changes an integration token (admins): its label, or the dialer's
+    /// signing key and account after a rotation, without changing the token
+    /// or the callback URLs that name it.
+    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, token = %id), err)]
+    pub async fn update_integration_token(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        changes: IntegrationTokenChanges,
+    ) -> Result<integration_token::Model, ReviewError> {
+        require_admin(actor, "change integration tokens")?;
+        let mut token =
+            self.store.integration_token(actor.organisation_id.uuid(), id).await?.ok_or_else(
+                || ReviewError::NotFound { what: "integration_token", id: id.to_string() },
+            )?;
+        if let Some(name) = changes.name {
+            token.name = DisplayName::parse("name", &name)?.into_inner();
+        }
+        if let Some(secret) = changes.signing_secret {
+            token.signing_secret = optional_secret("signing_secret", Some(secret))?;
+        }
+        if let Some(account) = changes.account_sid {
+            token.account_sid = optional_secret("account_sid", Some(account))?;
+        }
+        if let Some(channel) = check_rep_channel("rep_channel", changes.rep_channel)? {
+            token.rep_channel = channel;
+        }
+        Ok(self.store.update_integration_token(token).await?)
     }
 
     /// Revokes an integration token at once (admins). Revoking twice changes nothing.

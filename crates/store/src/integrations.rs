@@ -109,6 +109,14 @@ impl Store {
         Ok(query.order_by_asc(integration_token::Column::Id).limit(limit).all(&self.db).await?)
     }
 
+    /// Writes a changed integration token.
+    pub async fn update_integration_token(
+        &self,
+        row: integration_token::Model,
+    ) -> Result<integration_token::Model, StoreError> {
+        Ok(row.into_active_model().reset_all().update(&self.db).await?)
+    }
+
     /// Marks an integration token revoked unless it already is.
     pub async fn revoke_integration_token(
         &self,

@@ -1,14 +1,14 @@
 //! Dialer integrations: integration tokens (admins), calls pushed by dialers,
 //! and the Twilio-compatible recording status callback.
 
-use actix_web::{HttpRequest, HttpResponse, delete, get, http::header, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, http::header, patch, post, web};
 use chrono::{DateTime, Utc};
 use filmroom_review::{
     CallRecord, IntegrationTokenRecord, Review,
     ids::CallId,
     integrations::{
-        CallbackOutcome, NewIntegrationToken, PushOutcome, PushedCall, RecordingCallback,
-        RecordingSource, RepReference,
+        CallbackOutcome, IntegrationTokenChanges, NewIntegrationToken, PushOutcome, PushedCall,
+        RecordingCallback, RecordingSource, RepReference,
     },
 };
 use futures_util::StreamExt;
@@ -53,6 +53,23 @@ pub struct CreateIntegrationTokenRequest {
     #[schema(example = "AC00000000000000000000000000000000")]
     pub account_sid: Option<String>,
     /// Which channel of a two-channel recording is the rep: 1 or 2 (default 1).
+    #[schema(minimum = 1, maximum = 2)]
+    pub rep_channel: Option<i32>,
+}
+
+/// Changes to an integration token; absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"signing_secret": "fedcba9876543210fedcba9876543210"}))]
+pub struct UpdateIntegrationTokenRequest {
+    /// A new label.
+    pub name: Option<String>,
+    /// The dialer's new signing key (a rotated Twilio auth token); an empty
+    /// string removes it. Never shown again.
+    pub signing_secret: Option<String>,
+    /// The dialer account id; an empty string removes it.
+    pub account_sid: Option<String>,
+    /// Which channel of a two-channel recording is the rep: 1 or 2.
     #[schema(minimum = 1, maximum = 2)]
     pub rep_channel: Option<i32>,
 }
@@ -310,6 +327,38 @@ pub async fn list_integration_tokens(
         items: page.items.into_iter().map(IntegrationTokenBody::from).collect(),
         next_cursor: page.next_after.map(encode),
     }))
+}
+
+/// Changes an integration token (admins): rotate the dialer's signing key
+/// or change the label, account or rep channel; the token and the callback
+/// URLs that name it stay the same.
+#[utoipa::path(
+    tag = "integrations",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Integration token id")),
+    request_body = UpdateIntegrationTokenRequest,
+    responses((status = 200, description = "Changed", body = IntegrationTokenBody))
+)]
+#[patch("/v1/integration-tokens/{id}")]
+pub async fn update_integration_token(
+    review: web::Data<Review>,
+    Authenticated(actor): Authenticated,
+    id: web::Path<Uuid>,
+    ApiJson(body): ApiJson<UpdateIntegrationTokenRequest>,
+) -> Result<web::Json<IntegrationTokenBody>, ApiError> {
+    let token = review
+        .update_integration_token(
+            &actor,
+            id.into_inner(),
+            IntegrationTokenChanges {
+                name: body.name,
+                signing_secret: body.signing_secret,
+                account_sid: body.account_sid,
+                rep_channel: body.rep_channel,
+            },
+        )
+        .await?;
+    Ok(web::Json(token.into()))
 }
 
 /// Revokes an integration token at once (admins). Revoking twice is harmless.
