@@ -77,6 +77,60 @@ pub async fn read_limited(
     Ok(body.freeze())
 }
 
+/// The `audio` part of a multipart upload, streaming; the multipart body it
+/// comes from is kept alongside because the part reads through it.
+pub struct AudioPart {
+    /// The part.
+    pub field: actix_multipart::Field,
+    _multipart: actix_multipart::Multipart,
+}
+
+/// Reads a multipart upload made of a JSON `metadata` part (at most `limit`
+/// bytes) followed, optionally, by an `audio` part left unread for streaming.
+pub async fn metadata_then_audio<M: DeserializeOwned>(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> Result<(M, Option<AudioPart>), ApiError> {
+    let mut multipart = actix_multipart::Multipart::new(req.headers(), payload);
+    let malformed =
+        |e: actix_multipart::MultipartError| ApiError::MalformedMultipart(e.to_string());
+    let unexpected = |name: Option<&str>| {
+        ApiError::MalformedMultipart(format!(
+            "unexpected part `{}`; send `metadata` (JSON) then `audio`",
+            name.unwrap_or("")
+        ))
+    };
+    let metadata = match multipart.next().await {
+        None => {
+            return Err(ApiError::MalformedMultipart("the upload has no `metadata` part".into()));
+        }
+        Some(field) => {
+            let mut field = field.map_err(malformed)?;
+            match field.name() {
+                Some("metadata") => parse_json(&read_part(&mut field, limit).await?)?,
+                Some("audio") => {
+                    return Err(ApiError::MalformedMultipart(
+                        "send the `metadata` part before the `audio` part".into(),
+                    ));
+                }
+                other => return Err(unexpected(other)),
+            }
+        }
+    };
+    match multipart.next().await {
+        None => Ok((metadata, None)),
+        Some(field) => {
+            let field = field.map_err(malformed)?;
+            if field.name() == Some("audio") {
+                Ok((metadata, Some(AudioPart { field, _multipart: multipart })))
+            } else {
+                Err(unexpected(field.name()))
+            }
+        }
+    }
+}
+
 /// Reads one multipart part whole, at most `limit` bytes (the JSON `metadata` part).
 pub async fn read_part(
     field: &mut actix_multipart::Field,

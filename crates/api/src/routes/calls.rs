@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::{
     ApiConfig,
     error::{ApiError, Problem},
-    extract::{ApiJson, Authenticated, parse_json, read_part},
+    extract::{ApiJson, Authenticated, metadata_then_audio},
     pagination::{ListQuery, encode},
 };
 
@@ -409,52 +409,28 @@ pub async fn create_call(
         let (call, was_created) = review.create_call(&actor, new_call(body)).await?;
         return Ok(created(call, was_created, "/v1/calls"));
     }
-    let mut multipart = actix_multipart::Multipart::new(req.headers(), payload);
-    let mut call: Option<(CallRecord, bool)> = None;
-    while let Some(field) = multipart.next().await {
-        let mut field = field.map_err(|e| ApiError::MalformedMultipart(e.to_string()))?;
-        match field.name() {
-            Some("metadata") => {
-                let bytes = read_part(&mut field, config.max_json_bytes).await?;
-                let body: CreateCallRequest = parse_json(&bytes)?;
-                call = Some(review.create_call(&actor, new_call(body)).await?);
-            }
-            Some("audio") => {
-                let Some((record, was_created)) = call.take() else {
-                    return Err(ApiError::MalformedMultipart(
-                        "send the `metadata` part before the `audio` part".into(),
-                    ));
-                };
-                if !was_created {
-                    // An idempotent retry: the call and its audio exist already.
-                    return Ok(created(record, false, "/v1/calls"));
-                }
-                let media_type = field.content_type().map(ToString::to_string);
-                let id = CallId::from(record.id);
-                let upload =
-                    review.begin_audio_upload(&actor, id, media_type, max_upload(&config)).await?;
-                return match pump(upload, field).await {
-                    Ok(record) => Ok(created(record, true, "/v1/calls")),
-                    Err(e) => {
-                        // The client never learnt this call's id; leave nothing behind.
-                        if let Err(cleanup) = review.delete_call(&actor, id).await {
-                            tracing::warn!(error = ?cleanup, call = %id, "removing a call whose upload failed");
-                        }
-                        Err(e)
-                    }
-                };
-            }
-            other => {
-                return Err(ApiError::MalformedMultipart(format!(
-                    "unexpected part `{}`; send `metadata` (JSON) then `audio`",
-                    other.unwrap_or("")
-                )));
-            }
-        }
+    let (body, audio) =
+        metadata_then_audio::<CreateCallRequest>(&req, payload, config.max_json_bytes).await?;
+    let (record, was_created) = review.create_call(&actor, new_call(body)).await?;
+    let Some(audio) = audio else {
+        return Ok(created(record, was_created, "/v1/calls"));
+    };
+    if !was_created {
+        // An idempotent retry: the call and its audio exist already.
+        return Ok(created(record, false, "/v1/calls"));
     }
-    match call {
-        Some((record, was_created)) => Ok(created(record, was_created, "/v1/calls")),
-        None => Err(ApiError::MalformedMultipart("the upload has no `metadata` part".into())),
+    let media_type = audio.field.content_type().map(ToString::to_string);
+    let id = CallId::from(record.id);
+    let upload = review.begin_audio_upload(&actor, id, media_type, max_upload(&config)).await?;
+    match pump(upload, audio.field).await {
+        Ok(record) => Ok(created(record, true, "/v1/calls")),
+        Err(e) => {
+            // The client never learnt this call's id; leave nothing behind.
+            if let Err(cleanup) = review.delete_call(&actor, id).await {
+                tracing::warn!(error = ?cleanup, call = %id, "removing a call whose upload failed");
+            }
+            Err(e)
+        }
     }
 }
 

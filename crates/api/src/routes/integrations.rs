@@ -7,11 +7,10 @@ use filmroom_review::{
     CallRecord, IntegrationTokenRecord, Review,
     ids::CallId,
     integrations::{
-        CallbackOutcome, IntegrationTokenChanges, NewIntegrationToken, PushOutcome, PushedCall,
+        CallbackOutcome, IntegrationTokenChanges, NewIntegrationToken, PushedCall,
         RecordingCallback, RecordingSource, RepReference,
     },
 };
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -20,7 +19,7 @@ use crate::{
     ApiConfig,
     error::{ApiError, Problem},
     extract::{
-        ApiJson, Authenticated, IntegrationAuthenticated, parse_json, read_limited, read_part,
+        ApiJson, Authenticated, IntegrationAuthenticated, metadata_then_audio, read_limited,
     },
     pagination::{ListQuery, encode},
     routes::calls::{CallBody, Counterpart, DirectionBody, created, pump},
@@ -439,72 +438,40 @@ pub async fn push_call(
         let outcome = review.push_call(&caller, pushed_call(body, recording)).await?;
         return Ok(pushed(outcome.call, outcome.created));
     }
-    let mut multipart = actix_multipart::Multipart::new(req.headers(), payload);
-    let mut push: Option<PushOutcome> = None;
-    while let Some(field) = multipart.next().await {
-        let mut field = field.map_err(|e| ApiError::MalformedMultipart(e.to_string()))?;
-        match field.name() {
-            Some("metadata") => {
-                let bytes = read_part(&mut field, config.max_json_bytes).await?;
-                let body: PushCallRequest = parse_json(&bytes)?;
-                if body.recording_url.is_some() {
-                    return Err(ApiError::InvalidBody {
-                        field: Some("recording_url".into()),
-                        message: "recording_url: send either a recording_url or an `audio` part, not both".into(),
-                    });
-                }
-                push = Some(
-                    review.push_call(&caller, pushed_call(body, RecordingSource::Upload)).await?,
-                );
-            }
-            Some("audio") => {
-                let Some(outcome) = push.take() else {
-                    return Err(ApiError::MalformedMultipart(
-                        "send the `metadata` part before the `audio` part".into(),
-                    ));
-                };
-                if !outcome.awaiting_upload {
-                    // Pushed before, and not failed: the call keeps its audio.
-                    return Ok(pushed(outcome.call, false));
-                }
-                let media_type = field.content_type().map(ToString::to_string);
-                let id = CallId::from(outcome.call.id);
-                let upload = review
-                    .begin_pushed_audio(&caller, id, media_type, config.max_upload_bytes)
-                    .await?;
-                return match pump(upload, field).await {
-                    Ok(record) => Ok(pushed(record, outcome.created)),
-                    Err(e) => {
-                        // A call this request created must not outlive its failed upload.
-                        if outcome.created
-                            && let Err(cleanup) = review.discard_pushed_call(&caller, id).await
-                        {
-                            tracing::warn!(error = ?cleanup, call = %id, "removing a pushed call whose upload failed");
-                        }
-                        Err(e)
-                    }
-                };
-            }
-            other => {
-                return Err(ApiError::MalformedMultipart(format!(
-                    "unexpected part `{}`; send `metadata` (JSON) then `audio`",
-                    other.unwrap_or("")
-                )));
-            }
-        }
+    let (body, audio) =
+        metadata_then_audio::<PushCallRequest>(&req, payload, config.max_json_bytes).await?;
+    if body.recording_url.is_some() {
+        return Err(ApiError::InvalidBody {
+            field: Some("recording_url".into()),
+            message: "recording_url: send either a recording_url or an `audio` part, not both"
+                .into(),
+        });
     }
-    match push {
-        Some(outcome) if !outcome.created => Ok(pushed(outcome.call, false)),
-        Some(outcome) => {
-            let id = CallId::from(outcome.call.id);
-            if let Err(cleanup) = review.discard_pushed_call(&caller, id).await {
-                tracing::warn!(error = ?cleanup, call = %id, "removing a pushed call without audio");
+    let Some(audio) = audio else {
+        return Err(ApiError::MalformedMultipart(
+            "the push has no `audio` part; send the recording after `metadata`, or push JSON with a recording_url".into(),
+        ));
+    };
+    let outcome = review.push_call(&caller, pushed_call(body, RecordingSource::Upload)).await?;
+    if !outcome.awaiting_upload {
+        // Pushed before, and not failed: the call keeps its audio.
+        return Ok(pushed(outcome.call, false));
+    }
+    let media_type = audio.field.content_type().map(ToString::to_string);
+    let id = CallId::from(outcome.call.id);
+    let upload =
+        review.begin_pushed_audio(&caller, id, media_type, config.max_upload_bytes).await?;
+    match pump(upload, audio.field).await {
+        Ok(record) => Ok(pushed(record, outcome.created)),
+        Err(e) => {
+            // A call this request created must not outlive its failed upload.
+            if outcome.created
+                && let Err(cleanup) = review.discard_pushed_call(&caller, id).await
+            {
+                tracing::warn!(error = ?cleanup, call = %id, "removing a pushed call whose upload failed");
             }
-            Err(ApiError::MalformedMultipart(
-                "the push has no `audio` part; send the recording after `metadata`, or push JSON with a recording_url".into(),
-            ))
+            Err(e)
         }
-        None => Err(ApiError::MalformedMultipart("the push has no `metadata` part".into())),
     }
 }
 
