@@ -77,6 +77,14 @@ pub async fn read_limited(
     Ok(body.freeze())
 }
 
+/// Whether the request body is `multipart/form-data`.
+pub fn is_multipart(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"))
+}
+
 /// The `audio` part of a multipart upload, streaming; the multipart body it
 /// comes from is kept alongside because the part reads through it.
 pub struct AudioPart {

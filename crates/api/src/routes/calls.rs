@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::{
     ApiConfig,
     error::{ApiError, Problem},
-    extract::{ApiJson, Authenticated, metadata_then_audio},
+    extract::{ApiJson, Authenticated, is_multipart, metadata_then_audio},
     pagination::{ListQuery, encode},
 };
 
@@ -401,9 +401,7 @@ pub async fn create_call(
     config: web::Data<ApiConfig>,
     Authenticated(actor): Authenticated,
 ) -> Result<HttpResponse, ApiError> {
-    let content_type =
-        req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    if !content_type.to_ascii_lowercase().starts_with("multipart/form-data") {
+    if !is_multipart(&req) {
         let ApiJson(body) =
             ApiJson::<CreateCallRequest>::from_payload(&req, payload.into_inner()).await?;
         let (call, was_created) = review.create_call(&actor, new_call(body)).await?;

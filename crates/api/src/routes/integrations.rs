@@ -19,7 +19,8 @@ use crate::{
     ApiConfig,
     error::{ApiError, Problem},
     extract::{
-        ApiJson, Authenticated, IntegrationAuthenticated, metadata_then_audio, read_limited,
+        ApiJson, Authenticated, IntegrationAuthenticated, is_multipart, metadata_then_audio,
+        read_limited,
     },
     pagination::{ListQuery, encode},
     routes::calls::{CallBody, Counterpart, DirectionBody, created, pump},
@@ -423,9 +424,7 @@ pub async fn push_call(
     config: web::Data<ApiConfig>,
     IntegrationAuthenticated(caller): IntegrationAuthenticated,
 ) -> Result<HttpResponse, ApiError> {
-    let content_type =
-        req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    if !content_type.to_ascii_lowercase().starts_with("multipart/form-data") {
+    if !is_multipart(&req) {
         let ApiJson(body) =
             ApiJson::<PushCallRequest>::from_payload(&req, payload.into_inner()).await?;
         let Some(url) = body.recording_url.clone() else {
