@@ -5,7 +5,7 @@ use actix_web::{
     HttpResponse, ResponseError,
     http::{StatusCode, header},
 };
-use filmroom_review::{AuthFailure, ReviewError};
+use filmroom_review::{AuthFailure, Entity, ReviewError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -139,180 +139,264 @@ pub enum ApiError {
     IdempotencyKeyInUse,
 }
 
-impl ApiError {
-    /// The one table from error to (status, code, field).
-    fn classify(&self) -> (StatusCode, &'static str, Option<String>) {
-        use ReviewError as R;
-        match self {
-            Self::Review(review) => match review {
-                R::Unauthenticated(AuthFailure::Missing) => {
-                    (StatusCode::UNAUTHORIZED, "missing_token", None)
+/// Declares every stable error code once, with its HTTP status. The title of
+/// a problem is the status's phrase; the detail is the error's message.
+macro_rules! error_codes {
+    ($($(#[$doc:meta])* $variant:ident = ($status:ident, $code:literal),)*) => {
+        /// A stable, machine-readable error code. Each code has exactly one
+        /// status; `README.md`'s error table is checked against this list.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Code {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl Code {
+            /// Every code, in table order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The snake_case code clients branch on.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $code,)*
                 }
-                R::Unauthenticated(AuthFailure::Invalid) => {
-                    (StatusCode::UNAUTHORIZED, "invalid_token", None)
-                }
-                R::Unauthenticated(AuthFailure::Revoked) => {
-                    (StatusCode::UNAUTHORIZED, "token_revoked", None)
-                }
-                R::Unauthenticated(AuthFailure::UserDeactivated) => {
-                    (StatusCode::UNAUTHORIZED, "user_deactivated", None)
-                }
-                R::NotFound { what, .. } => (StatusCode::NOT_FOUND, not_found_code(what), None),
-                R::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", None),
-                R::InvalidField { field, .. } => {
-                    (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", Some(field.clone()))
-                }
-                R::EmailTaken(_) => (StatusCode::CONFLICT, "email_taken", Some("email".into())),
-                R::ExternalIdTaken { .. } => {
-                    (StatusCode::CONFLICT, "external_id_taken", Some("external_ids".into()))
-                }
-                R::ManagementCycle { .. } => {
-                    (StatusCode::CONFLICT, "management_cycle", Some("manager_id".into()))
-                }
-                R::LastAdmin => (StatusCode::CONFLICT, "last_admin", None),
-                R::HasReports(_) => (StatusCode::CONFLICT, "has_reports", Some("role".into())),
-                R::OrganisationExists(_) => (StatusCode::CONFLICT, "organisation_exists", None),
-                R::AudioAlreadyStored { .. } => {
-                    (StatusCode::CONFLICT, "audio_already_stored", None)
-                }
-                R::NotReady { .. } => (StatusCode::CONFLICT, "not_ready_yet", None),
-                R::AudioTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "audio_too_large", None),
-                R::NotAudio(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media", None),
-                R::CallInOtherSlot { .. } => {
-                    (StatusCode::CONFLICT, "call_in_other_slot", Some("call_id".into()))
-                }
-                R::NominationLocked { .. } => (StatusCode::CONFLICT, "nomination_locked", None),
-                R::IllegalMove { .. } => {
-                    (StatusCode::CONFLICT, "illegal_transition", Some("state".into()))
-                }
-                R::NoRubric => (StatusCode::CONFLICT, "no_rubric", None),
-                R::SeriesExists { .. } => (StatusCode::CONFLICT, "series_exists", None),
-                R::OneOnOneHeld => (StatusCode::CONFLICT, "one_on_one_held", None),
-                R::ClipBudgetExceeded { .. } => {
-                    (StatusCode::UNPROCESSABLE_ENTITY, "clip_budget_exceeded", None)
-                }
-                R::ActionItemsIncomplete(_) => {
-                    (StatusCode::UNPROCESSABLE_ENTITY, "action_items_incomplete", None)
-                }
-                R::FocusActive { .. } => (StatusCode::CONFLICT, "focus_active", None),
-                R::OffsetOutOfRange { field, .. } => {
-                    (StatusCode::BAD_REQUEST, "offset_out_of_range", Some((*field).to_owned()))
-                }
-                R::IntegrationTokenNotAllowed => {
-                    (StatusCode::FORBIDDEN, "integration_token_not_allowed", None)
-                }
-                R::IntegrationTokenRequired => {
-                    (StatusCode::FORBIDDEN, "integration_token_required", None)
-                }
-                R::UnknownRep { .. } => {
-                    (StatusCode::UNPROCESSABLE_ENTITY, "unknown_rep", Some("rep".into()))
-                }
-                R::InvalidSignature(_) => (StatusCode::FORBIDDEN, "invalid_signature", None),
-                R::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error", None),
-            },
-            Self::MalformedJson(_) => (StatusCode::BAD_REQUEST, "malformed_json", None),
-            Self::InvalidBody { field, .. } => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", field.clone())
             }
-            Self::UnknownField { field, .. } => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "unknown_field", Some(field.clone()))
-            }
-            Self::PayloadTooLarge { .. } => {
-                (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", None)
-            }
-            Self::UnsupportedMediaType(_) => {
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", None)
-            }
-            Self::InvalidQuery(_) => (StatusCode::BAD_REQUEST, "invalid_query", None),
-            Self::InvalidPath(_) => (StatusCode::BAD_REQUEST, "invalid_path", None),
-            Self::InvalidCursor => {
-                (StatusCode::BAD_REQUEST, "invalid_cursor", Some("cursor".into()))
-            }
-            Self::RouteNotFound { .. } => (StatusCode::NOT_FOUND, "route_not_found", None),
-            Self::MethodNotAllowed { .. } => {
-                (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", None)
-            }
-            Self::NotReady(_) => (StatusCode::SERVICE_UNAVAILABLE, "not_ready", None),
-            Self::BodyInterrupted(_) => (StatusCode::BAD_REQUEST, "body_interrupted", None),
-            Self::MalformedMultipart(_) => (StatusCode::BAD_REQUEST, "malformed_multipart", None),
-            Self::RangeNotSatisfiable { .. } => {
-                (StatusCode::RANGE_NOT_SATISFIABLE, "range_not_satisfiable", None)
-            }
-            Self::InvalidIdempotencyKey(_) => {
-                (StatusCode::BAD_REQUEST, "invalid_idempotency_key", Some("Idempotency-Key".into()))
-            }
-            Self::IdempotencyKeyReused => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "idempotency_key_reused",
-                Some("Idempotency-Key".into()),
-            ),
-            Self::IdempotencyKeyInUse => {
-                (StatusCode::CONFLICT, "idempotency_key_in_use", Some("Idempotency-Key".into()))
+
+            /// The HTTP status that always goes with this code.
+            pub fn status(self) -> StatusCode {
+                match self {
+                    $(Code::$variant => StatusCode::$status,)*
+                }
             }
         }
-    }
+    };
+}
 
-    fn detail(&self) -> String {
+error_codes! {
+    /// The body is not JSON.
+    MalformedJson = (BAD_REQUEST, "malformed_json"),
+    /// A multipart body is malformed or in the wrong order.
+    MalformedMultipart = (BAD_REQUEST, "malformed_multipart"),
+    /// The body stopped before its end.
+    BodyInterrupted = (BAD_REQUEST, "body_interrupted"),
+    /// A query parameter is malformed.
+    InvalidQuery = (BAD_REQUEST, "invalid_query"),
+    /// A path segment is malformed.
+    InvalidPath = (BAD_REQUEST, "invalid_path"),
+    /// A cursor this API did not return.
+    InvalidCursor = (BAD_REQUEST, "invalid_cursor"),
+    /// A timestamp outside the call.
+    OffsetOutOfRange = (BAD_REQUEST, "offset_out_of_range"),
+    /// An unusable `Idempotency-Key`.
+    InvalidIdempotencyKey = (BAD_REQUEST, "invalid_idempotency_key"),
+    /// No bearer token.
+    MissingToken = (UNAUTHORIZED, "missing_token"),
+    /// A token this server did not issue.
+    InvalidToken = (UNAUTHORIZED, "invalid_token"),
+    /// A revoked token.
+    TokenRevoked = (UNAUTHORIZED, "token_revoked"),
+    /// The token's user is deactivated.
+    UserDeactivated = (UNAUTHORIZED, "user_deactivated"),
+    /// The caller's role cannot do this.
+    Forbidden = (FORBIDDEN, "forbidden"),
+    /// An integration token on a user endpoint.
+    IntegrationTokenNotAllowed = (FORBIDDEN, "integration_token_not_allowed"),
+    /// A user's token on an integration endpoint.
+    IntegrationTokenRequired = (FORBIDDEN, "integration_token_required"),
+    /// A dialer callback's signature was refused.
+    InvalidSignature = (FORBIDDEN, "invalid_signature"),
+    /// No such user that the caller can see.
+    UserNotFound = (NOT_FOUND, "user_not_found"),
+    /// No such token.
+    TokenNotFound = (NOT_FOUND, "token_not_found"),
+    /// No such organisation.
+    OrganisationNotFound = (NOT_FOUND, "organisation_not_found"),
+    /// No such call.
+    CallNotFound = (NOT_FOUND, "call_not_found"),
+    /// No such comment.
+    CommentNotFound = (NOT_FOUND, "comment_not_found"),
+    /// No such nomination.
+    NominationNotFound = (NOT_FOUND, "nomination_not_found"),
+    /// No such 1:1.
+    OneOnOneNotFound = (NOT_FOUND, "one_on_one_not_found"),
+    /// No such 1:1 series.
+    SeriesNotFound = (NOT_FOUND, "series_not_found"),
+    /// No such clip.
+    ClipNotFound = (NOT_FOUND, "clip_not_found"),
+    /// No such action item.
+    ActionItemNotFound = (NOT_FOUND, "action_item_not_found"),
+    /// No such focus skill.
+    FocusNotFound = (NOT_FOUND, "focus_not_found"),
+    /// No such webhook.
+    WebhookNotFound = (NOT_FOUND, "webhook_not_found"),
+    /// No such webhook delivery.
+    DeliveryNotFound = (NOT_FOUND, "delivery_not_found"),
+    /// No such integration token.
+    IntegrationTokenNotFound = (NOT_FOUND, "integration_token_not_found"),
+    /// No endpoint at this path.
+    RouteNotFound = (NOT_FOUND, "route_not_found"),
+    /// The path does not take this method.
+    MethodNotAllowed = (METHOD_NOT_ALLOWED, "method_not_allowed"),
+    /// The email belongs to someone else.
+    EmailTaken = (CONFLICT, "email_taken"),
+    /// The external id belongs to someone else.
+    ExternalIdTaken = (CONFLICT, "external_id_taken"),
+    /// The management tree would loop.
+    ManagementCycle = (CONFLICT, "management_cycle"),
+    /// The last active admin would go.
+    LastAdmin = (CONFLICT, "last_admin"),
+    /// People still report to this user.
+    HasReports = (CONFLICT, "has_reports"),
+    /// An organisation of this name exists.
+    OrganisationExists = (CONFLICT, "organisation_exists"),
+    /// The call has its audio already.
+    AudioAlreadyStored = (CONFLICT, "audio_already_stored"),
+    /// Not available in the call's state.
+    NotReadyYet = (CONFLICT, "not_ready_yet"),
+    /// A review cannot move this way now.
+    IllegalTransition = (CONFLICT, "illegal_transition"),
+    /// The nomination is locked.
+    NominationLocked = (CONFLICT, "nomination_locked"),
+    /// The call fills the week's other slot.
+    CallInOtherSlot = (CONFLICT, "call_in_other_slot"),
+    /// No rubric yet.
+    NoRubric = (CONFLICT, "no_rubric"),
+    /// The pair has a 1:1 series already.
+    SeriesExists = (CONFLICT, "series_exists"),
+    /// The 1:1 was held.
+    OneOnOneHeld = (CONFLICT, "one_on_one_held"),
+    /// The rep has an active focus.
+    FocusActive = (CONFLICT, "focus_active"),
+    /// A request with this key is still running.
+    IdempotencyKeyInUse = (CONFLICT, "idempotency_key_in_use"),
+    /// A JSON body over the limit.
+    PayloadTooLarge = (PAYLOAD_TOO_LARGE, "payload_too_large"),
+    /// A recording over the limit.
+    AudioTooLarge = (PAYLOAD_TOO_LARGE, "audio_too_large"),
+    /// A JSON endpoint sent something else.
+    UnsupportedMediaType = (UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+    /// An upload that is not accepted audio.
+    UnsupportedMedia = (UNSUPPORTED_MEDIA_TYPE, "unsupported_media"),
+    /// A Range beyond the end.
+    RangeNotSatisfiable = (RANGE_NOT_SATISFIABLE, "range_not_satisfiable"),
+    /// A field is invalid.
+    InvalidField = (UNPROCESSABLE_ENTITY, "invalid_field"),
+    /// A field the endpoint does not take.
+    UnknownField = (UNPROCESSABLE_ENTITY, "unknown_field"),
+    /// The clip would cross the segment's budget.
+    ClipBudgetExceeded = (UNPROCESSABLE_ENTITY, "clip_budget_exceeded"),
+    /// The 1:1 lacks its action items.
+    ActionItemsIncomplete = (UNPROCESSABLE_ENTITY, "action_items_incomplete"),
+    /// No user matches the dialer's rep.
+    UnknownRep = (UNPROCESSABLE_ENTITY, "unknown_rep"),
+    /// The key was used with another request.
+    IdempotencyKeyReused = (UNPROCESSABLE_ENTITY, "idempotency_key_reused"),
+    /// A dependency is down.
+    NotReady = (SERVICE_UNAVAILABLE, "not_ready"),
+    /// The server failed; the log has the cause.
+    InternalError = (INTERNAL_SERVER_ERROR, "internal_error"),
+}
+
+impl Code {
+    fn not_found(entity: Entity) -> Self {
+        match entity {
+            Entity::User => Self::UserNotFound,
+            Entity::Token => Self::TokenNotFound,
+            Entity::Organisation => Self::OrganisationNotFound,
+            Entity::Call => Self::CallNotFound,
+            Entity::Nomination => Self::NominationNotFound,
+            Entity::Comment => Self::CommentNotFound,
+            Entity::Series => Self::SeriesNotFound,
+            Entity::OneOnOne => Self::OneOnOneNotFound,
+            Entity::Clip => Self::ClipNotFound,
+            Entity::ActionItem => Self::ActionItemNotFound,
+            Entity::Focus => Self::FocusNotFound,
+            Entity::Webhook => Self::WebhookNotFound,
+            Entity::Delivery => Self::DeliveryNotFound,
+            Entity::IntegrationToken => Self::IntegrationTokenNotFound,
+        }
+    }
+}
+
+/// What a 500 says: nothing about the cause, which goes to the log.
+const INTERNAL_DETAIL: &str =
+    "the server failed to complete the request; it has been logged with the request id";
+
+impl ApiError {
+    /// The error's code, and the request field at fault when there is one.
+    fn classify(&self) -> (Code, Option<String>) {
+        use ReviewError as R;
+        let field = |name: &str| Some(name.to_owned());
         match self {
-            Self::Review(ReviewError::Unauthenticated(failure)) => match failure {
-                AuthFailure::Missing => {
-                    "send an API token as `Authorization: Bearer <token>`".to_owned()
-                }
-                AuthFailure::Invalid => {
-                    "the bearer token is not one this server issued; check it was copied whole"
-                        .to_owned()
-                }
-                AuthFailure::Revoked => {
-                    "this token was revoked; ask an admin for a new one".to_owned()
-                }
-                AuthFailure::UserDeactivated => {
-                    "the user this token belongs to has been deactivated".to_owned()
-                }
+            Self::Review(review) => match review {
+                R::Unauthenticated(AuthFailure::Missing) => (Code::MissingToken, None),
+                R::Unauthenticated(AuthFailure::Invalid) => (Code::InvalidToken, None),
+                R::Unauthenticated(AuthFailure::Revoked) => (Code::TokenRevoked, None),
+                R::Unauthenticated(AuthFailure::UserDeactivated) => (Code::UserDeactivated, None),
+                R::NotFound { entity, .. } => (Code::not_found(*entity), None),
+                R::Forbidden(_) => (Code::Forbidden, None),
+                R::InvalidField { field: name, .. } => (Code::InvalidField, Some(name.clone())),
+                R::EmailTaken(_) => (Code::EmailTaken, field("email")),
+                R::ExternalIdTaken { .. } => (Code::ExternalIdTaken, field("external_ids")),
+                R::ManagementCycle { .. } => (Code::ManagementCycle, field("manager_id")),
+                R::LastAdmin => (Code::LastAdmin, None),
+                R::HasReports(_) => (Code::HasReports, field("role")),
+                R::OrganisationExists(_) => (Code::OrganisationExists, None),
+                R::AudioAlreadyStored { .. } => (Code::AudioAlreadyStored, None),
+                R::NotReady { .. } => (Code::NotReadyYet, None),
+                R::AudioTooLarge { .. } => (Code::AudioTooLarge, None),
+                R::NotAudio(_) => (Code::UnsupportedMedia, None),
+                R::CallInOtherSlot { .. } => (Code::CallInOtherSlot, field("call_id")),
+                R::NominationLocked { .. } => (Code::NominationLocked, None),
+                R::IllegalMove { .. } => (Code::IllegalTransition, field("state")),
+                R::NoRubric => (Code::NoRubric, None),
+                R::SeriesExists { .. } => (Code::SeriesExists, None),
+                R::OneOnOneHeld => (Code::OneOnOneHeld, None),
+                R::ClipBudgetExceeded { .. } => (Code::ClipBudgetExceeded, None),
+                R::ActionItemsIncomplete(_) => (Code::ActionItemsIncomplete, None),
+                R::FocusActive { .. } => (Code::FocusActive, None),
+                R::OffsetOutOfRange { field: name, .. } => (Code::OffsetOutOfRange, field(name)),
+                R::IntegrationTokenNotAllowed => (Code::IntegrationTokenNotAllowed, None),
+                R::IntegrationTokenRequired => (Code::IntegrationTokenRequired, None),
+                R::UnknownRep { .. } => (Code::UnknownRep, field("rep")),
+                R::InvalidSignature(_) => (Code::InvalidSignature, None),
+                R::Store(_) => (Code::InternalError, None),
             },
-            Self::Review(ReviewError::NotFound { what, id }) => {
-                format!("no {what} {id} that you can see")
+            Self::MalformedJson(_) => (Code::MalformedJson, None),
+            Self::InvalidBody { field: name, .. } => (Code::InvalidField, name.clone()),
+            Self::UnknownField { field: name, .. } => (Code::UnknownField, Some(name.clone())),
+            Self::PayloadTooLarge { .. } => (Code::PayloadTooLarge, None),
+            Self::UnsupportedMediaType(_) => (Code::UnsupportedMediaType, None),
+            Self::InvalidQuery(_) => (Code::InvalidQuery, None),
+            Self::InvalidPath(_) => (Code::InvalidPath, None),
+            Self::InvalidCursor => (Code::InvalidCursor, field("cursor")),
+            Self::RouteNotFound { .. } => (Code::RouteNotFound, None),
+            Self::MethodNotAllowed { .. } => (Code::MethodNotAllowed, None),
+            Self::NotReady(_) => (Code::NotReady, None),
+            Self::BodyInterrupted(_) => (Code::BodyInterrupted, None),
+            Self::MalformedMultipart(_) => (Code::MalformedMultipart, None),
+            Self::RangeNotSatisfiable { .. } => (Code::RangeNotSatisfiable, None),
+            Self::InvalidIdempotencyKey(_) => {
+                (Code::InvalidIdempotencyKey, field("Idempotency-Key"))
             }
-            Self::Review(ReviewError::HasReports(count)) => format!(
-                "{count} people report to this user; move them to another manager before making this user a rep"
-            ),
-            Self::Review(ReviewError::LastAdmin) => {
-                "this is the organisation's last active admin; make someone else an admin first"
-                    .to_owned()
-            }
-            Self::Review(ReviewError::IntegrationTokenNotAllowed) => {
-                "integration tokens may only push calls (POST /v1/integrations/calls) and read the calls they pushed (GET /v1/integrations/calls); use a user's token for this endpoint".to_owned()
-            }
-            Self::Review(ReviewError::IntegrationTokenRequired) => {
-                "this endpoint takes an integration token, not a user's token; an admin creates one with POST /v1/integration-tokens".to_owned()
-            }
-            Self::Review(ReviewError::UnknownRep { source_name, external_id, email }) => {
-                let named = match (external_id, email) {
-                    (Some(id), Some(email)) => format!("{source_name} user `{id}` (email {email})"),
-                    (Some(id), None) => format!("{source_name} user `{id}`"),
-                    (None, Some(email)) => format!("email `{email}`"),
-                    (None, None) => "the rep".to_owned(),
-                };
-                format!(
-                    "no active user matches {named}; set `external_ids.{source_name}` on the rep with PATCH /v1/users/{{id}}, or send an email that belongs to a user"
-                )
-            }
-            Self::Review(ReviewError::InvalidSignature(reason)) => reason.clone(),
-            Self::Review(ReviewError::Store(_)) => {
-                "the server failed to complete the request; it has been logged with the request id"
-                    .to_owned()
-            }
-            other => other.to_string(),
+            Self::IdempotencyKeyReused => (Code::IdempotencyKeyReused, field("Idempotency-Key")),
+            Self::IdempotencyKeyInUse => (Code::IdempotencyKeyInUse, field("Idempotency-Key")),
         }
     }
 
     fn problem(&self) -> (StatusCode, Problem) {
-        let (status, code, field) = self.classify();
+        let (code, field) = self.classify();
+        let status = code.status();
+        let detail = if code == Code::InternalError {
+            INTERNAL_DETAIL.to_owned()
+        } else {
+            self.to_string()
+        };
         let problem = Problem {
-            problem_type: format!("urn:filmroom:problem:{code}"),
+            problem_type: format!("urn:filmroom:problem:{}", code.as_str()),
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
-            code: code.to_owned(),
-            detail: self.detail(),
+            code: code.as_str().to_owned(),
+            detail,
             request_id: request_id::current(),
             field,
             current_state: match self {
@@ -326,29 +410,9 @@ impl ApiError {
     }
 }
 
-fn not_found_code(what: &str) -> &'static str {
-    match what {
-        "user" => "user_not_found",
-        "token" => "token_not_found",
-        "organisation" => "organisation_not_found",
-        "call" => "call_not_found",
-        "nomination" => "nomination_not_found",
-        "comment" => "comment_not_found",
-        "series" => "series_not_found",
-        "one_on_one" => "one_on_one_not_found",
-        "clip" => "clip_not_found",
-        "action_item" => "action_item_not_found",
-        "focus" => "focus_not_found",
-        "webhook" => "webhook_not_found",
-        "delivery" => "delivery_not_found",
-        "integration_token" => "integration_token_not_found",
-        _ => "not_found",
-    }
-}
-
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        self.classify().0
+        self.classify().0.status()
     }
 
     fn error_response(&self) -> HttpResponse {
@@ -384,4 +448,68 @@ fn error_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     chain
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use super::Code;
+
+    /// The README's error table, as status → codes.
+    fn readme_table() -> BTreeMap<u16, BTreeSet<String>> {
+        let readme = include_str!("../../../README.md");
+        let mut table = BTreeMap::new();
+        let mut in_table = false;
+        for line in readme.lines() {
+            if line.starts_with("| Status | Codes |") {
+                in_table = true;
+                continue;
+            }
+            if !in_table || line.starts_with("| ---") {
+                continue;
+            }
+            let Some(row) = line.strip_prefix("| ") else { break };
+            let mut cells = row.splitn(2, " | ");
+            let (Some(status), Some(codes)) = (cells.next(), cells.next()) else { break };
+            let Ok(status) = status.trim().parse::<u16>() else { break };
+            // Parenthesised remarks name headers and fields, not codes.
+            let mut depth = 0usize;
+            let codes: String = codes
+                .chars()
+                .filter(|ch| {
+                    match ch {
+                        '(' => depth += 1,
+                        ')' => depth = depth.saturating_sub(1),
+                        _ => return depth == 0,
+                    }
+                    false
+                })
+                .collect();
+            let codes: BTreeSet<String> = codes
+                .split('`')
+                .skip(1)
+                .step_by(2)
+                .filter(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'))
+                .map(str::to_owned)
+                .collect();
+            table.insert(status, codes);
+        }
+        table
+    }
+
+    #[test]
+    fn every_code_is_in_the_readme_under_its_status_and_nothing_else_is() {
+        let mut from_code: BTreeMap<u16, BTreeSet<String>> = BTreeMap::new();
+        for code in Code::ALL {
+            from_code.entry(code.status().as_u16()).or_default().insert(code.as_str().to_owned());
+        }
+        assert_eq!(readme_table(), from_code);
+    }
+
+    #[test]
+    fn each_code_is_declared_once() {
+        let names: BTreeSet<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(names.len(), Code::ALL.len());
+    }
 }

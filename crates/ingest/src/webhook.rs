@@ -5,6 +5,7 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use filmroom_store::ids::{AttemptId, DeliveryId};
 use filmroom_store::{
     Store, StoreError,
     entity::{
@@ -15,7 +16,6 @@ use filmroom_store::{
 };
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use uuid::Uuid;
 
 /// How long an endpoint has to answer.
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -54,7 +54,7 @@ pub async fn dispatch_events(store: &Store) -> Result<usize, StoreError> {
             let at = now();
             let delivery = store
                 .insert_delivery(webhook_delivery::Model {
-                    id: Uuid::now_v7(),
+                    id: DeliveryId::generate(),
                     organisation_id: event.organisation_id,
                     webhook_id: hook.id,
                     event_id: event.id,
@@ -87,7 +87,7 @@ pub enum Attempt {
 pub async fn attempt(
     store: &Store,
     policy: &crate::FetchPolicy,
-    delivery_id: Uuid,
+    delivery_id: DeliveryId,
     final_try: bool,
 ) -> Result<Attempt, StoreError> {
     let Some(mut delivery) = store.delivery_by_id(delivery_id).await? else {
@@ -144,7 +144,7 @@ pub async fn attempt(
     delivery.attempts += 1;
     store
         .insert_attempt(webhook_attempt::Model {
-            id: Uuid::now_v7(),
+            id: AttemptId::generate(),
             delivery_id: delivery.id,
             attempt: delivery.attempts,
             status_code,

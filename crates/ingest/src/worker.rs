@@ -3,6 +3,7 @@
 use std::{path::PathBuf, time::Duration};
 
 use chrono::{DateTime, Utc};
+use filmroom_store::ids::{CallId, DeliveryId};
 use filmroom_store::{
     CallStatus, JobKind, JobSettlement, JobStatus, Store, StoreError,
     entity::{call, job},
@@ -44,7 +45,7 @@ pub struct WorkerConfig {
 /// The payload of an `analyze_call` job.
 #[derive(Debug, Deserialize)]
 struct AnalyzeCall {
-    call_id: Uuid,
+    call_id: CallId,
     audio_key: String,
 }
 
@@ -293,7 +294,7 @@ impl Worker {
                     .payload
                     .get("delivery_id")
                     .and_then(|v| v.as_str())
-                    .and_then(|v| v.parse::<Uuid>().ok());
+                    .and_then(|v| v.parse::<DeliveryId>().ok());
                 let Some(delivery) = delivery else {
                     return Err(Failure::permanent("delivery_failed", "malformed job payload"));
                 };

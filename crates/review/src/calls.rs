@@ -1,6 +1,7 @@
 //! Calls: who may create, see, change and delete them, and the audio upload
 //! that streams a recording into the blob store and queues its analysis.
 
+use crate::ids::{CallId, IntegrationTokenId, OrganisationId, UserId};
 use chrono::{DateTime, Utc};
 use filmroom_audio::{Container, NotAudio, SNIFF_LEN, sniff};
 use filmroom_store::{
@@ -8,12 +9,8 @@ use filmroom_store::{
 };
 use uuid::Uuid;
 
-use crate::{
-    Actor, Page, PageRequest, Review, ReviewError,
-    ids::{CallId, UserId},
-    people::DisplayName,
-    visibility,
-};
+use crate::error::Entity;
+use crate::{Actor, Page, PageRequest, Review, ReviewError, people::DisplayName, visibility};
 
 /// Analysis attempts before a call is marked failed, unless configured otherwise.
 pub const ANALYSIS_ATTEMPTS: i32 = 5;
@@ -37,7 +34,7 @@ pub struct CallDetails {
 #[derive(Debug, Clone)]
 pub struct NewCall {
     /// Whose call it is.
-    pub rep_id: Uuid,
+    pub rep_id: UserId,
     /// Its details.
     pub details: CallDetails,
     /// The id in the system it came from; sending it again returns the same call.
@@ -48,7 +45,7 @@ pub struct NewCall {
 #[derive(Debug, Clone, Default)]
 pub struct CallQuery {
     /// One rep's calls.
-    pub rep_id: Option<Uuid>,
+    pub rep_id: Option<UserId>,
     /// Took place at or after.
     pub from: Option<DateTime<Utc>>,
     /// Took place before.
@@ -69,7 +66,7 @@ pub struct AudioSource {
 }
 
 fn not_found(id: impl ToString) -> ReviewError {
-    ReviewError::NotFound { what: "call", id: id.to_string() }
+    ReviewError::NotFound { entity: Entity::Call, id: id.to_string() }
 }
 
 pub(crate) fn optional_text(
@@ -97,7 +94,7 @@ impl Review {
         &self,
         actor: &Actor,
         new: NewCall,
-    ) -> Result<(call::Model, bool), ReviewError> {
+    ) -> Result<(Call, bool), ReviewError> {
         let rep = self.visible_person(actor, UserId::from(new.rep_id), "rep_id").await?;
         if !rep.active {
             return Err(ReviewError::InvalidField {
@@ -106,12 +103,12 @@ impl Review {
             });
         }
         let row = waiting_call(
-            actor.organisation_id.uuid(),
+            actor.organisation_id,
             new.rep_id,
             new.details,
             new.external_ref,
             CallOrigin {
-                created_by: actor.user_id.uuid(),
+                created_by: actor.user_id,
                 source: crate::integrations::PEOPLE_SOURCE.to_owned(),
                 integration_id: None,
                 rep_channel: None,
@@ -119,18 +116,18 @@ impl Review {
             now(),
         )?;
         match self.store.insert_call(row).await? {
-            Ok(call) => Ok((call, true)),
+            Ok(call) => Ok((call.into(), true)),
             Err(existing) => {
                 // The existing call is returned only to someone who may see it.
                 let call = self.visible_call(actor, existing.0.id).await?;
-                Ok((call, false))
+                Ok((call.into(), false))
             }
         }
     }
 
     /// One call the caller can see.
-    pub async fn call(&self, actor: &Actor, id: CallId) -> Result<call::Model, ReviewError> {
-        self.visible_call(actor, id.uuid()).await
+    pub async fn call(&self, actor: &Actor, id: CallId) -> Result<Call, ReviewError> {
+        Ok(self.visible_call(actor, id).await?.into())
     }
 
     /// Calls the caller can see, filtered.
@@ -139,7 +136,7 @@ impl Review {
         actor: &Actor,
         query: CallQuery,
         request: PageRequest,
-    ) -> Result<Page<call::Model>, ReviewError> {
+    ) -> Result<Page<Call>, ReviewError> {
         let tree = self.tree(actor).await?;
         let rep_ids = match (query.rep_id, actor.role) {
             (Some(rep), _) => {
@@ -150,9 +147,8 @@ impl Review {
             }
             (None, Role::Admin) => None,
             (None, _) => {
-                let mut ids: Vec<Uuid> =
-                    tree.everyone_below(actor.user_id).into_iter().map(UserId::uuid).collect();
-                ids.push(actor.user_id.uuid());
+                let mut ids: Vec<UserId> = tree.everyone_below(actor.user_id).into_iter().collect();
+                ids.push(actor.user_id);
                 Some(ids)
             }
         };
@@ -173,9 +169,14 @@ impl Review {
         };
         let rows = self
             .store
-            .calls_page(actor.organisation_id.uuid(), &filter, request.after, request.limit + 1)
+            .calls_page(
+                actor.organisation_id,
+                &filter,
+                request.after.map(Into::into),
+                request.limit + 1,
+            )
             .await?;
-        Ok(crate::directory::page(rows, request, |c| c.id, |c| c))
+        Ok(crate::directory::page(rows, request, |c| c.id, Call::from))
     }
 
     /// Changes a call's details (anyone who can see it).
@@ -184,8 +185,8 @@ impl Review {
         actor: &Actor,
         id: CallId,
         details: CallDetails,
-    ) -> Result<call::Model, ReviewError> {
-        let mut row = self.visible_call(actor, id.uuid()).await?;
+    ) -> Result<Call, ReviewError> {
+        let mut row = self.visible_call(actor, id).await?;
         if let Some(title) = details.title {
             row.title = DisplayName::parse("title", &title)?.into_inner();
         }
@@ -204,16 +205,16 @@ impl Review {
             row.counterpart_company = Some(company);
         }
         row.updated_at = now();
-        self.store.update_call(row, None).await?.ok_or_else(|| not_found(id))
+        self.store.update_call(row, None).await?.map(Call::from).ok_or_else(|| not_found(id))
     }
 
     /// Deletes a call and its objects (the rep, whoever created it, or an admin).
     #[tracing::instrument(skip_all, fields(actor = %actor.user_id, call = %id), err)]
     pub async fn delete_call(&self, actor: &Actor, id: CallId) -> Result<(), ReviewError> {
-        let row = self.visible_call(actor, id.uuid()).await?;
+        let row = self.visible_call(actor, id).await?;
         let may = actor.role == Role::Admin
-            || row.rep_id == actor.user_id.uuid()
-            || row.created_by == actor.user_id.uuid();
+            || row.rep_id == actor.user_id
+            || row.created_by == actor.user_id;
         if !may {
             return Err(ReviewError::Forbidden(
                 "only the rep, whoever created the call, or an admin can delete it".into(),
@@ -241,7 +242,7 @@ impl Review {
         content_type: Option<String>,
         max_bytes: u64,
     ) -> Result<AudioUpload, ReviewError> {
-        let row = self.visible_call(actor, id.uuid()).await?;
+        let row = self.visible_call(actor, id).await?;
         self.audio_upload_for(row, content_type, max_bytes)
     }
 
@@ -272,7 +273,7 @@ impl Review {
         actor: &Actor,
         id: CallId,
     ) -> Result<AudioSource, ReviewError> {
-        let row = self.visible_call(actor, id.uuid()).await?;
+        let row = self.visible_call(actor, id).await?;
         match (row.audio_key, row.size_bytes) {
             (Some(key), Some(size)) if row.status != CallStatus::Uploading => Ok(AudioSource {
                 key,
@@ -300,7 +301,7 @@ impl Review {
         id: CallId,
         samples_per_pixel: Option<u32>,
     ) -> Result<Vec<u8>, ReviewError> {
-        let row = self.visible_call(actor, id.uuid()).await?;
+        let row = self.visible_call(actor, id).await?;
         let key = match (row.status, row.peaks_key) {
             (CallStatus::Ready, Some(key)) => key,
             (status, _) => {
@@ -325,12 +326,12 @@ impl Review {
         })
     }
 
-    async fn visible_call(&self, actor: &Actor, id: Uuid) -> Result<call::Model, ReviewError> {
-        let row = self
-            .store
-            .call(actor.organisation_id.uuid(), id)
-            .await?
-            .ok_or_else(|| not_found(id))?;
+    pub(crate) async fn visible_call(
+        &self,
+        actor: &Actor,
+        id: CallId,
+    ) -> Result<call::Model, ReviewError> {
+        let row = self.store.call(actor.organisation_id, id).await?.ok_or_else(|| not_found(id))?;
         let tree = self.tree(actor).await?;
         if visibility::can_see(actor.user_id, actor.role, UserId::from(row.rep_id), &tree) {
             Ok(row)
@@ -343,11 +344,11 @@ impl Review {
 /// Who made a new call, and through what.
 pub(crate) struct CallOrigin {
     /// The person who created it (for pushes, the admin behind the integration).
-    pub created_by: Uuid,
+    pub created_by: UserId,
     /// `api`, or the integration's source.
     pub source: String,
     /// The integration token that pushed it.
-    pub integration_id: Option<Uuid>,
+    pub integration_id: Option<IntegrationTokenId>,
     /// The rep's channel in a two-channel recording.
     pub rep_channel: Option<i32>,
 }
@@ -355,8 +356,8 @@ pub(crate) struct CallOrigin {
 /// A new call waiting for its audio, its details checked. The default title
 /// names the source for pushed calls ("twilio call on …").
 pub(crate) fn waiting_call(
-    organisation_id: Uuid,
-    rep_id: Uuid,
+    organisation_id: OrganisationId,
+    rep_id: UserId,
     details: CallDetails,
     external_ref: Option<String>,
     origin: CallOrigin,
@@ -374,7 +375,7 @@ pub(crate) fn waiting_call(
         }
     };
     Ok(call::Model {
-        id: CallId::generate().uuid(),
+        id: CallId::generate(),
         organisation_id,
         rep_id,
         created_by: origin.created_by,
@@ -414,7 +415,7 @@ pub(crate) fn waiting_call(
 /// An outbox event about a call (`call.ready`, `call.failed`).
 pub fn call_event(kind: &str, row: &call::Model) -> filmroom_store::entity::event::Model {
     filmroom_store::entity::event::Model {
-        id: Uuid::now_v7(),
+        id: Uuid::now_v7().into(),
         organisation_id: row.organisation_id,
         kind: kind.to_owned(),
         payload: serde_json::json!({
@@ -489,7 +490,7 @@ impl AudioUpload {
     }
 
     /// Completes the upload: records the bytes' facts and queues analysis.
-    pub async fn finish(mut self) -> Result<call::Model, ReviewError> {
+    pub async fn finish(mut self) -> Result<Call, ReviewError> {
         if self.blob.is_none() {
             if self.head.is_empty() {
                 return Err(ReviewError::NotAudio(NotAudio::Empty.to_string()));
@@ -543,7 +544,7 @@ impl AudioUpload {
                 tracing::warn!(key, error = ?e, "could not delete replaced audio");
             }
         }
-        Ok(row)
+        Ok(row.into())
     }
 
     /// Abandons the upload, leaving nothing stored.
@@ -579,5 +580,108 @@ fn media_type(sent: Option<&str>, container: Container) -> String {
     match sent.map(|s| s.split(';').next().unwrap_or_default().trim().to_ascii_lowercase()) {
         Some(t) if t.starts_with("audio/") => t,
         _ => container.media_type().to_owned(),
+    }
+}
+
+/// A recorded call as the review domain hands it out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    /// UUIDv7.
+    pub id: CallId,
+    /// Tenant.
+    pub organisation_id: OrganisationId,
+    /// The rep whose call it is.
+    pub rep_id: UserId,
+    /// Who created it (the rep, their manager, an admin).
+    pub created_by: UserId,
+    /// Title shown in lists.
+    pub title: String,
+    /// When the call took place.
+    pub occurred_at: Option<DateTime<Utc>>,
+    /// Inbound or outbound.
+    pub direction: Option<Direction>,
+    /// The customer's name.
+    pub counterpart_name: Option<String>,
+    /// The customer's company.
+    pub counterpart_company: Option<String>,
+    /// The id of the call in the system it came from; unique per organisation and source.
+    pub external_ref: Option<String>,
+    /// Where the call came from: `api` for calls created by people, else the
+    /// pushing integration's source (`twilio`, `aircall`, …).
+    pub source: String,
+    /// The integration token that pushed it.
+    pub integration_id: Option<IntegrationTokenId>,
+    /// Which channel (1-based) of a multi-channel recording is the rep.
+    pub rep_channel: Option<i32>,
+    /// Lifecycle state.
+    pub status: CallStatus,
+    /// Stable code of the failure, when failed.
+    pub failure_code: Option<String>,
+    /// Human explanation of the failure.
+    pub failure_message: Option<String>,
+    /// Blob key of the original bytes.
+    pub audio_key: Option<String>,
+    /// Media type of the original bytes.
+    pub content_type: Option<String>,
+    /// Size of the original bytes.
+    pub size_bytes: Option<i64>,
+    /// Hex SHA-256 of the original bytes.
+    pub sha256: Option<String>,
+    /// Container recognised at upload.
+    pub container: Option<String>,
+    /// Codec found by analysis.
+    pub codec: Option<String>,
+    /// Sample rate in Hz.
+    pub sample_rate: Option<i32>,
+    /// Channel count.
+    pub channels: Option<i32>,
+    /// Bits per sample of the source, when the codec has one.
+    pub bits_per_sample: Option<i32>,
+    /// Duration of the decoded audio in milliseconds.
+    pub duration_ms: Option<i64>,
+    /// Packets that failed to decode and were skipped.
+    pub decode_errors: Option<i64>,
+    /// Blob key of the waveform peaks (audiowaveform JSON).
+    pub peaks_key: Option<String>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<call::Model> for Call {
+    fn from(row: call::Model) -> Self {
+        Self {
+            id: row.id,
+            organisation_id: row.organisation_id,
+            rep_id: row.rep_id,
+            created_by: row.created_by,
+            title: row.title,
+            occurred_at: row.occurred_at,
+            direction: row.direction,
+            counterpart_name: row.counterpart_name,
+            counterpart_company: row.counterpart_company,
+            external_ref: row.external_ref,
+            source: row.source,
+            integration_id: row.integration_id,
+            rep_channel: row.rep_channel,
+            status: row.status,
+            failure_code: row.failure_code,
+            failure_message: row.failure_message,
+            audio_key: row.audio_key,
+            content_type: row.content_type,
+            size_bytes: row.size_bytes,
+            sha256: row.sha256,
+            container: row.container,
+            codec: row.codec,
+            sample_rate: row.sample_rate,
+            channels: row.channels,
+            bits_per_sample: row.bits_per_sample,
+            duration_ms: row.duration_ms,
+            decode_errors: row.decode_errors,
+            peaks_key: row.peaks_key,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
     }
 }

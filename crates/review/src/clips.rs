@@ -1,10 +1,11 @@
 //! Cutting a stretch of a call as 16-bit PCM WAV, sample-accurately, from the
 //! original in the blob store (ranged reads, a seek, no full decode).
 
+use crate::ids::{CallId, OneOnOneId};
 use filmroom_audio::{FrameSink, StreamShape, decode_range, wav};
 use filmroom_store::{BlobReader, CallStatus};
 
-use crate::{Actor, Review, ReviewError, ids::CallId, status_name};
+use crate::{Actor, Review, ReviewError, status_name};
 
 /// What a clip request resolved to.
 #[derive(Debug, Clone)]
@@ -170,7 +171,7 @@ impl Review {
     pub async fn reel_plan(
         &self,
         actor: &Actor,
-        one_on_one_id: uuid::Uuid,
+        one_on_one_id: OneOnOneId,
     ) -> Result<ReelPlan, ReviewError> {
         let view = self.one_on_one(actor, one_on_one_id).await?;
         let mut clips = Vec::with_capacity(view.clips.len());

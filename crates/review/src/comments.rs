@@ -1,6 +1,8 @@
 //! Timestamped comments on calls. The rep's own comments stay private until
 //! they share the call: "no coaching until you have tried to coach yourself".
 
+use crate::ids::{CallId, CommentId, OrganisationId, UserId};
+use filmroom_store::Role;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -11,6 +13,7 @@ use filmroom_store::{
 };
 use uuid::Uuid;
 
+use crate::error::Entity;
 use crate::{Actor, Review, ReviewError, reviews::rep_work_visible, status_name};
 
 /// Longest comment body, in characters.
@@ -28,7 +31,7 @@ pub struct NewComment {
     /// What it is about.
     pub kind: CommentKind,
     /// The comment it replies to.
-    pub parent_id: Option<Uuid>,
+    pub parent_id: Option<CommentId>,
 }
 
 /// Changes to one's own comment; `None` leaves a field as it is.
@@ -48,7 +51,7 @@ pub struct CommentChanges {
 #[derive(Debug, Clone)]
 pub struct CommentView {
     /// The comment.
-    pub row: comment::Model,
+    pub row: Comment,
     /// The author's display name.
     pub author_name: String,
 }
@@ -90,9 +93,9 @@ impl Review {
     async fn commentable_call(
         &self,
         actor: &Actor,
-        call_id: Uuid,
+        call_id: CallId,
     ) -> Result<(call::Model, bool), ReviewError> {
-        let call = self.call(actor, crate::ids::CallId::from(call_id)).await?;
+        let call = self.visible_call(actor, call_id).await?;
         if call.status != CallStatus::Ready {
             return Err(ReviewError::NotReady {
                 what: "comments",
@@ -108,12 +111,12 @@ impl Review {
         actor: &Actor,
         rows: Vec<comment::Model>,
     ) -> Result<Vec<CommentView>, ReviewError> {
-        let authors: std::collections::HashSet<Uuid> = rows.iter().map(|r| r.author_id).collect();
-        let mut names: HashMap<Uuid, String> = HashMap::with_capacity(authors.len());
+        let authors: std::collections::HashSet<UserId> = rows.iter().map(|r| r.author_id).collect();
+        let mut names: HashMap<UserId, String> = HashMap::with_capacity(authors.len());
         for author in authors {
             let name = self
                 .store
-                .user(actor.organisation_id.uuid(), author)
+                .user(actor.organisation_id, author)
                 .await?
                 .map_or_else(|| "former user".to_owned(), |u| u.name);
             names.insert(author, name);
@@ -122,7 +125,7 @@ impl Review {
             .into_iter()
             .map(|row| {
                 let author_name = names.get(&row.author_id).cloned().unwrap_or_default();
-                CommentView { row, author_name }
+                CommentView { row: row.into(), author_name }
             })
             .collect::<Vec<_>>();
         Ok(views)
@@ -133,15 +136,14 @@ impl Review {
     pub async fn comments(
         &self,
         actor: &Actor,
-        call_id: Uuid,
+        call_id: CallId,
         since: Option<DateTime<Utc>>,
     ) -> Result<Vec<CommentView>, ReviewError> {
         let (call, shared) = self.commentable_call(actor, call_id).await?;
-        let rows =
-            self.store.comments_of_call(actor.organisation_id.uuid(), call.id, since).await?;
+        let rows = self.store.comments_of_call(actor.organisation_id, call.id, since).await?;
         let visible = rows
             .into_iter()
-            .filter(|c| rep_work_visible(actor.user_id.uuid(), call.rep_id, c.author_id, shared))
+            .filter(|c| rep_work_visible(actor.user_id, call.rep_id, c.author_id, shared))
             .collect();
         self.with_names(actor, visible).await
     }
@@ -151,7 +153,7 @@ impl Review {
     pub async fn add_comment(
         &self,
         actor: &Actor,
-        call_id: Uuid,
+        call_id: CallId,
         new: NewComment,
     ) -> Result<CommentView, ReviewError> {
         let (call, shared) = self.commentable_call(actor, call_id).await?;
@@ -162,12 +164,10 @@ impl Review {
                 |message: String| ReviewError::InvalidField { field: "parent_id".into(), message };
             let parent = self
                 .store
-                .comment(actor.organisation_id.uuid(), parent_id)
+                .comment(actor.organisation_id, parent_id)
                 .await?
                 .filter(|p| p.call_id == call.id)
-                .filter(|p| {
-                    rep_work_visible(actor.user_id.uuid(), call.rep_id, p.author_id, shared)
-                })
+                .filter(|p| rep_work_visible(actor.user_id, call.rep_id, p.author_id, shared))
                 .ok_or_else(|| parent_field(format!("no comment {parent_id} on this call")))?;
             if parent.parent_id.is_some() {
                 return Err(parent_field(
@@ -178,10 +178,10 @@ impl Review {
         }
         let at = now();
         let row = comment::Model {
-            id: Uuid::now_v7(),
-            organisation_id: actor.organisation_id.uuid(),
+            id: Uuid::now_v7().into(),
+            organisation_id: actor.organisation_id,
             call_id: call.id,
-            author_id: actor.user_id.uuid(),
+            author_id: actor.user_id,
             author_role: actor.role,
             at_ms: new.at_ms,
             end_ms: new.end_ms,
@@ -193,26 +193,26 @@ impl Review {
         };
         let row = self.store.insert_comment(row).await?;
         let mut views = self.with_names(actor, vec![row]).await?;
-        views
-            .pop()
-            .ok_or_else(|| ReviewError::NotFound { what: "comment", id: call_id.to_string() })
+        views.pop().ok_or_else(|| ReviewError::NotFound {
+            entity: Entity::Comment,
+            id: call_id.to_string(),
+        })
     }
 
     async fn own_comment(
         &self,
         actor: &Actor,
-        id: Uuid,
+        id: CommentId,
     ) -> Result<(comment::Model, call::Model), ReviewError> {
-        let not_found = || ReviewError::NotFound { what: "comment", id: id.to_string() };
-        let row =
-            self.store.comment(actor.organisation_id.uuid(), id).await?.ok_or_else(not_found)?;
+        let not_found = || ReviewError::NotFound { entity: Entity::Comment, id: id.to_string() };
+        let row = self.store.comment(actor.organisation_id, id).await?.ok_or_else(not_found)?;
         // Visibility first: someone who cannot see the call cannot learn the comment exists.
         let (call, shared) =
             self.commentable_call(actor, row.call_id).await.map_err(|_| not_found())?;
-        if !rep_work_visible(actor.user_id.uuid(), call.rep_id, row.author_id, shared) {
+        if !rep_work_visible(actor.user_id, call.rep_id, row.author_id, shared) {
             return Err(not_found());
         }
-        if row.author_id != actor.user_id.uuid() {
+        if row.author_id != actor.user_id {
             return Err(ReviewError::Forbidden(
                 "only its author can change or delete a comment".into(),
             ));
@@ -224,7 +224,7 @@ impl Review {
     pub async fn edit_comment(
         &self,
         actor: &Actor,
-        id: Uuid,
+        id: CommentId,
         changes: CommentChanges,
     ) -> Result<CommentView, ReviewError> {
         let (mut row, call) = self.own_comment(actor, id).await?;
@@ -244,12 +244,62 @@ impl Review {
         row.updated_at = now();
         let row = self.store.update_comment(row).await?;
         let mut views = self.with_names(actor, vec![row]).await?;
-        views.pop().ok_or_else(|| ReviewError::NotFound { what: "comment", id: id.to_string() })
+        views
+            .pop()
+            .ok_or_else(|| ReviewError::NotFound { entity: Entity::Comment, id: id.to_string() })
     }
 
     /// Deletes one's own comment and the replies to it.
-    pub async fn delete_comment(&self, actor: &Actor, id: Uuid) -> Result<(), ReviewError> {
+    pub async fn delete_comment(&self, actor: &Actor, id: CommentId) -> Result<(), ReviewError> {
         let (row, _) = self.own_comment(actor, id).await?;
         Ok(self.store.delete_comment(row.id).await?)
+    }
+}
+
+/// A timestamped comment on a call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comment {
+    /// UUIDv7.
+    pub id: CommentId,
+    /// Tenant.
+    pub organisation_id: OrganisationId,
+    /// The call.
+    pub call_id: CallId,
+    /// Who wrote it.
+    pub author_id: UserId,
+    /// The author's role when they wrote it.
+    pub author_role: Role,
+    /// Where in the call, in milliseconds.
+    pub at_ms: i64,
+    /// End of the range, for a comment on a stretch of the call.
+    pub end_ms: Option<i64>,
+    /// The text.
+    pub body: String,
+    /// What it is about.
+    pub kind: CommentKind,
+    /// The comment this replies to (one level).
+    pub parent_id: Option<CommentId>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last edit.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<comment::Model> for Comment {
+    fn from(row: comment::Model) -> Self {
+        Self {
+            id: row.id,
+            organisation_id: row.organisation_id,
+            call_id: row.call_id,
+            author_id: row.author_id,
+            author_role: row.author_role,
+            at_ms: row.at_ms,
+            end_ms: row.end_ms,
+            body: row.body,
+            kind: row.kind,
+            parent_id: row.parent_id,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! The organisation's directory: who the caller is, the people they may see and
 //! change, and their API tokens.
 
+use crate::ids::{OrganisationId, TokenId, UserId};
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
@@ -11,9 +12,9 @@ use filmroom_store::{
 };
 use uuid::Uuid;
 
+use crate::error::Entity;
 use crate::{
     AuthFailure, ReviewError,
-    ids::{OrganisationId, TokenId, UserId},
     people::{DisplayName, Email, ExternalIds, ManagementTree, Timezone, can_manage},
     secrets, visibility,
 };
@@ -107,7 +108,7 @@ pub struct NewUser {
     /// Role.
     pub role: Role,
     /// Manager, if any.
-    pub manager_id: Option<Uuid>,
+    pub manager_id: Option<UserId>,
     /// Ids in other systems.
     pub external_ids: BTreeMap<String, String>,
 }
@@ -122,7 +123,7 @@ pub struct UserChanges {
     /// New role.
     pub role: Option<Role>,
     /// `Some(None)` removes the manager.
-    pub manager_id: Option<Option<Uuid>>,
+    pub manager_id: Option<Option<UserId>>,
     /// Replaces all external ids.
     pub external_ids: Option<BTreeMap<String, String>>,
     /// Deactivates or reactivates.
@@ -147,16 +148,16 @@ pub struct Page<T> {
     pub next_after: Option<Uuid>,
 }
 
-pub(crate) fn page<T, R>(
+pub(crate) fn page<T, R, I: Into<Uuid>>(
     mut rows: Vec<R>,
     request: PageRequest,
-    id: impl Fn(&R) -> Uuid,
+    id: impl Fn(&R) -> I,
     map: impl Fn(R) -> T,
 ) -> Page<T> {
     let limit = usize::try_from(request.limit).unwrap_or(usize::MAX);
     let next_after = if rows.len() > limit {
         rows.truncate(limit);
-        rows.last().map(&id)
+        rows.last().map(|row| id(row).into())
     } else {
         None
     };
@@ -205,8 +206,8 @@ impl From<api_token::Model> for TokenInfo {
     }
 }
 
-fn not_found(what: &'static str, id: impl ToString) -> ReviewError {
-    ReviewError::NotFound { what, id: id.to_string() }
+fn not_found(entity: Entity, id: impl ToString) -> ReviewError {
+    ReviewError::NotFound { entity, id: id.to_string() }
 }
 
 pub(crate) fn require_admin(actor: &Actor, action: &str) -> Result<(), ReviewError> {
@@ -265,14 +266,14 @@ impl Review {
         }
         let at = now();
         let organisation_row = organisation::Model {
-            id: OrganisationId::generate().uuid(),
+            id: OrganisationId::generate(),
             name: organisation_name,
             timezone: timezone.name().to_owned(),
             created_at: at,
             settings: None,
         };
         let admin_row = user::Model {
-            id: UserId::generate().uuid(),
+            id: UserId::generate(),
             organisation_id: organisation_row.id,
             email: email.as_str().to_owned(),
             name: admin_name,
@@ -319,9 +320,9 @@ impl Review {
         let person = self.find_user(actor, actor.user_id).await?;
         let organisation = self
             .store
-            .organisation(actor.organisation_id.uuid())
+            .organisation(actor.organisation_id)
             .await?
-            .ok_or_else(|| not_found("organisation", actor.organisation_id))?;
+            .ok_or_else(|| not_found(Entity::Organisation, actor.organisation_id))?;
         Ok((person.into(), organisation.into()))
     }
 
@@ -332,7 +333,7 @@ impl Review {
         if visibility::can_see(actor.user_id, actor.role, id, &tree) {
             Ok(row.into())
         } else {
-            Err(not_found("user", id))
+            Err(not_found(Entity::User, id))
         }
     }
 
@@ -348,16 +349,16 @@ impl Review {
             Role::Manager => {
                 let mut ids = self.tree(actor).await?.everyone_below(actor.user_id);
                 ids.push(actor.user_id);
-                Some(ids.into_iter().map(UserId::uuid).collect::<Vec<_>>())
+                Some(ids.into_iter().collect::<Vec<_>>())
             }
-            Role::Rep => Some(vec![actor.user_id.uuid()]),
+            Role::Rep => Some(vec![actor.user_id]),
         };
         let rows = self
             .store
             .users_page(
-                actor.organisation_id.uuid(),
+                actor.organisation_id,
                 visible.as_deref(),
-                request.after,
+                request.after.map(Into::into),
                 request.limit + 1,
             )
             .await?;
@@ -379,8 +380,8 @@ impl Review {
         self.check_external_ids(actor, id, &external_ids).await?;
         let at = now();
         let row = user::Model {
-            id: id.uuid(),
-            organisation_id: actor.organisation_id.uuid(),
+            id: id,
+            organisation_id: actor.organisation_id,
             email: email.as_str().to_owned(),
             name,
             role: new.role,
@@ -438,10 +439,10 @@ impl Review {
         if was_active_admin && !(row.active && row.role == Role::Admin) {
             let other_admins = self
                 .store
-                .management_edges(actor.organisation_id.uuid())
+                .management_edges(actor.organisation_id)
                 .await?
                 .iter()
-                .filter(|e| e.user_id != id.uuid() && e.active && e.role == Role::Admin)
+                .filter(|e| e.user_id != id && e.active && e.role == Role::Admin)
                 .count();
             if other_admins == 0 {
                 return Err(ReviewError::LastAdmin);
@@ -485,7 +486,10 @@ impl Review {
         request: PageRequest,
     ) -> Result<Page<TokenInfo>, ReviewError> {
         self.token_owner(actor, user_id).await?;
-        let rows = self.store.tokens_page(user_id.uuid(), request.after, request.limit + 1).await?;
+        let rows = self
+            .store
+            .tokens_page(user_id, request.after.map(Into::into), request.limit + 1)
+            .await?;
         Ok(page(rows, request, |r| r.id, TokenInfo::from))
     }
 
@@ -495,10 +499,10 @@ impl Review {
     pub async fn revoke_token(&self, actor: &Actor, id: TokenId) -> Result<TokenInfo, ReviewError> {
         let token = self
             .store
-            .token(actor.organisation_id.uuid(), id.uuid())
+            .token(actor.organisation_id, id)
             .await?
-            .filter(|t| actor.role == Role::Admin || t.user_id == actor.user_id.uuid())
-            .ok_or_else(|| not_found("token", id))?;
+            .filter(|t| actor.role == Role::Admin || t.user_id == actor.user_id)
+            .ok_or_else(|| not_found(Entity::Token, id))?;
         Ok(self.store.revoke_token(token, now()).await?.into())
     }
 
@@ -513,7 +517,7 @@ impl Review {
             )))
         })?;
         let row = api_token::Model {
-            id: TokenId::generate().uuid(),
+            id: TokenId::generate(),
             organisation_id: owner.organisation_id,
             user_id: owner.id,
             name: name.to_owned(),
@@ -542,7 +546,7 @@ impl Review {
                 "only an admin or the user themselves can manage a user's tokens".into(),
             ))
         } else {
-            Err(not_found("user", user_id))
+            Err(not_found(Entity::User, user_id))
         }
     }
 
@@ -557,11 +561,7 @@ impl Review {
             field: field.to_owned(),
             message: format!("no user {id} that you can see in this organisation"),
         };
-        let row = self
-            .store
-            .user(actor.organisation_id.uuid(), id.uuid())
-            .await?
-            .ok_or_else(invisible)?;
+        let row = self.store.user(actor.organisation_id, id).await?.ok_or_else(invisible)?;
         let tree = self.tree(actor).await?;
         if visibility::can_see(actor.user_id, actor.role, id, &tree) {
             Ok(row)
@@ -571,14 +571,11 @@ impl Review {
     }
 
     async fn find_user(&self, actor: &Actor, id: UserId) -> Result<user::Model, ReviewError> {
-        self.store
-            .user(actor.organisation_id.uuid(), id.uuid())
-            .await?
-            .ok_or_else(|| not_found("user", id))
+        self.store.user(actor.organisation_id, id).await?.ok_or_else(|| not_found(Entity::User, id))
     }
 
     pub(crate) async fn tree(&self, actor: &Actor) -> Result<ManagementTree, ReviewError> {
-        Ok(ManagementTree::new(&self.store.management_edges(actor.organisation_id.uuid()).await?))
+        Ok(ManagementTree::new(&self.store.management_edges(actor.organisation_id).await?))
     }
 
     async fn check_manager(
@@ -586,12 +583,12 @@ impl Review {
         actor: &Actor,
         tree: &ManagementTree,
         user: UserId,
-        manager: Uuid,
+        manager: UserId,
     ) -> Result<(), ReviewError> {
         let invalid =
             |message: String| ReviewError::InvalidField { field: "manager_id".into(), message };
         let manager_id = UserId::from(manager);
-        let Some(row) = self.store.user(actor.organisation_id.uuid(), manager).await? else {
+        let Some(row) = self.store.user(actor.organisation_id, manager).await? else {
             return Err(invalid(format!("no user {manager} in this organisation")));
         };
         if !row.active {
@@ -621,8 +618,8 @@ impl Review {
         if ids.as_map().is_empty() {
             return Ok(());
         }
-        for other in self.store.users_with_external_ids(actor.organisation_id.uuid()).await? {
-            if other.id == user.uuid() {
+        for other in self.store.users_with_external_ids(actor.organisation_id).await? {
+            if other.id == user {
                 continue;
             }
             let theirs = ExternalIds::from_json(&other.external_ids);

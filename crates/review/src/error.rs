@@ -3,17 +3,87 @@
 use filmroom_store::StoreError;
 use thiserror::Error;
 
-/// Why a bearer token was not accepted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Why a bearer token was not accepted; the message says what to do about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
 pub enum AuthFailure {
     /// No `Authorization: Bearer …` header.
+    #[error("send an API token as `Authorization: Bearer <token>`")]
     Missing,
     /// The header is not a bearer token, or no token has this secret.
+    #[error("the bearer token is not one this server issued; check it was copied whole")]
     Invalid,
     /// The token was revoked.
+    #[error("this token was revoked; ask an admin for a new one")]
     Revoked,
     /// The token's user has been deactivated.
+    #[error("the user this token belongs to has been deactivated")]
     UserDeactivated,
+}
+
+/// The kinds of thing a request can name by id, for "not found" answers: each
+/// has its own stable error code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Entity {
+    /// A person.
+    User,
+    /// A personal API token.
+    Token,
+    /// An organisation.
+    Organisation,
+    /// A recorded call.
+    Call,
+    /// A call nominated into a week's slot.
+    Nomination,
+    /// A timestamped comment.
+    Comment,
+    /// A recurring 1:1.
+    Series,
+    /// One occurrence of a 1:1.
+    OneOnOne,
+    /// A clip in a 1:1's segment.
+    Clip,
+    /// A 1:1's action item.
+    ActionItem,
+    /// A rep's focus skill.
+    Focus,
+    /// A webhook endpoint.
+    Webhook,
+    /// A webhook delivery.
+    Delivery,
+    /// A dialer's integration token.
+    IntegrationToken,
+}
+
+impl Entity {
+    /// The entity as named in messages and error codes (`one_on_one`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Token => "token",
+            Self::Organisation => "organisation",
+            Self::Call => "call",
+            Self::Nomination => "nomination",
+            Self::Comment => "comment",
+            Self::Series => "series",
+            Self::OneOnOne => "one_on_one",
+            Self::Clip => "clip",
+            Self::ActionItem => "action_item",
+            Self::Focus => "focus",
+            Self::Webhook => "webhook",
+            Self::Delivery => "delivery",
+            Self::IntegrationToken => "integration_token",
+        }
+    }
+}
+
+/// How an unknown rep is named back to the dialer: by what it sent.
+fn named_rep(source_name: &str, external_id: Option<&str>, email: Option<&str>) -> String {
+    match (external_id, email) {
+        (Some(id), Some(email)) => format!("{source_name} user `{id}` (email {email})"),
+        (Some(id), None) => format!("{source_name} user `{id}`"),
+        (None, Some(email)) => format!("email `{email}`"),
+        (None, None) => "the rep".to_owned(),
+    }
 }
 
 /// Every way a review-domain operation can fail. The API maps each variant to
@@ -21,13 +91,13 @@ pub enum AuthFailure {
 #[derive(Debug, Error)]
 pub enum ReviewError {
     /// The caller is not authenticated.
-    #[error("not authenticated: {0:?}")]
+    #[error("{0}")]
     Unauthenticated(AuthFailure),
     /// The thing does not exist, or the caller cannot see it (same answer on purpose).
-    #[error("{what} {id} not found")]
+    #[error("no {} {id} that you can see", entity.name())]
     NotFound {
-        /// What kind of thing: "user", "token".
-        what: &'static str,
+        /// What kind of thing.
+        entity: Entity,
         /// The id that was asked for.
         id: String,
     },
@@ -64,10 +134,12 @@ pub enum ReviewError {
         manager: String,
     },
     /// The change would leave the organisation without an active admin.
-    #[error("the organisation must keep at least one active admin")]
+    #[error("this is the organisation's last active admin; make someone else an admin first")]
     LastAdmin,
     /// A rep cannot have people reporting to them.
-    #[error("{0} people report to this user")]
+    #[error(
+        "{0} people report to this user; move them to another manager before making this user a rep"
+    )]
     HasReports(usize),
     /// An organisation with this name exists already.
     #[error("an organisation named {0} exists already")]
@@ -165,13 +237,20 @@ pub enum ReviewError {
         criterion: String,
     },
     /// An integration token was used outside the integration endpoints.
-    #[error("integration tokens may only push calls and read the calls they pushed")]
+    #[error(
+        "integration tokens may only push calls (POST /v1/integrations/calls) and read the calls they pushed (GET /v1/integrations/calls); use a user's token for this endpoint"
+    )]
     IntegrationTokenNotAllowed,
     /// A user's token was used on an integration endpoint.
-    #[error("this endpoint takes an integration token")]
+    #[error(
+        "this endpoint takes an integration token, not a user's token; an admin creates one with POST /v1/integration-tokens"
+    )]
     IntegrationTokenRequired,
     /// No user matches the rep a dialer named.
-    #[error("no user matches the {source_name} rep {external_id:?} / {email:?}")]
+    #[error(
+        "no active user matches {}; set `external_ids.{source_name}` on the rep with PATCH /v1/users/{{id}}, or send an email that belongs to a user",
+        named_rep(source_name, external_id.as_deref(), email.as_deref())
+    )]
     UnknownRep {
         /// The dialer.
         source_name: String,
@@ -181,9 +260,20 @@ pub enum ReviewError {
         email: Option<String>,
     },
     /// A dialer callback's signature is missing or wrong.
-    #[error("the callback's signature was not accepted: {0}")]
+    #[error("{0}")]
     InvalidSignature(String),
     /// The database or blob store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Reads a JSON column into its domain type; bad stored data is an error, not
+/// an empty value.
+pub(crate) fn stored_json<T: serde::de::DeserializeOwned>(
+    column: &str,
+    value: serde_json::Value,
+) -> Result<T, ReviewError> {
+    serde_json::from_value(value).map_err(|e| {
+        ReviewError::Store(StoreError::Inconsistent(format!("{column} holds unreadable JSON: {e}")))
+    })
 }

@@ -1,6 +1,8 @@
 //! The rep's focus skill ("Just One Thing"): one rubric criterion at a time,
 //! diagnosed, prescribed, and tracked in the scores until it is achieved.
 
+use crate::ids::{FocusId, OrganisationId, UserId};
+use chrono::{DateTime, Utc};
 use filmroom_store::{
     Role,
     entity::focus_skill::{self, FocusStatus, Prescription},
@@ -8,9 +10,8 @@ use filmroom_store::{
 };
 use uuid::Uuid;
 
-use crate::{
-    Actor, Review, ReviewError, WeekProgress, ids::UserId, reviews::timezone, rubric, week::Week,
-};
+use crate::error::Entity;
+use crate::{Actor, Review, ReviewError, WeekProgress, reviews::timezone, rubric, week::Week};
 
 /// A focus to start.
 #[derive(Debug, Clone)]
@@ -46,7 +47,7 @@ pub struct FocusChanges {
 #[derive(Debug, Clone)]
 pub struct FocusView {
     /// The focus.
-    pub row: focus_skill::Model,
+    pub row: Focus,
     /// Self and manager scores of the criterion, per week since it started.
     pub progress: Vec<WeekProgress>,
 }
@@ -80,14 +81,14 @@ impl Review {
         row: focus_skill::Model,
     ) -> Result<FocusView, ReviewError> {
         let organisation = self.organisation_row(actor).await?;
-        let from = Week::containing(row.started_at, timezone(&organisation)).to_string();
-        let to = Week::containing(now(), timezone(&organisation))
+        let from = Week::containing(row.started_at, timezone(&organisation.timezone)).to_string();
+        let to = Week::containing(now(), timezone(&organisation.timezone))
             .max(Week::parse("from", &from)?)
             .to_string();
         let progress = self
             .progress(actor, UserId::from(row.rep_id), Some(&row.criterion), Some(&from), Some(&to))
             .await?;
-        Ok(FocusView { row, progress })
+        Ok(FocusView { row: row.into(), progress })
     }
 
     /// Starts the rep's focus skill; one at a time.
@@ -118,16 +119,16 @@ impl Review {
                 }
             })?;
         }
-        if let Some(active) = self.store.active_focus(rep.uuid()).await? {
+        if let Some(active) = self.store.active_focus(rep).await? {
             return Err(ReviewError::FocusActive { criterion: active.criterion });
         }
         let at = now();
         let row = self
             .store
             .insert_focus(focus_skill::Model {
-                id: Uuid::now_v7(),
-                organisation_id: actor.organisation_id.uuid(),
-                rep_id: rep.uuid(),
+                id: Uuid::now_v7().into(),
+                organisation_id: actor.organisation_id,
+                rep_id: rep,
                 criterion: criterion.key.clone(),
                 diagnosis: check_text("diagnosis", &new.diagnosis)?,
                 prescription_kind: new.prescription,
@@ -136,7 +137,7 @@ impl Review {
                 status: FocusStatus::Active,
                 started_at: at,
                 ended_at: None,
-                created_by: actor.user_id.uuid(),
+                created_by: actor.user_id,
                 created_at: at,
                 updated_at: at,
             })
@@ -149,29 +150,26 @@ impl Review {
         &self,
         actor: &Actor,
         rep: UserId,
-    ) -> Result<(Option<FocusView>, Vec<focus_skill::Model>), ReviewError> {
+    ) -> Result<(Option<FocusView>, Vec<Focus>), ReviewError> {
         self.visible_rep(actor, rep).await?;
-        let history = self.store.focus_skills(actor.organisation_id.uuid(), rep.uuid()).await?;
+        let history = self.store.focus_skills(actor.organisation_id, rep).await?;
         let active = match history.iter().find(|f| f.status == FocusStatus::Active).cloned() {
             Some(row) => Some(self.view_focus(actor, row).await?),
             None => None,
         };
-        Ok((active, history))
+        Ok((active, history.into_iter().map(Focus::from).collect()))
     }
 
     /// Changes a focus, or ends it as achieved or dropped.
     pub async fn update_focus(
         &self,
         actor: &Actor,
-        id: Uuid,
+        id: FocusId,
         changes: FocusChanges,
     ) -> Result<FocusView, ReviewError> {
-        let not_found = || ReviewError::NotFound { what: "focus", id: id.to_string() };
-        let mut row = self
-            .store
-            .focus_skill(actor.organisation_id.uuid(), id)
-            .await?
-            .ok_or_else(not_found)?;
+        let not_found = || ReviewError::NotFound { entity: Entity::Focus, id: id.to_string() };
+        let mut row =
+            self.store.focus_skill(actor.organisation_id, id).await?.ok_or_else(not_found)?;
         self.check_coach(actor, UserId::from(row.rep_id)).await.map_err(|e| match e {
             ReviewError::NotFound { .. } => not_found(),
             other => other,
@@ -205,5 +203,59 @@ impl Review {
         row.updated_at = now();
         let row = self.store.update_focus(row).await?;
         self.view_focus(actor, row).await
+    }
+}
+
+/// A rep's focus skill: one rubric criterion worked on at a time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Focus {
+    /// UUIDv7.
+    pub id: FocusId,
+    /// Tenant.
+    pub organisation_id: OrganisationId,
+    /// The rep.
+    pub rep_id: UserId,
+    /// The rubric criterion key.
+    pub criterion: String,
+    /// Why this skill, from the numbers.
+    pub diagnosis: String,
+    /// How it is to be built.
+    pub prescription_kind: Prescription,
+    /// The prescription in words.
+    pub prescription_text: String,
+    /// The score that means achieved, if set.
+    pub target_score: Option<i32>,
+    /// Active, achieved or dropped.
+    pub status: FocusStatus,
+    /// When work on it started.
+    pub started_at: DateTime<Utc>,
+    /// When it was achieved or dropped.
+    pub ended_at: Option<DateTime<Utc>>,
+    /// Who set it.
+    pub created_by: UserId,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<focus_skill::Model> for Focus {
+    fn from(row: focus_skill::Model) -> Self {
+        Self {
+            id: row.id,
+            organisation_id: row.organisation_id,
+            rep_id: row.rep_id,
+            criterion: row.criterion,
+            diagnosis: row.diagnosis,
+            prescription_kind: row.prescription_kind,
+            prescription_text: row.prescription_text,
+            target_score: row.target_score,
+            status: row.status,
+            started_at: row.started_at,
+            ended_at: row.ended_at,
+            created_by: row.created_by,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
     }
 }

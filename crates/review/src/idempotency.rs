@@ -2,9 +2,9 @@
 //! gets the first response again instead of acting twice; the same key with a
 //! different body is refused. Keys are per credential and kept for a day.
 
+use crate::ids::IdempotencyKeyId;
 use chrono::Duration;
 use filmroom_store::{IdempotencyClaim, IdempotencyStatus, now};
-use uuid::Uuid;
 
 use crate::{Review, ReviewError};
 
@@ -31,7 +31,7 @@ pub struct StoredResponse {
 pub enum IdempotentRequest {
     /// The key is new: run the request, then [`Review::finish_idempotent`]
     /// or [`Review::abandon_idempotent`] with this id.
-    Run(Uuid),
+    Run(IdempotencyKeyId),
     /// The key answered before: compare the request's hash with
     /// `request_hash` and replay `response` when they match.
     Answered {
@@ -83,7 +83,7 @@ impl Review {
     /// Keeps the response of a request that ran under a key.
     pub async fn finish_idempotent(
         &self,
-        id: Uuid,
+        id: IdempotencyKeyId,
         request_hash: &str,
         response: StoredResponse,
     ) -> Result<(), ReviewError> {
@@ -121,7 +121,7 @@ impl Review {
 
     /// Frees a key whose request left nothing worth replaying (a server
     /// error, or a body it did not read to the end).
-    pub async fn abandon_idempotent(&self, id: Uuid) -> Result<(), ReviewError> {
+    pub async fn abandon_idempotent(&self, id: IdempotencyKeyId) -> Result<(), ReviewError> {
         Ok(self.store.release_idempotency_key(id).await?)
     }
 }

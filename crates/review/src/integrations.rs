@@ -7,6 +7,9 @@
 //! users become reps through the `external_ids` of users (per source) or
 //! their email.
 
+use crate::Call;
+use crate::ids::{CallId, IntegrationTokenId, OrganisationId, UserId};
+use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
 use base64::{Engine, engine::general_purpose::STANDARD};
@@ -19,10 +22,10 @@ use hmac::{Hmac, Mac};
 use sha1::Sha1;
 use uuid::Uuid;
 
+use crate::error::Entity;
 use crate::{
     Actor, AudioUpload, AuthFailure, CallDetails, Page, PageRequest, Review, ReviewError,
     directory::require_admin,
-    ids::{CallId, OrganisationId},
     people::{DisplayName, Email},
     secrets,
 };
@@ -37,7 +40,7 @@ pub const PEOPLE_SOURCE: &str = "api";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IntegrationCaller {
     /// The integration token's id.
-    pub id: Uuid,
+    pub id: IntegrationTokenId,
     /// The organisation it acts for.
     pub organisation_id: OrganisationId,
     /// Its source, which its calls carry.
@@ -79,7 +82,7 @@ pub struct IntegrationTokenChanges {
 #[derive(Debug, Clone)]
 pub struct IssuedIntegrationToken {
     /// The stored token.
-    pub token: integration_token::Model,
+    pub token: IntegrationToken,
     /// The bearer secret.
     pub secret: String,
 }
@@ -127,7 +130,7 @@ pub struct PushedCall {
 #[derive(Debug, Clone)]
 pub struct RecordingCallback {
     /// The integration named by the callback URL's `integration_id`.
-    pub integration_id: Uuid,
+    pub integration_id: IntegrationTokenId,
     /// Every URL the dialer may have signed (public URL first).
     pub signed_urls: Vec<String>,
     /// The form fields, as received.
@@ -144,7 +147,7 @@ pub struct RecordingCallback {
 #[derive(Debug, Clone)]
 pub struct PushOutcome {
     /// The call.
-    pub call: call::Model,
+    pub call: Call,
     /// Whether this push created it (201) rather than found it (200).
     pub created: bool,
     /// Whether the request's audio should now be stored into it: a new call
@@ -156,7 +159,7 @@ pub struct PushOutcome {
 #[derive(Debug, Clone)]
 pub enum CallbackOutcome {
     /// A completed recording: the call, and whether it is new.
-    Call(Box<call::Model>, bool),
+    Call(Box<Call>, bool),
     /// Any other status (`in-progress`, `absent`, `failed`): acknowledged, nothing stored.
     Ignored(String),
 }
@@ -165,18 +168,18 @@ pub enum CallbackOutcome {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FetchRecording {
     /// The call waiting for its audio.
-    pub call_id: Uuid,
+    pub call_id: CallId,
     /// Where to download it.
     pub url: String,
     /// The integration whose credentials authenticate the download, if any.
-    pub integration_id: Option<Uuid>,
+    pub integration_id: Option<IntegrationTokenId>,
 }
 
 /// The job that downloads a call's recording; each push gets its own.
 fn fetch_job(
-    call_id: Uuid,
+    call_id: CallId,
     url: String,
-    integration_id: Option<Uuid>,
+    integration_id: Option<IntegrationTokenId>,
 ) -> Result<NewJob, ReviewError> {
     let payload = FetchRecording { call_id, url, integration_id };
     Ok(NewJob {
@@ -314,8 +317,8 @@ impl Review {
                 )))
             })?;
         let row = integration_token::Model {
-            id: Uuid::now_v7(),
-            organisation_id: actor.organisation_id.uuid(),
+            id: Uuid::now_v7().into(),
+            organisation_id: actor.organisation_id,
             source,
             name,
             prefix: secret.prefix,
@@ -323,13 +326,13 @@ impl Review {
             signing_secret: optional_secret("signing_secret", new.signing_secret)?,
             account_sid: optional_secret("account_sid", new.account_sid)?,
             rep_channel,
-            created_by: actor.user_id.uuid(),
+            created_by: actor.user_id,
             created_at: now(),
             last_used_at: None,
             revoked_at: None,
         };
         let token = self.store.insert_integration_token(row).await?;
-        Ok(IssuedIntegrationToken { token, secret: secret.secret })
+        Ok(IssuedIntegrationToken { token: token.into(), secret: secret.secret })
     }
 
     /// The organisation's integration tokens (admins).
@@ -337,13 +340,17 @@ impl Review {
         &self,
         actor: &Actor,
         request: PageRequest,
-    ) -> Result<Page<integration_token::Model>, ReviewError> {
+    ) -> Result<Page<IntegrationToken>, ReviewError> {
         require_admin(actor, "list integration tokens")?;
         let rows = self
             .store
-            .integration_tokens_page(actor.organisation_id.uuid(), request.after, request.limit + 1)
+            .integration_tokens_page(
+                actor.organisation_id,
+                request.after.map(Into::into),
+                request.limit + 1,
+            )
             .await?;
-        Ok(crate::directory::page(rows, request, |r| r.id, |r| r))
+        Ok(crate::directory::page(rows, request, |r| r.id, IntegrationToken::from))
     }
 
     /// Changes an integration token (admins): its label, or the dialer's
@@ -353,14 +360,14 @@ impl Review {
     pub async fn update_integration_token(
         &self,
         actor: &Actor,
-        id: Uuid,
+        id: IntegrationTokenId,
         changes: IntegrationTokenChanges,
-    ) -> Result<integration_token::Model, ReviewError> {
+    ) -> Result<IntegrationToken, ReviewError> {
         require_admin(actor, "change integration tokens")?;
         let mut token =
-            self.store.integration_token(actor.organisation_id.uuid(), id).await?.ok_or_else(
-                || ReviewError::NotFound { what: "integration_token", id: id.to_string() },
-            )?;
+            self.store.integration_token(actor.organisation_id, id).await?.ok_or_else(|| {
+                ReviewError::NotFound { entity: Entity::IntegrationToken, id: id.to_string() }
+            })?;
         if let Some(name) = changes.name {
             token.name = DisplayName::parse("name", &name)?.into_inner();
         }
@@ -373,7 +380,7 @@ impl Review {
         if let Some(channel) = check_rep_channel("rep_channel", changes.rep_channel)? {
             token.rep_channel = channel;
         }
-        Ok(self.store.update_integration_token(token).await?)
+        Ok(self.store.update_integration_token(token).await?.into())
     }
 
     /// Revokes an integration token at once (admins). Revoking twice changes nothing.
@@ -381,14 +388,14 @@ impl Review {
     pub async fn revoke_integration_token(
         &self,
         actor: &Actor,
-        id: Uuid,
-    ) -> Result<integration_token::Model, ReviewError> {
+        id: IntegrationTokenId,
+    ) -> Result<IntegrationToken, ReviewError> {
         require_admin(actor, "revoke integration tokens")?;
         let token =
-            self.store.integration_token(actor.organisation_id.uuid(), id).await?.ok_or_else(
-                || ReviewError::NotFound { what: "integration_token", id: id.to_string() },
-            )?;
-        Ok(self.store.revoke_integration_token(token, now()).await?)
+            self.store.integration_token(actor.organisation_id, id).await?.ok_or_else(|| {
+                ReviewError::NotFound { entity: Entity::IntegrationToken, id: id.to_string() }
+            })?;
+        Ok(self.store.revoke_integration_token(token, now()).await?.into())
     }
 
     /// The dialer holding this integration token.
@@ -425,7 +432,7 @@ impl Review {
     /// Finds the rep a dialer names: by `external_ids[source]` first, then by email.
     async fn rep_for(
         &self,
-        organisation_id: Uuid,
+        organisation_id: OrganisationId,
         source: &str,
         rep: &RepReference,
     ) -> Result<user::Model, ReviewError> {
@@ -475,7 +482,7 @@ impl Review {
         caller: &IntegrationCaller,
         pushed: PushedCall,
     ) -> Result<PushOutcome, ReviewError> {
-        let organisation_id = caller.organisation_id.uuid();
+        let organisation_id = caller.organisation_id;
         let external_ref = pushed.external_ref.trim().to_owned();
         if external_ref.is_empty() || external_ref.chars().count() > 200 {
             return Err(invalid(
@@ -525,10 +532,10 @@ impl Review {
             RecordingSource::Upload => None,
         };
         match self.store.insert_call_with_job(row, job, at).await? {
-            Ok(call) => Ok(PushOutcome { call, created: true, awaiting_upload }),
+            Ok(call) => Ok(PushOutcome { call: call.into(), created: true, awaiting_upload }),
             // Pushed twice at once: the other request created it.
             Err(existing) => {
-                Ok(PushOutcome { call: existing.0, created: false, awaiting_upload: false })
+                Ok(PushOutcome { call: existing.0.into(), created: false, awaiting_upload: false })
             }
         }
     }
@@ -542,10 +549,18 @@ impl Review {
         recording: RecordingSource,
     ) -> Result<PushOutcome, ReviewError> {
         if existing.status != CallStatus::Failed {
-            return Ok(PushOutcome { call: existing, created: false, awaiting_upload: false });
+            return Ok(PushOutcome {
+                call: existing.into(),
+                created: false,
+                awaiting_upload: false,
+            });
         }
         let RecordingSource::Url { url, authenticate } = recording else {
-            return Ok(PushOutcome { call: existing, created: false, awaiting_upload: true });
+            return Ok(PushOutcome {
+                call: existing.into(),
+                created: false,
+                awaiting_upload: true,
+            });
         };
         let at = now();
         let job = fetch_job(existing.id, url, authenticate.then_some(caller.id))?;
@@ -558,10 +573,10 @@ impl Review {
             Some(call) => call,
             // Retried by another request meanwhile.
             None => self.store.call_by_id(existing.id).await?.ok_or_else(|| {
-                ReviewError::NotFound { what: "call", id: existing.id.to_string() }
+                ReviewError::NotFound { entity: Entity::Call, id: existing.id.to_string() }
             })?,
         };
-        Ok(PushOutcome { call, created: false, awaiting_upload: false })
+        Ok(PushOutcome { call: call.into(), created: false, awaiting_upload: false })
     }
 
     /// Starts receiving the audio of a call the integration pushed.
@@ -572,14 +587,14 @@ impl Review {
         content_type: Option<String>,
         max_bytes: u64,
     ) -> Result<AudioUpload, ReviewError> {
-        let row = self.pushed_call(caller, id).await?;
+        let row = self.pushed_call_row(caller, id).await?;
         self.audio_upload_for(row, content_type, max_bytes)
     }
 
     /// Starts storing a fetched recording (the worker, acting for no one).
     pub async fn begin_fetched_audio(
         &self,
-        call_id: Uuid,
+        call_id: CallId,
         content_type: Option<String>,
         max_bytes: u64,
     ) -> Result<Option<AudioUpload>, ReviewError> {
@@ -607,12 +622,20 @@ impl Review {
         &self,
         caller: &IntegrationCaller,
         id: CallId,
+    ) -> Result<Call, ReviewError> {
+        Ok(self.pushed_call_row(caller, id).await?.into())
+    }
+
+    async fn pushed_call_row(
+        &self,
+        caller: &IntegrationCaller,
+        id: CallId,
     ) -> Result<call::Model, ReviewError> {
         self.store
-            .call(caller.organisation_id.uuid(), id.uuid())
+            .call(caller.organisation_id, id)
             .await?
             .filter(|c| c.source == caller.source)
-            .ok_or_else(|| ReviewError::NotFound { what: "call", id: id.to_string() })
+            .ok_or_else(|| ReviewError::NotFound { entity: Entity::Call, id: id.to_string() })
     }
 
     /// The calls of the integration's source, optionally one `external_ref`.
@@ -621,23 +644,24 @@ impl Review {
         caller: &IntegrationCaller,
         external_ref: Option<String>,
         request: PageRequest,
-    ) -> Result<Page<call::Model>, ReviewError> {
-        let organisation_id = caller.organisation_id.uuid();
+    ) -> Result<Page<Call>, ReviewError> {
+        let organisation_id = caller.organisation_id;
         if let Some(external_ref) = external_ref {
             let items = self
                 .store
                 .call_by_source_ref(organisation_id, &caller.source, external_ref.trim())
                 .await?
                 .into_iter()
+                .map(Call::from)
                 .collect();
             return Ok(Page { items, next_after: None });
         }
         let filter = CallFilter { source: Some(caller.source.clone()), ..CallFilter::default() };
         let rows = self
             .store
-            .calls_page(organisation_id, &filter, request.after, request.limit + 1)
+            .calls_page(organisation_id, &filter, request.after.map(Into::into), request.limit + 1)
             .await?;
-        Ok(crate::directory::page(rows, request, |c| c.id, |c| c))
+        Ok(crate::directory::page(rows, request, |c| c.id, Call::from))
     }
 
     /// Handles a Twilio-style recording status callback: checks the signature
@@ -738,7 +762,7 @@ impl Review {
     /// `call.failed` event.
     pub async fn fail_fetch(
         &self,
-        call_id: Uuid,
+        call_id: CallId,
         code: &str,
         message: &str,
     ) -> Result<(), ReviewError> {
@@ -760,7 +784,7 @@ impl Review {
     /// The account id and signing secret for an authenticated download.
     pub async fn fetch_credentials(
         &self,
-        integration_id: Uuid,
+        integration_id: IntegrationTokenId,
     ) -> Result<Option<(String, String)>, ReviewError> {
         Ok(self
             .store
@@ -814,5 +838,55 @@ mod tests {
     fn rep_channel_is_one_or_two() {
         assert_eq!(check_rep_channel("c", Some(2)).ok(), Some(Some(2)));
         assert!(check_rep_channel("c", Some(3)).is_err());
+    }
+}
+
+/// A dialer's integration token, never with its secrets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntegrationToken {
+    /// UUIDv7; also the `integration_id` of a dialer's callback URL.
+    pub id: IntegrationTokenId,
+    /// The organisation the token acts for.
+    pub organisation_id: OrganisationId,
+    /// The dialer (`twilio`, `aircall`, …); calls it pushes carry it, and
+    /// dialer user ids are looked up under it in users' `external_ids`.
+    pub source: String,
+    /// What the admin called it.
+    pub name: String,
+    /// The first characters of the secret, shown in listings.
+    pub prefix: String,
+    /// Whether callbacks are signed with a stored signing secret.
+    pub has_signing_secret: bool,
+    /// The dialer account id (Twilio's AccountSid): callbacks from another
+    /// account are refused, and recording downloads authenticate with it.
+    pub account_sid: Option<String>,
+    /// Which channel (1 or 2) of a two-channel recording is the rep.
+    pub rep_channel: i32,
+    /// The admin who created it.
+    pub created_by: UserId,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last authenticated request, to the minute.
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// Set when revoked; a revoked token never authenticates again.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<integration_token::Model> for IntegrationToken {
+    fn from(row: integration_token::Model) -> Self {
+        Self {
+            id: row.id,
+            organisation_id: row.organisation_id,
+            source: row.source,
+            name: row.name,
+            prefix: row.prefix,
+            has_signing_secret: row.signing_secret.is_some(),
+            account_sid: row.account_sid,
+            rep_channel: row.rep_channel,
+            created_by: row.created_by,
+            created_at: row.created_at,
+            last_used_at: row.last_used_at,
+            revoked_at: row.revoked_at,
+        }
     }
 }

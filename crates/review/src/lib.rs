@@ -28,42 +28,36 @@ pub mod week;
 pub mod workflow;
 
 pub use calls::{
-    ANALYSIS_ATTEMPTS, AudioSource, AudioUpload, CallDetails, CallQuery, NewCall, call_event,
+    ANALYSIS_ATTEMPTS, AudioSource, AudioUpload, Call, CallDetails, CallQuery, NewCall, call_event,
     status_name,
 };
 pub use clips::{ClipPlan, REEL_GAP_MS, ReelPlan};
-pub use comments::{CommentChanges, CommentView, NewComment};
+pub use comments::{Comment, CommentChanges, CommentView, NewComment};
 pub use directory::{
     Actor, IssuedToken, NewUser, Organisation, Page, PageRequest, Person, Review, TokenInfo,
     UserChanges,
 };
-pub use error::{AuthFailure, ReviewError};
+pub use error::{AuthFailure, Entity, ReviewError};
 pub use filmroom_store::Role;
 pub use filmroom_store::{
     CallStatus, Direction, SearchSource,
     entity::{
-        action_item::Model as ActionItemRecord,
-        call::Model as CallRecord,
-        clip::Model as ClipRecord,
         comment::CommentKind,
-        event::Model as EventRecord,
-        focus_skill::{FocusStatus, Model as FocusRecord, Prescription},
-        integration_token::Model as IntegrationTokenRecord,
-        nomination::{Model as NominationRecord, ReviewState, Slot},
-        one_on_one::{Model as OneOnOneRecord, OneOnOneStatus},
-        one_on_one_series::Model as SeriesRecord,
-        organisation::Model as OrganisationRecord,
-        score::{Model as ScoreRecord, ScorerKind},
-        webhook::Model as WebhookRecord,
-        webhook_attempt::Model as WebhookAttemptRecord,
-        webhook_delivery::{DeliveryStatus, Model as DeliveryRecord},
+        focus_skill::{FocusStatus, Prescription},
+        nomination::{ReviewState, Slot},
+        one_on_one::OneOnOneStatus,
+        score::ScorerKind,
+        webhook_delivery::DeliveryStatus,
     },
 };
-pub use focus::{FocusChanges, FocusView, NewFocus};
+pub use focus::{Focus, FocusChanges, FocusView, NewFocus};
+pub use integrations::IntegrationToken;
 pub use one_on_ones::{
-    ActionItemChanges, ClipSource, FollowThrough, NewSeries, OccurrenceChanges, OneOnOneView,
+    ActionItem, ActionItemChanges, Clip, ClipSource, FollowThrough, NewSeries, OccurrenceChanges,
+    OneOnOne, OneOnOneView, Series,
 };
 pub use reviews::{
-    BoardRow, CriterionProgress, NominationView, RubricView, ScoreInput, SettingsChanges,
-    TeamBoard, WeekProgress, WeekView, rep_work_visible, slot_name,
+    BoardRow, CriterionProgress, Event, Nomination, NominationView, RubricView, Score, ScoreInput,
+    SettingsChanges, TeamBoard, WeekProgress, WeekView, rep_work_visible, slot_name,
 };
+pub use webhooks::{Delivery, Webhook, WebhookAttempt};

@@ -1,6 +1,10 @@
 //! The weekly 1:1: a recurring slot, a 20-minute coaching segment of clips,
 //! and the action items it must end with.
 
+use crate::error::stored_json;
+use crate::ids::{
+    ActionItemId, CallId, ClipId, CommentId, OneOnOneId, OrganisationId, SeriesId, UserId,
+};
 use std::collections::HashSet;
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
@@ -17,9 +21,9 @@ use filmroom_store::{
 };
 use uuid::Uuid;
 
+use crate::error::Entity;
 use crate::{
     Actor, Review, ReviewError,
-    ids::UserId,
     people::{Timezone, can_manage},
     reviews::{rep_work_visible, timezone},
     settings::{Day, ReviewSettings},
@@ -38,9 +42,9 @@ const CLIP_CONTEXT_MS: i64 = 15_000;
 #[derive(Debug, Clone)]
 pub struct NewSeries {
     /// The manager (default: the caller).
-    pub manager_id: Option<Uuid>,
+    pub manager_id: Option<UserId>,
     /// The rep.
-    pub rep_id: Uuid,
+    pub rep_id: UserId,
     /// Day of the week.
     pub weekday: Day,
     /// Local start time, `HH:MM`.
@@ -68,11 +72,11 @@ pub struct OccurrenceChanges {
 #[derive(Debug, Clone)]
 pub enum ClipSource {
     /// From a comment: its range, or 15 s either side of a point.
-    Comment(Uuid),
+    Comment(CommentId),
     /// Explicit offsets in a call.
     Range {
         /// The call.
-        call_id: Uuid,
+        call_id: CallId,
         /// Start, ms.
         start_ms: i64,
         /// End, ms.
@@ -86,7 +90,7 @@ pub struct ActionItemChanges {
     /// New text.
     pub text: Option<String>,
     /// New owner.
-    pub owner_id: Option<Uuid>,
+    pub owner_id: Option<UserId>,
     /// New due date.
     pub due_date: Option<NaiveDate>,
     /// Done (`true`) or reopened (`false`).
@@ -97,15 +101,15 @@ pub struct ActionItemChanges {
 #[derive(Debug, Clone)]
 pub struct OneOnOneView {
     /// The occurrence.
-    pub row: one_on_one::Model,
+    pub row: OneOnOne,
     /// Its series (the standing agenda lives there).
-    pub series: one_on_one_series::Model,
+    pub series: Series,
     /// The coaching segment, in order.
-    pub clips: Vec<clip::Model>,
+    pub clips: Vec<Clip>,
     /// Action items agreed in this 1:1.
-    pub action_items: Vec<action_item::Model>,
+    pub action_items: Vec<ActionItem>,
     /// Open items from earlier 1:1s of the pair, checked first.
-    pub carried_over: Vec<action_item::Model>,
+    pub carried_over: Vec<ActionItem>,
     /// The segment's budget, ms.
     pub budget_ms: i64,
 }
@@ -114,7 +118,7 @@ pub struct OneOnOneView {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FollowThrough {
     /// The person.
-    pub user_id: Uuid,
+    pub user_id: UserId,
     /// First due date counted.
     pub from: NaiveDate,
     /// Last due date counted.
@@ -135,8 +139,8 @@ fn invalid(field: &str, message: impl Into<String>) -> ReviewError {
     ReviewError::InvalidField { field: field.to_owned(), message: message.into() }
 }
 
-fn not_found(what: &'static str, id: impl ToString) -> ReviewError {
-    ReviewError::NotFound { what, id: id.to_string() }
+fn not_found(entity: Entity, id: impl ToString) -> ReviewError {
+    ReviewError::NotFound { entity, id: id.to_string() }
 }
 
 /// When the regular slot of `week` starts, in UTC.
@@ -158,7 +162,7 @@ fn occurrence(
     at: DateTime<Utc>,
 ) -> one_on_one::Model {
     one_on_one::Model {
-        id: Uuid::now_v7(),
+        id: Uuid::now_v7().into(),
         organisation_id: series.organisation_id,
         series_id: series.id,
         manager_id: series.manager_id,
@@ -203,13 +207,10 @@ impl Review {
     async fn sees_pair(
         &self,
         actor: &Actor,
-        manager: Uuid,
-        rep: Uuid,
+        manager: UserId,
+        rep: UserId,
     ) -> Result<bool, ReviewError> {
-        if actor.role == Role::Admin
-            || actor.user_id.uuid() == rep
-            || actor.user_id.uuid() == manager
-        {
+        if actor.role == Role::Admin || actor.user_id == rep || actor.user_id == manager {
             return Ok(true);
         }
         let tree = self.tree(actor).await?;
@@ -246,16 +247,16 @@ impl Review {
         &self,
         actor: &Actor,
         new: NewSeries,
-    ) -> Result<one_on_one_series::Model, ReviewError> {
-        let manager_id = new.manager_id.unwrap_or(actor.user_id.uuid());
-        if actor.role != Role::Admin && actor.user_id.uuid() != manager_id {
+    ) -> Result<Series, ReviewError> {
+        let manager_id = new.manager_id.unwrap_or(actor.user_id);
+        if actor.role != Role::Admin && actor.user_id != manager_id {
             return Err(ReviewError::Forbidden(
                 "a 1:1 series is set up by its manager or an admin".into(),
             ));
         }
         let manager = self
             .store
-            .user(actor.organisation_id.uuid(), manager_id)
+            .user(actor.organisation_id, manager_id)
             .await?
             .filter(|m| can_manage(m.role) && m.active)
             .ok_or_else(|| {
@@ -284,8 +285,8 @@ impl Review {
         };
         let at = now();
         let row = one_on_one_series::Model {
-            id: Uuid::now_v7(),
-            organisation_id: actor.organisation_id.uuid(),
+            id: Uuid::now_v7().into(),
+            organisation_id: actor.organisation_id,
             manager_id,
             rep_id: new.rep_id,
             weekday: serde_json::to_value(new.weekday)
@@ -305,40 +306,40 @@ impl Review {
             .await?
             .map_err(|existing| ReviewError::SeriesExists { id: existing.0.id.to_string() })?;
         self.ensure_occurrences(&series, at + Duration::weeks(i64::from(WEEKS_AHEAD))).await?;
-        Ok(series)
+        Series::try_from(series)
     }
 
     /// Replaces a series' standing agenda (either participant).
     pub async fn set_agenda(
         &self,
         actor: &Actor,
-        id: Uuid,
+        id: SeriesId,
         agenda: Vec<String>,
-    ) -> Result<one_on_one_series::Model, ReviewError> {
+    ) -> Result<Series, ReviewError> {
         let mut series = self
             .store
-            .series(actor.organisation_id.uuid(), id)
+            .series(actor.organisation_id, id)
             .await?
-            .ok_or_else(|| not_found("series", id))?;
+            .ok_or_else(|| not_found(Entity::Series, id))?;
         if !self.sees_pair(actor, series.manager_id, series.rep_id).await? {
-            return Err(not_found("series", id));
+            return Err(not_found(Entity::Series, id));
         }
         series.agenda = serde_json::json!(check_agenda(&agenda)?);
         series.updated_at = now();
-        Ok(self.store.update_series(series).await?)
+        Series::try_from(self.store.update_series(series).await?)
     }
 
     /// 1:1s the caller takes part in or oversees, by time.
     pub async fn one_on_ones(
         &self,
         actor: &Actor,
-        manager: Option<Uuid>,
-        rep: Option<Uuid>,
+        manager: Option<UserId>,
+        rep: Option<UserId>,
         from: Option<DateTime<Utc>>,
         to: Option<DateTime<Utc>>,
-    ) -> Result<Vec<one_on_one::Model>, ReviewError> {
+    ) -> Result<Vec<OneOnOne>, ReviewError> {
         let mut visible = Vec::new();
-        for series in self.store.all_series(actor.organisation_id.uuid()).await? {
+        for series in self.store.all_series(actor.organisation_id).await? {
             if manager.is_some_and(|m| m != series.manager_id)
                 || rep.is_some_and(|r| r != series.rep_id)
             {
@@ -360,23 +361,29 @@ impl Review {
             from,
             to,
         };
-        Ok(self.store.one_on_ones(actor.organisation_id.uuid(), &filter).await?)
+        Ok(self
+            .store
+            .one_on_ones(actor.organisation_id, &filter)
+            .await?
+            .into_iter()
+            .map(OneOnOne::from)
+            .collect())
     }
 
     async fn visible_one_on_one(
         &self,
         actor: &Actor,
-        id: Uuid,
+        id: OneOnOneId,
     ) -> Result<one_on_one::Model, ReviewError> {
         let row = self
             .store
-            .one_on_one(actor.organisation_id.uuid(), id)
+            .one_on_one(actor.organisation_id, id)
             .await?
-            .ok_or_else(|| not_found("one_on_one", id))?;
+            .ok_or_else(|| not_found(Entity::OneOnOne, id))?;
         if self.sees_pair(actor, row.manager_id, row.rep_id).await? {
             Ok(row)
         } else {
-            Err(not_found("one_on_one", id))
+            Err(not_found(Entity::OneOnOne, id))
         }
     }
 
@@ -384,11 +391,10 @@ impl Review {
     async fn own_one_on_one(
         &self,
         actor: &Actor,
-        id: Uuid,
+        id: OneOnOneId,
     ) -> Result<one_on_one::Model, ReviewError> {
         let row = self.visible_one_on_one(actor, id).await?;
-        let participant =
-            actor.user_id.uuid() == row.manager_id || actor.user_id.uuid() == row.rep_id;
+        let participant = actor.user_id == row.manager_id || actor.user_id == row.rep_id;
         if participant || actor.role == Role::Admin {
             Ok(row)
         } else {
@@ -401,7 +407,11 @@ impl Review {
     }
 
     /// One 1:1 with its segment, action items and what carries over.
-    pub async fn one_on_one(&self, actor: &Actor, id: Uuid) -> Result<OneOnOneView, ReviewError> {
+    pub async fn one_on_one(
+        &self,
+        actor: &Actor,
+        id: OneOnOneId,
+    ) -> Result<OneOnOneView, ReviewError> {
         let row = self.visible_one_on_one(actor, id).await?;
         self.view_one_on_one(actor, row).await
     }
@@ -413,14 +423,14 @@ impl Review {
     ) -> Result<OneOnOneView, ReviewError> {
         let series = self
             .store
-            .series(actor.organisation_id.uuid(), row.series_id)
+            .series(actor.organisation_id, row.series_id)
             .await?
-            .ok_or_else(|| not_found("series", row.series_id))?;
+            .ok_or_else(|| not_found(Entity::Series, row.series_id))?;
         let clips = self.store.clips(row.id).await?;
-        let earlier: Vec<Uuid> = self
+        let earlier: Vec<OneOnOneId> = self
             .store
             .one_on_ones(
-                actor.organisation_id.uuid(),
+                actor.organisation_id,
                 &OneOnOneFilter { series_ids: Some(vec![series.id]), ..Default::default() },
             )
             .await?
@@ -434,14 +444,15 @@ impl Review {
             .await?
             .into_iter()
             .filter(|i| i.done_at.is_none())
+            .map(ActionItem::from)
             .collect();
         let action_items = self.store.action_items(&[row.id]).await?;
         let (_, settings) = self.review_settings(actor).await?;
         Ok(OneOnOneView {
-            row,
-            series,
-            clips,
-            action_items,
+            row: row.into(),
+            series: series.try_into()?,
+            clips: clips.into_iter().map(Clip::from).collect(),
+            action_items: action_items.into_iter().map(ActionItem::from).collect(),
             carried_over,
             budget_ms: Self::budget_ms(&settings),
         })
@@ -451,7 +462,7 @@ impl Review {
     pub async fn update_one_on_one(
         &self,
         actor: &Actor,
-        id: Uuid,
+        id: OneOnOneId,
         changes: OccurrenceChanges,
     ) -> Result<OneOnOneView, ReviewError> {
         let mut row = self.own_one_on_one(actor, id).await?;
@@ -485,7 +496,7 @@ impl Review {
     pub async fn add_clip(
         &self,
         actor: &Actor,
-        id: Uuid,
+        id: OneOnOneId,
         source: ClipSource,
         note: Option<String>,
     ) -> Result<OneOnOneView, ReviewError> {
@@ -495,7 +506,7 @@ impl Review {
         }
         let (call_id, comment_id) = match &source {
             ClipSource::Comment(comment) => {
-                let found = self.store.comment(actor.organisation_id.uuid(), *comment).await?;
+                let found = self.store.comment(actor.organisation_id, *comment).await?;
                 let comment_row =
                     found.ok_or_else(|| invalid("comment_id", format!("no comment {comment}")))?;
                 (comment_row.call_id, Some(comment_row))
@@ -504,7 +515,7 @@ impl Review {
         };
         let call = self
             .store
-            .call(actor.organisation_id.uuid(), call_id)
+            .call(actor.organisation_id, call_id)
             .await?
             .filter(|c| c.rep_id == row.rep_id)
             .ok_or_else(|| invalid("call_id", format!("no call {call_id} of this 1:1's rep")))?;
@@ -558,7 +569,7 @@ impl Review {
         }
         self.store
             .insert_clip(clip::Model {
-                id: Uuid::now_v7(),
+                id: Uuid::now_v7().into(),
                 organisation_id: row.organisation_id,
                 one_on_one_id: row.id,
                 position: i32::try_from(clips.len()).unwrap_or(i32::MAX),
@@ -577,14 +588,16 @@ impl Review {
     pub async fn update_clip(
         &self,
         actor: &Actor,
-        clip_id: Uuid,
+        clip_id: ClipId,
         position: Option<usize>,
         note: Option<String>,
     ) -> Result<OneOnOneView, ReviewError> {
         let row = self.segment_of_clip(actor, clip_id).await?;
         let mut clips = self.store.clips(row.id).await?;
-        let from =
-            clips.iter().position(|c| c.id == clip_id).ok_or_else(|| not_found("clip", clip_id))?;
+        let from = clips
+            .iter()
+            .position(|c| c.id == clip_id)
+            .ok_or_else(|| not_found(Entity::Clip, clip_id))?;
         if let Some(note) = note {
             clips[from].note = Some(note).filter(|n| !n.trim().is_empty());
         }
@@ -611,15 +624,15 @@ impl Review {
     async fn segment_of_clip(
         &self,
         actor: &Actor,
-        clip_id: Uuid,
+        clip_id: ClipId,
     ) -> Result<one_on_one::Model, ReviewError> {
         let target = self
             .store
-            .clip(actor.organisation_id.uuid(), clip_id)
+            .clip(actor.organisation_id, clip_id)
             .await?
-            .ok_or_else(|| not_found("clip", clip_id))?;
+            .ok_or_else(|| not_found(Entity::Clip, clip_id))?;
         let row = self.own_one_on_one(actor, target.one_on_one_id).await.map_err(|e| match e {
-            ReviewError::NotFound { .. } => not_found("clip", clip_id),
+            ReviewError::NotFound { .. } => not_found(Entity::Clip, clip_id),
             other => other,
         })?;
         if row.status == OneOnOneStatus::Held {
@@ -629,7 +642,7 @@ impl Review {
     }
 
     /// Removes a clip from the segment.
-    pub async fn remove_clip(&self, actor: &Actor, clip_id: Uuid) -> Result<(), ReviewError> {
+    pub async fn remove_clip(&self, actor: &Actor, clip_id: ClipId) -> Result<(), ReviewError> {
         let row = self.segment_of_clip(actor, clip_id).await?;
         self.store.delete_clip(clip_id).await?;
         let mut clips = self.store.clips(row.id).await?;
@@ -637,7 +650,7 @@ impl Review {
         Ok(self.store.save_clips(clips).await?)
     }
 
-    fn check_owner(row: &one_on_one::Model, owner: Option<Uuid>) -> Result<(), ReviewError> {
+    fn check_owner(row: &one_on_one::Model, owner: Option<UserId>) -> Result<(), ReviewError> {
         match owner {
             Some(owner) if owner != row.manager_id && owner != row.rep_id => Err(invalid(
                 "owner_id",
@@ -651,11 +664,11 @@ impl Review {
     pub async fn add_action_item(
         &self,
         actor: &Actor,
-        id: Uuid,
+        id: OneOnOneId,
         text: &str,
-        owner_id: Option<Uuid>,
+        owner_id: Option<UserId>,
         due_date: Option<NaiveDate>,
-    ) -> Result<action_item::Model, ReviewError> {
+    ) -> Result<ActionItem, ReviewError> {
         let row = self.own_one_on_one(actor, id).await?;
         Self::check_owner(&row, owner_id)?;
         let text = text.trim();
@@ -666,7 +679,7 @@ impl Review {
         Ok(self
             .store
             .insert_action_item(action_item::Model {
-                id: Uuid::now_v7(),
+                id: Uuid::now_v7().into(),
                 organisation_id: row.organisation_id,
                 one_on_one_id: row.id,
                 text: text.to_owned(),
@@ -676,25 +689,26 @@ impl Review {
                 created_at: at,
                 updated_at: at,
             })
-            .await?)
+            .await?
+            .into())
     }
 
     /// Changes an action item, or marks it done or open again.
     pub async fn update_action_item(
         &self,
         actor: &Actor,
-        item_id: Uuid,
+        item_id: ActionItemId,
         changes: ActionItemChanges,
-    ) -> Result<action_item::Model, ReviewError> {
+    ) -> Result<ActionItem, ReviewError> {
         let mut item = self
             .store
-            .action_item(actor.organisation_id.uuid(), item_id)
+            .action_item(actor.organisation_id, item_id)
             .await?
-            .ok_or_else(|| not_found("action_item", item_id))?;
+            .ok_or_else(|| not_found(Entity::ActionItem, item_id))?;
         let row = self
             .own_one_on_one(actor, item.one_on_one_id)
             .await
-            .map_err(|_| not_found("action_item", item_id))?;
+            .map_err(|_| not_found(Entity::ActionItem, item_id))?;
         if let Some(text) = changes.text {
             let text = text.trim();
             if text.is_empty() || text.chars().count() > 2000 {
@@ -715,14 +729,14 @@ impl Review {
             _ => {}
         }
         item.updated_at = now();
-        Ok(self.store.update_action_item(item).await?)
+        Ok(self.store.update_action_item(item).await?.into())
     }
 
     /// Marks a 1:1 held: it needs the organisation's minimum of action items,
     /// each with an owner and a due date. Every shared nomination with a clip
     /// in the segment becomes discussed.
     #[tracing::instrument(skip_all, fields(actor = %actor.user_id, one_on_one = %id), err)]
-    pub async fn hold(&self, actor: &Actor, id: Uuid) -> Result<OneOnOneView, ReviewError> {
+    pub async fn hold(&self, actor: &Actor, id: OneOnOneId) -> Result<OneOnOneView, ReviewError> {
         let mut row = self.own_one_on_one(actor, id).await?;
         match row.status {
             OneOnOneStatus::Held => return Err(ReviewError::OneOnOneHeld),
@@ -759,7 +773,7 @@ impl Review {
             return Err(ReviewError::ActionItemsIncomplete(missing.join("; ")));
         }
         let clips = self.store.clips(row.id).await?;
-        let call_ids: Vec<Uuid> =
+        let call_ids: Vec<CallId> =
             clips.iter().map(|c| c.call_id).collect::<HashSet<_>>().into_iter().collect();
         let at = now();
         let discussed: Vec<_> = self
@@ -778,7 +792,7 @@ impl Review {
         row.held_at = Some(at);
         row.updated_at = at;
         let event = event::Model {
-            id: Uuid::now_v7(),
+            id: Uuid::now_v7().into(),
             organisation_id: row.organisation_id,
             kind: "one_on_one.held".into(),
             payload: serde_json::json!({
@@ -808,23 +822,22 @@ impl Review {
     ) -> Result<FollowThrough, ReviewError> {
         let person = self
             .store
-            .user(actor.organisation_id.uuid(), user.uuid())
+            .user(actor.organisation_id, user)
             .await?
-            .ok_or_else(|| not_found("user", user))?;
+            .ok_or_else(|| not_found(Entity::User, user))?;
         let tree = self.tree(actor).await?;
         if !visibility::can_see(actor.user_id, actor.role, user, &tree) {
-            return Err(not_found("user", user));
+            return Err(not_found(Entity::User, user));
         }
         let organisation = self.organisation_row(actor).await?;
-        let tz = timezone(&organisation);
+        let tz = timezone(&organisation.timezone);
         let today = now().with_timezone(&tz).date_naive();
         let to = to.unwrap_or(today);
         let from = from.unwrap_or(to - Duration::days(90));
         if from > to {
             return Err(invalid("from", format!("{from} is after {to}")));
         }
-        let items =
-            self.store.action_items_due(actor.organisation_id.uuid(), person.id, from, to).await?;
+        let items = self.store.action_items_due(actor.organisation_id, person.id, from, to).await?;
         let mut result = FollowThrough {
             user_id: person.id,
             from,
@@ -856,5 +869,184 @@ impl Review {
         }
         result.rate = (result.due > 0).then(|| result.done_on_time as f64 / result.due as f64);
         Ok(result)
+    }
+}
+
+/// A recurring 1:1 between a manager and a rep.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    /// UUIDv7.
+    pub id: SeriesId,
+    /// Tenant.
+    pub organisation_id: OrganisationId,
+    /// The manager.
+    pub manager_id: UserId,
+    /// The rep.
+    pub rep_id: UserId,
+    /// Day of the week, lower-case English name.
+    pub weekday: String,
+    /// Local start time, `HH:MM`.
+    pub local_time: String,
+    /// Length in minutes.
+    pub duration_minutes: i32,
+    /// IANA time zone the weekday and time are in.
+    pub timezone: String,
+    /// The standing agenda, in order.
+    pub agenda: Vec<String>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<one_on_one_series::Model> for Series {
+    type Error = ReviewError;
+
+    fn try_from(row: one_on_one_series::Model) -> Result<Self, ReviewError> {
+        Ok(Self {
+            id: row.id,
+            organisation_id: row.organisation_id,
+            manager_id: row.manager_id,
+            rep_id: row.rep_id,
+            weekday: row.weekday,
+            local_time: row.local_time,
+            duration_minutes: row.duration_minutes,
+            timezone: row.timezone,
+            agenda: stored_json("one_on_one_series.agenda", row.agenda)?,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+/// One occurrence of a 1:1.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OneOnOne {
+    /// UUIDv7.
+    pub id: OneOnOneId,
+    /// Tenant.
+    pub organisation_id: OrganisationId,
+    /// The series it belongs to.
+    pub series_id: SeriesId,
+    /// The manager.
+    pub manager_id: UserId,
+    /// The rep.
+    pub rep_id: UserId,
+    /// ISO week of the regular slot; stays when the occurrence is moved.
+    pub week: String,
+    /// When it starts (UTC).
+    pub scheduled_at: DateTime<Utc>,
+    /// Length in minutes.
+    pub duration_minutes: i32,
+    /// Scheduled, cancelled or held.
+    pub status: OneOnOneStatus,
+    /// Notes of this meeting.
+    pub notes: String,
+    /// When it was marked held.
+    pub held_at: Option<DateTime<Utc>>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<one_on_one::Model> for OneOnOne {
+    fn from(row: one_on_one::Model) -> Self {
+        Self {
+            id: row.id,
+            organisation_id: row.organisation_id,
+            series_id: row.series_id,
+            manager_id: row.manager_id,
+            rep_id: row.rep_id,
+            week: row.week,
+            scheduled_at: row.scheduled_at,
+            duration_minutes: row.duration_minutes,
+            status: row.status,
+            notes: row.notes,
+            held_at: row.held_at,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// A stretch of a call in a 1:1's coaching segment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Clip {
+    /// UUIDv7.
+    pub id: ClipId,
+    /// Tenant.
+    pub organisation_id: OrganisationId,
+    /// The 1:1.
+    pub one_on_one_id: OneOnOneId,
+    /// Order in the segment, from 0.
+    pub position: i32,
+    /// The call.
+    pub call_id: CallId,
+    /// Start, ms.
+    pub start_ms: i64,
+    /// End, ms (exclusive).
+    pub end_ms: i64,
+    /// The comment it was made from.
+    pub comment_id: Option<CommentId>,
+    /// Why it is in the segment.
+    pub note: Option<String>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<clip::Model> for Clip {
+    fn from(row: clip::Model) -> Self {
+        Self {
+            id: row.id,
+            organisation_id: row.organisation_id,
+            one_on_one_id: row.one_on_one_id,
+            position: row.position,
+            call_id: row.call_id,
+            start_ms: row.start_ms,
+            end_ms: row.end_ms,
+            comment_id: row.comment_id,
+            note: row.note,
+            created_at: row.created_at,
+        }
+    }
+}
+
+/// A commitment made in a 1:1.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionItem {
+    /// UUIDv7.
+    pub id: ActionItemId,
+    /// Tenant.
+    pub organisation_id: OrganisationId,
+    /// The 1:1 it was agreed in.
+    pub one_on_one_id: OneOnOneId,
+    /// What is to be done.
+    pub text: String,
+    /// Who does it: the manager or the rep.
+    pub owner_id: Option<UserId>,
+    /// By when.
+    pub due_date: Option<NaiveDate>,
+    /// When it was done.
+    pub done_at: Option<DateTime<Utc>>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<action_item::Model> for ActionItem {
+    fn from(row: action_item::Model) -> Self {
+        Self {
+            id: row.id,
+            organisation_id: row.organisation_id,
+            one_on_one_id: row.one_on_one_id,
+            text: row.text,
+            owner_id: row.owner_id,
+            due_date: row.due_date,
+            done_at: row.done_at,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! Validated values about people and the management tree, free of I/O.
 
+use crate::ids::UserId;
 use std::{
     collections::{BTreeMap, HashMap, HashSet},
     fmt,
@@ -7,7 +8,7 @@ use std::{
 
 use filmroom_store::{ManagementEdge, Role};
 
-use crate::{ReviewError, ids::UserId};
+use crate::ReviewError;
 
 fn invalid(field: &str, message: impl Into<String>) -> ReviewError {
     ReviewError::InvalidField { field: field.to_owned(), message: message.into() }
@@ -236,8 +237,8 @@ mod tests {
 
     fn edge(user: u128, manager: Option<u128>) -> ManagementEdge {
         ManagementEdge {
-            user_id: Uuid::from_u128(user),
-            manager_id: manager.map(Uuid::from_u128),
+            user_id: id(user),
+            manager_id: manager.map(id),
             role: Role::Manager,
             active: true,
         }

@@ -1,6 +1,8 @@
 //! The weekly two-call review: nominations, their states, scores, the rubric,
 //! progress over the weeks, the team board, organisation settings, events.
 
+use crate::ids::{CallId, EventId, FocusId, NominationId, OrganisationId, ScoreId, UserId};
+use crate::{Call, Organisation, Person};
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
@@ -8,7 +10,7 @@ use chrono_tz::Tz;
 use filmroom_store::{
     CallStatus, Role,
     entity::{
-        call, event,
+        event,
         nomination::{self, ReviewState, Slot},
         organisation, rubric_version, score,
         score::ScorerKind,
@@ -18,9 +20,9 @@ use filmroom_store::{
 };
 use uuid::Uuid;
 
+use crate::error::Entity;
 use crate::{
     Actor, Page, PageRequest, Review, ReviewError,
-    ids::UserId,
     people::ManagementTree,
     rubric::{self, Criterion},
     settings::ReviewSettings,
@@ -33,26 +35,26 @@ use crate::{
 #[derive(Debug, Clone)]
 pub struct NominationView {
     /// The nomination.
-    pub row: nomination::Model,
+    pub row: Nomination,
     /// Its call.
-    pub call: call::Model,
+    pub call: Call,
     /// Comments by the rep that the caller can see.
     pub rep_comments: usize,
     /// Comments by others (managers, admins) on the call.
     pub other_comments: usize,
     /// Scores the caller can see.
-    pub scores: Vec<score::Model>,
+    pub scores: Vec<Score>,
     /// When the manager review is due (shared + the organisation's days).
     pub review_due: Option<DateTime<Utc>>,
     /// The rep's focus skill when the call was shared.
-    pub focus: Option<filmroom_store::entity::focus_skill::Model>,
+    pub focus: Option<crate::Focus>,
 }
 
 /// One rep's week.
 #[derive(Debug, Clone)]
 pub struct WeekView {
     /// The rep.
-    pub rep: user::Model,
+    pub rep: Person,
     /// The week.
     pub week: Week,
     /// When nominations are due.
@@ -73,7 +75,7 @@ pub struct RubricView {
     /// When it was published.
     pub published_at: DateTime<Utc>,
     /// By whom.
-    pub published_by: Uuid,
+    pub published_by: UserId,
 }
 
 /// One score as sent by a client.
@@ -114,11 +116,11 @@ pub struct WeekProgress {
 #[derive(Debug, Clone)]
 pub struct BoardRow {
     /// The rep.
-    pub rep: user::Model,
+    pub rep: Person,
     /// Their two slots.
-    pub went_well: Option<nomination::Model>,
+    pub went_well: Option<Nomination>,
     /// Their two slots.
-    pub struggled: Option<nomination::Model>,
+    pub struggled: Option<Nomination>,
     /// Past the deadline with a slot still empty.
     pub nomination_overdue: bool,
     /// Shared longer ago than the organisation allows without a manager review.
@@ -162,7 +164,7 @@ pub fn slot_name(slot: Slot) -> &'static str {
 
 /// Whether a comment (or self-score) by `author` on a call of `rep` is visible
 /// to `viewer`: the rep's own work stays private until they share the call.
-pub fn rep_work_visible(viewer: Uuid, rep: Uuid, author: Uuid, shared: bool) -> bool {
+pub fn rep_work_visible(viewer: UserId, rep: UserId, author: UserId, shared: bool) -> bool {
     author != rep || viewer == rep || shared
 }
 
@@ -175,8 +177,8 @@ fn criteria_of(row: &rubric_version::Model) -> Result<Vec<Criterion>, ReviewErro
     })
 }
 
-pub(crate) fn timezone(organisation: &organisation::Model) -> Tz {
-    organisation.timezone.parse().unwrap_or(chrono_tz::UTC)
+pub(crate) fn timezone(name: &str) -> Tz {
+    name.parse().unwrap_or(chrono_tz::UTC)
 }
 
 impl Review {
@@ -184,8 +186,9 @@ impl Review {
         &self,
         actor: &Actor,
     ) -> Result<organisation::Model, ReviewError> {
-        self.store.organisation(actor.organisation_id.uuid()).await?.ok_or_else(|| {
-            ReviewError::NotFound { what: "organisation", id: actor.organisation_id.to_string() }
+        self.store.organisation(actor.organisation_id).await?.ok_or_else(|| ReviewError::NotFound {
+            entity: Entity::Organisation,
+            id: actor.organisation_id.to_string(),
         })
     }
 
@@ -193,10 +196,10 @@ impl Review {
     pub async fn review_settings(
         &self,
         actor: &Actor,
-    ) -> Result<(organisation::Model, ReviewSettings), ReviewError> {
+    ) -> Result<(Organisation, ReviewSettings), ReviewError> {
         let organisation = self.organisation_row(actor).await?;
         let settings = ReviewSettings::from_stored(organisation.settings.as_ref());
-        Ok((organisation, settings))
+        Ok((organisation.into(), settings))
     }
 
     /// Changes the organisation's review settings (admins only).
@@ -204,7 +207,7 @@ impl Review {
         &self,
         actor: &Actor,
         changes: SettingsChanges,
-    ) -> Result<(organisation::Model, ReviewSettings), ReviewError> {
+    ) -> Result<(Organisation, ReviewSettings), ReviewError> {
         if actor.role != Role::Admin {
             return Err(ReviewError::Forbidden(
                 "only an admin can change the organisation's settings".into(),
@@ -254,36 +257,35 @@ impl Review {
         actor: &Actor,
         rep: UserId,
     ) -> Result<(user::Model, ManagementTree), ReviewError> {
-        let row = self
-            .store
-            .user(actor.organisation_id.uuid(), rep.uuid())
-            .await?
-            .ok_or_else(|| ReviewError::NotFound { what: "user", id: rep.to_string() })?;
+        let row =
+            self.store.user(actor.organisation_id, rep).await?.ok_or_else(|| {
+                ReviewError::NotFound { entity: Entity::User, id: rep.to_string() }
+            })?;
         let tree = self.tree(actor).await?;
         if visibility::can_see(actor.user_id, actor.role, rep, &tree) {
             Ok((row, tree))
         } else {
-            Err(ReviewError::NotFound { what: "user", id: rep.to_string() })
+            Err(ReviewError::NotFound { entity: Entity::User, id: rep.to_string() })
         }
     }
 
     async fn view_nominations(
         &self,
         actor: &Actor,
-        rep: Uuid,
+        rep: UserId,
         rows: Vec<nomination::Model>,
         settings: ReviewSettings,
     ) -> Result<Vec<NominationView>, ReviewError> {
-        let call_ids: Vec<Uuid> = rows.iter().map(|n| n.call_id).collect();
-        let nomination_ids: Vec<Uuid> = rows.iter().map(|n| n.id).collect();
+        let call_ids: Vec<CallId> = rows.iter().map(|n| n.call_id).collect();
+        let nomination_ids: Vec<NominationId> = rows.iter().map(|n| n.id).collect();
         let counts = self.store.comment_counts(&call_ids).await?;
         let scores = self.store.scores_of(&nomination_ids).await?;
         let mut views = Vec::with_capacity(rows.len());
         for row in rows {
             let call =
-                self.store.call(actor.organisation_id.uuid(), row.call_id).await?.ok_or_else(
-                    || ReviewError::NotFound { what: "call", id: row.call_id.to_string() },
-                )?;
+                self.store.call(actor.organisation_id, row.call_id).await?.ok_or_else(|| {
+                    ReviewError::NotFound { entity: Entity::Call, id: row.call_id.to_string() }
+                })?;
             let shared = row.state >= ReviewState::Shared;
             let mut rep_comments = 0;
             let mut other_comments = 0;
@@ -293,7 +295,7 @@ impl Review {
                 }
                 let count = usize::try_from(*count).unwrap_or_default();
                 if *author == rep {
-                    if rep_work_visible(actor.user_id.uuid(), rep, *author, shared) {
+                    if rep_work_visible(actor.user_id, rep, *author, shared) {
                         rep_comments += count;
                     }
                 } else {
@@ -303,26 +305,25 @@ impl Review {
             let visible_scores = scores
                 .iter()
                 .filter(|s| s.nomination_id == row.id)
-                .filter(|s| {
-                    s.scorer_kind == ScorerKind::Manager || actor.user_id.uuid() == rep || shared
-                })
+                .filter(|s| s.scorer_kind == ScorerKind::Manager || actor.user_id == rep || shared)
                 .cloned()
+                .map(Score::from)
                 .collect();
             let review_due = row
                 .shared_at
                 .map(|at| at + Duration::days(i64::from(settings.manager_review_days)));
             let focus = match row.focus_id {
-                Some(id) => self.store.focus_skill(actor.organisation_id.uuid(), id).await?,
+                Some(id) => self.store.focus_skill(actor.organisation_id, id).await?,
                 None => None,
             };
             views.push(NominationView {
-                row,
-                call,
+                row: row.into(),
+                call: call.into(),
                 rep_comments,
                 other_comments,
                 scores: visible_scores,
                 review_due,
-                focus,
+                focus: focus.map(crate::Focus::from),
             });
         }
         Ok(views)
@@ -338,11 +339,9 @@ impl Review {
         let week = Week::parse("week", week)?;
         let (rep_row, _) = self.visible_rep(actor, rep).await?;
         let (organisation, settings) = self.review_settings(actor).await?;
-        let rows = self
-            .store
-            .nominations_of_week(actor.organisation_id.uuid(), rep.uuid(), &week.to_string())
-            .await?;
-        let mut views = self.view_nominations(actor, rep.uuid(), rows, settings).await?;
+        let rows =
+            self.store.nominations_of_week(actor.organisation_id, rep, &week.to_string()).await?;
+        let mut views = self.view_nominations(actor, rep, rows, settings).await?;
         let take = |views: &mut Vec<NominationView>, slot: Slot| {
             views.iter().position(|v| v.row.slot == slot).map(|i| views.swap_remove(i))
         };
@@ -350,8 +349,8 @@ impl Review {
             went_well: take(&mut views, Slot::WentWell),
             struggled: take(&mut views, Slot::Struggled),
             nomination_deadline: week
-                .end_of(settings.nomination_deadline.into(), timezone(&organisation)),
-            rep: rep_row,
+                .end_of(settings.nomination_deadline.into(), timezone(&organisation.timezone)),
+            rep: rep_row.into(),
             week,
         })
     }
@@ -365,7 +364,7 @@ impl Review {
         rep: UserId,
         week: &str,
         slot: Slot,
-        call_id: Uuid,
+        call_id: CallId,
     ) -> Result<NominationView, ReviewError> {
         let week = Week::parse("week", week)?;
         self.visible_rep(actor, rep).await?;
@@ -378,9 +377,9 @@ impl Review {
             |message: String| ReviewError::InvalidField { field: "call_id".into(), message };
         let call = self
             .store
-            .call(actor.organisation_id.uuid(), call_id)
+            .call(actor.organisation_id, call_id)
             .await?
-            .filter(|c| c.rep_id == rep.uuid())
+            .filter(|c| c.rep_id == rep)
             .ok_or_else(|| call_field(format!("no call {call_id} of yours")))?;
         if call.status != CallStatus::Ready {
             return Err(call_field(format!(
@@ -388,10 +387,8 @@ impl Review {
                 crate::status_name(call.status)
             )));
         }
-        let existing = self
-            .store
-            .nominations_of_week(actor.organisation_id.uuid(), rep.uuid(), &week.to_string())
-            .await?;
+        let existing =
+            self.store.nominations_of_week(actor.organisation_id, rep, &week.to_string()).await?;
         let current = existing.iter().find(|n| n.slot == slot).cloned();
         if let Some(current) = current.as_ref().filter(|c| c.state >= ReviewState::Shared) {
             return Err(ReviewError::NominationLocked { state: state_name(current.state) });
@@ -405,9 +402,9 @@ impl Review {
             current => {
                 let at = now();
                 let row = nomination::Model {
-                    id: Uuid::now_v7(),
-                    organisation_id: actor.organisation_id.uuid(),
-                    rep_id: rep.uuid(),
+                    id: Uuid::now_v7().into(),
+                    organisation_id: actor.organisation_id,
+                    rep_id: rep,
                     week: week.to_string(),
                     slot,
                     call_id,
@@ -426,10 +423,11 @@ impl Review {
                     .map_err(|_| ReviewError::NominationLocked { state: "changing" })?
             }
         };
-        let mut views = self.view_nominations(actor, rep.uuid(), vec![row], settings).await?;
-        views
-            .pop()
-            .ok_or_else(|| ReviewError::NotFound { what: "nomination", id: call_id.to_string() })
+        let mut views = self.view_nominations(actor, rep, vec![row], settings).await?;
+        views.pop().ok_or_else(|| ReviewError::NotFound {
+            entity: Entity::Nomination,
+            id: call_id.to_string(),
+        })
     }
 
     async fn nomination_in_slot(
@@ -440,12 +438,12 @@ impl Review {
         slot: Slot,
     ) -> Result<nomination::Model, ReviewError> {
         self.store
-            .nominations_of_week(actor.organisation_id.uuid(), rep.uuid(), &week.to_string())
+            .nominations_of_week(actor.organisation_id, rep, &week.to_string())
             .await?
             .into_iter()
             .find(|n| n.slot == slot)
             .ok_or_else(|| ReviewError::NotFound {
-                what: "nomination",
+                entity: Entity::Nomination,
                 id: format!("{week}/{}", slot_name(slot)),
             })
     }
@@ -478,7 +476,7 @@ impl Review {
                 continue;
             }
             let count = usize::try_from(count).unwrap_or_default();
-            if author == rep.uuid() {
+            if author == rep {
                 facts.rep_comments += count;
             } else if chain.contains(&UserId::from(author)) {
                 facts.chain_manager_comments += count;
@@ -504,7 +502,7 @@ impl Review {
             ReviewState::Shared => {
                 row.shared_at = Some(at);
                 // The manager's comments can then target the rep's focus skill.
-                row.focus_id = self.store.active_focus(rep.uuid()).await?.map(|f| f.id);
+                row.focus_id = self.store.active_focus(rep).await?.map(|f| f.id);
                 Some("review.shared")
             }
             ReviewState::ManagerReviewed => {
@@ -518,7 +516,7 @@ impl Review {
             ReviewState::Nominated => None,
         };
         let event = kind.map(|kind| event::Model {
-            id: Uuid::now_v7(),
+            id: Uuid::now_v7().into(),
             organisation_id: row.organisation_id,
             kind: kind.to_owned(),
             payload: serde_json::json!({
@@ -527,7 +525,7 @@ impl Review {
                 "week": row.week,
                 "slot": slot_name(row.slot),
                 "call_id": row.call_id,
-                "by": actor.user_id.uuid(),
+                "by": actor.user_id,
             }),
             created_at: at,
             delivered_at: None,
@@ -541,15 +539,16 @@ impl Review {
             });
         }
         let (_, settings) = self.review_settings(actor).await?;
-        let mut views = self.view_nominations(actor, rep.uuid(), vec![row], settings).await?;
-        views
-            .pop()
-            .ok_or_else(|| ReviewError::NotFound { what: "nomination", id: week.to_string() })
+        let mut views = self.view_nominations(actor, rep, vec![row], settings).await?;
+        views.pop().ok_or_else(|| ReviewError::NotFound {
+            entity: Entity::Nomination,
+            id: week.to_string(),
+        })
     }
 
     /// The organisation's current rubric, if one has been published.
     pub async fn rubric(&self, actor: &Actor) -> Result<Option<RubricView>, ReviewError> {
-        match self.store.latest_rubric(actor.organisation_id.uuid()).await? {
+        match self.store.latest_rubric(actor.organisation_id).await? {
             Some(row) => Ok(Some(RubricView {
                 version: row.version,
                 criteria: criteria_of(&row)?,
@@ -575,17 +574,14 @@ impl Review {
             ReviewError::Store(filmroom_store::StoreError::Inconsistent(e.to_string()))
         })?;
         for _ in 0..3 {
-            let version = self
-                .store
-                .latest_rubric(actor.organisation_id.uuid())
-                .await?
-                .map_or(1, |r| r.version + 1);
+            let version =
+                self.store.latest_rubric(actor.organisation_id).await?.map_or(1, |r| r.version + 1);
             let row = rubric_version::Model {
-                id: Uuid::now_v7(),
-                organisation_id: actor.organisation_id.uuid(),
+                id: Uuid::now_v7().into(),
+                organisation_id: actor.organisation_id,
                 version,
                 criteria: json.clone(),
-                published_by: actor.user_id.uuid(),
+                published_by: actor.user_id,
                 created_at: now(),
             };
             if let Some(row) = self.store.insert_rubric(row).await? {
@@ -638,11 +634,8 @@ impl Review {
                 "only the rep and managers in their chain score their calls".into(),
             ));
         };
-        let rubric_row = self
-            .store
-            .latest_rubric(actor.organisation_id.uuid())
-            .await?
-            .ok_or(ReviewError::NoRubric)?;
+        let rubric_row =
+            self.store.latest_rubric(actor.organisation_id).await?.ok_or(ReviewError::NoRubric)?;
         let criteria = criteria_of(&rubric_row)?;
         let mut seen = std::collections::HashSet::new();
         let at = now();
@@ -662,11 +655,11 @@ impl Review {
                 });
             }
             rows.push(score::Model {
-                id: Uuid::now_v7(),
-                organisation_id: actor.organisation_id.uuid(),
+                id: Uuid::now_v7().into(),
+                organisation_id: actor.organisation_id,
                 nomination_id: row.id,
                 scorer_kind: kind,
-                scorer_id: actor.user_id.uuid(),
+                scorer_id: actor.user_id,
                 rubric_version: rubric_row.version,
                 criterion: input.criterion,
                 value: input.value,
@@ -677,10 +670,11 @@ impl Review {
         }
         self.store.replace_scores(row.id, kind, rows).await?;
         let (_, settings) = self.review_settings(actor).await?;
-        let mut views = self.view_nominations(actor, rep.uuid(), vec![row], settings).await?;
-        views
-            .pop()
-            .ok_or_else(|| ReviewError::NotFound { what: "nomination", id: week.to_string() })
+        let mut views = self.view_nominations(actor, rep, vec![row], settings).await?;
+        views.pop().ok_or_else(|| ReviewError::NotFound {
+            entity: Entity::Nomination,
+            id: week.to_string(),
+        })
     }
 
     /// Per week from `from` to `to` (default: the last 12 weeks), the rep's self
@@ -697,7 +691,7 @@ impl Review {
         let organisation = self.organisation_row(actor).await?;
         let to = match to {
             Some(to) => Week::parse("to", to)?,
-            None => Week::containing(now(), timezone(&organisation)),
+            None => Week::containing(now(), timezone(&organisation.timezone)),
         };
         let from = match from {
             Some(from) => Week::parse("from", from)?,
@@ -711,17 +705,13 @@ impl Review {
         }
         let rows = self
             .store
-            .nominations_between(
-                actor.organisation_id.uuid(),
-                rep.uuid(),
-                &from.to_string(),
-                &to.to_string(),
-            )
+            .nominations_between(actor.organisation_id, rep, &from.to_string(), &to.to_string())
             .await?;
-        let shared: HashMap<Uuid, bool> =
+        let shared: HashMap<NominationId, bool> =
             rows.iter().map(|n| (n.id, n.state >= ReviewState::Shared)).collect();
-        let week_of: HashMap<Uuid, String> = rows.iter().map(|n| (n.id, n.week.clone())).collect();
-        let ids: Vec<Uuid> = rows.iter().map(|n| n.id).collect();
+        let week_of: HashMap<NominationId, String> =
+            rows.iter().map(|n| (n.id, n.week.clone())).collect();
+        let ids: Vec<NominationId> = rows.iter().map(|n| n.id).collect();
         let mut table: BTreeMap<String, ScoresByCriterion> = BTreeMap::new();
         for score in self.store.scores_of(&ids).await? {
             if criterion.is_some_and(|c| c != score.criterion) {
@@ -774,23 +764,21 @@ impl Review {
         let week = Week::parse("week", week)?;
         let (_, tree) = self.visible_rep(actor, manager).await?;
         let (organisation, settings) = self.review_settings(actor).await?;
-        let deadline = week.end_of(settings.nomination_deadline.into(), timezone(&organisation));
+        let deadline =
+            week.end_of(settings.nomination_deadline.into(), timezone(&organisation.timezone));
         let below: Vec<UserId> = if everyone_below {
             tree.everyone_below(manager)
         } else {
             tree.direct_reports(manager)
         };
-        let ids: Vec<Uuid> = below.iter().map(|u| u.uuid()).collect();
-        let people = self
-            .store
-            .users_page(actor.organisation_id.uuid(), Some(&ids), None, u64::MAX >> 1)
-            .await?;
+        let people =
+            self.store.users_page(actor.organisation_id, Some(&below), None, u64::MAX >> 1).await?;
         let reps: Vec<user::Model> =
             people.into_iter().filter(|u| u.role == Role::Rep && u.active).collect();
-        let rep_ids: Vec<Uuid> = reps.iter().map(|u| u.id).collect();
+        let rep_ids: Vec<UserId> = reps.iter().map(|u| u.id).collect();
         let nominations = self
             .store
-            .nominations_of_reps(actor.organisation_id.uuid(), &rep_ids, &week.to_string())
+            .nominations_of_reps(actor.organisation_id, &rep_ids, &week.to_string())
             .await?;
         let at = now();
         let window = Duration::days(i64::from(settings.manager_review_days));
@@ -808,7 +796,13 @@ impl Review {
                     .into_iter()
                     .flatten()
                     .any(|n| workflow::review_overdue(n.state, n.shared_at, window, at));
-                BoardRow { rep, went_well, struggled, nomination_overdue, review_overdue }
+                BoardRow {
+                    rep: rep.into(),
+                    went_well: went_well.map(Nomination::from),
+                    struggled: struggled.map(Nomination::from),
+                    nomination_overdue,
+                    review_overdue,
+                }
             })
             .collect();
         Ok(TeamBoard { week, nomination_deadline: deadline, reps: rows })
@@ -819,14 +813,144 @@ impl Review {
         &self,
         actor: &Actor,
         request: PageRequest,
-    ) -> Result<Page<event::Model>, ReviewError> {
+    ) -> Result<Page<Event>, ReviewError> {
         if actor.role != Role::Admin {
             return Err(ReviewError::Forbidden("only an admin can read the event log".into()));
         }
         let rows = self
             .store
-            .events(actor.organisation_id.uuid(), request.after, request.limit + 1)
+            .events(actor.organisation_id, request.after.map(Into::into), request.limit + 1)
             .await?;
-        Ok(crate::directory::page(rows, request, |e| e.id, |e| e))
+        Ok(crate::directory::page(rows, request, |e| e.id, Event::from))
+    }
+}
+
+/// A call nominated into one of a rep's weekly slots.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Nomination {
+    /// UUIDv7.
+    pub id: NominationId,
+    /// Tenant.
+    pub organisation_id: OrganisationId,
+    /// The rep.
+    pub rep_id: UserId,
+    /// ISO week in the organisation's time zone, `2026-W48`.
+    pub week: String,
+    /// Which slot.
+    pub slot: Slot,
+    /// The call.
+    pub call_id: CallId,
+    /// Where the review is.
+    pub state: ReviewState,
+    /// When the rep finished their self-review.
+    pub self_reviewed_at: Option<DateTime<Utc>>,
+    /// When it was shared with the manager.
+    pub shared_at: Option<DateTime<Utc>>,
+    /// When the manager finished reviewing.
+    pub manager_reviewed_at: Option<DateTime<Utc>>,
+    /// When it was discussed in a 1:1.
+    pub discussed_at: Option<DateTime<Utc>>,
+    /// The rep's focus skill when the call was shared, so the manager's
+    /// comments can target it.
+    pub focus_id: Option<FocusId>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<nomination::Model> for Nomination {
+    fn from(row: nomination::Model) -> Self {
+        Self {
+            id: row.id,
+            organisation_id: row.organisation_id,
+            rep_id: row.rep_id,
+            week: row.week,
+            slot: row.slot,
+            call_id: row.call_id,
+            state: row.state,
+            self_reviewed_at: row.self_reviewed_at,
+            shared_at: row.shared_at,
+            manager_reviewed_at: row.manager_reviewed_at,
+            discussed_at: row.discussed_at,
+            focus_id: row.focus_id,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// An outbox event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// UUIDv7, so events sort by time.
+    pub id: EventId,
+    /// Tenant.
+    pub organisation_id: OrganisationId,
+    /// `call.ready`, `call.failed`, `review.shared`, `review.manager_reviewed`, …
+    pub kind: String,
+    /// What happened, as JSON.
+    pub payload: serde_json::Value,
+    /// When it happened.
+    pub created_at: DateTime<Utc>,
+    /// When it was delivered, once it has been.
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
+impl From<event::Model> for Event {
+    fn from(row: event::Model) -> Self {
+        Self {
+            id: row.id,
+            organisation_id: row.organisation_id,
+            kind: row.kind,
+            payload: row.payload,
+            created_at: row.created_at,
+            delivered_at: row.delivered_at,
+        }
+    }
+}
+
+/// One score on one rubric criterion.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Score {
+    /// UUIDv7.
+    pub id: ScoreId,
+    /// Tenant.
+    pub organisation_id: OrganisationId,
+    /// The nomination scored.
+    pub nomination_id: NominationId,
+    /// Self or manager.
+    pub scorer_kind: ScorerKind,
+    /// Who gave it.
+    pub scorer_id: UserId,
+    /// The rubric version it was given under.
+    pub rubric_version: i32,
+    /// The criterion's key.
+    pub criterion: String,
+    /// The value on the criterion's scale.
+    pub value: i32,
+    /// Why.
+    pub note: Option<String>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<score::Model> for Score {
+    fn from(row: score::Model) -> Self {
+        Self {
+            id: row.id,
+            organisation_id: row.organisation_id,
+            nomination_id: row.nomination_id,
+            scorer_kind: row.scorer_kind,
+            scorer_id: row.scorer_id,
+            rubric_version: row.rubric_version,
+            criterion: row.criterion,
+            value: row.value,
+            note: row.note,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
     }
 }

@@ -2,12 +2,13 @@
 //! may see: the calls of the reps they can see, and of those calls' comments
 //! only the ones the privacy rule lets them read.
 
+use crate::ids::{CallId, UserId};
 use std::collections::HashMap;
 
-use filmroom_store::{Role, SearchSource, entity::call};
+use filmroom_store::{Role, SearchSource};
 use uuid::Uuid;
 
-use crate::{Actor, Review, ReviewError, ids::UserId, reviews::rep_work_visible};
+use crate::{Actor, Review, ReviewError, reviews::rep_work_visible};
 
 /// Matches looked at per source before grouping by call.
 const CANDIDATES: u64 = 500;
@@ -29,7 +30,7 @@ pub struct SearchMatch {
 #[derive(Debug, Clone)]
 pub struct SearchResult {
     /// The call.
-    pub call: call::Model,
+    pub call: crate::Call,
     /// Its matches.
     pub matches: Vec<SearchMatch>,
 }
@@ -77,25 +78,24 @@ impl Review {
         limit: usize,
     ) -> Result<Vec<SearchResult>, ReviewError> {
         let words = query_words(q)?;
-        let rep_ids: Option<Vec<Uuid>> = match actor.role {
+        let rep_ids: Option<Vec<UserId>> = match actor.role {
             Role::Admin => None,
             _ => {
                 let tree = self.tree(actor).await?;
-                let mut ids: Vec<Uuid> =
-                    tree.everyone_below(actor.user_id).into_iter().map(UserId::uuid).collect();
-                ids.push(actor.user_id.uuid());
+                let mut ids: Vec<UserId> = tree.everyone_below(actor.user_id).into_iter().collect();
+                ids.push(actor.user_id);
                 Some(ids)
             }
         };
-        let organisation_id = actor.organisation_id.uuid();
+        let organisation_id = actor.organisation_id;
         let hits = self
             .store
-            .search(organisation_id, actor.user_id.uuid(), rep_ids.as_deref(), &words, CANDIDATES)
+            .search(organisation_id, actor.user_id, rep_ids.as_deref(), &words, CANDIDATES)
             .await?;
 
-        let mut order: Vec<Uuid> = Vec::new();
-        let mut by_call: HashMap<Uuid, Vec<SearchMatch>> = HashMap::new();
-        let mut shared: HashMap<Uuid, bool> = HashMap::new();
+        let mut order: Vec<CallId> = Vec::new();
+        let mut by_call: HashMap<CallId, Vec<SearchMatch>> = HashMap::new();
+        let mut shared: HashMap<CallId, bool> = HashMap::new();
         for hit in hits {
             if let (SearchSource::Comment, Some(author)) = (hit.source, hit.author_id) {
                 let is_shared = match shared.get(&hit.call_id) {
@@ -106,7 +106,7 @@ impl Review {
                         known
                     }
                 };
-                if !rep_work_visible(actor.user_id.uuid(), hit.rep_id, author, is_shared) {
+                if !rep_work_visible(actor.user_id, hit.rep_id, author, is_shared) {
                     continue;
                 }
             }
@@ -129,7 +129,7 @@ impl Review {
             };
             let mut matches = by_call.remove(&call_id).unwrap_or_default();
             matches.truncate(20);
-            results.push(SearchResult { call, matches });
+            results.push(SearchResult { call: call.into(), matches });
         }
         Ok(results)
     }

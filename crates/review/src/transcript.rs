@@ -4,6 +4,7 @@
 //! The two subtitle formats are small and fully specified; a parser here
 //! keeps the rules (what a speaker is, what is refused) in one place.
 
+use crate::ids::CallId;
 use serde::{Deserialize, Serialize};
 
 use crate::ReviewError;
@@ -216,7 +217,7 @@ impl crate::Review {
             .iter()
             .enumerate()
             .map(|(i, s)| filmroom_store::entity::transcript_segment::Model {
-                id: uuid::Uuid::now_v7(),
+                id: crate::ids::SegmentId::generate(),
                 organisation_id: call.organisation_id,
                 call_id: call.id,
                 position: i32::try_from(i).unwrap_or(i32::MAX),
@@ -255,7 +256,7 @@ impl crate::Review {
     pub async fn comments_with_transcript(
         &self,
         actor: &crate::Actor,
-        call_id: uuid::Uuid,
+        call_id: CallId,
         since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<Vec<(crate::CommentView, Option<Segment>)>, ReviewError> {
         let comments = self.comments(actor, call_id, since).await?;

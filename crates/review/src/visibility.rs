@@ -1,9 +1,10 @@
 //! The one rule for who sees a person's data: coaching flows down the
 //! management chain, and tenants never see each other.
 
+use crate::ids::UserId;
 use filmroom_store::Role;
 
-use crate::{ids::UserId, people::ManagementTree};
+use crate::people::ManagementTree;
 
 /// Whether `viewer` (with `viewer_role`) may see the data of `subject`, both in
 /// the same organisation: the subject themselves, anyone above them in the
@@ -29,8 +30,8 @@ mod tests {
     #[test]
     fn the_rep_their_chain_and_admins_see_a_rep_and_nobody_else_does() {
         let edge = |u: u128, m: Option<u128>| ManagementEdge {
-            user_id: Uuid::from_u128(u),
-            manager_id: m.map(Uuid::from_u128),
+            user_id: id(u),
+            manager_id: m.map(id),
             role: Role::Rep,
             active: true,
         };

@@ -1,5 +1,8 @@
 //! Webhook endpoints (admins only) and their delivery log.
 
+use crate::error::stored_json;
+use crate::ids::{AttemptId, DeliveryId, EventId, OrganisationId, WebhookId};
+use chrono::{DateTime, Utc};
 use filmroom_store::{
     Role,
     entity::{webhook, webhook_attempt, webhook_delivery, webhook_delivery::DeliveryStatus},
@@ -7,6 +10,7 @@ use filmroom_store::{
 };
 use uuid::Uuid;
 
+use crate::error::Entity;
 use crate::{Actor, Review, ReviewError};
 
 /// The event types a webhook can ask for.
@@ -28,9 +32,9 @@ pub struct WebhookChanges {
 #[derive(Debug, Clone)]
 pub struct DeliveryView {
     /// The delivery.
-    pub row: webhook_delivery::Model,
+    pub row: Delivery,
     /// Its attempts, in order.
-    pub attempts: Vec<webhook_attempt::Model>,
+    pub attempts: Vec<WebhookAttempt>,
 }
 
 fn invalid(field: &str, message: impl Into<String>) -> ReviewError {
@@ -83,7 +87,7 @@ impl Review {
         url: &str,
         secret: Option<String>,
         event_types: Vec<String>,
-    ) -> Result<webhook::Model, ReviewError> {
+    ) -> Result<Webhook, ReviewError> {
         require_admin(actor)?;
         let url = check_url(url)?;
         let event_types = check_types(event_types)?;
@@ -100,42 +104,52 @@ impl Review {
             }
         };
         let at = now();
-        Ok(self
-            .store
-            .insert_webhook(webhook::Model {
-                id: Uuid::now_v7(),
-                organisation_id: actor.organisation_id.uuid(),
-                url,
-                secret,
-                event_types: serde_json::json!(event_types),
-                active: true,
-                created_at: at,
-                updated_at: at,
-            })
-            .await?)
+        Webhook::try_from(
+            self.store
+                .insert_webhook(webhook::Model {
+                    id: Uuid::now_v7().into(),
+                    organisation_id: actor.organisation_id,
+                    url,
+                    secret,
+                    event_types: serde_json::json!(event_types),
+                    active: true,
+                    created_at: at,
+                    updated_at: at,
+                })
+                .await?,
+        )
     }
 
     /// The organisation's webhooks.
-    pub async fn webhooks(&self, actor: &Actor) -> Result<Vec<webhook::Model>, ReviewError> {
-        require_admin(actor)?;
-        Ok(self.store.webhooks(actor.organisation_id.uuid()).await?)
-    }
-
-    async fn own_webhook(&self, actor: &Actor, id: Uuid) -> Result<webhook::Model, ReviewError> {
+    pub async fn webhooks(&self, actor: &Actor) -> Result<Vec<Webhook>, ReviewError> {
         require_admin(actor)?;
         self.store
-            .webhook(actor.organisation_id.uuid(), id)
+            .webhooks(actor.organisation_id)
             .await?
-            .ok_or_else(|| ReviewError::NotFound { what: "webhook", id: id.to_string() })
+            .into_iter()
+            .map(Webhook::try_from)
+            .collect()
+    }
+
+    async fn own_webhook(
+        &self,
+        actor: &Actor,
+        id: WebhookId,
+    ) -> Result<webhook::Model, ReviewError> {
+        require_admin(actor)?;
+        self.store
+            .webhook(actor.organisation_id, id)
+            .await?
+            .ok_or_else(|| ReviewError::NotFound { entity: Entity::Webhook, id: id.to_string() })
     }
 
     /// Changes a webhook.
     pub async fn update_webhook(
         &self,
         actor: &Actor,
-        id: Uuid,
+        id: WebhookId,
         changes: WebhookChanges,
-    ) -> Result<webhook::Model, ReviewError> {
+    ) -> Result<Webhook, ReviewError> {
         let mut row = self.own_webhook(actor, id).await?;
         if let Some(url) = changes.url {
             row.url = check_url(&url)?;
@@ -147,11 +161,11 @@ impl Review {
             row.active = active;
         }
         row.updated_at = now();
-        Ok(self.store.update_webhook(row).await?)
+        Webhook::try_from(self.store.update_webhook(row).await?)
     }
 
     /// Deletes a webhook and its delivery log.
-    pub async fn delete_webhook(&self, actor: &Actor, id: Uuid) -> Result<(), ReviewError> {
+    pub async fn delete_webhook(&self, actor: &Actor, id: WebhookId) -> Result<(), ReviewError> {
         let row = self.own_webhook(actor, id).await?;
         Ok(self.store.delete_webhook(row.id).await?)
     }
@@ -160,17 +174,22 @@ impl Review {
     pub async fn deliveries(
         &self,
         actor: &Actor,
-        id: Uuid,
+        id: WebhookId,
     ) -> Result<Vec<DeliveryView>, ReviewError> {
         let row = self.own_webhook(actor, id).await?;
         let deliveries = self.store.deliveries(row.id, 200).await?;
-        let ids: Vec<Uuid> = deliveries.iter().map(|d| d.id).collect();
+        let ids: Vec<DeliveryId> = deliveries.iter().map(|d| d.id).collect();
         let attempts = self.store.attempts(&ids).await?;
         Ok(deliveries
             .into_iter()
             .map(|d| {
-                let mine = attempts.iter().filter(|a| a.delivery_id == d.id).cloned().collect();
-                DeliveryView { row: d, attempts: mine }
+                let mine = attempts
+                    .iter()
+                    .filter(|a| a.delivery_id == d.id)
+                    .cloned()
+                    .map(WebhookAttempt::from)
+                    .collect();
+                DeliveryView { row: d.into(), attempts: mine }
             })
             .collect())
     }
@@ -179,17 +198,130 @@ impl Review {
     pub async fn redeliver(
         &self,
         actor: &Actor,
-        delivery_id: Uuid,
-    ) -> Result<webhook_delivery::Model, ReviewError> {
+        delivery_id: DeliveryId,
+    ) -> Result<Delivery, ReviewError> {
         require_admin(actor)?;
         let mut row =
-            self.store.delivery(actor.organisation_id.uuid(), delivery_id).await?.ok_or_else(
-                || ReviewError::NotFound { what: "delivery", id: delivery_id.to_string() },
-            )?;
+            self.store.delivery(actor.organisation_id, delivery_id).await?.ok_or_else(|| {
+                ReviewError::NotFound { entity: Entity::Delivery, id: delivery_id.to_string() }
+            })?;
         row.status = DeliveryStatus::Pending;
         row.updated_at = now();
         let row = self.store.update_delivery(row).await?;
         self.store.enqueue_delivery(row.id, &Uuid::now_v7().simple().to_string()).await?;
-        Ok(row)
+        Ok(row.into())
+    }
+}
+
+/// An organisation's webhook endpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Webhook {
+    /// UUIDv7.
+    pub id: WebhookId,
+    /// Tenant.
+    pub organisation_id: OrganisationId,
+    /// Where deliveries are POSTed.
+    pub url: String,
+    /// Key of the HMAC-SHA256 signature.
+    pub secret: String,
+    /// Event types delivered.
+    pub event_types: Vec<String>,
+    /// Inactive webhooks get no new deliveries.
+    pub active: bool,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<webhook::Model> for Webhook {
+    type Error = ReviewError;
+
+    fn try_from(row: webhook::Model) -> Result<Self, ReviewError> {
+        Ok(Self {
+            id: row.id,
+            organisation_id: row.organisation_id,
+            url: row.url,
+            secret: row.secret,
+            event_types: stored_json("webhook.event_types", row.event_types)?,
+            active: row.active,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+/// One attempt at a webhook delivery.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebhookAttempt {
+    /// UUIDv7.
+    pub id: AttemptId,
+    /// The delivery.
+    pub delivery_id: DeliveryId,
+    /// 1, 2, 3…
+    pub attempt: i32,
+    /// The answer's status code, if one came.
+    pub status_code: Option<i32>,
+    /// How long the attempt took.
+    pub duration_ms: i64,
+    /// What went wrong, if anything.
+    pub error: Option<String>,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+impl From<webhook_attempt::Model> for WebhookAttempt {
+    fn from(row: webhook_attempt::Model) -> Self {
+        Self {
+            id: row.id,
+            delivery_id: row.delivery_id,
+            attempt: row.attempt,
+            status_code: row.status_code,
+            duration_ms: row.duration_ms,
+            error: row.error,
+            at: row.at,
+        }
+    }
+}
+
+/// One event delivered (or being delivered) to one webhook.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivery {
+    /// UUIDv7.
+    pub id: DeliveryId,
+    /// Tenant.
+    pub organisation_id: OrganisationId,
+    /// The endpoint.
+    pub webhook_id: WebhookId,
+    /// The event delivered.
+    pub event_id: EventId,
+    /// Where it is.
+    pub status: DeliveryStatus,
+    /// Attempts so far.
+    pub attempts: i32,
+    /// Status code of the last attempt, if it got an answer.
+    pub last_status_code: Option<i32>,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<webhook_delivery::Model> for Delivery {
+    fn from(row: webhook_delivery::Model) -> Self {
+        Self {
+            id: row.id,
+            organisation_id: row.organisation_id,
+            webhook_id: row.webhook_id,
+            event_id: row.event_id,
+            status: row.status,
+            attempts: row.attempts,
+            last_status_code: row.last_status_code,
+            last_error: row.last_error,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
     }
 }

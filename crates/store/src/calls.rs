@@ -1,11 +1,11 @@
 //! Queries over calls, always scoped to one organisation.
 
+use crate::ids::{CallId, OrganisationId, UserId};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
     QuerySelect, SqlErr,
 };
-use uuid::Uuid;
 
 use crate::{
     Store, StoreError,
@@ -28,7 +28,7 @@ enum CallFollowUp {
 #[derive(Debug, Clone, Default)]
 pub struct CallFilter {
     /// Only these reps' calls (`None`: any rep).
-    pub rep_ids: Option<Vec<Uuid>>,
+    pub rep_ids: Option<Vec<UserId>>,
     /// Only calls that took place at or after this time.
     pub from: Option<DateTime<Utc>>,
     /// Only calls that took place before this time.
@@ -89,8 +89,8 @@ impl Store {
     /// One call of the organisation.
     pub async fn call(
         &self,
-        organisation_id: Uuid,
-        id: Uuid,
+        organisation_id: OrganisationId,
+        id: CallId,
     ) -> Result<Option<call::Model>, StoreError> {
         Ok(call::Entity::find_by_id(id)
             .filter(call::Column::OrganisationId.eq(organisation_id))
@@ -101,7 +101,7 @@ impl Store {
     /// The call a source pushed with this external reference.
     pub async fn call_by_source_ref(
         &self,
-        organisation_id: Uuid,
+        organisation_id: OrganisationId,
         source: &str,
         external_ref: &str,
     ) -> Result<Option<call::Model>, StoreError> {
@@ -114,16 +114,16 @@ impl Store {
     }
 
     /// One call by id alone, for the worker (which acts for no organisation).
-    pub async fn call_by_id(&self, id: Uuid) -> Result<Option<call::Model>, StoreError> {
+    pub async fn call_by_id(&self, id: CallId) -> Result<Option<call::Model>, StoreError> {
         Ok(call::Entity::find_by_id(id).one(&self.db).await?)
     }
 
     /// Calls of the organisation matching `filter`, in id order after `after`.
     pub async fn calls_page(
         &self,
-        organisation_id: Uuid,
+        organisation_id: OrganisationId,
         filter: &CallFilter,
-        after: Option<Uuid>,
+        after: Option<CallId>,
         limit: u64,
     ) -> Result<Vec<call::Model>, StoreError> {
         let mut query =
@@ -220,7 +220,7 @@ impl Store {
     /// Replaces a call's transcript with `rows` in one transaction.
     pub async fn replace_transcript(
         &self,
-        call_id: Uuid,
+        call_id: CallId,
         rows: Vec<crate::entity::transcript_segment::Model>,
     ) -> Result<(), StoreError> {
         use crate::entity::transcript_segment;
@@ -244,7 +244,7 @@ impl Store {
     /// A call's transcript in order.
     pub async fn transcript(
         &self,
-        call_id: Uuid,
+        call_id: CallId,
     ) -> Result<Vec<crate::entity::transcript_segment::Model>, StoreError> {
         use crate::entity::transcript_segment;
         Ok(transcript_segment::Entity::find()
@@ -255,7 +255,7 @@ impl Store {
     }
 
     /// Deletes a call row.
-    pub async fn delete_call(&self, id: Uuid) -> Result<(), StoreError> {
+    pub async fn delete_call(&self, id: CallId) -> Result<(), StoreError> {
         call::Entity::delete_by_id(id).exec(&self.db).await?;
         Ok(())
     }

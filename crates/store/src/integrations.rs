@@ -1,6 +1,7 @@
 //! Queries over integration tokens, idempotency keys and the full-text search
 //! of transcripts and comments.
 
+use crate::ids::{CallId, IdempotencyKeyId, IntegrationTokenId, OrganisationId, UserId};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait,
@@ -43,11 +44,11 @@ pub struct SearchHit {
     /// The segment's or comment's id.
     pub id: Uuid,
     /// The call it belongs to.
-    pub call_id: Uuid,
+    pub call_id: CallId,
     /// The rep whose call it is.
-    pub rep_id: Uuid,
+    pub rep_id: UserId,
     /// The comment's author (comments only).
-    pub author_id: Option<Uuid>,
+    pub author_id: Option<UserId>,
     /// Where in the call, in ms.
     pub at_ms: i64,
     /// The matching text.
@@ -77,7 +78,7 @@ impl Store {
     /// One integration token by id alone, for callbacks that name it in their URL.
     pub async fn integration_token_by_id(
         &self,
-        id: Uuid,
+        id: IntegrationTokenId,
     ) -> Result<Option<integration_token::Model>, StoreError> {
         Ok(integration_token::Entity::find_by_id(id).one(&self.db).await?)
     }
@@ -85,8 +86,8 @@ impl Store {
     /// One integration token of the organisation.
     pub async fn integration_token(
         &self,
-        organisation_id: Uuid,
-        id: Uuid,
+        organisation_id: OrganisationId,
+        id: IntegrationTokenId,
     ) -> Result<Option<integration_token::Model>, StoreError> {
         Ok(integration_token::Entity::find_by_id(id)
             .filter(integration_token::Column::OrganisationId.eq(organisation_id))
@@ -97,8 +98,8 @@ impl Store {
     /// The organisation's integration tokens in id order, after `after`.
     pub async fn integration_tokens_page(
         &self,
-        organisation_id: Uuid,
-        after: Option<Uuid>,
+        organisation_id: OrganisationId,
+        after: Option<IntegrationTokenId>,
         limit: u64,
     ) -> Result<Vec<integration_token::Model>, StoreError> {
         let mut query = integration_token::Entity::find()
@@ -134,7 +135,7 @@ impl Store {
     /// Records that an integration token was used, at most once a minute.
     pub async fn touch_integration_token(
         &self,
-        id: Uuid,
+        id: IntegrationTokenId,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         integration_token::Entity::update_many()
@@ -166,7 +167,7 @@ impl Store {
             .exec(&self.db)
             .await?;
         let row = idempotency_key::Model {
-            id: Uuid::nil(),
+            id: IdempotencyKeyId::from(Uuid::nil()),
             scope: scope.to_owned(),
             key: key.to_owned(),
             request_hash: None,
@@ -180,7 +181,7 @@ impl Store {
         // A key released between our failed insert and the read is free
         // again: try once more rather than fail.
         for _ in 0..3 {
-            let row = idempotency_key::Model { id: Uuid::now_v7(), ..row.clone() };
+            let row = idempotency_key::Model { id: IdempotencyKeyId::generate(), ..row.clone() };
             match row.clone().into_active_model().insert(&self.db).await {
                 Ok(row) => return Ok(IdempotencyClaim::Claimed(row)),
                 Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {}
@@ -199,7 +200,7 @@ impl Store {
             {
                 // The new owner gets a new id, so the stale request, should it
                 // still finish, completes or releases nothing.
-                let owner = Uuid::now_v7();
+                let owner = IdempotencyKeyId::generate();
                 let taken = idempotency_key::Entity::update_many()
                     .col_expr(idempotency_key::Column::Id, Expr::value(owner))
                     .col_expr(idempotency_key::Column::CreatedAt, Expr::value(at))
@@ -226,7 +227,7 @@ impl Store {
     /// Stores the response of a claimed key.
     pub async fn complete_idempotency_key(
         &self,
-        id: Uuid,
+        id: IdempotencyKeyId,
         request_hash: &str,
         status: i32,
         headers: serde_json::Value,
@@ -248,7 +249,7 @@ impl Store {
     }
 
     /// Forgets a claimed key whose request left nothing worth replaying.
-    pub async fn release_idempotency_key(&self, id: Uuid) -> Result<(), StoreError> {
+    pub async fn release_idempotency_key(&self, id: IdempotencyKeyId) -> Result<(), StoreError> {
         idempotency_key::Entity::delete_many()
             .filter(idempotency_key::Column::Id.eq(id))
             .filter(idempotency_key::Column::Status.eq(IdempotencyStatus::InProgress))
@@ -264,9 +265,9 @@ impl Store {
     /// `limit`; the review layer still applies its visibility rule to every hit.
     pub async fn search(
         &self,
-        organisation_id: Uuid,
-        viewer: Uuid,
-        rep_ids: Option<&[Uuid]>,
+        organisation_id: OrganisationId,
+        viewer: UserId,
+        rep_ids: Option<&[UserId]>,
         words: &[String],
         limit: u64,
     ) -> Result<Vec<SearchHit>, StoreError> {
@@ -298,9 +299,9 @@ impl Store {
 /// over the GIN expression indexes, or SQLite's FTS5 tables.
 /// Whose calls and comments a search may return.
 struct SearchScope<'a> {
-    organisation_id: Uuid,
-    viewer: Uuid,
-    rep_ids: Option<&'a [Uuid]>,
+    organisation_id: OrganisationId,
+    viewer: UserId,
+    rep_ids: Option<&'a [UserId]>,
 }
 
 fn search_statement(
@@ -387,7 +388,7 @@ impl Store {
     /// The user of the organisation with this (normalised) email.
     pub async fn user_by_email(
         &self,
-        organisation_id: Uuid,
+        organisation_id: OrganisationId,
         email: &str,
     ) -> Result<Option<crate::entity::user::Model>, StoreError> {
         use crate::entity::user;

@@ -7,9 +7,9 @@
 //! clause is already atomic. A job whose lease lapses (its worker died) is
 //! claimed again by the next worker that asks.
 
+use crate::ids::JobId;
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, DbBackend, EntityTrait, IntoActiveModel, QueryFilter, Statement};
-use uuid::Uuid;
 
 use crate::{
     Store, StoreError,
@@ -92,7 +92,7 @@ impl Store {
     /// Extends the lease; `false` when the job is no longer held by `worker`.
     pub async fn renew_lease(
         &self,
-        id: Uuid,
+        id: JobId,
         worker: &str,
         lease_until: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
@@ -130,7 +130,7 @@ impl Store {
     }
 
     /// One job by id.
-    pub async fn job(&self, id: Uuid) -> Result<Option<job::Model>, StoreError> {
+    pub async fn job(&self, id: JobId) -> Result<Option<job::Model>, StoreError> {
         Ok(job::Entity::find_by_id(id).one(&self.db).await?)
     }
 
@@ -163,7 +163,7 @@ pub(crate) async fn enqueue_job_on(
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let row = job::Model {
-        id: Uuid::now_v7(),
+        id: JobId::generate(),
         kind: new.kind,
         payload: new.payload,
         dedupe_key: new.dedupe_key,

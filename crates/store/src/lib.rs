@@ -10,6 +10,7 @@ mod calls;
 mod db;
 pub mod entity;
 mod error;
+pub mod ids;
 mod integrations;
 mod jobs;
 mod one_on_ones;

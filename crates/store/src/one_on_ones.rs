@@ -1,12 +1,14 @@
 //! Queries for the weekly 1:1: series, occurrences, clips, action items and
 //! focus skills. Scoped to one organisation throughout.
 
+use crate::ids::{
+    ActionItemId, CallId, ClipId, FocusId, OneOnOneId, OrganisationId, SeriesId, UserId,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, SqlErr,
     TransactionTrait,
 };
-use uuid::Uuid;
 
 use crate::{
     Store, StoreError,
@@ -24,11 +26,11 @@ pub struct SeriesExists(pub one_on_one_series::Model);
 #[derive(Debug, Clone, Default)]
 pub struct OneOnOneFilter {
     /// Only with this manager.
-    pub manager_id: Option<Uuid>,
+    pub manager_id: Option<UserId>,
     /// Only with this rep.
-    pub rep_id: Option<Uuid>,
+    pub rep_id: Option<UserId>,
     /// Only these pairs' series (visibility), `None` for all.
-    pub series_ids: Option<Vec<Uuid>>,
+    pub series_ids: Option<Vec<SeriesId>>,
     /// Scheduled at or after.
     pub from: Option<DateTime<Utc>>,
     /// Scheduled before.
@@ -60,8 +62,8 @@ impl Store {
     /// One series of the organisation.
     pub async fn series(
         &self,
-        organisation_id: Uuid,
-        id: Uuid,
+        organisation_id: OrganisationId,
+        id: SeriesId,
     ) -> Result<Option<one_on_one_series::Model>, StoreError> {
         Ok(one_on_one_series::Entity::find_by_id(id)
             .filter(one_on_one_series::Column::OrganisationId.eq(organisation_id))
@@ -72,7 +74,7 @@ impl Store {
     /// Every series of the organisation.
     pub async fn all_series(
         &self,
-        organisation_id: Uuid,
+        organisation_id: OrganisationId,
     ) -> Result<Vec<one_on_one_series::Model>, StoreError> {
         Ok(one_on_one_series::Entity::find()
             .filter(one_on_one_series::Column::OrganisationId.eq(organisation_id))
@@ -102,7 +104,7 @@ impl Store {
     /// The latest week a series has an occurrence for.
     pub async fn last_occurrence(
         &self,
-        series_id: Uuid,
+        series_id: SeriesId,
     ) -> Result<Option<one_on_one::Model>, StoreError> {
         Ok(one_on_one::Entity::find()
             .filter(one_on_one::Column::SeriesId.eq(series_id))
@@ -114,7 +116,7 @@ impl Store {
     /// 1:1s of the organisation matching `filter`, by time.
     pub async fn one_on_ones(
         &self,
-        organisation_id: Uuid,
+        organisation_id: OrganisationId,
         filter: &OneOnOneFilter,
     ) -> Result<Vec<one_on_one::Model>, StoreError> {
         let mut query = one_on_one::Entity::find()
@@ -140,8 +142,8 @@ impl Store {
     /// One 1:1 of the organisation.
     pub async fn one_on_one(
         &self,
-        organisation_id: Uuid,
-        id: Uuid,
+        organisation_id: OrganisationId,
+        id: OneOnOneId,
     ) -> Result<Option<one_on_one::Model>, StoreError> {
         Ok(one_on_one::Entity::find_by_id(id)
             .filter(one_on_one::Column::OrganisationId.eq(organisation_id))
@@ -158,7 +160,7 @@ impl Store {
     }
 
     /// The clips of a 1:1 in segment order.
-    pub async fn clips(&self, one_on_one_id: Uuid) -> Result<Vec<clip::Model>, StoreError> {
+    pub async fn clips(&self, one_on_one_id: OneOnOneId) -> Result<Vec<clip::Model>, StoreError> {
         Ok(clip::Entity::find()
             .filter(clip::Column::OneOnOneId.eq(one_on_one_id))
             .order_by_asc(clip::Column::Position)
@@ -170,8 +172,8 @@ impl Store {
     /// One clip of the organisation.
     pub async fn clip(
         &self,
-        organisation_id: Uuid,
-        id: Uuid,
+        organisation_id: OrganisationId,
+        id: ClipId,
     ) -> Result<Option<clip::Model>, StoreError> {
         Ok(clip::Entity::find_by_id(id)
             .filter(clip::Column::OrganisationId.eq(organisation_id))
@@ -195,7 +197,7 @@ impl Store {
     }
 
     /// Deletes a clip.
-    pub async fn delete_clip(&self, id: Uuid) -> Result<(), StoreError> {
+    pub async fn delete_clip(&self, id: ClipId) -> Result<(), StoreError> {
         clip::Entity::delete_by_id(id).exec(&self.db).await?;
         Ok(())
     }
@@ -203,7 +205,7 @@ impl Store {
     /// Action items of the given 1:1s.
     pub async fn action_items(
         &self,
-        one_on_one_ids: &[Uuid],
+        one_on_one_ids: &[OneOnOneId],
     ) -> Result<Vec<action_item::Model>, StoreError> {
         Ok(action_item::Entity::find()
             .filter(action_item::Column::OneOnOneId.is_in(one_on_one_ids.iter().copied()))
@@ -215,8 +217,8 @@ impl Store {
     /// Action items owned by `owner` due in `from..=to`.
     pub async fn action_items_due(
         &self,
-        organisation_id: Uuid,
-        owner: Uuid,
+        organisation_id: OrganisationId,
+        owner: UserId,
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<action_item::Model>, StoreError> {
@@ -232,8 +234,8 @@ impl Store {
     /// One action item of the organisation.
     pub async fn action_item(
         &self,
-        organisation_id: Uuid,
-        id: Uuid,
+        organisation_id: OrganisationId,
+        id: ActionItemId,
     ) -> Result<Option<action_item::Model>, StoreError> {
         Ok(action_item::Entity::find_by_id(id)
             .filter(action_item::Column::OrganisationId.eq(organisation_id))
@@ -278,8 +280,8 @@ impl Store {
     /// A rep's shared (or later) nominations of the given calls.
     pub async fn shared_nominations_of_calls(
         &self,
-        rep_id: Uuid,
-        call_ids: &[Uuid],
+        rep_id: UserId,
+        call_ids: &[CallId],
     ) -> Result<Vec<nomination::Model>, StoreError> {
         Ok(nomination::Entity::find()
             .filter(nomination::Column::RepId.eq(rep_id))
@@ -295,8 +297,8 @@ impl Store {
     /// A rep's focus skills, newest first.
     pub async fn focus_skills(
         &self,
-        organisation_id: Uuid,
-        rep_id: Uuid,
+        organisation_id: OrganisationId,
+        rep_id: UserId,
     ) -> Result<Vec<focus_skill::Model>, StoreError> {
         Ok(focus_skill::Entity::find()
             .filter(focus_skill::Column::OrganisationId.eq(organisation_id))
@@ -309,7 +311,7 @@ impl Store {
     /// The rep's active focus, if any.
     pub async fn active_focus(
         &self,
-        rep_id: Uuid,
+        rep_id: UserId,
     ) -> Result<Option<focus_skill::Model>, StoreError> {
         Ok(focus_skill::Entity::find()
             .filter(focus_skill::Column::RepId.eq(rep_id))
@@ -321,8 +323,8 @@ impl Store {
     /// One focus of the organisation.
     pub async fn focus_skill(
         &self,
-        organisation_id: Uuid,
-        id: Uuid,
+        organisation_id: OrganisationId,
+        id: FocusId,
     ) -> Result<Option<focus_skill::Model>, StoreError> {
         Ok(focus_skill::Entity::find_by_id(id)
             .filter(focus_skill::Column::OrganisationId.eq(organisation_id))

@@ -1,12 +1,12 @@
 //! Queries over organisations and users. Every user query is scoped to one
 //! organisation, so an id from another tenant simply finds nothing.
 
+use crate::ids::{OrganisationId, UserId};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, SqlErr,
 };
-use uuid::Uuid;
 
 use crate::{
     Role, Store, StoreError,
@@ -21,9 +21,9 @@ pub struct EmailTaken;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ManagementEdge {
     /// The user.
-    pub user_id: Uuid,
+    pub user_id: UserId,
     /// Their manager.
-    pub manager_id: Option<Uuid>,
+    pub manager_id: Option<UserId>,
     /// The user's role.
     pub role: Role,
     /// Whether the user is active.
@@ -57,7 +57,10 @@ impl Store {
     }
 
     /// One organisation by id.
-    pub async fn organisation(&self, id: Uuid) -> Result<Option<organisation::Model>, StoreError> {
+    pub async fn organisation(
+        &self,
+        id: OrganisationId,
+    ) -> Result<Option<organisation::Model>, StoreError> {
         Ok(organisation::Entity::find_by_id(id).one(&self.db).await?)
     }
 
@@ -93,8 +96,8 @@ impl Store {
     /// One user of the organisation by id.
     pub async fn user(
         &self,
-        organisation_id: Uuid,
-        id: Uuid,
+        organisation_id: OrganisationId,
+        id: UserId,
     ) -> Result<Option<user::Model>, StoreError> {
         Ok(user::Entity::find_by_id(id)
             .filter(user::Column::OrganisationId.eq(organisation_id))
@@ -106,9 +109,9 @@ impl Store {
     /// in id order, after `after`, at most `limit`.
     pub async fn users_page(
         &self,
-        organisation_id: Uuid,
-        ids: Option<&[Uuid]>,
-        after: Option<Uuid>,
+        organisation_id: OrganisationId,
+        ids: Option<&[UserId]>,
+        after: Option<UserId>,
         limit: u64,
     ) -> Result<Vec<user::Model>, StoreError> {
         let mut query =
@@ -125,9 +128,9 @@ impl Store {
     /// The whole management tree of the organisation, one edge per user.
     pub async fn management_edges(
         &self,
-        organisation_id: Uuid,
+        organisation_id: OrganisationId,
     ) -> Result<Vec<ManagementEdge>, StoreError> {
-        let rows: Vec<(Uuid, Option<Uuid>, Role, bool)> = user::Entity::find()
+        let rows: Vec<(UserId, Option<UserId>, Role, bool)> = user::Entity::find()
             .select_only()
             .column(user::Column::Id)
             .column(user::Column::ManagerId)
@@ -151,7 +154,7 @@ impl Store {
     /// Users of the organisation that have at least one external id set.
     pub async fn users_with_external_ids(
         &self,
-        organisation_id: Uuid,
+        organisation_id: OrganisationId,
     ) -> Result<Vec<user::Model>, StoreError> {
         let users = user::Entity::find()
             .filter(user::Column::OrganisationId.eq(organisation_id))
@@ -164,7 +167,7 @@ impl Store {
     }
 
     /// How many users of the organisation there are.
-    pub async fn count_users(&self, organisation_id: Uuid) -> Result<u64, StoreError> {
+    pub async fn count_users(&self, organisation_id: OrganisationId) -> Result<u64, StoreError> {
         Ok(user::Entity::find()
             .filter(user::Column::OrganisationId.eq(organisation_id))
             .count(&self.db)

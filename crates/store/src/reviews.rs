@@ -1,12 +1,12 @@
 //! Queries for the weekly review: nominations, comments, rubric versions,
 //! scores and the event outbox. Scoped to one organisation throughout.
 
+use crate::ids::{CallId, CommentId, EventId, NominationId, OrganisationId, UserId};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionTrait,
 };
-use uuid::Uuid;
 
 use crate::{
     Store, StoreError,
@@ -25,7 +25,7 @@ impl Store {
     /// The organisation's settings JSON, as stored (`null` when never set).
     pub async fn set_organisation_settings(
         &self,
-        organisation_id: Uuid,
+        organisation_id: OrganisationId,
         settings: serde_json::Value,
     ) -> Result<(), StoreError> {
         organisation::Entity::update_many()
@@ -39,8 +39,8 @@ impl Store {
     /// The nominations of one rep for one week.
     pub async fn nominations_of_week(
         &self,
-        organisation_id: Uuid,
-        rep_id: Uuid,
+        organisation_id: OrganisationId,
+        rep_id: UserId,
         week: &str,
     ) -> Result<Vec<nomination::Model>, StoreError> {
         Ok(nomination::Entity::find()
@@ -54,8 +54,8 @@ impl Store {
     /// The nominations of several reps for one week.
     pub async fn nominations_of_reps(
         &self,
-        organisation_id: Uuid,
-        rep_ids: &[Uuid],
+        organisation_id: OrganisationId,
+        rep_ids: &[UserId],
         week: &str,
     ) -> Result<Vec<nomination::Model>, StoreError> {
         Ok(nomination::Entity::find()
@@ -69,8 +69,8 @@ impl Store {
     /// A rep's nominations across weeks (`from..=to` as week strings, which sort).
     pub async fn nominations_between(
         &self,
-        organisation_id: Uuid,
-        rep_id: Uuid,
+        organisation_id: OrganisationId,
+        rep_id: UserId,
         from: &str,
         to: &str,
     ) -> Result<Vec<nomination::Model>, StoreError> {
@@ -85,7 +85,7 @@ impl Store {
     }
 
     /// Whether any nomination of this call has been shared (or gone further).
-    pub async fn call_is_shared(&self, call_id: Uuid) -> Result<bool, StoreError> {
+    pub async fn call_is_shared(&self, call_id: CallId) -> Result<bool, StoreError> {
         Ok(nomination::Entity::find()
             .filter(nomination::Column::CallId.eq(call_id))
             .filter(nomination::Column::State.ne(ReviewState::Nominated))
@@ -100,7 +100,7 @@ impl Store {
     pub async fn put_nomination(
         &self,
         row: nomination::Model,
-        replace: Option<Uuid>,
+        replace: Option<NominationId>,
     ) -> Result<Result<nomination::Model, SlotTaken>, StoreError> {
         let txn = self.db.begin().await?;
         if let Some(old) = replace {
@@ -153,8 +153,8 @@ impl Store {
     /// Comments on a call, by time, optionally only those changed after `since`.
     pub async fn comments_of_call(
         &self,
-        organisation_id: Uuid,
-        call_id: Uuid,
+        organisation_id: OrganisationId,
+        call_id: CallId,
         since: Option<DateTime<Utc>>,
     ) -> Result<Vec<comment::Model>, StoreError> {
         let mut query = comment::Entity::find()
@@ -173,8 +173,8 @@ impl Store {
     /// Comments per call and author for the given calls: `(call, author, count)`.
     pub async fn comment_counts(
         &self,
-        call_ids: &[Uuid],
-    ) -> Result<Vec<(Uuid, Uuid, i64)>, StoreError> {
+        call_ids: &[CallId],
+    ) -> Result<Vec<(CallId, UserId, i64)>, StoreError> {
         Ok(comment::Entity::find()
             .select_only()
             .column(comment::Column::CallId)
@@ -191,8 +191,8 @@ impl Store {
     /// One comment of the organisation.
     pub async fn comment(
         &self,
-        organisation_id: Uuid,
-        id: Uuid,
+        organisation_id: OrganisationId,
+        id: CommentId,
     ) -> Result<Option<comment::Model>, StoreError> {
         Ok(comment::Entity::find_by_id(id)
             .filter(comment::Column::OrganisationId.eq(organisation_id))
@@ -211,7 +211,7 @@ impl Store {
     }
 
     /// Deletes a comment and its replies.
-    pub async fn delete_comment(&self, id: Uuid) -> Result<(), StoreError> {
+    pub async fn delete_comment(&self, id: CommentId) -> Result<(), StoreError> {
         let txn = self.db.begin().await?;
         comment::Entity::delete_many()
             .filter(
@@ -228,7 +228,7 @@ impl Store {
     /// The newest rubric version of the organisation.
     pub async fn latest_rubric(
         &self,
-        organisation_id: Uuid,
+        organisation_id: OrganisationId,
     ) -> Result<Option<rubric_version::Model>, StoreError> {
         Ok(rubric_version::Entity::find()
             .filter(rubric_version::Column::OrganisationId.eq(organisation_id))
@@ -240,7 +240,7 @@ impl Store {
     /// Every rubric version of the organisation, oldest first.
     pub async fn rubric_versions(
         &self,
-        organisation_id: Uuid,
+        organisation_id: OrganisationId,
     ) -> Result<Vec<rubric_version::Model>, StoreError> {
         Ok(rubric_version::Entity::find()
             .filter(rubric_version::Column::OrganisationId.eq(organisation_id))
@@ -265,7 +265,7 @@ impl Store {
     /// Scores of the given nominations.
     pub async fn scores_of(
         &self,
-        nomination_ids: &[Uuid],
+        nomination_ids: &[NominationId],
     ) -> Result<Vec<score::Model>, StoreError> {
         Ok(score::Entity::find()
             .filter(score::Column::NominationId.is_in(nomination_ids.iter().copied()))
@@ -277,7 +277,7 @@ impl Store {
     /// Replaces one scorer kind's scores of a nomination with `rows`.
     pub async fn replace_scores(
         &self,
-        nomination_id: Uuid,
+        nomination_id: NominationId,
         kind: ScorerKind,
         rows: Vec<score::Model>,
     ) -> Result<(), StoreError> {
@@ -303,8 +303,8 @@ impl Store {
     /// The organisation's events, oldest first, after `after`.
     pub async fn events(
         &self,
-        organisation_id: Uuid,
-        after: Option<Uuid>,
+        organisation_id: OrganisationId,
+        after: Option<EventId>,
         limit: u64,
     ) -> Result<Vec<event::Model>, StoreError> {
         let mut query =

@@ -1,11 +1,11 @@
 //! Queries over API tokens. Only hashes of secrets are stored or compared.
 
+use crate::ids::{OrganisationId, TokenId, UserId};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter,
     QueryOrder, QuerySelect, sea_query::Expr,
 };
-use uuid::Uuid;
 
 use crate::{
     Store, StoreError,
@@ -42,7 +42,7 @@ impl Store {
 
     /// Records that a token was used, at most once a minute per token so that
     /// reads do not turn into a write each.
-    pub async fn touch_token(&self, id: Uuid, at: DateTime<Utc>) -> Result<(), StoreError> {
+    pub async fn touch_token(&self, id: TokenId, at: DateTime<Utc>) -> Result<(), StoreError> {
         api_token::Entity::update_many()
             .col_expr(api_token::Column::LastUsedAt, Expr::value(at))
             .filter(api_token::Column::Id.eq(id))
@@ -59,8 +59,8 @@ impl Store {
     /// One token of the organisation by id.
     pub async fn token(
         &self,
-        organisation_id: Uuid,
-        id: Uuid,
+        organisation_id: OrganisationId,
+        id: TokenId,
     ) -> Result<Option<api_token::Model>, StoreError> {
         Ok(api_token::Entity::find_by_id(id)
             .filter(api_token::Column::OrganisationId.eq(organisation_id))
@@ -71,8 +71,8 @@ impl Store {
     /// A user's tokens in id order, after `after`, at most `limit`.
     pub async fn tokens_page(
         &self,
-        user_id: Uuid,
-        after: Option<Uuid>,
+        user_id: UserId,
+        after: Option<TokenId>,
         limit: u64,
     ) -> Result<Vec<api_token::Model>, StoreError> {
         let mut query = api_token::Entity::find().filter(api_token::Column::UserId.eq(user_id));

@@ -1,12 +1,12 @@
 //! Queries for webhooks: endpoints, the dispatch of outbox events into
 //! deliveries, and the delivery log.
 
+use crate::ids::{DeliveryId, EventId, OrganisationId, WebhookId};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
     QuerySelect,
 };
-use uuid::Uuid;
 
 use crate::{
     Store, StoreError,
@@ -20,7 +20,11 @@ pub const DELIVERY_ATTEMPTS: i32 = 33;
 impl Store {
     /// Queues an attempt series for a delivery; a new `key` makes a
     /// redelivery a new job.
-    pub async fn enqueue_delivery(&self, delivery: Uuid, key: &str) -> Result<(), StoreError> {
+    pub async fn enqueue_delivery(
+        &self,
+        delivery: DeliveryId,
+        key: &str,
+    ) -> Result<(), StoreError> {
         self.enqueue_job(
             crate::NewJob {
                 kind: crate::JobKind::DeliverWebhook,
@@ -39,7 +43,10 @@ impl Store {
     }
 
     /// The organisation's webhooks, oldest first.
-    pub async fn webhooks(&self, organisation_id: Uuid) -> Result<Vec<webhook::Model>, StoreError> {
+    pub async fn webhooks(
+        &self,
+        organisation_id: OrganisationId,
+    ) -> Result<Vec<webhook::Model>, StoreError> {
         Ok(webhook::Entity::find()
             .filter(webhook::Column::OrganisationId.eq(organisation_id))
             .order_by_asc(webhook::Column::Id)
@@ -50,8 +57,8 @@ impl Store {
     /// One webhook of the organisation.
     pub async fn webhook(
         &self,
-        organisation_id: Uuid,
-        id: Uuid,
+        organisation_id: OrganisationId,
+        id: WebhookId,
     ) -> Result<Option<webhook::Model>, StoreError> {
         Ok(webhook::Entity::find_by_id(id)
             .filter(webhook::Column::OrganisationId.eq(organisation_id))
@@ -60,7 +67,7 @@ impl Store {
     }
 
     /// One webhook by id alone, for the worker.
-    pub async fn webhook_by_id(&self, id: Uuid) -> Result<Option<webhook::Model>, StoreError> {
+    pub async fn webhook_by_id(&self, id: WebhookId) -> Result<Option<webhook::Model>, StoreError> {
         Ok(webhook::Entity::find_by_id(id).one(&self.db).await?)
     }
 
@@ -70,7 +77,7 @@ impl Store {
     }
 
     /// Deletes a webhook with its deliveries.
-    pub async fn delete_webhook(&self, id: Uuid) -> Result<(), StoreError> {
+    pub async fn delete_webhook(&self, id: WebhookId) -> Result<(), StoreError> {
         webhook::Entity::delete_by_id(id).exec(&self.db).await?;
         Ok(())
     }
@@ -88,7 +95,7 @@ impl Store {
     /// Marks an event dispatched; `false` when another worker did first.
     pub async fn mark_event_dispatched(
         &self,
-        id: Uuid,
+        id: EventId,
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let result = event::Entity::update_many()
@@ -101,7 +108,7 @@ impl Store {
     }
 
     /// One event by id.
-    pub async fn event(&self, id: Uuid) -> Result<Option<event::Model>, StoreError> {
+    pub async fn event(&self, id: EventId) -> Result<Option<event::Model>, StoreError> {
         Ok(event::Entity::find_by_id(id).one(&self.db).await?)
     }
 
@@ -116,8 +123,8 @@ impl Store {
     /// One delivery of the organisation.
     pub async fn delivery(
         &self,
-        organisation_id: Uuid,
-        id: Uuid,
+        organisation_id: OrganisationId,
+        id: DeliveryId,
     ) -> Result<Option<webhook_delivery::Model>, StoreError> {
         Ok(webhook_delivery::Entity::find_by_id(id)
             .filter(webhook_delivery::Column::OrganisationId.eq(organisation_id))
@@ -128,7 +135,7 @@ impl Store {
     /// One delivery by id alone, for the worker.
     pub async fn delivery_by_id(
         &self,
-        id: Uuid,
+        id: DeliveryId,
     ) -> Result<Option<webhook_delivery::Model>, StoreError> {
         Ok(webhook_delivery::Entity::find_by_id(id).one(&self.db).await?)
     }
@@ -144,7 +151,7 @@ impl Store {
     /// A webhook's deliveries, newest first.
     pub async fn deliveries(
         &self,
-        webhook_id: Uuid,
+        webhook_id: WebhookId,
         limit: u64,
     ) -> Result<Vec<webhook_delivery::Model>, StoreError> {
         Ok(webhook_delivery::Entity::find()
@@ -164,7 +171,7 @@ impl Store {
     /// The attempts at the given deliveries, in order.
     pub async fn attempts(
         &self,
-        delivery_ids: &[Uuid],
+        delivery_ids: &[DeliveryId],
     ) -> Result<Vec<webhook_attempt::Model>, StoreError> {
         Ok(webhook_attempt::Entity::find()
             .filter(webhook_attempt::Column::DeliveryId.is_in(delivery_ids.iter().copied()))

@@ -3,8 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, delete, get, http::header, patch, post, put, web};
 use chrono::{DateTime, Utc};
 use filmroom_review::{
-    AudioUpload, CallDetails, CallQuery, CallRecord, CallStatus, Direction, NewCall, Review,
-    ids::CallId,
+    AudioUpload, Call, CallDetails, CallQuery, CallStatus, Direction, NewCall, Review, ids::CallId,
 };
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -156,8 +155,8 @@ pub struct CallBody {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<CallRecord> for CallBody {
-    fn from(c: CallRecord) -> Self {
+impl From<Call> for CallBody {
+    fn from(c: Call) -> Self {
         let status = match c.status {
             CallStatus::Uploading => CallStatusBody::Uploading,
             CallStatus::Queued => CallStatusBody::Queued,
@@ -184,9 +183,9 @@ impl From<CallRecord> for CallBody {
             decode_errors: c.decode_errors,
         });
         Self {
-            id: c.id,
-            rep_id: c.rep_id,
-            created_by: c.created_by,
+            id: c.id.into(),
+            rep_id: c.rep_id.into(),
+            created_by: c.created_by.into(),
             title: c.title,
             occurred_at: c.occurred_at,
             direction: c.direction.map(Into::into),
@@ -337,21 +336,21 @@ fn details(
 
 fn new_call(body: CreateCallRequest) -> NewCall {
     NewCall {
-        rep_id: body.rep_id,
+        rep_id: body.rep_id.into(),
         details: details(body.title, body.occurred_at, body.direction, body.counterpart),
         external_ref: body.external_ref,
     }
 }
 
 /// 201 (or 200 for an existing call) with the call and its `Location` under `collection`.
-pub(crate) fn created(call: CallRecord, created: bool, collection: &str) -> HttpResponse {
+pub(crate) fn created(call: Call, created: bool, collection: &str) -> HttpResponse {
     let location = format!("{collection}/{}", call.id);
     let mut response = if created { HttpResponse::Created() } else { HttpResponse::Ok() };
     response.insert_header((header::LOCATION, location)).json(CallBody::from(call))
 }
 
 /// Streams a body into an upload; aborts it on any error so nothing stays behind.
-pub(crate) async fn pump<S, E>(mut upload: AudioUpload, mut body: S) -> Result<CallRecord, ApiError>
+pub(crate) async fn pump<S, E>(mut upload: AudioUpload, mut body: S) -> Result<Call, ApiError>
 where
     S: futures_util::Stream<Item = Result<web::Bytes, E>> + Unpin,
     E: std::fmt::Display,
@@ -453,7 +452,7 @@ pub async fn upload_audio(
     review: web::Data<Review>,
     config: web::Data<ApiConfig>,
     Authenticated(actor): Authenticated,
-    id: web::Path<Uuid>,
+    id: web::Path<CallId>,
 ) -> Result<web::Json<CallBody>, ApiError> {
     let media_type =
         req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
@@ -481,7 +480,7 @@ pub async fn upload_audio(
 pub async fn get_call(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    id: web::Path<Uuid>,
+    id: web::Path<CallId>,
 ) -> Result<web::Json<CallBody>, ApiError> {
     Ok(web::Json(review.call(&actor, CallId::from(id.into_inner())).await?.into()))
 }
@@ -502,7 +501,7 @@ pub async fn list_calls(
     let query = query.into_inner();
     let request = ListQuery { limit: query.limit, cursor: query.cursor }.page_request()?;
     let filter = CallQuery {
-        rep_id: query.rep_id,
+        rep_id: query.rep_id.map(Into::into),
         from: query.from,
         to: query.to,
         status: query.status.map(Into::into),
@@ -526,7 +525,7 @@ pub async fn list_calls(
 pub async fn update_call(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    id: web::Path<Uuid>,
+    id: web::Path<CallId>,
     ApiJson(body): ApiJson<UpdateCallRequest>,
 ) -> Result<web::Json<CallBody>, ApiError> {
     let changes = details(body.title, body.occurred_at, body.direction, body.counterpart);
@@ -544,7 +543,7 @@ pub async fn update_call(
 pub async fn delete_call(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    id: web::Path<Uuid>,
+    id: web::Path<CallId>,
 ) -> Result<HttpResponse, ApiError> {
     review.delete_call(&actor, CallId::from(id.into_inner())).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -575,7 +574,7 @@ pub async fn get_audio(
     req: HttpRequest,
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    id: web::Path<Uuid>,
+    id: web::Path<CallId>,
     query: web::Query<AudioQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = CallId::from(id.into_inner());
@@ -690,7 +689,7 @@ async fn clip(
 pub async fn get_peaks(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    id: web::Path<Uuid>,
+    id: web::Path<CallId>,
     query: web::Query<PeaksQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let json = review.peaks(&actor, CallId::from(id.into_inner()), query.samples_per_pixel).await?;

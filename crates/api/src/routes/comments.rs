@@ -2,6 +2,7 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
+use filmroom_review::ids::{CallId, CommentId};
 use filmroom_review::{CommentChanges, CommentKind, CommentView, NewComment, Review};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -91,10 +92,10 @@ pub struct CommentBody {
 impl From<CommentView> for CommentBody {
     fn from(v: CommentView) -> Self {
         Self {
-            id: v.row.id,
-            call_id: v.row.call_id,
+            id: v.row.id.into(),
+            call_id: v.row.call_id.into(),
             author: CommentAuthor {
-                id: v.row.author_id,
+                id: v.row.author_id.into(),
                 name: v.author_name,
                 role: v.row.author_role.into(),
             },
@@ -102,7 +103,7 @@ impl From<CommentView> for CommentBody {
             end_ms: v.row.end_ms,
             body: v.row.body,
             kind: v.row.kind.into(),
-            parent_id: v.row.parent_id,
+            parent_id: v.row.parent_id.map(Into::into),
             created_at: v.row.created_at,
             updated_at: v.row.updated_at,
             transcript: None,
@@ -188,7 +189,7 @@ pub struct CommentQuery {
 pub async fn list_comments(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    id: web::Path<Uuid>,
+    id: web::Path<CallId>,
     query: web::Query<CommentQuery>,
 ) -> Result<web::Json<CommentList>, ApiError> {
     let id = id.into_inner();
@@ -223,7 +224,7 @@ pub async fn list_comments(
 pub async fn create_comment(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    id: web::Path<Uuid>,
+    id: web::Path<CallId>,
     ApiJson(body): ApiJson<CreateCommentRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let new = NewComment {
@@ -231,7 +232,7 @@ pub async fn create_comment(
         end_ms: body.end_ms,
         body: body.body,
         kind: body.kind.into(),
-        parent_id: body.parent_id,
+        parent_id: body.parent_id.map(Into::into),
     };
     let comment = review.add_comment(&actor, id.into_inner(), new).await?;
     Ok(HttpResponse::Created().json(CommentBody::from(comment)))
@@ -249,7 +250,7 @@ pub async fn create_comment(
 pub async fn update_comment(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    id: web::Path<Uuid>,
+    id: web::Path<CommentId>,
     ApiJson(body): ApiJson<UpdateCommentRequest>,
 ) -> Result<web::Json<CommentBody>, ApiError> {
     let changes = CommentChanges {
@@ -272,7 +273,7 @@ pub async fn update_comment(
 pub async fn delete_comment(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    id: web::Path<Uuid>,
+    id: web::Path<CommentId>,
 ) -> Result<HttpResponse, ApiError> {
     review.delete_comment(&actor, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -3,8 +3,9 @@
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, http::header, patch, post, web};
 use chrono::{DateTime, Utc};
+use filmroom_review::ids::IntegrationTokenId;
 use filmroom_review::{
-    CallRecord, IntegrationTokenRecord, Review,
+    Call, IntegrationToken, Review,
     ids::CallId,
     integrations::{
         CallbackOutcome, IntegrationTokenChanges, NewIntegrationToken, PushedCall,
@@ -101,17 +102,17 @@ pub struct IntegrationTokenBody {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-impl From<IntegrationTokenRecord> for IntegrationTokenBody {
-    fn from(t: IntegrationTokenRecord) -> Self {
+impl From<IntegrationToken> for IntegrationTokenBody {
+    fn from(t: IntegrationToken) -> Self {
         Self {
-            id: t.id,
+            id: t.id.into(),
             name: t.name,
             source: t.source,
             prefix: t.prefix,
             account_sid: t.account_sid,
-            has_signing_secret: t.signing_secret.is_some(),
+            has_signing_secret: t.has_signing_secret,
             rep_channel: t.rep_channel,
-            created_by: t.created_by,
+            created_by: t.created_by.into(),
             created_at: t.created_at,
             last_used_at: t.last_used_at,
             revoked_at: t.revoked_at,
@@ -270,7 +271,7 @@ pub struct RecordingCallbackBody {
     pub call: Option<CallBody>,
 }
 
-fn caller_page(page: filmroom_review::Page<CallRecord>) -> PushedCallPage {
+fn caller_page(page: filmroom_review::Page<Call>) -> PushedCallPage {
     PushedCallPage {
         items: page.items.into_iter().map(CallBody::from).collect(),
         next_cursor: page.next_after.map(encode),
@@ -343,7 +344,7 @@ pub async fn list_integration_tokens(
 pub async fn update_integration_token(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    id: web::Path<Uuid>,
+    id: web::Path<IntegrationTokenId>,
     ApiJson(body): ApiJson<UpdateIntegrationTokenRequest>,
 ) -> Result<web::Json<IntegrationTokenBody>, ApiError> {
     let token = review
@@ -372,7 +373,7 @@ pub async fn update_integration_token(
 pub async fn revoke_integration_token(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    id: web::Path<Uuid>,
+    id: web::Path<IntegrationTokenId>,
 ) -> Result<HttpResponse, ApiError> {
     review.revoke_integration_token(&actor, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -395,7 +396,7 @@ fn pushed_call(body: PushCallRequest, recording: RecordingSource) -> PushedCall 
     }
 }
 
-fn pushed(call: CallRecord, was_created: bool) -> HttpResponse {
+fn pushed(call: Call, was_created: bool) -> HttpResponse {
     created(call, was_created, "/v1/integrations/calls")
 }
 
@@ -504,7 +505,7 @@ pub async fn list_pushed_calls(
 pub async fn get_pushed_call(
     review: web::Data<Review>,
     IntegrationAuthenticated(caller): IntegrationAuthenticated,
-    id: web::Path<Uuid>,
+    id: web::Path<CallId>,
 ) -> Result<web::Json<CallBody>, ApiError> {
     let call = review.pushed_call(&caller, CallId::from(id.into_inner())).await?;
     Ok(web::Json(call.into()))
@@ -579,7 +580,7 @@ pub async fn twilio_recording_status(
         url::form_urlencoded::parse(&body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
     let query = query.into_inner();
     let callback = RecordingCallback {
-        integration_id: query.integration_id,
+        integration_id: query.integration_id.into(),
         signed_urls: signed_urls(&req, &config),
         params,
         // SignalWire's compatibility API signs the same way under its own name.

@@ -3,10 +3,11 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
+use filmroom_review::ids::{ActionItemId, ClipId, FocusId, OneOnOneId, SeriesId};
 use filmroom_review::{
-    ActionItemChanges, ActionItemRecord, ClipRecord, ClipSource, FocusChanges, FocusRecord,
-    FocusStatus, FocusView, NewFocus, NewSeries, OccurrenceChanges, OneOnOneRecord, OneOnOneStatus,
-    OneOnOneView, Prescription, Review, SeriesRecord, ids::UserId,
+    ActionItem, ActionItemChanges, Clip, ClipSource, Focus, FocusChanges, FocusStatus, FocusView,
+    NewFocus, NewSeries, OccurrenceChanges, OneOnOne, OneOnOneStatus, OneOnOneView, Prescription,
+    Review, Series, ids::UserId,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -69,17 +70,17 @@ pub struct SeriesBody {
     pub agenda: Vec<String>,
 }
 
-impl From<SeriesRecord> for SeriesBody {
-    fn from(s: SeriesRecord) -> Self {
+impl From<Series> for SeriesBody {
+    fn from(s: Series) -> Self {
         Self {
-            id: s.id,
-            manager_id: s.manager_id,
-            rep_id: s.rep_id,
+            id: s.id.into(),
+            manager_id: s.manager_id.into(),
+            rep_id: s.rep_id.into(),
             weekday: s.weekday,
             time: s.local_time,
             duration_minutes: s.duration_minutes,
             timezone: s.timezone,
-            agenda: serde_json::from_value(s.agenda).unwrap_or_default(),
+            agenda: serde_json::from_value(s.agenda.into()).unwrap_or_default(),
         }
     }
 }
@@ -128,19 +129,19 @@ pub struct ClipBody {
     pub audio_url: String,
 }
 
-impl From<ClipRecord> for ClipBody {
-    fn from(c: ClipRecord) -> Self {
+impl From<Clip> for ClipBody {
+    fn from(c: Clip) -> Self {
         Self {
             audio_url: format!(
                 "/v1/calls/{}/audio?start_ms={}&end_ms={}",
                 c.call_id, c.start_ms, c.end_ms
             ),
-            id: c.id,
+            id: c.id.into(),
             position: c.position,
-            call_id: c.call_id,
+            call_id: c.call_id.into(),
             start_ms: c.start_ms,
             end_ms: c.end_ms,
-            comment_id: c.comment_id,
+            comment_id: c.comment_id.map(Into::into),
             note: c.note,
         }
     }
@@ -163,13 +164,13 @@ pub struct ActionItemBody {
     pub done_at: Option<DateTime<Utc>>,
 }
 
-impl From<ActionItemRecord> for ActionItemBody {
-    fn from(i: ActionItemRecord) -> Self {
+impl From<ActionItem> for ActionItemBody {
+    fn from(i: ActionItem) -> Self {
         Self {
-            id: i.id,
-            one_on_one_id: i.one_on_one_id,
+            id: i.id.into(),
+            one_on_one_id: i.one_on_one_id.into(),
             text: i.text,
-            owner_id: i.owner_id,
+            owner_id: i.owner_id.map(Into::into),
             due_date: i.due_date,
             done_at: i.done_at,
         }
@@ -199,13 +200,13 @@ pub struct OneOnOneSummary {
     pub held_at: Option<DateTime<Utc>>,
 }
 
-impl From<OneOnOneRecord> for OneOnOneSummary {
-    fn from(o: OneOnOneRecord) -> Self {
+impl From<OneOnOne> for OneOnOneSummary {
+    fn from(o: OneOnOne) -> Self {
         Self {
-            id: o.id,
-            series_id: o.series_id,
-            manager_id: o.manager_id,
-            rep_id: o.rep_id,
+            id: o.id.into(),
+            series_id: o.series_id.into(),
+            manager_id: o.manager_id.into(),
+            rep_id: o.rep_id.into(),
             week: o.week,
             scheduled_at: o.scheduled_at,
             duration_minutes: o.duration_minutes,
@@ -250,7 +251,7 @@ impl From<OneOnOneView> for OneOnOneBody {
             notes: v.row.notes.clone(),
             reel_url: format!("/v1/one-on-ones/{}/reel", v.row.id),
             summary: v.row.into(),
-            agenda: serde_json::from_value(v.series.agenda).unwrap_or_default(),
+            agenda: serde_json::from_value(v.series.agenda.into()).unwrap_or_default(),
             carried_over: v.carried_over.into_iter().map(Into::into).collect(),
             clips: v.clips.into_iter().map(Into::into).collect(),
             segment_ms,
@@ -545,11 +546,11 @@ pub struct FocusBody {
     pub ended_at: Option<DateTime<Utc>>,
 }
 
-impl From<FocusRecord> for FocusBody {
-    fn from(f: FocusRecord) -> Self {
+impl From<Focus> for FocusBody {
+    fn from(f: Focus) -> Self {
         Self {
-            id: f.id,
-            rep_id: f.rep_id,
+            id: f.id.into(),
+            rep_id: f.rep_id.into(),
             criterion: f.criterion,
             diagnosis: f.diagnosis,
             prescription: PrescriptionBody {
@@ -606,8 +607,8 @@ pub async fn create_series(
     ApiJson(body): ApiJson<CreateSeriesRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let new = NewSeries {
-        manager_id: body.manager_id,
-        rep_id: body.rep_id,
+        manager_id: body.manager_id.map(Into::into),
+        rep_id: body.rep_id.into(),
         weekday: body.weekday.into(),
         time: body.time,
         duration_minutes: body.duration_minutes,
@@ -623,7 +624,7 @@ pub async fn create_series(
 pub async fn update_series(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    id: web::Path<Uuid>,
+    id: web::Path<SeriesId>,
     ApiJson(body): ApiJson<UpdateSeriesRequest>,
 ) -> Result<web::Json<SeriesBody>, ApiError> {
     Ok(web::Json(review.set_agenda(&actor, id.into_inner(), body.agenda).await?.into()))
@@ -637,7 +638,15 @@ pub async fn list_one_on_ones(
     Authenticated(actor): Authenticated,
     query: web::Query<OneOnOneQuery>,
 ) -> Result<web::Json<OneOnOneList>, ApiError> {
-    let rows = review.one_on_ones(&actor, query.manager, query.rep, query.from, query.to).await?;
+    let rows = review
+        .one_on_ones(
+            &actor,
+            query.manager.map(Into::into),
+            query.rep.map(Into::into),
+            query.from,
+            query.to,
+        )
+        .await?;
     Ok(web::Json(OneOnOneList { items: rows.into_iter().map(Into::into).collect() }))
 }
 
@@ -647,7 +656,7 @@ pub async fn list_one_on_ones(
 pub async fn get_one_on_one(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    id: web::Path<Uuid>,
+    id: web::Path<OneOnOneId>,
 ) -> Result<web::Json<OneOnOneBody>, ApiError> {
     Ok(web::Json(review.one_on_one(&actor, id.into_inner()).await?.into()))
 }
@@ -658,7 +667,7 @@ pub async fn get_one_on_one(
 pub async fn update_one_on_one(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    id: web::Path<Uuid>,
+    id: web::Path<OneOnOneId>,
     ApiJson(body): ApiJson<UpdateOneOnOneRequest>,
 ) -> Result<web::Json<OneOnOneBody>, ApiError> {
     let cancelled = match body.status {
@@ -684,13 +693,13 @@ pub async fn update_one_on_one(
 pub async fn create_clip(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    id: web::Path<Uuid>,
+    id: web::Path<OneOnOneId>,
     ApiJson(body): ApiJson<CreateClipRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let source = match (body.comment_id, body.call_id, body.start_ms, body.end_ms) {
-        (Some(comment), None, None, None) => ClipSource::Comment(comment),
+        (Some(comment), None, None, None) => ClipSource::Comment(comment.into()),
         (None, Some(call_id), Some(start_ms), Some(end_ms)) => {
-            ClipSource::Range { call_id, start_ms, end_ms }
+            ClipSource::Range { call_id: call_id.into(), start_ms, end_ms }
         }
         _ => {
             return Err(ApiError::InvalidBody {
@@ -709,7 +718,7 @@ pub async fn create_clip(
 pub async fn update_clip(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    id: web::Path<Uuid>,
+    id: web::Path<ClipId>,
     ApiJson(body): ApiJson<UpdateClipRequest>,
 ) -> Result<web::Json<OneOnOneBody>, ApiError> {
     Ok(web::Json(
@@ -723,7 +732,7 @@ pub async fn update_clip(
 pub async fn delete_clip(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    id: web::Path<Uuid>,
+    id: web::Path<ClipId>,
 ) -> Result<HttpResponse, ApiError> {
     review.remove_clip(&actor, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -735,11 +744,17 @@ pub async fn delete_clip(
 pub async fn create_action_item(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    id: web::Path<Uuid>,
+    id: web::Path<OneOnOneId>,
     ApiJson(body): ApiJson<CreateActionItemRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let item = review
-        .add_action_item(&actor, id.into_inner(), &body.text, body.owner_id, body.due_date)
+        .add_action_item(
+            &actor,
+            id.into_inner(),
+            &body.text,
+            body.owner_id.map(Into::into),
+            body.due_date,
+        )
         .await?;
     Ok(HttpResponse::Created().json(ActionItemBody::from(item)))
 }
@@ -750,12 +765,12 @@ pub async fn create_action_item(
 pub async fn update_action_item(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    id: web::Path<Uuid>,
+    id: web::Path<ActionItemId>,
     ApiJson(body): ApiJson<UpdateActionItemRequest>,
 ) -> Result<web::Json<ActionItemBody>, ApiError> {
     let changes = ActionItemChanges {
         text: body.text,
-        owner_id: body.owner_id,
+        owner_id: body.owner_id.map(Into::into),
         due_date: body.due_date,
         done: body.done,
     };
@@ -773,7 +788,7 @@ pub async fn update_action_item(
 pub async fn hold_one_on_one(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    id: web::Path<Uuid>,
+    id: web::Path<OneOnOneId>,
     ApiJson(body): ApiJson<OneOnOneStateRequest>,
 ) -> Result<web::Json<OneOnOneBody>, ApiError> {
     let HeldState::Held = body.state;
@@ -786,13 +801,13 @@ pub async fn hold_one_on_one(
 pub async fn follow_through(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    id: web::Path<Uuid>,
+    id: web::Path<UserId>,
     query: web::Query<FollowThroughQuery>,
 ) -> Result<web::Json<FollowThroughBody>, ApiError> {
     let f =
         review.follow_through(&actor, UserId::from(id.into_inner()), query.from, query.to).await?;
     Ok(web::Json(FollowThroughBody {
-        user_id: f.user_id,
+        user_id: f.user_id.into(),
         from: f.from,
         to: f.to,
         due: f.due,
@@ -812,7 +827,7 @@ pub async fn follow_through(
 pub async fn create_focus(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    rep: web::Path<Uuid>,
+    rep: web::Path<UserId>,
     ApiJson(body): ApiJson<CreateFocusRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let new = NewFocus {
@@ -832,7 +847,7 @@ pub async fn create_focus(
 pub async fn get_focus(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    rep: web::Path<Uuid>,
+    rep: web::Path<UserId>,
 ) -> Result<web::Json<FocusOverview>, ApiError> {
     let (active, history) = review.focus(&actor, UserId::from(rep.into_inner())).await?;
     Ok(web::Json(FocusOverview {
@@ -847,7 +862,7 @@ pub async fn get_focus(
 pub async fn update_focus(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    id: web::Path<Uuid>,
+    id: web::Path<FocusId>,
     ApiJson(body): ApiJson<UpdateFocusRequest>,
 ) -> Result<web::Json<FocusDetail>, ApiError> {
     let (prescription, prescription_text) = match body.prescription {
@@ -880,7 +895,7 @@ pub async fn update_focus(
 pub async fn reel(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    id: web::Path<Uuid>,
+    id: web::Path<OneOnOneId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let plan = review.reel_plan(&actor, id).await?;

@@ -2,7 +2,6 @@
 
 use actix_web::{HttpResponse, get, patch, post, web};
 use filmroom_review::{NewUser, Review, UserChanges, ids::UserId};
-use uuid::Uuid;
 
 use crate::{
     error::{ApiError, Problem},
@@ -49,7 +48,7 @@ pub async fn create_user(
                 email: body.email,
                 name: body.name,
                 role: body.role.into(),
-                manager_id: body.manager_id,
+                manager_id: body.manager_id.map(Into::into),
                 external_ids: body.external_ids,
             },
         )
@@ -92,7 +91,7 @@ pub async fn list_users(
 pub async fn get_user(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    id: web::Path<Uuid>,
+    id: web::Path<UserId>,
 ) -> Result<web::Json<UserBody>, ApiError> {
     let person = review.user(&actor, UserId::from(id.into_inner())).await?;
     Ok(web::Json(person.into()))
@@ -114,14 +113,14 @@ pub async fn get_user(
 pub async fn update_user(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    id: web::Path<Uuid>,
+    id: web::Path<UserId>,
     ApiJson(body): ApiJson<UpdateUserRequest>,
 ) -> Result<web::Json<UserBody>, ApiError> {
     let changes = UserChanges {
         email: body.email,
         name: body.name,
         role: body.role.map(Into::into),
-        manager_id: body.manager_id,
+        manager_id: body.manager_id.map(|manager| manager.map(Into::into)),
         external_ids: body.external_ids,
         active: body.active,
     };

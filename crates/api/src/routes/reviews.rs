@@ -146,12 +146,10 @@ pub struct OrganisationSettingsBody {
     pub settings: SettingsBody,
 }
 
-impl From<(filmroom_review::OrganisationRecord, ReviewSettings)> for OrganisationSettingsBody {
-    fn from(
-        (organisation, settings): (filmroom_review::OrganisationRecord, ReviewSettings),
-    ) -> Self {
+impl From<(filmroom_review::Organisation, ReviewSettings)> for OrganisationSettingsBody {
+    fn from((organisation, settings): (filmroom_review::Organisation, ReviewSettings)) -> Self {
         Self {
-            id: organisation.id,
+            id: organisation.id.into(),
             name: organisation.name,
             timezone: organisation.timezone,
             settings: settings.into(),
@@ -283,13 +281,13 @@ fn state_body(state: ReviewState) -> ReviewStateBody {
 impl From<NominationView> for NominationBody {
     fn from(v: NominationView) -> Self {
         Self {
-            id: v.row.id,
-            rep_id: v.row.rep_id,
+            id: v.row.id.into(),
+            rep_id: v.row.rep_id.into(),
             week: v.row.week,
             slot: slot_body(v.row.slot),
             state: state_body(v.row.state),
             call: NominatedCall {
-                id: v.call.id,
+                id: v.call.id.into(),
                 title: v.call.title,
                 occurred_at: v.call.occurred_at,
                 duration_ms: v.call.duration_ms,
@@ -306,7 +304,7 @@ impl From<NominationView> for NominationBody {
                         ScorerKind::Rep => "self".into(),
                         ScorerKind::Manager => "manager".into(),
                     },
-                    scorer_id: s.scorer_id,
+                    scorer_id: s.scorer_id.into(),
                     rubric_version: s.rubric_version,
                 })
                 .collect(),
@@ -316,7 +314,7 @@ impl From<NominationView> for NominationBody {
             discussed_at: v.row.discussed_at,
             review_due: v.review_due,
             focus: v.focus.map(|f| FocusSummary {
-                id: f.id,
+                id: f.id.into(),
                 criterion: f.criterion,
                 prescription: f.prescription_text,
             }),
@@ -468,7 +466,7 @@ impl From<RubricView> for RubricBody {
         Self {
             version: r.version,
             published_at: r.published_at,
-            published_by: r.published_by,
+            published_by: r.published_by.into(),
             criteria: r
                 .criteria
                 .into_iter()
@@ -662,7 +660,7 @@ pub async fn get_organisation(
 ) -> Result<web::Json<OrganisationSettingsBody>, ApiError> {
     let (organisation, settings) = review.review_settings(&actor).await?;
     Ok(web::Json(OrganisationSettingsBody {
-        id: organisation.id,
+        id: organisation.id.into(),
         name: organisation.name,
         timezone: organisation.timezone,
         settings: settings.into(),
@@ -685,7 +683,7 @@ pub async fn update_organisation(
     };
     let (organisation, settings) = review.update_review_settings(&actor, changes).await?;
     Ok(web::Json(OrganisationSettingsBody {
-        id: organisation.id,
+        id: organisation.id.into(),
         name: organisation.name,
         timezone: organisation.timezone,
         settings: settings.into(),
@@ -703,12 +701,12 @@ pub async fn update_organisation(
 pub async fn get_week(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    path: web::Path<(Uuid, String)>,
+    path: web::Path<(UserId, String)>,
 ) -> Result<web::Json<WeekBody>, ApiError> {
     let (rep, week) = path.into_inner();
     let view = review.week(&actor, UserId::from(rep), &week).await?;
     Ok(web::Json(WeekBody {
-        rep_id: view.rep.id,
+        rep_id: view.rep.id.into(),
         week: view.week.to_string(),
         nomination_deadline: view.nomination_deadline,
         went_well: view.went_well.map(Into::into),
@@ -737,7 +735,10 @@ pub async fn nominate(
 ) -> Result<web::Json<NominationBody>, ApiError> {
     let (rep, week, slot) = path.into_inner();
     Ok(web::Json(
-        review.nominate(&actor, UserId::from(rep), &week, slot.into(), body.call_id).await?.into(),
+        review
+            .nominate(&actor, UserId::from(rep), &week, slot.into(), body.call_id.into())
+            .await?
+            .into(),
     ))
 }
 
@@ -852,7 +853,7 @@ pub async fn put_rubric(
 pub async fn progress(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    rep: web::Path<Uuid>,
+    rep: web::Path<UserId>,
     query: web::Query<ProgressQuery>,
 ) -> Result<web::Json<ProgressBody>, ApiError> {
     let rep = rep.into_inner();
@@ -865,7 +866,10 @@ pub async fn progress(
             query.to.as_deref(),
         )
         .await?;
-    Ok(web::Json(ProgressBody { rep_id: rep, weeks: weeks.into_iter().map(Into::into).collect() }))
+    Ok(web::Json(ProgressBody {
+        rep_id: rep.into(),
+        weeks: weeks.into_iter().map(Into::into).collect(),
+    }))
 }
 
 /// The reps under a manager for one week: their slots, states and overdue flags.
@@ -879,29 +883,29 @@ pub async fn progress(
 pub async fn team_board(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    path: web::Path<(Uuid, String)>,
+    path: web::Path<(UserId, String)>,
     query: web::Query<TeamQuery>,
 ) -> Result<web::Json<TeamBoardBody>, ApiError> {
     let (manager, week) = path.into_inner();
     let all = matches!(query.depth.unwrap_or_default(), Depth::All);
     let board = review.team_board(&actor, UserId::from(manager), &week, all).await?;
-    let slot = |n: Option<filmroom_review::NominationRecord>| {
+    let slot = |n: Option<filmroom_review::Nomination>| {
         n.map(|n| BoardSlot {
-            nomination_id: n.id,
-            call_id: n.call_id,
+            nomination_id: n.id.into(),
+            call_id: n.call_id.into(),
             state: state_body(n.state),
             shared_at: n.shared_at,
         })
     };
     Ok(web::Json(TeamBoardBody {
-        manager_id: manager,
+        manager_id: manager.into(),
         week: board.week.to_string(),
         nomination_deadline: board.nomination_deadline,
         reps: board
             .reps
             .into_iter()
             .map(|row| BoardRowBody {
-                rep: BoardRep { id: row.rep.id, name: row.rep.name, email: row.rep.email },
+                rep: BoardRep { id: row.rep.id.into(), name: row.rep.name, email: row.rep.email },
                 went_well: slot(row.went_well),
                 struggled: slot(row.struggled),
                 nomination_overdue: row.nomination_overdue,
@@ -925,7 +929,7 @@ pub async fn events(
             .items
             .into_iter()
             .map(|e| EventBody {
-                id: e.id,
+                id: e.id.into(),
                 kind: e.kind,
                 payload: e.payload,
                 created_at: e.created_at,

@@ -5,7 +5,6 @@ use filmroom_review::{
     Review,
     ids::{TokenId, UserId},
 };
-use uuid::Uuid;
 
 use crate::{
     error::ApiError,
@@ -27,7 +26,7 @@ use crate::{
 pub async fn create_token(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    id: web::Path<Uuid>,
+    id: web::Path<UserId>,
     ApiJson(body): ApiJson<CreateTokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let issued = review.issue_token(&actor, UserId::from(id.into_inner()), &body.name).await?;
@@ -48,7 +47,7 @@ pub async fn create_token(
 pub async fn list_tokens(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    id: web::Path<Uuid>,
+    id: web::Path<UserId>,
     query: web::Query<ListQuery>,
 ) -> Result<web::Json<TokenPage>, ApiError> {
     let page = review.tokens(&actor, UserId::from(id.into_inner()), query.page_request()?).await?;
@@ -69,7 +68,7 @@ pub async fn list_tokens(
 pub async fn revoke_token(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    id: web::Path<Uuid>,
+    id: web::Path<TokenId>,
 ) -> Result<HttpResponse, ApiError> {
     review.revoke_token(&actor, TokenId::from(id.into_inner())).await?;
     Ok(HttpResponse::NoContent().finish())

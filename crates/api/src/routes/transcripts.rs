@@ -8,7 +8,6 @@ use filmroom_review::{
 };
 use serde::Serialize;
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use crate::{
     error::{ApiError, Problem},
@@ -63,7 +62,7 @@ pub async fn put_transcript(
     mut payload: web::Payload,
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    id: web::Path<Uuid>,
+    id: web::Path<CallId>,
 ) -> Result<web::Json<TranscriptBody>, ApiError> {
     let content_type =
         req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
@@ -98,7 +97,7 @@ pub async fn put_transcript(
 pub async fn get_transcript(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    id: web::Path<Uuid>,
+    id: web::Path<CallId>,
 ) -> Result<web::Json<TranscriptBody>, ApiError> {
     let segments = review.transcript(&actor, CallId::from(id.into_inner())).await?;
     Ok(web::Json(TranscriptBody { items: segments.into_iter().map(Into::into).collect() }))

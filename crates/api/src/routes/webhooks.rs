@@ -2,9 +2,9 @@
 
 use actix_web::{HttpResponse, delete, get, http::header, patch, post, web};
 use chrono::{DateTime, Utc};
+use filmroom_review::ids::{DeliveryId, WebhookId};
 use filmroom_review::{
-    DeliveryRecord, DeliveryStatus, Review, WebhookAttemptRecord, WebhookRecord,
-    webhooks::WebhookChanges,
+    Delivery, DeliveryStatus, Review, Webhook, WebhookAttempt, webhooks::WebhookChanges,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -64,12 +64,12 @@ pub struct WebhookBody {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<WebhookRecord> for WebhookBody {
-    fn from(w: WebhookRecord) -> Self {
+impl From<Webhook> for WebhookBody {
+    fn from(w: Webhook) -> Self {
         Self {
-            id: w.id,
+            id: w.id.into(),
             url: w.url,
-            event_types: serde_json::from_value(w.event_types).unwrap_or_default(),
+            event_types: serde_json::from_value(w.event_types.into()).unwrap_or_default(),
             active: w.active,
             created_at: w.created_at,
         }
@@ -107,8 +107,8 @@ pub struct AttemptBody {
     pub at: DateTime<Utc>,
 }
 
-impl From<WebhookAttemptRecord> for AttemptBody {
-    fn from(a: WebhookAttemptRecord) -> Self {
+impl From<WebhookAttempt> for AttemptBody {
+    fn from(a: WebhookAttempt) -> Self {
         Self {
             attempt: a.attempt,
             status_code: a.status_code,
@@ -143,10 +143,10 @@ fn status(s: DeliveryStatus) -> String {
     .into()
 }
 
-fn delivery_body(row: DeliveryRecord, attempts: Vec<WebhookAttemptRecord>) -> DeliveryBody {
+fn delivery_body(row: Delivery, attempts: Vec<WebhookAttempt>) -> DeliveryBody {
     DeliveryBody {
-        id: row.id,
-        event_id: row.event_id,
+        id: row.id.into(),
+        event_id: row.event_id.into(),
         status: status(row.status),
         attempts: attempts.into_iter().map(Into::into).collect(),
         created_at: row.created_at,
@@ -195,7 +195,7 @@ pub async fn list_webhooks(
 pub async fn update_webhook(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    id: web::Path<Uuid>,
+    id: web::Path<WebhookId>,
     ApiJson(body): ApiJson<UpdateWebhookRequest>,
 ) -> Result<web::Json<WebhookBody>, ApiError> {
     let changes =
@@ -209,7 +209,7 @@ pub async fn update_webhook(
 pub async fn delete_webhook(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    id: web::Path<Uuid>,
+    id: web::Path<WebhookId>,
 ) -> Result<HttpResponse, ApiError> {
     review.delete_webhook(&actor, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -221,7 +221,7 @@ pub async fn delete_webhook(
 pub async fn list_deliveries(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    id: web::Path<Uuid>,
+    id: web::Path<WebhookId>,
 ) -> Result<web::Json<DeliveryList>, ApiError> {
     let items = review
         .deliveries(&actor, id.into_inner())
@@ -238,7 +238,7 @@ pub async fn list_deliveries(
 pub async fn redeliver(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
-    id: web::Path<Uuid>,
+    id: web::Path<DeliveryId>,
 ) -> Result<HttpResponse, ApiError> {
     let row = review.redeliver(&actor, id.into_inner()).await?;
     Ok(HttpResponse::Accepted().json(delivery_body(row, Vec::new())))

@@ -2,21 +2,23 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::ids::{ActionItemId, OneOnOneId, OrganisationId, UserId};
+
 /// One action item row.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "action_items")]
 pub struct Model {
     /// UUIDv7.
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
+    pub id: ActionItemId,
     /// Tenant.
-    pub organisation_id: Uuid,
+    pub organisation_id: OrganisationId,
     /// The 1:1 it was agreed in.
-    pub one_on_one_id: Uuid,
+    pub one_on_one_id: OneOnOneId,
     /// What is to be done.
     pub text: String,
     /// Who does it: the manager or the rep.
-    pub owner_id: Option<Uuid>,
+    pub owner_id: Option<UserId>,
     /// By when.
     pub due_date: Option<Date>,
     /// When it was done.

@@ -2,17 +2,19 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::ids::{OrganisationId, TokenId, UserId};
+
 /// One token row.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "api_tokens")]
 pub struct Model {
     /// UUIDv7.
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
+    pub id: TokenId,
     /// The tenant the token acts in.
-    pub organisation_id: Uuid,
+    pub organisation_id: OrganisationId,
     /// The user the token acts as.
-    pub user_id: Uuid,
+    pub user_id: UserId,
     /// What the owner called it ("laptop", "dialer sync").
     pub name: String,
     /// The first characters of the secret, shown in listings so people can tell tokens apart.

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::ids::{CallId, IntegrationTokenId, OrganisationId, UserId};
+
 /// Where a call is in its life. See `CallStatus::can_become` for the legal moves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
@@ -41,13 +43,13 @@ pub enum Direction {
 pub struct Model {
     /// UUIDv7.
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
+    pub id: CallId,
     /// Tenant.
-    pub organisation_id: Uuid,
+    pub organisation_id: OrganisationId,
     /// The rep whose call it is.
-    pub rep_id: Uuid,
+    pub rep_id: UserId,
     /// Who created it (the rep, their manager, an admin).
-    pub created_by: Uuid,
+    pub created_by: UserId,
     /// Title shown in lists.
     pub title: String,
     /// When the call took place.
@@ -64,7 +66,7 @@ pub struct Model {
     /// pushing integration's source (`twilio`, `aircall`, …).
     pub source: String,
     /// The integration token that pushed it.
-    pub integration_id: Option<Uuid>,
+    pub integration_id: Option<IntegrationTokenId>,
     /// Which channel (1-based) of a multi-channel recording is the rep.
     pub rep_channel: Option<i32>,
     /// Lifecycle state.

@@ -2,27 +2,29 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::ids::{CallId, ClipId, CommentId, OneOnOneId, OrganisationId};
+
 /// One clip row.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "clips")]
 pub struct Model {
     /// UUIDv7.
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
+    pub id: ClipId,
     /// Tenant.
-    pub organisation_id: Uuid,
+    pub organisation_id: OrganisationId,
     /// The 1:1.
-    pub one_on_one_id: Uuid,
+    pub one_on_one_id: OneOnOneId,
     /// Order in the segment, from 0.
     pub position: i32,
     /// The call.
-    pub call_id: Uuid,
+    pub call_id: CallId,
     /// Start, ms.
     pub start_ms: i64,
     /// End, ms (exclusive).
     pub end_ms: i64,
     /// The comment it was made from.
-    pub comment_id: Option<Uuid>,
+    pub comment_id: Option<CommentId>,
     /// Why it is in the segment.
     pub note: Option<String>,
     /// Creation time.

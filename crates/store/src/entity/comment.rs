@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::ids::{CallId, CommentId, OrganisationId, UserId};
+
 use super::user::Role;
 
 /// What a comment is about.
@@ -28,13 +30,13 @@ pub enum CommentKind {
 pub struct Model {
     /// UUIDv7.
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
+    pub id: CommentId,
     /// Tenant.
-    pub organisation_id: Uuid,
+    pub organisation_id: OrganisationId,
     /// The call.
-    pub call_id: Uuid,
+    pub call_id: CallId,
     /// Who wrote it.
-    pub author_id: Uuid,
+    pub author_id: UserId,
     /// The author's role when they wrote it.
     pub author_role: Role,
     /// Where in the call, in milliseconds.
@@ -46,7 +48,7 @@ pub struct Model {
     /// What it is about.
     pub kind: CommentKind,
     /// The comment this replies to (one level).
-    pub parent_id: Option<Uuid>,
+    pub parent_id: Option<CommentId>,
     /// Creation time.
     pub created_at: DateTimeUtc,
     /// Last edit.

@@ -2,15 +2,17 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::ids::{EventId, OrganisationId};
+
 /// One event row.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "events")]
 pub struct Model {
     /// UUIDv7, so events sort by time.
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
+    pub id: EventId,
     /// Tenant.
-    pub organisation_id: Uuid,
+    pub organisation_id: OrganisationId,
     /// `call.ready`, `call.failed`, `review.shared`, `review.manager_reviewed`, …
     pub kind: String,
     /// What happened, as JSON.

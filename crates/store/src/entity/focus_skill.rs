@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::ids::{FocusId, OrganisationId, UserId};
+
 /// How the skill is to be built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
@@ -44,11 +46,11 @@ pub enum FocusStatus {
 pub struct Model {
     /// UUIDv7.
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
+    pub id: FocusId,
     /// Tenant.
-    pub organisation_id: Uuid,
+    pub organisation_id: OrganisationId,
     /// The rep.
-    pub rep_id: Uuid,
+    pub rep_id: UserId,
     /// The rubric criterion key.
     pub criterion: String,
     /// Why this skill, from the numbers.
@@ -66,7 +68,7 @@ pub struct Model {
     /// When it was achieved or dropped.
     pub ended_at: Option<DateTimeUtc>,
     /// Who set it.
-    pub created_by: Uuid,
+    pub created_by: UserId,
     /// Creation time.
     pub created_at: DateTimeUtc,
     /// Last change.

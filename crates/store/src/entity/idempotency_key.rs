@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::ids::IdempotencyKeyId;
+
 /// Whether the first request with a key has answered yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
@@ -20,7 +22,7 @@ pub enum IdempotencyStatus {
 pub struct Model {
     /// UUIDv7.
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
+    pub id: IdempotencyKeyId,
     /// Whose key: a hash of the credential, so callers never share keys.
     pub scope: String,
     /// The client's `Idempotency-Key`.

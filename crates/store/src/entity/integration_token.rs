@@ -3,15 +3,17 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::ids::{IntegrationTokenId, OrganisationId, UserId};
+
 /// One integration token row.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "integration_tokens")]
 pub struct Model {
     /// UUIDv7; also the `integration_id` of a dialer's callback URL.
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
+    pub id: IntegrationTokenId,
     /// The organisation the token acts for.
-    pub organisation_id: Uuid,
+    pub organisation_id: OrganisationId,
     /// The dialer (`twilio`, `aircall`, …); calls it pushes carry it, and
     /// dialer user ids are looked up under it in users' `external_ids`.
     pub source: String,
@@ -30,7 +32,7 @@ pub struct Model {
     /// Which channel (1 or 2) of a two-channel recording is the rep.
     pub rep_channel: i32,
     /// The admin who created it.
-    pub created_by: Uuid,
+    pub created_by: UserId,
     /// Creation time.
     pub created_at: DateTimeUtc,
     /// Last authenticated request, to the minute.

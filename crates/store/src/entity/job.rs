@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::ids::JobId;
+
 /// What a job does; its payload is the JSON of the matching request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
@@ -41,7 +43,7 @@ pub enum JobStatus {
 pub struct Model {
     /// UUIDv7.
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
+    pub id: JobId,
     /// What to do.
     pub kind: JobKind,
     /// Parameters, as JSON.

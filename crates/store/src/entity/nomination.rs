@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::ids::{CallId, FocusId, NominationId, OrganisationId, UserId};
+
 /// Which of the week's two calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
@@ -42,17 +44,17 @@ pub enum ReviewState {
 pub struct Model {
     /// UUIDv7.
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
+    pub id: NominationId,
     /// Tenant.
-    pub organisation_id: Uuid,
+    pub organisation_id: OrganisationId,
     /// The rep.
-    pub rep_id: Uuid,
+    pub rep_id: UserId,
     /// ISO week in the organisation's time zone, `2026-W48`.
     pub week: String,
     /// Which slot.
     pub slot: Slot,
     /// The call.
-    pub call_id: Uuid,
+    pub call_id: CallId,
     /// Where the review is.
     pub state: ReviewState,
     /// When the rep finished their self-review.
@@ -65,7 +67,7 @@ pub struct Model {
     pub discussed_at: Option<DateTimeUtc>,
     /// The rep's focus skill when the call was shared, so the manager's
     /// comments can target it.
-    pub focus_id: Option<Uuid>,
+    pub focus_id: Option<FocusId>,
     /// Creation time.
     pub created_at: DateTimeUtc,
     /// Last change.

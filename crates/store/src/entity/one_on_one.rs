@@ -3,6 +3,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::ids::{OneOnOneId, OrganisationId, SeriesId, UserId};
+
 /// Where an occurrence is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
@@ -24,15 +26,15 @@ pub enum OneOnOneStatus {
 pub struct Model {
     /// UUIDv7.
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
+    pub id: OneOnOneId,
     /// Tenant.
-    pub organisation_id: Uuid,
+    pub organisation_id: OrganisationId,
     /// The series it belongs to.
-    pub series_id: Uuid,
+    pub series_id: SeriesId,
     /// The manager.
-    pub manager_id: Uuid,
+    pub manager_id: UserId,
     /// The rep.
-    pub rep_id: Uuid,
+    pub rep_id: UserId,
     /// ISO week of the regular slot; stays when the occurrence is moved.
     pub week: String,
     /// When it starts (UTC).

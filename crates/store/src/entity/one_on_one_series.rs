@@ -2,19 +2,21 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::ids::{OrganisationId, SeriesId, UserId};
+
 /// One series row.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "one_on_one_series")]
 pub struct Model {
     /// UUIDv7.
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
+    pub id: SeriesId,
     /// Tenant.
-    pub organisation_id: Uuid,
+    pub organisation_id: OrganisationId,
     /// The manager.
-    pub manager_id: Uuid,
+    pub manager_id: UserId,
     /// The rep.
-    pub rep_id: Uuid,
+    pub rep_id: UserId,
     /// Day of the week, lower-case English name.
     pub weekday: String,
     /// Local start time, `HH:MM`.

@@ -2,13 +2,15 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::ids::OrganisationId;
+
 /// One organisation row.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "organisations")]
 pub struct Model {
     /// UUIDv7, so ids sort by creation time.
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
+    pub id: OrganisationId,
     /// Display name.
     pub name: String,
     /// IANA time zone name; weeks and deadlines are computed in it.

@@ -2,21 +2,23 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::ids::{OrganisationId, RubricVersionId, UserId};
+
 /// One rubric version row.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "rubric_versions")]
 pub struct Model {
     /// UUIDv7.
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
+    pub id: RubricVersionId,
     /// Tenant.
-    pub organisation_id: Uuid,
+    pub organisation_id: OrganisationId,
     /// 1, 2, 3… per organisation.
     pub version: i32,
     /// The criteria as JSON (validated by `filmroom-review`).
     pub criteria: Json,
     /// The admin who published it.
-    pub published_by: Uuid,
+    pub published_by: UserId,
     /// When it was published.
     pub created_at: DateTimeUtc,
 }

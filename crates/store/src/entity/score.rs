@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::ids::{NominationId, OrganisationId, ScoreId, UserId};
+
 /// Whose score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
@@ -20,15 +22,15 @@ pub enum ScorerKind {
 pub struct Model {
     /// UUIDv7.
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
+    pub id: ScoreId,
     /// Tenant.
-    pub organisation_id: Uuid,
+    pub organisation_id: OrganisationId,
     /// The nomination scored.
-    pub nomination_id: Uuid,
+    pub nomination_id: NominationId,
     /// Self or manager.
     pub scorer_kind: ScorerKind,
     /// Who gave it.
-    pub scorer_id: Uuid,
+    pub scorer_id: UserId,
     /// The rubric version it was given under.
     pub rubric_version: i32,
     /// The criterion's key.

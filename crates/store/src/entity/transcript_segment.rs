@@ -2,17 +2,19 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::ids::{CallId, OrganisationId, SegmentId};
+
 /// One segment row.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "transcript_segments")]
 pub struct Model {
     /// UUIDv7.
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
+    pub id: SegmentId,
     /// Tenant.
-    pub organisation_id: Uuid,
+    pub organisation_id: OrganisationId,
     /// The call.
-    pub call_id: Uuid,
+    pub call_id: CallId,
     /// Order in the transcript, from 0.
     pub position: i32,
     /// Start, ms.

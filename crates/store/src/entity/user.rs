@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::ids::{OrganisationId, UserId};
+
 /// What a user may do. Admins run the organisation; managers coach the reps
 /// (and managers) below them in the management tree; reps bring their calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
@@ -24,9 +26,9 @@ pub enum Role {
 pub struct Model {
     /// UUIDv7.
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
+    pub id: UserId,
     /// The tenant this user belongs to.
-    pub organisation_id: Uuid,
+    pub organisation_id: OrganisationId,
     /// Lower-cased; unique within the organisation.
     pub email: String,
     /// Display name.
@@ -34,7 +36,7 @@ pub struct Model {
     /// What this user may do.
     pub role: Role,
     /// The user's manager; `None` at the top of the tree.
-    pub manager_id: Option<Uuid>,
+    pub manager_id: Option<UserId>,
     /// Ids of this user in dialers and other systems, by source: `{"twilio": "…"}`.
     pub external_ids: Json,
     /// Deactivated users keep their history but can no longer sign in.

@@ -2,15 +2,17 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::ids::{OrganisationId, WebhookId};
+
 /// One webhook row.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "webhooks")]
 pub struct Model {
     /// UUIDv7.
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
+    pub id: WebhookId,
     /// Tenant.
-    pub organisation_id: Uuid,
+    pub organisation_id: OrganisationId,
     /// Where deliveries are POSTed.
     pub url: String,
     /// Key of the HMAC-SHA256 signature.

@@ -2,15 +2,17 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::ids::{AttemptId, DeliveryId};
+
 /// One attempt row.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "webhook_attempts")]
 pub struct Model {
     /// UUIDv7.
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
+    pub id: AttemptId,
     /// The delivery.
-    pub delivery_id: Uuid,
+    pub delivery_id: DeliveryId,
     /// 1, 2, 3…
     pub attempt: i32,
     /// The answer's status code, if one came.

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::ids::{DeliveryId, EventId, OrganisationId, WebhookId};
+
 /// Where a delivery is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
@@ -23,13 +25,13 @@ pub enum DeliveryStatus {
 pub struct Model {
     /// UUIDv7.
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
+    pub id: DeliveryId,
     /// Tenant.
-    pub organisation_id: Uuid,
+    pub organisation_id: OrganisationId,
     /// The endpoint.
-    pub webhook_id: Uuid,
+    pub webhook_id: WebhookId,
     /// The event delivered.
-    pub event_id: Uuid,
+    pub event_id: EventId,
     /// Where it is.
     pub status: DeliveryStatus,
     /// Attempts so far.
