@@ -11,7 +11,16 @@
 //!   server, one key prefix per test.
 //!
 //! A backend that is configured but unreachable fails the test; nothing is skipped.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    clippy::cast_precision_loss,
+    missing_docs
+)]
 
 use std::{
     io::{BufRead, BufReader, Read},

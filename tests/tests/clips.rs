@@ -1,6 +1,15 @@
 //! Clips cut from calls over HTTP: sample counts and content equal the
 //! decoded source at those offsets, for WAV, MP3, FLAC and M4A.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    clippy::cast_precision_loss,
+    missing_docs
+)]
 
 use filmroom_audio::{FrameSink, decode, wav};
 use filmroom_tests::{Team, TestApp, fixture};

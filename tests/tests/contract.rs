@@ -1,5 +1,14 @@
 //! `openapi.yaml` is the contract: it must equal what the server serves.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    clippy::cast_precision_loss,
+    missing_docs
+)]
 
 use filmroom_tests::TestApp;
 use reqwest::Method;

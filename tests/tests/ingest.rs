@@ -1,6 +1,15 @@
 //! Recordings in, facts out: every accepted format analysed end to end, bad
 //! files ending with the right status, the queue surviving a dead worker.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    clippy::cast_precision_loss,
+    missing_docs
+)]
 
 use filmroom_tests::{Team, TestApp, expected, files_containing, fixture};
 use reqwest::Method;

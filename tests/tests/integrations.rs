@@ -1,7 +1,16 @@
 //! Dialer integrations over HTTP: integration tokens and what they may do,
 //! pushed calls (multipart and recording URLs fetched from a local file server
 //! that plays the dialer), the Twilio-compatible callback, and Idempotency-Key.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    clippy::cast_precision_loss,
+    missing_docs
+)]
 
 use std::{
     io::Write,

@@ -1,6 +1,15 @@
 //! The weekly 1:1 over HTTP: cadence, the clip segment and its budget,
 //! action items and holding the meeting, follow-through, the focus skill.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    clippy::cast_precision_loss,
+    missing_docs
+)]
 
 use filmroom_tests::{Team, TestApp, fixture};
 use serde_json::{Value, json};

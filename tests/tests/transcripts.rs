@@ -1,6 +1,15 @@
 //! Transcripts over HTTP: WebVTT, SRT and JSON in, checked against the call;
 //! JSON segments out; comments listed with the line spoken at their time.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    clippy::cast_precision_loss,
+    missing_docs
+)]
 
 use filmroom_tests::{Reply, Team, TestApp, fixture};
 use reqwest::Method;

@@ -1,6 +1,15 @@
 //! Webhooks over HTTP: signed deliveries to a local receiver, retried until
 //! accepted, logged, redelivered, and not lost when the server restarts.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    clippy::cast_precision_loss,
+    missing_docs
+)]
 
 use std::{
     io::Write,

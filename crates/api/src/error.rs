@@ -386,11 +386,8 @@ impl ApiError {
     fn problem(&self) -> (StatusCode, Problem) {
         let (code, field) = self.classify();
         let status = code.status();
-        let detail = if code == Code::InternalError {
-            INTERNAL_DETAIL.to_owned()
-        } else {
-            self.to_string()
-        };
+        let detail =
+            if code == Code::InternalError { INTERNAL_DETAIL.to_owned() } else { self.to_string() };
         let problem = Problem {
             problem_type: format!("urn:filmroom:problem:{}", code.as_str()),
             title: status.canonical_reason().unwrap_or("Error").to_owned(),

@@ -75,18 +75,19 @@ impl BodyDigest {
         };
         let needle = finder.needle().len();
         self.carry.extend_from_slice(chunk);
-        let mut start = 0;
-        while let Some(at) = finder.find(&self.carry[start..]) {
-            self.hasher.update(&self.carry[start..start + at]);
+        let mut rest: &[u8] = &self.carry;
+        while let Some(at) = finder.find(rest) {
+            let (before, from_boundary) = rest.split_at(at);
+            self.hasher.update(before);
             // A fixed marker where the boundary was, so that removing it
             // cannot join two different bodies into one.
             self.hasher.update(BOUNDARY_MARKER);
-            start += at + needle;
+            rest = from_boundary.get(needle..).unwrap_or_default();
         }
         // Keep what could be the start of a boundary cut by the chunk edge.
-        let keep_from = self.carry.len().saturating_sub(needle - 1).max(start);
-        self.hasher.update(&self.carry[start..keep_from]);
-        self.carry.drain(..keep_from);
+        let (done, kept) = rest.split_at(rest.len().saturating_sub(needle.saturating_sub(1)));
+        self.hasher.update(done);
+        self.carry = kept.to_vec();
     }
 
     fn finish(mut self) -> String {

@@ -53,7 +53,7 @@ pub async fn middleware(
     span.in_scope(|| {
         tracing::info!(
             status,
-            elapsed_ms = started.elapsed().as_millis() as u64,
+            elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             "request handled"
         );
     });

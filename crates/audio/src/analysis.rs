@@ -316,8 +316,9 @@ where
         }
         frames += end - start;
         if let Some(sink) = sink.as_mut() {
-            let (start, end) = (start as usize, end as usize);
-            let views: Vec<&[f32]> = planes.iter().map(|p| &p[start..end]).collect();
+            let (start, end) = (crate::to_usize(start), crate::to_usize(end));
+            let views: Vec<&[f32]> =
+                planes.iter().map(|p| crate::frames_of(p, start, end)).collect();
             sink.frames(&views);
         }
     }
@@ -340,7 +341,7 @@ where
             container,
             codec,
             sample_rate: shape.sample_rate,
-            channels: shape.channels as u32,
+            channels: u32::try_from(shape.channels).unwrap_or(u32::MAX),
             bits_per_sample,
             frames,
             duration_ms,

@@ -15,3 +15,15 @@ pub use analysis::{AnalysisError, AudioFacts, FrameSink, StreamShape, analyze, d
 pub use peaks::{Peaks, PeaksBuilder, SAMPLES_PER_PIXEL};
 pub use range::{RangeFacts, decode_range};
 pub use sniff::{Container, NotAudio, SNIFF_LEN, sniff};
+
+/// Frames `from..to` of one decoded plane, or none when the range is not
+/// inside it: decoders report frame counts that a hostile file can make lie.
+pub(crate) fn frames_of(plane: &[f32], from: usize, to: usize) -> &[f32] {
+    plane.get(from..to).unwrap_or_default()
+}
+
+/// A count that fits a `usize` on every platform we build for, saturating
+/// instead of wrapping where it would not.
+pub(crate) fn to_usize(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}

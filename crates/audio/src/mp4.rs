@@ -20,7 +20,8 @@ pub struct AudioEdit {
 
 impl AudioEdit {
     fn rescale(value: u64, from: u32, rate: u32) -> u64 {
-        (u128::from(value) * u128::from(rate) / u128::from(from.max(1))) as u64
+        u64::try_from(u128::from(value) * u128::from(rate) / u128::from(from.max(1)))
+            .unwrap_or(u64::MAX)
     }
 
     /// Frames of encoder priming to drop at the start.
@@ -75,17 +76,21 @@ fn read_header<R: Read + Seek>(
 fn read_body<R: Read + Seek>(r: &mut R, header: &BoxHeader, max: u64) -> std::io::Result<Vec<u8>> {
     let len = (header.end - header.body_start).min(max);
     r.seek(SeekFrom::Start(header.body_start))?;
-    let mut body = vec![0u8; len as usize];
+    let mut body = vec![0u8; usize::try_from(len).unwrap_or(0)];
     r.read_exact(&mut body)?;
     Ok(body)
 }
 
+fn bytes<const N: usize>(b: &[u8], at: usize) -> Option<[u8; N]> {
+    b.get(at..at.checked_add(N)?).and_then(|s| s.try_into().ok())
+}
+
 fn be_u32(b: &[u8], at: usize) -> Option<u32> {
-    b.get(at..at + 4).map(|s| u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
+    bytes(b, at).map(u32::from_be_bytes)
 }
 
 fn be_u64(b: &[u8], at: usize) -> Option<u64> {
-    b.get(at..at + 8).and_then(|s| s.try_into().ok()).map(u64::from_be_bytes)
+    bytes(b, at).map(u64::from_be_bytes)
 }
 
 /// The timescale field of an `mvhd` or `mdhd` body.
@@ -99,14 +104,14 @@ fn timescale(body: &[u8]) -> Option<u32> {
 /// The first non-empty edit of an `elst` body: (segment_duration, media_time).
 fn first_edit(body: &[u8]) -> Option<(u64, u64)> {
     let version = *body.first()?;
-    let count = be_u32(body, 4)? as usize;
+    let count = usize::try_from(be_u32(body, 4)?).ok()?;
     let entry_len = if version == 1 { 20 } else { 12 };
     (0..count.min(64)).find_map(|i| {
         let at = 8 + i * entry_len;
         let (duration, media_time) = if version == 1 {
-            (be_u64(body, at)?, be_u64(body, at + 8)? as i64)
+            (be_u64(body, at)?, bytes(body, at + 8).map(i64::from_be_bytes)?)
         } else {
-            (u64::from(be_u32(body, at)?), i64::from(be_u32(body, at + 4)? as i32))
+            (u64::from(be_u32(body, at)?), i64::from(bytes(body, at + 4).map(i32::from_be_bytes)?))
         };
         u64::try_from(media_time).ok().map(|media_time| (duration, media_time))
     })

@@ -45,14 +45,16 @@ impl Peaks {
         let stride = 2 * self.channels as usize;
         let mut data = Vec::with_capacity(self.data.len() / factor + stride);
         for group in self.data.chunks(stride * factor) {
-            for channel in 0..self.channels as usize {
-                let (mut min, mut max) = (i8::MAX, i8::MIN);
-                for pixel in group.chunks_exact(stride) {
-                    min = min.min(pixel[2 * channel]);
-                    max = max.max(pixel[2 * channel + 1]);
+            let mut extremes = vec![(i8::MAX, i8::MIN); self.channels as usize];
+            for pixel in group.chunks_exact(stride) {
+                for (pair, (min, max)) in pixel.chunks_exact(2).zip(&mut extremes) {
+                    if let [lo, hi] = *pair {
+                        *min = (*min).min(lo);
+                        *max = (*max).max(hi);
+                    }
                 }
-                data.extend([min, max]);
             }
+            data.extend(extremes.into_iter().flat_map(|(min, max)| [min, max]));
         }
         Ok(Self {
             samples_per_pixel,
@@ -104,9 +106,9 @@ impl PeaksBuilder {
         let channels = self.min.len();
         Peaks {
             version: 2,
-            channels: channels as u32,
+            channels: u32::try_from(channels).unwrap_or(u32::MAX),
             sample_rate: self.sample_rate,
-            samples_per_pixel: self.samples_per_pixel as u32,
+            samples_per_pixel: u32::try_from(self.samples_per_pixel).unwrap_or(u32::MAX),
             bits: 8,
             length: (self.data.len() / (2 * channels).max(1)) as u64,
             data: self.data,
@@ -121,7 +123,7 @@ impl FrameSink for PeaksBuilder {
         while start < frames {
             let take = (self.samples_per_pixel - self.in_pixel).min(frames - start);
             for ((plane, min), max) in planes.iter().zip(&mut self.min).zip(&mut self.max) {
-                let (lo, hi) = min_max(&plane[start..start + take]);
+                let (lo, hi) = min_max(crate::frames_of(plane, start, start + take));
                 *min = if lo < *min { lo } else { *min };
                 *max = if hi > *max { hi } else { *max };
             }
@@ -142,10 +144,9 @@ fn min_max(samples: &[f32]) -> (f32, f32) {
     let mut hi = [f32::NEG_INFINITY; 8];
     let mut chunks = samples.chunks_exact(8);
     for chunk in &mut chunks {
-        for lane in 0..8 {
-            let s = chunk[lane];
-            lo[lane] = if s < lo[lane] { s } else { lo[lane] };
-            hi[lane] = if s > hi[lane] { s } else { hi[lane] };
+        for ((&s, lo), hi) in chunk.iter().zip(&mut lo).zip(&mut hi) {
+            *lo = if s < *lo { s } else { *lo };
+            *hi = if s > *hi { s } else { *hi };
         }
     }
     let mut min = lo.iter().fold(f32::INFINITY, |a, &b| if b < a { b } else { a });
@@ -157,6 +158,7 @@ fn min_max(samples: &[f32]) -> (f32, f32) {
     (min, max)
 }
 
+#[expect(clippy::cast_possible_truncation, reason = "clamped to i8's range first")]
 fn quantise(sample: f32) -> i8 {
     if !sample.is_finite() {
         return 0;

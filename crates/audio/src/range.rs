@@ -51,7 +51,8 @@ where
     let end = target + count;
     let seek_frame = target.saturating_sub(PRE_ROLL_FRAMES);
     if seek_frame > 0 && rate > 0 {
-        let time = Time::try_from_secs_f64(seek_frame as f64 / f64::from(rate));
+        let nanos = i128::from(seek_frame) * 1_000_000_000 / i128::from(rate);
+        let time = Time::try_from_nanos_i128(nanos);
         if let Some(time) = time {
             let to = SeekTo::Time { time, track_id: Some(opened.track.id) };
             // A reader that cannot seek is decoded from the start instead.
@@ -64,8 +65,11 @@ where
     let to_frames = |ticks: i64| -> i64 {
         match time_base {
             Some(tb) if rate > 0 && !(tb.numer.get() == 1 && tb.denom.get() == rate) => {
-                (i128::from(ticks) * i128::from(tb.numer.get()) * i128::from(rate)
-                    / i128::from(tb.denom.get())) as i64
+                i64::try_from(
+                    i128::from(ticks) * i128::from(tb.numer.get()) * i128::from(rate)
+                        / i128::from(tb.denom.get()),
+                )
+                .unwrap_or(i64::MAX)
             }
             _ => ticks,
         }
@@ -103,11 +107,13 @@ where
                 ));
             }
         };
-        let n = buffer.frames() as i64;
-        if n == 0 || first + n <= target as i64 {
+        let n = i64::try_from(buffer.frames()).unwrap_or(i64::MAX);
+        let (target_at, end_at) =
+            (i64::try_from(target).unwrap_or(i64::MAX), i64::try_from(end).unwrap_or(i64::MAX));
+        if n == 0 || first.saturating_add(n) <= target_at {
             continue;
         }
-        if first >= end as i64 {
+        if first >= end_at {
             break;
         }
         if shape.is_none() {
@@ -117,13 +123,13 @@ where
             sink = make_sink.take().map(|make| make(current));
         }
         buffer.copy_to_vecs_planar::<f32>(&mut planes);
-        let from = (target as i64 - first).max(0) as usize;
-        let to = ((end as i64 - first).min(n)) as usize;
+        let from = usize::try_from(target_at.saturating_sub(first).max(0)).unwrap_or(0);
+        let to = usize::try_from(end_at.saturating_sub(first).min(n)).unwrap_or(0);
         if from >= to {
             continue;
         }
         if let Some(sink) = sink.as_mut() {
-            let views: Vec<&[f32]> = planes.iter().map(|p| &p[from..to]).collect();
+            let views: Vec<&[f32]> = planes.iter().map(|p| crate::frames_of(p, from, to)).collect();
             sink.frames(&views);
         }
         delivered += (to - from) as u64;

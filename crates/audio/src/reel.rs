@@ -32,7 +32,8 @@ pub fn resampled_frames(frames: u64, in_rate: u32, out_rate: u32) -> u64 {
     if in_rate == 0 || in_rate == out_rate {
         return frames;
     }
-    (u128::from(frames) * u128::from(out_rate)).div_ceil(u128::from(in_rate)) as u64
+    u64::try_from((u128::from(frames) * u128::from(out_rate)).div_ceil(u128::from(in_rate)))
+        .unwrap_or(u64::MAX)
 }
 
 /// Resamples (or passes through) one part's frames into exactly `want` output
@@ -54,12 +55,15 @@ struct PartWriter<'o, O: FnMut(&[&[f32]])> {
 impl<O: FnMut(&[&[f32]])> PartWriter<'_, O> {
     fn emit(&mut self, planes: &[&[f32]]) {
         let frames = planes.first().map_or(0, |p| p.len());
-        let take = frames.min((self.want - self.written) as usize);
+        let take = frames.min(crate::to_usize(self.want.saturating_sub(self.written)));
         if take == 0 || planes.is_empty() {
             return;
         }
-        let views: Vec<&[f32]> =
-            (0..self.out_channels).map(|c| &planes[c.min(planes.len() - 1)][..take]).collect();
+        let last = planes.len() - 1;
+        let views: Vec<&[f32]> = (0..self.out_channels)
+            .filter_map(|c| planes.get(c.min(last)))
+            .map(|plane| crate::frames_of(plane, 0, take))
+            .collect();
         (self.out)(&views);
         self.written += take as u64;
     }
@@ -87,7 +91,8 @@ impl<O: FnMut(&[&[f32]])> PartWriter<'_, O> {
                 let skip = self.delay_left.min(produced);
                 self.delay_left -= skip;
                 let scratch = std::mem::take(&mut self.scratch);
-                let views: Vec<&[f32]> = scratch.iter().map(|p| &p[skip..produced]).collect();
+                let views: Vec<&[f32]> =
+                    scratch.iter().map(|p| crate::frames_of(p, skip, produced)).collect();
                 self.emit(&views);
                 self.scratch = scratch;
             }
@@ -128,13 +133,14 @@ impl<O: FnMut(&[&[f32]])> FrameSink for PartWriter<'_, O> {
         let mut offset = 0;
         let frames = planes.first().map_or(0, |p| p.len());
         while offset < frames && self.error.is_none() {
-            let room = self.chunk - self.pending[0].len();
+            let pending_len = self.pending.first().map_or(0, Vec::len);
+            let room = self.chunk.saturating_sub(pending_len);
             let take = room.min(frames - offset);
             for (pending, plane) in self.pending.iter_mut().zip(planes) {
-                pending.extend_from_slice(&plane[offset..offset + take]);
+                pending.extend_from_slice(crate::frames_of(plane, offset, offset + take));
             }
             offset += take;
-            if self.pending[0].len() == self.chunk {
+            if self.pending.first().map_or(0, Vec::len) == self.chunk {
                 self.run_resampler(None);
             }
         }
@@ -146,8 +152,8 @@ fn silence(out: &mut impl FnMut(&[&[f32]]), frames: u64, channels: usize) {
     let zeros = [0.0f32; 4096];
     let mut left = frames;
     while left > 0 {
-        let n = left.min(zeros.len() as u64) as usize;
-        let views: Vec<&[f32]> = vec![&zeros[..n]; channels];
+        let n = crate::to_usize(left.min(zeros.len() as u64));
+        let views: Vec<&[f32]> = vec![crate::frames_of(&zeros, 0, n); channels];
         out(&views);
         left -= n as u64;
     }

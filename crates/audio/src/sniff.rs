@@ -113,11 +113,13 @@ pub fn sniff(head: &[u8]) -> Result<Container, NotAudio> {
     if at(0, b"ID3") {
         return Ok(Container::Mp3);
     }
-    if head.len() >= 2 && head[0] == 0xFF && head[1] & 0xF6 == 0xF0 {
-        return Ok(Container::Adts);
-    }
-    if head.len() >= 2 && head[0] == 0xFF && head[1] & 0xE0 == 0xE0 {
-        return Ok(Container::Mp3);
+    if let [0xFF, second, ..] = *head {
+        if second & 0xF6 == 0xF0 {
+            return Ok(Container::Adts);
+        }
+        if second & 0xE0 == 0xE0 {
+            return Ok(Container::Mp3);
+        }
     }
     if let Some(what) = recognise_other(head) {
         return Err(NotAudio::Recognised(what));
@@ -132,7 +134,7 @@ fn is_video_brand(brand: &[u8]) -> bool {
 
 fn recognise_other(head: &[u8]) -> Option<&'static str> {
     let starts = |magic: &[u8]| head.starts_with(magic);
-    let text = String::from_utf8_lossy(&head[..head.len().min(SNIFF_LEN)]).to_ascii_lowercase();
+    let text = String::from_utf8_lossy(head.get(..SNIFF_LEN).unwrap_or(head)).to_ascii_lowercase();
     let trimmed = text.trim_start();
     Some(match () {
         _ if starts(b"%PDF") => "a PDF document",

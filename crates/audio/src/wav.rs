@@ -16,7 +16,7 @@ pub fn header(sample_rate: u32, channels: u16, frames: u64) -> [u8; 44] {
     h[22..24].copy_from_slice(&channels.to_le_bytes());
     h[24..28].copy_from_slice(&sample_rate.to_le_bytes());
     h[28..32].copy_from_slice(&(sample_rate.saturating_mul(block_align)).to_le_bytes());
-    h[32..34].copy_from_slice(&(block_align as u16).to_le_bytes());
+    h[32..34].copy_from_slice(&u16::try_from(block_align).unwrap_or(u16::MAX).to_le_bytes());
     h[34..36].copy_from_slice(&16u16.to_le_bytes());
     h[36..40].copy_from_slice(b"data");
     h[40..44].copy_from_slice(&data_len.to_le_bytes());
@@ -25,6 +25,7 @@ pub fn header(sample_rate: u32, channels: u16, frames: u64) -> [u8; 44] {
 
 /// One sample as 16-bit PCM: the inverse of symphonia's `s / 32768`, so 16-bit
 /// sources come back bit for bit.
+#[expect(clippy::cast_possible_truncation, reason = "clamped to i16's range first")]
 pub fn to_i16(sample: f32) -> i16 {
     (sample * 32768.0).round().clamp(-32768.0, 32767.0) as i16
 }
@@ -35,7 +36,8 @@ pub fn append_interleaved(planes: &[&[f32]], out: &mut Vec<u8>) {
     out.reserve(frames * planes.len() * 2);
     for i in 0..frames {
         for plane in planes {
-            out.extend_from_slice(&to_i16(plane[i]).to_le_bytes());
+            let sample = plane.get(i).copied().unwrap_or_default();
+            out.extend_from_slice(&to_i16(sample).to_le_bytes());
         }
     }
 }

@@ -1,6 +1,13 @@
 //! A stretch decoded with a seek equals the same frames of a full decode, for
 //! every format clips are cut from (encoder delay and priming included).
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::cast_precision_loss,
+    missing_docs
+)]
 
 use std::{fs::File, path::PathBuf};
 

@@ -1,6 +1,13 @@
 //! A reel puts stretches of recordings at different rates one after another,
 //! resampled to one rate, with exact lengths and the audio where it belongs.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::cast_precision_loss,
+    missing_docs
+)]
 
 use std::{fs::File, path::PathBuf};
 

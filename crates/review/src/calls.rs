@@ -95,7 +95,7 @@ impl Review {
         actor: &Actor,
         new: NewCall,
     ) -> Result<(Call, bool), ReviewError> {
-        let rep = self.visible_person(actor, UserId::from(new.rep_id), "rep_id").await?;
+        let rep = self.visible_person(actor, new.rep_id, "rep_id").await?;
         if !rep.active {
             return Err(ReviewError::InvalidField {
                 field: "rep_id".into(),
@@ -140,7 +140,7 @@ impl Review {
         let tree = self.tree(actor).await?;
         let rep_ids = match (query.rep_id, actor.role) {
             (Some(rep), _) => {
-                if !visibility::can_see(actor.user_id, actor.role, UserId::from(rep), &tree) {
+                if !visibility::can_see(actor.user_id, actor.role, rep, &tree) {
                     return Ok(Page { items: Vec::new(), next_after: None });
                 }
                 Some(vec![rep])
@@ -333,7 +333,7 @@ impl Review {
     ) -> Result<call::Model, ReviewError> {
         let row = self.store.call(actor.organisation_id, id).await?.ok_or_else(|| not_found(id))?;
         let tree = self.tree(actor).await?;
-        if visibility::can_see(actor.user_id, actor.role, UserId::from(row.rep_id), &tree) {
+        if visibility::can_see(actor.user_id, actor.role, row.rep_id, &tree) {
             Ok(row)
         } else {
             Err(not_found(id))

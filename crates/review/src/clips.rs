@@ -178,7 +178,7 @@ impl Review {
         for clip in &view.clips {
             let start = u64::try_from(clip.start_ms).unwrap_or(0);
             let end = u64::try_from(clip.end_ms).unwrap_or(0);
-            clips.push(self.clip_plan(actor, CallId::from(clip.call_id), start, end).await?);
+            clips.push(self.clip_plan(actor, clip.call_id, start, end).await?);
         }
         let sample_rate = clips.iter().map(|c| c.sample_rate).max().unwrap_or(16_000);
         let channels = clips.iter().map(|c| c.channels).max().unwrap_or(1).clamp(1, 2);

@@ -166,25 +166,20 @@ pub(crate) fn page<T, R, I: Into<Uuid>>(
 
 impl From<organisation::Model> for Organisation {
     fn from(row: organisation::Model) -> Self {
-        Self {
-            id: row.id.into(),
-            name: row.name,
-            timezone: row.timezone,
-            created_at: row.created_at,
-        }
+        Self { id: row.id, name: row.name, timezone: row.timezone, created_at: row.created_at }
     }
 }
 
 impl From<user::Model> for Person {
     fn from(row: user::Model) -> Self {
         Self {
-            id: row.id.into(),
-            organisation_id: row.organisation_id.into(),
+            id: row.id,
+            organisation_id: row.organisation_id,
             external_ids: ExternalIds::from_json(&row.external_ids).as_map().clone(),
             email: row.email,
             name: row.name,
             role: row.role,
-            manager_id: row.manager_id.map(UserId::from),
+            manager_id: row.manager_id,
             active: row.active,
             created_at: row.created_at,
             updated_at: row.updated_at,
@@ -195,8 +190,8 @@ impl From<user::Model> for Person {
 impl From<api_token::Model> for TokenInfo {
     fn from(row: api_token::Model) -> Self {
         Self {
-            id: row.id.into(),
-            user_id: row.user_id.into(),
+            id: row.id,
+            user_id: row.user_id,
             name: row.name,
             prefix: row.prefix,
             created_at: row.created_at,
@@ -308,10 +303,10 @@ impl Review {
         }
         self.store.touch_token(token.id, now()).await?;
         Ok(Actor {
-            user_id: owner.id.into(),
-            organisation_id: owner.organisation_id.into(),
+            user_id: owner.id,
+            organisation_id: owner.organisation_id,
             role: owner.role,
-            token_id: token.id.into(),
+            token_id: token.id,
         })
     }
 
@@ -380,7 +375,7 @@ impl Review {
         self.check_external_ids(actor, id, &external_ids).await?;
         let at = now();
         let row = user::Model {
-            id: id,
+            id,
             organisation_id: actor.organisation_id,
             email: email.as_str().to_owned(),
             name,
@@ -587,7 +582,7 @@ impl Review {
     ) -> Result<(), ReviewError> {
         let invalid =
             |message: String| ReviewError::InvalidField { field: "manager_id".into(), message };
-        let manager_id = UserId::from(manager);
+        let manager_id = manager;
         let Some(row) = self.store.user(actor.organisation_id, manager).await? else {
             return Err(invalid(format!("no user {manager} in this organisation")));
         };

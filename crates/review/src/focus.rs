@@ -85,9 +85,8 @@ impl Review {
         let to = Week::containing(now(), timezone(&organisation.timezone))
             .max(Week::parse("from", &from)?)
             .to_string();
-        let progress = self
-            .progress(actor, UserId::from(row.rep_id), Some(&row.criterion), Some(&from), Some(&to))
-            .await?;
+        let progress =
+            self.progress(actor, row.rep_id, Some(&row.criterion), Some(&from), Some(&to)).await?;
         Ok(FocusView { row: row.into(), progress })
     }
 
@@ -170,7 +169,7 @@ impl Review {
         let not_found = || ReviewError::NotFound { entity: Entity::Focus, id: id.to_string() };
         let mut row =
             self.store.focus_skill(actor.organisation_id, id).await?.ok_or_else(not_found)?;
-        self.check_coach(actor, UserId::from(row.rep_id)).await.map_err(|e| match e {
+        self.check_coach(actor, row.rep_id).await.map_err(|e| match e {
             ReviewError::NotFound { .. } => not_found(),
             other => other,
         })?;

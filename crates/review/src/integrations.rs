@@ -417,7 +417,7 @@ impl Review {
         self.store.touch_integration_token(token.id, now()).await?;
         Ok(IntegrationCaller {
             id: token.id,
-            organisation_id: token.organisation_id.into(),
+            organisation_id: token.organisation_id,
             source: token.source,
             rep_channel: token.rep_channel,
         })
@@ -728,7 +728,7 @@ impl Review {
             fields.get("RecordingChannels").and_then(|c| c.parse().ok()).unwrap_or(1);
         let caller = IntegrationCaller {
             id: token.id,
-            organisation_id: token.organisation_id.into(),
+            organisation_id: token.organisation_id,
             source: token.source.clone(),
             rep_channel: token.rep_channel,
         };

@@ -21,6 +21,7 @@ pub mod rubric;
 pub mod search;
 pub mod secrets;
 pub mod settings;
+mod stats;
 pub mod transcript;
 pub mod visibility;
 pub mod webhooks;

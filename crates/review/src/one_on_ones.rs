@@ -214,7 +214,7 @@ impl Review {
             return Ok(true);
         }
         let tree = self.tree(actor).await?;
-        Ok(visibility::can_see(actor.user_id, actor.role, UserId::from(manager), &tree))
+        Ok(visibility::can_see(actor.user_id, actor.role, manager, &tree))
     }
 
     /// Fills a series with occurrences up to `until` (bounded to a year ahead).
@@ -266,7 +266,7 @@ impl Review {
                 )
             })?;
         let tree = self.tree(actor).await?;
-        if !tree.managers_above(UserId::from(new.rep_id)).contains(&UserId::from(manager.id)) {
+        if !tree.managers_above(new.rep_id).contains(&manager.id) {
             return Err(invalid(
                 "rep_id",
                 format!("{} does not report to {}", new.rep_id, manager.email),
@@ -598,8 +598,10 @@ impl Review {
             .iter()
             .position(|c| c.id == clip_id)
             .ok_or_else(|| not_found(Entity::Clip, clip_id))?;
-        if let Some(note) = note {
-            clips[from].note = Some(note).filter(|n| !n.trim().is_empty());
+        if let Some(note) = note
+            && let Some(clip) = clips.get_mut(from)
+        {
+            clip.note = Some(note).filter(|n| !n.trim().is_empty());
         }
         if let Some(to) = position {
             if to >= clips.len() {
@@ -867,7 +869,8 @@ impl Review {
                 None => {}
             }
         }
-        result.rate = (result.due > 0).then(|| result.done_on_time as f64 / result.due as f64);
+        result.rate =
+            (result.due > 0).then(|| crate::stats::ratio(result.done_on_time, result.due));
         Ok(result)
     }
 }

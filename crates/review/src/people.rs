@@ -168,7 +168,7 @@ impl ManagementTree {
         let mut tree = Self::default();
         for edge in edges {
             if let Some(manager) = edge.manager_id {
-                let (user, manager) = (UserId::from(edge.user_id), UserId::from(manager));
+                let (user, manager) = (edge.user_id, manager);
                 tree.manager_of.insert(user, manager);
                 tree.reports_of.entry(manager).or_default().push(user);
             }

@@ -478,7 +478,7 @@ impl Review {
             let count = usize::try_from(count).unwrap_or_default();
             if author == rep {
                 facts.rep_comments += count;
-            } else if chain.contains(&UserId::from(author)) {
+            } else if chain.contains(&author) {
                 facts.chain_manager_comments += count;
             }
         }
@@ -731,10 +731,7 @@ impl Review {
                 ScorerKind::Manager => entry.1.push(score.value),
             }
         }
-        let mean = |values: &[i32]| {
-            (!values.is_empty())
-                .then(|| f64::from(values.iter().sum::<i32>()) / values.len() as f64)
-        };
+        let mean = |values: &[i32]| crate::stats::mean(values);
         Ok(table
             .into_iter()
             .map(|(week, criteria)| WeekProgress {

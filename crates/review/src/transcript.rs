@@ -110,12 +110,12 @@ fn cues(body: &str, format: TranscriptFormat) -> Result<Vec<Segment>, ReviewErro
             // Header lines, NOTE, STYLE and REGION blocks carry no speech.
             return Ok(());
         };
-        let (number, line) = taken[timing];
+        let Some(&(number, line)) = taken.get(timing) else { return Ok(()) };
         let (start, rest) = line
             .split_once("-->")
             .ok_or_else(|| invalid(format!("line {}: no `-->`", number + 1)))?;
         let end = rest.split_whitespace().next().unwrap_or_default();
-        let text_lines: Vec<&str> = taken[timing + 1..].iter().map(|(_, l)| *l).collect();
+        let text_lines: Vec<&str> = taken.iter().skip(timing + 1).map(|(_, l)| *l).collect();
         let (text, speaker) = strip_tags(&text_lines.join("\n"));
         if text.is_empty() {
             return Ok(());
@@ -260,7 +260,7 @@ impl crate::Review {
         since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<Vec<(crate::CommentView, Option<Segment>)>, ReviewError> {
         let comments = self.comments(actor, call_id, since).await?;
-        let segments = self.transcript(actor, crate::ids::CallId::from(call_id)).await?;
+        let segments = self.transcript(actor, call_id).await?;
         Ok(comments
             .into_iter()
             .map(|c| {

@@ -354,10 +354,9 @@ impl std::io::Read for BlobReader {
             self.block_start = self.position;
             self.block = block;
         }
-        let offset = (self.position - self.block_start) as usize;
-        let available = &self.block[offset..];
-        let n = available.len().min(buf.len());
-        buf[..n].copy_from_slice(&available[..n]);
+        let offset = usize::try_from(self.position - self.block_start).unwrap_or(usize::MAX);
+        let mut available: &[u8] = self.block.get(offset..).unwrap_or_default();
+        let n = std::io::Read::read(&mut available, buf)?;
         self.position += n as u64;
         Ok(n)
     }

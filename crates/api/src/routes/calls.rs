@@ -417,7 +417,7 @@ pub async fn create_call(
         return Ok(created(record, false, "/v1/calls"));
     }
     let media_type = audio.field.content_type().map(ToString::to_string);
-    let id = CallId::from(record.id);
+    let id = record.id;
     let upload = review.begin_audio_upload(&actor, id, media_type, max_upload(&config)).await?;
     match pump(upload, audio.field).await {
         Ok(record) => Ok(created(record, true, "/v1/calls")),
@@ -463,9 +463,8 @@ pub async fn upload_audio(
     {
         return Err(filmroom_review::ReviewError::AudioTooLarge { limit }.into());
     }
-    let upload = review
-        .begin_audio_upload(&actor, CallId::from(id.into_inner()), media_type, max_upload(&config))
-        .await?;
+    let upload =
+        review.begin_audio_upload(&actor, id.into_inner(), media_type, max_upload(&config)).await?;
     Ok(web::Json(pump(upload, payload).await?.into()))
 }
 
@@ -482,7 +481,7 @@ pub async fn get_call(
     Authenticated(actor): Authenticated,
     id: web::Path<CallId>,
 ) -> Result<web::Json<CallBody>, ApiError> {
-    Ok(web::Json(review.call(&actor, CallId::from(id.into_inner())).await?.into()))
+    Ok(web::Json(review.call(&actor, id.into_inner()).await?.into()))
 }
 
 /// Calls the caller can see, optionally one rep's, in a time range or a state.
@@ -529,7 +528,7 @@ pub async fn update_call(
     ApiJson(body): ApiJson<UpdateCallRequest>,
 ) -> Result<web::Json<CallBody>, ApiError> {
     let changes = details(body.title, body.occurred_at, body.direction, body.counterpart);
-    Ok(web::Json(review.update_call(&actor, CallId::from(id.into_inner()), changes).await?.into()))
+    Ok(web::Json(review.update_call(&actor, id.into_inner(), changes).await?.into()))
 }
 
 /// Deletes a call with its recording and derived files.
@@ -545,7 +544,7 @@ pub async fn delete_call(
     Authenticated(actor): Authenticated,
     id: web::Path<CallId>,
 ) -> Result<HttpResponse, ApiError> {
-    review.delete_call(&actor, CallId::from(id.into_inner())).await?;
+    review.delete_call(&actor, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -577,7 +576,7 @@ pub async fn get_audio(
     id: web::Path<CallId>,
     query: web::Query<AudioQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = CallId::from(id.into_inner());
+    let id = id.into_inner();
     match (query.start_ms, query.end_ms) {
         (Some(start_ms), Some(end_ms)) => return clip(review, &actor, id, start_ms, end_ms).await,
         (None, None) => {}
@@ -692,6 +691,6 @@ pub async fn get_peaks(
     id: web::Path<CallId>,
     query: web::Query<PeaksQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let json = review.peaks(&actor, CallId::from(id.into_inner()), query.samples_per_pixel).await?;
+    let json = review.peaks(&actor, id.into_inner(), query.samples_per_pixel).await?;
     Ok(HttpResponse::Ok().content_type("application/json").body(json))
 }

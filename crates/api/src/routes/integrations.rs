@@ -458,7 +458,7 @@ pub async fn push_call(
         return Ok(pushed(outcome.call, false));
     }
     let media_type = audio.field.content_type().map(ToString::to_string);
-    let id = CallId::from(outcome.call.id);
+    let id = outcome.call.id;
     let upload =
         review.begin_pushed_audio(&caller, id, media_type, config.max_upload_bytes).await?;
     match pump(upload, audio.field).await {
@@ -507,7 +507,7 @@ pub async fn get_pushed_call(
     IntegrationAuthenticated(caller): IntegrationAuthenticated,
     id: web::Path<CallId>,
 ) -> Result<web::Json<CallBody>, ApiError> {
-    let call = review.pushed_call(&caller, CallId::from(id.into_inner())).await?;
+    let call = review.pushed_call(&caller, id.into_inner()).await?;
     Ok(web::Json(call.into()))
 }
 

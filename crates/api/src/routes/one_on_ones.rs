@@ -804,8 +804,7 @@ pub async fn follow_through(
     id: web::Path<UserId>,
     query: web::Query<FollowThroughQuery>,
 ) -> Result<web::Json<FollowThroughBody>, ApiError> {
-    let f =
-        review.follow_through(&actor, UserId::from(id.into_inner()), query.from, query.to).await?;
+    let f = review.follow_through(&actor, id.into_inner(), query.from, query.to).await?;
     Ok(web::Json(FollowThroughBody {
         user_id: f.user_id.into(),
         from: f.from,
@@ -837,7 +836,7 @@ pub async fn create_focus(
         prescription_text: body.prescription.text,
         target_score: body.target_score,
     };
-    let view = review.start_focus(&actor, UserId::from(rep.into_inner()), new).await?;
+    let view = review.start_focus(&actor, rep.into_inner(), new).await?;
     Ok(HttpResponse::Created().json(FocusDetail::from(view)))
 }
 
@@ -849,7 +848,7 @@ pub async fn get_focus(
     Authenticated(actor): Authenticated,
     rep: web::Path<UserId>,
 ) -> Result<web::Json<FocusOverview>, ApiError> {
-    let (active, history) = review.focus(&actor, UserId::from(rep.into_inner())).await?;
+    let (active, history) = review.focus(&actor, rep.into_inner()).await?;
     Ok(web::Json(FocusOverview {
         active: active.map(Into::into),
         history: history.into_iter().map(Into::into).collect(),

@@ -93,7 +93,7 @@ pub async fn get_user(
     Authenticated(actor): Authenticated,
     id: web::Path<UserId>,
 ) -> Result<web::Json<UserBody>, ApiError> {
-    let person = review.user(&actor, UserId::from(id.into_inner())).await?;
+    let person = review.user(&actor, id.into_inner()).await?;
     Ok(web::Json(person.into()))
 }
 
@@ -124,6 +124,6 @@ pub async fn update_user(
         external_ids: body.external_ids,
         active: body.active,
     };
-    let person = review.update_user(&actor, UserId::from(id.into_inner()), changes).await?;
+    let person = review.update_user(&actor, id.into_inner(), changes).await?;
     Ok(web::Json(person.into()))
 }

@@ -704,7 +704,7 @@ pub async fn get_week(
     path: web::Path<(UserId, String)>,
 ) -> Result<web::Json<WeekBody>, ApiError> {
     let (rep, week) = path.into_inner();
-    let view = review.week(&actor, UserId::from(rep), &week).await?;
+    let view = review.week(&actor, rep, &week).await?;
     Ok(web::Json(WeekBody {
         rep_id: view.rep.id.into(),
         week: view.week.to_string(),
@@ -860,7 +860,7 @@ pub async fn progress(
     let weeks = review
         .progress(
             &actor,
-            UserId::from(rep),
+            rep,
             query.criterion.as_deref(),
             query.from.as_deref(),
             query.to.as_deref(),
@@ -888,7 +888,7 @@ pub async fn team_board(
 ) -> Result<web::Json<TeamBoardBody>, ApiError> {
     let (manager, week) = path.into_inner();
     let all = matches!(query.depth.unwrap_or_default(), Depth::All);
-    let board = review.team_board(&actor, UserId::from(manager), &week, all).await?;
+    let board = review.team_board(&actor, manager, &week, all).await?;
     let slot = |n: Option<filmroom_review::Nomination>| {
         n.map(|n| BoardSlot {
             nomination_id: n.id.into(),
