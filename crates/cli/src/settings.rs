@@ -167,7 +167,6 @@ impl WorkerArgs {
                     lease: Duration::from_secs(self.job_lease_secs.max(1)),
                     poll_interval: Duration::from_millis(self.poll_interval_ms.max(10)),
                     retry_base: Duration::from_secs(self.retry_base_secs),
-                    retry_max: Duration::from_secs(3600),
                     sandbox: filmroom_ingest::Sandbox {
                         program: program.clone(),
                         memory_limit_bytes: self.analysis_memory_mib.saturating_mul(1024 * 1024),

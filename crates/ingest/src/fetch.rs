@@ -13,7 +13,7 @@ use std::{
     time::Duration,
 };
 
-use filmroom_review::{Review, ReviewError, integrations::FetchRecording};
+use filmroom_review::{Review, ReviewError, jobs::FetchRecording};
 use ipnet::IpNet;
 use reqwest::{StatusCode, header};
 use url::{Host, Url};

@@ -5,15 +5,7 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use filmroom_store::ids::{AttemptId, DeliveryId};
-use filmroom_store::{
-    Store, StoreError,
-    entity::{
-        webhook_attempt,
-        webhook_delivery::{self, DeliveryStatus},
-    },
-    now,
-};
+use filmroom_review::{Review, ReviewError, ids::DeliveryId, webhooks::AttemptResult};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -35,44 +27,6 @@ pub fn signature(secret: &str, t: i64, body: &[u8]) -> String {
     format!("t={t},v1={hex}")
 }
 
-/// Turns undispatched outbox events into deliveries for every active
-/// webhook subscribed to them. Safe to run from several workers at once.
-pub async fn dispatch_events(store: &Store) -> Result<usize, StoreError> {
-    let mut created = 0;
-    for event in store.undispatched_events(100).await? {
-        if !store.mark_event_dispatched(event.id, now()).await? {
-            continue;
-        }
-        for hook in store.webhooks(event.organisation_id).await? {
-            let wanted = hook
-                .event_types
-                .as_array()
-                .is_some_and(|types| types.iter().any(|t| t.as_str() == Some(event.kind.as_str())));
-            if !hook.active || !wanted {
-                continue;
-            }
-            let at = now();
-            let delivery = store
-                .insert_delivery(webhook_delivery::Model {
-                    id: DeliveryId::generate(),
-                    organisation_id: event.organisation_id,
-                    webhook_id: hook.id,
-                    event_id: event.id,
-                    status: DeliveryStatus::Pending,
-                    attempts: 0,
-                    last_status_code: None,
-                    last_error: None,
-                    created_at: at,
-                    updated_at: at,
-                })
-                .await?;
-            store.enqueue_delivery(delivery.id, "first").await?;
-            created += 1;
-        }
-    }
-    Ok(created)
-}
-
 /// The outcome of one attempt.
 pub enum Attempt {
     /// The endpoint answered 2xx.
@@ -83,47 +37,32 @@ pub enum Attempt {
     Failed(String),
 }
 
-/// POSTs one delivery once and logs the attempt.
+/// POSTs one delivery once; the review domain logs the attempt and moves the
+/// delivery.
 pub async fn attempt(
-    store: &Store,
+    review: &Review,
     policy: &crate::FetchPolicy,
     delivery_id: DeliveryId,
     final_try: bool,
-) -> Result<Attempt, StoreError> {
-    let Some(mut delivery) = store.delivery_by_id(delivery_id).await? else {
+) -> Result<Attempt, ReviewError> {
+    let Some(outgoing) = review.outgoing_delivery(delivery_id).await? else {
         return Ok(Attempt::Gone);
     };
-    if delivery.status == DeliveryStatus::Succeeded {
-        return Ok(Attempt::Gone);
-    }
-    let (Some(hook), Some(event)) =
-        (store.webhook_by_id(delivery.webhook_id).await?, store.event(delivery.event_id).await?)
-    else {
-        return Ok(Attempt::Gone);
-    };
-    let body = serde_json::to_vec(&serde_json::json!({
-        "id": event.id,
-        "type": event.kind,
-        "created_at": event.created_at,
-        "delivery_id": delivery.id,
-        "data": event.payload,
-    }))
-    .unwrap_or_default();
     let t = Utc::now().timestamp();
     let started = Instant::now();
-    let client = match url::Url::parse(&hook.url) {
+    let client = match url::Url::parse(&outgoing.url) {
         Ok(url) => crate::fetch::pinned_client(policy, &url).await.map_err(|f| f.message),
         Err(e) => Err(format!("the webhook URL does not parse: {e}")),
     };
     let response = match client {
         Ok(client) => Ok(client
-            .post(&hook.url)
+            .post(&outgoing.url)
             .timeout(TIMEOUT)
             .header("content-type", "application/json")
-            .header("filmroom-signature", signature(&hook.secret, t, &body))
-            .header("filmroom-event", event.kind.as_str())
-            .header("filmroom-delivery", delivery.id.to_string())
-            .body(body)
+            .header("filmroom-signature", signature(&outgoing.secret, t, &outgoing.body))
+            .header("filmroom-event", outgoing.event_kind.as_str())
+            .header("filmroom-delivery", outgoing.delivery_id.to_string())
+            .body(outgoing.body)
             .send()
             .await),
         Err(refused) => Err(refused),
@@ -141,27 +80,8 @@ pub async fn attempt(
         Ok(Err(e)) => (None, Some(format!("could not reach the endpoint: {}", e.without_url()))),
         Err(refused) => (None, Some(refused)),
     };
-    delivery.attempts += 1;
-    store
-        .insert_attempt(webhook_attempt::Model {
-            id: AttemptId::generate(),
-            delivery_id: delivery.id,
-            attempt: delivery.attempts,
-            status_code,
-            duration_ms,
-            error: error.clone(),
-            at: now(),
-        })
-        .await?;
-    delivery.last_status_code = status_code;
-    delivery.last_error = error.clone();
-    delivery.status = match (&error, final_try) {
-        (None, _) => DeliveryStatus::Succeeded,
-        (Some(_), true) => DeliveryStatus::Failed,
-        (Some(_), false) => DeliveryStatus::Pending,
-    };
-    delivery.updated_at = now();
-    store.update_delivery(delivery).await?;
+    let result = AttemptResult { status_code, duration_ms, error: error.clone() };
+    review.record_delivery_attempt(delivery_id, result, final_try).await?;
     Ok(match error {
         None => Attempt::Delivered,
         Some(e) => Attempt::Failed(e),

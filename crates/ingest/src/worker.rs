@@ -3,18 +3,14 @@
 use std::{path::PathBuf, time::Duration};
 
 use chrono::{DateTime, Utc};
-use filmroom_store::ids::{CallId, DeliveryId};
-use filmroom_store::{
-    CallStatus, JobKind, JobSettlement, JobStatus, Store, StoreError,
-    entity::{call, job},
-    now,
+use filmroom_review::{
+    AnalysisSettled, FailedStep, Review, ReviewError,
+    jobs::{self, AnalyzeCall, Job, JobError},
 };
+use filmroom_store::{JobSettlement, JobStatus, Store, StoreError, entity::job, now};
 use futures_util::StreamExt;
-use serde::Deserialize;
 use tokio::{io::AsyncWriteExt, sync::watch};
 use uuid::Uuid;
-
-use filmroom_review::{call_event, integrations::FetchRecording};
 
 use crate::{AnalyzerOutcome, Sandbox};
 
@@ -29,10 +25,9 @@ pub struct WorkerConfig {
     pub lease: Duration,
     /// How long to sleep when the queue is empty.
     pub poll_interval: Duration,
-    /// First retry delay; doubled on every further attempt.
+    /// First retry delay; doubled on every further attempt up to the job
+    /// kind's longest delay.
     pub retry_base: Duration,
-    /// The longest retry delay.
-    pub retry_max: Duration,
     /// How the analyzer child process is run.
     pub sandbox: Sandbox,
     /// Analysis attempts queued for a downloaded recording.
@@ -42,49 +37,11 @@ pub struct WorkerConfig {
     pub fetch: crate::FetchPolicy,
 }
 
-/// The payload of an `analyze_call` job.
-#[derive(Debug, Deserialize)]
-struct AnalyzeCall {
-    call_id: CallId,
-    audio_key: String,
-}
-
-/// Why one attempt did not complete.
-#[derive(Debug)]
-struct Failure {
-    code: String,
-    message: String,
-    retry: bool,
-}
-
-impl Failure {
-    fn permanent(code: &str, message: impl Into<String>) -> Self {
-        Self { code: code.to_owned(), message: message.into(), retry: false }
-    }
-
-    fn retry(code: &str, message: impl Into<String>) -> Self {
-        Self { code: code.to_owned(), message: message.into(), retry: true }
-    }
-}
-
-impl From<StoreError> for Failure {
-    fn from(e: StoreError) -> Self {
-        let mut message = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(cause) = source {
-            message.push_str(": ");
-            message.push_str(&cause.to_string());
-            source = cause.source();
-        }
-        Self::retry("analysis_failed", message)
-    }
-}
-
 /// One worker: processes one job at a time until told to stop.
 #[derive(Debug, Clone)]
 pub struct Worker {
     store: Store,
-    review: filmroom_review::Review,
+    review: Review,
     config: WorkerConfig,
 }
 
@@ -96,8 +53,7 @@ enum Step {
 impl Worker {
     /// A worker over `store`.
     pub fn new(store: Store, config: WorkerConfig) -> Self {
-        let review = filmroom_review::Review::new(store.clone())
-            .with_analysis_attempts(config.analysis_attempts);
+        let review = Review::new(store.clone()).with_analysis_attempts(config.analysis_attempts);
         Self { store, review, config }
     }
 
@@ -137,9 +93,10 @@ impl Worker {
             .unwrap_or(chrono::Duration::seconds(60))
     }
 
-    fn backoff(&self, attempts: i32) -> Duration {
-        let exponent = u32::try_from(attempts.saturating_sub(1)).unwrap_or(0).min(16);
-        self.config.retry_base.saturating_mul(1 << exponent).min(self.config.retry_max)
+    fn backoff(&self, job: &job::Model) -> Duration {
+        let exponent = u32::try_from(job.attempts.saturating_sub(1)).unwrap_or(0).min(16);
+        let longest = self.review.job_policy(job.kind).max_backoff;
+        self.config.retry_base.saturating_mul(1 << exponent).min(longest)
     }
 
     async fn step(
@@ -149,26 +106,40 @@ impl Worker {
     ) -> Result<Step, StoreError> {
         // Outbox events become webhook deliveries before the next claim, so a
         // delivery job is picked up in the same pass.
-        if let Err(e) = crate::webhook::dispatch_events(&self.store).await {
+        if let Err(e) = self.review.dispatch_events().await {
             tracing::warn!(error = ?e, "dispatching events to webhooks failed");
         }
         let at = now();
-        let Some(job) =
+        let Some(claimed) =
             self.store.claim_job(&self.config.worker_id, self.lease_until(at), at).await?
         else {
             return Ok(Step::Idle);
         };
-        if job.attempts > job.max_attempts {
+        let job = match Job::read(claimed.kind, &claimed.payload) {
+            Ok(job) => job,
+            Err(failure) => {
+                self.settle(
+                    &claimed,
+                    JobStatus::Failed,
+                    now(),
+                    Some(failure.to_string()),
+                    claimed.attempts,
+                )
+                .await?;
+                return Ok(Step::Busy);
+            }
+        };
+        if claimed.attempts > claimed.max_attempts {
             // Claimed again after its last worker died on the final attempt.
-            let failure = Failure::permanent(
-                "analysis_failed",
-                job.last_error.clone().unwrap_or_else(|| "the analysis never completed".into()),
+            let failure = JobError::abort(
+                self.review.job_policy(claimed.kind).failure_code,
+                claimed.last_error.clone().unwrap_or_else(|| "the job never completed".into()),
             );
-            self.give_up(&job, &failure).await?;
+            self.give_up(&claimed, &job, &failure).await?;
             return Ok(Step::Busy);
         }
         let outcome = {
-            let work = self.process(&job);
+            let work = self.process(&claimed, &job);
             tokio::pin!(work);
             let mut heartbeat = tokio::time::interval(self.config.lease / 3);
             heartbeat.tick().await;
@@ -177,13 +148,13 @@ impl Worker {
                 tokio::select! {
                     outcome = &mut work => break Some(outcome),
                     _ = heartbeat.tick() => {
-                        match self.store.renew_lease(job.id, &self.config.worker_id, self.lease_until(now())).await {
+                        match self.store.renew_lease(claimed.id, &self.config.worker_id, self.lease_until(now())).await {
                             Ok(true) => {}
                             Ok(false) => {
-                                tracing::warn!(job = %job.id, "lease lost; another worker has the job");
+                                tracing::warn!(job = %claimed.id, "lease lost; another worker has the job");
                                 return Ok(Step::Busy);
                             }
-                            Err(e) => tracing::warn!(job = %job.id, error = ?e, "renewing the lease failed"),
+                            Err(e) => tracing::warn!(job = %claimed.id, error = ?e, "renewing the lease failed"),
                         }
                     }
                     _ = shutdown.changed(), if stopping.is_none() => {
@@ -197,27 +168,33 @@ impl Worker {
         };
         match outcome {
             Some(Ok(())) => {
-                self.settle(&job, JobStatus::Done, now(), None, job.attempts).await?;
-                tracing::info!(job = %job.id, "job done");
+                self.settle(&claimed, JobStatus::Done, now(), None, claimed.attempts).await?;
+                tracing::info!(job = %claimed.id, "job done");
             }
-            Some(Err(failure)) if failure.retry && job.has_attempts_left() => {
-                let delay = self.backoff(job.attempts);
+            Some(Err(failure)) if failure.is_retry() && claimed.has_attempts_left() => {
+                let delay = self.backoff(&claimed);
                 let run_at = now() + chrono::Duration::from_std(delay).unwrap_or_default();
-                tracing::warn!(job = %job.id, code = %failure.code, message = %failure.message, retry_in_s = delay.as_secs(), "job failed; will retry");
-                self.requeue_call(&job).await?;
-                let error = format!("{}: {}", failure.code, failure.message);
-                self.settle(&job, JobStatus::Queued, run_at, Some(error), job.attempts).await?;
-            }
-            Some(Err(failure)) => self.give_up(&job, &failure).await?,
-            None => {
-                tracing::info!(job = %job.id, "shutting down; releasing the job for another worker");
-                self.requeue_call(&job).await?;
+                tracing::warn!(job = %claimed.id, code = %failure.code(), message = %failure.message(), retry_in_s = delay.as_secs(), "job failed; will retry");
+                self.requeue(&job).await?;
                 self.settle(
-                    &job,
+                    &claimed,
+                    JobStatus::Queued,
+                    run_at,
+                    Some(failure.to_string()),
+                    claimed.attempts,
+                )
+                .await?;
+            }
+            Some(Err(failure)) => self.give_up(&claimed, &job, &failure).await?,
+            None => {
+                tracing::info!(job = %claimed.id, "shutting down; releasing the job for another worker");
+                self.requeue(&job).await?;
+                self.settle(
+                    &claimed,
                     JobStatus::Queued,
                     now(),
-                    job.last_error.clone(),
-                    job.attempts - 1,
+                    claimed.last_error.clone(),
+                    claimed.attempts - 1,
                 )
                 .await?;
             }
@@ -237,193 +214,151 @@ impl Worker {
         self.store.settle_job(job, &self.config.worker_id, settlement).await
     }
 
-    async fn give_up(&self, job: &job::Model, failure: &Failure) -> Result<(), StoreError> {
-        tracing::warn!(job = %job.id, code = %failure.code, message = %failure.message, "job failed for good");
-        if job.kind == JobKind::FetchRecording
-            && let Ok(payload) = serde_json::from_value::<FetchRecording>(job.payload.clone())
-            && let Err(e) =
-                self.review.fail_fetch(payload.call_id, &failure.code, &failure.message).await
-        {
-            tracing::warn!(job = %job.id, error = ?e, "marking the call failed did not work");
-            return Err(StoreError::Inconsistent(e.to_string()));
+    async fn give_up(
+        &self,
+        claimed: &job::Model,
+        job: &Job,
+        failure: &JobError,
+    ) -> Result<(), StoreError> {
+        tracing::warn!(job = %claimed.id, code = %failure.code(), message = %failure.message(), "job failed for good");
+        let failed = match job {
+            Job::FetchRecording(fetch) => Some((fetch.call_id, FailedStep::Fetch)),
+            Job::AnalyzeCall(analysis) => {
+                Some((analysis.call_id, FailedStep::Analysis(analysis.clone())))
+            }
+            Job::DeliverWebhook(_) => None,
+        };
+        if let Some((call_id, step)) = failed {
+            self.review.fail_call(call_id, &step, failure.code(), failure.message()).await?;
         }
-        if let Some(mut row) = self.call_of(job).await?
-            && row.status.can_become(CallStatus::Failed)
-        {
-            let expected = row.status;
-            row.status = CallStatus::Failed;
-            row.failure_code = Some(failure.code.clone());
-            row.failure_message = Some(failure.message.clone());
-            row.updated_at = now();
-            let event = call_event("call.failed", &row);
-            self.store.update_call_with_event(row, expected, event).await?;
-        }
-        let error = format!("{}: {}", failure.code, failure.message);
-        self.settle(job, JobStatus::Failed, now(), Some(error), job.attempts).await?;
+        self.settle(claimed, JobStatus::Failed, now(), Some(failure.to_string()), claimed.attempts)
+            .await?;
         Ok(())
     }
 
     /// Puts a call whose analysis will run again back to `queued`.
-    async fn requeue_call(&self, job: &job::Model) -> Result<(), StoreError> {
-        if let Some(mut row) = self.call_of(job).await?
-            && row.status == CallStatus::Processing
-        {
-            row.status = CallStatus::Queued;
-            row.updated_at = now();
-            self.store.update_call(row, Some(CallStatus::Processing)).await?;
+    async fn requeue(&self, job: &Job) -> Result<(), StoreError> {
+        match job {
+            Job::AnalyzeCall(analysis) => self.review.requeue_analysis(analysis).await,
+            Job::FetchRecording(_) | Job::DeliverWebhook(_) => Ok(()),
         }
-        Ok(())
     }
 
-    /// The call a job is about, if it still has the audio the job was queued for.
-    async fn call_of(&self, job: &job::Model) -> Result<Option<call::Model>, StoreError> {
-        let Ok(payload) = serde_json::from_value::<AnalyzeCall>(job.payload.clone()) else {
-            return Ok(None);
-        };
-        Ok(self
-            .store
-            .call_by_id(payload.call_id)
-            .await?
-            .filter(|row| row.audio_key.as_deref() == Some(payload.audio_key.as_str())))
-    }
-
-    async fn process(&self, job: &job::Model) -> Result<(), Failure> {
-        match job.kind {
-            JobKind::DeliverWebhook => {
-                let delivery = job
-                    .payload
-                    .get("delivery_id")
-                    .and_then(|v| v.as_str())
-                    .and_then(|v| v.parse::<DeliveryId>().ok());
-                let Some(delivery) = delivery else {
-                    return Err(Failure::permanent("delivery_failed", "malformed job payload"));
-                };
-                let final_try = !job.has_attempts_left();
-                match crate::webhook::attempt(&self.store, &self.config.fetch, delivery, final_try)
-                    .await?
-                {
+    async fn process(&self, claimed: &job::Model, job: &Job) -> Result<(), JobError> {
+        match job {
+            Job::DeliverWebhook(delivery) => {
+                let final_try = !claimed.has_attempts_left();
+                let attempt = crate::webhook::attempt(
+                    &self.review,
+                    &self.config.fetch,
+                    delivery.delivery_id,
+                    final_try,
+                )
+                .await
+                .map_err(|e| review_failure(claimed, &e))?;
+                match attempt {
                     crate::webhook::Attempt::Delivered | crate::webhook::Attempt::Gone => Ok(()),
                     crate::webhook::Attempt::Failed(reason) => {
-                        Err(Failure::retry("delivery_failed", reason))
+                        Err(JobError::retry("delivery_failed", reason))
                     }
                 }
             }
-            JobKind::FetchRecording => {
-                let payload: FetchRecording =
-                    serde_json::from_value(job.payload.clone()).map_err(|e| {
-                        Failure::permanent(
-                            "recording_fetch_failed",
-                            format!("malformed job payload: {e}"),
-                        )
-                    })?;
-                crate::fetch::fetch_recording(&self.review, &self.config.fetch, &payload)
+            Job::FetchRecording(fetch) => {
+                crate::fetch::fetch_recording(&self.review, &self.config.fetch, fetch)
                     .await
-                    .map_err(|f| Failure {
-                        code: f.code.to_owned(),
-                        message: f.message,
-                        retry: f.retry,
+                    .map_err(|f| {
+                        if f.retry {
+                            JobError::retry(f.code, f.message)
+                        } else {
+                            JobError::abort(f.code, f.message)
+                        }
                     })
             }
-            JobKind::AnalyzeCall => {
-                let payload: AnalyzeCall =
-                    serde_json::from_value(job.payload.clone()).map_err(|e| {
-                        Failure::permanent("analysis_failed", format!("malformed job payload: {e}"))
-                    })?;
-                self.analyze_call(payload).await
-            }
+            Job::AnalyzeCall(analysis) => self.analyze_call(claimed, analysis).await,
         }
     }
 
-    async fn analyze_call(&self, payload: AnalyzeCall) -> Result<(), Failure> {
-        let Some(mut row) = self.store.call_by_id(payload.call_id).await? else {
-            return Ok(()); // Deleted since: nothing to do.
+    async fn analyze_call(&self, claimed: &job::Model, job: &AnalyzeCall) -> Result<(), JobError> {
+        let store_failure = |e: StoreError| JobError::from_store(claimed.kind, &e);
+        let Some(row) = self.review.begin_analysis(job).await.map_err(store_failure)? else {
+            // Deleted, given other audio, or settled by an earlier attempt.
+            return Ok(());
         };
-        if row.audio_key.as_deref() != Some(payload.audio_key.as_str()) {
-            return Ok(()); // Its audio was replaced; a newer job covers it.
-        }
-        if row.status == CallStatus::Queued {
-            row.status = CallStatus::Processing;
-            row.updated_at = now();
-            if self.store.update_call(row.clone(), Some(CallStatus::Queued)).await?.is_none() {
-                return Ok(());
-            }
-        } else if row.status != CallStatus::Processing {
-            return Ok(()); // Already settled by an earlier attempt.
-        }
 
         let scratch = tempfile::Builder::new()
             .prefix("analyze-")
             .tempdir_in(&self.config.scratch_dir)
             .map_err(|e| {
-                Failure::retry("analysis_failed", format!("cannot create a scratch directory: {e}"))
+                JobError::retry(
+                    "analysis_failed",
+                    format!("cannot create a scratch directory: {e}"),
+                )
             })?;
         let input = scratch.path().join("original");
         let peaks_path = scratch.path().join("peaks.json");
-        let size = self.download(&payload.audio_key, &input).await?;
+        let size = self.download(&job.audio_key, &input).await?;
 
         let facts = match self.config.sandbox.analyze(&input, &peaks_path, size).await {
             AnalyzerOutcome::Analysed(facts) => facts,
             AnalyzerOutcome::Refused(refusal) => {
-                return Err(Failure::permanent(refusal.code.as_str(), refusal.message));
+                return Err(JobError::abort(refusal.code.as_str(), refusal.message));
             }
-            AnalyzerOutcome::Failed { code, message } => return Err(Failure::retry(code, message)),
+            AnalyzerOutcome::Failed { code, message } => {
+                return Err(JobError::retry(code, message));
+            }
         };
         let peaks = tokio::fs::read(&peaks_path).await.map_err(|e| {
-            Failure::retry("analysis_failed", format!("the analyzer wrote no peaks: {e}"))
+            JobError::retry("analysis_failed", format!("the analyzer wrote no peaks: {e}"))
         })?;
         let peaks_key = format!("calls/{}/peaks-{}.json", row.id, Uuid::now_v7().simple());
-        self.store.blobs().put(&peaks_key, bytes::Bytes::from(peaks)).await?;
-
-        row.status = CallStatus::Ready;
-        row.codec = Some(facts.codec);
-        row.sample_rate = i32::try_from(facts.sample_rate).ok();
-        row.channels = i32::try_from(facts.channels).ok();
-        if facts.channels < 2 {
-            // Which channel is the rep means nothing in a one-channel recording.
-            row.rep_channel = None;
-        }
-        row.bits_per_sample = facts.bits_per_sample.and_then(|b| i32::try_from(b).ok());
-        row.duration_ms = i64::try_from(facts.duration_ms).ok();
-        row.decode_errors = i64::try_from(facts.decode_errors).ok();
-        let previous_peaks = row.peaks_key.replace(peaks_key.clone());
-        row.updated_at = now();
-        let event = call_event("call.ready", &row);
-        if self.store.update_call_with_event(row, CallStatus::Processing, event).await?.is_none() {
-            // Deleted or replaced meanwhile: keep nothing.
-            self.store.blobs().delete(&peaks_key).await?;
-            return Ok(());
-        }
-        if let Some(old) = previous_peaks {
-            self.store.blobs().delete(&old).await?;
+        self.store
+            .blobs()
+            .put(&peaks_key, bytes::Bytes::from(peaks))
+            .await
+            .map_err(store_failure)?;
+        match self.review.finish_analysis(job, &facts, peaks_key).await.map_err(store_failure)? {
+            AnalysisSettled::Ready => {}
+            AnalysisSettled::Superseded => {
+                tracing::info!(call = %job.call_id, "the call moved on during analysis; nothing kept");
+            }
         }
         Ok(())
     }
 
     /// Copies a blob to a local file, returning its size.
-    async fn download(&self, key: &str, to: &std::path::Path) -> Result<u64, Failure> {
+    async fn download(&self, key: &str, to: &std::path::Path) -> Result<u64, JobError> {
         let blob = match self.store.blobs().get_range(key, None).await {
             Ok(blob) => blob,
             Err(StoreError::BlobNotFound(_)) => {
-                return Err(Failure::permanent(
+                return Err(JobError::abort(
                     "audio_missing",
                     format!("the recording {key} is missing from storage"),
                 ));
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(JobError::from_store(filmroom_store::JobKind::AnalyzeCall, &e)),
         };
         let mut file = tokio::fs::File::create(to).await.map_err(|e| {
-            Failure::retry("analysis_failed", format!("cannot write {}: {e}", to.display()))
+            JobError::retry("analysis_failed", format!("cannot write {}: {e}", to.display()))
         })?;
         let mut stream = blob.stream;
         let mut size = 0u64;
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk?;
+            let chunk = chunk
+                .map_err(|e| JobError::from_store(filmroom_store::JobKind::AnalyzeCall, &e))?;
             size += chunk.len() as u64;
             file.write_all(&chunk).await.map_err(|e| {
-                Failure::retry("analysis_failed", format!("cannot write {}: {e}", to.display()))
+                JobError::retry("analysis_failed", format!("cannot write {}: {e}", to.display()))
             })?;
         }
-        file.flush().await.map_err(|e| Failure::retry("analysis_failed", e.to_string()))?;
+        file.flush().await.map_err(|e| JobError::retry("analysis_failed", e.to_string()))?;
         Ok(size)
+    }
+}
+
+/// A review-domain failure during a job: its store errors may pass.
+fn review_failure(claimed: &job::Model, error: &ReviewError) -> JobError {
+    match error {
+        ReviewError::Store(e) => JobError::from_store(claimed.kind, e),
+        other => JobError::abort(jobs::policy(claimed.kind, 1).failure_code, other.to_string()),
     }
 }

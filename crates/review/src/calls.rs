@@ -4,16 +4,13 @@
 use crate::ids::{CallId, IntegrationTokenId, OrganisationId, UserId};
 use chrono::{DateTime, Utc};
 use filmroom_audio::{Container, NotAudio, SNIFF_LEN, sniff};
-use filmroom_store::{
-    BlobUpload, CallFilter, CallStatus, Direction, JobKind, NewJob, Role, entity::call, now,
-};
+use filmroom_store::{BlobUpload, CallFilter, CallStatus, Direction, Role, entity::call, now};
 use uuid::Uuid;
 
 use crate::error::Entity;
-use crate::{Actor, Page, PageRequest, Review, ReviewError, people::DisplayName, visibility};
-
-/// Analysis attempts before a call is marked failed, unless configured otherwise.
-pub const ANALYSIS_ATTEMPTS: i32 = 5;
+use crate::{
+    Actor, Page, PageRequest, Review, ReviewError, people::DisplayName, status_name, visibility,
+};
 
 /// Metadata a client may set on a call; `None` leaves a field unset or unchanged.
 #[derive(Debug, Clone, Default)]
@@ -223,8 +220,9 @@ impl Review {
         // Rows first: once the row is gone nothing points at the objects, and a
         // failed object delete leaves only an unreferenced blob, never a dangling row.
         self.store.delete_call(row.id).await?;
-        self.store.delete_jobs_with_prefix(&format!("analyze:{}:", row.id)).await?;
-        self.store.delete_jobs_with_prefix(&format!("fetch:{}", row.id)).await?;
+        for prefix in crate::jobs::call_job_prefixes(row.id) {
+            self.store.delete_jobs_with_prefix(&prefix).await?;
+        }
         for key in [row.audio_key, row.peaks_key].into_iter().flatten() {
             if let Err(e) = self.store.blobs().delete(&key).await {
                 tracing::warn!(key, error = ?e, "could not delete the object of a deleted call");
@@ -253,7 +251,7 @@ impl Review {
         content_type: Option<String>,
         max_bytes: u64,
     ) -> Result<AudioUpload, ReviewError> {
-        if !row.status.can_become(CallStatus::Uploading) {
+        if !crate::lifecycle::can_become(row.status, CallStatus::Uploading) {
             return Err(ReviewError::AudioAlreadyStored { status: status_name(row.status) });
         }
         Ok(AudioUpload {
@@ -412,38 +410,6 @@ pub(crate) fn waiting_call(
     })
 }
 
-/// An outbox event about a call (`call.ready`, `call.failed`).
-pub fn call_event(kind: &str, row: &call::Model) -> filmroom_store::entity::event::Model {
-    filmroom_store::entity::event::Model {
-        id: Uuid::now_v7().into(),
-        organisation_id: row.organisation_id,
-        kind: kind.to_owned(),
-        payload: serde_json::json!({
-            "call_id": row.id,
-            "rep_id": row.rep_id,
-            "status": status_name(row.status),
-            "duration_ms": row.duration_ms,
-            "failure": row.failure_code.as_ref().map(|code| serde_json::json!({
-                "code": code,
-                "message": row.failure_message,
-            })),
-        }),
-        created_at: now(),
-        delivered_at: None,
-    }
-}
-
-/// The lower-case name of a status, as clients see it.
-pub fn status_name(status: CallStatus) -> &'static str {
-    match status {
-        CallStatus::Uploading => "uploading",
-        CallStatus::Queued => "queued",
-        CallStatus::Processing => "processing",
-        CallStatus::Ready => "ready",
-        CallStatus::Failed => "failed",
-    }
-}
-
 /// A call's audio arriving chunk by chunk. The first bytes are checked before
 /// anything is stored; the size limit is enforced as bytes arrive; an upload
 /// that is not finished must be aborted so nothing stays behind.
@@ -504,9 +470,6 @@ impl AudioUpload {
         let store = &self.review.store;
         let mut row = self.call.clone();
         let previous = [row.audio_key.take(), row.peaks_key.take()];
-        let at = now();
-        row.status = CallStatus::Queued;
-        row.audio_key = Some(stored.key.clone());
         row.content_type = Some(media_type(self.content_type.as_deref(), container));
         row.size_bytes = Some(i64::try_from(stored.size).unwrap_or(i64::MAX));
         row.sha256 = Some(stored.sha256);
@@ -519,26 +482,14 @@ impl AudioUpload {
         row.bits_per_sample = None;
         row.duration_ms = None;
         row.decode_errors = None;
-        row.updated_at = at;
-        let expected = self.call.status;
-        let Some(row) = store.update_call(row, Some(expected)).await? else {
+        let Some(row) = self.review.audio_received(&self.call, row, stored.key.clone()).await?
+        else {
             // Someone else's upload finished first; keep theirs.
             store.blobs().delete(&stored.key).await?;
             let current =
                 store.call_by_id(self.call.id).await?.ok_or_else(|| not_found(self.call.id))?;
             return Err(ReviewError::AudioAlreadyStored { status: status_name(current.status) });
         };
-        store
-            .enqueue_job(
-                NewJob {
-                    kind: JobKind::AnalyzeCall,
-                    payload: serde_json::json!({ "call_id": row.id, "audio_key": stored.key }),
-                    dedupe_key: format!("analyze:{}:{}", row.id, stored.key),
-                    max_attempts: self.review.analysis_attempts,
-                },
-                at,
-            )
-            .await?;
         for key in previous.into_iter().flatten() {
             if let Err(e) = store.blobs().delete(&key).await {
                 tracing::warn!(key, error = ?e, "could not delete replaced audio");

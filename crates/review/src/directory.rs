@@ -224,7 +224,7 @@ pub struct Review {
 impl Review {
     /// Wraps a store.
     pub fn new(store: Store) -> Self {
-        Self { store, analysis_attempts: crate::calls::ANALYSIS_ATTEMPTS }
+        Self { store, analysis_attempts: crate::jobs::ANALYSIS_ATTEMPTS }
     }
 
     /// Sets how many times an analysis is attempted before the call is marked failed.

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use base64::{Engine, engine::general_purpose::STANDARD};
 use filmroom_store::{
-    CallFilter, CallStatus, JobKind, NewJob,
+    CallFilter, CallStatus, NewJob,
     entity::{call, integration_token, user},
     now,
 };
@@ -23,15 +23,13 @@ use sha1::Sha1;
 use uuid::Uuid;
 
 use crate::error::Entity;
+use crate::jobs::{FetchRecording, Job};
 use crate::{
     Actor, AudioUpload, AuthFailure, CallDetails, Page, PageRequest, Review, ReviewError,
     directory::require_admin,
     people::{DisplayName, Email},
     secrets,
 };
-
-/// Attempts at fetching a recording before the call is marked failed.
-pub const FETCH_ATTEMPTS: i32 = 4;
 
 /// The source of calls that people create through `/v1/calls`.
 pub const PEOPLE_SOURCE: &str = "api";
@@ -164,32 +162,15 @@ pub enum CallbackOutcome {
     Ignored(String),
 }
 
-/// The payload of a `fetch_recording` job.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct FetchRecording {
-    /// The call waiting for its audio.
-    pub call_id: CallId,
-    /// Where to download it.
-    pub url: String,
-    /// The integration whose credentials authenticate the download, if any.
-    pub integration_id: Option<IntegrationTokenId>,
-}
-
 /// The job that downloads a call's recording; each push gets its own.
 fn fetch_job(
+    review: &Review,
     call_id: CallId,
     url: String,
     integration_id: Option<IntegrationTokenId>,
 ) -> Result<NewJob, ReviewError> {
-    let payload = FetchRecording { call_id, url, integration_id };
-    Ok(NewJob {
-        kind: JobKind::FetchRecording,
-        payload: serde_json::to_value(&payload).map_err(|e| {
-            ReviewError::Store(filmroom_store::StoreError::Inconsistent(e.to_string()))
-        })?,
-        dedupe_key: format!("fetch:{call_id}:{}", Uuid::now_v7().simple()),
-        max_attempts: FETCH_ATTEMPTS,
-    })
+    Job::FetchRecording(FetchRecording { call_id, url, integration_id })
+        .to_new_job(review.analysis_attempts, None)
 }
 
 fn invalid(field: &str, message: impl Into<String>) -> ReviewError {
@@ -527,7 +508,7 @@ impl Review {
         let awaiting_upload = matches!(recording, RecordingSource::Upload);
         let job = match recording {
             RecordingSource::Url { url, authenticate } => {
-                Some(fetch_job(row.id, url, authenticate.then_some(caller.id))?)
+                Some(fetch_job(self, row.id, url, authenticate.then_some(caller.id))?)
             }
             RecordingSource::Upload => None,
         };
@@ -563,7 +544,7 @@ impl Review {
             });
         };
         let at = now();
-        let job = fetch_job(existing.id, url, authenticate.then_some(caller.id))?;
+        let job = fetch_job(self, existing.id, url, authenticate.then_some(caller.id))?;
         let mut row = existing.clone();
         row.status = CallStatus::Uploading;
         row.failure_code = None;
@@ -756,29 +737,6 @@ impl Review {
             )
             .await?;
         Ok(CallbackOutcome::Call(Box::new(outcome.call), outcome.created))
-    }
-
-    /// Marks a call whose recording could not be fetched as failed, with the
-    /// `call.failed` event.
-    pub async fn fail_fetch(
-        &self,
-        call_id: CallId,
-        code: &str,
-        message: &str,
-    ) -> Result<(), ReviewError> {
-        let Some(mut row) = self.store.call_by_id(call_id).await? else {
-            return Ok(());
-        };
-        if row.status != CallStatus::Uploading {
-            return Ok(());
-        }
-        row.status = CallStatus::Failed;
-        row.failure_code = Some(code.to_owned());
-        row.failure_message = Some(message.to_owned());
-        row.updated_at = now();
-        let event = crate::calls::call_event("call.failed", &row);
-        self.store.update_call_with_event(row, CallStatus::Uploading, event).await?;
-        Ok(())
     }
 
     /// The account id and signing secret for an authenticated download.

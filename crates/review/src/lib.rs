@@ -14,6 +14,8 @@ mod focus;
 pub mod idempotency;
 pub mod ids;
 pub mod integrations;
+pub mod jobs;
+mod lifecycle;
 mod one_on_ones;
 pub mod people;
 mod reviews;
@@ -28,10 +30,7 @@ pub mod webhooks;
 pub mod week;
 pub mod workflow;
 
-pub use calls::{
-    ANALYSIS_ATTEMPTS, AudioSource, AudioUpload, Call, CallDetails, CallQuery, NewCall, call_event,
-    status_name,
-};
+pub use calls::{AudioSource, AudioUpload, Call, CallDetails, CallQuery, NewCall};
 pub use clips::{ClipPlan, REEL_GAP_MS, ReelPlan};
 pub use comments::{Comment, CommentChanges, CommentView, NewComment};
 pub use directory::{
@@ -53,6 +52,7 @@ pub use filmroom_store::{
 };
 pub use focus::{Focus, FocusChanges, FocusView, NewFocus};
 pub use integrations::IntegrationToken;
+pub use lifecycle::{AnalysisSettled, FailedStep, can_become, status_name};
 pub use one_on_ones::{
     ActionItem, ActionItemChanges, Clip, ClipSource, FollowThrough, NewSeries, OccurrenceChanges,
     OneOnOne, OneOnOneView, Series,

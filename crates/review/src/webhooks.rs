@@ -11,6 +11,7 @@ use filmroom_store::{
 use uuid::Uuid;
 
 use crate::error::Entity;
+use crate::jobs::{DeliverWebhook, Job};
 use crate::{Actor, Review, ReviewError};
 
 /// The event types a webhook can ask for.
@@ -208,9 +209,158 @@ impl Review {
         row.status = DeliveryStatus::Pending;
         row.updated_at = now();
         let row = self.store.update_delivery(row).await?;
-        self.store.enqueue_delivery(row.id, &Uuid::now_v7().simple().to_string()).await?;
+        self.enqueue_delivery(row.id, None).await?;
         Ok(row.into())
     }
+
+    async fn enqueue_delivery(
+        &self,
+        delivery_id: DeliveryId,
+        attempt_series: Option<&str>,
+    ) -> Result<(), ReviewError> {
+        let job = Job::DeliverWebhook(DeliverWebhook { delivery_id })
+            .to_new_job(self.analysis_attempts, attempt_series)?;
+        Ok(self.store.enqueue_job(job, now()).await?)
+    }
+
+    /// Turns undispatched outbox events into one pending delivery, with its
+    /// job, for every active webhook subscribed to them. Safe to run from
+    /// several workers at once: an event is claimed before it is dispatched.
+    pub async fn dispatch_events(&self) -> Result<usize, ReviewError> {
+        let mut created = 0;
+        for event in self.store.undispatched_events(100).await? {
+            if !self.store.mark_event_dispatched(event.id, now()).await? {
+                continue;
+            }
+            for hook in self.store.webhooks(event.organisation_id).await? {
+                let hook = match Webhook::try_from(hook) {
+                    Ok(hook) => hook,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "a webhook with unreadable event types is skipped");
+                        continue;
+                    }
+                };
+                if !hook.active || !hook.event_types.contains(&event.kind) {
+                    continue;
+                }
+                let at = now();
+                let delivery = self
+                    .store
+                    .insert_delivery(webhook_delivery::Model {
+                        id: DeliveryId::generate(),
+                        organisation_id: event.organisation_id,
+                        webhook_id: hook.id,
+                        event_id: event.id,
+                        status: DeliveryStatus::Pending,
+                        attempts: 0,
+                        last_status_code: None,
+                        last_error: None,
+                        created_at: at,
+                        updated_at: at,
+                    })
+                    .await?;
+                self.enqueue_delivery(delivery.id, Some("first")).await?;
+                created += 1;
+            }
+        }
+        Ok(created)
+    }
+
+    /// What to POST for a delivery, or `None` when there is nothing to do any
+    /// more (the delivery, its webhook or its event is gone, or it succeeded).
+    pub async fn outgoing_delivery(
+        &self,
+        delivery_id: DeliveryId,
+    ) -> Result<Option<OutgoingDelivery>, ReviewError> {
+        let Some(delivery) = self.store.delivery_by_id(delivery_id).await? else {
+            return Ok(None);
+        };
+        if delivery.status == DeliveryStatus::Succeeded {
+            return Ok(None);
+        }
+        let (Some(hook), Some(event)) = (
+            self.store.webhook_by_id(delivery.webhook_id).await?,
+            self.store.event(delivery.event_id).await?,
+        ) else {
+            return Ok(None);
+        };
+        let body = serde_json::to_vec(&serde_json::json!({
+            "id": event.id,
+            "type": event.kind,
+            "created_at": event.created_at,
+            "delivery_id": delivery.id,
+            "data": event.payload,
+        }))
+        .map_err(|e| ReviewError::Store(filmroom_store::StoreError::Inconsistent(e.to_string())))?;
+        Ok(Some(OutgoingDelivery {
+            delivery_id: delivery.id,
+            url: hook.url,
+            secret: hook.secret,
+            event_kind: event.kind,
+            body,
+        }))
+    }
+
+    /// Logs one attempt at a delivery and moves the delivery: succeeded on a
+    /// 2xx, failed when this was its last attempt, else still pending.
+    pub async fn record_delivery_attempt(
+        &self,
+        delivery_id: DeliveryId,
+        attempt: AttemptResult,
+        final_try: bool,
+    ) -> Result<(), ReviewError> {
+        let Some(mut delivery) = self.store.delivery_by_id(delivery_id).await? else {
+            return Ok(());
+        };
+        delivery.attempts = delivery.attempts.saturating_add(1);
+        self.store
+            .insert_attempt(webhook_attempt::Model {
+                id: AttemptId::generate(),
+                delivery_id: delivery.id,
+                attempt: delivery.attempts,
+                status_code: attempt.status_code,
+                duration_ms: attempt.duration_ms,
+                error: attempt.error.clone(),
+                at: now(),
+            })
+            .await?;
+        delivery.last_status_code = attempt.status_code;
+        delivery.status = match (&attempt.error, final_try) {
+            (None, _) => DeliveryStatus::Succeeded,
+            (Some(_), true) => DeliveryStatus::Failed,
+            (Some(_), false) => DeliveryStatus::Pending,
+        };
+        delivery.last_error = attempt.error;
+        delivery.updated_at = now();
+        self.store.update_delivery(delivery).await?;
+        Ok(())
+    }
+}
+
+/// A delivery ready to POST: the endpoint, its signing secret and the body.
+#[derive(Debug, Clone)]
+pub struct OutgoingDelivery {
+    /// The delivery.
+    pub delivery_id: DeliveryId,
+    /// Where to POST.
+    pub url: String,
+    /// The webhook's signing secret.
+    pub secret: String,
+    /// The event's type, sent as `Filmroom-Event`.
+    pub event_kind: String,
+    /// The JSON body.
+    pub body: Vec<u8>,
+}
+
+/// How one attempt at a delivery went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptResult {
+    /// The endpoint's status code, if it answered.
+    pub status_code: Option<i32>,
+    /// How long the attempt took.
+    pub duration_ms: i64,
+    /// Why it did not succeed; `None` for a 2xx.
+    pub error: Option<String>,
 }
 
 /// An organisation's webhook endpoint.

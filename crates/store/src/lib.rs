@@ -34,7 +34,6 @@ pub use jobs::{JobSettlement, NewJob};
 pub use one_on_ones::{OneOnOneFilter, SeriesExists};
 pub use people::{EmailTaken, ManagementEdge, now};
 pub use reviews::SlotTaken;
-pub use webhooks::DELIVERY_ATTEMPTS;
 
 use sea_orm::DatabaseConnection;
 

@@ -13,30 +13,7 @@ use crate::{
     entity::{event, webhook, webhook_attempt, webhook_delivery},
 };
 
-/// Attempts of one delivery: with 5 s doubling up to an hour between them,
-/// about 24 hours of retries.
-pub const DELIVERY_ATTEMPTS: i32 = 33;
-
 impl Store {
-    /// Queues an attempt series for a delivery; a new `key` makes a
-    /// redelivery a new job.
-    pub async fn enqueue_delivery(
-        &self,
-        delivery: DeliveryId,
-        key: &str,
-    ) -> Result<(), StoreError> {
-        self.enqueue_job(
-            crate::NewJob {
-                kind: crate::JobKind::DeliverWebhook,
-                payload: serde_json::json!({ "delivery_id": delivery }),
-                dedupe_key: format!("webhook:{delivery}:{key}"),
-                max_attempts: DELIVERY_ATTEMPTS,
-            },
-            crate::now(),
-        )
-        .await
-    }
-
     /// Stores a new webhook.
     pub async fn insert_webhook(&self, row: webhook::Model) -> Result<webhook::Model, StoreError> {
         Ok(row.into_active_model().insert(&self.db).await?)

@@ -4,7 +4,8 @@ use sea_orm::entity::prelude::*;
 
 use crate::ids::{CallId, IntegrationTokenId, OrganisationId, UserId};
 
-/// Where a call is in its life. See `CallStatus::can_become` for the legal moves.
+/// Where a call is in its life. The legal moves between these states live in
+/// `filmroom-review`'s call lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum CallStatus {
@@ -110,23 +111,3 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
-
-impl CallStatus {
-    /// Whether the lifecycle allows moving from `self` to `next`:
-    /// uploading → queued → processing → ready | failed, processing → queued
-    /// (a retry or a released job), uploading → failed (a recording that could
-    /// not be fetched), and failed or uploading → uploading (the audio is sent
-    /// again).
-    pub fn can_become(self, next: Self) -> bool {
-        use CallStatus::*;
-        matches!(
-            (self, next),
-            (Uploading, Queued)
-                | (Queued, Processing)
-                | (Processing, Ready | Failed | Queued)
-                | (Queued, Failed)
-                | (Uploading, Failed)
-                | (Uploading | Failed, Uploading)
-        )
-    }
-}

@@ -1,0 +1,276 @@
+//! The call lifecycle: the one place that moves a call between states.
+//!
+//! ```text
+//! uploading ──audio stored──▶ queued ──claimed──▶ processing ──▶ ready
+//!     │  ▲                      │ ▲                   │
+//!     │  └── audio sent again ──┼─┼── failed ◀────────┤
+//!     └──── fetch gave up ──────┘ └──── retried or released
+//! ```
+//!
+//! Every move checks [`can_become`], writes the row only if it is still in
+//! the state the move started from, and writes the move's event (`call.ready`,
+//! `call.failed`) or job (analysis) in the same transaction. The worker, the
+//! upload path and the dialer integrations call these functions; nothing else
+//! edits a call's status.
+
+use filmroom_audio::AudioFacts;
+use filmroom_store::{
+    CallStatus, StoreError,
+    entity::{call, event},
+    now,
+};
+
+use crate::{
+    Review, ReviewError,
+    jobs::{AnalyzeCall, Job},
+};
+
+/// Whether the lifecycle allows moving from `from` to `to`:
+/// uploading → queued → processing → ready | failed; processing → queued (a
+/// retry, or a job released by a stopping worker); queued or uploading →
+/// failed (given up before analysis ran, or a recording that could not be
+/// fetched); failed or uploading → uploading (the audio is sent again).
+pub fn can_become(from: CallStatus, to: CallStatus) -> bool {
+    use CallStatus::{Failed, Processing, Queued, Ready, Uploading};
+    matches!(
+        (from, to),
+        (Uploading, Queued)
+            | (Queued, Processing)
+            | (Processing, Ready | Failed | Queued)
+            | (Queued, Failed)
+            | (Uploading, Failed)
+            | (Uploading | Failed, Uploading)
+    )
+}
+
+/// A status as the API names it.
+pub fn status_name(status: CallStatus) -> &'static str {
+    match status {
+        CallStatus::Uploading => "uploading",
+        CallStatus::Queued => "queued",
+        CallStatus::Processing => "processing",
+        CallStatus::Ready => "ready",
+        CallStatus::Failed => "failed",
+    }
+}
+
+/// Which call a failure is about, and so which states it may fail from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FailedStep {
+    /// Its recording could not be fetched: only a call still waiting for its
+    /// audio fails, so a call whose audio arrived another way is left alone.
+    Fetch,
+    /// Analysis of this audio gave up: only a call that still has this audio
+    /// fails, so a newer upload is never marked failed by an older job.
+    Analysis(AnalyzeCall),
+}
+
+/// What [`Review::finish_analysis`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnalysisSettled {
+    /// The call is ready.
+    Ready,
+    /// The call was deleted, got new audio or was settled meanwhile; nothing
+    /// of this analysis was kept.
+    Superseded,
+}
+
+/// An outbox event about a call (`call.ready`, `call.failed`).
+fn call_event(kind: &str, row: &call::Model) -> event::Model {
+    event::Model {
+        id: crate::ids::EventId::generate(),
+        organisation_id: row.organisation_id,
+        kind: kind.to_owned(),
+        payload: serde_json::json!({
+            "call_id": row.id,
+            "rep_id": row.rep_id,
+            "status": status_name(row.status),
+            "duration_ms": row.duration_ms,
+            "failure": row.failure_code.as_ref().map(|code| serde_json::json!({
+                "code": code,
+                "message": row.failure_message,
+            })),
+        }),
+        created_at: now(),
+        delivered_at: None,
+    }
+}
+
+impl Review {
+    /// Audio stored for a call waiting for it (or replacing a failed one):
+    /// uploading → queued, with its analysis job, in one transaction.
+    /// `None` when another upload finished first.
+    pub(crate) async fn audio_received(
+        &self,
+        waiting: &call::Model,
+        mut row: call::Model,
+        audio_key: String,
+    ) -> Result<Option<call::Model>, ReviewError> {
+        let expected = waiting.status;
+        if !can_become(expected, CallStatus::Uploading) {
+            return Err(ReviewError::AudioAlreadyStored { status: status_name(expected) });
+        }
+        let at = now();
+        row.status = CallStatus::Queued;
+        row.audio_key = Some(audio_key.clone());
+        row.updated_at = at;
+        let job = Job::AnalyzeCall(AnalyzeCall { call_id: row.id, audio_key })
+            .to_new_job(self.analysis_attempts, None)?;
+        Ok(self.store.update_call_with_job(row, expected, job, at).await?)
+    }
+
+    /// A worker takes up an analysis: queued → processing. `None` when there
+    /// is nothing to do (the call is gone, has other audio, or was settled by
+    /// an earlier attempt); a call already processing (an attempt after a
+    /// crash) is taken up again.
+    pub async fn begin_analysis(
+        &self,
+        job: &AnalyzeCall,
+    ) -> Result<Option<call::Model>, StoreError> {
+        let Some(mut row) = self.analysed_call(job).await? else { return Ok(None) };
+        match row.status {
+            CallStatus::Queued => {
+                row.status = CallStatus::Processing;
+                row.updated_at = now();
+                self.store.update_call(row, Some(CallStatus::Queued)).await
+            }
+            CallStatus::Processing => Ok(Some(row)),
+            _ => Ok(None),
+        }
+    }
+
+    /// The analysis finished: processing → ready with the facts found and the
+    /// new peaks, and a `call.ready` event. Peaks the call had before are
+    /// deleted; the new ones too when the call moved on meanwhile.
+    pub async fn finish_analysis(
+        &self,
+        job: &AnalyzeCall,
+        facts: &AudioFacts,
+        peaks_key: String,
+    ) -> Result<AnalysisSettled, StoreError> {
+        let Some(mut row) = self.analysed_call(job).await? else {
+            self.store.blobs().delete(&peaks_key).await?;
+            return Ok(AnalysisSettled::Superseded);
+        };
+        row.status = CallStatus::Ready;
+        row.codec = Some(facts.codec.clone());
+        row.sample_rate = i32::try_from(facts.sample_rate).ok();
+        row.channels = i32::try_from(facts.channels).ok();
+        if facts.channels < 2 {
+            // Which channel is the rep means nothing in a one-channel recording.
+            row.rep_channel = None;
+        }
+        row.bits_per_sample = facts.bits_per_sample.and_then(|b| i32::try_from(b).ok());
+        row.duration_ms = i64::try_from(facts.duration_ms).ok();
+        row.decode_errors = i64::try_from(facts.decode_errors).ok();
+        let previous_peaks = row.peaks_key.replace(peaks_key.clone());
+        row.updated_at = now();
+        let event = call_event("call.ready", &row);
+        if self.store.update_call_with_event(row, CallStatus::Processing, event).await?.is_none() {
+            self.store.blobs().delete(&peaks_key).await?;
+            return Ok(AnalysisSettled::Superseded);
+        }
+        if let Some(old) = previous_peaks {
+            self.store.blobs().delete(&old).await?;
+        }
+        Ok(AnalysisSettled::Ready)
+    }
+
+    /// An analysis will run again (a retry, or a stopping worker released
+    /// it): processing → queued.
+    pub async fn requeue_analysis(&self, job: &AnalyzeCall) -> Result<(), StoreError> {
+        if let Some(mut row) = self.analysed_call(job).await?
+            && row.status == CallStatus::Processing
+        {
+            row.status = CallStatus::Queued;
+            row.updated_at = now();
+            self.store.update_call(row, Some(CallStatus::Processing)).await?;
+        }
+        Ok(())
+    }
+
+    /// A step gave up for good: the call becomes failed with the code and
+    /// message, and a `call.failed` event, if the step still speaks for it.
+    pub async fn fail_call(
+        &self,
+        call_id: crate::ids::CallId,
+        step: &FailedStep,
+        code: &str,
+        message: &str,
+    ) -> Result<(), StoreError> {
+        let row = match step {
+            FailedStep::Fetch => self
+                .store
+                .call_by_id(call_id)
+                .await?
+                .filter(|row| row.status == CallStatus::Uploading),
+            FailedStep::Analysis(job) => self.analysed_call(job).await?,
+        };
+        let Some(mut row) = row else { return Ok(()) };
+        if !can_become(row.status, CallStatus::Failed) {
+            return Ok(());
+        }
+        let expected = row.status;
+        row.status = CallStatus::Failed;
+        row.failure_code = Some(code.to_owned());
+        row.failure_message = Some(message.to_owned());
+        row.updated_at = now();
+        let event = call_event("call.failed", &row);
+        self.store.update_call_with_event(row, expected, event).await?;
+        Ok(())
+    }
+
+    /// The call an analysis job is about, if it still has the job's audio.
+    async fn analysed_call(&self, job: &AnalyzeCall) -> Result<Option<call::Model>, StoreError> {
+        Ok(self
+            .store
+            .call_by_id(job.call_id)
+            .await?
+            .filter(|row| row.audio_key.as_deref() == Some(job.audio_key.as_str())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use CallStatus::{Failed, Processing, Queued, Ready, Uploading};
+
+    const ALL: [CallStatus; 5] = [Uploading, Queued, Processing, Ready, Failed];
+
+    #[test]
+    fn the_legal_moves_are_exactly_the_documented_ones() {
+        let legal = [
+            (Uploading, Queued),
+            (Uploading, Failed),
+            (Uploading, Uploading),
+            (Queued, Processing),
+            (Queued, Failed),
+            (Processing, Ready),
+            (Processing, Failed),
+            (Processing, Queued),
+            (Failed, Uploading),
+        ];
+        for from in ALL {
+            for to in ALL {
+                assert_eq!(
+                    can_become(from, to),
+                    legal.contains(&(from, to)),
+                    "{} → {}",
+                    status_name(from),
+                    status_name(to)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_ready_call_never_moves() {
+        assert!(ALL.iter().all(|to| !can_become(Ready, *to)));
+    }
+
+    #[test]
+    fn audio_can_be_sent_again_only_while_waiting_or_after_failing() {
+        let may_upload: Vec<_> = ALL.into_iter().filter(|s| can_become(*s, Uploading)).collect();
+        assert_eq!(may_upload, [Uploading, Failed]);
+    }
+}
