@@ -248,7 +248,9 @@ impl FromRequest for Authenticated {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let review = review_of(req);
         let secret = bearer_secret(req);
-        Box::pin(async move { Ok(Authenticated(review?.authenticate(secret.as_deref()).await?)) })
+        Box::pin(async move {
+            Ok(Authenticated(review?.directory().authenticate(secret.as_deref()).await?))
+        })
     }
 }
 
@@ -263,7 +265,9 @@ impl FromRequest for IntegrationAuthenticated {
         let review = review_of(req);
         let secret = bearer_secret(req);
         Box::pin(async move {
-            Ok(IntegrationAuthenticated(review?.authenticate_integration(secret.as_deref()).await?))
+            Ok(IntegrationAuthenticated(
+                review?.integrations().authenticate_integration(secret.as_deref()).await?,
+            ))
         })
     }
 }

@@ -258,7 +258,7 @@ pub async fn middleware(
     let scope = scope(&req);
     let digest = BodyDigest::new(request_prefix(&req), boundary(&req));
 
-    let claim = match review.begin_idempotent(&scope, &key).await {
+    let claim = match review.idempotency().begin_idempotent(&scope, &key).await {
         Ok(claim) => claim,
         Err(e) => return Ok(fail(req, e.into())),
     };
@@ -268,7 +268,7 @@ pub async fn middleware(
             // A revoked token or a deactivated user gets no replay; the
             // request runs and is refused as it would be without a key.
             let secret = crate::extract::bearer_secret(req.request());
-            match review.credential_is_active(secret.as_deref()).await {
+            match review.idempotency().credential_is_active(secret.as_deref()).await {
                 Ok(true) => {}
                 Ok(false) => return Ok(next.call(req).await?.map_into_boxed_body()),
                 Err(e) => return Ok(fail(req, e.into())),
@@ -291,7 +291,7 @@ pub async fn middleware(
     let response = match next.call(req).await {
         Ok(response) => response,
         Err(e) => {
-            let _ = review.abandon_idempotent(id).await;
+            let _ = review.idempotency().abandon_idempotent(id).await;
             return Err(e);
         }
     };
@@ -310,7 +310,7 @@ pub async fn middleware(
         && matches!(response.response().body().size(), BodySize::Sized(n) if n <= MAX_KEPT_BODY);
     let complete_hash = if keepable { finish_hash(&hash).await } else { None };
     let Some(request_hash) = complete_hash else {
-        if let Err(e) = review.abandon_idempotent(id).await {
+        if let Err(e) = review.idempotency().abandon_idempotent(id).await {
             tracing::warn!(error = ?e, "releasing an idempotency key failed");
         }
         return Ok(response.map_into_boxed_body());
@@ -331,16 +331,16 @@ pub async fn middleware(
     let bytes = match actix_web::body::to_bytes(body).await {
         Ok(bytes) => bytes,
         Err(_) => {
-            let _ = review.abandon_idempotent(id).await;
+            let _ = review.idempotency().abandon_idempotent(id).await;
             let error =
                 ApiError::BodyInterrupted("the response could not be kept for replay".into());
             return Ok(ServiceResponse::new(request, error.error_response()));
         }
     };
     let stored = StoredResponse { status: status.as_u16(), headers, body: bytes.to_vec() };
-    if let Err(e) = review.finish_idempotent(id, &request_hash, stored).await {
+    if let Err(e) = review.idempotency().finish_idempotent(id, &request_hash, stored).await {
         tracing::warn!(error = ?e, "keeping a response for Idempotency-Key replay failed");
-        let _ = review.abandon_idempotent(id).await;
+        let _ = review.idempotency().abandon_idempotent(id).await;
     }
     let response = response.set_body(BoxBody::new(bytes));
     Ok(ServiceResponse::new(request, response))

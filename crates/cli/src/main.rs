@@ -116,6 +116,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = cli.backend.open_store(true).await?;
             let review = Review::new(store);
             let (organisation, admin, token) = review
+                .directory()
                 .bootstrap(&org, &timezone, &email, &name)
                 .await
                 .context("creating the organisation")?;

@@ -299,7 +299,7 @@ pub async fn fetch_recording(
     job: &FetchRecording,
 ) -> Result<(), FetchFailure> {
     let credentials = match job.integration_id {
-        Some(id) => review.fetch_credentials(id).await?,
+        Some(id) => review.integrations().fetch_credentials(id).await?,
         None => None,
     };
     let deadline = tokio::time::Instant::now() + policy.timeout;
@@ -400,8 +400,10 @@ async fn store_body(
     shown: &str,
     deadline: tokio::time::Instant,
 ) -> Result<(), FetchFailure> {
-    let Some(mut upload) =
-        review.begin_fetched_audio(job.call_id, content_type, policy.max_bytes).await?
+    let Some(mut upload) = review
+        .integrations()
+        .begin_fetched_audio(job.call_id, content_type, policy.max_bytes)
+        .await?
     else {
         return Ok(()); // Deleted, or its audio arrived another way.
     };

@@ -45,7 +45,7 @@ pub async fn attempt(
     delivery_id: DeliveryId,
     final_try: bool,
 ) -> Result<Attempt, ReviewError> {
-    let Some(outgoing) = review.outgoing_delivery(delivery_id).await? else {
+    let Some(outgoing) = review.webhooks().outgoing_delivery(delivery_id).await? else {
         return Ok(Attempt::Gone);
     };
     let t = Utc::now().timestamp();
@@ -81,7 +81,7 @@ pub async fn attempt(
         Err(refused) => (None, Some(refused)),
     };
     let result = AttemptResult { status_code, duration_ms, error: error.clone() };
-    review.record_delivery_attempt(delivery_id, result, final_try).await?;
+    review.webhooks().record_delivery_attempt(delivery_id, result, final_try).await?;
     Ok(match error {
         None => Attempt::Delivered,
         Some(e) => Attempt::Failed(e),

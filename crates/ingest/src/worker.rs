@@ -106,7 +106,7 @@ impl Worker {
     ) -> Result<Step, StoreError> {
         // Outbox events become webhook deliveries before the next claim, so a
         // delivery job is picked up in the same pass.
-        if let Err(e) = self.review.dispatch_events().await {
+        if let Err(e) = self.review.webhooks().dispatch_events().await {
             tracing::warn!(error = ?e, "dispatching events to webhooks failed");
         }
         let at = now();
@@ -229,7 +229,10 @@ impl Worker {
             Job::DeliverWebhook(_) => None,
         };
         if let Some((call_id, step)) = failed {
-            self.review.fail_call(call_id, &step, failure.code(), failure.message()).await?;
+            self.review
+                .lifecycle()
+                .fail_call(call_id, &step, failure.code(), failure.message())
+                .await?;
         }
         self.settle(claimed, JobStatus::Failed, now(), Some(failure.to_string()), claimed.attempts)
             .await?;
@@ -239,7 +242,7 @@ impl Worker {
     /// Puts a call whose analysis will run again back to `queued`.
     async fn requeue(&self, job: &Job) -> Result<(), StoreError> {
         match job {
-            Job::AnalyzeCall(analysis) => self.review.requeue_analysis(analysis).await,
+            Job::AnalyzeCall(analysis) => self.review.lifecycle().requeue_analysis(analysis).await,
             Job::FetchRecording(_) | Job::DeliverWebhook(_) => Ok(()),
         }
     }
@@ -280,7 +283,8 @@ impl Worker {
 
     async fn analyze_call(&self, claimed: &job::Model, job: &AnalyzeCall) -> Result<(), JobError> {
         let store_failure = |e: StoreError| JobError::from_store(claimed.kind, &e);
-        let Some(row) = self.review.begin_analysis(job).await.map_err(store_failure)? else {
+        let Some(row) = self.review.lifecycle().begin_analysis(job).await.map_err(store_failure)?
+        else {
             // Deleted, given other audio, or settled by an earlier attempt.
             return Ok(());
         };
@@ -316,7 +320,13 @@ impl Worker {
             .put(&peaks_key, bytes::Bytes::from(peaks))
             .await
             .map_err(store_failure)?;
-        match self.review.finish_analysis(job, &facts, peaks_key).await.map_err(store_failure)? {
+        match self
+            .review
+            .lifecycle()
+            .finish_analysis(job, &facts, peaks_key)
+            .await
+            .map_err(store_failure)?
+        {
             AnalysisSettled::Ready => {}
             AnalysisSettled::Superseded => {
                 tracing::info!(call = %job.call_id, "the call moved on during analysis; nothing kept");

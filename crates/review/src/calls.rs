@@ -1,6 +1,7 @@
 //! Calls: who may create, see, change and delete them, and the audio upload
 //! that streams a recording into the blob store and queues its analysis.
 
+use crate::context::{Actor, Calls, Page, PageRequest, Review, page};
 use crate::ids::{CallId, IntegrationTokenId, OrganisationId, UserId};
 use chrono::{DateTime, Utc};
 use filmroom_audio::{Container, NotAudio, SNIFF_LEN, sniff};
@@ -8,9 +9,11 @@ use filmroom_store::{BlobUpload, CallFilter, CallStatus, Direction, Role, entity
 use uuid::Uuid;
 
 use crate::error::Entity;
-use crate::{
-    Actor, Page, PageRequest, Review, ReviewError, people::DisplayName, status_name, visibility,
-};
+use crate::{error::ReviewError, lifecycle::status_name, people::DisplayName, visibility};
+
+/// The source of calls that people create through `/v1/calls`; pushed calls
+/// carry their integration's source instead.
+pub const PEOPLE_SOURCE: &str = "api";
 
 /// Metadata a client may set on a call; `None` leaves a field unset or unchanged.
 #[derive(Debug, Clone, Default)]
@@ -82,7 +85,7 @@ pub(crate) fn optional_text(
     }
 }
 
-impl Review {
+impl Calls<'_> {
     /// Creates a call for a rep the caller can see (a rep for themselves, a
     /// manager for their reps, an admin for anyone). An `external_ref` already
     /// used in the organisation returns that call and `false`.
@@ -106,7 +109,7 @@ impl Review {
             new.external_ref,
             CallOrigin {
                 created_by: actor.user_id,
-                source: crate::integrations::PEOPLE_SOURCE.to_owned(),
+                source: PEOPLE_SOURCE.to_owned(),
                 integration_id: None,
                 rep_channel: None,
             },
@@ -128,7 +131,7 @@ impl Review {
     }
 
     /// Calls the caller can see, filtered.
-    pub async fn calls(
+    pub async fn list(
         &self,
         actor: &Actor,
         query: CallQuery,
@@ -173,7 +176,7 @@ impl Review {
                 request.limit + 1,
             )
             .await?;
-        Ok(crate::directory::page(rows, request, |c| c.id, Call::from))
+        Ok(page(rows, request, |c| c.id, Call::from))
     }
 
     /// Changes a call's details (anyone who can see it).
@@ -255,7 +258,7 @@ impl Review {
             return Err(ReviewError::AudioAlreadyStored { status: status_name(row.status) });
         }
         Ok(AudioUpload {
-            review: self.clone(),
+            review: Review::clone(self),
             call: row,
             content_type,
             max_bytes,
@@ -323,20 +326,6 @@ impl Review {
             ReviewError::Store(filmroom_store::StoreError::Inconsistent(e.to_string()))
         })
     }
-
-    pub(crate) async fn visible_call(
-        &self,
-        actor: &Actor,
-        id: CallId,
-    ) -> Result<call::Model, ReviewError> {
-        let row = self.store.call(actor.organisation_id, id).await?.ok_or_else(|| not_found(id))?;
-        let tree = self.tree(actor).await?;
-        if visibility::can_see(actor.user_id, actor.role, row.rep_id, &tree) {
-            Ok(row)
-        } else {
-            Err(not_found(id))
-        }
-    }
 }
 
 /// Who made a new call, and through what.
@@ -364,7 +353,7 @@ pub(crate) fn waiting_call(
     let title = match details.title {
         Some(title) => DisplayName::parse("title", &title)?.into_inner(),
         None => {
-            let kind = if origin.source == crate::integrations::PEOPLE_SOURCE {
+            let kind = if origin.source == PEOPLE_SOURCE {
                 "Call".to_owned()
             } else {
                 format!("{} call", origin.source)
@@ -482,7 +471,8 @@ impl AudioUpload {
         row.bits_per_sample = None;
         row.duration_ms = None;
         row.decode_errors = None;
-        let Some(row) = self.review.audio_received(&self.call, row, stored.key.clone()).await?
+        let Some(row) =
+            self.review.lifecycle().audio_received(&self.call, row, stored.key.clone()).await?
         else {
             // Someone else's upload finished first; keep theirs.
             store.blobs().delete(&stored.key).await?;

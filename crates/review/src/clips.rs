@@ -1,11 +1,12 @@
 //! Cutting a stretch of a call as 16-bit PCM WAV, sample-accurately, from the
 //! original in the blob store (ranged reads, a seek, no full decode).
 
+use crate::context::{Actor, Calls, OneOnOnes};
 use crate::ids::{CallId, OneOnOneId};
 use filmroom_audio::{FrameSink, StreamShape, decode_range, wav};
 use filmroom_store::{BlobReader, CallStatus};
 
-use crate::{Actor, Review, ReviewError, status_name};
+use crate::{error::ReviewError, lifecycle::status_name};
 
 /// What a clip request resolved to.
 #[derive(Debug, Clone)]
@@ -57,7 +58,7 @@ impl<F: FnMut(Vec<u8>) -> bool> FrameSink for WavChunks<F> {
     }
 }
 
-impl Review {
+impl Calls<'_> {
     /// Checks a clip request: a ready call the caller can see, and
     /// `0 <= start_ms < end_ms <= duration`.
     pub async fn clip_plan(
@@ -165,7 +166,7 @@ impl ReelPlan {
     }
 }
 
-impl Review {
+impl OneOnOnes<'_> {
     /// Plans the reel of a 1:1's coaching segment: its clips in order, 0.5 s
     /// apart, at one rate and channel count.
     pub async fn reel_plan(
@@ -178,7 +179,7 @@ impl Review {
         for clip in &view.clips {
             let start = u64::try_from(clip.start_ms).unwrap_or(0);
             let end = u64::try_from(clip.end_ms).unwrap_or(0);
-            clips.push(self.clip_plan(actor, clip.call_id, start, end).await?);
+            clips.push(self.calls().clip_plan(actor, clip.call_id, start, end).await?);
         }
         let sample_rate = clips.iter().map(|c| c.sample_rate).max().unwrap_or(16_000);
         let channels = clips.iter().map(|c| c.channels).max().unwrap_or(1).clamp(1, 2);

@@ -1,7 +1,9 @@
 //! Timestamped comments on calls. The rep's own comments stay private until
 //! they share the call: "no coaching until you have tried to coach yourself".
 
+use crate::context::{Actor, WeeklyReview};
 use crate::ids::{CallId, CommentId, OrganisationId, UserId};
+use crate::visibility::rep_work_visible;
 use filmroom_store::Role;
 use std::collections::HashMap;
 
@@ -14,7 +16,7 @@ use filmroom_store::{
 use uuid::Uuid;
 
 use crate::error::Entity;
-use crate::{Actor, Review, ReviewError, reviews::rep_work_visible, status_name};
+use crate::{error::ReviewError, lifecycle::status_name};
 
 /// Longest comment body, in characters.
 pub const MAX_BODY_CHARS: usize = 10_000;
@@ -88,7 +90,7 @@ fn check_offsets(at_ms: i64, end_ms: Option<i64>, duration_ms: i64) -> Result<()
     Ok(())
 }
 
-impl Review {
+impl WeeklyReview<'_> {
     /// A ready call the caller can see, with whether its review is shared.
     async fn commentable_call(
         &self,

@@ -1,36 +1,24 @@
 //! The organisation's directory: who the caller is, the people they may see and
 //! change, and their API tokens.
 
+use crate::context::{Actor, Directory, Page, PageRequest, page, require_admin};
 use crate::ids::{OrganisationId, TokenId, UserId};
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use filmroom_store::{
-    Role, Store,
+    Role,
     entity::{api_token, organisation, user},
     now,
 };
-use uuid::Uuid;
 
 use crate::error::Entity;
 use crate::{
-    AuthFailure, ReviewError,
+    error::AuthFailure,
+    error::ReviewError,
     people::{DisplayName, Email, ExternalIds, ManagementTree, Timezone, can_manage},
     secrets, visibility,
 };
-
-/// The authenticated caller: a user of one organisation, acting through one token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Actor {
-    /// Who is acting.
-    pub user_id: UserId,
-    /// The tenant they act in; every lookup is scoped to it.
-    pub organisation_id: OrganisationId,
-    /// Their role at the time of the request.
-    pub role: Role,
-    /// The token presented.
-    pub token_id: TokenId,
-}
 
 /// An organisation as callers see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,40 +118,6 @@ pub struct UserChanges {
     pub active: Option<bool>,
 }
 
-/// Where a page of a list starts and how long it may be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PageRequest {
-    /// The last id of the previous page.
-    pub after: Option<Uuid>,
-    /// Maximum items.
-    pub limit: u64,
-}
-
-/// One page of a list, in id (creation) order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Page<T> {
-    /// The items.
-    pub items: Vec<T>,
-    /// Where the next page starts, when there is one.
-    pub next_after: Option<Uuid>,
-}
-
-pub(crate) fn page<T, R, I: Into<Uuid>>(
-    mut rows: Vec<R>,
-    request: PageRequest,
-    id: impl Fn(&R) -> I,
-    map: impl Fn(R) -> T,
-) -> Page<T> {
-    let limit = usize::try_from(request.limit).unwrap_or(usize::MAX);
-    let next_after = if rows.len() > limit {
-        rows.truncate(limit);
-        rows.last().map(|row| id(row).into())
-    } else {
-        None
-    };
-    Page { items: rows.into_iter().map(map).collect(), next_after }
-}
-
 impl From<organisation::Model> for Organisation {
     fn from(row: organisation::Model) -> Self {
         Self { id: row.id, name: row.name, timezone: row.timezone, created_at: row.created_at }
@@ -205,44 +159,7 @@ fn not_found(entity: Entity, id: impl ToString) -> ReviewError {
     ReviewError::NotFound { entity, id: id.to_string() }
 }
 
-pub(crate) fn require_admin(actor: &Actor, action: &str) -> Result<(), ReviewError> {
-    if actor.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(ReviewError::Forbidden(format!("only an admin can {action}")))
-    }
-}
-
-/// The review domain over a store. Every method takes the [`Actor`] and checks
-/// what they may do before touching data.
-#[derive(Clone, Debug)]
-pub struct Review {
-    pub(crate) store: Store,
-    pub(crate) analysis_attempts: i32,
-}
-
-impl Review {
-    /// Wraps a store.
-    pub fn new(store: Store) -> Self {
-        Self { store, analysis_attempts: crate::jobs::ANALYSIS_ATTEMPTS }
-    }
-
-    /// Sets how many times an analysis is attempted before the call is marked failed.
-    pub fn with_analysis_attempts(mut self, attempts: u32) -> Self {
-        self.analysis_attempts = i32::try_from(attempts.max(1)).unwrap_or(i32::MAX);
-        self
-    }
-
-    /// Checks the database answers.
-    pub async fn check_database(&self) -> Result<(), ReviewError> {
-        Ok(self.store.ping_database().await?)
-    }
-
-    /// Checks the blob store answers.
-    pub async fn check_storage(&self) -> Result<(), ReviewError> {
-        Ok(self.store.blobs().check().await?)
-    }
-
+impl Directory<'_> {
     /// Creates an organisation with its first admin and that admin's first token.
     #[tracing::instrument(skip_all, fields(organisation = %organisation_name), err)]
     pub async fn bootstrap(
@@ -290,7 +207,7 @@ impl Review {
         let secret = secret.ok_or(ReviewError::Unauthenticated(AuthFailure::Missing))?;
         let hash = secrets::hash(secret);
         let Some((token, owner)) = self.store.token_by_hash(&hash).await? else {
-            if self.is_integration_secret(&hash).await? {
+            if self.integrations().is_integration_secret(&hash).await? {
                 return Err(ReviewError::IntegrationTokenNotAllowed);
             }
             return Err(ReviewError::Unauthenticated(AuthFailure::Invalid));
@@ -545,32 +462,8 @@ impl Review {
         }
     }
 
-    /// A user named in a request body (`field`), who must be visible to the caller.
-    pub(crate) async fn visible_person(
-        &self,
-        actor: &Actor,
-        id: UserId,
-        field: &str,
-    ) -> Result<user::Model, ReviewError> {
-        let invisible = || ReviewError::InvalidField {
-            field: field.to_owned(),
-            message: format!("no user {id} that you can see in this organisation"),
-        };
-        let row = self.store.user(actor.organisation_id, id).await?.ok_or_else(invisible)?;
-        let tree = self.tree(actor).await?;
-        if visibility::can_see(actor.user_id, actor.role, id, &tree) {
-            Ok(row)
-        } else {
-            Err(invisible())
-        }
-    }
-
     async fn find_user(&self, actor: &Actor, id: UserId) -> Result<user::Model, ReviewError> {
         self.store.user(actor.organisation_id, id).await?.ok_or_else(|| not_found(Entity::User, id))
-    }
-
-    pub(crate) async fn tree(&self, actor: &Actor) -> Result<ManagementTree, ReviewError> {
-        Ok(ManagementTree::new(&self.store.management_edges(actor.organisation_id).await?))
     }
 
     async fn check_manager(

@@ -1,8 +1,9 @@
 //! The rep's focus skill ("Just One Thing"): one rubric criterion at a time,
 //! diagnosed, prescribed, and tracked in the scores until it is achieved.
 
-use crate::ids::{FocusId, OrganisationId, UserId};
-use chrono::{DateTime, Utc};
+use crate::context::{Actor, OneOnOnes, timezone};
+use crate::focus_skill::Focus;
+use crate::ids::{FocusId, UserId};
 use filmroom_store::{
     Role,
     entity::focus_skill::{self, FocusStatus, Prescription},
@@ -11,7 +12,7 @@ use filmroom_store::{
 use uuid::Uuid;
 
 use crate::error::Entity;
-use crate::{Actor, Review, ReviewError, WeekProgress, reviews::timezone, rubric, week::Week};
+use crate::{error::ReviewError, reviews::WeekProgress, rubric, week::Week};
 
 /// A focus to start.
 #[derive(Debug, Clone)]
@@ -63,7 +64,7 @@ fn check_text(field: &str, text: &str) -> Result<String, ReviewError> {
     Ok(text.to_owned())
 }
 
-impl Review {
+impl OneOnOnes<'_> {
     async fn check_coach(&self, actor: &Actor, rep: UserId) -> Result<(), ReviewError> {
         let (_, tree) = self.visible_rep(actor, rep).await?;
         if actor.role == Role::Admin || tree.managers_above(rep).contains(&actor.user_id) {
@@ -85,8 +86,10 @@ impl Review {
         let to = Week::containing(now(), timezone(&organisation.timezone))
             .max(Week::parse("from", &from)?)
             .to_string();
-        let progress =
-            self.progress(actor, row.rep_id, Some(&row.criterion), Some(&from), Some(&to)).await?;
+        let progress = self
+            .weekly()
+            .progress(actor, row.rep_id, Some(&row.criterion), Some(&from), Some(&to))
+            .await?;
         Ok(FocusView { row: row.into(), progress })
     }
 
@@ -99,7 +102,7 @@ impl Review {
         new: NewFocus,
     ) -> Result<FocusView, ReviewError> {
         self.check_coach(actor, rep).await?;
-        let rubric = self.rubric(actor).await?.ok_or(ReviewError::NoRubric)?;
+        let rubric = self.weekly().rubric(actor).await?.ok_or(ReviewError::NoRubric)?;
         let criterion =
             rubric.criteria.iter().find(|c| c.key == new.criterion).ok_or_else(|| {
                 ReviewError::InvalidField {
@@ -202,59 +205,5 @@ impl Review {
         row.updated_at = now();
         let row = self.store.update_focus(row).await?;
         self.view_focus(actor, row).await
-    }
-}
-
-/// A rep's focus skill: one rubric criterion worked on at a time.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Focus {
-    /// UUIDv7.
-    pub id: FocusId,
-    /// Tenant.
-    pub organisation_id: OrganisationId,
-    /// The rep.
-    pub rep_id: UserId,
-    /// The rubric criterion key.
-    pub criterion: String,
-    /// Why this skill, from the numbers.
-    pub diagnosis: String,
-    /// How it is to be built.
-    pub prescription_kind: Prescription,
-    /// The prescription in words.
-    pub prescription_text: String,
-    /// The score that means achieved, if set.
-    pub target_score: Option<i32>,
-    /// Active, achieved or dropped.
-    pub status: FocusStatus,
-    /// When work on it started.
-    pub started_at: DateTime<Utc>,
-    /// When it was achieved or dropped.
-    pub ended_at: Option<DateTime<Utc>>,
-    /// Who set it.
-    pub created_by: UserId,
-    /// Creation time.
-    pub created_at: DateTime<Utc>,
-    /// Last change.
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<focus_skill::Model> for Focus {
-    fn from(row: focus_skill::Model) -> Self {
-        Self {
-            id: row.id,
-            organisation_id: row.organisation_id,
-            rep_id: row.rep_id,
-            criterion: row.criterion,
-            diagnosis: row.diagnosis,
-            prescription_kind: row.prescription_kind,
-            prescription_text: row.prescription_text,
-            target_score: row.target_score,
-            status: row.status,
-            started_at: row.started_at,
-            ended_at: row.ended_at,
-            created_by: row.created_by,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-        }
     }
 }

@@ -2,11 +2,12 @@
 //! gets the first response again instead of acting twice; the same key with a
 //! different body is refused. Keys are per credential and kept for a day.
 
+use crate::context::Idempotency;
 use crate::ids::IdempotencyKeyId;
 use chrono::Duration;
 use filmroom_store::{IdempotencyClaim, IdempotencyStatus, now};
 
-use crate::{Review, ReviewError};
+use crate::error::ReviewError;
 
 /// How long a key is remembered.
 pub const RETENTION_HOURS: i64 = 24;
@@ -44,7 +45,7 @@ pub enum IdempotentRequest {
     InProgress,
 }
 
-impl Review {
+impl Idempotency<'_> {
     /// Looks up or claims `key` for the credential `scope`.
     pub async fn begin_idempotent(
         &self,

@@ -7,7 +7,8 @@
 //! users become reps through the `external_ids` of users (per source) or
 //! their email.
 
-use crate::Call;
+use crate::calls::Call;
+use crate::context::{Actor, Integrations, Page, PageRequest, Review, page, require_admin};
 use crate::ids::{CallId, IntegrationTokenId, OrganisationId, UserId};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -25,14 +26,13 @@ use uuid::Uuid;
 use crate::error::Entity;
 use crate::jobs::{FetchRecording, Job};
 use crate::{
-    Actor, AudioUpload, AuthFailure, CallDetails, Page, PageRequest, Review, ReviewError,
-    directory::require_admin,
+    calls::AudioUpload,
+    calls::CallDetails,
+    error::AuthFailure,
+    error::ReviewError,
     people::{DisplayName, Email},
     secrets,
 };
-
-/// The source of calls that people create through `/v1/calls`.
-pub const PEOPLE_SOURCE: &str = "api";
 
 /// A dialer authenticated by its integration token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -190,7 +190,7 @@ fn check_source(raw: &str) -> Result<String, ReviewError> {
             format!("`{raw}` must be 1-32 characters of a-z, 0-9, `_` or `-`, such as `twilio`"),
         ));
     }
-    if source == PEOPLE_SOURCE {
+    if source == crate::calls::PEOPLE_SOURCE {
         return Err(invalid(
             "source",
             "`api` is the source of calls people create; name the dialer",
@@ -279,7 +279,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-impl Review {
+impl Integrations<'_> {
     /// Creates an integration token (admins).
     #[tracing::instrument(skip_all, fields(actor = %actor.user_id), err)]
     pub async fn create_integration_token(
@@ -331,7 +331,7 @@ impl Review {
                 request.limit + 1,
             )
             .await?;
-        Ok(crate::directory::page(rows, request, |r| r.id, IntegrationToken::from))
+        Ok(page(rows, request, |r| r.id, IntegrationToken::from))
     }
 
     /// Changes an integration token (admins): its label, or the dialer's
@@ -569,7 +569,7 @@ impl Review {
         max_bytes: u64,
     ) -> Result<AudioUpload, ReviewError> {
         let row = self.pushed_call_row(caller, id).await?;
-        self.audio_upload_for(row, content_type, max_bytes)
+        self.calls().audio_upload_for(row, content_type, max_bytes)
     }
 
     /// Starts storing a fetched recording (the worker, acting for no one).
@@ -581,7 +581,7 @@ impl Review {
     ) -> Result<Option<AudioUpload>, ReviewError> {
         match self.store.call_by_id(call_id).await? {
             Some(row) if row.status == CallStatus::Uploading => {
-                self.audio_upload_for(row, content_type, max_bytes).map(Some)
+                self.calls().audio_upload_for(row, content_type, max_bytes).map(Some)
             }
             _ => Ok(None),
         }
@@ -642,7 +642,7 @@ impl Review {
             .store
             .calls_page(organisation_id, &filter, request.after.map(Into::into), request.limit + 1)
             .await?;
-        Ok(crate::directory::page(rows, request, |c| c.id, Call::from))
+        Ok(page(rows, request, |c| c.id, Call::from))
     }
 
     /// Handles a Twilio-style recording status callback: checks the signature

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use uuid::Uuid;
 
 use crate::{
-    ReviewError,
+    error::ReviewError,
     ids::{CallId, DeliveryId, IntegrationTokenId},
 };
 
@@ -229,13 +229,6 @@ impl Job {
             dedupe_key,
             max_attempts: policy(self.kind(), analysis_attempts).max_attempts,
         })
-    }
-}
-
-impl crate::Review {
-    /// How a kind of job is retried on this server.
-    pub fn job_policy(&self, kind: JobKind) -> RetryPolicy {
-        policy(kind, self.analysis_attempts)
     }
 }
 

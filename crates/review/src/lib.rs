@@ -8,9 +8,11 @@
 mod calls;
 mod clips;
 mod comments;
+mod context;
 mod directory;
 mod error;
 mod focus;
+mod focus_skill;
 pub mod idempotency;
 pub mod ids;
 pub mod integrations;
@@ -33,10 +35,11 @@ pub mod workflow;
 pub use calls::{AudioSource, AudioUpload, Call, CallDetails, CallQuery, NewCall};
 pub use clips::{ClipPlan, REEL_GAP_MS, ReelPlan};
 pub use comments::{Comment, CommentChanges, CommentView, NewComment};
-pub use directory::{
-    Actor, IssuedToken, NewUser, Organisation, Page, PageRequest, Person, Review, TokenInfo,
-    UserChanges,
+pub use context::{
+    Actor, CallLifecycle, Calls, Directory, Idempotency, Integrations, OneOnOnes, Page,
+    PageRequest, Review, Search, Webhooks, WeeklyReview,
 };
+pub use directory::{IssuedToken, NewUser, Organisation, Person, TokenInfo, UserChanges};
 pub use error::{AuthFailure, Entity, ReviewError};
 pub use filmroom_store::Role;
 pub use filmroom_store::{
@@ -50,7 +53,8 @@ pub use filmroom_store::{
         webhook_delivery::DeliveryStatus,
     },
 };
-pub use focus::{Focus, FocusChanges, FocusView, NewFocus};
+pub use focus::{FocusChanges, FocusView, NewFocus};
+pub use focus_skill::Focus;
 pub use integrations::IntegrationToken;
 pub use lifecycle::{AnalysisSettled, FailedStep, can_become, status_name};
 pub use one_on_ones::{
@@ -59,6 +63,7 @@ pub use one_on_ones::{
 };
 pub use reviews::{
     BoardRow, CriterionProgress, Event, Nomination, NominationView, RubricView, Score, ScoreInput,
-    SettingsChanges, TeamBoard, WeekProgress, WeekView, rep_work_visible, slot_name,
+    SettingsChanges, TeamBoard, WeekProgress, WeekView, slot_name,
 };
+pub use visibility::rep_work_visible;
 pub use webhooks::{Delivery, Webhook, WebhookAttempt};

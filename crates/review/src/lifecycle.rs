@@ -13,6 +13,7 @@
 //! upload path and the dialer integrations call these functions; nothing else
 //! edits a call's status.
 
+use crate::context::CallLifecycle;
 use filmroom_audio::AudioFacts;
 use filmroom_store::{
     CallStatus, StoreError,
@@ -21,7 +22,7 @@ use filmroom_store::{
 };
 
 use crate::{
-    Review, ReviewError,
+    error::ReviewError,
     jobs::{AnalyzeCall, Job},
 };
 
@@ -96,7 +97,7 @@ fn call_event(kind: &str, row: &call::Model) -> event::Model {
     }
 }
 
-impl Review {
+impl CallLifecycle<'_> {
     /// Audio stored for a call waiting for it (or replacing a failed one):
     /// uploading → queued, with its analysis job, in one transaction.
     /// `None` when another upload finished first.

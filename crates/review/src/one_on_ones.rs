@@ -1,10 +1,12 @@
 //! The weekly 1:1: a recurring slot, a 20-minute coaching segment of clips,
 //! and the action items it must end with.
 
+use crate::context::{Actor, OneOnOnes, timezone};
 use crate::error::stored_json;
 use crate::ids::{
     ActionItemId, CallId, ClipId, CommentId, OneOnOneId, OrganisationId, SeriesId, UserId,
 };
+use crate::visibility::rep_work_visible;
 use std::collections::HashSet;
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
@@ -23,9 +25,8 @@ use uuid::Uuid;
 
 use crate::error::Entity;
 use crate::{
-    Actor, Review, ReviewError,
+    error::ReviewError,
     people::{Timezone, can_manage},
-    reviews::{rep_work_visible, timezone},
     settings::{Day, ReviewSettings},
     visibility,
     week::Week,
@@ -202,7 +203,7 @@ fn check_agenda(agenda: &[String]) -> Result<Vec<String>, ReviewError> {
         .collect()
 }
 
-impl Review {
+impl OneOnOnes<'_> {
     /// Whether the caller takes part in (or oversees) a 1:1 of `manager` with `rep`.
     async fn sees_pair(
         &self,
@@ -330,7 +331,7 @@ impl Review {
     }
 
     /// 1:1s the caller takes part in or oversees, by time.
-    pub async fn one_on_ones(
+    pub async fn list(
         &self,
         actor: &Actor,
         manager: Option<UserId>,
@@ -447,7 +448,7 @@ impl Review {
             .map(ActionItem::from)
             .collect();
         let action_items = self.store.action_items(&[row.id]).await?;
-        let (_, settings) = self.review_settings(actor).await?;
+        let (_, settings) = self.weekly().review_settings(actor).await?;
         Ok(OneOnOneView {
             row: row.into(),
             series: series.try_into()?,
@@ -522,7 +523,7 @@ impl Review {
         if call.status != CallStatus::Ready {
             return Err(ReviewError::NotReady {
                 what: "audio",
-                status: crate::status_name(call.status),
+                status: crate::lifecycle::status_name(call.status),
             });
         }
         let duration = call.duration_ms.unwrap_or_default();
@@ -555,7 +556,7 @@ impl Review {
         }
         let clips = self.store.clips(row.id).await?;
         let used: i64 = clips.iter().map(|c| c.end_ms - c.start_ms).sum();
-        let (_, settings) = self.review_settings(actor).await?;
+        let (_, settings) = self.weekly().review_settings(actor).await?;
         let budget = Self::budget_ms(&settings);
         if used + (end_ms - start_ms) > budget {
             return Err(ReviewError::ClipBudgetExceeded {
@@ -749,7 +750,7 @@ impl Review {
             }
             OneOnOneStatus::Scheduled => {}
         }
-        let (_, settings) = self.review_settings(actor).await?;
+        let (_, settings) = self.weekly().review_settings(actor).await?;
         let items = self.store.action_items(&[row.id]).await?;
         let mut missing = Vec::new();
         if items.len() < settings.min_action_items as usize {

@@ -8,7 +8,7 @@ use std::{
 
 use filmroom_store::{ManagementEdge, Role};
 
-use crate::ReviewError;
+use crate::error::ReviewError;
 
 fn invalid(field: &str, message: impl Into<String>) -> ReviewError {
     ReviewError::InvalidField { field: field.to_owned(), message: message.into() }

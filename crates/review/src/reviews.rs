@@ -1,18 +1,19 @@
 //! The weekly two-call review: nominations, their states, scores, the rubric,
 //! progress over the weeks, the team board, organisation settings, events.
 
+use crate::context::{Actor, Page, PageRequest, WeeklyReview, page, timezone};
 use crate::ids::{CallId, EventId, FocusId, NominationId, OrganisationId, ScoreId, UserId};
-use crate::{Call, Organisation, Person};
+use crate::visibility::rep_work_visible;
+use crate::{calls::Call, directory::Organisation, directory::Person};
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
-use chrono_tz::Tz;
 use filmroom_store::{
     CallStatus, Role,
     entity::{
         event,
         nomination::{self, ReviewState, Slot},
-        organisation, rubric_version, score,
+        rubric_version, score,
         score::ScorerKind,
         user,
     },
@@ -22,11 +23,9 @@ use uuid::Uuid;
 
 use crate::error::Entity;
 use crate::{
-    Actor, Page, PageRequest, Review, ReviewError,
-    people::ManagementTree,
+    error::ReviewError,
     rubric::{self, Criterion},
     settings::ReviewSettings,
-    visibility,
     week::Week,
     workflow::{self, MoveRefused, Mover, ReviewFacts, state_name},
 };
@@ -47,7 +46,7 @@ pub struct NominationView {
     /// When the manager review is due (shared + the organisation's days).
     pub review_due: Option<DateTime<Utc>>,
     /// The rep's focus skill when the call was shared.
-    pub focus: Option<crate::Focus>,
+    pub focus: Option<crate::focus_skill::Focus>,
 }
 
 /// One rep's week.
@@ -162,12 +161,6 @@ pub fn slot_name(slot: Slot) -> &'static str {
     }
 }
 
-/// Whether a comment (or self-score) by `author` on a call of `rep` is visible
-/// to `viewer`: the rep's own work stays private until they share the call.
-pub fn rep_work_visible(viewer: UserId, rep: UserId, author: UserId, shared: bool) -> bool {
-    author != rep || viewer == rep || shared
-}
-
 fn criteria_of(row: &rubric_version::Model) -> Result<Vec<Criterion>, ReviewError> {
     serde_json::from_value(row.criteria.clone()).map_err(|e| {
         ReviewError::Store(filmroom_store::StoreError::Inconsistent(format!(
@@ -177,21 +170,7 @@ fn criteria_of(row: &rubric_version::Model) -> Result<Vec<Criterion>, ReviewErro
     })
 }
 
-pub(crate) fn timezone(name: &str) -> Tz {
-    name.parse().unwrap_or(chrono_tz::UTC)
-}
-
-impl Review {
-    pub(crate) async fn organisation_row(
-        &self,
-        actor: &Actor,
-    ) -> Result<organisation::Model, ReviewError> {
-        self.store.organisation(actor.organisation_id).await?.ok_or_else(|| ReviewError::NotFound {
-            entity: Entity::Organisation,
-            id: actor.organisation_id.to_string(),
-        })
-    }
-
+impl WeeklyReview<'_> {
     /// The organisation's review settings.
     pub async fn review_settings(
         &self,
@@ -251,24 +230,6 @@ impl Review {
         Ok((organisation, settings))
     }
 
-    /// A rep the caller can see (404 otherwise).
-    pub(crate) async fn visible_rep(
-        &self,
-        actor: &Actor,
-        rep: UserId,
-    ) -> Result<(user::Model, ManagementTree), ReviewError> {
-        let row =
-            self.store.user(actor.organisation_id, rep).await?.ok_or_else(|| {
-                ReviewError::NotFound { entity: Entity::User, id: rep.to_string() }
-            })?;
-        let tree = self.tree(actor).await?;
-        if visibility::can_see(actor.user_id, actor.role, rep, &tree) {
-            Ok((row, tree))
-        } else {
-            Err(ReviewError::NotFound { entity: Entity::User, id: rep.to_string() })
-        }
-    }
-
     async fn view_nominations(
         &self,
         actor: &Actor,
@@ -323,7 +284,7 @@ impl Review {
                 other_comments,
                 scores: visible_scores,
                 review_due,
-                focus: focus.map(crate::Focus::from),
+                focus: focus.map(crate::focus_skill::Focus::from),
             });
         }
         Ok(views)
@@ -384,7 +345,7 @@ impl Review {
         if call.status != CallStatus::Ready {
             return Err(call_field(format!(
                 "call {call_id} is {}; nominate it once its analysis is ready",
-                crate::status_name(call.status)
+                crate::lifecycle::status_name(call.status)
             )));
         }
         let existing =
@@ -818,7 +779,7 @@ impl Review {
             .store
             .events(actor.organisation_id, request.after.map(Into::into), request.limit + 1)
             .await?;
-        Ok(crate::directory::page(rows, request, |e| e.id, Event::from))
+        Ok(page(rows, request, |e| e.id, Event::from))
     }
 }
 

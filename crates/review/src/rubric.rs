@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ReviewError;
+use crate::error::ReviewError;
 
 /// A description of one value on a criterion's scale.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

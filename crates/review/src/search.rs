@@ -2,13 +2,15 @@
 //! may see: the calls of the reps they can see, and of those calls' comments
 //! only the ones the privacy rule lets them read.
 
+use crate::context::{Actor, Search};
 use crate::ids::{CallId, UserId};
+use crate::visibility::rep_work_visible;
 use std::collections::HashMap;
 
 use filmroom_store::{Role, SearchSource};
 use uuid::Uuid;
 
-use crate::{Actor, Review, ReviewError, reviews::rep_work_visible};
+use crate::error::ReviewError;
 
 /// Matches looked at per source before grouping by call.
 const CANDIDATES: u64 = 500;
@@ -30,7 +32,7 @@ pub struct SearchMatch {
 #[derive(Debug, Clone)]
 pub struct SearchResult {
     /// The call.
-    pub call: crate::Call,
+    pub call: crate::calls::Call,
     /// Its matches.
     pub matches: Vec<SearchMatch>,
 }
@@ -68,10 +70,10 @@ pub fn query_words(q: &str) -> Result<Vec<String>, ReviewError> {
     Ok(words)
 }
 
-impl Review {
+impl Search<'_> {
     /// Calls whose transcript or comments contain every word of `q`, among
     /// what the caller may see; at most `limit` calls, best first.
-    pub async fn search(
+    pub async fn run(
         &self,
         actor: &Actor,
         q: &str,

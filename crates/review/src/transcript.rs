@@ -4,10 +4,11 @@
 //! The two subtitle formats are small and fully specified; a parser here
 //! keeps the rules (what a speaker is, what is refused) in one place.
 
+use crate::context::Calls;
 use crate::ids::CallId;
 use serde::{Deserialize, Serialize};
 
-use crate::ReviewError;
+use crate::error::ReviewError;
 
 /// Most segments one transcript may hold.
 pub const MAX_SEGMENTS: usize = 20_000;
@@ -195,12 +196,12 @@ pub fn line_at(segments: &[Segment], at_ms: i64) -> Option<&Segment> {
         .or_else(|| segments.iter().rev().find(|s| s.start_ms <= at_ms))
 }
 
-impl crate::Review {
+impl Calls<'_> {
     /// Replaces the transcript of a ready call the caller can see.
     #[tracing::instrument(skip_all, fields(actor = %actor.user_id, call = %call_id), err)]
     pub async fn put_transcript(
         &self,
-        actor: &crate::Actor,
+        actor: &crate::context::Actor,
         call_id: crate::ids::CallId,
         body: &[u8],
         format: TranscriptFormat,
@@ -209,7 +210,7 @@ impl crate::Review {
         if call.status != filmroom_store::CallStatus::Ready {
             return Err(ReviewError::NotReady {
                 what: "transcript",
-                status: crate::status_name(call.status),
+                status: crate::lifecycle::status_name(call.status),
             });
         }
         let segments = parse(body, format, call.duration_ms.unwrap_or_default())?;
@@ -234,7 +235,7 @@ impl crate::Review {
     /// The transcript of a call the caller can see (empty when there is none).
     pub async fn transcript(
         &self,
-        actor: &crate::Actor,
+        actor: &crate::context::Actor,
         call_id: crate::ids::CallId,
     ) -> Result<Vec<Segment>, ReviewError> {
         let call = self.call(actor, call_id).await?;
@@ -255,11 +256,11 @@ impl crate::Review {
     /// Comments on a call, each with the transcript line spoken at its time.
     pub async fn comments_with_transcript(
         &self,
-        actor: &crate::Actor,
+        actor: &crate::context::Actor,
         call_id: CallId,
         since: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<Vec<(crate::CommentView, Option<Segment>)>, ReviewError> {
-        let comments = self.comments(actor, call_id, since).await?;
+    ) -> Result<Vec<(crate::comments::CommentView, Option<Segment>)>, ReviewError> {
+        let comments = self.weekly().comments(actor, call_id, since).await?;
         let segments = self.transcript(actor, call_id).await?;
         Ok(comments
             .into_iter()

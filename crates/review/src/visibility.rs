@@ -16,6 +16,12 @@ pub fn can_see(viewer: UserId, viewer_role: Role, subject: UserId, tree: &Manage
         || tree.managers_above(subject).contains(&viewer)
 }
 
+/// Whether a comment (or self-score) by `author` on a call of `rep` is visible
+/// to `viewer`: the rep's own work stays private until they share the call.
+pub fn rep_work_visible(viewer: UserId, rep: UserId, author: UserId, shared: bool) -> bool {
+    author != rep || viewer == rep || shared
+}
+
 #[cfg(test)]
 mod tests {
     use filmroom_store::ManagementEdge;

@@ -1,5 +1,6 @@
 //! Webhook endpoints (admins only) and their delivery log.
 
+use crate::context::{Actor, Webhooks};
 use crate::error::stored_json;
 use crate::ids::{AttemptId, DeliveryId, EventId, OrganisationId, WebhookId};
 use chrono::{DateTime, Utc};
@@ -11,8 +12,8 @@ use filmroom_store::{
 use uuid::Uuid;
 
 use crate::error::Entity;
+use crate::error::ReviewError;
 use crate::jobs::{DeliverWebhook, Job};
-use crate::{Actor, Review, ReviewError};
 
 /// The event types a webhook can ask for.
 pub const EVENT_TYPES: &[&str] =
@@ -80,7 +81,7 @@ fn require_admin(actor: &Actor) -> Result<(), ReviewError> {
     }
 }
 
-impl Review {
+impl Webhooks<'_> {
     /// Registers an endpoint; the secret is generated when not given.
     pub async fn create_webhook(
         &self,
@@ -122,7 +123,7 @@ impl Review {
     }
 
     /// The organisation's webhooks.
-    pub async fn webhooks(&self, actor: &Actor) -> Result<Vec<Webhook>, ReviewError> {
+    pub async fn list(&self, actor: &Actor) -> Result<Vec<Webhook>, ReviewError> {
         require_admin(actor)?;
         self.store
             .webhooks(actor.organisation_id)

@@ -403,12 +403,12 @@ pub async fn create_call(
     if !is_multipart(&req) {
         let ApiJson(body) =
             ApiJson::<CreateCallRequest>::from_payload(&req, payload.into_inner()).await?;
-        let (call, was_created) = review.create_call(&actor, new_call(body)).await?;
+        let (call, was_created) = review.calls().create_call(&actor, new_call(body)).await?;
         return Ok(created(call, was_created, "/v1/calls"));
     }
     let (body, audio) =
         metadata_then_audio::<CreateCallRequest>(&req, payload, config.max_json_bytes).await?;
-    let (record, was_created) = review.create_call(&actor, new_call(body)).await?;
+    let (record, was_created) = review.calls().create_call(&actor, new_call(body)).await?;
     let Some(audio) = audio else {
         return Ok(created(record, was_created, "/v1/calls"));
     };
@@ -418,12 +418,13 @@ pub async fn create_call(
     }
     let media_type = audio.field.content_type().map(ToString::to_string);
     let id = record.id;
-    let upload = review.begin_audio_upload(&actor, id, media_type, max_upload(&config)).await?;
+    let upload =
+        review.calls().begin_audio_upload(&actor, id, media_type, max_upload(&config)).await?;
     match pump(upload, audio.field).await {
         Ok(record) => Ok(created(record, true, "/v1/calls")),
         Err(e) => {
             // The client never learnt this call's id; leave nothing behind.
-            if let Err(cleanup) = review.delete_call(&actor, id).await {
+            if let Err(cleanup) = review.calls().delete_call(&actor, id).await {
                 tracing::warn!(error = ?cleanup, call = %id, "removing a call whose upload failed");
             }
             Err(e)
@@ -463,8 +464,10 @@ pub async fn upload_audio(
     {
         return Err(filmroom_review::ReviewError::AudioTooLarge { limit }.into());
     }
-    let upload =
-        review.begin_audio_upload(&actor, id.into_inner(), media_type, max_upload(&config)).await?;
+    let upload = review
+        .calls()
+        .begin_audio_upload(&actor, id.into_inner(), media_type, max_upload(&config))
+        .await?;
     Ok(web::Json(pump(upload, payload).await?.into()))
 }
 
@@ -481,7 +484,7 @@ pub async fn get_call(
     Authenticated(actor): Authenticated,
     id: web::Path<CallId>,
 ) -> Result<web::Json<CallBody>, ApiError> {
-    Ok(web::Json(review.call(&actor, id.into_inner()).await?.into()))
+    Ok(web::Json(review.calls().call(&actor, id.into_inner()).await?.into()))
 }
 
 /// Calls the caller can see, optionally one rep's, in a time range or a state.
@@ -505,7 +508,7 @@ pub async fn list_calls(
         to: query.to,
         status: query.status.map(Into::into),
     };
-    let page = review.calls(&actor, filter, request).await?;
+    let page = review.calls().list(&actor, filter, request).await?;
     Ok(web::Json(CallPage {
         items: page.items.into_iter().map(CallBody::from).collect(),
         next_cursor: page.next_after.map(encode),
@@ -528,7 +531,7 @@ pub async fn update_call(
     ApiJson(body): ApiJson<UpdateCallRequest>,
 ) -> Result<web::Json<CallBody>, ApiError> {
     let changes = details(body.title, body.occurred_at, body.direction, body.counterpart);
-    Ok(web::Json(review.update_call(&actor, id.into_inner(), changes).await?.into()))
+    Ok(web::Json(review.calls().update_call(&actor, id.into_inner(), changes).await?.into()))
 }
 
 /// Deletes a call with its recording and derived files.
@@ -544,7 +547,7 @@ pub async fn delete_call(
     Authenticated(actor): Authenticated,
     id: web::Path<CallId>,
 ) -> Result<HttpResponse, ApiError> {
-    review.delete_call(&actor, id.into_inner()).await?;
+    review.calls().delete_call(&actor, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -587,7 +590,7 @@ pub async fn get_audio(
             ));
         }
     }
-    let source = review.audio_source(&actor, id).await?;
+    let source = review.calls().audio_source(&actor, id).await?;
     let requested = req.headers().get(header::RANGE).and_then(|v| v.to_str().ok());
     let range = match requested.map(http_range_header::parse_range_header) {
         None => None,
@@ -606,7 +609,7 @@ pub async fn get_audio(
         }
         Some(Err(_)) => None,
     };
-    let body = review.audio_bytes(&source, range.clone()).await?;
+    let body = review.calls().audio_bytes(&source, range.clone()).await?;
     let mut response = match range {
         Some(_) => {
             let mut r = HttpResponse::PartialContent();
@@ -660,13 +663,13 @@ async fn clip(
     start_ms: u64,
     end_ms: u64,
 ) -> Result<HttpResponse, ApiError> {
-    let plan = review.clip_plan(actor, id, start_ms, end_ms).await?;
+    let plan = review.calls().clip_plan(actor, id, start_ms, end_ms).await?;
     let review = review.into_inner();
     Ok(wav_response(
         plan.content_length(),
         format!("call-{id}-{start_ms}-{end_ms}.wav"),
         move |runtime, emit| {
-            if let Err(e) = review.render_clip(&plan, runtime, emit) {
+            if let Err(e) = review.calls().render_clip(&plan, runtime, emit) {
                 tracing::error!(error = ?e, "cutting a clip failed midway");
             }
         },
@@ -691,6 +694,6 @@ pub async fn get_peaks(
     id: web::Path<CallId>,
     query: web::Query<PeaksQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let json = review.peaks(&actor, id.into_inner(), query.samples_per_pixel).await?;
+    let json = review.calls().peaks(&actor, id.into_inner(), query.samples_per_pixel).await?;
     Ok(HttpResponse::Ok().content_type("application/json").body(json))
 }

@@ -195,6 +195,7 @@ pub async fn list_comments(
     let id = id.into_inner();
     let items = if query.with_transcript.unwrap_or(false) {
         review
+            .calls()
             .comments_with_transcript(&actor, id, query.since)
             .await?
             .into_iter()
@@ -204,7 +205,13 @@ pub async fn list_comments(
             })
             .collect()
     } else {
-        review.comments(&actor, id, query.since).await?.into_iter().map(Into::into).collect()
+        review
+            .weekly()
+            .comments(&actor, id, query.since)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect()
     };
     Ok(web::Json(CommentList { items }))
 }
@@ -234,7 +241,7 @@ pub async fn create_comment(
         kind: body.kind.into(),
         parent_id: body.parent_id.map(Into::into),
     };
-    let comment = review.add_comment(&actor, id.into_inner(), new).await?;
+    let comment = review.weekly().add_comment(&actor, id.into_inner(), new).await?;
     Ok(HttpResponse::Created().json(CommentBody::from(comment)))
 }
 
@@ -259,7 +266,7 @@ pub async fn update_comment(
         body: body.body,
         kind: body.kind.map(Into::into),
     };
-    Ok(web::Json(review.edit_comment(&actor, id.into_inner(), changes).await?.into()))
+    Ok(web::Json(review.weekly().edit_comment(&actor, id.into_inner(), changes).await?.into()))
 }
 
 /// Deletes one's own comment and the replies to it.
@@ -275,6 +282,6 @@ pub async fn delete_comment(
     Authenticated(actor): Authenticated,
     id: web::Path<CommentId>,
 ) -> Result<HttpResponse, ApiError> {
-    review.delete_comment(&actor, id.into_inner()).await?;
+    review.weekly().delete_comment(&actor, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -293,6 +293,7 @@ pub async fn create_integration_token(
     ApiJson(body): ApiJson<CreateIntegrationTokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let issued = review
+        .integrations()
         .create_integration_token(
             &actor,
             NewIntegrationToken {
@@ -323,7 +324,7 @@ pub async fn list_integration_tokens(
     Authenticated(actor): Authenticated,
     query: web::Query<ListQuery>,
 ) -> Result<web::Json<IntegrationTokenPage>, ApiError> {
-    let page = review.integration_tokens(&actor, query.page_request()?).await?;
+    let page = review.integrations().integration_tokens(&actor, query.page_request()?).await?;
     Ok(web::Json(IntegrationTokenPage {
         items: page.items.into_iter().map(IntegrationTokenBody::from).collect(),
         next_cursor: page.next_after.map(encode),
@@ -348,6 +349,7 @@ pub async fn update_integration_token(
     ApiJson(body): ApiJson<UpdateIntegrationTokenRequest>,
 ) -> Result<web::Json<IntegrationTokenBody>, ApiError> {
     let token = review
+        .integrations()
         .update_integration_token(
             &actor,
             id.into_inner(),
@@ -375,7 +377,7 @@ pub async fn revoke_integration_token(
     Authenticated(actor): Authenticated,
     id: web::Path<IntegrationTokenId>,
 ) -> Result<HttpResponse, ApiError> {
-    review.revoke_integration_token(&actor, id.into_inner()).await?;
+    review.integrations().revoke_integration_token(&actor, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -435,7 +437,8 @@ pub async fn push_call(
             });
         };
         let recording = RecordingSource::Url { url, authenticate: false };
-        let outcome = review.push_call(&caller, pushed_call(body, recording)).await?;
+        let outcome =
+            review.integrations().push_call(&caller, pushed_call(body, recording)).await?;
         return Ok(pushed(outcome.call, outcome.created));
     }
     let (body, audio) =
@@ -452,21 +455,26 @@ pub async fn push_call(
             "the push has no `audio` part; send the recording after `metadata`, or push JSON with a recording_url".into(),
         ));
     };
-    let outcome = review.push_call(&caller, pushed_call(body, RecordingSource::Upload)).await?;
+    let outcome = review
+        .integrations()
+        .push_call(&caller, pushed_call(body, RecordingSource::Upload))
+        .await?;
     if !outcome.awaiting_upload {
         // Pushed before, and not failed: the call keeps its audio.
         return Ok(pushed(outcome.call, false));
     }
     let media_type = audio.field.content_type().map(ToString::to_string);
     let id = outcome.call.id;
-    let upload =
-        review.begin_pushed_audio(&caller, id, media_type, config.max_upload_bytes).await?;
+    let upload = review
+        .integrations()
+        .begin_pushed_audio(&caller, id, media_type, config.max_upload_bytes)
+        .await?;
     match pump(upload, audio.field).await {
         Ok(record) => Ok(pushed(record, outcome.created)),
         Err(e) => {
             // A call this request created must not outlive its failed upload.
             if outcome.created
-                && let Err(cleanup) = review.discard_pushed_call(&caller, id).await
+                && let Err(cleanup) = review.integrations().discard_pushed_call(&caller, id).await
             {
                 tracing::warn!(error = ?cleanup, call = %id, "removing a pushed call whose upload failed");
             }
@@ -490,7 +498,7 @@ pub async fn list_pushed_calls(
 ) -> Result<web::Json<PushedCallPage>, ApiError> {
     let query = query.into_inner();
     let request = ListQuery { limit: query.limit, cursor: query.cursor }.page_request()?;
-    let page = review.pushed_calls(&caller, query.external_ref, request).await?;
+    let page = review.integrations().pushed_calls(&caller, query.external_ref, request).await?;
     Ok(web::Json(caller_page(page)))
 }
 
@@ -507,7 +515,7 @@ pub async fn get_pushed_call(
     IntegrationAuthenticated(caller): IntegrationAuthenticated,
     id: web::Path<CallId>,
 ) -> Result<web::Json<CallBody>, ApiError> {
-    let call = review.pushed_call(&caller, id.into_inner()).await?;
+    let call = review.integrations().pushed_call(&caller, id.into_inner()).await?;
     Ok(web::Json(call.into()))
 }
 
@@ -592,7 +600,7 @@ pub async fn twilio_recording_status(
         rep: RepReference { external_id: query.rep, email: query.rep_email },
         rep_channel: query.rep_channel,
     };
-    Ok(match review.recording_callback(callback).await? {
+    Ok(match review.integrations().recording_callback(callback).await? {
         CallbackOutcome::Call(call, was_created) => {
             let body = RecordingCallbackBody {
                 outcome: "stored".into(),

@@ -615,7 +615,8 @@ pub async fn create_series(
         timezone: body.timezone,
         agenda: body.agenda,
     };
-    Ok(HttpResponse::Created().json(SeriesBody::from(review.create_series(&actor, new).await?)))
+    Ok(HttpResponse::Created()
+        .json(SeriesBody::from(review.one_on_ones().create_series(&actor, new).await?)))
 }
 
 /// Replaces the pair's standing agenda.
@@ -627,7 +628,9 @@ pub async fn update_series(
     id: web::Path<SeriesId>,
     ApiJson(body): ApiJson<UpdateSeriesRequest>,
 ) -> Result<web::Json<SeriesBody>, ApiError> {
-    Ok(web::Json(review.set_agenda(&actor, id.into_inner(), body.agenda).await?.into()))
+    Ok(web::Json(
+        review.one_on_ones().set_agenda(&actor, id.into_inner(), body.agenda).await?.into(),
+    ))
 }
 
 /// 1:1s the caller takes part in or oversees.
@@ -639,7 +642,8 @@ pub async fn list_one_on_ones(
     query: web::Query<OneOnOneQuery>,
 ) -> Result<web::Json<OneOnOneList>, ApiError> {
     let rows = review
-        .one_on_ones(
+        .one_on_ones()
+        .list(
             &actor,
             query.manager.map(Into::into),
             query.rep.map(Into::into),
@@ -658,7 +662,7 @@ pub async fn get_one_on_one(
     Authenticated(actor): Authenticated,
     id: web::Path<OneOnOneId>,
 ) -> Result<web::Json<OneOnOneBody>, ApiError> {
-    Ok(web::Json(review.one_on_one(&actor, id.into_inner()).await?.into()))
+    Ok(web::Json(review.one_on_ones().one_on_one(&actor, id.into_inner()).await?.into()))
 }
 
 /// Moves, cancels or reinstates a 1:1, or replaces its notes.
@@ -683,7 +687,9 @@ pub async fn update_one_on_one(
     };
     let changes =
         OccurrenceChanges { scheduled_at: body.scheduled_at, cancelled, notes: body.notes };
-    Ok(web::Json(review.update_one_on_one(&actor, id.into_inner(), changes).await?.into()))
+    Ok(web::Json(
+        review.one_on_ones().update_one_on_one(&actor, id.into_inner(), changes).await?.into(),
+    ))
 }
 
 /// Adds a clip to the coaching segment: from a comment or explicit offsets.
@@ -708,7 +714,7 @@ pub async fn create_clip(
             });
         }
     };
-    let view = review.add_clip(&actor, id.into_inner(), source, body.note).await?;
+    let view = review.one_on_ones().add_clip(&actor, id.into_inner(), source, body.note).await?;
     Ok(HttpResponse::Created().json(OneOnOneBody::from(view)))
 }
 
@@ -722,7 +728,11 @@ pub async fn update_clip(
     ApiJson(body): ApiJson<UpdateClipRequest>,
 ) -> Result<web::Json<OneOnOneBody>, ApiError> {
     Ok(web::Json(
-        review.update_clip(&actor, id.into_inner(), body.position, body.note).await?.into(),
+        review
+            .one_on_ones()
+            .update_clip(&actor, id.into_inner(), body.position, body.note)
+            .await?
+            .into(),
     ))
 }
 
@@ -734,7 +744,7 @@ pub async fn delete_clip(
     Authenticated(actor): Authenticated,
     id: web::Path<ClipId>,
 ) -> Result<HttpResponse, ApiError> {
-    review.remove_clip(&actor, id.into_inner()).await?;
+    review.one_on_ones().remove_clip(&actor, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -748,6 +758,7 @@ pub async fn create_action_item(
     ApiJson(body): ApiJson<CreateActionItemRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let item = review
+        .one_on_ones()
         .add_action_item(
             &actor,
             id.into_inner(),
@@ -774,7 +785,9 @@ pub async fn update_action_item(
         due_date: body.due_date,
         done: body.done,
     };
-    Ok(web::Json(review.update_action_item(&actor, id.into_inner(), changes).await?.into()))
+    Ok(web::Json(
+        review.one_on_ones().update_action_item(&actor, id.into_inner(), changes).await?.into(),
+    ))
 }
 
 /// Marks the 1:1 held: it needs the organisation's minimum of action items,
@@ -792,7 +805,7 @@ pub async fn hold_one_on_one(
     ApiJson(body): ApiJson<OneOnOneStateRequest>,
 ) -> Result<web::Json<OneOnOneBody>, ApiError> {
     let HeldState::Held = body.state;
-    Ok(web::Json(review.hold(&actor, id.into_inner()).await?.into()))
+    Ok(web::Json(review.one_on_ones().hold(&actor, id.into_inner()).await?.into()))
 }
 
 /// A person's follow-through: action items done by their due date.
@@ -804,7 +817,8 @@ pub async fn follow_through(
     id: web::Path<UserId>,
     query: web::Query<FollowThroughQuery>,
 ) -> Result<web::Json<FollowThroughBody>, ApiError> {
-    let f = review.follow_through(&actor, id.into_inner(), query.from, query.to).await?;
+    let f =
+        review.one_on_ones().follow_through(&actor, id.into_inner(), query.from, query.to).await?;
     Ok(web::Json(FollowThroughBody {
         user_id: f.user_id.into(),
         from: f.from,
@@ -836,7 +850,7 @@ pub async fn create_focus(
         prescription_text: body.prescription.text,
         target_score: body.target_score,
     };
-    let view = review.start_focus(&actor, rep.into_inner(), new).await?;
+    let view = review.one_on_ones().start_focus(&actor, rep.into_inner(), new).await?;
     Ok(HttpResponse::Created().json(FocusDetail::from(view)))
 }
 
@@ -848,7 +862,7 @@ pub async fn get_focus(
     Authenticated(actor): Authenticated,
     rep: web::Path<UserId>,
 ) -> Result<web::Json<FocusOverview>, ApiError> {
-    let (active, history) = review.focus(&actor, rep.into_inner()).await?;
+    let (active, history) = review.one_on_ones().focus(&actor, rep.into_inner()).await?;
     Ok(web::Json(FocusOverview {
         active: active.map(Into::into),
         history: history.into_iter().map(Into::into).collect(),
@@ -879,7 +893,7 @@ pub async fn update_focus(
         prescription_text,
         target_score: body.target_score,
     };
-    Ok(web::Json(review.update_focus(&actor, id.into_inner(), changes).await?.into()))
+    Ok(web::Json(review.one_on_ones().update_focus(&actor, id.into_inner(), changes).await?.into()))
 }
 
 /// The coaching segment as one WAV: the clips in order, 0.5 s of silence
@@ -897,13 +911,13 @@ pub async fn reel(
     id: web::Path<OneOnOneId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let plan = review.reel_plan(&actor, id).await?;
+    let plan = review.one_on_ones().reel_plan(&actor, id).await?;
     let review = review.into_inner();
     Ok(crate::routes::calls::wav_response(
         plan.content_length(),
         format!("one-on-one-{id}.wav"),
         move |runtime, emit| {
-            if let Err(e) = review.render_reel(&plan, runtime, emit) {
+            if let Err(e) = review.one_on_ones().render_reel(&plan, runtime, emit) {
                 tracing::error!(error = ?e, "rendering a reel failed midway");
             }
         },

@@ -21,7 +21,7 @@ pub async fn me(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
 ) -> Result<web::Json<MeBody>, ApiError> {
-    let (user, organisation) = review.me(&actor).await?;
+    let (user, organisation) = review.directory().me(&actor).await?;
     Ok(web::Json(MeBody { user: user.into(), organisation: organisation.into() }))
 }
 
@@ -42,6 +42,7 @@ pub async fn create_user(
     ApiJson(body): ApiJson<CreateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let person = review
+        .directory()
         .create_user(
             &actor,
             NewUser {
@@ -73,7 +74,7 @@ pub async fn list_users(
     Authenticated(actor): Authenticated,
     query: web::Query<ListQuery>,
 ) -> Result<web::Json<UserPage>, ApiError> {
-    let page = review.users(&actor, query.page_request()?).await?;
+    let page = review.directory().users(&actor, query.page_request()?).await?;
     Ok(web::Json(UserPage {
         items: page.items.into_iter().map(UserBody::from).collect(),
         next_cursor: page.next_after.map(encode),
@@ -93,7 +94,7 @@ pub async fn get_user(
     Authenticated(actor): Authenticated,
     id: web::Path<UserId>,
 ) -> Result<web::Json<UserBody>, ApiError> {
-    let person = review.user(&actor, id.into_inner()).await?;
+    let person = review.directory().user(&actor, id.into_inner()).await?;
     Ok(web::Json(person.into()))
 }
 
@@ -124,6 +125,6 @@ pub async fn update_user(
         external_ids: body.external_ids,
         active: body.active,
     };
-    let person = review.update_user(&actor, id.into_inner(), changes).await?;
+    let person = review.directory().update_user(&actor, id.into_inner(), changes).await?;
     Ok(web::Json(person.into()))
 }

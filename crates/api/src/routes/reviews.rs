@@ -658,7 +658,7 @@ pub async fn get_organisation(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
 ) -> Result<web::Json<OrganisationSettingsBody>, ApiError> {
-    let (organisation, settings) = review.review_settings(&actor).await?;
+    let (organisation, settings) = review.weekly().review_settings(&actor).await?;
     Ok(web::Json(OrganisationSettingsBody {
         id: organisation.id.into(),
         name: organisation.name,
@@ -681,7 +681,7 @@ pub async fn update_organisation(
         clip_budget_minutes: body.clip_budget_minutes,
         min_action_items: body.min_action_items,
     };
-    let (organisation, settings) = review.update_review_settings(&actor, changes).await?;
+    let (organisation, settings) = review.weekly().update_review_settings(&actor, changes).await?;
     Ok(web::Json(OrganisationSettingsBody {
         id: organisation.id.into(),
         name: organisation.name,
@@ -704,7 +704,7 @@ pub async fn get_week(
     path: web::Path<(UserId, String)>,
 ) -> Result<web::Json<WeekBody>, ApiError> {
     let (rep, week) = path.into_inner();
-    let view = review.week(&actor, rep, &week).await?;
+    let view = review.weekly().week(&actor, rep, &week).await?;
     Ok(web::Json(WeekBody {
         rep_id: view.rep.id.into(),
         week: view.week.to_string(),
@@ -736,6 +736,7 @@ pub async fn nominate(
     let (rep, week, slot) = path.into_inner();
     Ok(web::Json(
         review
+            .weekly()
             .nominate(&actor, UserId::from(rep), &week, slot.into(), body.call_id.into())
             .await?
             .into(),
@@ -765,6 +766,7 @@ pub async fn move_review(
     let (rep, week, slot) = path.into_inner();
     Ok(web::Json(
         review
+            .weekly()
             .move_review(&actor, UserId::from(rep), &week, slot.into(), body.state.into())
             .await?
             .into(),
@@ -796,7 +798,11 @@ pub async fn put_scores(
         .map(|s| ScoreInput { criterion: s.criterion, value: s.value, note: s.note })
         .collect();
     Ok(web::Json(
-        review.put_scores(&actor, UserId::from(rep), &week, slot.into(), scores).await?.into(),
+        review
+            .weekly()
+            .put_scores(&actor, UserId::from(rep), &week, slot.into(), scores)
+            .await?
+            .into(),
     ))
 }
 
@@ -810,7 +816,8 @@ pub async fn get_rubric(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
 ) -> Result<web::Json<RubricBody>, ApiError> {
-    let rubric = review.rubric(&actor).await?.ok_or(filmroom_review::ReviewError::NoRubric)?;
+    let rubric =
+        review.weekly().rubric(&actor).await?.ok_or(filmroom_review::ReviewError::NoRubric)?;
     Ok(web::Json(rubric.into()))
 }
 
@@ -839,7 +846,7 @@ pub async fn put_rubric(
                 .collect(),
         })
         .collect();
-    Ok(web::Json(review.publish_rubric(&actor, criteria).await?.into()))
+    Ok(web::Json(review.weekly().publish_rubric(&actor, criteria).await?.into()))
 }
 
 /// Per week, the rep's self score and the manager's per criterion, and the gap.
@@ -858,6 +865,7 @@ pub async fn progress(
 ) -> Result<web::Json<ProgressBody>, ApiError> {
     let rep = rep.into_inner();
     let weeks = review
+        .weekly()
         .progress(
             &actor,
             rep,
@@ -888,7 +896,7 @@ pub async fn team_board(
 ) -> Result<web::Json<TeamBoardBody>, ApiError> {
     let (manager, week) = path.into_inner();
     let all = matches!(query.depth.unwrap_or_default(), Depth::All);
-    let board = review.team_board(&actor, manager, &week, all).await?;
+    let board = review.weekly().team_board(&actor, manager, &week, all).await?;
     let slot = |n: Option<filmroom_review::Nomination>| {
         n.map(|n| BoardSlot {
             nomination_id: n.id.into(),
@@ -923,7 +931,7 @@ pub async fn events(
     Authenticated(actor): Authenticated,
     query: web::Query<ListQuery>,
 ) -> Result<web::Json<EventPage>, ApiError> {
-    let page = review.events(&actor, query.page_request()?).await?;
+    let page = review.weekly().events(&actor, query.page_request()?).await?;
     Ok(web::Json(EventPage {
         items: page
             .items

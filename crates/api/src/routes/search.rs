@@ -106,7 +106,7 @@ pub async fn search(
         )));
     }
     let words = filmroom_review::search::query_words(&query.q)?;
-    let results = review.search(&actor, &query.q, limit).await?;
+    let results = review.search().run(&actor, &query.q, limit).await?;
     Ok(web::Json(SearchResults {
         words,
         items: results.into_iter().map(SearchHitBody::from).collect(),

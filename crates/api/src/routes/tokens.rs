@@ -29,7 +29,7 @@ pub async fn create_token(
     id: web::Path<UserId>,
     ApiJson(body): ApiJson<CreateTokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let issued = review.issue_token(&actor, id.into_inner(), &body.name).await?;
+    let issued = review.directory().issue_token(&actor, id.into_inner(), &body.name).await?;
     // The secret is shown once: no cache and no Idempotency-Key replay keeps it.
     Ok(HttpResponse::Created()
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -50,7 +50,7 @@ pub async fn list_tokens(
     id: web::Path<UserId>,
     query: web::Query<ListQuery>,
 ) -> Result<web::Json<TokenPage>, ApiError> {
-    let page = review.tokens(&actor, id.into_inner(), query.page_request()?).await?;
+    let page = review.directory().tokens(&actor, id.into_inner(), query.page_request()?).await?;
     Ok(web::Json(TokenPage {
         items: page.items.into_iter().map(TokenBody::from).collect(),
         next_cursor: page.next_after.map(encode),
@@ -70,6 +70,6 @@ pub async fn revoke_token(
     Authenticated(actor): Authenticated,
     id: web::Path<TokenId>,
 ) -> Result<HttpResponse, ApiError> {
-    review.revoke_token(&actor, id.into_inner()).await?;
+    review.directory().revoke_token(&actor, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

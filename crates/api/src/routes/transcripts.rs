@@ -78,7 +78,7 @@ pub async fn put_transcript(
         }
     };
     let body = read_limited(&mut payload, MAX_TRANSCRIPT_BYTES).await?;
-    let segments = review.put_transcript(&actor, id.into_inner(), &body, format).await?;
+    let segments = review.calls().put_transcript(&actor, id.into_inner(), &body, format).await?;
     Ok(web::Json(TranscriptBody { items: segments.into_iter().map(Into::into).collect() }))
 }
 
@@ -98,6 +98,6 @@ pub async fn get_transcript(
     Authenticated(actor): Authenticated,
     id: web::Path<CallId>,
 ) -> Result<web::Json<TranscriptBody>, ApiError> {
-    let segments = review.transcript(&actor, id.into_inner()).await?;
+    let segments = review.calls().transcript(&actor, id.into_inner()).await?;
     Ok(web::Json(TranscriptBody { items: segments.into_iter().map(Into::into).collect() }))
 }

@@ -169,7 +169,8 @@ pub async fn create_webhook(
     Authenticated(actor): Authenticated,
     ApiJson(body): ApiJson<CreateWebhookRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let row = review.create_webhook(&actor, &body.url, body.secret, body.event_types).await?;
+    let row =
+        review.webhooks().create_webhook(&actor, &body.url, body.secret, body.event_types).await?;
     let secret = row.secret.clone();
     // The secret is shown once: no cache and no Idempotency-Key replay keeps it.
     Ok(HttpResponse::Created()
@@ -185,7 +186,7 @@ pub async fn list_webhooks(
     Authenticated(actor): Authenticated,
 ) -> Result<web::Json<WebhookList>, ApiError> {
     Ok(web::Json(WebhookList {
-        items: review.webhooks(&actor).await?.into_iter().map(Into::into).collect(),
+        items: review.webhooks().list(&actor).await?.into_iter().map(Into::into).collect(),
     }))
 }
 
@@ -200,7 +201,7 @@ pub async fn update_webhook(
 ) -> Result<web::Json<WebhookBody>, ApiError> {
     let changes =
         WebhookChanges { url: body.url, event_types: body.event_types, active: body.active };
-    Ok(web::Json(review.update_webhook(&actor, id.into_inner(), changes).await?.into()))
+    Ok(web::Json(review.webhooks().update_webhook(&actor, id.into_inner(), changes).await?.into()))
 }
 
 /// Deletes a webhook and its delivery log.
@@ -211,7 +212,7 @@ pub async fn delete_webhook(
     Authenticated(actor): Authenticated,
     id: web::Path<WebhookId>,
 ) -> Result<HttpResponse, ApiError> {
-    review.delete_webhook(&actor, id.into_inner()).await?;
+    review.webhooks().delete_webhook(&actor, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -224,6 +225,7 @@ pub async fn list_deliveries(
     id: web::Path<WebhookId>,
 ) -> Result<web::Json<DeliveryList>, ApiError> {
     let items = review
+        .webhooks()
         .deliveries(&actor, id.into_inner())
         .await?
         .into_iter()
@@ -240,6 +242,6 @@ pub async fn redeliver(
     Authenticated(actor): Authenticated,
     id: web::Path<DeliveryId>,
 ) -> Result<HttpResponse, ApiError> {
-    let row = review.redeliver(&actor, id.into_inner()).await?;
+    let row = review.webhooks().redeliver(&actor, id.into_inner()).await?;
     Ok(HttpResponse::Accepted().json(delivery_body(row, Vec::new())))
 }
