@@ -421,6 +421,67 @@ impl TestApp {
         )
     }
 
+    /// Creates a call for `rep`, uploads the fixture `name` and waits until
+    /// it is analysed; the call's id.
+    #[track_caller]
+    pub fn ready_call(&self, token: &str, rep: &str, name: &str, content_type: &str) -> String {
+        let call = self.create_call(token, rep);
+        assert_eq!(self.upload(token, &call, fixture(name), content_type).status, 200);
+        assert_eq!(self.wait_until_settled(token, &call)["status"], "ready");
+        call
+    }
+
+    /// `GET /v1/calls/{id}/audio` with a `Range` header.
+    pub fn audio_range(&self, token: &str, call: &str, range: &str) -> Reply {
+        Self::send(
+            self.request(Method::GET, &format!("/v1/calls/{call}/audio"), Some(token))
+                .header("range", range),
+        )
+    }
+
+    /// `PUT /v1/calls/{id}/transcript` with `body` as `content_type`.
+    pub fn put_transcript(&self, token: &str, call: &str, content_type: &str, body: &str) -> Reply {
+        Self::send(
+            self.request(Method::PUT, &format!("/v1/calls/{call}/transcript"), Some(token))
+                .header("content-type", content_type)
+                .body(body.to_owned()),
+        )
+    }
+
+    /// `POST /v1/calls/{id}/comments` of `kind` at `at_ms`, which must succeed;
+    /// the comment.
+    #[track_caller]
+    pub fn comment(&self, token: &str, call: &str, at_ms: i64, kind: &str) -> Value {
+        let reply = self.post(
+            &format!("/v1/calls/{call}/comments"),
+            token,
+            json!({"at_ms": at_ms, "body": "Listen here", "kind": kind}),
+        );
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        reply.json()
+    }
+
+    /// `POST /v1/reps/{rep}/weeks/{week}/nominations/{slot}/state`.
+    pub fn move_review(
+        &self,
+        token: &str,
+        rep: &str,
+        week: &str,
+        slot: &str,
+        state: &str,
+    ) -> Reply {
+        self.post(
+            &format!("/v1/reps/{rep}/weeks/{week}/nominations/{slot}/state"),
+            token,
+            json!({"state": state}),
+        )
+    }
+
+    /// `GET /v1/webhooks/{id}/deliveries`.
+    pub fn deliveries(&self, admin: &str, hook: &str) -> Value {
+        self.get(&format!("/v1/webhooks/{hook}/deliveries"), admin).json()
+    }
+
     /// Polls a call until its status is `ready` or `failed` (or a minute passes).
     #[track_caller]
     pub fn wait_until_settled(&self, token: &str, call: &str) -> Value {

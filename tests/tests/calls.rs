@@ -15,25 +15,11 @@ use filmroom_tests::{Team, TestApp, files_containing, fixture};
 use reqwest::Method;
 use serde_json::json;
 
-fn ready_call(app: &TestApp, team: &Team, name: &str, content_type: &str) -> String {
-    let call = app.create_call(&team.rep, &team.rep_id);
-    assert_eq!(app.upload(&team.rep, &call, fixture(name), content_type).status, 200);
-    assert_eq!(app.wait_until_settled(&team.rep, &call)["status"], "ready");
-    call
-}
-
-fn range(app: &TestApp, token: &str, call: &str, header: &str) -> filmroom_tests::Reply {
-    TestApp::send(
-        app.request(Method::GET, &format!("/v1/calls/{call}/audio"), Some(token))
-            .header("range", header),
-    )
-}
-
 #[test]
 fn playback_serves_the_original_bytes_with_ranges() {
     let app = TestApp::spawn();
     let team = Team::create(&app, "Acme");
-    let call = ready_call(&app, &team, "speech-16k-mono.mp3", "audio/mpeg");
+    let call = app.ready_call(&team.rep, &team.rep_id, "speech-16k-mono.mp3", "audio/mpeg");
     let original = fixture("speech-16k-mono.mp3");
     let size = original.len();
 
@@ -80,12 +66,12 @@ fn playback_serves_the_original_bytes_with_ranges() {
     assert_eq!(open.status().as_u16(), 206);
     assert_eq!(open.bytes().unwrap().as_ref(), &original[size - 10..]);
 
-    let beyond = range(&app, &team.rep, &call, &format!("bytes={}-", size + 10));
+    let beyond = app.audio_range(&team.rep, &call, &format!("bytes={}-", size + 10));
     beyond.problem(416, "range_not_satisfiable");
     assert_eq!(beyond.header("content-range"), Some(format!("bytes */{size}").as_str()));
 
     // A malformed Range is ignored: the whole recording comes back.
-    assert_eq!(range(&app, &team.rep, &call, "pages=1-2").status, 200);
+    assert_eq!(app.audio_range(&team.rep, &call, "pages=1-2").status, 200);
     let full = app
         .request(Method::GET, &format!("/v1/calls/{call}/audio"), Some(&team.rep))
         .send()
@@ -208,7 +194,7 @@ fn calls_list_by_rep_time_and_status_and_change_their_details() {
 fn deleting_a_call_removes_its_objects() {
     let app = TestApp::spawn();
     let team = Team::create(&app, "Acme");
-    let call = ready_call(&app, &team, "speech-8k-mono-s16.wav", "audio/wav");
+    let call = app.ready_call(&team.rep, &team.rep_id, "speech-8k-mono-s16.wav", "audio/wav");
     if let Some(objects) = app.local_objects() {
         assert_eq!(files_containing(&objects, &call).len(), 2, "the original and its peaks");
     }

@@ -758,3 +758,89 @@ fn search_finds_transcript_lines_and_comments_the_caller_may_see() {
         .problem(422, "invalid_field");
     app.get("/v1/search", &team.rep).problem(400, "invalid_query");
 }
+
+/// Search filters comments in SQL; the comment list applies the review rule
+/// in Rust. For every role, both must show the same comments, before and
+/// after the rep shares the call.
+#[test]
+fn search_shows_exactly_the_comments_the_comment_list_shows_for_every_role() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Privacy Org");
+    let director_id = app.create_user(&team.admin, "director@privacy.example", "manager", None);
+    let moved = app.patch(
+        &format!("/v1/users/{}", team.manager_id),
+        &team.admin,
+        json!({"manager_id": director_id}),
+    );
+    assert_eq!(moved.status, 200, "{}", moved.text);
+    let peer_id =
+        app.create_user(&team.admin, "peer@privacy.example", "rep", Some(&team.manager_id));
+    let outsider_id = app.create_user(&team.admin, "outsider@privacy.example", "manager", None);
+    let viewers = [
+        ("the rep", team.rep.clone()),
+        ("their manager", team.manager.clone()),
+        ("the manager's manager", app.issue_token(&team.admin, &director_id)),
+        ("an admin", team.admin.clone()),
+        ("a peer rep", app.issue_token(&team.admin, &peer_id)),
+        ("a manager outside the chain", app.issue_token(&team.admin, &outsider_id)),
+    ];
+
+    let call = app.ready_call(&team.rep, &team.rep_id, "speech-8k-mono-s16.wav", "audio/wav");
+    for (token, at_ms) in [(&team.rep, 100), (&team.manager, 200), (&team.admin, 300)] {
+        let reply = app.post(
+            &format!("/v1/calls/{call}/comments"),
+            token,
+            json!({"at_ms": at_ms, "body": "The objection was handled here", "kind": "note"}),
+        );
+        assert_eq!(reply.status, 201, "{}", reply.text);
+    }
+
+    let listed = |token: &str| -> Vec<String> {
+        let reply = app.get(&format!("/v1/calls/{call}/comments"), token);
+        if reply.status == 404 {
+            return Vec::new();
+        }
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        let mut ids: Vec<String> = reply.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let found = |token: &str| -> Vec<String> {
+        let reply = TestApp::send(
+            app.request(Method::GET, "/v1/search", Some(token)).query(&[("q", "objection")]),
+        );
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        let mut ids: Vec<String> = reply.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|hit| hit["matches"].as_array().unwrap().clone())
+            .filter(|m| m["source"] == "comment")
+            .map(|m| m["id"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let check = |moment: &str, expected_counts: [usize; 6]| {
+        for ((who, token), expected) in viewers.iter().zip(expected_counts) {
+            let (listed, found) = (listed(token), found(token));
+            assert_eq!(found, listed, "{who}, {moment}: search and the comment list differ");
+            assert_eq!(listed.len(), expected, "{who}, {moment}");
+        }
+    };
+    // Before sharing the rep's comment is theirs alone; the others' comments
+    // are seen by everyone who can see the call.
+    check("before sharing", [3, 2, 2, 2, 0, 0]);
+    let slot = format!("/v1/reps/{}/weeks/2026-W48/nominations/struggled", team.rep_id);
+    assert_eq!(app.put_json(&slot, &team.rep, json!({"call_id": call})).status, 200);
+    for state in ["self_reviewed", "shared"] {
+        let moved = app.move_review(&team.rep, &team.rep_id, "2026-W48", "struggled", state);
+        assert_eq!(moved.status, 200, "{}", moved.text);
+    }
+    check("after sharing", [3, 3, 3, 3, 0, 0]);
+}

@@ -11,15 +11,8 @@
     missing_docs
 )]
 
-use filmroom_tests::{Team, TestApp, fixture};
+use filmroom_tests::{Team, TestApp};
 use serde_json::{Value, json};
-
-fn ready_call(app: &TestApp, token: &str, rep: &str, name: &str, content_type: &str) -> String {
-    let call = app.create_call(token, rep);
-    assert_eq!(app.upload(token, &call, fixture(name), content_type).status, 200);
-    assert_eq!(app.wait_until_settled(token, &call)["status"], "ready");
-    call
-}
 
 fn series(app: &TestApp, team: &Team) -> Value {
     let reply = app.post(
@@ -99,7 +92,7 @@ fn the_coaching_segment_holds_clips_within_the_budget() {
     series(&app, &team);
     let meeting = first_occurrence(&app, &team);
     let id = meeting["id"].as_str().unwrap();
-    let call = ready_call(&app, &team.rep, &team.rep_id, "tones-16k-mono.mp3", "audio/mpeg");
+    let call = app.ready_call(&team.rep, &team.rep_id, "tones-16k-mono.mp3", "audio/mpeg");
     let clips = format!("/v1/one-on-ones/{id}/clips");
 
     // A manager's point comment at 2 s: 15 s either side, clamped to the 5 s call.
@@ -161,7 +154,7 @@ fn the_coaching_segment_holds_clips_within_the_budget() {
     app.post(&clips, &team.manager, json!({"call_id": call})).problem(422, "invalid_field");
     let peer_id = app.create_user(&team.admin, "peer@acme.example", "rep", Some(&team.manager_id));
     let peer = app.issue_token(&team.admin, &peer_id);
-    let peers_call = ready_call(&app, &peer, &peer_id, "tones-8k-mono.wav", "audio/wav");
+    let peers_call = app.ready_call(&peer, &peer_id, "tones-8k-mono.wav", "audio/wav");
     let body = app
         .post(&clips, &team.manager, json!({"call_id": peers_call, "start_ms": 0, "end_ms": 100}))
         .problem(422, "invalid_field");
@@ -200,7 +193,7 @@ fn a_one_on_one_is_held_only_with_its_action_items_and_discusses_its_clipped_cal
     let meetings = app.get(&format!("/v1/one-on-ones?rep={}", team.rep_id), &team.manager).json();
     let id = meetings["items"][0]["id"].as_str().unwrap().to_owned();
     let next = meetings["items"][1]["id"].as_str().unwrap().to_owned();
-    let call = ready_call(&app, &team.rep, &team.rep_id, "tones-16k-mono.mp3", "audio/mpeg");
+    let call = app.ready_call(&team.rep, &team.rep_id, "tones-16k-mono.mp3", "audio/mpeg");
     let week = "2026-W48";
     app.put_json(
         &format!("/v1/reps/{}/weeks/{week}/nominations/struggled", team.rep_id),
@@ -384,7 +377,7 @@ fn one_focus_skill_at_a_time_tracked_in_the_scores_and_shown_on_shared_calls() {
     app.post(&focus, &team.manager, new.clone()).problem(409, "focus_active");
 
     // A call shared while the focus is active shows it.
-    let call = ready_call(&app, &team.rep, &team.rep_id, "tones-8k-mono.wav", "audio/wav");
+    let call = app.ready_call(&team.rep, &team.rep_id, "tones-8k-mono.wav", "audio/wav");
     let week = "2026-W48";
     app.put_json(
         &format!("/v1/reps/{}/weeks/{week}/nominations/went_well", team.rep_id),
@@ -434,8 +427,8 @@ fn the_reel_plays_the_segment_in_order_at_one_rate() {
     let team = Team::create(&app, "Acme");
     series(&app, &team);
     let id = first_occurrence(&app, &team)["id"].as_str().unwrap().to_owned();
-    let narrow = ready_call(&app, &team.rep, &team.rep_id, "tones-8k-mono.wav", "audio/wav");
-    let wide = ready_call(&app, &team.rep, &team.rep_id, "tones-16k-mono.mp3", "audio/mpeg");
+    let narrow = app.ready_call(&team.rep, &team.rep_id, "tones-8k-mono.wav", "audio/wav");
+    let wide = app.ready_call(&team.rep, &team.rep_id, "tones-16k-mono.mp3", "audio/mpeg");
     let clips = format!("/v1/one-on-ones/{id}/clips");
     app.post(&clips, &team.manager, json!({"call_id": wide, "start_ms": 3400, "end_ms": 4100}));
     let body = app

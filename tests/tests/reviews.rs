@@ -11,17 +11,10 @@
     missing_docs
 )]
 
-use filmroom_tests::{Team, TestApp, fixture};
+use filmroom_tests::{Team, TestApp};
 use serde_json::{Value, json};
 
 const WEEK: &str = "2026-W48";
-
-fn ready_call(app: &TestApp, token: &str, rep: &str) -> String {
-    let call = app.create_call(token, rep);
-    assert_eq!(app.upload(token, &call, fixture("speech-16k-mono.mp3"), "audio/mpeg").status, 200);
-    assert_eq!(app.wait_until_settled(token, &call)["status"], "ready");
-    call
-}
 
 fn rubric() -> Value {
     json!({"criteria": [
@@ -36,25 +29,7 @@ fn slot_path(rep: &str, slot: &str) -> String {
     format!("/v1/reps/{rep}/weeks/{WEEK}/nominations/{slot}")
 }
 
-fn comment(app: &TestApp, token: &str, call: &str, at_ms: i64, kind: &str) -> Value {
-    let reply = app.post(
-        &format!("/v1/calls/{call}/comments"),
-        token,
-        json!({"at_ms": at_ms, "body": "Listen here", "kind": kind}),
-    );
-    assert_eq!(reply.status, 201, "{}", reply.text);
-    reply.json()
-}
-
-fn move_to(
-    app: &TestApp,
-    token: &str,
-    rep: &str,
-    slot: &str,
-    state: &str,
-) -> filmroom_tests::Reply {
-    app.post(&format!("{}/state", slot_path(rep, slot)), token, json!({"state": state}))
-}
+const MP3: (&str, &str) = ("speech-16k-mono.mp3", "audio/mpeg");
 
 #[test]
 fn a_reps_full_week_from_upload_to_manager_review() {
@@ -70,8 +45,8 @@ fn a_reps_full_week_from_upload_to_manager_review() {
     assert_eq!(app.put_json("/v1/rubric", &team.admin, rubric()).status, 200);
 
     // Monday: the rep brings one call that went well and one they struggled with.
-    let good = ready_call(&app, &team.rep, &team.rep_id);
-    let hard = ready_call(&app, &team.rep, &team.rep_id);
+    let good = app.ready_call(&team.rep, &team.rep_id, MP3.0, MP3.1);
+    let hard = app.ready_call(&team.rep, &team.rep_id, MP3.0, MP3.1);
     let nominated =
         app.put_json(&slot_path(&team.rep_id, "went_well"), &team.rep, json!({"call_id": good}));
     assert_eq!(nominated.status, 200, "{}", nominated.text);
@@ -83,14 +58,16 @@ fn a_reps_full_week_from_upload_to_manager_review() {
     );
 
     // No coaching until the rep has tried to coach themselves first.
-    let body = move_to(&app, &team.rep, &team.rep_id, "struggled", "shared")
+    let body = app
+        .move_review(&team.rep, &team.rep_id, WEEK, "struggled", "shared")
         .problem(409, "illegal_transition");
     assert_eq!(body["current_state"], "nominated");
-    let body = move_to(&app, &team.rep, &team.rep_id, "struggled", "self_reviewed")
+    let body = app
+        .move_review(&team.rep, &team.rep_id, WEEK, "struggled", "self_reviewed")
         .problem(409, "illegal_transition");
     assert!(body["detail"].as_str().unwrap().contains("comment"), "{body}");
 
-    let own = comment(&app, &team.rep, &hard, 1_500, "improve");
+    let own = app.comment(&team.rep, &hard, 1_500, "improve");
     assert_eq!(own["author"]["role"], "rep");
     let scores = json!([{"criterion": "discovery", "value": 2, "note": "Rushed to the pitch"}, {"criterion": "next_steps", "value": 1}]);
     let scored = app.put_json(
@@ -110,10 +87,14 @@ fn a_reps_full_week_from_upload_to_manager_review() {
     assert_eq!(mine["struggled"]["comments"]["rep"], 1);
     assert_eq!(mine["struggled"]["scores"].as_array().unwrap().len(), 2);
 
-    assert_eq!(move_to(&app, &team.rep, &team.rep_id, "struggled", "self_reviewed").status, 200);
+    assert_eq!(
+        app.move_review(&team.rep, &team.rep_id, WEEK, "struggled", "self_reviewed").status,
+        200
+    );
     // Only the rep shares; the manager cannot do it for them.
-    move_to(&app, &team.manager, &team.rep_id, "struggled", "shared").problem(403, "forbidden");
-    let shared = move_to(&app, &team.rep, &team.rep_id, "struggled", "shared");
+    app.move_review(&team.manager, &team.rep_id, WEEK, "struggled", "shared")
+        .problem(403, "forbidden");
+    let shared = app.move_review(&team.rep, &team.rep_id, WEEK, "struggled", "shared");
     assert_eq!(shared.status, 200, "{}", shared.text);
     assert!(shared.json()["review_due"].is_string());
 
@@ -130,10 +111,11 @@ fn a_reps_full_week_from_upload_to_manager_review() {
         .problem(409, "nomination_locked");
 
     // The manager jumps to the rep's moment, leads with something positive, scores.
-    let body = move_to(&app, &team.manager, &team.rep_id, "struggled", "manager_reviewed")
+    let body = app
+        .move_review(&team.manager, &team.rep_id, WEEK, "struggled", "manager_reviewed")
         .problem(409, "illegal_transition");
     assert_eq!(body["current_state"], "shared");
-    comment(&app, &team.manager, &hard, 1_000, "went_well");
+    app.comment(&team.manager, &hard, 1_000, "went_well");
     let reply = app.post(&format!("/v1/calls/{hard}/comments"), &team.manager,
         json!({"at_ms": 1_500, "body": "Ask about their timeline here", "kind": "improve", "parent_id": own["id"]}));
     assert_eq!(reply.status, 201, "{}", reply.text);
@@ -148,11 +130,15 @@ fn a_reps_full_week_from_upload_to_manager_review() {
         .status,
         200
     );
-    let reviewed = move_to(&app, &team.manager, &team.rep_id, "struggled", "manager_reviewed");
+    let reviewed =
+        app.move_review(&team.manager, &team.rep_id, WEEK, "struggled", "manager_reviewed");
     assert_eq!(reviewed.status, 200, "{}", reviewed.text);
     assert_eq!(reviewed.json()["state"], "manager_reviewed");
     // The skip-level manager is in the chain and may close it as discussed.
-    assert_eq!(move_to(&app, &director, &team.rep_id, "struggled", "discussed").status, 200);
+    assert_eq!(
+        app.move_review(&director, &team.rep_id, WEEK, "struggled", "discussed").status,
+        200
+    );
 
     let progress = app
         .get(&format!("/v1/reps/{}/progress?from=2026-W47&to=2026-W48", team.rep_id), &team.manager)
@@ -198,10 +184,10 @@ fn nominations_take_the_reps_own_ready_calls_one_per_slot() {
     let team = Team::create(&app, "Acme");
     let peer_id = app.create_user(&team.admin, "peer@acme.example", "rep", Some(&team.manager_id));
     let peer = app.issue_token(&team.admin, &peer_id);
-    let call = ready_call(&app, &team.rep, &team.rep_id);
-    let other = ready_call(&app, &team.rep, &team.rep_id);
+    let call = app.ready_call(&team.rep, &team.rep_id, MP3.0, MP3.1);
+    let other = app.ready_call(&team.rep, &team.rep_id, MP3.0, MP3.1);
     let pending = app.create_call(&team.rep, &team.rep_id);
-    let peers_call = ready_call(&app, &peer, &peer_id);
+    let peers_call = app.ready_call(&peer, &peer_id, MP3.0, MP3.1);
 
     let body = app
         .put_json(&slot_path(&team.rep_id, "went_well"), &team.rep, json!({"call_id": pending}))
@@ -255,7 +241,7 @@ fn nominations_take_the_reps_own_ready_calls_one_per_slot() {
     app.get(&path, &peer).problem(404, "user_not_found");
     let globex = Team::create(&app, "Globex");
     app.get(&path, &globex.admin).problem(404, "user_not_found");
-    move_to(&app, &team.rep, &team.rep_id, "struggled", "self_reviewed")
+    app.move_review(&team.rep, &team.rep_id, WEEK, "struggled", "self_reviewed")
         .problem(404, "nomination_not_found");
 }
 
@@ -265,33 +251,34 @@ fn only_the_chain_reviews_and_an_admin_outside_it_cannot() {
     let team = Team::create(&app, "Acme");
     let other_manager_id = app.create_user(&team.admin, "other@acme.example", "manager", None);
     let other_manager = app.issue_token(&team.admin, &other_manager_id);
-    let call = ready_call(&app, &team.rep, &team.rep_id);
+    let call = app.ready_call(&team.rep, &team.rep_id, MP3.0, MP3.1);
     app.put_json(&slot_path(&team.rep_id, "went_well"), &team.rep, json!({"call_id": call}));
-    comment(&app, &team.rep, &call, 0, "went_well");
-    move_to(&app, &team.rep, &team.rep_id, "went_well", "self_reviewed");
-    move_to(&app, &team.rep, &team.rep_id, "went_well", "shared");
-    comment(&app, &team.admin, &call, 10, "note");
+    app.comment(&team.rep, &call, 0, "went_well");
+    app.move_review(&team.rep, &team.rep_id, WEEK, "went_well", "self_reviewed");
+    app.move_review(&team.rep, &team.rep_id, WEEK, "went_well", "shared");
+    app.comment(&team.admin, &call, 10, "note");
 
-    move_to(&app, &team.admin, &team.rep_id, "went_well", "manager_reviewed")
+    app.move_review(&team.admin, &team.rep_id, WEEK, "went_well", "manager_reviewed")
         .problem(403, "forbidden");
-    move_to(&app, &team.rep, &team.rep_id, "went_well", "manager_reviewed")
+    app.move_review(&team.rep, &team.rep_id, WEEK, "went_well", "manager_reviewed")
         .problem(403, "forbidden");
-    move_to(&app, &other_manager, &team.rep_id, "went_well", "manager_reviewed")
+    app.move_review(&other_manager, &team.rep_id, WEEK, "went_well", "manager_reviewed")
         .problem(404, "user_not_found");
     // The admin's comment does not count as a manager review.
-    move_to(&app, &team.manager, &team.rep_id, "went_well", "manager_reviewed")
+    app.move_review(&team.manager, &team.rep_id, WEEK, "went_well", "manager_reviewed")
         .problem(409, "illegal_transition");
-    move_to(&app, &team.manager, &team.rep_id, "went_well", "discussed")
+    app.move_review(&team.manager, &team.rep_id, WEEK, "went_well", "discussed")
         .problem(409, "illegal_transition");
-    comment(&app, &team.manager, &call, 20, "went_well");
+    app.comment(&team.manager, &call, 20, "went_well");
     assert_eq!(
-        move_to(&app, &team.manager, &team.rep_id, "went_well", "manager_reviewed").status,
+        app.move_review(&team.manager, &team.rep_id, WEEK, "went_well", "manager_reviewed").status,
         200
     );
-    let body = move_to(&app, &team.rep, &team.rep_id, "went_well", "shared")
+    let body = app
+        .move_review(&team.rep, &team.rep_id, WEEK, "went_well", "shared")
         .problem(409, "illegal_transition");
     assert_eq!(body["current_state"], "manager_reviewed");
-    move_to(&app, &team.manager, &team.rep_id, "went_well", "manager_reviewed")
+    app.move_review(&team.manager, &team.rep_id, WEEK, "went_well", "manager_reviewed")
         .problem(409, "illegal_transition");
     app.post(
         &format!("{}/state", slot_path(&team.rep_id, "went_well")),
@@ -305,7 +292,7 @@ fn only_the_chain_reviews_and_an_admin_outside_it_cannot() {
 fn comments_are_validated_ordered_and_changed_by_their_author_only() {
     let app = TestApp::spawn();
     let team = Team::create(&app, "Acme");
-    let call = ready_call(&app, &team.rep, &team.rep_id);
+    let call = app.ready_call(&team.rep, &team.rep_id, MP3.0, MP3.1);
     let path = format!("/v1/calls/{call}/comments");
 
     let body = app
@@ -338,7 +325,7 @@ fn comments_are_validated_ordered_and_changed_by_their_author_only() {
     app.post(&path, &team.manager, json!({"at_ms": 100, "body": "x", "kind": "praise"}))
         .problem(422, "invalid_field");
 
-    let late = comment(&app, &team.manager, &call, 2_500, "question");
+    let late = app.comment(&team.manager, &call, 2_500, "question");
     let early = app
         .post(
             &path,
@@ -420,7 +407,7 @@ fn rubric_versions_are_published_and_old_scores_keep_theirs() {
     let app = TestApp::spawn();
     let team = Team::create(&app, "Acme");
     app.get("/v1/rubric", &team.rep).problem(409, "no_rubric");
-    let call = ready_call(&app, &team.rep, &team.rep_id);
+    let call = app.ready_call(&team.rep, &team.rep_id, MP3.0, MP3.1);
     app.put_json(&slot_path(&team.rep_id, "went_well"), &team.rep, json!({"call_id": call}));
     app.put_json(
         &format!("{}/scores", slot_path(&team.rep_id, "went_well")),
@@ -488,7 +475,7 @@ fn the_team_board_shows_each_reps_slots_and_what_is_overdue() {
     );
     let quiet_id =
         app.create_user(&team.admin, "quiet@acme.example", "rep", Some(&team.manager_id));
-    let call = ready_call(&app, &team.rep, &team.rep_id);
+    let call = app.ready_call(&team.rep, &team.rep_id, MP3.0, MP3.1);
     // A week long past: its Friday deadline is over.
     let past = "2026-W40";
     app.put_json(

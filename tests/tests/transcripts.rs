@@ -11,24 +11,15 @@
     missing_docs
 )]
 
-use filmroom_tests::{Reply, Team, TestApp, fixture};
-use reqwest::Method;
+use filmroom_tests::{Team, TestApp, fixture};
 use serde_json::json;
-
-fn put(app: &TestApp, token: &str, call: &str, content_type: &str, body: &str) -> Reply {
-    TestApp::send(
-        app.request(Method::PUT, &format!("/v1/calls/{call}/transcript"), Some(token))
-            .header("content-type", content_type)
-            .body(body.to_owned()),
-    )
-}
 
 #[test]
 fn transcripts_come_in_three_formats_and_go_out_as_segments() {
     let app = TestApp::spawn();
     let team = Team::create(&app, "Acme");
     let call = app.create_call(&team.rep, &team.rep_id);
-    put(&app, &team.rep, &call, "text/vtt", "WEBVTT\n").problem(409, "not_ready_yet");
+    app.put_transcript(&team.rep, &call, "text/vtt", "WEBVTT\n").problem(409, "not_ready_yet");
     assert_eq!(
         app.upload(&team.rep, &call, fixture("speech-16k-mono.mp3"), "audio/mpeg").status,
         200
@@ -36,7 +27,7 @@ fn transcripts_come_in_three_formats_and_go_out_as_segments() {
     app.wait_until_settled(&team.rep, &call);
 
     let vtt = "WEBVTT\n\n00:00.000 --> 00:01.200\n<v Rex>Thanks for taking my call.\n\n00:01.200 --> 00:03.000\n<v Pat>Sure, go ahead.\n";
-    let stored = put(&app, &team.rep, &call, "text/vtt; charset=utf-8", vtt);
+    let stored = app.put_transcript(&team.rep, &call, "text/vtt; charset=utf-8", vtt);
     assert_eq!(stored.status, 200, "{}", stored.text);
     let got = app.get(&format!("/v1/calls/{call}/transcript"), &team.manager).json();
     assert_eq!(
@@ -46,7 +37,7 @@ fn transcripts_come_in_three_formats_and_go_out_as_segments() {
     assert_eq!(got["items"][1]["speaker"], "Pat");
 
     let srt = "1\n00:00:00,000 --> 00:00:02,000\nHello\n\n2\n00:00:02,000 --> 00:00:03,000\nBye\n";
-    assert_eq!(put(&app, &team.rep, &call, "application/x-subrip", srt).status, 200);
+    assert_eq!(app.put_transcript(&team.rep, &call, "application/x-subrip", srt).status, 200);
     assert_eq!(
         app.get(&format!("/v1/calls/{call}/transcript"), &team.rep).json()["items"][1]["text"],
         "Bye"
@@ -55,7 +46,7 @@ fn transcripts_come_in_three_formats_and_go_out_as_segments() {
     let segments =
         json!([{"start_ms": 500, "end_ms": 2500, "speaker": "Rex", "text": "Only this"}])
             .to_string();
-    assert_eq!(put(&app, &team.rep, &call, "application/json", &segments).status, 200);
+    assert_eq!(app.put_transcript(&team.rep, &call, "application/json", &segments).status, 200);
     assert_eq!(
         app.get(&format!("/v1/calls/{call}/transcript"), &team.rep).json()["items"]
             .as_array()
@@ -88,8 +79,7 @@ fn bad_transcripts_are_refused_and_the_old_one_kept() {
     );
     app.wait_until_settled(&team.rep, &call);
     assert_eq!(
-        put(
-            &app,
+        app.put_transcript(
             &team.rep,
             &call,
             "application/json",
@@ -99,22 +89,28 @@ fn bad_transcripts_are_refused_and_the_old_one_kept() {
         200
     );
 
-    let body = put(
-        &app,
+    let body = app
+        .put_transcript(
+            &team.rep,
+            &call,
+            "application/x-subrip",
+            "1\n00:00:01,000 --> 00:00:09,000\nToo long\n",
+        )
+        .problem(400, "offset_out_of_range");
+    assert!(body["detail"].as_str().unwrap().contains("3000"), "names the duration: {body}");
+    app.put_transcript(&team.rep, &call, "text/vtt", "00:00.000 --> 00:01.000\nno header\n")
+        .problem(422, "invalid_field");
+    app.put_transcript(
         &team.rep,
         &call,
-        "application/x-subrip",
-        "1\n00:00:01,000 --> 00:00:09,000\nToo long\n",
+        "text/vtt",
+        "WEBVTT\n\n00:00.000 --> 00:0x.000\nbad time\n",
     )
-    .problem(400, "offset_out_of_range");
-    assert!(body["detail"].as_str().unwrap().contains("3000"), "names the duration: {body}");
-    put(&app, &team.rep, &call, "text/vtt", "00:00.000 --> 00:01.000\nno header\n")
+    .problem(422, "invalid_field");
+    app.put_transcript(&team.rep, &call, "application/json", r#"{"segments": []}"#)
         .problem(422, "invalid_field");
-    put(&app, &team.rep, &call, "text/vtt", "WEBVTT\n\n00:00.000 --> 00:0x.000\nbad time\n")
-        .problem(422, "invalid_field");
-    put(&app, &team.rep, &call, "application/json", r#"{"segments": []}"#)
-        .problem(422, "invalid_field");
-    put(&app, &team.rep, &call, "text/plain", "hello").problem(415, "unsupported_media_type");
+    app.put_transcript(&team.rep, &call, "text/plain", "hello")
+        .problem(415, "unsupported_media_type");
     assert_eq!(
         app.get(&format!("/v1/calls/{call}/transcript"), &team.rep).json()["items"][0]["text"],
         "kept"
@@ -122,5 +118,5 @@ fn bad_transcripts_are_refused_and_the_old_one_kept() {
 
     let globex = Team::create(&app, "Globex");
     app.get(&format!("/v1/calls/{call}/transcript"), &globex.admin).problem(404, "call_not_found");
-    put(&app, &globex.admin, &call, "text/vtt", "WEBVTT\n").problem(404, "call_not_found");
+    app.put_transcript(&globex.admin, &call, "text/vtt", "WEBVTT\n").problem(404, "call_not_found");
 }

@@ -83,10 +83,6 @@ fn verify(secret: &str, headers: &[(String, String)], body: &[u8]) {
     assert_eq!(v1, expected, "signature");
 }
 
-fn delivery_log(app: &TestApp, admin: &str, hook: &str) -> Value {
-    app.get(&format!("/v1/webhooks/{hook}/deliveries"), admin).json()
-}
-
 #[test]
 fn events_are_delivered_signed_and_retried_until_accepted() {
     // The receiver is on loopback, which deliveries may reach only when allowed.
@@ -139,7 +135,7 @@ fn events_are_delivered_signed_and_retried_until_accepted() {
     }
     let deadline = Instant::now() + Duration::from_secs(30);
     let log = loop {
-        let log = delivery_log(&app, &team.admin, &hook);
+        let log = app.deliveries(&team.admin, &hook);
         if log["items"][0]["status"] == "succeeded" || Instant::now() > deadline {
             break log;
         }
@@ -205,8 +201,8 @@ fn a_delivery_survives_a_server_restart_between_attempts() {
     app.restart();
     receiver.wait_for(2);
     let deadline = Instant::now() + Duration::from_secs(30);
-    while delivery_log(&app, &team.admin, &hook)["items"][0]["status"] != "succeeded" {
-        assert!(Instant::now() < deadline, "{}", delivery_log(&app, &team.admin, &hook));
+    while app.deliveries(&team.admin, &hook)["items"][0]["status"] != "succeeded" {
+        assert!(Instant::now() < deadline, "{}", app.deliveries(&team.admin, &hook));
         std::thread::sleep(Duration::from_millis(50));
     }
     assert_eq!(
@@ -236,7 +232,7 @@ fn deliveries_never_reach_private_addresses_unless_allowed() {
     );
     let deadline = Instant::now() + Duration::from_secs(30);
     let attempt = loop {
-        let log = delivery_log(&app, &team.admin, &hook);
+        let log = app.deliveries(&team.admin, &hook);
         let first = log["items"][0]["attempts"][0].clone();
         if !first.is_null() {
             break first;

@@ -18,7 +18,7 @@ pub const PEOPLE_SOURCE: &str = "api";
 /// Metadata a client may set on a call; `None` leaves a field unset or unchanged.
 #[derive(Debug, Clone, Default)]
 pub struct CallDetails {
-    /// Title shown in lists (default "Call on <date>").
+    /// Title shown in lists (default `Call on <date>`).
     pub title: Option<String>,
     /// When the call took place.
     pub occurred_at: Option<DateTime<Utc>>,

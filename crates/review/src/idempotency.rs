@@ -30,8 +30,8 @@ pub struct StoredResponse {
 /// What to do with a request that carries a key.
 #[derive(Debug, Clone)]
 pub enum IdempotentRequest {
-    /// The key is new: run the request, then [`Review::finish_idempotent`]
-    /// or [`Review::abandon_idempotent`] with this id.
+    /// The key is new: run the request, then [`Idempotency::finish_idempotent`](crate::Idempotency::finish_idempotent)
+    /// or [`Idempotency::abandon_idempotent`](crate::Idempotency::abandon_idempotent) with this id.
     Run(IdempotencyKeyId),
     /// The key answered before: compare the request's hash with
     /// `request_hash` and replay `response` when they match.

@@ -1,12 +1,20 @@
 //! filmroom's rules.
 //!
-//! Plain types and functions decide who may see and do what: [`people`] holds
-//! validated values and the management tree, [`visibility`] the one rule for
-//! reading a rep's data. [`Review`] applies those rules to stored data through
-//! `filmroom-store`; HTTP handlers call one of its methods and hold no rule.
+//! [`Review`] is the context over the store; each area of the product is a
+//! view of it with its own functions: [`Review::directory`] (people and
+//! tokens), [`Review::calls`], [`Review::lifecycle`] (the call lifecycle's
+//! moves), [`Review::weekly`] (the two-call review), [`Review::one_on_ones`],
+//! [`Review::integrations`], [`Review::webhooks`], [`Review::search`] and
+//! [`Review::idempotency`]. The rules themselves are plain functions over
+//! plain values where they can be: [`visibility`] (who sees what),
+//! [`workflow`] (the weekly review's states), `lifecycle` (the call's),
+//! [`jobs`] (background work and its retries), `coaching` (the 1:1's budget and
+//! follow-through), [`people`], [`rubric`], [`week`]. Handlers call one area
+//! function and get the domain's own types back, never a database row.
 
 mod calls;
 mod clips;
+mod coaching;
 mod comments;
 mod context;
 mod directory;

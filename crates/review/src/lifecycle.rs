@@ -22,6 +22,7 @@ use filmroom_store::{
 };
 
 use crate::{
+    calls::Call,
     error::ReviewError,
     jobs::{AnalyzeCall, Job},
 };
@@ -66,7 +67,7 @@ pub enum FailedStep {
     Analysis(AnalyzeCall),
 }
 
-/// What [`Review::finish_analysis`] did.
+/// What [`CallLifecycle::finish_analysis`](crate::CallLifecycle::finish_analysis) did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AnalysisSettled {
     /// The call is ready.
@@ -124,20 +125,18 @@ impl CallLifecycle<'_> {
     /// is nothing to do (the call is gone, has other audio, or was settled by
     /// an earlier attempt); a call already processing (an attempt after a
     /// crash) is taken up again.
-    pub async fn begin_analysis(
-        &self,
-        job: &AnalyzeCall,
-    ) -> Result<Option<call::Model>, StoreError> {
+    pub async fn begin_analysis(&self, job: &AnalyzeCall) -> Result<Option<Call>, StoreError> {
         let Some(mut row) = self.analysed_call(job).await? else { return Ok(None) };
-        match row.status {
+        let row = match row.status {
             CallStatus::Queued => {
                 row.status = CallStatus::Processing;
                 row.updated_at = now();
-                self.store.update_call(row, Some(CallStatus::Queued)).await
+                self.store.update_call(row, Some(CallStatus::Queued)).await?
             }
-            CallStatus::Processing => Ok(Some(row)),
-            _ => Ok(None),
-        }
+            CallStatus::Processing => Some(row),
+            _ => None,
+        };
+        Ok(row.map(Call::from))
     }
 
     /// The analysis finished: processing → ready with the facts found and the

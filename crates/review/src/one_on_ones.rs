@@ -1,6 +1,7 @@
 //! The weekly 1:1: a recurring slot, a 20-minute coaching segment of clips,
 //! and the action items it must end with.
 
+use crate::coaching;
 use crate::context::{Actor, OneOnOnes, timezone};
 use crate::error::stored_json;
 use crate::ids::{
@@ -27,7 +28,7 @@ use crate::error::Entity;
 use crate::{
     error::ReviewError,
     people::{Timezone, can_manage},
-    settings::{Day, ReviewSettings},
+    settings::Day,
     visibility,
     week::Week,
 };
@@ -403,10 +404,6 @@ impl OneOnOnes<'_> {
         }
     }
 
-    fn budget_ms(settings: &ReviewSettings) -> i64 {
-        i64::from(settings.clip_budget_minutes) * 60_000
-    }
-
     /// One 1:1 with its segment, action items and what carries over.
     pub async fn one_on_one(
         &self,
@@ -455,7 +452,7 @@ impl OneOnOnes<'_> {
             clips: clips.into_iter().map(Clip::from).collect(),
             action_items: action_items.into_iter().map(ActionItem::from).collect(),
             carried_over,
-            budget_ms: Self::budget_ms(&settings),
+            budget_ms: coaching::budget_ms(settings.clip_budget_minutes),
         })
     }
 
@@ -555,16 +552,12 @@ impl OneOnOnes<'_> {
             return Err(invalid("end_ms", format!("must be after start_ms ({start_ms})")));
         }
         let clips = self.store.clips(row.id).await?;
-        let used: i64 = clips.iter().map(|c| c.end_ms - c.start_ms).sum();
         let (_, settings) = self.weekly().review_settings(actor).await?;
-        let budget = Self::budget_ms(&settings);
-        if used + (end_ms - start_ms) > budget {
-            return Err(ReviewError::ClipBudgetExceeded {
-                remaining_ms: budget - used,
-                budget_ms: budget,
-                clip_ms: end_ms - start_ms,
-            });
-        }
+        coaching::check_clip_fits(
+            clips.iter().map(|c| c.end_ms.saturating_sub(c.start_ms)),
+            end_ms - start_ms,
+            coaching::budget_ms(settings.clip_budget_minutes),
+        )?;
         if note.as_ref().is_some_and(|n| n.chars().count() > 2000) {
             return Err(invalid("note", "must be at most 2000 characters"));
         }
@@ -841,38 +834,22 @@ impl OneOnOnes<'_> {
             return Err(invalid("from", format!("{from} is after {to}")));
         }
         let items = self.store.action_items_due(actor.organisation_id, person.id, from, to).await?;
-        let mut result = FollowThrough {
+        let tally = coaching::tally(
+            items
+                .iter()
+                .map(|i| (i.due_date, i.done_at.map(|d| d.with_timezone(&tz).date_naive()))),
+            today,
+        );
+        Ok(FollowThrough {
             user_id: person.id,
             from,
             to,
-            due: 0,
-            done_on_time: 0,
-            done_late: 0,
-            overdue: 0,
-            rate: None,
-        };
-        for item in items {
-            let Some(due) = item.due_date else { continue };
-            let done_on = item.done_at.map(|d| d.with_timezone(&tz).date_naive());
-            match done_on {
-                Some(done) if done <= due => {
-                    result.due += 1;
-                    result.done_on_time += 1;
-                }
-                Some(_) => {
-                    result.due += 1;
-                    result.done_late += 1;
-                }
-                None if due < today => {
-                    result.due += 1;
-                    result.overdue += 1;
-                }
-                None => {}
-            }
-        }
-        result.rate =
-            (result.due > 0).then(|| crate::stats::ratio(result.done_on_time, result.due));
-        Ok(result)
+            due: tally.due,
+            done_on_time: tally.done_on_time,
+            done_late: tally.done_late,
+            overdue: tally.overdue,
+            rate: (tally.due > 0).then(|| crate::stats::ratio(tally.done_on_time, tally.due)),
+        })
     }
 }
 
