@@ -84,21 +84,30 @@ impl AnalysisError {
     }
 }
 
-/// Gives symphonia any `Read + Seek`.
+/// Gives symphonia any `Read + Seek`, with a WAV header's placeholder sizes
+/// presented as what the file holds (see `riff`).
 struct Source<R> {
     inner: R,
     len: Option<u64>,
+    position: u64,
+    patches: Vec<crate::riff::Patch>,
 }
 
 impl<R: Read> Read for Source<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.inner.read(buf)
+        let n = self.inner.read(buf)?;
+        if let Some(read) = buf.get_mut(..n) {
+            crate::riff::apply(&self.patches, self.position, read);
+        }
+        self.position = self.position.saturating_add(n as u64);
+        Ok(n)
     }
 }
 
 impl<R: Seek> Seek for Source<R> {
     fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
-        self.inner.seek(pos)
+        self.position = self.inner.seek(pos)?;
+        Ok(self.position)
     }
 }
 
@@ -146,6 +155,45 @@ pub(crate) struct Opened<'s> {
     pub(crate) edit: Option<mp4::AudioEdit>,
 }
 
+/// The sample rates filmroom decodes: telephone audio up to studio rates. A
+/// header claiming anything else is refused before any decoding or
+/// resampling, which would otherwise plan buffers for the claimed rate.
+pub const SAMPLE_RATES: std::ops::RangeInclusive<u32> = 8_000..=192_000;
+
+/// The most channels filmroom decodes.
+pub const MAX_CHANNELS: usize = 8;
+
+/// Refuses a stream whose rate or channel count is out of bounds, naming it.
+fn check_shape(
+    container: &str,
+    sample_rate: Option<u32>,
+    channels: Option<usize>,
+) -> Result<(), AnalysisError> {
+    if let Some(rate) = sample_rate
+        && !SAMPLE_RATES.contains(&rate)
+    {
+        return Err(AnalysisError::new(
+            "unsupported_format",
+            format!(
+                "the {container} file says its sample rate is {rate} Hz; filmroom accepts {} to {} Hz",
+                SAMPLE_RATES.start(),
+                SAMPLE_RATES.end()
+            ),
+        ));
+    }
+    if let Some(channels) = channels
+        && !(1..=MAX_CHANNELS).contains(&channels)
+    {
+        return Err(AnalysisError::new(
+            "unsupported_format",
+            format!(
+                "the {container} file has {channels} channels; filmroom accepts 1 to {MAX_CHANNELS}"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Probes `source` and makes a decoder for its audio track, with the same
 /// gapless settings everywhere so every reader of a file sees one timeline.
 pub(crate) fn open<'s, R>(mut source: R) -> Result<Opened<'s>, AnalysisError>
@@ -159,12 +207,13 @@ where
     // MP4 priming and padding are not trimmed by the decoder; read them from
     // the edit list first (a few header boxes, no sample data).
     let edit = mp4::audio_edit(&mut source).unwrap_or(None);
+    let patches = len.map(|len| crate::riff::size_patches(&mut source, len)).unwrap_or_default();
     source
         .seek(SeekFrom::Start(0))
         .map_err(|e| AnalysisError::new("no_audio", format!("the file cannot be read: {e}")))?;
 
     let stream = MediaSourceStream::new(
-        Box::new(Source { inner: source, len }),
+        Box::new(Source { inner: source, len, position: 0, patches }),
         MediaSourceStreamOptions::default(),
     );
     let format = symphonia::default::get_probe()
@@ -186,6 +235,7 @@ where
         AnalysisError::new("no_audio", format!("the {container} file has no audio track"))
     })?;
     let codec = codec_name(params.codec);
+    check_shape(&container, params.sample_rate, params.channels.as_ref().map(|c| c.count()))?;
     // MP3 without a LAME/Xing header has only an estimated length; trimming to
     // it would cut real audio, so decode everything there is.
     let gapless = !(container == "mp3" && track.delay.is_none());
@@ -288,6 +338,7 @@ where
             StreamShape { sample_rate: buffer.spec().rate(), channels: buffer.num_planes() };
         match shape {
             None => {
+                check_shape(&container, Some(current.sample_rate), Some(current.channels))?;
                 shape = Some(current);
                 if let Some(edit) = edit {
                     skip = edit.skip_frames(current.sample_rate);
@@ -363,4 +414,44 @@ pub fn analyze<R: Read + Seek + Send + Sync>(
         .map(PeaksBuilder::finish)
         .ok_or_else(|| AnalysisError::new("no_audio", "no audio decoded"))?;
     Ok((facts, peaks))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use super::*;
+
+    /// A 16-bit PCM WAV of `frames` frames of a quiet ramp.
+    fn wav(sample_rate: u32, channels: u16, frames: u64) -> Vec<u8> {
+        let mut bytes = crate::wav::header(sample_rate, channels, frames).to_vec();
+        for i in 0..frames * u64::from(channels) {
+            bytes.extend_from_slice(&i16::try_from(i % 1000).unwrap_or(0).to_le_bytes());
+        }
+        bytes
+    }
+
+    #[test]
+    fn an_absurd_sample_rate_is_refused_naming_it() {
+        let error = analyze(Cursor::new(wav(2_147_483_647, 1, 4_000))).unwrap_err();
+        assert_eq!(error.code, "unsupported_format");
+        assert!(error.message.contains("2147483647 Hz"), "{}", error.message);
+    }
+
+    #[test]
+    fn rates_at_the_edges_are_accepted() {
+        for rate in [8_000, 192_000] {
+            let (facts, _) = analyze(Cursor::new(wav(rate, 1, u64::from(rate) / 10))).unwrap();
+            assert_eq!((facts.sample_rate, facts.duration_ms), (rate, 100));
+        }
+        let error = analyze(Cursor::new(wav(7_999, 1, 800))).unwrap_err();
+        assert!(error.message.contains("7999 Hz"), "{}", error.message);
+    }
+
+    #[test]
+    fn more_than_eight_channels_are_refused_naming_the_count() {
+        let error = analyze(Cursor::new(wav(8_000, 9, 800))).unwrap_err();
+        assert_eq!(error.code, "unsupported_format", "{}", error.message);
+        assert!(error.message.contains("9 channels"), "{}", error.message);
+    }
 }
