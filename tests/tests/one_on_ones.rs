@@ -53,9 +53,14 @@ fn a_series_keeps_the_same_slot_every_week_and_occurrences_can_move_or_be_cancel
         let b = pair[1]["scheduled_at"].as_str().unwrap();
         assert!(a < b);
     }
-    // 09:30 in Berlin is 08:30 UTC in winter, on a Tuesday.
+    // Every occurrence is on a Tuesday at 09:30 in Berlin, whatever the season.
+    for item in items {
+        let at = chrono::DateTime::parse_from_rfc3339(item["scheduled_at"].as_str().unwrap())
+            .unwrap()
+            .with_timezone(&chrono_tz::Europe::Berlin);
+        assert_eq!(at.format("%A %H:%M").to_string(), "Tuesday 09:30", "{item}");
+    }
     let first = &items[0];
-    assert!(first["scheduled_at"].as_str().unwrap().ends_with("08:30:00Z"), "{first}");
     let id = first["id"].as_str().unwrap();
     let moved = app.patch(
         &format!("/v1/one-on-ones/{id}"),
@@ -212,6 +217,11 @@ fn a_one_on_one_is_held_only_with_its_action_items_and_discusses_its_clipped_cal
             json!({"state": state}),
         );
     }
+    // Only a nomination the manager has reviewed is discussed when the 1:1 is held.
+    app.comment(&team.manager, &call, 20, "went_well");
+    let reviewed =
+        app.move_review(&team.manager, &team.rep_id, week, "struggled", "manager_reviewed");
+    assert_eq!(reviewed.status, 200, "{}", reviewed.text);
     app.post(
         &format!("/v1/one-on-ones/{id}/clips"),
         &team.manager,
@@ -461,4 +471,84 @@ fn the_reel_plays_the_segment_in_order_at_one_rate() {
     let globex = Team::create(&app, "Globex");
     app.get(&format!("/v1/one-on-ones/{id}/reel"), &globex.admin)
         .problem(404, "one_on_one_not_found");
+}
+
+#[test]
+fn only_the_chain_holds_a_one_on_one_and_a_shared_call_is_discussed_only_once_reviewed() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    series(&app, &team);
+    let id = first_occurrence(&app, &team)["id"].as_str().unwrap().to_owned();
+    let call = app.ready_call(&team.rep, &team.rep_id, "tones-16k-mono.mp3", "audio/mpeg");
+    let week = "2026-W48";
+    let slot = format!("/v1/reps/{}/weeks/{week}/nominations/struggled", team.rep_id);
+    assert_eq!(app.put_json(&slot, &team.rep, json!({"call_id": call})).status, 200);
+    app.comment(&team.rep, &call, 10, "improve");
+    for state in ["self_reviewed", "shared"] {
+        assert_eq!(app.move_review(&team.rep, &team.rep_id, week, "struggled", state).status, 200);
+    }
+    let clip = app.post(
+        &format!("/v1/one-on-ones/{id}/clips"),
+        &team.rep,
+        json!({"call_id": call, "start_ms": 1000, "end_ms": 2500}),
+    );
+    assert_eq!(clip.status, 201, "{}", clip.text);
+    for text in ["One", "Two", "Three"] {
+        let item = app.post(
+            &format!("/v1/one-on-ones/{id}/action-items"),
+            &team.rep,
+            json!({"text": text, "owner_id": team.rep_id, "due_date": "2026-12-01"}),
+        );
+        assert_eq!(item.status, 201, "{}", item.text);
+    }
+    let state = format!("/v1/one-on-ones/{id}/state");
+    // The rep cannot declare their own coaching done.
+    app.post(&state, &team.rep, json!({"state": "held"})).problem(403, "forbidden");
+    // The manager holds it; the call was shared but never reviewed, so it stays shared.
+    let held = app.post(&state, &team.manager, json!({"state": "held"}));
+    assert_eq!(held.status, 200, "{}", held.text);
+    let week_view = app.get(&format!("/v1/reps/{}/weeks/{week}", team.rep_id), &team.rep).json();
+    assert_eq!(week_view["struggled"]["state"], "shared");
+}
+
+#[test]
+fn a_manager_the_rep_has_left_no_longer_sees_or_changes_their_one_on_ones() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    series(&app, &team);
+    let id = first_occurrence(&app, &team)["id"].as_str().unwrap().to_owned();
+    let call = app.ready_call(&team.rep, &team.rep_id, "tones-16k-mono.mp3", "audio/mpeg");
+    assert_eq!(app.get(&format!("/v1/one-on-ones/{id}"), &team.manager).status, 200);
+    let new_manager = app.create_user(&team.admin, "new-manager@acme.example", "manager", None);
+    let moved = app.patch(
+        &format!("/v1/users/{}", team.rep_id),
+        &team.admin,
+        json!({"manager_id": new_manager}),
+    );
+    assert_eq!(moved.status, 200, "{}", moved.text);
+    app.get(&format!("/v1/one-on-ones/{id}"), &team.manager).problem(404, "one_on_one_not_found");
+    app.post(
+        &format!("/v1/one-on-ones/{id}/clips"),
+        &team.manager,
+        json!({"call_id": call, "start_ms": 0, "end_ms": 1500}),
+    )
+    .problem(404, "one_on_one_not_found");
+    let listed = app.get(&format!("/v1/one-on-ones?rep={}", team.rep_id), &team.manager).json();
+    assert_eq!(listed["items"].as_array().map(Vec::len), Some(0), "{listed}");
+    // The rep still has their history.
+    assert_eq!(app.get(&format!("/v1/one-on-ones/{id}"), &team.rep).status, 200);
+}
+
+#[test]
+fn a_follow_through_window_at_the_edge_of_the_calendar_is_a_422_not_a_crash() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    let path = format!("/v1/users/{}/follow-through", team.rep_id);
+    let refused = TestApp::send(
+        app.request(reqwest::Method::GET, &path, Some(&team.manager))
+            .query(&[("to", "-262143-01-01")]),
+    );
+    assert_eq!(refused.problem(422, "invalid_field")["field"], "to");
+    let fine = app.get(&path, &team.manager);
+    assert_eq!(fine.status, 200, "{}", fine.text);
 }

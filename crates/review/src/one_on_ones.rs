@@ -27,7 +27,7 @@ use uuid::Uuid;
 use crate::error::Entity;
 use crate::{
     error::ReviewError,
-    people::{Timezone, can_manage},
+    people::{ManagementTree, Timezone, can_manage},
     settings::Day,
     visibility,
     week::Week,
@@ -206,17 +206,11 @@ fn check_agenda(agenda: &[String]) -> Result<Vec<String>, ReviewError> {
 
 impl OneOnOnes<'_> {
     /// Whether the caller takes part in (or oversees) a 1:1 of `manager` with `rep`.
-    async fn sees_pair(
-        &self,
-        actor: &Actor,
-        manager: UserId,
-        rep: UserId,
-    ) -> Result<bool, ReviewError> {
-        if actor.role == Role::Admin || actor.user_id == rep || actor.user_id == manager {
-            return Ok(true);
-        }
-        let tree = self.tree(actor).await?;
-        Ok(visibility::can_see(actor.user_id, actor.role, manager, &tree))
+    /// Who sees a pair's 1:1s: the rep, whoever is in the rep's management
+    /// chain now, and admins. Decided from the current tree on every request,
+    /// so a manager the rep has left no longer reads their notes.
+    fn sees_pair(actor: &Actor, rep: UserId, tree: &ManagementTree) -> bool {
+        visibility::can_see(actor.user_id, actor.role, rep, tree)
     }
 
     /// Fills a series with occurrences up to `until` (bounded to a year ahead).
@@ -323,7 +317,7 @@ impl OneOnOnes<'_> {
             .series(actor.organisation_id, id)
             .await?
             .ok_or_else(|| not_found(Entity::Series, id))?;
-        if !self.sees_pair(actor, series.manager_id, series.rep_id).await? {
+        if !Self::sees_pair(actor, series.rep_id, &self.tree(actor).await?) {
             return Err(not_found(Entity::Series, id));
         }
         series.agenda = serde_json::json!(check_agenda(&agenda)?);
@@ -341,13 +335,14 @@ impl OneOnOnes<'_> {
         to: Option<DateTime<Utc>>,
     ) -> Result<Vec<OneOnOne>, ReviewError> {
         let mut visible = Vec::new();
+        let tree = self.tree(actor).await?;
         for series in self.store.all_series(actor.organisation_id).await? {
             if manager.is_some_and(|m| m != series.manager_id)
                 || rep.is_some_and(|r| r != series.rep_id)
             {
                 continue;
             }
-            if self.sees_pair(actor, series.manager_id, series.rep_id).await? {
+            if Self::sees_pair(actor, series.rep_id, &tree) {
                 self.ensure_occurrences(
                     &series,
                     to.unwrap_or_else(|| now() + Duration::weeks(i64::from(WEEKS_AHEAD))),
@@ -382,7 +377,7 @@ impl OneOnOnes<'_> {
             .one_on_one(actor.organisation_id, id)
             .await?
             .ok_or_else(|| not_found(Entity::OneOnOne, id))?;
-        if self.sees_pair(actor, row.manager_id, row.rep_id).await? {
+        if Self::sees_pair(actor, row.rep_id, &self.tree(actor).await?) {
             Ok(row)
         } else {
             Err(not_found(Entity::OneOnOne, id))
@@ -511,12 +506,14 @@ impl OneOnOnes<'_> {
             }
             ClipSource::Range { call_id, .. } => (*call_id, None),
         };
-        let call = self
-            .store
-            .call(actor.organisation_id, call_id)
-            .await?
-            .filter(|c| c.rep_id == row.rep_id)
-            .ok_or_else(|| invalid("call_id", format!("no call {call_id} of this 1:1's rep")))?;
+        // The caller must be able to see the call, not only the 1:1.
+        let call = match self.visible_call(actor, call_id).await {
+            Ok(call) if call.rep_id == row.rep_id => call,
+            Ok(_) | Err(ReviewError::NotFound { .. }) => {
+                return Err(invalid("call_id", format!("no call {call_id} of this 1:1's rep")));
+            }
+            Err(e) => return Err(e),
+        };
         if call.status != CallStatus::Ready {
             return Err(ReviewError::NotReady {
                 what: "audio",
@@ -733,7 +730,14 @@ impl OneOnOnes<'_> {
     /// in the segment becomes discussed.
     #[tracing::instrument(skip_all, fields(actor = %actor.user_id, one_on_one = %id), err)]
     pub async fn hold(&self, actor: &Actor, id: OneOnOneId) -> Result<OneOnOneView, ReviewError> {
-        let mut row = self.own_one_on_one(actor, id).await?;
+        // Holding records that coaching happened: the rep's manager, a manager
+        // above them or an admin says so, never the rep alone.
+        let mut row = self.visible_one_on_one(actor, id).await?;
+        if actor.user_id == row.rep_id {
+            return Err(ReviewError::Forbidden(
+                "only the rep's manager, a manager above them or an admin marks a 1:1 held".into(),
+            ));
+        }
         match row.status {
             OneOnOneStatus::Held => return Err(ReviewError::OneOnOneHeld),
             OneOnOneStatus::Cancelled => {
@@ -774,7 +778,7 @@ impl OneOnOnes<'_> {
         let at = now();
         let discussed: Vec<_> = self
             .store
-            .shared_nominations_of_calls(row.rep_id, &call_ids)
+            .reviewed_nominations_of_calls(row.rep_id, &call_ids)
             .await?
             .into_iter()
             .map(|mut n| {
@@ -829,7 +833,12 @@ impl OneOnOnes<'_> {
         let tz = timezone(&organisation.timezone);
         let today = now().with_timezone(&tz).date_naive();
         let to = to.unwrap_or(today);
-        let from = from.unwrap_or(to - Duration::days(90));
+        let from = match from {
+            Some(from) => from,
+            None => to
+                .checked_sub_signed(Duration::days(90))
+                .ok_or_else(|| invalid("to", format!("{to} is too early a date")))?,
+        };
         if from > to {
             return Err(invalid("from", format!("{from} is after {to}")));
         }
@@ -1029,5 +1038,80 @@ impl From<action_item::Model> for ActionItem {
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series(timezone: &str, weekday: &str, time: &str) -> one_on_one_series::Model {
+        let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().unwrap_or_default();
+        one_on_one_series::Model {
+            id: SeriesId::generate(),
+            organisation_id: OrganisationId::generate(),
+            manager_id: UserId::generate(),
+            rep_id: UserId::generate(),
+            weekday: weekday.to_owned(),
+            local_time: time.to_owned(),
+            duration_minutes: 30,
+            timezone: timezone.to_owned(),
+            agenda: serde_json::json!([]),
+            created_at: at,
+            updated_at: at,
+        }
+    }
+
+    fn start(series: &one_on_one_series::Model, week: &str) -> String {
+        let week = Week::parse("week", week).unwrap_or_else(|e| panic!("{e}"));
+        slot_start(series, &week).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    }
+
+    /// Expected UTC times come from the zone database, never a fixed offset.
+    fn expected(zone: Tz, date: (i32, u32, u32), time: (u32, u32)) -> String {
+        zone.with_ymd_and_hms(date.0, date.1, date.2, time.0, time.1, 0)
+            .single()
+            .map(|t| t.with_timezone(&Utc).to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_berlin_series_keeps_its_local_time_across_both_dst_changes() {
+        let tuesday = series("Europe/Berlin", "tuesday", "09:30");
+        // Summer time starts on 29 March 2026 and ends on 25 October 2026.
+        for (week, date) in [
+            ("2026-W13", (2026, 3, 24)),
+            ("2026-W14", (2026, 3, 31)),
+            ("2026-W43", (2026, 10, 20)),
+            ("2026-W44", (2026, 10, 27)),
+        ] {
+            assert_eq!(start(&tuesday, week), expected(chrono_tz::Europe::Berlin, date, (9, 30)));
+        }
+        assert_eq!(start(&tuesday, "2026-W13"), "2026-03-24T08:30:00Z");
+        assert_eq!(start(&tuesday, "2026-W14"), "2026-03-31T07:30:00Z");
+    }
+
+    #[test]
+    fn a_new_york_series_keeps_its_local_time_across_both_dst_changes() {
+        let monday = series("America/New_York", "monday", "16:00");
+        // Daylight time starts on 8 March 2026 and ends on 1 November 2026.
+        for (week, date) in [
+            ("2026-W10", (2026, 3, 2)),
+            ("2026-W11", (2026, 3, 9)),
+            ("2026-W44", (2026, 10, 26)),
+            ("2026-W45", (2026, 11, 2)),
+        ] {
+            assert_eq!(start(&monday, week), expected(chrono_tz::America::New_York, date, (16, 0)));
+        }
+        assert_eq!(start(&monday, "2026-W10"), "2026-03-02T21:00:00Z");
+        assert_eq!(start(&monday, "2026-W11"), "2026-03-09T20:00:00Z");
+    }
+
+    #[test]
+    fn a_slot_in_the_skipped_hour_moves_an_hour_later_and_a_repeated_hour_takes_the_first() {
+        // 02:30 does not exist in Berlin on 29 March 2026; it did twice on 25 October.
+        let spring = series("Europe/Berlin", "sunday", "02:30");
+        assert_eq!(start(&spring, "2026-W13"), "2026-03-29T01:30:00Z");
+        assert_eq!(start(&spring, "2026-W43"), "2026-10-25T00:30:00Z");
     }
 }

@@ -277,8 +277,9 @@ impl Store {
         Ok(row)
     }
 
-    /// A rep's shared (or later) nominations of the given calls.
-    pub async fn shared_nominations_of_calls(
+    /// A rep's manager-reviewed nominations of the given calls: what a held
+    /// 1:1 marks discussed.
+    pub async fn reviewed_nominations_of_calls(
         &self,
         rep_id: UserId,
         call_ids: &[CallId],
@@ -286,10 +287,7 @@ impl Store {
         Ok(nomination::Entity::find()
             .filter(nomination::Column::RepId.eq(rep_id))
             .filter(nomination::Column::CallId.is_in(call_ids.iter().copied()))
-            .filter(
-                nomination::Column::State
-                    .is_in([ReviewState::Shared, ReviewState::ManagerReviewed]),
-            )
+            .filter(nomination::Column::State.eq(ReviewState::ManagerReviewed))
             .all(&self.db)
             .await?)
     }
