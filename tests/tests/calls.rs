@@ -206,3 +206,57 @@ fn deleting_a_call_removes_its_objects() {
         assert!(files_containing(&objects, &call).is_empty(), "objects of a deleted call remain");
     }
 }
+
+#[test]
+fn an_external_ref_never_crosses_reps_and_never_names_the_other_call() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    let peer_id = app.create_user(&team.admin, "peer@acme.example", "rep", Some(&team.manager_id));
+    let peer = app.issue_token(&team.admin, &peer_id);
+    let create = |token: &str, rep: &str| {
+        app.post("/v1/calls", token, json!({"rep_id": rep, "external_ref": "CRM-7"}))
+    };
+    let first = create(&team.rep, &team.rep_id);
+    assert_eq!(first.status, 201, "{}", first.text);
+    let id = first.json()["id"].as_str().unwrap().to_owned();
+    // The same rep sending it again gets the same call back.
+    let again = create(&team.rep, &team.rep_id);
+    assert_eq!((again.status, again.json()["id"].as_str()), (200, Some(id.as_str())));
+    // Another rep, or a manager for another rep, is refused without learning the call.
+    for (token, rep) in [(&peer, &peer_id), (&team.manager, &peer_id)] {
+        let refused = create(token, rep);
+        let body = refused.problem(409, "external_ref_taken");
+        assert_eq!(body["field"], "external_ref");
+        assert!(!refused.text.contains(&id), "the other call is named: {}", refused.text);
+    }
+    // A manager sending the rep's own ref again gets the rep's call.
+    let by_manager = create(&team.manager, &team.rep_id);
+    assert_eq!((by_manager.status, by_manager.json()["id"].as_str()), (200, Some(id.as_str())));
+}
+
+#[test]
+fn audio_is_served_as_its_sniffed_type_never_as_what_the_uploader_claimed() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    let call = app.create_call(&team.rep, &team.rep_id);
+    let uploaded =
+        app.upload(&team.rep, &call, fixture("speech-16k-mono.mp3"), "audio/x, text/html");
+    assert_eq!(uploaded.status, 200, "{}", uploaded.text);
+    assert_eq!(app.wait_until_settled(&team.rep, &call)["status"], "ready");
+    let audio = app.get(&format!("/v1/calls/{call}/audio"), &team.manager);
+    assert_eq!(audio.status, 200);
+    assert_eq!(audio.header("content-type"), Some("audio/mpeg"));
+    assert_eq!(audio.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(
+        audio.header("content-disposition"),
+        Some(format!("inline; filename=\"call-{call}.mp3\"").as_str())
+    );
+    // Every other response carries nosniff too, errors included.
+    for reply in [
+        app.get(&format!("/v1/calls/{call}"), &team.rep),
+        app.get("/v1/calls/not-an-id", &team.rep),
+        TestApp::send(app.request(Method::GET, "/healthz", None)),
+    ] {
+        assert_eq!(reply.header("x-content-type-options"), Some("nosniff"), "{}", reply.text);
+    }
+}

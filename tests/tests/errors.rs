@@ -195,3 +195,58 @@ fn a_nonexistent_id_is_a_404_not_a_500() {
         .problem(404, "user_not_found");
     app.delete(&format!("/v1/tokens/{missing}"), &team.admin).problem(404, "token_not_found");
 }
+
+#[test]
+fn control_characters_are_refused_naming_the_field_on_every_backend() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    let nul = "before\u{0}after";
+    // JSON bodies, at any depth.
+    let refused =
+        app.post("/v1/calls", &team.rep, json!({"rep_id": team.rep_id, "external_ref": nul}));
+    assert_eq!(refused.problem(422, "invalid_field")["field"], "external_ref");
+    let refused = app.post(
+        "/v1/calls",
+        &team.rep,
+        json!({"rep_id": team.rep_id, "counterpart": {"name": "Ada", "company": nul}}),
+    );
+    assert_eq!(refused.problem(422, "invalid_field")["field"], "counterpart.company");
+    let refused = app.patch(
+        &format!("/v1/users/{}", team.rep_id),
+        &team.admin,
+        json!({"external_ids": {"twilio": nul}}),
+    );
+    assert_eq!(refused.problem(422, "invalid_field")["field"], "external_ids.twilio");
+    let refused = app.put_json(
+        "/v1/rubric",
+        &team.admin,
+        json!({"criteria": [{"key": "discovery", "name": "Disc\u{7}overy"}]}),
+    );
+    let body = refused.problem(422, "invalid_field");
+    assert_eq!(body["field"], "criteria[0].name");
+    assert!(body["detail"].as_str().unwrap().contains("U+0007"), "{body}");
+    // A comment and a transcript on a ready call.
+    let call = app.ready_call(&team.rep, &team.rep_id, "speech-8k-mono-s16.wav", "audio/wav");
+    let refused = app.post(
+        &format!("/v1/calls/{call}/comments"),
+        &team.rep,
+        json!({"at_ms": 0, "body": nul, "kind": "note"}),
+    );
+    assert_eq!(refused.problem(422, "invalid_field")["field"], "body");
+    let vtt = "WEBVTT\n\n00:00.000 --> 00:01.000\nHello\u{0} there\n";
+    let refused = app.put_transcript(&team.rep, &call, "text/vtt", vtt);
+    assert_eq!(refused.problem(422, "invalid_field")["field"], "segments[0].text");
+    // Query strings.
+    let refused =
+        TestApp::send(app.request(Method::GET, "/v1/search", Some(&team.rep)).query(&[("q", nul)]));
+    let body = refused.problem(400, "invalid_query");
+    assert!(body["detail"].as_str().unwrap().contains("`q`"), "{body}");
+    // Tabs and line breaks are text, and are kept.
+    let kept = app.post(
+        &format!("/v1/calls/{call}/comments"),
+        &team.rep,
+        json!({"at_ms": 0, "body": "Two lines:\n\tfirst\r\n\tsecond", "kind": "note"}),
+    );
+    assert_eq!(kept.status, 201, "{}", kept.text);
+    assert_eq!(kept.json()["body"], "Two lines:\n\tfirst\r\n\tsecond");
+}

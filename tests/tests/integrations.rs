@@ -310,6 +310,15 @@ fn a_dialer_pushes_a_call_with_its_audio_once_and_reps_are_mapped() {
     assert_eq!(again.json()["id"], id.as_str());
     let listed = app.get("/v1/integrations/calls", &s.integration).json();
     assert_eq!(listed["items"].as_array().map(Vec::len), Some(1));
+    // The same external_ref for someone else is refused, without naming the call.
+    let crossed = multipart_push(
+        &app,
+        &s.integration,
+        json!({"rep": {"email": "manager@push-org.example"}, "external_ref": "CA-100"}),
+        None,
+    );
+    crossed.problem(409, "external_ref_taken");
+    assert!(!crossed.text.contains(&id), "{}", crossed.text);
 
     // Unknown reps are named; email works when no external id matches.
     let unknown = multipart_push(

@@ -546,3 +546,33 @@ fn organisation_settings_have_defaults_and_only_admins_change_them() {
         "{week}"
     );
 }
+
+#[test]
+fn progress_averages_scores_at_the_top_of_a_huge_scale_without_overflowing() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    // Scales span at most 100 levels, but may sit anywhere in the i32 range.
+    let scale = json!({"criteria": [
+        {"key": "grit", "name": "Grit", "min": i32::MAX - 100, "max": i32::MAX}
+    ]});
+    let published = app.put_json("/v1/rubric", &team.admin, scale);
+    assert_eq!(published.status, 200, "{}", published.text);
+    for slot in ["went_well", "struggled"] {
+        let call = app.ready_call(&team.rep, &team.rep_id, MP3.0, MP3.1);
+        let nominated =
+            app.put_json(&slot_path(&team.rep_id, slot), &team.rep, json!({"call_id": call}));
+        assert_eq!(nominated.status, 200, "{}", nominated.text);
+        let scored = app.put_json(
+            &format!("{}/scores", slot_path(&team.rep_id, slot)),
+            &team.rep,
+            json!([{"criterion": "grit", "value": i32::MAX}]),
+        );
+        assert_eq!(scored.status, 200, "{}", scored.text);
+    }
+    let progress =
+        app.get(&format!("/v1/reps/{}/progress?from={WEEK}&to={WEEK}", team.rep_id), &team.rep);
+    assert_eq!(progress.status, 200, "{}", progress.text);
+    let body = progress.json();
+    let grit = &body["weeks"][0]["criteria"][0];
+    assert_eq!(grit["self"], f64::from(i32::MAX), "{body}");
+}

@@ -120,3 +120,17 @@ fn bad_transcripts_are_refused_and_the_old_one_kept() {
     app.get(&format!("/v1/calls/{call}/transcript"), &globex.admin).problem(404, "call_not_found");
     app.put_transcript(&globex.admin, &call, "text/vtt", "WEBVTT\n").problem(404, "call_not_found");
 }
+
+#[test]
+fn cue_times_that_would_overflow_are_refused_not_a_crash() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    let call = app.ready_call(&team.rep, &team.rep_id, "speech-8k-mono-s16.wav", "audio/wav");
+    for (content_type, body) in [
+        ("text/vtt", "WEBVTT\n\n9999999999999:00:00.000 --> 9999999999999:00:01.000\nHi\n"),
+        ("application/x-subrip", "1\n9999999999999:00:00,000 --> 9999999999999:00:01,000\nHi\n"),
+    ] {
+        app.put_transcript(&team.rep, &call, content_type, body).problem(422, "invalid_field");
+    }
+    assert_eq!(app.get("/healthz", &team.rep).status, 200);
+}

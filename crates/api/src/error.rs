@@ -240,6 +240,8 @@ error_codes! {
     EmailTaken = (CONFLICT, "email_taken"),
     /// The external id belongs to someone else.
     ExternalIdTaken = (CONFLICT, "external_id_taken"),
+    /// Another rep's call has this external reference.
+    ExternalRefTaken = (CONFLICT, "external_ref_taken"),
     /// The management tree would loop.
     ManagementCycle = (CONFLICT, "management_cycle"),
     /// The last active admin would go.
@@ -337,6 +339,7 @@ impl ApiError {
                 R::InvalidField { field: name, .. } => (Code::InvalidField, Some(name.clone())),
                 R::EmailTaken(_) => (Code::EmailTaken, field("email")),
                 R::ExternalIdTaken { .. } => (Code::ExternalIdTaken, field("external_ids")),
+                R::ExternalRefTaken { .. } => (Code::ExternalRefTaken, field("external_ref")),
                 R::ManagementCycle { .. } => (Code::ManagementCycle, field("manager_id")),
                 R::LastAdmin => (Code::LastAdmin, None),
                 R::HasReports(_) => (Code::HasReports, field("role")),

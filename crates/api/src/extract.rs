@@ -185,7 +185,48 @@ pub fn parse_json<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
     deserializer.end().map_err(|e| {
         ApiError::MalformedJson(format!("unexpected data after the JSON value: {e}"))
     })?;
+    // Both databases must store what one accepts: PostgreSQL refuses NUL in
+    // text, so no control character gets past the edge (tab, line feed and
+    // carriage return excepted).
+    if let Ok(tree) = serde_json::from_slice::<serde_json::Value>(body)
+        && let Some((field, found)) = control_character(&tree, String::new())
+    {
+        return Err(ApiError::InvalidBody {
+            message: format!(
+                "{field}: contains the control character U+{:04X}; send text without control characters",
+                u32::from(found)
+            ),
+            field: Some(field),
+        });
+    }
     Ok(value)
+}
+
+/// Whether a character may not be stored: a control character other than
+/// tab, line feed and carriage return.
+pub(crate) fn is_forbidden(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+/// The path (as serde_path_to_error writes it) of the first string or key in
+/// `value` holding a forbidden character, and that character.
+fn control_character(value: &serde_json::Value, path: String) -> Option<(String, char)> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => s.chars().find(|c| is_forbidden(*c)).map(|c| (path, c)),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| control_character(item, format!("{path}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(key, item)| {
+            let here = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+            match key.chars().find(|c| is_forbidden(*c)) {
+                Some(c) => Some((here, c)),
+                None => control_character(item, here),
+            }
+        }),
+        Value::Null | Value::Bool(_) | Value::Number(_) => None,
+    }
 }
 
 fn classify_json_error(path: String, error: serde_json::Error) -> ApiError {
@@ -270,4 +311,23 @@ impl FromRequest for IntegrationAuthenticated {
             ))
         })
     }
+}
+
+/// Refuses a query string whose decoded parameters hold a control character,
+/// naming the parameter, before any handler sees it.
+pub async fn query_guard(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let refused = url::form_urlencoded::parse(req.query_string().as_bytes()).find_map(|(k, v)| {
+        k.chars().chain(v.chars()).find(|c| is_forbidden(*c)).map(|c| (k.into_owned(), c))
+    });
+    if let Some((name, found)) = refused {
+        return Err(ApiError::InvalidQuery(format!(
+            "query parameter `{name}` contains the control character U+{:04X}; send text without control characters",
+            u32::from(found)
+        ))
+        .into());
+    }
+    next.call(req).await
 }

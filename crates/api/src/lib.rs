@@ -154,7 +154,14 @@ pub fn server(review: Review, config: ApiConfig, listener: TcpListener) -> std::
                 ))
                 .into()
             }))
+            .wrap(from_fn(extract::query_guard))
             .wrap(from_fn(idempotency::middleware))
+            // No response is ever to be sniffed into another type (an uploaded
+            // file into a page).
+            .wrap(
+                actix_web::middleware::DefaultHeaders::new()
+                    .add((actix_web::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff")),
+            )
             .wrap(metrics.clone())
             .wrap(from_fn(request_id::middleware))
             .into_utoipa_app()

@@ -378,12 +378,7 @@ async fn download(
                 ),
             ));
         }
-        let content_type = response
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        return store_body(review, policy, job, response, content_type, &shown, deadline).await;
+        return store_body(review, policy, job, response, &shown, deadline).await;
     }
     Err(FetchFailure::permanent(
         "recording_fetch_failed",
@@ -396,14 +391,11 @@ async fn store_body(
     policy: &FetchPolicy,
     job: &FetchRecording,
     mut response: reqwest::Response,
-    content_type: Option<String>,
     shown: &str,
     deadline: tokio::time::Instant,
 ) -> Result<(), FetchFailure> {
-    let Some(mut upload) = review
-        .integrations()
-        .begin_fetched_audio(job.call_id, content_type, policy.max_bytes)
-        .await?
+    let Some(mut upload) =
+        review.integrations().begin_fetched_audio(job.call_id, policy.max_bytes).await?
     else {
         return Ok(()); // Deleted, or its audio arrived another way.
     };

@@ -59,8 +59,11 @@ pub struct CallQuery {
 pub struct AudioSource {
     /// Blob key.
     pub key: String,
-    /// Its media type.
+    /// Its media type, as sniffed at upload.
     pub content_type: String,
+    /// A safe file name for `Content-Disposition`: the call's id and the
+    /// container's extension, nothing a client wrote.
+    pub filename: String,
     /// Its size in bytes.
     pub size: u64,
 }
@@ -74,6 +77,9 @@ pub(crate) fn optional_text(
     value: Option<String>,
     max: usize,
 ) -> Result<Option<String>, ReviewError> {
+    if let Some(value) = &value {
+        crate::text::check(field, value)?;
+    }
     match value {
         None => Ok(None),
         Some(v) if v.trim().is_empty() => Ok(None),
@@ -117,11 +123,15 @@ impl Calls<'_> {
         )?;
         match self.store.insert_call(row).await? {
             Ok(call) => Ok((call.into(), true)),
-            Err(existing) => {
-                // The existing call is returned only to someone who may see it.
+            // The same call sent again: the same rep, the same source.
+            Err(existing) if existing.0.rep_id == new.rep_id => {
                 let call = self.visible_call(actor, existing.0.id).await?;
                 Ok((call.into(), false))
             }
+            // Another rep's call has this ref: refused without naming it.
+            Err(existing) => Err(ReviewError::ExternalRefTaken {
+                external_ref: existing.0.external_ref.unwrap_or_default(),
+            }),
         }
     }
 
@@ -240,18 +250,16 @@ impl Calls<'_> {
         &self,
         actor: &Actor,
         id: CallId,
-        content_type: Option<String>,
         max_bytes: u64,
     ) -> Result<AudioUpload, ReviewError> {
         let row = self.visible_call(actor, id).await?;
-        self.audio_upload_for(row, content_type, max_bytes)
+        self.audio_upload_for(row, max_bytes)
     }
 
     /// An upload into `row`, if its state allows one.
     pub(crate) fn audio_upload_for(
         &self,
         row: call::Model,
-        content_type: Option<String>,
         max_bytes: u64,
     ) -> Result<AudioUpload, ReviewError> {
         if !crate::lifecycle::can_become(row.status, CallStatus::Uploading) {
@@ -260,7 +268,6 @@ impl Calls<'_> {
         Ok(AudioUpload {
             review: Review::clone(self),
             call: row,
-            content_type,
             max_bytes,
             head: Vec::with_capacity(SNIFF_LEN),
             container: None,
@@ -276,11 +283,23 @@ impl Calls<'_> {
     ) -> Result<AudioSource, ReviewError> {
         let row = self.visible_call(actor, id).await?;
         match (row.audio_key, row.size_bytes) {
-            (Some(key), Some(size)) if row.status != CallStatus::Uploading => Ok(AudioSource {
-                key,
-                content_type: row.content_type.unwrap_or_else(|| "application/octet-stream".into()),
-                size: u64::try_from(size).unwrap_or_default(),
-            }),
+            (Some(key), Some(size)) if row.status != CallStatus::Uploading => {
+                // Rows stored before types were sniffed may hold what a client
+                // sent; only the types filmroom itself assigns are served.
+                let container = row.content_type.as_deref().and_then(Container::from_media_type);
+                Ok(AudioSource {
+                    key,
+                    content_type: container
+                        .map_or("application/octet-stream", Container::media_type)
+                        .to_owned(),
+                    filename: format!(
+                        "call-{}.{}",
+                        row.id,
+                        container.map_or("bin", Container::extension)
+                    ),
+                    size: u64::try_from(size).unwrap_or_default(),
+                })
+            }
             _ => Err(ReviewError::NotReady { what: "audio", status: status_name(row.status) }),
         }
     }
@@ -405,7 +424,6 @@ pub(crate) fn waiting_call(
 pub struct AudioUpload {
     review: Review,
     call: call::Model,
-    content_type: Option<String>,
     max_bytes: u64,
     head: Vec<u8>,
     container: Option<Container>,
@@ -459,7 +477,7 @@ impl AudioUpload {
         let store = &self.review.store;
         let mut row = self.call.clone();
         let previous = [row.audio_key.take(), row.peaks_key.take()];
-        row.content_type = Some(media_type(self.content_type.as_deref(), container));
+        row.content_type = Some(media_type(container));
         row.size_bytes = Some(i64::try_from(stored.size).unwrap_or(i64::MAX));
         row.sha256 = Some(stored.sha256);
         row.container = Some(container.name().to_owned());
@@ -516,12 +534,10 @@ impl Drop for AudioUpload {
     }
 }
 
-/// The media type to record: the client's when it names audio, else the container's.
-fn media_type(sent: Option<&str>, container: Container) -> String {
-    match sent.map(|s| s.split(';').next().unwrap_or_default().trim().to_ascii_lowercase()) {
-        Some(t) if t.starts_with("audio/") => t,
-        _ => container.media_type().to_owned(),
-    }
+/// The media type to record and serve: always the sniffed container's, never
+/// what the client sent, so a stored recording cannot be served as a page.
+fn media_type(container: Container) -> String {
+    container.media_type().to_owned()
 }
 
 /// A recorded call as the review domain hands it out.

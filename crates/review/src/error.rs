@@ -125,6 +125,15 @@ pub enum ReviewError {
         /// The user who has it.
         owner: String,
     },
+    /// Another call of the organisation has this `external_ref` (from the
+    /// same source) for a different rep; which call is not said.
+    #[error(
+        "external_ref `{external_ref}` already belongs to another call in this organisation; send the id the call has in your system, unique per call"
+    )]
+    ExternalRefTaken {
+        /// The reference sent.
+        external_ref: String,
+    },
     /// Setting this manager would make the management tree loop.
     #[error("{manager} reports to {user}, so {user} cannot report to {manager}")]
     ManagementCycle {

@@ -480,12 +480,16 @@ impl Integrations<'_> {
             },
             RecordingSource::Upload => RecordingSource::Upload,
         };
+        let rep = self.rep_for(organisation_id, &caller.source, &pushed.rep).await?;
         if let Some(existing) =
             self.store.call_by_source_ref(organisation_id, &caller.source, &external_ref).await?
         {
+            // A re-send finds its call only when it names the same rep.
+            if existing.rep_id != rep.id {
+                return Err(ReviewError::ExternalRefTaken { external_ref });
+            }
             return self.push_again(caller, existing, recording).await;
         }
-        let rep = self.rep_for(organisation_id, &caller.source, &pushed.rep).await?;
         let token = self
             .store
             .integration_token_by_id(caller.id)
@@ -515,9 +519,12 @@ impl Integrations<'_> {
         match self.store.insert_call_with_job(row, job, at).await? {
             Ok(call) => Ok(PushOutcome { call: call.into(), created: true, awaiting_upload }),
             // Pushed twice at once: the other request created it.
-            Err(existing) => {
+            Err(existing) if existing.0.rep_id == rep.id => {
                 Ok(PushOutcome { call: existing.0.into(), created: false, awaiting_upload: false })
             }
+            Err(existing) => Err(ReviewError::ExternalRefTaken {
+                external_ref: existing.0.external_ref.unwrap_or_default(),
+            }),
         }
     }
 
@@ -565,23 +572,21 @@ impl Integrations<'_> {
         &self,
         caller: &IntegrationCaller,
         id: CallId,
-        content_type: Option<String>,
         max_bytes: u64,
     ) -> Result<AudioUpload, ReviewError> {
         let row = self.pushed_call_row(caller, id).await?;
-        self.calls().audio_upload_for(row, content_type, max_bytes)
+        self.calls().audio_upload_for(row, max_bytes)
     }
 
     /// Starts storing a fetched recording (the worker, acting for no one).
     pub async fn begin_fetched_audio(
         &self,
         call_id: CallId,
-        content_type: Option<String>,
         max_bytes: u64,
     ) -> Result<Option<AudioUpload>, ReviewError> {
         match self.store.call_by_id(call_id).await? {
             Some(row) if row.status == CallStatus::Uploading => {
-                self.calls().audio_upload_for(row, content_type, max_bytes).map(Some)
+                self.calls().audio_upload_for(row, max_bytes).map(Some)
             }
             _ => Ok(None),
         }

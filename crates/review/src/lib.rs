@@ -34,6 +34,7 @@ pub mod search;
 pub mod secrets;
 pub mod settings;
 mod stats;
+pub mod text;
 pub mod transcript;
 pub mod visibility;
 pub mod webhooks;

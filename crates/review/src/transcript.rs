@@ -47,12 +47,15 @@ fn invalid(message: impl Into<String>) -> ReviewError {
 fn timestamp(raw: &str, line: usize) -> Result<i64, ReviewError> {
     let bad = || invalid(format!("line {line}: `{raw}` is not a timestamp like 00:01:02.500"));
     let (clock, millis) = raw.trim().rsplit_once(['.', ',']).ok_or_else(bad)?;
-    if millis.len() != 3 {
+    let digits = |p: &str| !p.is_empty() && p.len() <= 9 && p.bytes().all(|b| b.is_ascii_digit());
+    if millis.len() != 3 || !digits(millis) {
         return Err(bad());
     }
     let millis: i64 = millis.parse().map_err(|_| bad())?;
-    let parts: Vec<i64> =
-        clock.split(':').map(|p| p.parse::<i64>().map_err(|_| bad())).collect::<Result<_, _>>()?;
+    let parts: Vec<i64> = clock
+        .split(':')
+        .map(|p| if digits(p) { p.parse::<i64>().map_err(|_| bad()) } else { Err(bad()) })
+        .collect::<Result<_, _>>()?;
     let (h, m, s) = match parts.as_slice() {
         [m, s] => (0, *m, *s),
         [h, m, s] => (*h, *m, *s),
@@ -61,6 +64,8 @@ fn timestamp(raw: &str, line: usize) -> Result<i64, ReviewError> {
     if m >= 60 || s >= 60 || h < 0 || m < 0 || s < 0 {
         return Err(bad());
     }
+    // At most nine digits an hour: the sum cannot overflow, and a cue that
+    // far out is refused later as lying outside the call.
     Ok(((h * 60 + m) * 60 + s) * 1000 + millis)
 }
 
@@ -163,6 +168,10 @@ pub fn parse(
         return Err(invalid(format!("at most {MAX_SEGMENTS} segments")));
     }
     for (i, segment) in segments.iter_mut().enumerate() {
+        crate::text::check(&format!("segments[{i}].text"), &segment.text)?;
+        if let Some(speaker) = &segment.speaker {
+            crate::text::check(&format!("segments[{i}].speaker"), speaker)?;
+        }
         segment.text = segment.text.trim().to_owned();
         segment.speaker =
             segment.speaker.take().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
@@ -274,6 +283,24 @@ impl Calls<'_> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn timestamps_that_would_overflow_or_are_not_digits_are_refused_not_panics() {
+        for raw in [
+            "9999999999999:00:00.000",
+            "99999999999999999999:00.000",
+            "-1:00:00.000",
+            "00:+1:00.000",
+            "00:01.-12",
+            "00:01.1234",
+            "00::01.000",
+        ] {
+            assert!(timestamp(raw, 1).is_err(), "{raw}");
+        }
+        assert_eq!(timestamp("999999999:59:59.999", 1).ok(), Some(3_599_999_999_999_999));
+        assert_eq!(timestamp("01:02.500", 1).ok(), Some(62_500));
+    }
+
     use super::*;
 
     #[test]

@@ -416,10 +416,8 @@ pub async fn create_call(
         // An idempotent retry: the call and its audio exist already.
         return Ok(created(record, false, "/v1/calls"));
     }
-    let media_type = audio.field.content_type().map(ToString::to_string);
     let id = record.id;
-    let upload =
-        review.calls().begin_audio_upload(&actor, id, media_type, max_upload(&config)).await?;
+    let upload = review.calls().begin_audio_upload(&actor, id, max_upload(&config)).await?;
     match pump(upload, audio.field).await {
         Ok(record) => Ok(created(record, true, "/v1/calls")),
         Err(e) => {
@@ -455,8 +453,6 @@ pub async fn upload_audio(
     Authenticated(actor): Authenticated,
     id: web::Path<CallId>,
 ) -> Result<web::Json<CallBody>, ApiError> {
-    let media_type =
-        req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
     // A declared length over the limit is refused before any byte is read.
     let limit = max_upload(&config);
     if let Some(length) = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok())
@@ -464,10 +460,8 @@ pub async fn upload_audio(
     {
         return Err(filmroom_review::ReviewError::AudioTooLarge { limit }.into());
     }
-    let upload = review
-        .calls()
-        .begin_audio_upload(&actor, id.into_inner(), media_type, max_upload(&config))
-        .await?;
+    let upload =
+        review.calls().begin_audio_upload(&actor, id.into_inner(), max_upload(&config)).await?;
     Ok(web::Json(pump(upload, payload).await?.into()))
 }
 
@@ -628,6 +622,10 @@ pub async fn get_audio(
     };
     response
         .insert_header((header::CONTENT_TYPE, source.content_type.clone()))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("inline; filename=\"{}\"", source.filename),
+        ))
         .insert_header((header::ACCEPT_RANGES, "bytes"))
         .no_chunking(body.range.end - body.range.start);
     Ok(response.streaming(body.stream))

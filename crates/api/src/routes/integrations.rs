@@ -463,12 +463,9 @@ pub async fn push_call(
         // Pushed before, and not failed: the call keeps its audio.
         return Ok(pushed(outcome.call, false));
     }
-    let media_type = audio.field.content_type().map(ToString::to_string);
     let id = outcome.call.id;
-    let upload = review
-        .integrations()
-        .begin_pushed_audio(&caller, id, media_type, config.max_upload_bytes)
-        .await?;
+    let upload =
+        review.integrations().begin_pushed_audio(&caller, id, config.max_upload_bytes).await?;
     match pump(upload, audio.field).await {
         Ok(record) => Ok(pushed(record, outcome.created)),
         Err(e) => {
