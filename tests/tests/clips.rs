@@ -115,3 +115,69 @@ fn clip_offsets_are_checked_against_the_call() {
     app.get(&format!("/v1/calls/{call}/audio?start_ms=0&end_ms=100"), &globex.admin)
         .problem(404, "call_not_found");
 }
+
+/// A stand-in for the `filmroom` binary that records how it was run as
+/// `render` (its environment, in `seen`) and then does the real work, or
+/// crashes when `crash` is set.
+fn render_wrapper(dir: &std::path::Path, crash: bool) -> (String, std::path::PathBuf) {
+    let seen = dir.join("render-env");
+    let script = dir.join(if crash { "crashing-render" } else { "recording-render" });
+    let real = filmroom_tests::binary().display().to_string();
+    let on_render = if crash { "kill -SEGV $$;" } else { "" };
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = render ]; then env > '{}'; {on_render} fi\nexec '{real}' \"$@\"\n",
+            seen.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    (script.display().to_string(), seen)
+}
+
+#[test]
+fn clips_are_cut_in_a_child_process_that_sees_none_of_the_servers_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let (program, seen) = render_wrapper(dir.path(), false);
+    let app = TestApp::spawn_with(&[
+        ("FILMROOM_ANALYZER", program.as_str()),
+        ("FILMROOM_TEST_SECRET", "must-not-leak"),
+    ]);
+    let team = Team::create(&app, "Acme");
+    let call = app.ready_call(&team.rep, &team.rep_id, "speech-8k-mono-s16.wav", "audio/wav");
+    let clip = app.get(&format!("/v1/calls/{call}/audio?start_ms=100&end_ms=600"), &team.rep);
+    assert_eq!(clip.status, 200, "{}", clip.text);
+    assert_eq!(clip.header("content-length"), Some("8044"));
+    let env = std::fs::read_to_string(&seen).expect("the clip was not rendered by the child");
+    for secret in ["FILMROOM_TEST_SECRET", "DATABASE_URL", "AWS_", "FILMROOM_STORAGE"] {
+        assert!(!env.contains(secret), "{secret} reached the renderer:\n{env}");
+    }
+}
+
+#[test]
+fn a_renderer_that_crashes_costs_the_request_not_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let (program, seen) = render_wrapper(dir.path(), true);
+    let app = TestApp::spawn_with(&[("FILMROOM_ANALYZER", program.as_str())]);
+    let team = Team::create(&app, "Acme");
+    let call = app.ready_call(&team.rep, &team.rep_id, "speech-8k-mono-s16.wav", "audio/wav");
+    let response = app
+        .request(
+            reqwest::Method::GET,
+            &format!("/v1/calls/{call}/audio?start_ms=0&end_ms=500"),
+            Some(&team.rep),
+        )
+        .send()
+        .and_then(reqwest::blocking::Response::bytes);
+    // The promised WAV never arrives whole: the body is cut short or refused.
+    assert!(
+        response.map_or(true, |body| body.len() < 4044),
+        "a crashed render served a whole clip"
+    );
+    assert!(seen.exists(), "the render did not run in the child");
+    // The server is up and still serves everything else.
+    let health = TestApp::send(app.request(reqwest::Method::GET, "/healthz", None));
+    assert_eq!(health.status, 200);
+    assert_eq!(app.get(&format!("/v1/calls/{call}"), &team.rep).status, 200);
+}

@@ -8,6 +8,7 @@ mod mp4;
 pub mod peaks;
 mod range;
 pub mod reel;
+pub mod render;
 mod riff;
 pub mod sniff;
 pub mod wav;

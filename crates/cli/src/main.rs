@@ -6,6 +6,7 @@
 //! lists them.
 
 mod analyze;
+mod render;
 mod settings;
 mod telemetry;
 
@@ -38,6 +39,9 @@ enum Command {
     /// Analyse one recording and print its facts as JSON (run by the worker
     /// in a sandboxed child process).
     Analyze(analyze::AnalyzeArgs),
+    /// Cut a clip or a reel described as JSON on standard input, writing WAV
+    /// to standard output (run by the server in a sandboxed child process).
+    Render(render::RenderArgs),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Administrative tasks.
@@ -81,6 +85,12 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         });
     }
+    if let Command::Render(args) = &cli.command {
+        return render::run(args).unwrap_or_else(|e| {
+            eprintln!("filmroom render: {e:#}");
+            std::process::ExitCode::FAILURE
+        });
+    }
     if let Err(e) = telemetry::init() {
         eprintln!("filmroom: {e:#}");
         return std::process::ExitCode::FAILURE;
@@ -105,7 +115,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve(&cli.backend, args).await,
         Command::Worker(args) => worker(&cli.backend, args).await,
-        Command::Analyze(_) => Ok(()),
+        Command::Analyze(_) | Command::Render(_) => Ok(()),
         Command::Migrate => {
             let database = cli.backend.database_url()?;
             let applied = Store::migrate(&database).await.context("migrating the database")?;
@@ -143,7 +153,9 @@ async fn serve(backend: &Backend, args: ServeArgs) -> anyhow::Result<()> {
     let (stop_workers, stopped) = tokio::sync::watch::channel(false);
     let workers =
         if args.no_worker { Vec::new() } else { args.worker.spawn(&store, backend, stopped)? };
-    let review = Review::new(store).with_analysis_attempts(args.worker.analysis_attempts);
+    let review = Review::new(store)
+        .with_analysis_attempts(args.worker.analysis_attempts)
+        .with_renderer(std::sync::Arc::new(args.render_sandbox()?));
     let listener = TcpListener::bind(&args.listen)
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let address = listener.local_addr().context("reading the bound address")?;

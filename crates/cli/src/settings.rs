@@ -73,8 +73,37 @@ pub struct ServeArgs {
     #[arg(long, env = "FILMROOM_NO_WORKER")]
     pub no_worker: bool,
 
+    /// Memory limit of each clip or reel render, in MiB.
+    #[arg(long, env = "FILMROOM_RENDER_MEMORY_MIB", default_value_t = 512)]
+    pub render_memory_mib: u64,
+
+    /// Longest a clip or reel render may take, in seconds.
+    #[arg(long, env = "FILMROOM_RENDER_TIMEOUT_SECS", default_value_t = 300)]
+    pub render_timeout_secs: u64,
+
+    /// Clip and reel renders running at once in this process; more wait.
+    #[arg(long, env = "FILMROOM_RENDER_CONCURRENCY", default_value_t = 4)]
+    pub render_concurrency: usize,
+
     #[command(flatten)]
     pub worker: WorkerArgs,
+}
+
+impl ServeArgs {
+    /// The sandbox clips and reels are rendered in: this binary (or
+    /// `FILMROOM_ANALYZER`) as `render`, with this server's limits.
+    pub fn render_sandbox(&self) -> anyhow::Result<filmroom_ingest::RenderSandbox> {
+        let program = match &self.worker.analyzer {
+            Some(path) => path.clone(),
+            None => std::env::current_exe().context("locating the filmroom binary for renders")?,
+        };
+        Ok(filmroom_ingest::RenderSandbox::new(
+            program,
+            self.render_memory_mib.saturating_mul(1024 * 1024),
+            std::time::Duration::from_secs(self.render_timeout_secs.max(1)),
+            self.render_concurrency,
+        ))
+    }
 }
 
 /// Settings of the ingest workers (in `serve` and `worker`).

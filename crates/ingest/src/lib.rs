@@ -7,10 +7,12 @@
 //! every step is idempotent.
 
 pub mod fetch;
+mod render;
 mod sandbox;
 pub mod webhook;
 mod worker;
 
 pub use fetch::{FetchPolicy, PrivateAccess};
+pub use render::RenderSandbox;
 pub use sandbox::{AnalyzerOutcome, Sandbox};
 pub use worker::{Worker, WorkerConfig};

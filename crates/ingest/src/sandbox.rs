@@ -57,6 +57,10 @@ impl Sandbox {
             .arg("--peaks-out")
             .arg(peaks_out)
             .arg(input)
+            // Nothing of the worker's environment (database URL, storage
+            // secrets) reaches the decoder.
+            .env_clear()
+            .env("PATH", crate::render::CHILD_PATH)
             .env("RUST_BACKTRACE", "0")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -1,18 +1,75 @@
-//! Cutting a stretch of a call as 16-bit PCM WAV, sample-accurately, from the
-//! original in the blob store (ranged reads, a seek, no full decode).
+//! Clips and reels: what a request resolves to (a plan checked against the
+//! call), and rendering them as 16-bit PCM WAV. Rendering decodes stored
+//! audio, so it never runs in this process: the plan becomes a
+//! [`RenderSpec`] over local files, and an [`AudioRenderer`] (the sandbox)
+//! runs it in a child process and streams the bytes back.
+
+use std::path::PathBuf;
 
 use crate::context::{Actor, Calls, OneOnOnes};
 use crate::ids::{CallId, OneOnOneId};
-use filmroom_audio::{FrameSink, StreamShape, decode_range, wav};
-use filmroom_store::{BlobReader, CallStatus};
+use filmroom_store::CallStatus;
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
 
 use crate::{error::ReviewError, lifecycle::status_name};
+
+/// WAV bytes as a render makes them.
+pub type RenderStream =
+    futures_util::stream::BoxStream<'static, Result<bytes::Bytes, std::io::Error>>;
+
+/// Runs renders of stored audio outside this process: a hostile file may
+/// make the decoder panic, hang or allocate without bound, which must cost
+/// one request, never the server.
+pub trait AudioRenderer: Send + Sync + std::fmt::Debug {
+    /// Starts rendering `spec`; its WAV bytes as they are made. Dropping the
+    /// stream stops the render.
+    fn render(&self, spec: RenderSpec) -> RenderStream;
+}
+
+/// One stretch of one local recording.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenderPart {
+    /// The recording, as a local file.
+    pub path: PathBuf,
+    /// First frame, at the recording's rate.
+    pub start_frame: u64,
+    /// Frames to take, at the recording's rate.
+    pub frames: u64,
+    /// The recording's rate.
+    pub sample_rate: u32,
+}
+
+/// What a sandboxed render makes: the job `filmroom render` reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RenderSpec {
+    /// One stretch at its own rate and channels.
+    Clip {
+        /// The stretch.
+        part: RenderPart,
+        /// The recording's channels.
+        channels: u16,
+    },
+    /// Stretches in order at one rate and channel count, with silence between.
+    Reel {
+        /// The stretches.
+        parts: Vec<RenderPart>,
+        /// Hz of the reel.
+        sample_rate: u32,
+        /// Channels of the reel.
+        channels: u16,
+        /// Silence between stretches, in frames.
+        gap_frames: u64,
+        /// Frames in the reel, as its header says.
+        frames: u64,
+    },
+}
 
 /// What a clip request resolved to.
 #[derive(Debug, Clone)]
 pub struct ClipPlan {
     key: String,
-    size: u64,
     /// Hz of the source and the clip.
     pub sample_rate: u32,
     /// Channels of the source and the clip.
@@ -26,35 +83,6 @@ impl ClipPlan {
     /// The size of the WAV, header included.
     pub fn content_length(&self) -> u64 {
         44 + self.frames * u64::from(self.channels) * 2
-    }
-}
-
-/// Bytes handed to the emitter at a time.
-const CHUNK: usize = 64 * 1024;
-
-struct WavChunks<F: FnMut(Vec<u8>) -> bool> {
-    emit: F,
-    buffer: Vec<u8>,
-    open: bool,
-}
-
-impl<F: FnMut(Vec<u8>) -> bool> WavChunks<F> {
-    fn flush(&mut self) {
-        if self.open && !self.buffer.is_empty() {
-            self.open = (self.emit)(std::mem::replace(&mut self.buffer, Vec::with_capacity(CHUNK)));
-        }
-    }
-}
-
-impl<F: FnMut(Vec<u8>) -> bool> FrameSink for WavChunks<F> {
-    fn frames(&mut self, planes: &[&[f32]]) {
-        if !self.open {
-            return;
-        }
-        wav::append_interleaved(planes, &mut self.buffer);
-        if self.buffer.len() >= CHUNK {
-            self.flush();
-        }
     }
 }
 
@@ -88,8 +116,8 @@ impl Calls<'_> {
                 message: format!("must be after start_ms ({start_ms})"),
             });
         }
-        let (Some(key), Some(size), Some(rate), Some(channels)) =
-            (call.audio_key, call.size_bytes, call.sample_rate, call.channels)
+        let (Some(key), Some(rate), Some(channels)) =
+            (call.audio_key, call.sample_rate, call.channels)
         else {
             return Err(ReviewError::NotReady { what: "audio", status: status_name(call.status) });
         };
@@ -98,7 +126,6 @@ impl Calls<'_> {
         let end_frame = end_ms * u64::from(sample_rate) / 1000;
         Ok(ClipPlan {
             key,
-            size: u64::try_from(size).unwrap_or_default(),
             sample_rate,
             channels: u16::try_from(channels).unwrap_or(1),
             start_frame,
@@ -106,40 +133,12 @@ impl Calls<'_> {
         })
     }
 
-    /// Renders a planned clip, handing WAV bytes to `emit` as they are made;
-    /// `emit` returns `false` once nobody is listening. Blocking: run it on a
-    /// blocking thread of the runtime `runtime`.
-    pub fn render_clip(
-        &self,
-        plan: &ClipPlan,
-        runtime: tokio::runtime::Handle,
-        mut emit: impl FnMut(Vec<u8>) -> bool,
-    ) -> Result<(), ReviewError> {
-        if !emit(wav::header(plan.sample_rate, plan.channels, plan.frames).to_vec()) {
-            return Ok(());
-        }
-        let reader = BlobReader::new(self.store.blobs().clone(), &plan.key, plan.size, runtime);
-        let first = WavChunks { emit: &mut emit, buffer: Vec::with_capacity(CHUNK), open: true };
-        let make = move |_: StreamShape| first;
-        let (facts, sink) =
-            decode_range(reader, plan.start_frame, plan.frames, make).map_err(|e| {
-                ReviewError::Store(filmroom_store::StoreError::Inconsistent(format!(
-                    "cutting {}: {e}",
-                    plan.key
-                )))
-            })?;
-        let mut sink = match sink {
-            Some(sink) => sink,
-            None => WavChunks { emit: &mut emit, buffer: Vec::new(), open: true },
-        };
-        // The header promised every frame; a recording that ends early is padded with silence.
-        let missing = (plan.frames - facts.frames.min(plan.frames)) * u64::from(plan.channels) * 2;
-        if missing > 0 {
-            tracing::warn!(key = %plan.key, missing_bytes = missing, "clip padded with silence");
-            sink.buffer.resize(sink.buffer.len() + usize::try_from(missing).unwrap_or(0), 0);
-        }
-        sink.flush();
-        Ok(())
+    /// Renders a planned clip in the sandbox; its WAV bytes as they are made.
+    pub async fn render_clip(&self, plan: &ClipPlan) -> Result<RenderStream, ReviewError> {
+        let mut inputs = LocalInputs::new(self)?;
+        let part = inputs.part(plan).await?;
+        let spec = RenderSpec::Clip { part, channels: plan.channels };
+        self.run_render(spec, inputs)
     }
 }
 
@@ -197,57 +196,81 @@ impl OneOnOnes<'_> {
         Ok(ReelPlan { parts, sample_rate, channels, gap_frames, frames })
     }
 
-    /// Renders a planned reel as WAV bytes handed to `emit` as they are made.
-    /// Blocking: run it on a blocking thread of the runtime `runtime`.
-    pub fn render_reel(
-        &self,
-        plan: &ReelPlan,
-        runtime: tokio::runtime::Handle,
-        mut emit: impl FnMut(Vec<u8>) -> bool,
-    ) -> Result<(), ReviewError> {
-        if !emit(wav::header(plan.sample_rate, plan.channels, plan.frames).to_vec()) {
-            return Ok(());
+    /// Renders a planned reel in the sandbox; its WAV bytes as they are made.
+    pub async fn render_reel(&self, plan: &ReelPlan) -> Result<RenderStream, ReviewError> {
+        let mut inputs = LocalInputs::new(self)?;
+        let mut parts = Vec::with_capacity(plan.parts.len());
+        for (clip, _) in &plan.parts {
+            parts.push(inputs.part(clip).await?);
         }
-        let parts = plan
-            .parts
-            .iter()
-            .map(|(clip, _)| filmroom_audio::reel::ReelPart {
-                source: BlobReader::new(
-                    self.store.blobs().clone(),
-                    &clip.key,
-                    clip.size,
-                    runtime.clone(),
-                ),
-                start_frame: clip.start_frame,
-                frames: clip.frames,
-                sample_rate: clip.sample_rate,
-            })
-            .collect();
-        let mut buffer = Vec::with_capacity(CHUNK);
-        let mut open = true;
-        filmroom_audio::reel::render_reel(
+        let spec = RenderSpec::Reel {
             parts,
-            plan.sample_rate,
-            usize::from(plan.channels),
-            plan.gap_frames,
-            |planes| {
-                if !open {
-                    return;
-                }
-                wav::append_interleaved(planes, &mut buffer);
-                if buffer.len() >= CHUNK {
-                    open = emit(std::mem::replace(&mut buffer, Vec::with_capacity(CHUNK)));
-                }
-            },
-        )
-        .map_err(|e| {
-            ReviewError::Store(filmroom_store::StoreError::Inconsistent(format!(
-                "rendering a reel: {e}"
-            )))
+            sample_rate: plan.sample_rate,
+            channels: plan.channels,
+            gap_frames: plan.gap_frames,
+            frames: plan.frames,
+        };
+        self.run_render(spec, inputs)
+    }
+}
+
+/// The local files a render reads: a local store's own files, or copies of
+/// S3 objects in a scratch directory that lives as long as the render.
+struct LocalInputs {
+    store: filmroom_store::BlobStore,
+    scratch: Option<tempfile::TempDir>,
+}
+
+impl LocalInputs {
+    fn new(review: &crate::context::Review) -> Result<Self, ReviewError> {
+        Ok(Self { store: review.store.blobs().clone(), scratch: None })
+    }
+
+    async fn part(&mut self, plan: &ClipPlan) -> Result<RenderPart, ReviewError> {
+        let path = match self.store.local_path(&plan.key) {
+            Some(path) => path,
+            None => {
+                let scratch = match &self.scratch {
+                    Some(scratch) => scratch,
+                    None => self.scratch.insert(
+                        tempfile::Builder::new()
+                            .prefix("filmroom-render-")
+                            .tempdir()
+                            .map_err(|e| ReviewError::Store(filmroom_store::StoreError::Io(e)))?,
+                    ),
+                };
+                let path = scratch.path().join(format!("part-{}", uuid::Uuid::now_v7().simple()));
+                self.store.download_to(&plan.key, &path).await?;
+                path
+            }
+        };
+        Ok(RenderPart {
+            path,
+            start_frame: plan.start_frame,
+            frames: plan.frames,
+            sample_rate: plan.sample_rate,
+        })
+    }
+}
+
+impl crate::context::Review {
+    /// Hands `spec` to the sandbox; the scratch copies live until the stream ends.
+    fn run_render(
+        &self,
+        spec: RenderSpec,
+        inputs: LocalInputs,
+    ) -> Result<RenderStream, ReviewError> {
+        let renderer = self.renderer.as_ref().ok_or_else(|| {
+            ReviewError::Store(filmroom_store::StoreError::Inconsistent(
+                "no audio sandbox is configured to render clips and reels".into(),
+            ))
         })?;
-        if open && !buffer.is_empty() {
-            emit(buffer);
-        }
-        Ok(())
+        let stream = renderer.render(spec);
+        Ok(stream
+            .map(move |chunk| {
+                let _kept = &inputs;
+                chunk
+            })
+            .boxed())
     }
 }

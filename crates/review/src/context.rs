@@ -81,13 +81,26 @@ pub(crate) fn require_admin(actor: &Actor, action: &str) -> Result<(), ReviewErr
 pub struct Review {
     pub(crate) store: Store,
     pub(crate) analysis_attempts: i32,
+    /// Where clips and reels are decoded: a sandboxed child process.
+    pub(crate) renderer: Option<std::sync::Arc<dyn crate::clips::AudioRenderer>>,
 }
 
 impl Review {
     /// Wraps a store.
     pub fn new(store: Store) -> Self {
-        Self { store, analysis_attempts: crate::jobs::ANALYSIS_ATTEMPTS }
+        Self { store, analysis_attempts: crate::jobs::ANALYSIS_ATTEMPTS, renderer: None }
     }
+
+    /// Sets the sandbox that renders clips and reels; without one, clip and
+    /// reel requests fail rather than decode in this process.
+    pub fn with_renderer(
+        mut self,
+        renderer: std::sync::Arc<dyn crate::clips::AudioRenderer>,
+    ) -> Self {
+        self.renderer = Some(renderer);
+        self
+    }
+
     /// Sets how many times an analysis is attempted before the call is marked failed.
     pub fn with_analysis_attempts(mut self, attempts: u32) -> Self {
         self.analysis_attempts = i32::try_from(attempts.max(1)).unwrap_or(i32::MAX);

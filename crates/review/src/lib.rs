@@ -42,7 +42,9 @@ pub mod week;
 pub mod workflow;
 
 pub use calls::{AudioSource, AudioUpload, Call, CallDetails, CallQuery, NewCall};
-pub use clips::{ClipPlan, REEL_GAP_MS, ReelPlan};
+pub use clips::{
+    AudioRenderer, ClipPlan, REEL_GAP_MS, ReelPlan, RenderPart, RenderSpec, RenderStream,
+};
 pub use comments::{Comment, CommentChanges, CommentView, NewComment};
 pub use context::{
     Actor, CallLifecycle, Calls, Directory, Idempotency, Integrations, OneOnOnes, Page,

@@ -96,6 +96,8 @@ impl fmt::Display for StorageLocation {
 pub struct BlobStore {
     inner: Arc<dyn ObjectStore>,
     description: String,
+    /// The directory of a local store, where blobs are plain files.
+    root: Option<std::path::PathBuf>,
 }
 
 impl fmt::Debug for BlobStore {
@@ -107,6 +109,10 @@ impl fmt::Debug for BlobStore {
 impl BlobStore {
     /// Opens the store; a local directory is created when missing.
     pub fn open(location: &StorageLocation) -> Result<Self, StoreError> {
+        let root = match location {
+            StorageLocation::Filesystem { root } => Some(root.clone()),
+            StorageLocation::S3(_) => None,
+        };
         let inner: Arc<dyn ObjectStore> = match location {
             StorageLocation::Filesystem { root } => {
                 std::fs::create_dir_all(root).map_err(|e| {
@@ -147,7 +153,32 @@ impl BlobStore {
                 }
             }
         };
-        Ok(Self { inner, description: location.to_string() })
+        Ok(Self { inner, description: location.to_string(), root })
+    }
+
+    /// Where a blob of a local store is on disk, so a child process can read
+    /// it without a copy; `None` for S3.
+    pub fn local_path(&self, key: &str) -> Option<std::path::PathBuf> {
+        let relative = Path::from(key);
+        self.root
+            .as_ref()
+            .map(|root| relative.parts().fold(root.clone(), |path, part| path.join(part.as_ref())))
+    }
+
+    /// Copies a blob into the local file `to`, streaming, and returns its size.
+    pub async fn download_to(&self, key: &str, to: &std::path::Path) -> Result<u64, StoreError> {
+        use futures_util::StreamExt;
+        use tokio::io::AsyncWriteExt;
+        let mut blob = self.get_range(key, None).await?;
+        let mut file = tokio::fs::File::create(to).await.map_err(StoreError::Io)?;
+        let mut size = 0u64;
+        while let Some(chunk) = blob.stream.next().await {
+            let chunk = chunk?;
+            size = size.saturating_add(chunk.len() as u64);
+            file.write_all(&chunk).await.map_err(StoreError::Io)?;
+        }
+        file.flush().await.map_err(StoreError::Io)?;
+        Ok(size)
     }
 
     /// Checks that the backend answers: a HEAD of a key that need not exist.

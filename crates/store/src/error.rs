@@ -21,6 +21,9 @@ pub enum StoreError {
     /// The blob store failed an operation.
     #[error("blob store error")]
     Blob(#[from] object_store::Error),
+    /// A local file could not be written or read.
+    #[error("local file error")]
+    Io(#[source] std::io::Error),
     /// A stored value no longer has the shape the code expects.
     #[error("stored data is inconsistent: {0}")]
     Inconsistent(String),

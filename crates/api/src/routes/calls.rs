@@ -631,20 +631,17 @@ pub async fn get_audio(
     Ok(response.streaming(body.stream))
 }
 
-/// Streams a WAV of `length` bytes produced on a blocking thread by `render`,
-/// which hands its bytes to the emitter it is given (`false`: client gone).
-pub(crate) fn wav_response<F>(length: u64, filename: String, render: F) -> HttpResponse
-where
-    F: FnOnce(tokio::runtime::Handle, &mut dyn FnMut(Vec<u8>) -> bool) + Send + 'static,
-{
-    let (tx, rx) = tokio::sync::mpsc::channel::<web::Bytes>(4);
-    let runtime = tokio::runtime::Handle::current();
-    tokio::task::spawn_blocking(move || {
-        let mut emit = |chunk: Vec<u8>| tx.blocking_send(web::Bytes::from(chunk)).is_ok();
-        render(runtime, &mut emit);
-    });
-    let body = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|chunk| (Ok::<_, std::convert::Infallible>(chunk), rx))
+/// Streams a WAV of `length` bytes as the sandbox renders it. A client that
+/// goes away drops the stream, which stops the render; a render that fails
+/// midway ends the body early and is logged.
+pub(crate) fn wav_response(
+    length: u64,
+    filename: String,
+    render: filmroom_review::RenderStream,
+) -> HttpResponse {
+    use futures_util::StreamExt;
+    let body = render.map(move |chunk| {
+        chunk.inspect_err(|e| tracing::error!(error = %e, "rendering audio failed midway"))
     });
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "audio/wav"))
@@ -662,16 +659,8 @@ async fn clip(
     end_ms: u64,
 ) -> Result<HttpResponse, ApiError> {
     let plan = review.calls().clip_plan(actor, id, start_ms, end_ms).await?;
-    let review = review.into_inner();
-    Ok(wav_response(
-        plan.content_length(),
-        format!("call-{id}-{start_ms}-{end_ms}.wav"),
-        move |runtime, emit| {
-            if let Err(e) = review.calls().render_clip(&plan, runtime, emit) {
-                tracing::error!(error = ?e, "cutting a clip failed midway");
-            }
-        },
-    ))
+    let render = review.calls().render_clip(&plan).await?;
+    Ok(wav_response(plan.content_length(), format!("call-{id}-{start_ms}-{end_ms}.wav"), render))
 }
 
 /// Waveform peaks in BBC audiowaveform JSON (version 2), which peaks.js and

@@ -912,14 +912,10 @@ pub async fn reel(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let plan = review.one_on_ones().reel_plan(&actor, id).await?;
-    let review = review.into_inner();
+    let render = review.one_on_ones().render_reel(&plan).await?;
     Ok(crate::routes::calls::wav_response(
         plan.content_length(),
         format!("one-on-one-{id}.wav"),
-        move |runtime, emit| {
-            if let Err(e) = review.one_on_ones().render_reel(&plan, runtime, emit) {
-                tracing::error!(error = ?e, "rendering a reel failed midway");
-            }
-        },
+        render,
     ))
 }
