@@ -13,6 +13,7 @@ mod m20261123_000004_one_on_ones;
 mod m20261123_000005_transcripts;
 mod m20261123_000006_webhooks;
 mod m20261123_000007_integrations;
+mod m20261130_000008_token_lineage;
 
 /// Runs filmroom's migrations in order.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_transcripts::Migration),
             Box::new(m20261123_000006_webhooks::Migration),
             Box::new(m20261123_000007_integrations::Migration),
+            Box::new(m20261130_000008_token_lineage::Migration),
         ]
     }
 }

@@ -121,3 +121,29 @@ fn a_token_name_is_required() {
     let body = app.post(&path, &team.rep, json!({})).problem(422, "invalid_field");
     assert!(body["detail"].as_str().unwrap().contains("name"), "{body}");
 }
+
+#[test]
+fn revoking_a_token_revokes_every_token_minted_with_it() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    let mint = |with: &str| {
+        let reply =
+            app.post(&format!("/v1/users/{}/tokens", team.rep_id), with, json!({"name": "minted"}));
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        reply.json()["secret"].as_str().unwrap().to_owned()
+    };
+    // team.rep was issued by the admin; it mints a child, which mints a grandchild.
+    let child = mint(&team.rep);
+    let grandchild = mint(&child);
+    let sibling = mint(&team.admin);
+    // The rep's first token (oldest first in the list) is the one that leaked.
+    let listed = app.get(&format!("/v1/users/{}/tokens", team.rep_id), &team.admin).json();
+    let stolen_id = listed["items"][0]["id"].as_str().unwrap().to_owned();
+    let revoked = app.delete(&format!("/v1/tokens/{stolen_id}"), &team.admin);
+    assert_eq!(revoked.status, 204, "{}", revoked.text);
+    for token in [&team.rep, &child, &grandchild] {
+        app.get("/v1/me", token).problem(401, "token_revoked");
+    }
+    // A token the admin issued separately is not in that lineage.
+    assert_eq!(app.get("/v1/me", &sibling).status, 200);
+}

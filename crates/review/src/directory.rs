@@ -198,7 +198,7 @@ impl Directory<'_> {
         };
         let (organisation, admin) =
             self.store.insert_organisation_with_admin(organisation_row, admin_row).await?;
-        let token = self.store_new_token(&admin, "bootstrap").await?;
+        let token = self.store_new_token(&admin, "bootstrap", None).await?;
         Ok((organisation.into(), admin.into(), token))
     }
 
@@ -387,7 +387,7 @@ impl Directory<'_> {
                 ),
             });
         }
-        self.store_new_token(&owner, &name).await
+        self.store_new_token(&owner, &name, Some(actor.token_id)).await
     }
 
     /// A user's tokens, without secrets: for admins and the user themselves.
@@ -418,10 +418,12 @@ impl Directory<'_> {
         Ok(self.store.revoke_token(token, now()).await?.into())
     }
 
+    /// Stores a new token for `owner`, recording the token that issued it.
     async fn store_new_token(
         &self,
         owner: &user::Model,
         name: &str,
+        issued_by: Option<TokenId>,
     ) -> Result<IssuedToken, ReviewError> {
         let secret = secrets::generate().map_err(|e| {
             ReviewError::Store(filmroom_store::StoreError::Inconsistent(format!(
@@ -438,6 +440,7 @@ impl Directory<'_> {
             created_at: now(),
             last_used_at: None,
             revoked_at: None,
+            issued_by,
         };
         let row = self.store.insert_token(row).await?;
         Ok(IssuedToken { info: row.into(), secret: secret.secret })

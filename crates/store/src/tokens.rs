@@ -91,8 +91,34 @@ impl Store {
         if token.revoked_at.is_some() {
             return Ok(token);
         }
+        use sea_orm::TransactionTrait;
+        let txn = self.db.begin().await?;
+        // Every token minted with this one, and with those, down the lineage.
+        let mut generation = vec![token.id];
+        let mut lineage = Vec::new();
+        while !generation.is_empty() && lineage.len() < 100_000 {
+            let children: Vec<TokenId> = api_token::Entity::find()
+                .select_only()
+                .column(api_token::Column::Id)
+                .filter(api_token::Column::IssuedBy.is_in(generation.iter().copied()))
+                .into_tuple()
+                .all(&txn)
+                .await?;
+            generation = children.into_iter().filter(|c| !lineage.contains(c)).collect();
+            lineage.extend(generation.iter().copied());
+        }
+        for chunk in lineage.chunks(500) {
+            api_token::Entity::update_many()
+                .col_expr(api_token::Column::RevokedAt, Some(at).into())
+                .filter(api_token::Column::Id.is_in(chunk.iter().copied()))
+                .filter(api_token::Column::RevokedAt.is_null())
+                .exec(&txn)
+                .await?;
+        }
         let mut active = token.into_active_model();
         active.revoked_at = sea_orm::Set(Some(at));
-        Ok(active.update(&self.db).await?)
+        let revoked = active.update(&txn).await?;
+        txn.commit().await?;
+        Ok(revoked)
     }
 }

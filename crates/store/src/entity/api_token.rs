@@ -27,6 +27,9 @@ pub struct Model {
     pub last_used_at: Option<DateTimeUtc>,
     /// Set when revoked; a revoked token never authenticates again.
     pub revoked_at: Option<DateTimeUtc>,
+    /// The token whose bearer issued this one, if any (not for tokens made
+    /// by `filmroom admin bootstrap`); revoking it revokes this one too.
+    pub issued_by: Option<TokenId>,
 }
 
 /// Relations are followed with explicit queries by id.
