@@ -14,6 +14,7 @@ mod m20261123_000005_transcripts;
 mod m20261123_000006_webhooks;
 mod m20261123_000007_integrations;
 mod m20261130_000008_token_lineage;
+mod m20261130_000009_one_active_focus;
 
 /// Runs filmroom's migrations in order.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_webhooks::Migration),
             Box::new(m20261123_000007_integrations::Migration),
             Box::new(m20261130_000008_token_lineage::Migration),
+            Box::new(m20261130_000009_one_active_focus::Migration),
         ]
     }
 }

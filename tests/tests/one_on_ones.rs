@@ -552,3 +552,52 @@ fn a_follow_through_window_at_the_edge_of_the_calendar_is_a_422_not_a_crash() {
     let fine = app.get(&path, &team.manager);
     assert_eq!(fine.status, 200, "{}", fine.text);
 }
+
+#[test]
+fn clips_added_at_once_never_cross_the_budget() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    series(&app, &team);
+    let id = first_occurrence(&app, &team)["id"].as_str().unwrap().to_owned();
+    let call = app.ready_call(&team.rep, &team.rep_id, "tones-16k-mono.mp3", "audio/mpeg");
+    app.patch("/v1/organisation", &team.admin, json!({"clip_budget_minutes": 1}));
+    // 30 clips of 2.5 s sent at once; a minute holds exactly 24 of them.
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let requests: Vec<_> = (0..30)
+            .map(|_| {
+                scope.spawn(|| {
+                    app.post(
+                        &format!("/v1/one-on-ones/{id}/clips"),
+                        &team.manager,
+                        json!({"call_id": call, "start_ms": 0, "end_ms": 2500}),
+                    )
+                    .status
+                })
+            })
+            .collect();
+        requests.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 24, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 422).count(), 6, "{statuses:?}");
+    let view = app.get(&format!("/v1/one-on-ones/{id}"), &team.manager).json();
+    assert_eq!(view["segment_ms"], 60_000, "{view}");
+}
+
+#[test]
+fn only_one_of_several_focus_skills_started_at_once_becomes_active() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    let rubric = json!({"criteria": [{"key": "discovery", "name": "Discovery"}]});
+    assert_eq!(app.put_json("/v1/rubric", &team.admin, rubric).status, 200);
+    let focus = format!("/v1/reps/{}/focus", team.rep_id);
+    let new = json!({"criterion": "discovery", "diagnosis": "Few questions",
+                     "prescription": {"kind": "role_play", "text": "Role-play discovery"}});
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let requests: Vec<_> = (0..8)
+            .map(|_| scope.spawn(|| app.post(&focus, &team.manager, new.clone()).status))
+            .collect();
+        requests.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 7, "{statuses:?}");
+}

@@ -144,6 +144,12 @@ impl OneOnOnes<'_> {
                 updated_at: at,
             })
             .await?;
+        // Two requests at once both passed the check above; the database
+        // lets only one of them in.
+        let Some(row) = row else {
+            let criterion = self.store.active_focus(rep).await?.map(|f| f.criterion);
+            return Err(ReviewError::FocusActive { criterion: criterion.unwrap_or_default() });
+        };
         self.view_focus(actor, row).await
     }
 

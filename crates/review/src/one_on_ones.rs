@@ -548,30 +548,35 @@ impl OneOnOnes<'_> {
         if end_ms <= start_ms {
             return Err(invalid("end_ms", format!("must be after start_ms ({start_ms})")));
         }
-        let clips = self.store.clips(row.id).await?;
         let (_, settings) = self.weekly().review_settings(actor).await?;
-        coaching::check_clip_fits(
-            clips.iter().map(|c| c.end_ms.saturating_sub(c.start_ms)),
-            end_ms - start_ms,
-            coaching::budget_ms(settings.clip_budget_minutes),
-        )?;
         if note.as_ref().is_some_and(|n| n.chars().count() > 2000) {
             return Err(invalid("note", "must be at most 2000 characters"));
         }
+        let budget = coaching::budget_ms(settings.clip_budget_minutes);
+        let clip_ms = end_ms - start_ms;
         self.store
-            .insert_clip(clip::Model {
-                id: Uuid::now_v7().into(),
-                organisation_id: row.organisation_id,
-                one_on_one_id: row.id,
-                position: i32::try_from(clips.len()).unwrap_or(i32::MAX),
-                call_id: call.id,
-                start_ms,
-                end_ms,
-                comment_id: comment_id.map(|c| c.id),
-                note: note.filter(|n| !n.trim().is_empty()),
-                created_at: now(),
-            })
-            .await?;
+            .insert_clip_checked(
+                clip::Model {
+                    id: Uuid::now_v7().into(),
+                    organisation_id: row.organisation_id,
+                    one_on_one_id: row.id,
+                    position: 0,
+                    call_id: call.id,
+                    start_ms,
+                    end_ms,
+                    comment_id: comment_id.map(|c| c.id),
+                    note: note.filter(|n| !n.trim().is_empty()),
+                    created_at: now(),
+                },
+                |clips| {
+                    coaching::check_clip_fits(
+                        clips.iter().map(|c| c.end_ms.saturating_sub(c.start_ms)),
+                        clip_ms,
+                        budget,
+                    )
+                },
+            )
+            .await??;
         self.view_one_on_one(actor, row).await
     }
 

@@ -181,9 +181,38 @@ impl Store {
             .await?)
     }
 
-    /// Stores a new clip.
-    pub async fn insert_clip(&self, row: clip::Model) -> Result<clip::Model, StoreError> {
-        Ok(row.into_active_model().insert(&self.db).await?)
+    /// Adds a clip if `check` accepts it beside the segment's clips as they
+    /// are, with the 1:1 locked meanwhile: two requests at once cannot both
+    /// pass a budget that fits only one. The lock is a write to the 1:1's row
+    /// (a row lock on PostgreSQL, the write lock on SQLite, taken before
+    /// anything is read so SQLite never has to upgrade a read lock).
+    pub async fn insert_clip_checked<E>(
+        &self,
+        mut row: clip::Model,
+        check: impl FnOnce(&[clip::Model]) -> Result<(), E>,
+    ) -> Result<Result<clip::Model, E>, StoreError> {
+        let txn = self.db.begin().await?;
+        one_on_one::Entity::update_many()
+            .col_expr(
+                one_on_one::Column::UpdatedAt,
+                sea_orm::sea_query::Expr::col(one_on_one::Column::UpdatedAt).into(),
+            )
+            .filter(one_on_one::Column::Id.eq(row.one_on_one_id))
+            .exec(&txn)
+            .await?;
+        let existing = clip::Entity::find()
+            .filter(clip::Column::OneOnOneId.eq(row.one_on_one_id))
+            .order_by_asc(clip::Column::Position)
+            .all(&txn)
+            .await?;
+        if let Err(refused) = check(&existing) {
+            txn.rollback().await?;
+            return Ok(Err(refused));
+        }
+        row.position = i32::try_from(existing.len()).unwrap_or(i32::MAX);
+        let inserted = row.into_active_model().insert(&txn).await?;
+        txn.commit().await?;
+        Ok(Ok(inserted))
     }
 
     /// Rewrites the clips of a segment (new order, notes) in one transaction.
@@ -331,11 +360,17 @@ impl Store {
     }
 
     /// Stores a new focus.
+    /// Stores a new focus; `None` when the rep has an active one already
+    /// (the one-active-focus index refused it).
     pub async fn insert_focus(
         &self,
         row: focus_skill::Model,
-    ) -> Result<focus_skill::Model, StoreError> {
-        Ok(row.into_active_model().insert(&self.db).await?)
+    ) -> Result<Option<focus_skill::Model>, StoreError> {
+        match row.into_active_model().insert(&self.db).await {
+            Ok(row) => Ok(Some(row)),
+            Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Writes a changed focus.
