@@ -195,7 +195,7 @@ impl Store {
         one_on_one::Entity::update_many()
             .col_expr(
                 one_on_one::Column::UpdatedAt,
-                sea_orm::sea_query::Expr::col(one_on_one::Column::UpdatedAt).into(),
+                sea_orm::sea_query::Expr::col(one_on_one::Column::UpdatedAt),
             )
             .filter(one_on_one::Column::Id.eq(row.one_on_one_id))
             .exec(&txn)
