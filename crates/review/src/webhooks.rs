@@ -226,13 +226,13 @@ impl Webhooks<'_> {
 
     /// Turns undispatched outbox events into one pending delivery, with its
     /// job, for every active webhook subscribed to them. Safe to run from
-    /// several workers at once: an event is claimed before it is dispatched.
+    /// several workers at once, and to crash in: an event is claimed in the
+    /// same transaction that stores its deliveries and jobs, so each event is
+    /// dispatched exactly once.
     pub async fn dispatch_events(&self) -> Result<usize, ReviewError> {
         let mut created = 0;
         for event in self.store.undispatched_events(100).await? {
-            if !self.store.mark_event_dispatched(event.id, now()).await? {
-                continue;
-            }
+            let mut deliveries = Vec::new();
             for hook in self.store.webhooks(event.organisation_id).await? {
                 let hook = match Webhook::try_from(hook) {
                     Ok(hook) => hook,
@@ -245,23 +245,25 @@ impl Webhooks<'_> {
                     continue;
                 }
                 let at = now();
-                let delivery = self
-                    .store
-                    .insert_delivery(webhook_delivery::Model {
-                        id: DeliveryId::generate(),
-                        organisation_id: event.organisation_id,
-                        webhook_id: hook.id,
-                        event_id: event.id,
-                        status: DeliveryStatus::Pending,
-                        attempts: 0,
-                        last_status_code: None,
-                        last_error: None,
-                        created_at: at,
-                        updated_at: at,
-                    })
-                    .await?;
-                self.enqueue_delivery(delivery.id, Some("first")).await?;
-                created += 1;
+                let delivery = webhook_delivery::Model {
+                    id: DeliveryId::generate(),
+                    organisation_id: event.organisation_id,
+                    webhook_id: hook.id,
+                    event_id: event.id,
+                    status: DeliveryStatus::Pending,
+                    attempts: 0,
+                    last_status_code: None,
+                    last_error: None,
+                    created_at: at,
+                    updated_at: at,
+                };
+                let job = Job::DeliverWebhook(DeliverWebhook { delivery_id: delivery.id })
+                    .to_new_job(self.analysis_attempts, Some("first"))?;
+                deliveries.push((delivery, job));
+            }
+            let count = deliveries.len();
+            if self.store.dispatch_event(event.id, now(), deliveries).await? {
+                created += count;
             }
         }
         Ok(created)

@@ -69,19 +69,34 @@ impl Store {
             .await?)
     }
 
-    /// Marks an event dispatched; `false` when another worker did first.
-    pub async fn mark_event_dispatched(
+    /// Marks an event dispatched and stores its deliveries with their jobs,
+    /// all in one transaction; `false` when another worker did first.
+    pub async fn dispatch_event(
         &self,
         id: EventId,
         at: DateTime<Utc>,
+        deliveries: Vec<(webhook_delivery::Model, crate::NewJob)>,
     ) -> Result<bool, StoreError> {
-        let result = event::Entity::update_many()
+        use sea_orm::TransactionTrait;
+        // Claiming the event, its deliveries and their jobs commit together:
+        // a crash in between leaves the event undispatched, never half done.
+        let txn = self.db.begin().await?;
+        let claimed = event::Entity::update_many()
             .col_expr(event::Column::DeliveredAt, Some(at).into())
             .filter(event::Column::Id.eq(id))
             .filter(event::Column::DeliveredAt.is_null())
-            .exec(&self.db)
+            .exec(&txn)
             .await?;
-        Ok(result.rows_affected == 1)
+        if claimed.rows_affected != 1 {
+            txn.rollback().await?;
+            return Ok(false);
+        }
+        for (delivery, job) in deliveries {
+            delivery.into_active_model().insert(&txn).await?;
+            crate::jobs::enqueue_job_on(&txn, job, at).await?;
+        }
+        txn.commit().await?;
+        Ok(true)
     }
 
     /// One event by id.
@@ -90,13 +105,6 @@ impl Store {
     }
 
     /// Stores a new delivery.
-    pub async fn insert_delivery(
-        &self,
-        row: webhook_delivery::Model,
-    ) -> Result<webhook_delivery::Model, StoreError> {
-        Ok(row.into_active_model().insert(&self.db).await?)
-    }
-
     /// One delivery of the organisation.
     pub async fn delivery(
         &self,
