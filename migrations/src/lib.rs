@@ -15,6 +15,7 @@ mod m20261123_000006_webhooks;
 mod m20261123_000007_integrations;
 mod m20261130_000008_token_lineage;
 mod m20261130_000009_one_active_focus;
+mod m20261130_000010_job_lanes;
 
 /// Runs filmroom's migrations in order.
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_integrations::Migration),
             Box::new(m20261130_000008_token_lineage::Migration),
             Box::new(m20261130_000009_one_active_focus::Migration),
+            Box::new(m20261130_000010_job_lanes::Migration),
         ]
     }
 }

@@ -359,7 +359,12 @@ fn an_analyzer_that_hangs_is_stopped_and_reported_as_a_timeout() {
         app.upload(&team.rep, &call, fixture("speech-8k-mono-s16.wav"), "audio/wav").status,
         200
     );
-    let hang = analyzer_script(&app, "hanging-analyzer.sh", "exec sleep 300");
+    let runs = app.data_dir().join("analyzer-runs");
+    let hang = analyzer_script(
+        &app,
+        "hanging-analyzer.sh",
+        &format!("echo run >> '{}'\nexec sleep 300", runs.display()),
+    );
     let mut worker = app.spawn_worker(&[
         ("FILMROOM_ANALYZER", hang.as_str()),
         ("FILMROOM_ANALYSIS_BASE_SECS", "1"),
@@ -371,6 +376,9 @@ fn an_analyzer_that_hangs_is_stopped_and_reported_as_a_timeout() {
     worker.wait().unwrap();
     assert_eq!(settled["status"], "failed", "{settled}");
     assert_eq!(settled["failure"]["code"], "decode_timeout", "{settled}");
+    // Five attempts are allowed, but a second timeout is final.
+    let runs = std::fs::read_to_string(runs).unwrap();
+    assert_eq!(runs.lines().count(), 2, "{runs}");
 }
 
 #[test]

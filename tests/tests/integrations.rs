@@ -853,3 +853,44 @@ fn search_shows_exactly_the_comments_the_comment_list_shows_for_every_role() {
     }
     check("after sharing", [3, 3, 3, 3, 0, 0]);
 }
+
+#[test]
+fn a_stuck_analysis_never_delays_a_recording_fetch() {
+    let dialer = Dialer::start();
+    let scripts = tempfile::tempdir().unwrap();
+    let hang = scripts.path().join("hanging-analyzer.sh");
+    std::fs::write(&hang, "#!/bin/sh\nexec sleep 300\n").unwrap();
+    std::fs::set_permissions(&hang, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let app = TestApp::spawn_with(&[
+        ("FILMROOM_ALLOW_PRIVATE_FETCH", "127.0.0.1/32"),
+        ("FILMROOM_ANALYZER", hang.to_str().unwrap()),
+        ("FILMROOM_ANALYSIS_BASE_SECS", "300"),
+    ]);
+    let s = setup(&app, "Lane Org", json!({}));
+    // A call whose analysis hangs holds the only analysis worker.
+    let call = app.create_call(&s.team.rep, &s.team.rep_id);
+    let upload = app.upload(&s.team.rep, &call, fixture("speech-8k-mono-s16.wav"), "audio/wav");
+    assert_eq!(upload.status, 200, "{}", upload.text);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while app.get(&format!("/v1/calls/{call}"), &s.team.rep).json()["status"] != "processing" {
+        assert!(Instant::now() < deadline, "no worker took the analysis");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // A dialer's recording is still fetched at once, and waits for analysis.
+    let pushed = push_url(&app, &s.integration, "lane-1", &dialer.url("/rec.wav"));
+    assert_eq!(pushed.status, 201, "{}", pushed.text);
+    let id = pushed.json()["id"].as_str().unwrap().to_owned();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let status =
+            app.get(&format!("/v1/integrations/calls/{id}"), &s.integration).json()["status"]
+                .clone();
+        if status == "queued" {
+            break;
+        }
+        assert_eq!(status, "uploading", "{status}");
+        assert!(Instant::now() < deadline, "the fetch waited behind the stuck analysis");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(dialer.paths().contains(&"/rec.wav".to_owned()));
+}

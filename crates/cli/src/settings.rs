@@ -109,9 +109,19 @@ impl ServeArgs {
 /// Settings of the ingest workers (in `serve` and `worker`).
 #[derive(Debug, Args)]
 pub struct WorkerArgs {
-    /// Jobs processed at once by this process.
+    /// Analyses run at once by this process (the analysis lane).
     #[arg(long, env = "FILMROOM_WORKER_CONCURRENCY", default_value_t = 1)]
     pub concurrency: usize,
+
+    /// Recording downloads from dialers run at once by this process (the
+    /// fetch lane); dialers' URLs expire within minutes, so they never wait
+    /// behind analyses.
+    #[arg(long, env = "FILMROOM_FETCH_CONCURRENCY", default_value_t = 2)]
+    pub fetch_concurrency: usize,
+
+    /// Webhook deliveries run at once by this process (the delivery lane).
+    #[arg(long, env = "FILMROOM_DELIVERY_CONCURRENCY", default_value_t = 2)]
+    pub delivery_concurrency: usize,
 
     /// Seconds a claimed job stays reserved without a heartbeat; a worker that
     /// dies loses its jobs to others after this long.
@@ -143,6 +153,10 @@ pub struct WorkerArgs {
     #[arg(long, env = "FILMROOM_ANALYSIS_SECONDS_PER_MIB", default_value_t = 2)]
     pub analysis_seconds_per_mib: u64,
 
+    /// The longest any analysis may take, in seconds, whatever the file's size.
+    #[arg(long, env = "FILMROOM_ANALYSIS_MAX_SECS", default_value_t = 1800)]
+    pub analysis_max_secs: u64,
+
     /// Seconds a stopping worker (SIGTERM) lets its current job finish before
     /// releasing it to other workers.
     #[arg(long, env = "FILMROOM_DRAIN_SECS", default_value_t = 30)]
@@ -170,7 +184,9 @@ pub struct WorkerArgs {
 }
 
 impl WorkerArgs {
-    /// Starts `concurrency` workers over `store` that stop when `stop` turns true.
+    /// Starts the workers of every lane over `store` (fetches, analyses,
+    /// webhook deliveries, each with its own count) that stop when `stop`
+    /// turns true.
     pub fn spawn(
         &self,
         store: &Store,
@@ -184,14 +200,22 @@ impl WorkerArgs {
         };
         let scratch_dir = backend.data_dir()?.join("scratch");
         let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "local".into());
-        Ok((0..self.concurrency.max(1))
-            .map(|n| {
+        let lanes = [
+            (filmroom_store::JobKind::FetchRecording, self.fetch_concurrency),
+            (filmroom_store::JobKind::AnalyzeCall, self.concurrency),
+            (filmroom_store::JobKind::DeliverWebhook, self.delivery_concurrency),
+        ];
+        Ok(lanes
+            .into_iter()
+            .flat_map(|(lane, count)| (0..count.max(1)).map(move |n| (lane, n)))
+            .map(|(lane, n)| {
                 let config = filmroom_ingest::WorkerConfig {
                     worker_id: format!(
-                        "{host}/{}/{n}/{}",
+                        "{host}/{}/{lane:?}-{n}/{}",
                         std::process::id(),
                         uuid::Uuid::now_v7().simple()
                     ),
+                    lane,
                     scratch_dir: scratch_dir.clone(),
                     lease: Duration::from_secs(self.job_lease_secs.max(1)),
                     poll_interval: Duration::from_millis(self.poll_interval_ms.max(10)),
@@ -201,6 +225,7 @@ impl WorkerArgs {
                         memory_limit_bytes: self.analysis_memory_mib.saturating_mul(1024 * 1024),
                         base_timeout: Duration::from_secs(self.analysis_base_secs),
                         timeout_per_mib: Duration::from_secs(self.analysis_seconds_per_mib),
+                        max_timeout: Duration::from_secs(self.analysis_max_secs.max(1)),
                     },
                     analysis_attempts: self.analysis_attempts,
                     fetch: filmroom_ingest::FetchPolicy {

@@ -22,6 +22,8 @@ pub struct Sandbox {
     pub base_timeout: Duration,
     /// Time allowed per MiB of input on top.
     pub timeout_per_mib: Duration,
+    /// The longest any analysis may take, whatever the size.
+    pub max_timeout: Duration,
 }
 
 /// What became of one analysis run.
@@ -44,7 +46,9 @@ impl Sandbox {
     /// The time allowed for an input of `size` bytes.
     pub fn timeout_for(&self, size: u64) -> Duration {
         let mib = u32::try_from(size / (1024 * 1024)).unwrap_or(u32::MAX);
-        self.base_timeout.saturating_add(self.timeout_per_mib.saturating_mul(mib))
+        self.base_timeout
+            .saturating_add(self.timeout_per_mib.saturating_mul(mib))
+            .min(self.max_timeout)
     }
 
     /// Analyses `input`, writing peaks to `peaks_out`.

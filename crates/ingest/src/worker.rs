@@ -19,6 +19,9 @@ use crate::{AnalyzerOutcome, Sandbox};
 pub struct WorkerConfig {
     /// Names this worker in job leases and logs.
     pub worker_id: String,
+    /// The one kind of job this worker claims: each kind is a lane with
+    /// workers of its own, so a backlog of analyses never delays a fetch.
+    pub lane: filmroom_store::JobKind,
     /// Where recordings are copied for analysis.
     pub scratch_dir: PathBuf,
     /// How long a claim lasts without a heartbeat.
@@ -104,14 +107,18 @@ impl Worker {
         shutdown: &mut watch::Receiver<bool>,
         drain: Duration,
     ) -> Result<Step, StoreError> {
-        // Outbox events become webhook deliveries before the next claim, so a
-        // delivery job is picked up in the same pass.
-        if let Err(e) = self.review.webhooks().dispatch_events().await {
+        // Outbox events become webhook deliveries before the delivery lane's
+        // next claim, so a delivery job is picked up in the same pass.
+        if self.config.lane == filmroom_store::JobKind::DeliverWebhook
+            && let Err(e) = self.review.webhooks().dispatch_events().await
+        {
             tracing::warn!(error = ?e, "dispatching events to webhooks failed");
         }
         let at = now();
-        let Some(claimed) =
-            self.store.claim_job(&self.config.worker_id, self.lease_until(at), at).await?
+        let Some(claimed) = self
+            .store
+            .claim_job(&self.config.worker_id, self.config.lane, self.lease_until(at), at)
+            .await?
         else {
             return Ok(Step::Idle);
         };
@@ -171,7 +178,11 @@ impl Worker {
                 self.settle(&claimed, JobStatus::Done, now(), None, claimed.attempts).await?;
                 tracing::info!(job = %claimed.id, "job done");
             }
-            Some(Err(failure)) if failure.is_retry() && claimed.has_attempts_left() => {
+            Some(Err(failure))
+                if failure.is_retry()
+                    && claimed.has_attempts_left()
+                    && !timed_out_before(&claimed, &failure) =>
+            {
                 let delay = self.backoff(&claimed);
                 let run_at = now() + chrono::Duration::from_std(delay).unwrap_or_default();
                 tracing::warn!(job = %claimed.id, code = %failure.code(), message = %failure.message(), retry_in_s = delay.as_secs(), "job failed; will retry");
@@ -371,4 +382,11 @@ fn review_failure(claimed: &job::Model, error: &ReviewError) -> JobError {
         ReviewError::Store(e) => JobError::from_store(claimed.kind, e),
         other => JobError::abort(jobs::policy(claimed.kind, 1).failure_code, other.to_string()),
     }
+}
+
+/// Whether this is a second timeout in a row: a file that took too long
+/// twice will take too long again, so it is not tried a third time.
+fn timed_out_before(claimed: &job::Model, failure: &JobError) -> bool {
+    failure.code() == "decode_timeout"
+        && claimed.last_error.as_deref().is_some_and(|e| e.starts_with("decode_timeout"))
 }

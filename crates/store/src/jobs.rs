@@ -46,8 +46,9 @@ const CLAIM_POSTGRES: &str = r#"
 UPDATE jobs SET status = 'running', locked_by = $1, lease_expires_at = $2,
        attempts = attempts + 1, updated_at = $3
  WHERE id = (SELECT id FROM jobs
-              WHERE (status = 'queued' AND run_at <= $3)
-                 OR (status = 'running' AND lease_expires_at < $3)
+              WHERE kind = $4
+                AND ((status = 'queued' AND run_at <= $3)
+                  OR (status = 'running' AND lease_expires_at < $3))
               ORDER BY run_at
               LIMIT 1
               FOR UPDATE SKIP LOCKED)
@@ -57,8 +58,9 @@ const CLAIM_SQLITE: &str = r#"
 UPDATE jobs SET status = 'running', locked_by = ?1, lease_expires_at = ?2,
        attempts = attempts + 1, updated_at = ?3
  WHERE id = (SELECT id FROM jobs
-              WHERE (status = 'queued' AND run_at <= ?3)
-                 OR (status = 'running' AND lease_expires_at < ?3)
+              WHERE kind = ?4
+                AND ((status = 'queued' AND run_at <= ?3)
+                  OR (status = 'running' AND lease_expires_at < ?3))
               ORDER BY run_at
               LIMIT 1)
 RETURNING *"#;
@@ -69,10 +71,13 @@ impl Store {
         enqueue_job_on(&self.db, new, at).await
     }
 
-    /// Claims the next due job (or one whose lease lapsed) for `worker` until `lease_until`.
+    /// Claims the next due job of `kind` (or one whose lease lapsed) for
+    /// `worker` until `lease_until`. Each kind is its own lane, so a backlog
+    /// of one kind never holds up another.
     pub async fn claim_job(
         &self,
         worker: &str,
+        kind: JobKind,
         lease_until: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<Option<job::Model>, StoreError> {
@@ -84,7 +89,12 @@ impl Store {
         let statement = Statement::from_sql_and_values(
             backend,
             sql,
-            [worker.into(), lease_until.into(), now.into()],
+            [
+                worker.into(),
+                lease_until.into(),
+                now.into(),
+                sea_orm::ActiveEnum::to_value(&kind).into(),
+            ],
         );
         Ok(job::Entity::find().from_raw_sql(statement).one(&self.db).await?)
     }
