@@ -260,3 +260,41 @@ fn audio_is_served_as_its_sniffed_type_never_as_what_the_uploader_claimed() {
         assert_eq!(reply.header("x-content-type-options"), Some("nosniff"), "{}", reply.text);
     }
 }
+
+#[test]
+fn a_call_in_review_keeps_its_coaching_record_and_only_an_admin_removes_its_audio() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    let week = "2026-W48";
+    let call = app.ready_call(&team.rep, &team.rep_id, "speech-8k-mono-s16.wav", "audio/wav");
+    // A draft the rep alone commented on can go entirely.
+    let draft = app.ready_call(&team.rep, &team.rep_id, "speech-8k-mono-s16.wav", "audio/wav");
+    app.comment(&team.rep, &draft, 10, "note");
+    assert_eq!(app.delete(&format!("/v1/calls/{draft}"), &team.rep).status, 204);
+    // Once the manager has commented, the rep can no longer delete it.
+    let slot = format!("/v1/reps/{}/weeks/{week}/nominations/struggled", team.rep_id);
+    assert_eq!(app.put_json(&slot, &team.rep, json!({"call_id": call})).status, 200);
+    app.comment(&team.rep, &call, 10, "improve");
+    for state in ["self_reviewed", "shared"] {
+        assert_eq!(app.move_review(&team.rep, &team.rep_id, week, "struggled", state).status, 200);
+    }
+    app.delete(&format!("/v1/calls/{call}"), &team.rep).problem(409, "call_in_review");
+    let manager_comment = app.comment(&team.manager, &call, 20, "went_well");
+    app.delete(&format!("/v1/calls/{call}"), &team.rep).problem(409, "call_in_review");
+    // An admin removes the recording; the call and what was said about it stay.
+    assert_eq!(app.delete(&format!("/v1/calls/{call}"), &team.admin).status, 204);
+    let kept = app.get(&format!("/v1/calls/{call}"), &team.rep).json();
+    assert_eq!(kept["status"], "audio_deleted", "{kept}");
+    app.get(&format!("/v1/calls/{call}/audio"), &team.rep).problem(409, "not_ready_yet");
+    let comments = app.get(&format!("/v1/calls/{call}/comments"), &team.manager).json();
+    let ids: Vec<&str> =
+        comments["items"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&manager_comment["id"].as_str().unwrap()), "{comments}");
+    let week_view = app.get(&format!("/v1/reps/{}/weeks/{week}", team.rep_id), &team.rep).json();
+    assert_eq!(week_view["struggled"]["state"], "shared", "{week_view}");
+    if let Some(objects) = app.local_objects() {
+        assert!(files_containing(&objects, &call).is_empty(), "the recording's objects remain");
+    }
+    // Deleting again changes nothing.
+    assert_eq!(app.delete(&format!("/v1/calls/{call}"), &team.admin).status, 204);
+}

@@ -240,6 +240,8 @@ error_codes! {
     EmailTaken = (CONFLICT, "email_taken"),
     /// The external id belongs to someone else.
     ExternalIdTaken = (CONFLICT, "external_id_taken"),
+    /// The call is in review and only an admin may delete it.
+    CallInReview = (CONFLICT, "call_in_review"),
     /// Another rep's call has this external reference.
     ExternalRefTaken = (CONFLICT, "external_ref_taken"),
     /// The management tree would loop.
@@ -340,6 +342,7 @@ impl ApiError {
                 R::EmailTaken(_) => (Code::EmailTaken, field("email")),
                 R::ExternalIdTaken { .. } => (Code::ExternalIdTaken, field("external_ids")),
                 R::ExternalRefTaken { .. } => (Code::ExternalRefTaken, field("external_ref")),
+                R::CallInReview => (Code::CallInReview, None),
                 R::ManagementCycle { .. } => (Code::ManagementCycle, field("manager_id")),
                 R::LastAdmin => (Code::LastAdmin, None),
                 R::HasReports(_) => (Code::HasReports, field("role")),

@@ -230,18 +230,35 @@ impl Calls<'_> {
                 "only the rep, whoever created the call, or an admin can delete it".into(),
             ));
         }
+        // An admin removes the recording but never the coaching record built on
+        // it: comments, scores, clips and action items stay with the call.
+        if actor.role == Role::Admin {
+            let orphans = self.lifecycle().audio_deleted(row).await?;
+            self.delete_objects(orphans).await;
+            return Ok(());
+        }
+        // Anyone else only while the call is still the rep's own draft.
+        if self.store.call_in_review(row.id, row.rep_id).await? {
+            return Err(ReviewError::CallInReview);
+        }
         // Rows first: once the row is gone nothing points at the objects, and a
         // failed object delete leaves only an unreferenced blob, never a dangling row.
         self.store.delete_call(row.id).await?;
         for prefix in crate::jobs::call_job_prefixes(row.id) {
             self.store.delete_jobs_with_prefix(&prefix).await?;
         }
-        for key in [row.audio_key, row.peaks_key].into_iter().flatten() {
+        self.delete_objects([row.audio_key, row.peaks_key].into_iter().flatten().collect()).await;
+        Ok(())
+    }
+
+    /// Deletes blobs nothing refers to any more; a failure is logged, never
+    /// an error, since no row points at them.
+    async fn delete_objects(&self, keys: Vec<String>) {
+        for key in keys {
             if let Err(e) = self.store.blobs().delete(&key).await {
                 tracing::warn!(key, error = ?e, "could not delete the object of a deleted call");
             }
         }
-        Ok(())
     }
 
     /// Starts receiving a call's audio. Allowed while the call waits for audio

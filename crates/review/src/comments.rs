@@ -92,13 +92,18 @@ fn check_offsets(at_ms: i64, end_ms: Option<i64>, duration_ms: i64) -> Result<()
 
 impl WeeklyReview<'_> {
     /// A ready call the caller can see, with whether its review is shared.
+    /// A call whose comments the caller may read (`reading`) or write: a
+    /// ready call, or for reading also one whose recording an admin removed,
+    /// since the coaching record stays.
     async fn commentable_call(
         &self,
         actor: &Actor,
         call_id: CallId,
+        reading: bool,
     ) -> Result<(call::Model, bool), ReviewError> {
         let call = self.visible_call(actor, call_id).await?;
-        if call.status != CallStatus::Ready {
+        let readable = reading && call.status == CallStatus::AudioDeleted;
+        if call.status != CallStatus::Ready && !readable {
             return Err(ReviewError::NotReady {
                 what: "comments",
                 status: status_name(call.status),
@@ -141,7 +146,7 @@ impl WeeklyReview<'_> {
         call_id: CallId,
         since: Option<DateTime<Utc>>,
     ) -> Result<Vec<CommentView>, ReviewError> {
-        let (call, shared) = self.commentable_call(actor, call_id).await?;
+        let (call, shared) = self.commentable_call(actor, call_id, true).await?;
         let rows = self.store.comments_of_call(actor.organisation_id, call.id, since).await?;
         let visible = rows
             .into_iter()
@@ -158,7 +163,7 @@ impl WeeklyReview<'_> {
         call_id: CallId,
         new: NewComment,
     ) -> Result<CommentView, ReviewError> {
-        let (call, shared) = self.commentable_call(actor, call_id).await?;
+        let (call, shared) = self.commentable_call(actor, call_id, false).await?;
         let body = check_body(&new.body)?;
         check_offsets(new.at_ms, new.end_ms, call.duration_ms.unwrap_or_default())?;
         if let Some(parent_id) = new.parent_id {
@@ -210,7 +215,7 @@ impl WeeklyReview<'_> {
         let row = self.store.comment(actor.organisation_id, id).await?.ok_or_else(not_found)?;
         // Visibility first: someone who cannot see the call cannot learn the comment exists.
         let (call, shared) =
-            self.commentable_call(actor, row.call_id).await.map_err(|_| not_found())?;
+            self.commentable_call(actor, row.call_id, false).await.map_err(|_| not_found())?;
         if !rep_work_visible(actor.user_id, call.rep_id, row.author_id, shared) {
             return Err(not_found());
         }

@@ -125,6 +125,12 @@ pub enum ReviewError {
         /// The user who has it.
         owner: String,
     },
+    /// The call is in review (shared, commented on by someone else, or
+    /// clipped into a 1:1): only an admin may remove its recording.
+    #[error(
+        "the call is in review (shared, commented on by others, or clipped into a 1:1); only an admin can delete it, and the comments, scores and clips stay"
+    )]
+    CallInReview,
     /// Another call of the organisation has this `external_ref` (from the
     /// same source) for a different rep; which call is not said.
     #[error(

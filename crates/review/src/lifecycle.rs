@@ -31,9 +31,11 @@ use crate::{
 /// uploading → queued → processing → ready | failed; processing → queued (a
 /// retry, or a job released by a stopping worker); queued or uploading →
 /// failed (given up before analysis ran, or a recording that could not be
-/// fetched); failed or uploading → uploading (the audio is sent again).
+/// fetched); failed or uploading → uploading (the audio is sent again); and
+/// from any state but itself to audio_deleted (an admin removed the
+/// recording), which is final.
 pub fn can_become(from: CallStatus, to: CallStatus) -> bool {
-    use CallStatus::{Failed, Processing, Queued, Ready, Uploading};
+    use CallStatus::{AudioDeleted, Failed, Processing, Queued, Ready, Uploading};
     matches!(
         (from, to),
         (Uploading, Queued)
@@ -42,6 +44,7 @@ pub fn can_become(from: CallStatus, to: CallStatus) -> bool {
             | (Queued, Failed)
             | (Uploading, Failed)
             | (Uploading | Failed, Uploading)
+            | (Uploading | Queued | Processing | Ready | Failed, AudioDeleted)
     )
 }
 
@@ -53,6 +56,7 @@ pub fn status_name(status: CallStatus) -> &'static str {
         CallStatus::Processing => "processing",
         CallStatus::Ready => "ready",
         CallStatus::Failed => "failed",
+        CallStatus::AudioDeleted => "audio_deleted",
     }
 }
 
@@ -220,6 +224,36 @@ impl CallLifecycle<'_> {
         Ok(())
     }
 
+    /// An admin removes a call's recording but keeps the coaching record:
+    /// any state → audio_deleted, the audio facts cleared, its jobs removed.
+    /// Returns the blob keys that no longer belong to anything.
+    pub(crate) async fn audio_deleted(
+        &self,
+        mut row: call::Model,
+    ) -> Result<Vec<String>, ReviewError> {
+        let expected = row.status;
+        if !can_become(expected, CallStatus::AudioDeleted) {
+            return Ok(Vec::new());
+        }
+        let orphans: Vec<String> =
+            [row.audio_key.take(), row.peaks_key.take()].into_iter().flatten().collect();
+        row.status = CallStatus::AudioDeleted;
+        row.content_type = None;
+        row.size_bytes = None;
+        row.sha256 = None;
+        row.updated_at = now();
+        let id = row.id;
+        if self.store.update_call(row, Some(expected)).await?.is_none() {
+            // It moved meanwhile (an analysis finished): try once more from there.
+            let Some(current) = self.store.call_by_id(id).await? else { return Ok(Vec::new()) };
+            return Box::pin(self.audio_deleted(current)).await;
+        }
+        for prefix in crate::jobs::call_job_prefixes(id) {
+            self.store.delete_jobs_with_prefix(&prefix).await?;
+        }
+        Ok(orphans)
+    }
+
     /// The call an analysis job is about, if it still has the job's audio.
     async fn analysed_call(&self, job: &AnalyzeCall) -> Result<Option<call::Model>, StoreError> {
         Ok(self
@@ -233,9 +267,9 @@ impl CallLifecycle<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use CallStatus::{Failed, Processing, Queued, Ready, Uploading};
+    use CallStatus::{AudioDeleted, Failed, Processing, Queued, Ready, Uploading};
 
-    const ALL: [CallStatus; 5] = [Uploading, Queued, Processing, Ready, Failed];
+    const ALL: [CallStatus; 6] = [Uploading, Queued, Processing, Ready, Failed, AudioDeleted];
 
     #[test]
     fn the_legal_moves_are_exactly_the_documented_ones() {
@@ -249,6 +283,11 @@ mod tests {
             (Processing, Failed),
             (Processing, Queued),
             (Failed, Uploading),
+            (Uploading, AudioDeleted),
+            (Queued, AudioDeleted),
+            (Processing, AudioDeleted),
+            (Ready, AudioDeleted),
+            (Failed, AudioDeleted),
         ];
         for from in ALL {
             for to in ALL {
@@ -264,8 +303,10 @@ mod tests {
     }
 
     #[test]
-    fn a_ready_call_never_moves() {
-        assert!(ALL.iter().all(|to| !can_become(Ready, *to)));
+    fn a_ready_call_only_loses_its_audio_and_a_deleted_one_never_moves() {
+        let from_ready: Vec<_> = ALL.into_iter().filter(|to| can_become(Ready, *to)).collect();
+        assert_eq!(from_ready, [AudioDeleted]);
+        assert!(ALL.iter().all(|to| !can_become(AudioDeleted, *to)));
     }
 
     #[test]

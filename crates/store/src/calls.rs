@@ -254,6 +254,37 @@ impl Store {
             .await?)
     }
 
+    /// Whether a call is in review: someone other than its rep commented on
+    /// it, it was shared (or further), or a 1:1 clipped it.
+    pub async fn call_in_review(
+        &self,
+        call_id: CallId,
+        rep_id: UserId,
+    ) -> Result<bool, StoreError> {
+        use crate::entity::{clip, comment, nomination, nomination::ReviewState};
+        use sea_orm::PaginatorTrait;
+        let others_commented = comment::Entity::find()
+            .filter(comment::Column::CallId.eq(call_id))
+            .filter(comment::Column::AuthorId.ne(rep_id))
+            .count(&self.db)
+            .await?
+            > 0;
+        let shared = nomination::Entity::find()
+            .filter(nomination::Column::CallId.eq(call_id))
+            .filter(nomination::Column::State.is_in([
+                ReviewState::Shared,
+                ReviewState::ManagerReviewed,
+                ReviewState::Discussed,
+            ]))
+            .count(&self.db)
+            .await?
+            > 0;
+        let clipped =
+            clip::Entity::find().filter(clip::Column::CallId.eq(call_id)).count(&self.db).await?
+                > 0;
+        Ok(others_commented || shared || clipped)
+    }
+
     /// Deletes a call row.
     pub async fn delete_call(&self, id: CallId) -> Result<(), StoreError> {
         call::Entity::delete_by_id(id).exec(&self.db).await?;

@@ -59,6 +59,8 @@ pub enum CallStatusBody {
     Ready,
     /// Analysis failed; see `failure`.
     Failed,
+    /// An admin deleted the recording; comments, scores and clips remain.
+    AudioDeleted,
 }
 
 impl From<CallStatusBody> for CallStatus {
@@ -69,6 +71,7 @@ impl From<CallStatusBody> for CallStatus {
             CallStatusBody::Processing => Self::Processing,
             CallStatusBody::Ready => Self::Ready,
             CallStatusBody::Failed => Self::Failed,
+            CallStatusBody::AudioDeleted => Self::AudioDeleted,
         }
     }
 }
@@ -163,6 +166,7 @@ impl From<Call> for CallBody {
             CallStatus::Processing => CallStatusBody::Processing,
             CallStatus::Ready => CallStatusBody::Ready,
             CallStatus::Failed => CallStatusBody::Failed,
+            CallStatus::AudioDeleted => CallStatusBody::AudioDeleted,
         };
         let failure = match (c.failure_code, c.failure_message) {
             (Some(code), message) => {

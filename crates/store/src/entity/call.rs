@@ -24,6 +24,10 @@ pub enum CallStatus {
     /// Analysis failed for good; `failure_code` says why.
     #[sea_orm(string_value = "failed")]
     Failed,
+    /// An admin deleted the recording; the call stays for the coaching
+    /// record (comments, scores, clips, action items) with no audio.
+    #[sea_orm(string_value = "audio_deleted")]
+    AudioDeleted,
 }
 
 /// Who placed the call.
