@@ -350,6 +350,20 @@ pub async fn middleware(
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        #[test]
+        fn a_key_is_accepted_exactly_when_it_is_1_to_255_visible_ascii(
+            raw in proptest::collection::vec(0u8..=255, 0..300),
+        ) {
+            let Ok(value) = header::HeaderValue::from_bytes(&raw) else { return Ok(()) };
+            let trimmed = String::from_utf8_lossy(&raw).trim().to_owned();
+            let visible = !trimmed.is_empty()
+                && trimmed.len() <= 255
+                && trimmed.bytes().all(|b| (0x21..=0x7e).contains(&b));
+            proptest::prop_assert_eq!(check_key(&value).is_ok(), visible && raw.is_ascii());
+        }
+    }
+
     fn digest(chunks: &[&[u8]], boundary: Option<&str>) -> String {
         let mut digest = BodyDigest::new(Sha256::new(), boundary.map(str::to_owned));
         for chunk in chunks {

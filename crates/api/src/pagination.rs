@@ -57,6 +57,21 @@ fn decode(cursor: &str) -> Result<Uuid, ApiError> {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        #[test]
+        fn any_cursor_is_a_position_or_invalid_cursor(cursor in ".{0,64}") {
+            let query = ListQuery { limit: None, cursor: Some(cursor) };
+            let answer = query.page_request();
+            proptest::prop_assert!(answer.is_ok() || matches!(answer, Err(ApiError::InvalidCursor)));
+        }
+
+        #[test]
+        fn every_cursor_this_api_makes_round_trips(bytes in proptest::array::uniform16(0u8..)) {
+            let id = Uuid::from_bytes(bytes);
+            proptest::prop_assert_eq!(decode(&encode(id)).ok(), Some(id));
+        }
+    }
+
     #[test]
     fn a_cursor_round_trips_and_garbage_is_refused() {
         let id = Uuid::now_v7();

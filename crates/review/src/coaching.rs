@@ -6,6 +6,10 @@ use chrono::NaiveDate;
 
 use crate::error::ReviewError;
 
+/// The most clips one 1:1 holds: a segment is for a few moments, and every
+/// clip is a decode when the reel plays.
+pub(crate) const MAX_CLIPS: usize = 50;
+
 /// The segment's budget in milliseconds for a budget in minutes.
 pub(crate) fn budget_ms(minutes: u32) -> i64 {
     i64::from(minutes).saturating_mul(60_000)
@@ -18,7 +22,14 @@ pub(crate) fn check_clip_fits(
     clip_ms: i64,
     budget_ms: i64,
 ) -> Result<(), ReviewError> {
-    let used = existing.into_iter().fold(0i64, i64::saturating_add);
+    let (count, used) =
+        existing.into_iter().fold((0usize, 0i64), |(n, sum), ms| (n + 1, sum.saturating_add(ms)));
+    if count >= MAX_CLIPS {
+        return Err(ReviewError::InvalidField {
+            field: "clip".into(),
+            message: format!("a 1:1 holds at most {MAX_CLIPS} clips; remove one first"),
+        });
+    }
     if used.saturating_add(clip_ms) > budget_ms {
         return Err(ReviewError::ClipBudgetExceeded {
             remaining_ms: budget_ms.saturating_sub(used).max(0),
@@ -97,6 +108,13 @@ mod tests {
                 clip_ms: 100_001
             })
         ));
+    }
+
+    #[test]
+    fn a_segment_holds_at_most_fifty_clips_whatever_their_length() {
+        assert!(check_clip_fits(vec![1; MAX_CLIPS - 1], 1, budget_ms(20)).is_ok());
+        let refused = check_clip_fits(vec![1; MAX_CLIPS], 1, budget_ms(20));
+        assert!(matches!(refused, Err(ReviewError::InvalidField { .. })), "{refused:?}");
     }
 
     #[test]

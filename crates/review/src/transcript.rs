@@ -303,6 +303,37 @@ mod tests {
 
     use super::*;
 
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_are_segments_or_a_422(
+            body in proptest::collection::vec(proptest::num::u8::ANY, 0..400),
+            duration in 0i64..10_000_000,
+        ) {
+            for format in [TranscriptFormat::WebVtt, TranscriptFormat::Srt, TranscriptFormat::Json] {
+                if let Ok(segments) = parse(&body, format, duration) {
+                    for s in segments {
+                        proptest::prop_assert!(0 <= s.start_ms && s.start_ms < s.end_ms && s.end_ms <= duration);
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn cue_like_text_is_segments_or_a_422(
+            cues in proptest::collection::vec(
+                ("[0-9]{1,14}:[0-9]{1,3}:[0-9]{1,3}[.,][0-9]{1,4}", "[0-9]{1,14}:[0-9]{1,3}[.,][0-9]{3}", "[a-z <>/]{0,20}"),
+                0..6,
+            ),
+        ) {
+            let text: String = cues
+                .iter()
+                .map(|(a, b, words)| format!("{a} --> {b}\n{words}\n\n"))
+                .collect();
+            let _ = parse(format!("WEBVTT\n\n{text}").as_bytes(), TranscriptFormat::WebVtt, 60_000);
+            let _ = parse(text.as_bytes(), TranscriptFormat::Srt, 60_000);
+        }
+    }
+
     #[test]
     fn webvtt_cues_with_voices_become_segments() -> Result<(), ReviewError> {
         let vtt = "WEBVTT - call 42\n\nNOTE exported by the dialer\n\n1\n00:00:01.000 --> 00:00:02.500 align:start\n<v Rex>Thanks for taking my call.\n\n00:02.500 --> 00:04.000\n<v.customer Pat>Sure, <i>two</i> minutes.\n";

@@ -88,6 +88,28 @@ impl fmt::Display for Week {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_a_week_or_a_422(raw in ".{0,16}|[0-9]{1,6}-W[0-9]{1,3}") {
+            let _ = Week::parse("week", &raw);
+        }
+
+        #[test]
+        fn weeks_of_supported_years_round_trip(year in 2000i32..=2100, week in 1u32..=52) {
+            let text = format!("{year}-W{week:02}");
+            let parsed = Week::parse("week", &text);
+            proptest::prop_assert_eq!(parsed.map(|w| w.to_string()).ok(), Some(text));
+        }
+
+        #[test]
+        fn every_instant_falls_in_a_week(seconds in -8_000_000_000_000i64..8_000_000_000_000) {
+            if let Some(at) = DateTime::from_timestamp(seconds, 0) {
+                let week = Week::containing(at, chrono_tz::Europe::Berlin);
+                let _ = (week.previous(), week.next(), week.start(chrono_tz::UTC));
+            }
+        }
+    }
+
     #[test]
     fn weeks_parse_print_and_refuse_what_does_not_exist() -> Result<(), ReviewError> {
         assert_eq!(Week::parse("week", "2026-W48")?.to_string(), "2026-W48");

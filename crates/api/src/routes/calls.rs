@@ -590,23 +590,7 @@ pub async fn get_audio(
     }
     let source = review.calls().audio_source(&actor, id).await?;
     let requested = req.headers().get(header::RANGE).and_then(|v| v.to_str().ok());
-    let range = match requested.map(http_range_header::parse_range_header) {
-        None => None,
-        Some(Ok(parsed)) => match parsed.validate(source.size) {
-            Ok(ranges) if ranges.len() == 1 => ranges.first().map(|r| *r.start()..*r.end() + 1),
-            // Several ranges or an empty file: RFC 9110 lets us answer with the whole body.
-            Ok(_) => None,
-            Err(http_range_header::RangeUnsatisfiableError::Unsatisfiable) => {
-                return Err(ApiError::RangeNotSatisfiable { size: source.size });
-            }
-            Err(_) => None,
-        },
-        // A malformed Range header is ignored (RFC 9110 §14.2).
-        Some(Err(http_range_header::RangeUnsatisfiableError::Unsatisfiable)) => {
-            return Err(ApiError::RangeNotSatisfiable { size: source.size });
-        }
-        Some(Err(_)) => None,
-    };
+    let range = byte_range(requested, source.size)?;
     let body = review.calls().audio_bytes(&source, range.clone()).await?;
     let mut response = match range {
         Some(_) => {
@@ -687,4 +671,56 @@ pub async fn get_peaks(
 ) -> Result<HttpResponse, ApiError> {
     let json = review.calls().peaks(&actor, id.into_inner(), query.samples_per_pixel).await?;
     Ok(HttpResponse::Ok().content_type("application/json").body(json))
+}
+
+/// The one byte range a `Range` header asks of `size` bytes: `None` for the
+/// whole body (no header, a malformed one, several ranges, an empty file, as
+/// RFC 9110 allows), 416 when it lies wholly outside.
+fn byte_range(
+    requested: Option<&str>,
+    size: u64,
+) -> Result<Option<std::ops::Range<u64>>, ApiError> {
+    use http_range_header::RangeUnsatisfiableError::Unsatisfiable;
+    let Some(requested) = requested else { return Ok(None) };
+    match http_range_header::parse_range_header(requested).and_then(|parsed| parsed.validate(size))
+    {
+        Ok(ranges) if ranges.len() == 1 => Ok(ranges
+            .first()
+            .and_then(|r| r.end().checked_add(1).map(|end| *r.start()..end))
+            .filter(|r| r.start < r.end && r.end <= size)),
+        Ok(_) => Ok(None),
+        Err(Unsatisfiable) => Err(ApiError::RangeNotSatisfiable { size }),
+        Err(_) => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::byte_range;
+
+    proptest! {
+        #[test]
+        fn any_range_header_gives_a_range_inside_the_file_or_an_answer(
+            header in "(bytes=)?[0-9,\\- ]{0,24}|.{0,32}",
+            size in 0u64..=u64::MAX,
+        ) {
+            if let Ok(Some(range)) = byte_range(Some(&header), size) {
+                prop_assert!(range.start < range.end && range.end <= size);
+            }
+        }
+
+        #[test]
+        fn a_simple_range_within_the_file_is_served_exactly(
+            size in 1u64..10_000_000,
+            a in 0u64..10_000_000,
+            b in 0u64..10_000_000,
+        ) {
+            let (start, end) = (a.min(b) % size, a.max(b) % size);
+            let (start, end) = (start.min(end), start.max(end));
+            let range = byte_range(Some(&format!("bytes={start}-{end}")), size);
+            prop_assert_eq!(range.ok().flatten(), Some(start..end + 1));
+        }
+    }
 }
