@@ -126,8 +126,10 @@ fn the_coaching_segment_holds_clips_within_the_budget() {
             json!({"at_ms": 1500, "end_ms": 2000, "body": "Here", "kind": "went_well"}),
         )
         .json();
+    // A range comment gives its own range, widened to the 1 s a clip needs.
     let added = app.post(&clips, &team.rep, json!({"comment_id": ranged["id"]})).json();
-    assert_eq!(added["clips"][1]["start_ms"], 1500);
+    assert_eq!(added["clips"][1]["start_ms"], 1250);
+    assert_eq!(added["clips"][1]["end_ms"], 2250);
     // The rep's own comments count only once shared.
     let private = app
         .post(
@@ -152,7 +154,12 @@ fn the_coaching_segment_holds_clips_within_the_budget() {
     }
     let state = app.get(&format!("/v1/one-on-ones/{id}"), &team.manager).json();
     assert!(state["segment_ms"].as_i64().unwrap() <= 60_000);
-    assert_eq!(state["segment_ms"], 5000 + 500 + 5000 * 10, "{state}");
+    assert_eq!(state["segment_ms"], 5000 + 1000 + 5000 * 10, "{state}");
+    // Clips shorter than a second are refused when sent as offsets.
+    let body = app
+        .post(&clips, &team.manager, json!({"call_id": call, "start_ms": 0, "end_ms": 999}))
+        .problem(422, "invalid_field");
+    assert_eq!(body["field"], "end_ms");
 
     app.post(&clips, &team.manager, json!({"call_id": call, "start_ms": 0, "end_ms": 9000}))
         .problem(400, "offset_out_of_range");
@@ -440,9 +447,9 @@ fn the_reel_plays_the_segment_in_order_at_one_rate() {
     let narrow = app.ready_call(&team.rep, &team.rep_id, "tones-8k-mono.wav", "audio/wav");
     let wide = app.ready_call(&team.rep, &team.rep_id, "tones-16k-mono.mp3", "audio/mpeg");
     let clips = format!("/v1/one-on-ones/{id}/clips");
-    app.post(&clips, &team.manager, json!({"call_id": wide, "start_ms": 3400, "end_ms": 4100}));
+    app.post(&clips, &team.manager, json!({"call_id": wide, "start_ms": 3300, "end_ms": 4300}));
     let body = app
-        .post(&clips, &team.manager, json!({"call_id": narrow, "start_ms": 1400, "end_ms": 2100}))
+        .post(&clips, &team.manager, json!({"call_id": narrow, "start_ms": 1300, "end_ms": 2300}))
         .json();
     assert_eq!(body["reel_url"], format!("/v1/one-on-ones/{id}/reel"));
 
@@ -456,17 +463,17 @@ fn the_reel_plays_the_segment_in_order_at_one_rate() {
     let rate = u32::from_le_bytes([bytes[24], bytes[25], bytes[26], bytes[27]]);
     let channels = u16::from_le_bytes([bytes[22], bytes[23]]);
     assert_eq!((rate, channels), (16_000, 1), "the highest rate among the clips");
-    // 700 ms + 500 ms of silence + 700 ms, all at 16 kHz.
-    assert_eq!(bytes.len(), 44 + (11_200 + 8_000 + 11_200) * 2);
+    // 1 s + 500 ms of silence + 1 s, all at 16 kHz.
+    assert_eq!(bytes.len(), 44 + (16_000 + 8_000 + 16_000) * 2);
     let samples: Vec<f64> =
         bytes[44..].chunks_exact(2).map(|b| f64::from(i16::from_le_bytes([b[0], b[1]]))).collect();
     let energy = |from_ms: usize, to_ms: usize| {
         let s = &samples[from_ms * 16..to_ms * 16];
         s.iter().map(|x| x * x).sum::<f64>() / s.len() as f64
     };
-    assert!(energy(150, 550) > 1e6, "the 880 Hz tone of the first clip");
-    assert!(energy(705, 1_195) < 1e2, "half a second of silence");
-    assert!(energy(1_350, 1_750) > 1e6, "the 440 Hz tone of the second clip, resampled");
+    assert!(energy(250, 650) > 1e6, "the 880 Hz tone of the first clip");
+    assert!(energy(1_005, 1_495) < 1e2, "half a second of silence");
+    assert!(energy(1_750, 2_150) > 1e6, "the 440 Hz tone of the second clip, resampled");
 
     let globex = Team::create(&app, "Globex");
     app.get(&format!("/v1/one-on-ones/{id}/reel"), &globex.admin)

@@ -10,6 +10,22 @@ use crate::error::ReviewError;
 /// clip is a decode when the reel plays.
 pub(crate) const MAX_CLIPS: usize = 50;
 
+/// The shortest clip, in ms: anything shorter cannot be heard as a moment,
+/// and a segment of tiny clips would be a decode each.
+pub(crate) const MIN_CLIP_MS: i64 = 1_000;
+
+/// Widens `start..end` to at least [`MIN_CLIP_MS`] around its middle, kept
+/// inside `0..duration` (a call shorter than that gives the whole call).
+pub(crate) fn widen_to_minimum(start: i64, end: i64, duration: i64) -> (i64, i64) {
+    if end.saturating_sub(start) >= MIN_CLIP_MS {
+        return (start, end);
+    }
+    let middle = start.saturating_add(end) / 2;
+    let from = middle.saturating_sub(MIN_CLIP_MS / 2).max(0);
+    let to = from.saturating_add(MIN_CLIP_MS).min(duration);
+    (to.saturating_sub(MIN_CLIP_MS).max(0), to)
+}
+
 /// The segment's budget in milliseconds for a budget in minutes.
 pub(crate) fn budget_ms(minutes: u32) -> i64 {
     i64::from(minutes).saturating_mul(60_000)
@@ -108,6 +124,15 @@ mod tests {
                 clip_ms: 100_001
             })
         ));
+    }
+
+    #[test]
+    fn short_ranges_widen_to_a_second_inside_the_call() {
+        assert_eq!(widen_to_minimum(1_500, 2_000, 5_000), (1_250, 2_250));
+        assert_eq!(widen_to_minimum(0, 200, 5_000), (0, 1_000));
+        assert_eq!(widen_to_minimum(4_900, 5_000, 5_000), (4_000, 5_000));
+        assert_eq!(widen_to_minimum(100, 300, 600), (0, 600));
+        assert_eq!(widen_to_minimum(1_000, 3_000, 5_000), (1_000, 3_000));
     }
 
     #[test]

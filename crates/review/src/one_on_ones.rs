@@ -530,7 +530,8 @@ impl OneOnOnes<'_> {
                     return Err(invalid("comment_id", "the rep has not shared this call yet"));
                 }
                 match comment.end_ms {
-                    Some(end) => (comment.at_ms, end),
+                    // A short range comment becomes a clip long enough to hear.
+                    Some(end) => coaching::widen_to_minimum(comment.at_ms, end, duration),
                     None => (
                         (comment.at_ms - CLIP_CONTEXT_MS).max(0),
                         (comment.at_ms + CLIP_CONTEXT_MS).min(duration),
@@ -547,6 +548,17 @@ impl OneOnOnes<'_> {
         }
         if end_ms <= start_ms {
             return Err(invalid("end_ms", format!("must be after start_ms ({start_ms})")));
+        }
+        let whole_call = start_ms == 0 && end_ms == duration;
+        if end_ms - start_ms < coaching::MIN_CLIP_MS && !whole_call {
+            return Err(invalid(
+                "end_ms",
+                format!(
+                    "a clip is at least {} ms long (this one is {} ms)",
+                    coaching::MIN_CLIP_MS,
+                    end_ms - start_ms
+                ),
+            ));
         }
         let (_, settings) = self.weekly().review_settings(actor).await?;
         if note.as_ref().is_some_and(|n| n.chars().count() > 2000) {
