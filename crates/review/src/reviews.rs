@@ -177,7 +177,7 @@ impl WeeklyReview<'_> {
         actor: &Actor,
     ) -> Result<(Organisation, ReviewSettings), ReviewError> {
         let organisation = self.organisation_row(actor).await?;
-        let settings = ReviewSettings::from_stored(organisation.settings.as_ref());
+        let settings = ReviewSettings::from_stored(organisation.settings.as_ref())?;
         Ok((organisation.into(), settings))
     }
 

@@ -64,8 +64,29 @@ impl Default for ReviewSettings {
 }
 
 impl ReviewSettings {
-    /// Reads stored settings; anything missing or unreadable takes its default.
-    pub fn from_stored(value: Option<&serde_json::Value>) -> Self {
-        value.and_then(|v| serde_json::from_value(v.clone()).ok()).unwrap_or_default()
+    /// Reads stored settings: a setting never stored takes its default; a
+    /// stored value that does not read is an error, not a silent default.
+    pub fn from_stored(
+        value: Option<&serde_json::Value>,
+    ) -> Result<Self, crate::error::ReviewError> {
+        match value {
+            None | Some(serde_json::Value::Null) => Ok(Self::default()),
+            Some(value) => crate::error::stored_json("organisations.settings", value.clone()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_settings_fill_in_defaults_but_unreadable_ones_are_an_error() {
+        assert_eq!(ReviewSettings::from_stored(None).ok(), Some(ReviewSettings::default()));
+        let partial = serde_json::json!({"clip_budget_minutes": 25});
+        let read = ReviewSettings::from_stored(Some(&partial)).ok();
+        assert_eq!(read.map(|s| (s.clip_budget_minutes, s.min_action_items)), Some((25, 3)));
+        let broken = serde_json::json!({"clip_budget_minutes": "twenty"});
+        assert!(ReviewSettings::from_stored(Some(&broken)).is_err());
     }
 }
