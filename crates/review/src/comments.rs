@@ -118,20 +118,26 @@ impl WeeklyReview<'_> {
         actor: &Actor,
         rows: Vec<comment::Model>,
     ) -> Result<Vec<CommentView>, ReviewError> {
-        let authors: std::collections::HashSet<UserId> = rows.iter().map(|r| r.author_id).collect();
-        let mut names: HashMap<UserId, String> = HashMap::with_capacity(authors.len());
-        for author in authors {
-            let name = self
-                .store
-                .user(actor.organisation_id, author)
-                .await?
-                .map_or_else(|| "former user".to_owned(), |u| u.name);
-            names.insert(author, name);
-        }
+        let authors: Vec<UserId> = rows
+            .iter()
+            .map(|r| r.author_id)
+            .collect::<std::collections::HashSet<_>>()
+            .into_iter()
+            .collect();
+        // One query for every author's name, however many comments there are.
+        let limit = u64::try_from(authors.len()).unwrap_or(u64::MAX);
+        let names: HashMap<UserId, String> = self
+            .store
+            .users_page(actor.organisation_id, Some(&authors), None, limit)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.name))
+            .collect();
         let views = rows
             .into_iter()
             .map(|row| {
-                let author_name = names.get(&row.author_id).cloned().unwrap_or_default();
+                let author_name =
+                    names.get(&row.author_id).cloned().unwrap_or_else(|| "former user".to_owned());
                 CommentView { row: row.into(), author_name }
             })
             .collect::<Vec<_>>();
