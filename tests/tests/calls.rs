@@ -280,6 +280,20 @@ fn a_call_in_review_keeps_its_coaching_record_and_only_an_admin_removes_its_audi
     }
     app.delete(&format!("/v1/calls/{call}"), &team.rep).problem(409, "call_in_review");
     let manager_comment = app.comment(&team.manager, &call, 20, "went_well");
+    let series = app.post(
+        "/v1/one-on-one-series",
+        &team.manager,
+        json!({"rep_id": team.rep_id, "weekday": "tuesday", "time": "09:30", "duration_minutes": 45}),
+    );
+    assert_eq!(series.status, 201, "{}", series.text);
+    let listed = app.get(&format!("/v1/one-on-ones?rep={}", team.rep_id), &team.manager).json();
+    let one_on_one = listed["items"][0]["id"].as_str().unwrap().to_owned();
+    let clipped = app.post(
+        &format!("/v1/one-on-ones/{one_on_one}/clips"),
+        &team.manager,
+        json!({"call_id": call, "start_ms": 0, "end_ms": 1500}),
+    );
+    assert_eq!(clipped.status, 201, "{}", clipped.text);
     app.delete(&format!("/v1/calls/{call}"), &team.rep).problem(409, "call_in_review");
     // An admin removes the recording; the call and what was said about it stay.
     assert_eq!(app.delete(&format!("/v1/calls/{call}"), &team.admin).status, 204);
@@ -295,6 +309,14 @@ fn a_call_in_review_keeps_its_coaching_record_and_only_an_admin_removes_its_audi
     if let Some(objects) = app.local_objects() {
         assert!(files_containing(&objects, &call).is_empty(), "the recording's objects remain");
     }
+    // The clip stays in the 1:1, and the reel plays what is left to play.
+    let meeting = app.get(&format!("/v1/one-on-ones/{one_on_one}"), &team.manager).json();
+    assert_eq!(meeting["clips"].as_array().map(Vec::len), Some(1), "{meeting}");
+    let reel = app
+        .request(Method::GET, &format!("/v1/one-on-ones/{one_on_one}/reel"), Some(&team.manager))
+        .send()
+        .unwrap();
+    assert_eq!(reel.status().as_u16(), 200);
     // Deleting again changes nothing.
     assert_eq!(app.delete(&format!("/v1/calls/{call}"), &team.admin).status, 204);
 }

@@ -146,4 +146,13 @@ fn revoking_a_token_revokes_every_token_minted_with_it() {
     }
     // A token the admin issued separately is not in that lineage.
     assert_eq!(app.get("/v1/me", &sibling).status, 200);
+    // Nor are the tokens an admin issued for other people in the admin's own:
+    // revoking the admin's token leaves them working.
+    let admins = app.get(&format!("/v1/users/{}/tokens", team.admin_id), &team.admin).json();
+    let admin_token = admins["items"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(app.delete(&format!("/v1/tokens/{admin_token}"), &team.admin).status, 204);
+    app.get("/v1/me", &team.admin).problem(401, "token_revoked");
+    for token in [&sibling, &team.manager] {
+        assert_eq!(app.get("/v1/me", token).status, 200);
+    }
 }

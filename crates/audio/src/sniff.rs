@@ -37,13 +37,12 @@ impl Container {
         }
     }
 
-    /// The usual media type, used when the client sent none or a generic one.
     /// Every container filmroom accepts.
     pub const ALL: [Self; 6] = [Self::Wav, Self::Mp3, Self::Flac, Self::Ogg, Self::Mp4, Self::Adts];
 
-    /// The container whose media type this is, if any.
-    pub fn from_media_type(media_type: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.media_type() == media_type)
+    /// The container of this [`Container::name`], if any.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.name() == name)
     }
 
     /// The media type recordings in this container are served as.

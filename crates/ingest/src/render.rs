@@ -52,15 +52,6 @@ impl RenderSandbox {
     }
 }
 
-/// The state the byte stream carries between reads.
-struct Running {
-    child: tokio::process::Child,
-    stdout: tokio::process::ChildStdout,
-    deadline: tokio::time::Instant,
-    _permit: tokio::sync::OwnedSemaphorePermit,
-    timeout: Duration,
-}
-
 impl AudioRenderer for RenderSandbox {
     fn render(&self, spec: RenderSpec) -> RenderStream {
         let sandbox = self.clone();
@@ -104,50 +95,66 @@ impl AudioRenderer for RenderSandbox {
                 timeout: sandbox.timeout,
             })
         };
-        futures_util::stream::once(started)
-            .flat_map(|started| match started {
-                Ok(running) => futures_util::stream::unfold(Some(running), next_chunk).boxed(),
-                Err(e) => futures_util::stream::once(async move { Err(e) }).boxed(),
-            })
-            .boxed()
+        // The child is driven by a task of its own, so the deadline holds
+        // (and the child dies, and its permit is freed) even when the client
+        // stops reading; a client that goes away closes the channel, which
+        // ends the task and the child the same way.
+        let (tx, rx) = tokio::sync::mpsc::channel::<Result<bytes::Bytes, std::io::Error>>(4);
+        tokio::spawn(async move {
+            let running = match started.await {
+                Ok(running) => running,
+                Err(e) => {
+                    let _ = tx.send(Err(e)).await;
+                    return;
+                }
+            };
+            let (deadline, timeout) = (running.deadline, running.timeout);
+            let failure = match tokio::time::timeout_at(deadline, pump(running, &tx)).await {
+                Ok(Ok(())) => return,
+                Ok(Err(e)) => e,
+                Err(_) => std::io::Error::other(format!(
+                    "rendering took longer than the {}s allowed",
+                    timeout.as_secs()
+                )),
+            };
+            let _ = tx.try_send(Err(failure));
+        });
+        futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|chunk| (chunk, rx))
+        })
+        .boxed()
     }
 }
 
-/// The next bytes of the child's output; the end when it has written all, an
-/// error (and the child killed) when it runs past its deadline or fails.
-async fn next_chunk(
-    running: Option<Running>,
-) -> Option<(Result<bytes::Bytes, std::io::Error>, Option<Running>)> {
-    let mut running = running?;
-    let mut buffer = vec![0u8; CHUNK];
-    let read = tokio::time::timeout_at(running.deadline, running.stdout.read(&mut buffer)).await;
-    match read {
-        Ok(Ok(0)) => {
-            let status = running.child.wait().await;
-            match status {
-                Ok(status) if status.success() => None,
-                Ok(status) => Some((
-                    Err(std::io::Error::other(format!("the renderer failed ({status})"))),
-                    None,
-                )),
-                Err(e) => Some((Err(e), None)),
+/// A started render: the child (killed when dropped), its output, and the
+/// permit it holds.
+struct Running {
+    child: tokio::process::Child,
+    stdout: tokio::process::ChildStdout,
+    deadline: tokio::time::Instant,
+    timeout: Duration,
+    _permit: tokio::sync::OwnedSemaphorePermit,
+}
+
+/// Copies the child's output into `tx` until it ends; an error when the child
+/// fails or nobody is listening any more.
+async fn pump(
+    mut running: Running,
+    tx: &tokio::sync::mpsc::Sender<Result<bytes::Bytes, std::io::Error>>,
+) -> Result<(), std::io::Error> {
+    loop {
+        let mut buffer = vec![0u8; CHUNK];
+        let n = running.stdout.read(&mut buffer).await?;
+        if n == 0 {
+            let status = running.child.wait().await?;
+            if status.success() {
+                return Ok(());
             }
+            return Err(std::io::Error::other(format!("the renderer failed ({status})")));
         }
-        Ok(Ok(n)) => {
-            buffer.truncate(n);
-            Some((Ok(bytes::Bytes::from(buffer)), Some(running)))
-        }
-        Ok(Err(e)) => Some((Err(e), None)),
-        Err(_) => {
-            let timeout = running.timeout;
-            drop(running); // kill_on_drop ends the child
-            Some((
-                Err(std::io::Error::other(format!(
-                    "rendering took longer than the {}s allowed",
-                    timeout.as_secs()
-                ))),
-                None,
-            ))
+        buffer.truncate(n);
+        if tx.send(Ok(bytes::Bytes::from(buffer))).await.is_err() {
+            return Ok(()); // the client went away; dropping `running` kills the child
         }
     }
 }

@@ -251,6 +251,18 @@ impl Calls<'_> {
         Ok(())
     }
 
+    /// Removes a call this caller has just created whose audio never
+    /// arrived (its upload failed before the client learnt its id): nothing
+    /// refers to it yet, so nothing is kept, whoever the caller is.
+    pub async fn discard_new_call(&self, actor: &Actor, id: CallId) -> Result<(), ReviewError> {
+        let row = self.visible_call(actor, id).await?;
+        if row.created_by != actor.user_id || row.status != CallStatus::Uploading {
+            return Err(ReviewError::Forbidden("only a new call of yours is discarded".into()));
+        }
+        self.store.delete_call(row.id).await?;
+        Ok(())
+    }
+
     /// Deletes blobs nothing refers to any more; a failure is logged, never
     /// an error, since no row points at them.
     async fn delete_objects(&self, keys: Vec<String>) {
@@ -301,9 +313,9 @@ impl Calls<'_> {
         let row = self.visible_call(actor, id).await?;
         match (row.audio_key, row.size_bytes) {
             (Some(key), Some(size)) if row.status != CallStatus::Uploading => {
-                // Rows stored before types were sniffed may hold what a client
-                // sent; only the types filmroom itself assigns are served.
-                let container = row.content_type.as_deref().and_then(Container::from_media_type);
+                // The container was sniffed at upload, also for rows whose
+                // stored media type is what a client sent, so serve by it.
+                let container = row.container.as_deref().and_then(Container::from_name);
                 Ok(AudioSource {
                     key,
                     content_type: container

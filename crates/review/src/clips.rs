@@ -178,7 +178,13 @@ impl OneOnOnes<'_> {
         for clip in &view.clips {
             let start = u64::try_from(clip.start_ms).unwrap_or(0);
             let end = u64::try_from(clip.end_ms).unwrap_or(0);
-            clips.push(self.calls().clip_plan(actor, clip.call_id, start, end).await?);
+            match self.calls().clip_plan(actor, clip.call_id, start, end).await {
+                Ok(plan) => clips.push(plan),
+                // A clip of a call whose recording an admin removed stays in
+                // the 1:1's record but has nothing to play: the reel skips it.
+                Err(ReviewError::NotReady { .. }) => {}
+                Err(e) => return Err(e),
+            }
         }
         let sample_rate = clips.iter().map(|c| c.sample_rate).max().unwrap_or(16_000);
         let channels = clips.iter().map(|c| c.channels).max().unwrap_or(1).clamp(1, 2);
@@ -219,16 +225,25 @@ impl OneOnOnes<'_> {
 struct LocalInputs {
     store: filmroom_store::BlobStore,
     scratch: Option<tempfile::TempDir>,
+    /// Copies made so far, by key: a reel of many clips of one call copies it once.
+    copies: std::collections::HashMap<String, PathBuf>,
 }
 
 impl LocalInputs {
     fn new(review: &crate::context::Review) -> Result<Self, ReviewError> {
-        Ok(Self { store: review.store.blobs().clone(), scratch: None })
+        Ok(Self {
+            store: review.store.blobs().clone(),
+            scratch: None,
+            copies: std::collections::HashMap::new(),
+        })
     }
 
     async fn part(&mut self, plan: &ClipPlan) -> Result<RenderPart, ReviewError> {
         let path = match self.store.local_path(&plan.key) {
             Some(path) => path,
+            None if self.copies.contains_key(&plan.key) => {
+                self.copies.get(&plan.key).cloned().unwrap_or_default()
+            }
             None => {
                 let scratch = match &self.scratch {
                     Some(scratch) => scratch,
@@ -241,6 +256,7 @@ impl LocalInputs {
                 };
                 let path = scratch.path().join(format!("part-{}", uuid::Uuid::now_v7().simple()));
                 self.store.download_to(&plan.key, &path).await?;
+                self.copies.insert(plan.key.clone(), path.clone());
                 path
             }
         };

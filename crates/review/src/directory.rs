@@ -391,7 +391,11 @@ impl Directory<'_> {
                 ),
             });
         }
-        self.store_new_token(&owner, &name, Some(actor.token_id)).await
+        // Lineage records tokens minted with a token for its own user: what a
+        // stolen token can do. An admin issuing a token for someone else
+        // starts a new line, so revoking the admin's token leaves it alone.
+        let issued_by = (owner.id == actor.user_id).then_some(actor.token_id);
+        self.store_new_token(&owner, &name, issued_by).await
     }
 
     /// A user's tokens, without secrets: for admins and the user themselves.

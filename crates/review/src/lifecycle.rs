@@ -251,6 +251,8 @@ impl CallLifecycle<'_> {
         for prefix in crate::jobs::call_job_prefixes(id) {
             self.store.delete_jobs_with_prefix(&prefix).await?;
         }
+        // The transcript is the recording's words; it goes with the recording.
+        self.store.replace_transcript(id, Vec::new()).await?;
         Ok(orphans)
     }
 

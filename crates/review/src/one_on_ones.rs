@@ -588,7 +588,8 @@ impl OneOnOnes<'_> {
                     )
                 },
             )
-            .await??;
+            .await?
+            .ok_or(ReviewError::OneOnOneHeld)??;
         self.view_one_on_one(actor, row).await
     }
 

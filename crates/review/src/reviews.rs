@@ -192,7 +192,17 @@ impl WeeklyReview<'_> {
                 "only an admin can change the organisation's settings".into(),
             ));
         }
-        let (organisation, mut settings) = self.review_settings(actor).await?;
+        // Settings that no longer read are repaired from the defaults here,
+        // the one place an admin can fix them.
+        let organisation: Organisation = self.organisation_row(actor).await?.into();
+        let mut settings = match self.review_settings(actor).await {
+            Ok((_, settings)) => settings,
+            Err(ReviewError::Store(filmroom_store::StoreError::Inconsistent(why))) => {
+                tracing::warn!(organisation = %organisation.id, why, "stored settings replaced by defaults");
+                ReviewSettings::default()
+            }
+            Err(e) => return Err(e),
+        };
         if let Some(day) = changes.nomination_deadline {
             settings.nomination_deadline = day;
         }

@@ -182,7 +182,7 @@ impl Store {
     }
 
     /// Adds a clip if `check` accepts it beside the segment's clips as they
-    /// are, with the 1:1 locked meanwhile: two requests at once cannot both
+    /// are, with the 1:1 locked meanwhile (`None` when it was held first): two requests at once cannot both
     /// pass a budget that fits only one. The lock is a write to the 1:1's row
     /// (a row lock on PostgreSQL, the write lock on SQLite, taken before
     /// anything is read so SQLite never has to upgrade a read lock).
@@ -190,16 +190,22 @@ impl Store {
         &self,
         mut row: clip::Model,
         check: impl FnOnce(&[clip::Model]) -> Result<(), E>,
-    ) -> Result<Result<clip::Model, E>, StoreError> {
+    ) -> Result<Option<Result<clip::Model, E>>, StoreError> {
         let txn = self.db.begin().await?;
-        one_on_one::Entity::update_many()
+        let locked = one_on_one::Entity::update_many()
             .col_expr(
                 one_on_one::Column::UpdatedAt,
                 sea_orm::sea_query::Expr::col(one_on_one::Column::UpdatedAt),
             )
             .filter(one_on_one::Column::Id.eq(row.one_on_one_id))
+            .filter(one_on_one::Column::Status.ne(one_on_one::OneOnOneStatus::Held))
             .exec(&txn)
             .await?;
+        // Held (or gone) since the caller looked: its segment is final.
+        if locked.rows_affected != 1 {
+            txn.rollback().await?;
+            return Ok(None);
+        }
         let existing = clip::Entity::find()
             .filter(clip::Column::OneOnOneId.eq(row.one_on_one_id))
             .order_by_asc(clip::Column::Position)
@@ -207,12 +213,12 @@ impl Store {
             .await?;
         if let Err(refused) = check(&existing) {
             txn.rollback().await?;
-            return Ok(Err(refused));
+            return Ok(Some(Err(refused)));
         }
         row.position = i32::try_from(existing.len()).unwrap_or(i32::MAX);
         let inserted = row.into_active_model().insert(&txn).await?;
         txn.commit().await?;
-        Ok(Ok(inserted))
+        Ok(Some(Ok(inserted)))
     }
 
     /// Rewrites the clips of a segment (new order, notes) in one transaction.

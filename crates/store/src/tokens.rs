@@ -95,18 +95,22 @@ impl Store {
         let txn = self.db.begin().await?;
         // Every token minted with this one, and with those, down the lineage.
         let mut generation = vec![token.id];
-        let mut lineage = Vec::new();
-        while !generation.is_empty() && lineage.len() < 100_000 {
-            let children: Vec<TokenId> = api_token::Entity::find()
-                .select_only()
-                .column(api_token::Column::Id)
-                .filter(api_token::Column::IssuedBy.is_in(generation.iter().copied()))
-                .into_tuple()
-                .all(&txn)
-                .await?;
-            generation = children.into_iter().filter(|c| !lineage.contains(c)).collect();
-            lineage.extend(generation.iter().copied());
+        let mut lineage = std::collections::HashSet::new();
+        while !generation.is_empty() {
+            let mut next = Vec::new();
+            for parents in generation.chunks(500) {
+                let children: Vec<TokenId> = api_token::Entity::find()
+                    .select_only()
+                    .column(api_token::Column::Id)
+                    .filter(api_token::Column::IssuedBy.is_in(parents.iter().copied()))
+                    .into_tuple()
+                    .all(&txn)
+                    .await?;
+                next.extend(children.into_iter().filter(|c| lineage.insert(*c)));
+            }
+            generation = next;
         }
+        let lineage: Vec<TokenId> = lineage.into_iter().collect();
         for chunk in lineage.chunks(500) {
             api_token::Entity::update_many()
                 .col_expr(api_token::Column::RevokedAt, Some(at).into())

@@ -426,7 +426,7 @@ pub async fn create_call(
         Ok(record) => Ok(created(record, true, "/v1/calls")),
         Err(e) => {
             // The client never learnt this call's id; leave nothing behind.
-            if let Err(cleanup) = review.calls().delete_call(&actor, id).await {
+            if let Err(cleanup) = review.calls().discard_new_call(&actor, id).await {
                 tracing::warn!(error = ?cleanup, call = %id, "removing a call whose upload failed");
             }
             Err(e)
