@@ -36,10 +36,10 @@ if [ "$BACKEND" = postgres ]; then
   psql -q -h 127.0.0.1 -U postgres -c "CREATE DATABASE $database" >/dev/null
   export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$database"
 fi
-RUST_LOG=warn "$FILMROOM" serve --listen 127.0.0.1:0 >"$work/serve.log" 2>&1 &
+RUST_LOG=warn,filmroom=info "$FILMROOM" serve --listen 127.0.0.1:0 >"$work/serve.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 100); do grep -q "listening on" "$work/serve.log" 2>/dev/null && break; sleep 0.1; done
-api=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/serve.log" | head -1)
+api=$(grep -o "http://127.0.0.1:[0-9]*" "$work/serve.log" | head -1 || true)
 [ -n "$api" ] || { cat "$work/serve.log" >&2; exit 1; }
 
 admin=$("$FILMROOM" admin bootstrap --org Bench --email admin@bench.example --name Admin 2>/dev/null)
