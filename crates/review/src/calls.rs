@@ -215,7 +215,7 @@ impl Calls<'_> {
             row.counterpart_company = Some(company);
         }
         row.updated_at = now();
-        self.store.update_call(row, None).await?.map(Call::from).ok_or_else(|| not_found(id))
+        self.store.update_call_details(&row).await?.map(Call::from).ok_or_else(|| not_found(id))
     }
 
     /// Deletes a call and its objects (the rep, whoever created it, or an admin).

@@ -166,6 +166,30 @@ impl Store {
         Ok((result.rows_affected == 1).then_some(row))
     }
 
+    /// Writes only a call's descriptive columns (title, time, direction,
+    /// counterpart), so editing them can never undo a lifecycle move made
+    /// meanwhile; the call as it is afterwards.
+    pub async fn update_call_details(
+        &self,
+        row: &call::Model,
+    ) -> Result<Option<call::Model>, StoreError> {
+        use sea_orm::sea_query::Expr;
+        call::Entity::update_many()
+            .col_expr(call::Column::Title, Expr::value(row.title.clone()))
+            .col_expr(call::Column::OccurredAt, Expr::value(row.occurred_at))
+            .col_expr(call::Column::Direction, Expr::value(row.direction))
+            .col_expr(call::Column::CounterpartName, Expr::value(row.counterpart_name.clone()))
+            .col_expr(
+                call::Column::CounterpartCompany,
+                Expr::value(row.counterpart_company.clone()),
+            )
+            .col_expr(call::Column::UpdatedAt, Expr::value(row.updated_at))
+            .filter(call::Column::Id.eq(row.id))
+            .exec(&self.db)
+            .await?;
+        self.call_by_id(row.id).await
+    }
+
     /// Like [`Store::update_call`], recording `event` in the same transaction
     /// when the write happens.
     pub async fn update_call_with_event(
