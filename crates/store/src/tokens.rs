@@ -93,8 +93,15 @@ impl Store {
         }
         use sea_orm::TransactionTrait;
         let txn = self.db.begin().await?;
+        // The write comes first: on SQLite it takes the write lock before any
+        // read, so the transaction never has to upgrade a read lock (which
+        // fails at once under concurrent writers instead of waiting).
+        let id = token.id;
+        let mut active = token.into_active_model();
+        active.revoked_at = sea_orm::Set(Some(at));
+        let revoked = active.update(&txn).await?;
         // Every token minted with this one, and with those, down the lineage.
-        let mut generation = vec![token.id];
+        let mut generation = vec![id];
         let mut lineage = std::collections::HashSet::new();
         while !generation.is_empty() {
             let mut next = Vec::new();
@@ -119,9 +126,6 @@ impl Store {
                 .exec(&txn)
                 .await?;
         }
-        let mut active = token.into_active_model();
-        active.revoked_at = sea_orm::Set(Some(at));
-        let revoked = active.update(&txn).await?;
         txn.commit().await?;
         Ok(revoked)
     }
