@@ -23,15 +23,31 @@ pub struct AnalyzeArgs {
     /// Address-space limit for this process, in bytes (0: no limit).
     #[arg(long, default_value_t = 0)]
     pub memory_limit_bytes: u64,
+    /// CPU seconds this process may use (0: no limit).
+    #[arg(long, default_value_t = 0)]
+    pub cpu_limit_secs: u64,
 }
+
+/// The largest file the analyzer may write: the peaks of a very long call
+/// are a few MiB.
+const MAX_WRITE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Runs the analysis; called before any thread or runtime exists so the
 /// memory limit covers everything.
 pub fn run(args: &AnalyzeArgs) -> anyhow::Result<std::process::ExitCode> {
+    use rlimit::{Resource, setrlimit};
     if args.memory_limit_bytes > 0 {
-        rlimit::setrlimit(rlimit::Resource::AS, args.memory_limit_bytes, args.memory_limit_bytes)
+        setrlimit(Resource::AS, args.memory_limit_bytes, args.memory_limit_bytes)
             .context("setting the memory limit")?;
     }
+    if args.cpu_limit_secs > 0 {
+        setrlimit(Resource::CPU, args.cpu_limit_secs, args.cpu_limit_secs)
+            .context("setting the CPU limit")?;
+    }
+    // It writes one peaks file and starts no process.
+    setrlimit(Resource::FSIZE, MAX_WRITE_BYTES, MAX_WRITE_BYTES)
+        .context("setting the file size limit")?;
+    setrlimit(Resource::NPROC, 0, 0).context("setting the process limit")?;
     let file =
         File::open(&args.file).with_context(|| format!("opening {}", args.file.display()))?;
     // symphonia buffers its reads itself; a BufReader on top would copy twice.

@@ -58,6 +58,8 @@ impl Sandbox {
             .arg("analyze")
             .arg("--memory-limit-bytes")
             .arg(self.memory_limit_bytes.to_string())
+            .arg("--cpu-limit-secs")
+            .arg(timeout.as_secs().max(1).to_string())
             .arg("--peaks-out")
             .arg(peaks_out)
             .arg(input)
