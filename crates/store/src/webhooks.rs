@@ -165,3 +165,130 @@ impl Store {
             .await?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{EntityTrait, IntoActiveModel};
+
+    use super::*;
+    use crate::{
+        DatabaseUrl, JobKind, NewJob, StorageLocation,
+        entity::{organisation, user, user::Role, webhook_delivery::DeliveryStatus},
+        ids::{DeliveryId, EventId, OrganisationId, UserId, WebhookId},
+        now,
+    };
+
+    async fn store(dir: &std::path::Path) -> Result<Store, StoreError> {
+        Store::open(
+            &DatabaseUrl::sqlite_file(&dir.join("test.db")),
+            &StorageLocation::Filesystem { root: dir.join("objects") },
+            true,
+        )
+        .await
+    }
+
+    fn delivery(
+        id: DeliveryId,
+        org: OrganisationId,
+        hook: WebhookId,
+        event: EventId,
+    ) -> (webhook_delivery::Model, NewJob) {
+        let at = now();
+        (
+            webhook_delivery::Model {
+                id,
+                organisation_id: org,
+                webhook_id: hook,
+                event_id: event,
+                status: DeliveryStatus::Pending,
+                attempts: 0,
+                last_status_code: None,
+                last_error: None,
+                created_at: at,
+                updated_at: at,
+            },
+            NewJob {
+                kind: JobKind::DeliverWebhook,
+                payload: serde_json::json!({ "delivery_id": id }),
+                dedupe_key: format!("webhook:{id}:first"),
+                max_attempts: 3,
+            },
+        )
+    }
+
+    /// A failure between claiming an event and storing its deliveries (here
+    /// a delivery that cannot be inserted) leaves the event undispatched and
+    /// nothing half-written; the next dispatch then happens exactly once.
+    #[tokio::test]
+    async fn an_event_is_dispatched_with_all_its_deliveries_or_not_at_all() -> Result<(), StoreError>
+    {
+        let dir = tempfile::tempdir().map_err(StoreError::Io)?;
+        let store = store(dir.path()).await?;
+        let at = now();
+        let org = OrganisationId::generate();
+        store
+            .insert_organisation_with_admin(
+                organisation::Model {
+                    id: org,
+                    name: "Acme".into(),
+                    timezone: "UTC".into(),
+                    created_at: at,
+                    settings: None,
+                },
+                user::Model {
+                    id: UserId::generate(),
+                    organisation_id: org,
+                    email: "ada@acme.example".into(),
+                    name: "Ada".into(),
+                    role: Role::Admin,
+                    manager_id: None,
+                    external_ids: serde_json::json!({}),
+                    active: true,
+                    created_at: at,
+                    updated_at: at,
+                },
+            )
+            .await?;
+        let hook = store
+            .insert_webhook(webhook::Model {
+                id: WebhookId::generate(),
+                organisation_id: org,
+                url: "https://hooks.example/filmroom".into(),
+                secret: "whsec_test".into(),
+                event_types: serde_json::json!(["call.ready"]),
+                active: true,
+                created_at: at,
+                updated_at: at,
+            })
+            .await?;
+        let event = EventId::generate();
+        event::Entity::insert(
+            event::Model {
+                id: event,
+                organisation_id: org,
+                kind: "call.ready".into(),
+                payload: serde_json::json!({}),
+                created_at: at,
+                delivered_at: None,
+            }
+            .into_active_model(),
+        )
+        .exec(&store.db)
+        .await?;
+
+        // The second delivery repeats the first's id: the insert fails midway.
+        let same = DeliveryId::generate();
+        let broken = vec![delivery(same, org, hook.id, event), delivery(same, org, hook.id, event)];
+        assert!(store.dispatch_event(event, now(), broken).await.is_err());
+        assert_eq!(store.undispatched_events(10).await?.len(), 1, "the event is still to dispatch");
+        assert!(store.deliveries(hook.id, 10).await?.is_empty(), "nothing was half written");
+
+        let good = vec![delivery(DeliveryId::generate(), org, hook.id, event)];
+        assert!(store.dispatch_event(event, now(), good).await?);
+        let again = vec![delivery(DeliveryId::generate(), org, hook.id, event)];
+        assert!(!store.dispatch_event(event, now(), again).await?, "dispatched once only");
+        assert_eq!(store.deliveries(hook.id, 10).await?.len(), 1);
+        assert!(store.undispatched_events(10).await?.is_empty());
+        Ok(())
+    }
+}
