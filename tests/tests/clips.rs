@@ -181,3 +181,45 @@ fn a_renderer_that_crashes_costs_the_request_not_the_server() {
     assert_eq!(health.status, 200);
     assert_eq!(app.get(&format!("/v1/calls/{call}"), &team.rep).status, 200);
 }
+
+#[test]
+fn a_render_ends_when_the_client_goes_away() {
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("render-pid");
+    let script = dir.path().join("slow-render");
+    let real = filmroom_tests::binary().display().to_string();
+    // As `render`, it records its pid and then trickles bytes for hours.
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = render ]; then echo $$ > '{}'; while :; do printf x; sleep 0.1; done; fi\nexec '{real}' \"$@\"\n",
+            pid_file.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let app = TestApp::spawn_with(&[("FILMROOM_ANALYZER", script.to_str().unwrap())]);
+    let team = Team::create(&app, "Acme");
+    let call = app.ready_call(&team.rep, &team.rep_id, "speech-8k-mono-s16.wav", "audio/wav");
+    let client = reqwest::blocking::Client::builder()
+        .timeout(std::time::Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let url = format!("{}/v1/calls/{call}/audio?start_ms=0&end_ms=1500", app.base_url);
+    // The client gives up on a body that would take hours, and hangs up.
+    let gave_up = client.get(&url).bearer_auth(&team.rep).send().and_then(|r| r.bytes());
+    assert!(gave_up.is_err(), "the stalled render answered");
+    let pid = std::fs::read_to_string(&pid_file).expect("the render child never started");
+    let alive = || {
+        std::process::Command::new("kill")
+            .args(["-0", pid.trim()])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while alive() {
+        assert!(std::time::Instant::now() < deadline, "the render child outlived its client");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}

@@ -144,7 +144,11 @@ async fn pump(
 ) -> Result<(), std::io::Error> {
     loop {
         let mut buffer = vec![0u8; CHUNK];
-        let n = running.stdout.read(&mut buffer).await?;
+        // A client that goes away is noticed even while the child is quiet.
+        let n = tokio::select! {
+            read = running.stdout.read(&mut buffer) => read?,
+            () = tx.closed() => return Ok(()),
+        };
         if n == 0 {
             let status = running.child.wait().await?;
             if status.success() {
