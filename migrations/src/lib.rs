@@ -16,6 +16,7 @@ mod m20261123_000007_integrations;
 mod m20261130_000008_token_lineage;
 mod m20261130_000009_one_active_focus;
 mod m20261130_000010_job_lanes;
+mod m20261130_000011_sign_in;
 
 /// Runs filmroom's migrations in order.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000008_token_lineage::Migration),
             Box::new(m20261130_000009_one_active_focus::Migration),
             Box::new(m20261130_000010_job_lanes::Migration),
+            Box::new(m20261130_000011_sign_in::Migration),
         ]
     }
 }

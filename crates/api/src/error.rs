@@ -57,6 +57,9 @@ pub enum ApiError {
     /// The body is not valid JSON.
     #[error("the body is not valid JSON: {0}")]
     MalformedJson(String),
+    /// A state change made with a session cookie failed the CSRF checks.
+    #[error("{0}")]
+    CsrfRejected(String),
     /// The body is JSON but a field has the wrong type or is missing.
     #[error("{message}")]
     InvalidBody {
@@ -196,8 +199,17 @@ error_codes! {
     TokenRevoked = (UNAUTHORIZED, "token_revoked"),
     /// The token's user is deactivated.
     UserDeactivated = (UNAUTHORIZED, "user_deactivated"),
+    /// No session cookie, or one this server does not know.
+    NoSession = (UNAUTHORIZED, "no_session"),
+    /// The browser session ended (signed out, idle or too old).
+    SessionExpired = (UNAUTHORIZED, "session_expired"),
+    /// A wrong email or password.
+    SignInFailed = (UNAUTHORIZED, "sign_in_failed"),
     /// The caller's role cannot do this.
     Forbidden = (FORBIDDEN, "forbidden"),
+    /// A state change with a session cookie but without the session's CSRF
+    /// token, or from another origin.
+    CsrfRejected = (FORBIDDEN, "csrf_rejected"),
     /// An integration token on a user endpoint.
     IntegrationTokenNotAllowed = (FORBIDDEN, "integration_token_not_allowed"),
     /// A user's token on an integration endpoint.
@@ -232,6 +244,10 @@ error_codes! {
     DeliveryNotFound = (NOT_FOUND, "delivery_not_found"),
     /// No such integration token.
     IntegrationTokenNotFound = (NOT_FOUND, "integration_token_not_found"),
+    /// No such session of the caller's.
+    SessionNotFound = (NOT_FOUND, "session_not_found"),
+    /// A sign-in link that was used, replaced or has expired.
+    SignInLinkInvalid = (GONE, "sign_in_link_invalid"),
     /// No endpoint at this path.
     RouteNotFound = (NOT_FOUND, "route_not_found"),
     /// The path does not take this method.
@@ -294,6 +310,8 @@ error_codes! {
     UnknownRep = (UNPROCESSABLE_ENTITY, "unknown_rep"),
     /// The key was used with another request.
     IdempotencyKeyReused = (UNPROCESSABLE_ENTITY, "idempotency_key_reused"),
+    /// Too many failed sign-ins; `Retry-After` says when to try again.
+    TooManySignIns = (TOO_MANY_REQUESTS, "too_many_sign_ins"),
     /// A dependency is down.
     NotReady = (SERVICE_UNAVAILABLE, "not_ready"),
     /// The server failed; the log has the cause.
@@ -317,6 +335,7 @@ impl Code {
             Entity::Webhook => Self::WebhookNotFound,
             Entity::Delivery => Self::DeliveryNotFound,
             Entity::IntegrationToken => Self::IntegrationTokenNotFound,
+            Entity::Session => Self::SessionNotFound,
         }
     }
 }
@@ -326,6 +345,11 @@ const INTERNAL_DETAIL: &str =
     "the server failed to complete the request; it has been logged with the request id";
 
 impl ApiError {
+    /// The stable code clients branch on (`illegal_transition`).
+    pub fn code(&self) -> &'static str {
+        self.classify().0.as_str()
+    }
+
     /// The error's code, and the request field at fault when there is one.
     fn classify(&self) -> (Code, Option<String>) {
         use ReviewError as R;
@@ -336,6 +360,12 @@ impl ApiError {
                 R::Unauthenticated(AuthFailure::Invalid) => (Code::InvalidToken, None),
                 R::Unauthenticated(AuthFailure::Revoked) => (Code::TokenRevoked, None),
                 R::Unauthenticated(AuthFailure::UserDeactivated) => (Code::UserDeactivated, None),
+                R::Unauthenticated(AuthFailure::NoSession) => (Code::NoSession, None),
+                R::Unauthenticated(AuthFailure::SessionExpired) => (Code::SessionExpired, None),
+                R::SignInFailed => (Code::SignInFailed, None),
+                R::TooManySignIns { .. } => (Code::TooManySignIns, None),
+                R::LinkInvalid => (Code::SignInLinkInvalid, None),
+                R::Internal(_) => (Code::InternalError, None),
                 R::NotFound { entity, .. } => (Code::not_found(*entity), None),
                 R::Forbidden(_) => (Code::Forbidden, None),
                 R::InvalidField { field: name, .. } => (Code::InvalidField, Some(name.clone())),
@@ -386,6 +416,7 @@ impl ApiError {
             }
             Self::IdempotencyKeyReused => (Code::IdempotencyKeyReused, field("Idempotency-Key")),
             Self::IdempotencyKeyInUse => (Code::IdempotencyKeyInUse, field("Idempotency-Key")),
+            Self::CsrfRejected(_) => (Code::CsrfRejected, None),
         }
     }
 
@@ -430,6 +461,9 @@ impl ResponseError for ApiError {
         }
         if let Self::RangeNotSatisfiable { size } = self {
             response.insert_header((header::CONTENT_RANGE, format!("bytes */{size}")));
+        }
+        if let Self::Review(ReviewError::TooManySignIns { retry_after_secs }) = self {
+            response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
         }
         if status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));

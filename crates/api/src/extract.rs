@@ -279,7 +279,9 @@ fn review_of(req: &HttpRequest) -> Result<web::Data<Review>, ApiError> {
         .ok_or_else(|| ApiError::NotReady("the review service is not configured".into()))
 }
 
-/// The caller, authenticated by `Authorization: Bearer <token>`.
+/// The caller, authenticated by `Authorization: Bearer <token>` or, from a
+/// browser, by the session cookie; a state change with the cookie must also
+/// carry the session's CSRF token (`X-CSRF-Token`) and come from this origin.
 pub struct Authenticated(pub Actor);
 
 impl FromRequest for Authenticated {
@@ -289,8 +291,30 @@ impl FromRequest for Authenticated {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let review = review_of(req);
         let secret = bearer_secret(req);
+        let cookie = if secret.is_none() { crate::session::session_secret(req) } else { None };
+        let Some(cookie) = cookie else {
+            return Box::pin(async move {
+                Ok(Authenticated(review?.directory().authenticate(secret.as_deref()).await?))
+            });
+        };
+        let change = (!crate::session::is_safe(req.method())).then(|| {
+            let public_url =
+                req.app_data::<web::Data<ApiConfig>>().and_then(|c| c.public_url.clone());
+            let origin = crate::session::check_origin(req, public_url.as_deref());
+            let token = req
+                .headers()
+                .get(crate::session::CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            (origin, token)
+        });
         Box::pin(async move {
-            Ok(Authenticated(review?.directory().authenticate(secret.as_deref()).await?))
+            let session = review?.accounts().authenticate_session(Some(&cookie)).await?;
+            if let Some((origin, token)) = change {
+                origin?;
+                crate::session::check_token(&session.csrf_token, token.as_deref())?;
+            }
+            Ok(Authenticated(session.actor))
         })
     }
 }

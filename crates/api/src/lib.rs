@@ -12,6 +12,7 @@ mod openapi;
 pub mod pagination;
 pub mod request_id;
 pub mod routes;
+pub mod session;
 
 use std::net::TcpListener;
 
@@ -67,6 +68,7 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(tokens::create_token)
         .service(tokens::list_tokens)
         .service(tokens::revoke_token)
+        .service(tokens::create_invite)
         .service(calls::create_call)
         .service(calls::list_calls)
         .service(calls::get_call)
@@ -125,9 +127,15 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(search::search);
 }
 
-/// Builds the HTTP server on an already bound listener. It stops gracefully on
-/// SIGTERM or SIGINT, letting requests in flight finish.
-pub fn server(review: Review, config: ApiConfig, listener: TcpListener) -> std::io::Result<Server> {
+/// Builds the HTTP server on an already bound listener, with the API's routes
+/// and whatever `pages` registers beside them (the web app). It stops
+/// gracefully on SIGTERM or SIGINT, letting requests in flight finish.
+pub fn server(
+    review: Review,
+    config: ApiConfig,
+    listener: TcpListener,
+    pages: impl Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
+) -> std::io::Result<Server> {
     let document = web::Data::new(OpenApiDocument::new(openapi()).map_err(std::io::Error::other)?);
     let metrics = PrometheusMetricsBuilder::new("filmroom")
         .endpoint("/metrics")
@@ -160,13 +168,21 @@ pub fn server(review: Review, config: ApiConfig, listener: TcpListener) -> std::
             // file into a page).
             .wrap(
                 actix_web::middleware::DefaultHeaders::new()
-                    .add((actix_web::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff")),
+                    .add((actix_web::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                    // API responses are data, never a document to render or
+                    // frame; pages set their own policy.
+                    .add((
+                        actix_web::http::header::CONTENT_SECURITY_POLICY,
+                        "default-src 'none'; frame-ancestors 'none'",
+                    ))
+                    .add((actix_web::http::header::REFERRER_POLICY, "same-origin")),
             )
             .wrap(metrics.clone())
             .wrap(from_fn(request_id::middleware))
             .into_utoipa_app()
             .configure(routes)
             .into_app()
+            .configure(pages.clone())
             .default_service(web::to(fallback))
     })
     .listen(listener)?

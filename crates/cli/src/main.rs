@@ -72,7 +72,50 @@ enum AdminCommand {
         /// The organisation's IANA time zone; weeks and deadlines use it.
         #[arg(long, default_value = "UTC")]
         timezone: String,
+        #[command(flatten)]
+        site: Site,
     },
+    /// Print a one-time link with which a person sets their password: an
+    /// invite (valid 7 days) when they have none yet, a reset (valid 1 day)
+    /// otherwise. Earlier links for them stop working.
+    Invite {
+        /// The person's email.
+        #[arg(long)]
+        email: String,
+        /// Their organisation's name, when the email is in several.
+        #[arg(long)]
+        organisation: Option<String>,
+        #[command(flatten)]
+        site: Site,
+    },
+    /// Set a person's password, read from standard input (one line); their
+    /// browser sessions end.
+    SetPassword {
+        /// The person's email.
+        #[arg(long)]
+        email: String,
+        /// Their organisation's name, when the email is in several.
+        #[arg(long)]
+        organisation: Option<String>,
+    },
+}
+
+/// Where people open the web app, for the links printed.
+#[derive(Debug, clap::Args)]
+struct Site {
+    /// The URL people reach this server at.
+    #[arg(long, env = "FILMROOM_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+    public_url: String,
+}
+
+impl Site {
+    fn link(&self, secret: &str) -> String {
+        format!(
+            "{}{}",
+            self.public_url.trim_end_matches('/'),
+            filmroom_api::session::link_path(secret)
+        )
+    }
 }
 
 fn main() -> std::process::ExitCode {
@@ -122,7 +165,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("{applied} migration(s) applied to {}", database.redacted());
             Ok(())
         }
-        Command::Admin(AdminCommand::Bootstrap { org, email, name, timezone }) => {
+        Command::Admin(AdminCommand::Bootstrap { org, email, name, timezone, site }) => {
             let store = cli.backend.open_store(true).await?;
             let review = Review::new(store);
             let (organisation, admin, token) = review
@@ -136,6 +179,54 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 organisation.name, organisation.id, admin.email, admin.id
             );
             println!("{}", token.secret);
+            let link = review
+                .accounts()
+                .issue_link_as_operator(&admin.email, Some(&organisation.name))
+                .await
+                .context("making the admin's sign-in link")?;
+            eprintln!(
+                "To use the web app, open this link (valid until {}) and choose a password:\n{}",
+                link.expires_at.format("%Y-%m-%d %H:%M UTC"),
+                site.link(&link.secret)
+            );
+            Ok(())
+        }
+        Command::Admin(AdminCommand::Invite { email, organisation, site }) => {
+            let review = Review::new(cli.backend.open_store(true).await?);
+            let link = review
+                .accounts()
+                .issue_link_as_operator(&email, organisation.as_deref())
+                .await
+                .context("making the link")?;
+            let kind = match link.purpose {
+                filmroom_review::LinkPurpose::Invite => "invite",
+                filmroom_review::LinkPurpose::Reset => "password reset",
+            };
+            eprintln!(
+                "One-time {kind} link for {} ({}), valid until {}:",
+                link.person.name,
+                link.person.email,
+                link.expires_at.format("%Y-%m-%d %H:%M UTC")
+            );
+            println!("{}", site.link(&link.secret));
+            Ok(())
+        }
+        Command::Admin(AdminCommand::SetPassword { email, organisation }) => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .context("reading the password from standard input")?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            let review = Review::new(cli.backend.open_store(true).await?);
+            let person = review
+                .accounts()
+                .set_password_as_operator(&email, organisation.as_deref(), password)
+                .await
+                .context("setting the password")?;
+            eprintln!(
+                "Password set for {} ({}); their sessions have ended.",
+                person.name, person.email
+            );
             Ok(())
         }
         Command::Openapi { json } => {
@@ -155,7 +246,8 @@ async fn serve(backend: &Backend, args: ServeArgs) -> anyhow::Result<()> {
         if args.no_worker { Vec::new() } else { args.worker.spawn(&store, backend, stopped)? };
     let review = Review::new(store)
         .with_analysis_attempts(args.worker.analysis_attempts)
-        .with_renderer(std::sync::Arc::new(args.render_sandbox()?));
+        .with_renderer(std::sync::Arc::new(args.render_sandbox()?))
+        .with_session_policy(args.session_policy());
     let listener = TcpListener::bind(&args.listen)
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let address = listener.local_addr().context("reading the bound address")?;
@@ -167,6 +259,7 @@ async fn serve(backend: &Backend, args: ServeArgs) -> anyhow::Result<()> {
             public_url: args.public_url.clone(),
         },
         listener,
+        filmroom_web::configure(filmroom_web::WebConfig { public_url: args.public_url.clone() }),
     )?;
     tracing::info!(
         database = %backend.database_url()?.redacted(),

@@ -85,11 +85,30 @@ pub struct ServeArgs {
     #[arg(long, env = "FILMROOM_RENDER_CONCURRENCY", default_value_t = 4)]
     pub render_concurrency: usize,
 
+    /// A browser session unused for this many seconds ends.
+    #[arg(long, env = "FILMROOM_SESSION_IDLE_SECS", default_value_t = 12 * 3600,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub session_idle_secs: u32,
+
+    /// A browser session ends this many seconds after sign-in, however active.
+    #[arg(long, env = "FILMROOM_SESSION_LIFETIME_SECS", default_value_t = 14 * 86400,
+          value_parser = clap::value_parser!(u32).range(60..))]
+    pub session_lifetime_secs: u32,
+
     #[command(flatten)]
     pub worker: WorkerArgs,
 }
 
 impl ServeArgs {
+    /// How long browser sessions and sign-in links live.
+    pub fn session_policy(&self) -> filmroom_review::accounts::SessionPolicy {
+        filmroom_review::accounts::SessionPolicy {
+            idle: chrono::Duration::seconds(i64::from(self.session_idle_secs)),
+            lifetime: chrono::Duration::seconds(i64::from(self.session_lifetime_secs)),
+            ..Default::default()
+        }
+    }
+
     /// The sandbox clips and reels are rendered in: this binary (or
     /// `FILMROOM_ANALYZER`) as `render`, with this server's limits.
     pub fn render_sandbox(&self) -> anyhow::Result<filmroom_ingest::RenderSandbox> {

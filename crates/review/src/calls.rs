@@ -52,6 +52,8 @@ pub struct CallQuery {
     pub to: Option<DateTime<Utc>>,
     /// In this state.
     pub status: Option<CallStatus>,
+    /// Newest first, for people's own lists (the API lists oldest first).
+    pub newest_first: bool,
 }
 
 /// Where the original audio of a call is.
@@ -176,6 +178,7 @@ impl Calls<'_> {
             to: query.to,
             status: query.status,
             source: None,
+            newest_first: query.newest_first,
         };
         let rows = self
             .store

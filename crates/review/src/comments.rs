@@ -56,6 +56,8 @@ pub struct CommentView {
     pub row: Comment,
     /// The author's display name.
     pub author_name: String,
+    /// The rep's own comment on a call not yet shared: only the rep sees it.
+    pub private_until_shared: bool,
 }
 
 fn check_body(body: &str) -> Result<String, ReviewError> {
@@ -138,7 +140,7 @@ impl WeeklyReview<'_> {
             .map(|row| {
                 let author_name =
                     names.get(&row.author_id).cloned().unwrap_or_else(|| "former user".to_owned());
-                CommentView { row: row.into(), author_name }
+                CommentView { row: row.into(), author_name, private_until_shared: false }
             })
             .collect::<Vec<_>>();
         Ok(views)
@@ -158,7 +160,11 @@ impl WeeklyReview<'_> {
             .into_iter()
             .filter(|c| rep_work_visible(actor.user_id, call.rep_id, c.author_id, shared))
             .collect();
-        self.with_names(actor, visible).await
+        let mut views = self.with_names(actor, visible).await?;
+        for view in &mut views {
+            view.private_until_shared = !shared && view.row.author_id == call.rep_id;
+        }
+        Ok(views)
     }
 
     /// Comments on a call the caller can see.
@@ -206,10 +212,12 @@ impl WeeklyReview<'_> {
         };
         let row = self.store.insert_comment(row).await?;
         let mut views = self.with_names(actor, vec![row]).await?;
-        views.pop().ok_or_else(|| ReviewError::NotFound {
+        let mut view = views.pop().ok_or_else(|| ReviewError::NotFound {
             entity: Entity::Comment,
             id: call_id.to_string(),
-        })
+        })?;
+        view.private_until_shared = !shared && view.row.author_id == call.rep_id;
+        Ok(view)
     }
 
     async fn own_comment(

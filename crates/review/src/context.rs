@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::{
     error::Entity,
     error::ReviewError,
-    ids::{CallId, OrganisationId, TokenId, UserId},
+    ids::{CallId, OrganisationId, SessionId, TokenId, UserId},
     jobs::{RetryPolicy, policy},
     people::ManagementTree,
     visibility,
@@ -29,8 +29,27 @@ pub struct Actor {
     pub organisation_id: OrganisationId,
     /// Their role at the time of the request.
     pub role: Role,
-    /// The token presented.
-    pub token_id: TokenId,
+    /// How they proved who they are.
+    pub credential: Credential,
+}
+
+/// What a request presented to authenticate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    /// A personal API token (`Authorization: Bearer`).
+    Token(TokenId),
+    /// A browser session cookie.
+    Session(SessionId),
+}
+
+impl Credential {
+    /// The token, when the request presented one.
+    pub fn token(self) -> Option<TokenId> {
+        match self {
+            Self::Token(id) => Some(id),
+            Self::Session(_) => None,
+        }
+    }
 }
 
 /// Where a page of a list starts and how long it may be.
@@ -83,12 +102,28 @@ pub struct Review {
     pub(crate) analysis_attempts: i32,
     /// Where clips and reels are decoded: a sandboxed child process.
     pub(crate) renderer: Option<std::sync::Arc<dyn crate::clips::AudioRenderer>>,
+    /// How long browser sessions and sign-in links live.
+    pub(crate) sessions: crate::accounts::SessionPolicy,
+    /// Failed sign-ins, shared by every clone of this context.
+    pub(crate) sign_in_limits: std::sync::Arc<crate::accounts::SignInLimiter>,
 }
 
 impl Review {
     /// Wraps a store.
     pub fn new(store: Store) -> Self {
-        Self { store, analysis_attempts: crate::jobs::ANALYSIS_ATTEMPTS, renderer: None }
+        Self {
+            store,
+            analysis_attempts: crate::jobs::ANALYSIS_ATTEMPTS,
+            renderer: None,
+            sessions: crate::accounts::SessionPolicy::default(),
+            sign_in_limits: std::sync::Arc::default(),
+        }
+    }
+
+    /// Sets how long browser sessions and sign-in links live.
+    pub fn with_session_policy(mut self, policy: crate::accounts::SessionPolicy) -> Self {
+        self.sessions = policy;
+        self
     }
 
     /// Sets the sandbox that renders clips and reels; without one, clip and
@@ -183,6 +218,11 @@ impl Review {
         policy(kind, self.analysis_attempts)
     }
 
+    /// Passwords, browser sessions and sign-in links.
+    pub fn accounts(&self) -> Accounts<'_> {
+        Accounts { review: self }
+    }
+
     /// People and tokens.
     pub fn directory(&self) -> Directory<'_> {
         Directory { review: self }
@@ -230,6 +270,20 @@ impl Review {
 }
 pub(crate) fn timezone(name: &str) -> Tz {
     name.parse().unwrap_or(chrono_tz::UTC)
+}
+
+/// Signing in from a browser: passwords, sessions and one-time links.
+#[derive(Clone, Copy, Debug)]
+pub struct Accounts<'a> {
+    review: &'a Review,
+}
+
+impl std::ops::Deref for Accounts<'_> {
+    type Target = Review;
+
+    fn deref(&self) -> &Review {
+        self.review
+    }
 }
 
 /// People and tokens: who the caller is, the people they may see and change, and their API tokens.

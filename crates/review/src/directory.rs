@@ -1,7 +1,7 @@
 //! The organisation's directory: who the caller is, the people they may see and
 //! change, and their API tokens.
 
-use crate::context::{Actor, Directory, Page, PageRequest, page, require_admin};
+use crate::context::{Actor, Credential, Directory, Page, PageRequest, page, require_admin};
 use crate::ids::{OrganisationId, TokenId, UserId};
 use std::collections::BTreeMap;
 
@@ -227,7 +227,7 @@ impl Directory<'_> {
             user_id: owner.id,
             organisation_id: owner.organisation_id,
             role: owner.role,
-            token_id: token.id,
+            credential: Credential::Token(token.id),
         })
     }
 
@@ -394,7 +394,9 @@ impl Directory<'_> {
         // Lineage records tokens minted with a token for its own user: what a
         // stolen token can do. An admin issuing a token for someone else
         // starts a new line, so revoking the admin's token leaves it alone.
-        let issued_by = (owner.id == actor.user_id).then_some(actor.token_id);
+        // A token issued from a browser session starts a new line too: the
+        // session that made it ends on its own.
+        let issued_by = if owner.id == actor.user_id { actor.credential.token() } else { None };
         self.store_new_token(&owner, &name, issued_by).await
     }
 

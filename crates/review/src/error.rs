@@ -18,6 +18,12 @@ pub enum AuthFailure {
     /// The token's user has been deactivated.
     #[error("the user this token belongs to has been deactivated")]
     UserDeactivated,
+    /// No session cookie, or one this server does not know.
+    #[error("sign in first")]
+    NoSession,
+    /// The session ended: signed out, idle too long, or past its lifetime.
+    #[error("your session has ended; sign in again")]
+    SessionExpired,
 }
 
 /// The kinds of thing a request can name by id, for "not found" answers: each
@@ -52,6 +58,8 @@ pub enum Entity {
     Delivery,
     /// A dialer's integration token.
     IntegrationToken,
+    /// A browser session.
+    Session,
 }
 
 impl Entity {
@@ -72,6 +80,7 @@ impl Entity {
             Self::Webhook => "webhook",
             Self::Delivery => "delivery",
             Self::IntegrationToken => "integration_token",
+            Self::Session => "session",
         }
     }
 }
@@ -277,6 +286,21 @@ pub enum ReviewError {
     /// A dialer callback's signature is missing or wrong.
     #[error("{0}")]
     InvalidSignature(String),
+    /// The email or the password is wrong (which one is not said).
+    #[error("the email or the password is not right")]
+    SignInFailed,
+    /// Too many failed sign-ins for this account or from this client.
+    #[error("too many failed sign-ins; try again in {} minutes, or ask your admin for a reset link", retry_after_secs.div_ceil(60))]
+    TooManySignIns {
+        /// Seconds until the next attempt is allowed.
+        retry_after_secs: u64,
+    },
+    /// A sign-in link was used, replaced by a newer one, or has expired.
+    #[error("this link was used already or has expired; ask your admin for a new one")]
+    LinkInvalid,
+    /// Something this server depends on failed (randomness, a worker thread).
+    #[error("{0}")]
+    Internal(String),
     /// The database or blob store failed.
     #[error(transparent)]
     Store(#[from] StoreError),

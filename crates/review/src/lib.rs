@@ -12,6 +12,7 @@
 //! follow-through), [`people`], [`rubric`], [`week`]. Handlers call one area
 //! function and get the domain's own types back, never a database row.
 
+pub mod accounts;
 mod calls;
 mod clips;
 mod coaching;
@@ -47,11 +48,12 @@ pub use clips::{
 };
 pub use comments::{Comment, CommentChanges, CommentView, NewComment};
 pub use context::{
-    Actor, CallLifecycle, Calls, Directory, Idempotency, Integrations, OneOnOnes, Page,
-    PageRequest, Review, Search, Webhooks, WeeklyReview,
+    Accounts, Actor, CallLifecycle, Calls, Credential, Directory, Idempotency, Integrations,
+    OneOnOnes, Page, PageRequest, Review, Search, Webhooks, WeeklyReview,
 };
 pub use directory::{IssuedToken, NewUser, Organisation, Person, TokenInfo, UserChanges};
 pub use error::{AuthFailure, Entity, ReviewError};
+pub use filmroom_audio::SAMPLES_PER_PIXEL as PEAKS_SAMPLES_PER_PIXEL;
 pub use filmroom_store::Role;
 pub use filmroom_store::{
     CallStatus, Direction, SearchSource,
@@ -61,6 +63,7 @@ pub use filmroom_store::{
         nomination::{ReviewState, Slot},
         one_on_one::OneOnOneStatus,
         score::ScorerKind,
+        sign_in_link::LinkPurpose,
         webhook_delivery::DeliveryStatus,
     },
 };
@@ -73,8 +76,9 @@ pub use one_on_ones::{
     OneOnOne, OneOnOneView, Series,
 };
 pub use reviews::{
-    BoardRow, CriterionProgress, Event, Nomination, NominationView, RubricView, Score, ScoreInput,
-    SettingsChanges, TeamBoard, WeekProgress, WeekView, slot_name,
+    BoardRow, CallReview, CriterionProgress, Event, NextMove, Nomination, NominationView,
+    RubricView, Score, ScoreInput, Scoring, SettingsChanges, TeamBoard, WeekProgress, WeekView,
+    slot_name,
 };
 pub use visibility::rep_work_visible;
 pub use webhooks::{Delivery, Webhook, WebhookAttempt};

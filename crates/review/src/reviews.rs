@@ -49,6 +49,38 @@ pub struct NominationView {
     pub focus: Option<crate::focus_skill::Focus>,
 }
 
+/// The next step of a nomination's review, as the viewer may take it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NextMove {
+    /// The state the step moves to.
+    pub target: ReviewState,
+    /// Why the step cannot be taken yet, in words; `None` when it can.
+    pub blocked: Option<String>,
+}
+
+/// How the viewer may score a nomination now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scoring {
+    /// Whose scores the viewer writes.
+    pub kind: ScorerKind,
+    /// Why scores cannot be changed now, in words; `None` when they can.
+    pub blocked: Option<String>,
+}
+
+/// A call's place in the weekly review, for the call room: its nomination (if
+/// any), the viewer's next step and whether they may score.
+#[derive(Debug, Clone)]
+pub struct CallReview {
+    /// The call's latest nomination.
+    pub nomination: Option<NominationView>,
+    /// The step the viewer can take next (none when the next step is not theirs).
+    pub next_move: Option<NextMove>,
+    /// The viewer's scoring, when they are the rep or in the rep's chain.
+    pub scoring: Option<Scoring>,
+    /// The organisation's rubric.
+    pub rubric: Option<RubricView>,
+}
+
 /// One rep's week.
 #[derive(Debug, Clone)]
 pub struct WeekView {
@@ -434,25 +466,8 @@ impl WeeklyReview<'_> {
         let (_, tree) = self.visible_rep(actor, rep).await?;
         let mut row = self.nomination_in_slot(actor, rep, &week, slot).await?;
         let chain = tree.managers_above(rep);
-        let mover = if actor.user_id == rep {
-            Mover::Rep
-        } else if chain.contains(&actor.user_id) {
-            Mover::ChainManager
-        } else {
-            Mover::Other
-        };
-        let mut facts = ReviewFacts::default();
-        for (call_id, author, count) in self.store.comment_counts(&[row.call_id]).await? {
-            if call_id != row.call_id {
-                continue;
-            }
-            let count = usize::try_from(count).unwrap_or_default();
-            if author == rep {
-                facts.rep_comments += count;
-            } else if chain.contains(&author) {
-                facts.chain_manager_comments += count;
-            }
-        }
+        let mover = Self::mover(actor, rep, &chain);
+        let facts = self.review_facts(row.call_id, rep, &chain).await?;
         let from = row.state;
         workflow::check_move(from, target, mover, facts).map_err(|refusal| match refusal {
             MoveRefused::NotYours(message) => ReviewError::Forbidden(message),
@@ -920,5 +935,100 @@ impl From<score::Model> for Score {
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
+    }
+}
+
+impl WeeklyReview<'_> {
+    fn mover(actor: &Actor, rep: UserId, chain: &[UserId]) -> Mover {
+        if actor.user_id == rep {
+            Mover::Rep
+        } else if chain.contains(&actor.user_id) {
+            Mover::ChainManager
+        } else {
+            Mover::Other
+        }
+    }
+
+    async fn review_facts(
+        &self,
+        call_id: CallId,
+        rep: UserId,
+        chain: &[UserId],
+    ) -> Result<ReviewFacts, ReviewError> {
+        let mut facts = ReviewFacts::default();
+        for (call, author, count) in self.store.comment_counts(&[call_id]).await? {
+            if call != call_id {
+                continue;
+            }
+            let count = usize::try_from(count).unwrap_or_default();
+            if author == rep {
+                facts.rep_comments += count;
+            } else if chain.contains(&author) {
+                facts.chain_manager_comments += count;
+            }
+        }
+        Ok(facts)
+    }
+
+    /// A call's place in the weekly review as the caller sees it: the same
+    /// rules as [`WeeklyReview::move_review`] and [`WeeklyReview::put_scores`],
+    /// asked before the caller acts.
+    pub async fn call_review(
+        &self,
+        actor: &Actor,
+        call_id: CallId,
+    ) -> Result<CallReview, ReviewError> {
+        let call = self.visible_call(actor, call_id).await?;
+        let rubric = self.rubric(actor).await?;
+        let Some(row) =
+            self.store.latest_nomination_of_call(actor.organisation_id, call.id).await?
+        else {
+            return Ok(CallReview { nomination: None, next_move: None, scoring: None, rubric });
+        };
+        let (_, tree) = self.visible_rep(actor, call.rep_id).await?;
+        let chain = tree.managers_above(call.rep_id);
+        let mover = Self::mover(actor, call.rep_id, &chain);
+        let facts = self.review_facts(call.id, call.rep_id, &chain).await?;
+        let next = match row.state {
+            ReviewState::Nominated => Some(ReviewState::SelfReviewed),
+            ReviewState::SelfReviewed => Some(ReviewState::Shared),
+            ReviewState::Shared => Some(ReviewState::ManagerReviewed),
+            ReviewState::ManagerReviewed | ReviewState::Discussed => None,
+        };
+        // "Discussed" is reached by holding the 1:1, not from the call.
+        let next_move =
+            next.and_then(|target| match workflow::check_move(row.state, target, mover, facts) {
+                Ok(()) => Some(NextMove { target, blocked: None }),
+                Err(MoveRefused::Blocked { missing }) => {
+                    Some(NextMove { target, blocked: Some(missing) })
+                }
+                Err(MoveRefused::NotYours(_)) => None,
+            });
+        let scoring = match mover {
+            Mover::Rep => Some(Scoring {
+                kind: ScorerKind::Rep,
+                blocked: (row.state >= ReviewState::Shared)
+                    .then(|| "your scores are locked once the call is shared".to_owned()),
+            }),
+            Mover::ChainManager => Some(Scoring {
+                kind: ScorerKind::Manager,
+                blocked: (row.state < ReviewState::Shared).then(|| {
+                    "the rep has not shared this call yet; managers score shared calls".to_owned()
+                }),
+            }),
+            Mover::Other => None,
+        };
+        let (_, settings) = self.review_settings(actor).await?;
+        let nomination =
+            self.view_nominations(actor, call.rep_id, vec![row], settings).await?.pop();
+        Ok(CallReview { nomination, next_move, scoring, rubric })
+    }
+}
+
+impl WeeklyReview<'_> {
+    /// The week it is now in the organisation's time zone.
+    pub async fn current_week(&self, actor: &Actor) -> Result<Week, ReviewError> {
+        let organisation = self.organisation_row(actor).await?;
+        Ok(Week::containing(now(), timezone(&organisation.timezone)))
     }
 }

@@ -37,6 +37,8 @@ pub struct CallFilter {
     pub status: Option<CallStatus>,
     /// Only calls from this source (`api`, `twilio`, …).
     pub source: Option<String>,
+    /// Newest first (and `after` then means "older than").
+    pub newest_first: bool,
 }
 
 impl Store {
@@ -142,6 +144,12 @@ impl Store {
         }
         if let Some(source) = &filter.source {
             query = query.filter(call::Column::Source.eq(source.as_str()));
+        }
+        if filter.newest_first {
+            if let Some(after) = after {
+                query = query.filter(call::Column::Id.lt(after));
+            }
+            return Ok(query.order_by_desc(call::Column::Id).limit(limit).all(&self.db).await?);
         }
         if let Some(after) = after {
             query = query.filter(call::Column::Id.gt(after));

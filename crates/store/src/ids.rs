@@ -110,4 +110,8 @@ typed_id!(
     SegmentId,
     /// Identifies a remembered `Idempotency-Key`.
     IdempotencyKeyId,
+    /// Identifies a browser session.
+    SessionId,
+    /// Identifies a one-time link that sets a password.
+    SignInLinkId,
 );

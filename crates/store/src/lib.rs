@@ -16,6 +16,7 @@ mod jobs;
 mod one_on_ones;
 mod people;
 mod reviews;
+mod sign_in;
 mod tokens;
 mod webhooks;
 

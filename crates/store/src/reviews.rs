@@ -84,6 +84,20 @@ impl Store {
             .await?)
     }
 
+    /// The most recent nomination of a call, if it was ever nominated.
+    pub async fn latest_nomination_of_call(
+        &self,
+        organisation_id: OrganisationId,
+        call_id: CallId,
+    ) -> Result<Option<nomination::Model>, StoreError> {
+        Ok(nomination::Entity::find()
+            .filter(nomination::Column::OrganisationId.eq(organisation_id))
+            .filter(nomination::Column::CallId.eq(call_id))
+            .order_by_desc(nomination::Column::Week)
+            .one(&self.db)
+            .await?)
+    }
+
     /// Whether any nomination of this call has been shared (or gone further).
     pub async fn call_is_shared(&self, call_id: CallId) -> Result<bool, StoreError> {
         Ok(nomination::Entity::find()

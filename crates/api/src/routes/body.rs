@@ -224,6 +224,20 @@ impl From<TokenInfo> for TokenBody {
     }
 }
 
+/// A one-time link that lets a person set their password. Shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignInLinkBody {
+    /// Whose password the link sets.
+    pub user_id: Uuid,
+    /// `invite` (no password yet) or `reset`.
+    #[schema(example = "invite")]
+    pub purpose: String,
+    /// The link to send them; it works once.
+    pub url: String,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
 /// A token just issued. The secret is shown this once and never again.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct IssuedTokenBody {

@@ -505,6 +505,7 @@ pub async fn list_calls(
         from: query.from,
         to: query.to,
         status: query.status.map(Into::into),
+        newest_first: false,
     };
     let page = review.calls().list(&actor, filter, request).await?;
     Ok(web::Json(CallPage {

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, delete, get, http::header, post, web};
 use filmroom_review::{
-    Review,
+    LinkPurpose, Review,
     ids::{TokenId, UserId},
 };
 
@@ -10,7 +10,7 @@ use crate::{
     error::ApiError,
     extract::{ApiJson, Authenticated},
     pagination::{ListQuery, encode},
-    routes::body::{CreateTokenRequest, IssuedTokenBody, TokenBody, TokenPage},
+    routes::body::{CreateTokenRequest, IssuedTokenBody, SignInLinkBody, TokenBody, TokenPage},
 };
 
 /// Issues a token for a user: admins for anyone active, anyone for themselves.
@@ -72,4 +72,38 @@ pub async fn revoke_token(
 ) -> Result<HttpResponse, ApiError> {
     review.directory().revoke_token(&actor, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Makes a one-time link with which the person sets their password: an
+/// invite when they have none yet (valid 7 days), a reset otherwise (valid 1
+/// day). Admins only. Each new link retires the person's earlier ones; the
+/// link is in this response only.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "User id")),
+    responses((status = 201, description = "A link was made", body = SignInLinkBody))
+)]
+#[post("/v1/users/{id}/invite")]
+pub async fn create_invite(
+    req: actix_web::HttpRequest,
+    review: web::Data<Review>,
+    config: web::Data<crate::ApiConfig>,
+    Authenticated(actor): Authenticated,
+    id: web::Path<UserId>,
+) -> Result<HttpResponse, ApiError> {
+    let issued = review.accounts().issue_link(&actor, id.into_inner()).await?;
+    let origin = crate::session::own_origin(&req, config.public_url.as_deref());
+    Ok(HttpResponse::Created().insert_header((header::CACHE_CONTROL, "no-store")).json(
+        SignInLinkBody {
+            user_id: issued.person.id.uuid(),
+            purpose: match issued.purpose {
+                LinkPurpose::Invite => "invite",
+                LinkPurpose::Reset => "reset",
+            }
+            .to_owned(),
+            url: format!("{origin}{}", crate::session::link_path(&issued.secret)),
+            expires_at: issued.expires_at,
+        },
+    ))
 }

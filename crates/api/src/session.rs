@@ -1,0 +1,83 @@
+//! Browser sessions at the HTTP layer: the cookie that carries the session's
+//! secret, and the checks that keep another site from making a signed-in
+//! browser change anything (CSRF): every state change must carry the
+//! session's CSRF token and come from this server's own origin.
+
+use actix_web::{HttpRequest, http::Method, http::header};
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+
+/// The cookie holding the session secret.
+pub const SESSION_COOKIE: &str = "filmroom_session";
+/// The header htmx and the page's scripts send the CSRF token in.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The session secret the browser presented, if any.
+pub fn session_secret(req: &HttpRequest) -> Option<String> {
+    req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()).filter(|v| !v.is_empty())
+}
+
+/// Whether a request only reads (and so needs no CSRF token).
+pub fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Compares two tokens without revealing, through timing, how much of them matched.
+pub fn tokens_match(expected: &str, presented: &str) -> bool {
+    let a = Sha256::digest(expected.as_bytes());
+    let b = Sha256::digest(presented.as_bytes());
+    a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0 && !presented.is_empty()
+}
+
+/// This server's origin as browsers see it: the public URL's when one is
+/// configured, otherwise the scheme and host the request was made to.
+pub fn own_origin(req: &HttpRequest, public_url: Option<&str>) -> String {
+    if let Some(origin) = public_url.and_then(|u| url::Url::parse(u).ok()).map(|u| u.origin()) {
+        return origin.ascii_serialization();
+    }
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
+}
+
+/// Refuses a state change whose `Origin` (or, lacking it, `Referer`) is not
+/// this server's origin.
+pub fn check_origin(req: &HttpRequest, public_url: Option<&str>) -> Result<(), ApiError> {
+    let expected = own_origin(req, public_url);
+    let header_text = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let presented = match header_text(header::ORIGIN) {
+        Some(origin) => origin.to_owned(),
+        None => match header_text(header::REFERER).and_then(|r| url::Url::parse(r).ok()) {
+            Some(referer) => referer.origin().ascii_serialization(),
+            None => {
+                return Err(ApiError::CsrfRejected(
+                    "a change made with a session cookie must say where it comes from (Origin)"
+                        .into(),
+                ));
+            }
+        },
+    };
+    if presented.eq_ignore_ascii_case(&expected) {
+        Ok(())
+    } else {
+        Err(ApiError::CsrfRejected(format!(
+            "this change came from {presented}, not from {expected}; reload the page and try again"
+        )))
+    }
+}
+
+/// Refuses a state change without the session's CSRF token.
+pub fn check_token(expected: &str, presented: Option<&str>) -> Result<(), ApiError> {
+    match presented {
+        Some(presented) if tokens_match(expected, presented) => Ok(()),
+        _ => Err(ApiError::CsrfRejected(
+            "the page's security token is missing or out of date; reload the page and try again"
+                .into(),
+        )),
+    }
+}
+
+/// The path of the page a one-time sign-in link opens.
+pub fn link_path(secret: &str) -> String {
+    format!("/welcome/{secret}")
+}

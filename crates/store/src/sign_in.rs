@@ -1,0 +1,224 @@
+//! Queries for signing in from a browser: passwords, sessions and one-time
+//! links. Only hashes of secrets are stored or compared.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    TransactionTrait,
+    sea_query::{Expr, OnConflict},
+};
+
+use crate::ids::{SessionId, SignInLinkId, UserId};
+use crate::{
+    Store, StoreError,
+    entity::{password, session, sign_in_link, user},
+};
+
+impl Store {
+    /// Active users with this (normalised) email, in every organisation.
+    pub async fn active_users_by_email(&self, email: &str) -> Result<Vec<user::Model>, StoreError> {
+        Ok(user::Entity::find()
+            .filter(user::Column::Email.eq(email))
+            .filter(user::Column::Active.eq(true))
+            .order_by_asc(user::Column::Id)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// A user's password hash, if they have set one.
+    pub async fn password(&self, user_id: UserId) -> Result<Option<password::Model>, StoreError> {
+        Ok(password::Entity::find_by_id(user_id).one(&self.db).await?)
+    }
+
+    /// Sets a user's password and ends their other sessions, in one
+    /// transaction: a changed password locks out whoever knew the old one.
+    pub async fn set_password(
+        &self,
+        row: password::Model,
+        keep_session: Option<SessionId>,
+    ) -> Result<(), StoreError> {
+        let txn = self.db.begin().await?;
+        let user_id = row.user_id;
+        let at = row.updated_at;
+        upsert_password(&txn, row).await?;
+        end_sessions(&txn, user_id, keep_session, at).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Marks a link used and sets the password it was made for, in one
+    /// transaction. Returns false, changing nothing, when the link was used
+    /// or expired in the meantime (two tabs submitting at once).
+    pub async fn use_link(
+        &self,
+        link: SignInLinkId,
+        row: password::Model,
+    ) -> Result<bool, StoreError> {
+        let txn = self.db.begin().await?;
+        let at = row.updated_at;
+        let claimed = sign_in_link::Entity::update_many()
+            .col_expr(sign_in_link::Column::UsedAt, Expr::value(Some(at)))
+            .filter(sign_in_link::Column::Id.eq(link))
+            .filter(sign_in_link::Column::UserId.eq(row.user_id))
+            .filter(sign_in_link::Column::UsedAt.is_null())
+            .filter(sign_in_link::Column::ExpiresAt.gt(at))
+            .exec(&txn)
+            .await?;
+        if claimed.rows_affected != 1 {
+            txn.rollback().await?;
+            return Ok(false);
+        }
+        let user_id = row.user_id;
+        upsert_password(&txn, row).await?;
+        end_sessions(&txn, user_id, None, at).await?;
+        txn.commit().await?;
+        Ok(true)
+    }
+
+    /// Stores a new one-time link and retires the person's earlier unused
+    /// ones, so only the newest link they were sent works.
+    pub async fn insert_sign_in_link(
+        &self,
+        row: sign_in_link::Model,
+    ) -> Result<sign_in_link::Model, StoreError> {
+        let txn = self.db.begin().await?;
+        sign_in_link::Entity::update_many()
+            .col_expr(sign_in_link::Column::ExpiresAt, Expr::value(row.created_at))
+            .filter(sign_in_link::Column::UserId.eq(row.user_id))
+            .filter(sign_in_link::Column::UsedAt.is_null())
+            .filter(sign_in_link::Column::ExpiresAt.gt(row.created_at))
+            .exec(&txn)
+            .await?;
+        let stored = row.into_active_model().insert(&txn).await?;
+        txn.commit().await?;
+        Ok(stored)
+    }
+
+    /// The link with this secret hash and the user it is for.
+    pub async fn sign_in_link_by_hash(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(sign_in_link::Model, user::Model)>, StoreError> {
+        let Some(link) = sign_in_link::Entity::find()
+            .filter(sign_in_link::Column::TokenHash.eq(token_hash))
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let owner = user::Entity::find_by_id(link.user_id)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| StoreError::Inconsistent(format!("link {} has no user", link.id)))?;
+        Ok(Some((link, owner)))
+    }
+
+    /// Stores a new session.
+    pub async fn insert_session(&self, row: session::Model) -> Result<session::Model, StoreError> {
+        Ok(row.into_active_model().insert(&self.db).await?)
+    }
+
+    /// The session with this secret hash and the user it acts as.
+    pub async fn session_by_hash(
+        &self,
+        secret_hash: &str,
+    ) -> Result<Option<(session::Model, user::Model)>, StoreError> {
+        let Some(found) = session::Entity::find()
+            .filter(session::Column::SecretHash.eq(secret_hash))
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let owner = user::Entity::find_by_id(found.user_id)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| StoreError::Inconsistent(format!("session {} has no user", found.id)))?;
+        Ok(Some((found, owner)))
+    }
+
+    /// Records activity on a session (callers do this at most once a minute).
+    pub async fn touch_session(&self, id: SessionId, at: DateTime<Utc>) -> Result<(), StoreError> {
+        session::Entity::update_many()
+            .col_expr(session::Column::LastSeenAt, Expr::value(at))
+            .filter(session::Column::Id.eq(id))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Ends one of a user's sessions; ending an ended one changes nothing.
+    /// Returns whether a live session of that user was ended.
+    pub async fn end_session(
+        &self,
+        user_id: UserId,
+        id: SessionId,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let ended = session::Entity::update_many()
+            .col_expr(session::Column::EndedAt, Expr::value(Some(at)))
+            .filter(session::Column::Id.eq(id))
+            .filter(session::Column::UserId.eq(user_id))
+            .filter(session::Column::EndedAt.is_null())
+            .exec(&self.db)
+            .await?;
+        Ok(ended.rows_affected == 1)
+    }
+
+    /// Ends every session of a user, but `keep`.
+    pub async fn end_sessions_of(
+        &self,
+        user_id: UserId,
+        keep: Option<SessionId>,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        end_sessions(&self.db, user_id, keep, at).await
+    }
+
+    /// A user's sessions that have not ended nor expired, newest first.
+    pub async fn live_sessions(
+        &self,
+        user_id: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<session::Model>, StoreError> {
+        Ok(session::Entity::find()
+            .filter(session::Column::UserId.eq(user_id))
+            .filter(session::Column::EndedAt.is_null())
+            .filter(session::Column::ExpiresAt.gt(at))
+            .order_by_desc(session::Column::Id)
+            .all(&self.db)
+            .await?)
+    }
+}
+
+async fn upsert_password(
+    db: &impl sea_orm::ConnectionTrait,
+    row: password::Model,
+) -> Result<(), StoreError> {
+    password::Entity::insert(row.into_active_model())
+        .on_conflict(
+            OnConflict::column(password::Column::UserId)
+                .update_columns([password::Column::Hash, password::Column::UpdatedAt])
+                .to_owned(),
+        )
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+async fn end_sessions(
+    db: &impl sea_orm::ConnectionTrait,
+    user_id: UserId,
+    keep: Option<SessionId>,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let mut query = session::Entity::update_many()
+        .col_expr(session::Column::EndedAt, Expr::value(Some(at)))
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::EndedAt.is_null());
+    if let Some(keep) = keep {
+        query = query.filter(session::Column::Id.ne(keep));
+    }
+    query.exec(db).await?;
+    Ok(())
+}

@@ -1,0 +1,396 @@
+// The call room's player: the waveform from the server's precomputed peaks
+// (coarse first, the stored resolution when zoomed), an <audio> element that
+// streams by Range, comments drawn as markers and shaded ranges, the
+// composer, keyboard shortcuts and the transcript that follows playback.
+
+const root = document.getElementById('player');
+if (root) start(root).catch((error) => {
+  const status = document.getElementById('player-status');
+  if (status) status.textContent = `The player could not start: ${error.message}. Reload the page to try again.`;
+});
+
+const KIND_COLOURS = {
+  went_well: 'rgba(26, 127, 55, 0.85)',
+  improve: 'rgba(179, 89, 0, 0.85)',
+  question: 'rgba(10, 92, 194, 0.85)',
+  note: 'rgba(87, 96, 106, 0.85)',
+};
+const KIND_SHADES = {
+  went_well: 'rgba(26, 127, 55, 0.16)',
+  improve: 'rgba(179, 89, 0, 0.16)',
+  question: 'rgba(10, 92, 194, 0.16)',
+  note: 'rgba(87, 96, 106, 0.16)',
+};
+const SELECTION = 'rgba(31, 78, 121, 0.22)';
+
+function clock(seconds) {
+  const total = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const mm = String(m).padStart(2, '0');
+  const ss = String(s).padStart(2, '0');
+  return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
+}
+
+// audiowaveform data (8-bit, min/max per channel per pixel, interleaved) to
+// one array per channel of values in -1..1.
+function channelsOf(peaks, merge) {
+  const channels = Math.max(1, peaks.channels);
+  const stride = 2 * channels;
+  const pixels = Math.floor(peaks.data.length / stride);
+  const out = Array.from({ length: channels }, () => new Float32Array(pixels * 2));
+  for (let p = 0; p < pixels; p++) {
+    for (let c = 0; c < channels; c++) {
+      out[c][2 * p] = peaks.data[p * stride + 2 * c] / 127;
+      out[c][2 * p + 1] = peaks.data[p * stride + 2 * c + 1] / 127;
+    }
+  }
+  if (!merge || channels === 1) return out;
+  const merged = new Float32Array(pixels * 2);
+  for (let i = 0; i < merged.length; i++) {
+    let lo = 0;
+    let hi = 0;
+    for (const channel of out) {
+      lo = Math.min(lo, channel[i]);
+      hi = Math.max(hi, channel[i]);
+    }
+    merged[i] = i % 2 === 0 ? lo : hi;
+  }
+  return [merged];
+}
+
+async function fetchPeaks(callId, samplesPerPixel) {
+  const response = await fetch(`/v1/calls/${callId}/peaks?samples_per_pixel=${samplesPerPixel}`, {
+    credentials: 'same-origin',
+  });
+  if (!response.ok) throw new Error(`the waveform did not load (${response.status})`);
+  return response.json();
+}
+
+async function start(root) {
+  const callId = root.dataset.callId;
+  const duration = Number(root.dataset.durationMs) / 1000;
+  const channels = Number(root.dataset.channels);
+  const repChannel = Number(root.dataset.repChannel);
+  const lanes = channels === 2 && repChannel >= 0;
+  const status = document.getElementById('player-status');
+  const audio = document.getElementById('audio');
+  const playButton = document.getElementById('play');
+
+  const [wavesurferModule, regionsModule, timelineModule, coarse] = await Promise.all([
+    import(root.dataset.wavesurfer),
+    import(root.dataset.regions),
+    import(root.dataset.timeline),
+    fetchPeaks(callId, root.dataset.coarseSpp),
+  ]);
+  const WaveSurfer = wavesurferModule.default;
+  const Regions = regionsModule.default;
+  const Timeline = timelineModule.default;
+
+  const laneOptions = lanes
+    ? [0, 1].map((c) => ({
+        waveColor: c === repChannel ? '#1f4e79' : '#7a5c00',
+        progressColor: c === repChannel ? '#0d2740' : '#4d3900',
+        height: 56,
+      }))
+    : undefined;
+  const regions = Regions.create();
+  const wavesurfer = WaveSurfer.create({
+    container: '#waveform',
+    media: audio,
+    peaks: channelsOf(coarse, !lanes),
+    duration,
+    height: lanes ? 56 : 96,
+    splitChannels: laneOptions,
+    waveColor: '#1f4e79',
+    progressColor: '#0d2740',
+    cursorColor: '#c0392b',
+    cursorWidth: 2,
+    normalize: true,
+    barWidth: 2,
+    barGap: 1,
+    barRadius: 1,
+    dragToSeek: false,
+    plugins: [regions, Timeline.create({ container: '#timeline', height: 18 })],
+  });
+  window.filmroomPlayer = { wavesurfer, audio };
+
+  const current = document.getElementById('current');
+  const at = () => wavesurfer.getCurrentTime();
+  const seek = (seconds) => wavesurfer.setTime(Math.min(Math.max(0, seconds), duration));
+
+  let drawn = false;
+  wavesurfer.on('ready', () => {
+    if (drawn) return;
+    drawn = true;
+    playButton.disabled = false;
+    status.textContent = '';
+    status.hidden = true;
+    root.dataset.ready = 'true';
+    const startAt = Number(root.dataset.start);
+    if (startAt > 0) seek(startAt);
+    drawMarkers();
+    performance.mark('filmroom:player-ready');
+  });
+  wavesurfer.on('play', () => {
+    playButton.textContent = 'Pause';
+    performance.mark('filmroom:play-started');
+  });
+  wavesurfer.on('pause', () => { playButton.textContent = 'Play'; });
+  wavesurfer.on('finish', () => { playButton.textContent = 'Play'; });
+  wavesurfer.on('timeupdate', (time) => {
+    current.textContent = clock(time);
+    followComposer(time);
+    followTranscript(time);
+  });
+
+  const togglePlay = () => {
+    if (!playButton.disabled) wavesurfer.playPause();
+  };
+  playButton.addEventListener('click', togglePlay);
+  for (const [id, delta] of [['back15', -15], ['back5', -5], ['fwd5', 5], ['fwd15', 15]]) {
+    document.getElementById(id).addEventListener('click', () => seek(at() + delta));
+  }
+  document.getElementById('speed').addEventListener('change', (event) => {
+    wavesurfer.setPlaybackRate(Number(event.target.value), true);
+  });
+
+  // Zooming draws from the stored resolution, fetched once.
+  let fine = null;
+  const zoom = document.getElementById('zoom');
+  zoom.addEventListener('input', async () => {
+    const pxPerSec = Number(zoom.value);
+    if (pxPerSec > 0 && !fine) {
+      try {
+        fine = await fetchPeaks(callId, root.dataset.fineSpp);
+        await wavesurfer.load('', channelsOf(fine, !lanes), duration);
+        drawMarkers();
+      } catch (error) {
+        status.hidden = false;
+        status.textContent = `Zoom needs the detailed waveform, which did not load: ${error.message}`;
+      }
+    }
+    wavesurfer.zoom(pxPerSec);
+  });
+
+  // The composer: a comment at the playhead, on a dragged range, a reply or an edit.
+  const composer = document.getElementById('composer');
+  const body = document.getElementById('composer-body');
+  const atField = document.getElementById('composer-at-ms');
+  const endField = document.getElementById('composer-end-ms');
+  const parentField = document.getElementById('composer-parent');
+  const commentField = document.getElementById('composer-comment');
+  const atLabel = document.getElementById('composer-at');
+  const modeLabel = document.getElementById('composer-mode');
+  const submit = document.getElementById('composer-submit');
+  const cancel = document.getElementById('composer-cancel');
+  const clear = document.getElementById('composer-clear');
+  let mode = 'playhead';
+  let selection = null;
+
+  function setPoint(seconds) {
+    atField.value = String(Math.round(seconds * 1000));
+    endField.value = '';
+    atLabel.textContent = clock(seconds);
+  }
+  function resetComposer() {
+    mode = 'playhead';
+    parentField.value = '';
+    commentField.value = '';
+    modeLabel.textContent = 'Comment at';
+    submit.textContent = 'Add comment';
+    cancel.hidden = true;
+    clear.hidden = true;
+    if (selection) {
+      selection.remove();
+      selection = null;
+    }
+    setPoint(at());
+  }
+  function followComposer(time) {
+    if (mode === 'playhead' && document.activeElement !== body) setPoint(time);
+  }
+  function commentHere() {
+    if (mode !== 'range') resetComposer();
+    setPoint(at());
+    mode = 'fixed';
+    cancel.hidden = false;
+    body.focus();
+  }
+
+  regions.enableDragSelection({ color: SELECTION });
+  regions.on('region-created', (region) => {
+    if (region.id.startsWith('comment-')) return;
+    if (selection && selection !== region) selection.remove();
+    selection = region;
+    mode = 'range';
+    parentField.value = '';
+    commentField.value = '';
+    modeLabel.textContent = 'Comment on';
+    submit.textContent = 'Add comment';
+    cancel.hidden = false;
+    clear.hidden = false;
+    showRange(region);
+    body.focus();
+  });
+  regions.on('region-updated', (region) => {
+    if (region === selection) showRange(region);
+  });
+  regions.on('region-clicked', (region, event) => {
+    event.stopPropagation();
+    seek(region.start);
+    if (region.id.startsWith('comment-')) {
+      const item = document.getElementById(region.id);
+      if (item) {
+        item.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+        item.classList.add('flash');
+        setTimeout(() => item.classList.remove('flash'), 1200);
+      }
+    }
+  });
+  function showRange(region) {
+    atField.value = String(Math.round(region.start * 1000));
+    endField.value = String(Math.round(region.end * 1000));
+    atLabel.textContent = `${clock(region.start)}–${clock(region.end)}`;
+  }
+  clear.addEventListener('click', () => {
+    const start = selection ? selection.start : at();
+    resetComposer();
+    setPoint(start);
+    mode = 'fixed';
+    cancel.hidden = false;
+    body.focus();
+  });
+  cancel.addEventListener('click', () => {
+    body.value = '';
+    resetComposer();
+  });
+  body.addEventListener('focus', () => {
+    if (mode === 'playhead') {
+      mode = 'fixed';
+      cancel.hidden = false;
+    }
+  });
+  composer.addEventListener('htmx:afterRequest', (event) => {
+    if (event.detail.successful && event.detail.elt === composer) {
+      body.value = '';
+      resetComposer();
+    }
+  });
+
+  // Actions inside the comment list and the transcript.
+  document.addEventListener('click', (event) => {
+    const seekButton = event.target.closest('[data-seek-ms]');
+    if (seekButton) {
+      seek(Number(seekButton.dataset.seekMs) / 1000);
+      return;
+    }
+    const reply = event.target.closest('[data-reply-to]');
+    if (reply) {
+      resetComposer();
+      mode = 'reply';
+      parentField.value = reply.dataset.replyTo;
+      setPoint(Number(reply.dataset.replyAt) / 1000);
+      modeLabel.textContent = `Reply to ${reply.dataset.replyAuthor} at`;
+      submit.textContent = 'Add reply';
+      cancel.hidden = false;
+      body.focus();
+      return;
+    }
+    const edit = event.target.closest('[data-edit]');
+    if (edit) {
+      const item = document.getElementById(`comment-${edit.dataset.edit}`);
+      resetComposer();
+      mode = 'edit';
+      commentField.value = edit.dataset.edit;
+      setPoint(Number(item.dataset.atMs) / 1000);
+      body.value = item.querySelector('.comment-body').textContent;
+      const kind = composer.querySelector(`input[name="kind"][value="${edit.dataset.editKind}"]`);
+      if (kind) kind.checked = true;
+      modeLabel.textContent = 'Edit your comment at';
+      submit.textContent = 'Save comment';
+      cancel.hidden = false;
+      body.focus();
+    }
+  });
+
+  // Markers: one per comment, coloured by kind; ranges shaded.
+  function drawMarkers() {
+    for (const region of regions.getRegions()) {
+      if (region !== selection) region.remove();
+    }
+    for (const item of document.querySelectorAll('#comments .comment')) {
+      if (item.dataset.reply === 'true') continue;
+      const start = Number(item.dataset.atMs) / 1000;
+      const end = item.dataset.endMs ? Number(item.dataset.endMs) / 1000 : undefined;
+      const kind = item.dataset.kind;
+      regions.addRegion({
+        id: `comment-${item.dataset.commentId}`,
+        start,
+        end,
+        color: end ? KIND_SHADES[kind] : KIND_COLOURS[kind],
+        drag: false,
+        resize: false,
+      });
+    }
+  }
+  document.body.addEventListener('htmx:afterSettle', (event) => {
+    if (drawn && event.detail.elt && (event.detail.elt.id === 'comments' || event.detail.target?.id === 'comments')) drawMarkers();
+  });
+
+  // The transcript follows playback; the find box filters it.
+  const lines = Array.from(document.querySelectorAll('#transcript-lines li'));
+  let currentLine = null;
+  function followTranscript(time) {
+    const ms = time * 1000;
+    const line = lines.find((l) => Number(l.dataset.startMs) <= ms && ms < Number(l.dataset.endMs));
+    if (line === currentLine) return;
+    currentLine?.classList.remove('current');
+    currentLine = line || null;
+    if (currentLine) {
+      currentLine.classList.add('current');
+      const list = currentLine.parentElement;
+      if (!list.matches(':hover') && !list.contains(document.activeElement)) {
+        list.scrollTop = currentLine.offsetTop - list.offsetTop - list.clientHeight / 3;
+      }
+    }
+  }
+  const find = document.getElementById('transcript-find');
+  find?.addEventListener('input', () => {
+    const words = find.value.trim().toLowerCase();
+    for (const line of lines) {
+      line.hidden = words !== '' && !line.textContent.toLowerCase().includes(words);
+    }
+  });
+
+  // Keyboard: Space, arrows, c, ?.
+  const help = document.getElementById('help');
+  document.getElementById('help-button').addEventListener('click', () => help.showModal());
+  document.addEventListener('keydown', (event) => {
+    const target = event.target;
+    const typing = target.closest('input, textarea, select, [contenteditable="true"]');
+    if (event.key === 'Escape' && target === body) {
+      body.blur();
+      playButton.focus();
+      return;
+    }
+    if (typing || event.ctrlKey || event.metaKey || event.altKey || help.open) return;
+    if (event.key === ' ' && !target.closest('button, a, summary')) {
+      event.preventDefault();
+      togglePlay();
+    } else if (event.key === 'ArrowLeft') {
+      event.preventDefault();
+      seek(at() - (event.shiftKey ? 15 : 5));
+    } else if (event.key === 'ArrowRight') {
+      event.preventDefault();
+      seek(at() + (event.shiftKey ? 15 : 5));
+    } else if (event.key === 'c') {
+      event.preventDefault();
+      commentHere();
+    } else if (event.key === '?') {
+      event.preventDefault();
+      help.showModal();
+    }
+  });
+}

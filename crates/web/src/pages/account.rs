@@ -1,0 +1,237 @@
+//! The account page: password, the browsers signed in, personal API tokens.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use askama::Template;
+use filmroom_review::{
+    PageRequest, Review, ReviewError,
+    ids::{SessionId, TokenId},
+};
+use serde::Deserialize;
+
+use crate::{
+    error::PageError,
+    pages::{Layout, page},
+    session::Viewer,
+    view,
+};
+
+pub struct SessionRow {
+    id: String,
+    browser: String,
+    since_iso: String,
+    since_text: String,
+    seen_iso: String,
+    seen_text: String,
+    current: bool,
+}
+
+pub struct TokenRow {
+    id: String,
+    name: String,
+    prefix: String,
+    created_text: String,
+    used_text: String,
+}
+
+impl AccountPage {
+    fn layout_csrf(&self) -> &str {
+        self.layout.viewer.as_ref().map_or("", |v| v.csrf.as_str())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    layout: Layout,
+    name: String,
+    email: String,
+    role: String,
+    message: Option<String>,
+    error: Option<String>,
+    new_token: Option<(String, String)>,
+    sessions: Vec<SessionRow>,
+    tokens: Vec<TokenRow>,
+}
+
+async fn render(
+    review: &Review,
+    viewer: &Viewer,
+    message: Option<String>,
+    error: Option<String>,
+    new_token: Option<(String, String)>,
+) -> Result<String, PageError> {
+    let timezone = &viewer.organisation.timezone;
+    let sessions = review
+        .accounts()
+        .sessions(&viewer.actor)
+        .await?
+        .into_iter()
+        .map(|s| SessionRow {
+            id: s.id.to_string(),
+            browser: s.user_agent,
+            since_iso: view::iso(s.created_at),
+            since_text: view::when(s.created_at, timezone),
+            seen_iso: view::iso(s.last_seen_at),
+            seen_text: view::when(s.last_seen_at, timezone),
+            current: s.current,
+        })
+        .collect();
+    let tokens = review
+        .directory()
+        .tokens(&viewer.actor, viewer.me.id, PageRequest { after: None, limit: 100 })
+        .await?
+        .items
+        .into_iter()
+        .filter(|t| t.revoked_at.is_none())
+        .map(|t| TokenRow {
+            id: t.id.to_string(),
+            name: t.name,
+            prefix: t.prefix,
+            created_text: view::day(t.created_at, timezone),
+            used_text: t
+                .last_used_at
+                .map_or_else(|| "never".to_owned(), |at| view::day(at, timezone)),
+        })
+        .collect();
+    Ok(AccountPage {
+        layout: Layout::new("Account", "account", viewer),
+        name: viewer.me.name.clone(),
+        email: viewer.me.email.clone(),
+        role: match viewer.me.role {
+            filmroom_review::Role::Admin => "Admin",
+            filmroom_review::Role::Manager => "Manager",
+            filmroom_review::Role::Rep => "Rep",
+        }
+        .to_owned(),
+        message,
+        error,
+        new_token,
+        sessions,
+        tokens,
+    }
+    .render()?)
+}
+
+/// The account page.
+#[get("/account")]
+pub async fn account(review: web::Data<Review>, viewer: Viewer) -> Result<HttpResponse, PageError> {
+    Ok(page(render(&review, &viewer, None, None, None).await?))
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    csrf: Option<String>,
+    current_password: String,
+    new_password: String,
+    confirm: String,
+}
+
+/// Changes the password; the viewer's other sessions end.
+#[post("/account/password")]
+pub async fn change_password(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    viewer: Viewer,
+    form: web::Form<PasswordForm>,
+) -> Result<HttpResponse, PageError> {
+    viewer.check(&req, form.csrf.as_deref())?;
+    if form.new_password != form.confirm {
+        let html = render(
+            &review,
+            &viewer,
+            None,
+            Some("The two new passwords are not the same.".into()),
+            None,
+        )
+        .await?;
+        return Ok(crate::html(HttpResponse::UnprocessableEntity(), html));
+    }
+    match review
+        .accounts()
+        .change_password(&viewer.actor, &form.current_password, &form.new_password)
+        .await
+    {
+        Ok(()) => {
+            let message =
+                "Your password is changed. Your other browsers are signed out.".to_owned();
+            Ok(page(render(&review, &viewer, Some(message), None, None).await?))
+        }
+        Err(ReviewError::InvalidField { message, .. }) => {
+            let html = render(
+                &review,
+                &viewer,
+                None,
+                Some(format!("Password not changed: {message}.")),
+                None,
+            )
+            .await?;
+            Ok(crate::html(HttpResponse::UnprocessableEntity(), html))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: Option<String>,
+}
+
+/// Signs one of the viewer's browsers out.
+#[post("/account/sessions/{id}/end")]
+pub async fn end_session(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    viewer: Viewer,
+    id: web::Path<SessionId>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    viewer.check(&req, form.csrf.as_deref())?;
+    review.accounts().end_session(&viewer.actor, *id).await?;
+    Ok(crate::pages::changed(&req, "/account"))
+}
+
+#[derive(Deserialize)]
+struct TokenForm {
+    csrf: Option<String>,
+    name: String,
+}
+
+/// Issues a personal API token and shows its secret once.
+#[post("/account/tokens")]
+pub async fn issue_token(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    viewer: Viewer,
+    form: web::Form<TokenForm>,
+) -> Result<HttpResponse, PageError> {
+    viewer.check(&req, form.csrf.as_deref())?;
+    match review.directory().issue_token(&viewer.actor, viewer.me.id, &form.name).await {
+        Ok(issued) => {
+            let html =
+                render(&review, &viewer, None, None, Some((issued.info.name, issued.secret)))
+                    .await?;
+            Ok(page(html))
+        }
+        Err(ReviewError::InvalidField { message, .. }) => {
+            let html =
+                render(&review, &viewer, None, Some(format!("No token made: {message}.")), None)
+                    .await?;
+            Ok(crate::html(HttpResponse::UnprocessableEntity(), html))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Revokes one of the viewer's tokens.
+#[post("/account/tokens/{id}/revoke")]
+pub async fn revoke_token(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    viewer: Viewer,
+    id: web::Path<TokenId>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    viewer.check(&req, form.csrf.as_deref())?;
+    review.directory().revoke_token(&viewer.actor, *id).await?;
+    Ok(crate::pages::changed(&req, "/account"))
+}

@@ -1,0 +1,473 @@
+//! The call room: the waveform and player, comments pinned to moments, the
+//! rubric, the review's state and the transcript.
+
+use std::collections::HashMap;
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use askama::Template;
+use filmroom_review::{
+    CallStatus, CommentChanges, CommentView, NewComment, Review, ReviewError, ScoreInput,
+    ids::{CallId, CommentId},
+};
+use serde::Deserialize;
+
+use crate::{
+    assets,
+    error::{Fragment, PageError},
+    pages::{Layout, changed, page},
+    session::Viewer,
+    view,
+};
+
+/// One comment as listed.
+pub struct CommentItem {
+    id: String,
+    at_ms: i64,
+    end_ms: String,
+    at_label: String,
+    kind_key: String,
+    kind_label: String,
+    author: String,
+    body: String,
+    mine: bool,
+    private: bool,
+    reply: bool,
+}
+
+#[derive(Template)]
+#[template(path = "comments.html")]
+pub struct CommentList {
+    call_id: String,
+    csrf: String,
+    items: Vec<CommentItem>,
+    can_comment: bool,
+}
+
+pub struct LevelChoice {
+    value: i32,
+    description: String,
+    checked: bool,
+}
+
+pub struct CriterionForm {
+    key: String,
+    name: String,
+    description: String,
+    levels: Vec<LevelChoice>,
+    note: String,
+}
+
+pub struct StateStep {
+    label: String,
+    done: bool,
+    current: bool,
+}
+
+pub struct Line {
+    start_ms: i64,
+    end_ms: i64,
+    at_label: String,
+    speaker: String,
+    text: String,
+}
+
+#[derive(Template)]
+#[template(path = "call_room.html")]
+struct CallRoom {
+    layout: Layout,
+    layout_csrf: String,
+    player_js: String,
+    wavesurfer_js: String,
+    regions_js: String,
+    timeline_js: String,
+    call_id: String,
+    title: String,
+    rep_name: String,
+    is_rep: bool,
+    date_iso: String,
+    date_text: String,
+    duration_ms: i64,
+    duration: String,
+    channels: i32,
+    rep_channel: i32,
+    coarse_spp: u64,
+    fine_spp: u32,
+    ready: bool,
+    status_label: String,
+    failure: Option<String>,
+    start_seconds: f64,
+    steps: Vec<StateStep>,
+    slot_label: Option<String>,
+    next: Option<crate::pages::home::NextStep>,
+    private_note: bool,
+    scoring_kind: String,
+    scoring_blocked: Option<String>,
+    criteria: Vec<CriterionForm>,
+    comments: CommentList,
+    transcript: Vec<Line>,
+}
+
+fn items(views: Vec<CommentView>, viewer: &Viewer) -> Vec<CommentItem> {
+    let mut replies: HashMap<CommentId, Vec<CommentView>> = HashMap::new();
+    let mut top = Vec::new();
+    for view in views {
+        match view.row.parent_id {
+            Some(parent) => replies.entry(parent).or_default().push(view),
+            None => top.push(view),
+        }
+    }
+    top.sort_by_key(|c| (c.row.at_ms, c.row.created_at));
+    let item = |c: &CommentView, reply: bool| CommentItem {
+        id: c.row.id.to_string(),
+        at_ms: c.row.at_ms,
+        end_ms: c.row.end_ms.map(|e| e.to_string()).unwrap_or_default(),
+        at_label: match c.row.end_ms {
+            Some(end) => format!("{}–{}", view::clock(c.row.at_ms), view::clock(end)),
+            None => view::clock(c.row.at_ms),
+        },
+        kind_key: view::kind_key(c.row.kind).to_owned(),
+        kind_label: view::kind_label(c.row.kind).to_owned(),
+        author: c.author_name.clone(),
+        body: c.row.body.clone(),
+        mine: c.row.author_id == viewer.me.id,
+        private: c.private_until_shared,
+        reply,
+    };
+    let mut out = Vec::new();
+    for comment in &top {
+        out.push(item(comment, false));
+        if let Some(mut thread) = replies.remove(&comment.row.id) {
+            thread.sort_by_key(|c| c.row.created_at);
+            out.extend(thread.iter().map(|c| item(c, true)));
+        }
+    }
+    // Replies whose parent the viewer cannot see still show, as replies.
+    let mut orphans: Vec<CommentView> = replies.into_values().flatten().collect();
+    orphans.sort_by_key(|c| (c.row.at_ms, c.row.created_at));
+    out.extend(orphans.iter().map(|c| item(c, true)));
+    out
+}
+
+async fn comment_list(
+    review: &Review,
+    viewer: &Viewer,
+    call_id: CallId,
+    status: CallStatus,
+) -> Result<CommentList, PageError> {
+    let readable = matches!(status, CallStatus::Ready | CallStatus::AudioDeleted);
+    let views = if readable {
+        review.weekly().comments(&viewer.actor, call_id, None).await?
+    } else {
+        Vec::new()
+    };
+    Ok(CommentList {
+        call_id: call_id.to_string(),
+        csrf: viewer.csrf.clone(),
+        items: items(views, viewer),
+        can_comment: status == CallStatus::Ready,
+    })
+}
+
+#[derive(Deserialize)]
+struct RoomQuery {
+    t: Option<f64>,
+}
+
+/// The call room.
+#[get("/calls/{id}")]
+pub async fn call_room(
+    review: web::Data<Review>,
+    viewer: Viewer,
+    id: web::Path<CallId>,
+    query: web::Query<RoomQuery>,
+) -> Result<HttpResponse, PageError> {
+    let id = id.into_inner();
+    let call = review.calls().call(&viewer.actor, id).await?;
+    let rep = review.directory().user(&viewer.actor, call.rep_id).await?;
+    let standing = review.weekly().call_review(&viewer.actor, id).await?;
+    let transcript = if call.status == CallStatus::Ready {
+        review.calls().transcript(&viewer.actor, id).await?
+    } else {
+        Vec::new()
+    };
+    let state = standing.nomination.as_ref().map(|n| n.row.state);
+    let steps = view::STATES
+        .iter()
+        .map(|s| StateStep {
+            label: view::state_label(*s).to_owned(),
+            done: state.is_some_and(|current| current > *s),
+            current: state == Some(*s),
+        })
+        .collect();
+    let own_scores: HashMap<String, (i32, Option<String>)> =
+        match (&standing.nomination, &standing.scoring) {
+            (Some(n), Some(scoring)) => n
+                .scores
+                .iter()
+                .filter(|s| s.scorer_kind == scoring.kind && s.scorer_id == viewer.me.id)
+                .map(|s| (s.criterion.clone(), (s.value, s.note.clone())))
+                .collect(),
+            _ => HashMap::new(),
+        };
+    let criteria = match (&standing.rubric, &standing.scoring) {
+        (Some(rubric), Some(_)) => rubric
+            .criteria
+            .iter()
+            .map(|c| {
+                let chosen = own_scores.get(&c.key);
+                let described: HashMap<i32, String> =
+                    c.levels.iter().map(|l| (l.value, l.description.clone())).collect();
+                CriterionForm {
+                    key: c.key.clone(),
+                    name: c.name.clone(),
+                    description: c.description.clone().unwrap_or_default(),
+                    levels: (c.min..=c.max)
+                        .map(|value| LevelChoice {
+                            value,
+                            description: described.get(&value).cloned().unwrap_or_default(),
+                            checked: chosen.is_some_and(|(v, _)| *v == value),
+                        })
+                        .collect(),
+                    note: chosen.and_then(|(_, n)| n.clone()).unwrap_or_default(),
+                }
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let is_rep = viewer.me.id == call.rep_id;
+    let shared = state.is_some_and(|s| s >= filmroom_review::ReviewState::Shared);
+    let date = call.occurred_at.unwrap_or(call.created_at);
+    let timezone = viewer.organisation.timezone.clone();
+    let duration_ms = call.duration_ms.unwrap_or_default();
+    let room = CallRoom {
+        layout: Layout::new(call.title.clone(), "call", &viewer),
+        layout_csrf: viewer.csrf.clone(),
+        player_js: assets::url("player.js"),
+        wavesurfer_js: assets::url("wavesurfer.esm.js"),
+        regions_js: assets::url("regions.esm.js"),
+        timeline_js: assets::url("timeline.esm.js"),
+        call_id: id.to_string(),
+        title: call.title.clone(),
+        rep_name: rep.name,
+        is_rep,
+        date_iso: view::iso(date),
+        date_text: view::when(date, &timezone),
+        duration_ms,
+        duration: view::clock(duration_ms),
+        channels: call.channels.unwrap_or(1),
+        coarse_spp: coarse_samples_per_pixel(duration_ms, call.sample_rate.unwrap_or(8000)),
+        fine_spp: filmroom_review::PEAKS_SAMPLES_PER_PIXEL,
+        rep_channel: call.rep_channel.unwrap_or(-1),
+        ready: call.status == CallStatus::Ready,
+        status_label: view::status_label(call.status).to_owned(),
+        failure: call.failure_message.clone().filter(|_| call.status == CallStatus::Failed),
+        start_seconds: query.t.filter(|t| t.is_finite() && *t >= 0.0).unwrap_or(0.0),
+        steps,
+        slot_label: standing.nomination.as_ref().map(|n| view::slot_label(n.row.slot).to_owned()),
+        next: standing.next_move.map(|m| crate::pages::home::NextStep {
+            target: view::state_key(m.target).to_owned(),
+            label: view::move_label(m.target).to_owned(),
+            blocked: m.blocked.as_deref().map(view::sentence),
+        }),
+        private_note: is_rep && !shared,
+        scoring_kind: match standing.scoring.as_ref().map(|s| s.kind) {
+            Some(filmroom_review::ScorerKind::Rep) => "Your self-scores".to_owned(),
+            Some(filmroom_review::ScorerKind::Manager) => "Your scores as manager".to_owned(),
+            None => String::new(),
+        },
+        scoring_blocked: standing.scoring.and_then(|s| s.blocked).as_deref().map(view::sentence),
+        criteria,
+        comments: comment_list(&review, &viewer, id, call.status).await?,
+        transcript: transcript
+            .into_iter()
+            .map(|s| Line {
+                at_label: view::clock(s.start_ms),
+                start_ms: s.start_ms,
+                end_ms: s.end_ms,
+                speaker: s.speaker.unwrap_or_default(),
+                text: s.text,
+            })
+            .collect(),
+    };
+    Ok(page(room.render()?))
+}
+
+/// The resolution of the first waveform drawn: about 1,500 points over the
+/// whole call, whatever its length, so it arrives at once; zooming fetches
+/// the stored resolution.
+fn coarse_samples_per_pixel(duration_ms: i64, sample_rate: i32) -> u64 {
+    let fine = u64::from(filmroom_review::PEAKS_SAMPLES_PER_PIXEL);
+    let frames = u64::try_from(duration_ms)
+        .unwrap_or(0)
+        .saturating_mul(u64::try_from(sample_rate).unwrap_or(0))
+        / 1000;
+    let factor = frames.div_ceil(fine.saturating_mul(1500)).max(1);
+    fine.saturating_mul(factor)
+}
+
+/// The comment list, which the call room polls so others' comments appear.
+#[get("/calls/{id}/comments")]
+pub async fn comments(
+    review: web::Data<Review>,
+    viewer: Viewer,
+    id: web::Path<CallId>,
+) -> Result<HttpResponse, Fragment> {
+    let call = review.calls().call(&viewer.actor, *id).await?;
+    let list = comment_list(&review, &viewer, call.id, call.status).await?;
+    Ok(crate::html(HttpResponse::Ok(), list.render().map_err(PageError::from)?))
+}
+
+#[derive(Deserialize)]
+struct CommentForm {
+    csrf: Option<String>,
+    at_ms: i64,
+    end_ms: Option<String>,
+    kind: String,
+    body: String,
+    parent_id: Option<String>,
+    comment_id: Option<String>,
+}
+
+fn optional<T: std::str::FromStr>(
+    field: &str,
+    raw: Option<&str>,
+) -> Result<Option<T>, ReviewError> {
+    match raw.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => v.parse().map(Some).map_err(|_| ReviewError::InvalidField {
+            field: field.to_owned(),
+            message: format!("`{v}` is not valid here; reload the page"),
+        }),
+    }
+}
+
+/// Adds a comment (or a reply), or edits one's own; answers with the list.
+#[post("/calls/{id}/comments")]
+pub async fn save_comment(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    viewer: Viewer,
+    id: web::Path<CallId>,
+    form: web::Form<CommentForm>,
+) -> Result<HttpResponse, Fragment> {
+    viewer.check(&req, form.csrf.as_deref())?;
+    let id = id.into_inner();
+    let form = form.into_inner();
+    let kind = view::parse_kind(&form.kind).ok_or_else(|| ReviewError::InvalidField {
+        field: "kind".into(),
+        message: "choose went well, improve, question or note".into(),
+    })?;
+    let end_ms: Option<i64> = optional("end_ms", form.end_ms.as_deref())?;
+    match optional::<CommentId>("comment_id", form.comment_id.as_deref())? {
+        Some(comment) => {
+            review
+                .weekly()
+                .edit_comment(
+                    &viewer.actor,
+                    comment,
+                    CommentChanges {
+                        body: Some(form.body),
+                        kind: Some(kind),
+                        ..CommentChanges::default()
+                    },
+                )
+                .await?;
+        }
+        None => {
+            review
+                .weekly()
+                .add_comment(
+                    &viewer.actor,
+                    id,
+                    NewComment {
+                        at_ms: form.at_ms,
+                        end_ms,
+                        body: form.body,
+                        kind,
+                        parent_id: optional("parent_id", form.parent_id.as_deref())?,
+                    },
+                )
+                .await?;
+        }
+    }
+    let call = review.calls().call(&viewer.actor, id).await?;
+    let list = comment_list(&review, &viewer, id, call.status).await?;
+    Ok(crate::html(HttpResponse::Ok(), list.render().map_err(PageError::from)?))
+}
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    csrf: Option<String>,
+}
+
+/// Deletes one's own comment (and its replies); answers with the list.
+#[post("/calls/{id}/comments/{comment}/delete")]
+pub async fn delete_comment(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    viewer: Viewer,
+    path: web::Path<(CallId, CommentId)>,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse, Fragment> {
+    viewer.check(&req, form.csrf.as_deref())?;
+    let (call_id, comment) = path.into_inner();
+    review.weekly().delete_comment(&viewer.actor, comment).await?;
+    let call = review.calls().call(&viewer.actor, call_id).await?;
+    let list = comment_list(&review, &viewer, call_id, call.status).await?;
+    Ok(crate::html(HttpResponse::Ok(), list.render().map_err(PageError::from)?))
+}
+
+/// Saves the viewer's scores on the call's nomination.
+#[post("/calls/{id}/scores")]
+pub async fn save_scores(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    viewer: Viewer,
+    id: web::Path<CallId>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, Fragment> {
+    let fields = form.into_inner();
+    let token = fields.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str());
+    viewer.check(&req, token)?;
+    let standing = review.weekly().call_review(&viewer.actor, *id).await?;
+    let nomination = standing.nomination.ok_or_else(|| ReviewError::InvalidField {
+        field: "call_id".into(),
+        message: "this call is not in one of the week's two slots, so it is not scored".into(),
+    })?;
+    let mut scores = Vec::new();
+    for (name, value) in &fields {
+        let Some(criterion) = name.strip_prefix("score:") else { continue };
+        let value: i32 = value.parse().map_err(|_| ReviewError::InvalidField {
+            field: name.clone(),
+            message: "choose one of the levels".into(),
+        })?;
+        let note = fields
+            .iter()
+            .find(|(k, _)| k.strip_prefix("note:") == Some(criterion))
+            .map(|(_, v)| v.clone())
+            .filter(|v| !v.trim().is_empty());
+        scores.push(ScoreInput { criterion: criterion.to_owned(), value, note });
+    }
+    if scores.is_empty() {
+        return Err(ReviewError::InvalidField {
+            field: "scores".into(),
+            message: "choose a level for at least one criterion".into(),
+        }
+        .into());
+    }
+    review
+        .weekly()
+        .put_scores(
+            &viewer.actor,
+            nomination.row.rep_id,
+            &nomination.row.week,
+            nomination.row.slot,
+            scores,
+        )
+        .await?;
+    if crate::session::is_htmx(&req) {
+        // The player keeps playing: only the form's status line changes.
+        return Ok(crate::html(HttpResponse::Ok(), "<span>Scores saved.</span>".to_owned()));
+    }
+    Ok(changed(&req, &format!("/calls/{id}")))
+}

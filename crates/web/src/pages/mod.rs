@@ -1,0 +1,137 @@
+//! The pages, one module each, and what they share: the layout and the
+//! answers to a form.
+
+mod account;
+mod call_room;
+mod home;
+mod search;
+mod sign_in;
+
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
+
+use crate::{assets, session::Viewer};
+
+/// Adds every page's routes.
+pub fn register(cfg: &mut web::ServiceConfig) {
+    cfg.service(sign_in::login_page)
+        .service(sign_in::login)
+        .service(sign_in::logout)
+        .service(sign_in::welcome_page)
+        .service(sign_in::welcome)
+        .service(home::home)
+        .service(home::my_calls)
+        .service(home::nominate)
+        .service(home::move_review)
+        .service(call_room::call_room)
+        .service(call_room::comments)
+        .service(call_room::save_comment)
+        .service(call_room::delete_comment)
+        .service(call_room::save_scores)
+        .service(search::search)
+        .service(account::account)
+        .service(account::change_password)
+        .service(account::end_session)
+        .service(account::issue_token)
+        .service(account::revoke_token);
+}
+
+/// What every page's frame needs.
+pub struct Layout {
+    /// The page's title.
+    pub title: String,
+    /// The stylesheet's URL.
+    pub css: String,
+    /// The page script every page loads.
+    pub app: String,
+    /// htmx's URL.
+    pub htmx: String,
+    /// The icon's URL.
+    pub favicon: String,
+    /// The viewer, when signed in.
+    pub viewer: Option<LayoutViewer>,
+    /// Which navigation entry is this page.
+    pub section: &'static str,
+}
+
+/// The signed-in part of the frame.
+pub struct LayoutViewer {
+    /// Their name.
+    pub name: String,
+    /// The session's CSRF token.
+    pub csrf: String,
+    /// Whether they coach anyone (the home page is then their team).
+    pub coaches: bool,
+}
+
+impl Layout {
+    /// The frame of a page for a signed-in viewer.
+    pub fn new(title: impl Into<String>, section: &'static str, viewer: &Viewer) -> Self {
+        Self {
+            viewer: Some(LayoutViewer {
+                name: viewer.me.name.clone(),
+                csrf: viewer.csrf.clone(),
+                coaches: viewer.coaches(),
+            }),
+            ..Self::public(title, section)
+        }
+    }
+
+    /// The frame of a page anyone may open (sign-in, set password).
+    pub fn public(title: impl Into<String>, section: &'static str) -> Self {
+        Self {
+            title: title.into(),
+            css: assets::url("app.css"),
+            app: assets::url("app.js"),
+            htmx: assets::url("htmx.min.js"),
+            favicon: assets::url("favicon.svg"),
+            viewer: None,
+            section,
+        }
+    }
+}
+
+/// A rendered page.
+pub fn page(html: String) -> HttpResponse {
+    crate::html(HttpResponse::Ok(), html)
+}
+
+/// The answer to a form that changed something: htmx reloads the page it is
+/// on, a plain form post goes back to `back`.
+pub fn changed(req: &HttpRequest, back: &str) -> HttpResponse {
+    if crate::session::is_htmx(req) {
+        HttpResponse::Ok().insert_header(("HX-Refresh", "true")).finish()
+    } else {
+        HttpResponse::SeeOther().insert_header((header::LOCATION, back.to_owned())).finish()
+    }
+}
+
+/// A local path to return to after signing in; anything else (another
+/// site, a scheme-relative `//host`) becomes `/`.
+pub fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.starts_with("/\\")
+                && !path.chars().any(char::is_control) =>
+        {
+            path.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_local_paths_are_returned_to() {
+        assert_eq!(local_path(Some("/calls/1?t=3")), "/calls/1?t=3");
+        assert_eq!(local_path(Some("//evil.example/")), "/");
+        assert_eq!(local_path(Some("/\\evil.example")), "/");
+        assert_eq!(local_path(Some("https://evil.example/")), "/");
+        assert_eq!(local_path(Some("/a\nb")), "/");
+        assert_eq!(local_path(None), "/");
+    }
+}

@@ -1,0 +1,218 @@
+//! Signing in and out, and setting a password from a one-time link.
+
+use actix_web::{HttpRequest, HttpResponse, get, http::header, post, web};
+use askama::Template;
+use filmroom_api::session::{check_origin, session_secret};
+use filmroom_review::{LinkPurpose, Review, ReviewError};
+use serde::Deserialize;
+
+use crate::{
+    WebConfig,
+    error::PageError,
+    pages::{Layout, local_path, page},
+    session::{Viewer, cleared_cookie, session_cookie},
+    view,
+};
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    layout: Layout,
+    next: String,
+    email: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+/// The sign-in form. A signed-in visitor goes straight on.
+#[get("/login")]
+pub async fn login_page(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    query: web::Query<NextQuery>,
+) -> Result<HttpResponse, PageError> {
+    let next = local_path(query.next.as_deref());
+    if review.accounts().authenticate_session(session_secret(&req).as_deref()).await.is_ok() {
+        return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, next)).finish());
+    }
+    let html = LoginPage {
+        layout: Layout::public("Sign in", "login"),
+        next,
+        email: String::new(),
+        error: None,
+    }
+    .render()?;
+    Ok(page(html))
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    email: String,
+    password: String,
+    next: Option<String>,
+}
+
+fn client_address(req: &HttpRequest) -> String {
+    req.peer_addr().map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
+}
+
+fn user_agent(req: &HttpRequest) -> String {
+    req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
+}
+
+/// Signs in; a wrong email or password says so without saying which, and
+/// too many failures answer 429 with `Retry-After`.
+#[post("/login")]
+pub async fn login(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    config: web::Data<WebConfig>,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, PageError> {
+    check_origin(&req, config.public_url.as_deref())?;
+    let form = form.into_inner();
+    let next = local_path(form.next.as_deref());
+    let attempt = review
+        .accounts()
+        .sign_in(&form.email, &form.password, &client_address(&req), &user_agent(&req))
+        .await;
+    match attempt {
+        Ok(signed_in) => Ok(HttpResponse::SeeOther()
+            .cookie(session_cookie(&signed_in, config.secure_cookies()))
+            .insert_header((header::LOCATION, next))
+            .insert_header(crate::no_store())
+            .finish()),
+        Err(error @ (ReviewError::SignInFailed | ReviewError::TooManySignIns { .. })) => {
+            let mut response = match &error {
+                ReviewError::TooManySignIns { retry_after_secs } => {
+                    let mut r = HttpResponse::TooManyRequests();
+                    r.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+                    r
+                }
+                _ => HttpResponse::Unauthorized(),
+            };
+            let message = match &error {
+                ReviewError::SignInFailed => {
+                    "That email and password do not match an account. Check both and try again."
+                        .to_owned()
+                }
+                other => {
+                    let text = other.to_string();
+                    let mut chars = text.chars();
+                    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or(text)
+                }
+            };
+            let html = LoginPage {
+                layout: Layout::public("Sign in", "login"),
+                next,
+                email: form.email,
+                error: Some(message),
+            }
+            .render()?;
+            response.insert_header(crate::no_store());
+            Ok(crate::html(response, html))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: Option<String>,
+}
+
+/// Ends the session on the server and clears the cookie.
+#[post("/logout")]
+pub async fn logout(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    config: web::Data<WebConfig>,
+    viewer: Viewer,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    viewer.check(&req, form.csrf.as_deref())?;
+    review.accounts().sign_out(&viewer.actor).await?;
+    Ok(HttpResponse::SeeOther()
+        .cookie(cleared_cookie(config.secure_cookies()))
+        .insert_header((header::LOCATION, "/login"))
+        .finish())
+}
+
+#[derive(Template)]
+#[template(path = "welcome.html")]
+struct WelcomePage {
+    layout: Layout,
+    invite: bool,
+    name: String,
+    email: String,
+    expires_iso: String,
+    expires_text: String,
+    error: Option<String>,
+}
+
+async fn welcome_view(
+    review: &Review,
+    secret: &str,
+    error: Option<String>,
+) -> Result<WelcomePage, PageError> {
+    let link = review.accounts().link(secret).await?;
+    let invite = link.purpose == LinkPurpose::Invite;
+    Ok(WelcomePage {
+        layout: Layout::public(if invite { "Welcome" } else { "Choose a new password" }, "welcome"),
+        invite,
+        name: link.name,
+        email: link.email,
+        expires_iso: view::iso(link.expires_at),
+        expires_text: view::when(link.expires_at, "UTC"),
+        error,
+    })
+}
+
+/// The page a one-time link opens: choose a password.
+#[get("/welcome/{secret}")]
+pub async fn welcome_page(
+    review: web::Data<Review>,
+    secret: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let html = welcome_view(&review, &secret, None).await?.render()?;
+    Ok(page(html))
+}
+
+#[derive(Deserialize)]
+struct WelcomeForm {
+    password: String,
+    confirm: String,
+}
+
+/// Sets the password, uses the link up and signs the person in.
+#[post("/welcome/{secret}")]
+pub async fn welcome(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    config: web::Data<WebConfig>,
+    secret: web::Path<String>,
+    form: web::Form<WelcomeForm>,
+) -> Result<HttpResponse, PageError> {
+    check_origin(&req, config.public_url.as_deref())?;
+    let refuse = |message: String| async {
+        let html = welcome_view(&review, &secret, Some(message)).await?.render()?;
+        Ok::<_, PageError>(crate::html(HttpResponse::UnprocessableEntity(), html))
+    };
+    if form.password != form.confirm {
+        return refuse("The two passwords are not the same; type them again.".to_owned()).await;
+    }
+    match review.accounts().use_link(&secret, &form.password, &user_agent(&req)).await {
+        Ok(signed_in) => Ok(HttpResponse::SeeOther()
+            .cookie(session_cookie(&signed_in, config.secure_cookies()))
+            .insert_header((header::LOCATION, "/"))
+            .finish()),
+        Err(ReviewError::InvalidField { message, .. }) => {
+            refuse(format!("Choose another password: {message}.")).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
