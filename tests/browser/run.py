@@ -1,0 +1,264 @@
+#!/usr/bin/env python3
+"""Browser tests: the rep's week and the manager's review, driven in Debian's
+chromium by Playwright against the real binary on a random port.
+
+Every page visited is checked with axe-core (no serious or critical
+violation) and photographed at 1280 px and at 375 px wide into
+$CARGO_TARGET_DIR/browser-screenshots/, to be looked at.
+
+Usage: tests/browser/run.py   (installs Playwright and axe-core when missing)
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import harness  # noqa: E402
+
+harness.ensure_playwright()
+
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+
+DESKTOP = {"width": 1280, "height": 860}
+PHONE = {"width": 375, "height": 812}
+RUBRIC = {
+    "criteria": [
+        {"key": "discovery", "name": "Discovery", "description": "Finds the customer's real problem", "min": 1, "max": 4,
+         "levels": [{"value": 1, "description": "Pitches before asking"}, {"value": 2, "description": "Asks, rarely digs"},
+                    {"value": 3, "description": "Digs into the pain"}, {"value": 4, "description": "Quantifies the pain"}]},
+        {"key": "next_steps", "name": "Next steps", "min": 1, "max": 4,
+         "levels": [{"value": 1, "description": "None agreed"}, {"value": 4, "description": "Dated, owned, in the calendar"}]},
+    ]
+}
+
+checked_pages: list[str] = []
+failures: list[str] = []
+
+
+def check(condition: bool, message: str) -> None:
+    if not condition:
+        failures.append(message)
+        harness.log(f"FAILED: {message}")
+
+
+def audit(page: Page, name: str, axe: pathlib.Path, phone_context) -> None:
+    """axe-core on the page as it is, then screenshots at both widths."""
+    page.add_script_tag(path=str(axe))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    bad = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    for violation in bad:
+        targets = [n["target"] for n in violation["nodes"]][:3]
+        failures.append(f"axe on {name}: {violation['id']} ({violation['impact']}): {violation['help']} at {targets}")
+    harness.SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(harness.SCREENSHOTS / f"{name}-desktop.png"), full_page=True)
+    phone = phone_context.new_page()
+    phone.goto(page.url)
+    phone.wait_for_load_state("networkidle")
+    if phone.locator("#player").count():
+        phone.wait_for_selector("#player[data-ready='true']", timeout=15000)
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    check(width <= PHONE["width"], f"{name} is {width} px wide at 375 px (scrolls sideways)")
+    phone.screenshot(path=str(harness.SCREENSHOTS / f"{name}-phone.png"), full_page=True)
+    phone.close()
+    checked_pages.append(name)
+    harness.log(f"checked {name}: axe {len(bad)} serious/critical, screenshots saved")
+
+
+def wait_player(page: Page) -> None:
+    page.wait_for_selector("#player[data-ready='true']", timeout=20000)
+    expect(page.locator("#play")).to_be_enabled()
+
+
+def current_time(page: Page) -> float:
+    return page.evaluate("window.filmroomPlayer.audio.currentTime")
+
+
+def main() -> None:
+    binary = harness.build()
+    axe = harness.axe_script()
+    server = harness.Server(binary)
+    try:
+        run(server, axe)
+    finally:
+        panics = server.panics()
+        server.stop()
+    if panics:
+        failures.append("the server panicked:\n" + "\n".join(panics))
+    if failures:
+        print("\n".join(f"FAIL: {f}" for f in failures), file=sys.stderr)
+        sys.exit(1)
+    harness.log(f"all passed; {len(checked_pages)} pages checked with axe and photographed in {harness.SCREENSHOTS}")
+
+
+def run(server: harness.Server, axe: pathlib.Path) -> None:
+    token, admin_link = server.bootstrap()
+    api = harness.Api(server.base, token)
+    manager = api.call("POST", "/v1/users", {"email": "mia@acme.test", "name": "Mia Manager", "role": "manager"})
+    rep = api.call("POST", "/v1/users", {"email": "ray@acme.test", "name": "Ray Rep", "role": "rep", "manager_id": manager["id"]})
+    api.call("PUT", "/v1/rubric", RUBRIC)
+    rep_link = api.call("POST", f"/v1/users/{rep['id']}/invite")["url"]
+    manager_link = api.call("POST", f"/v1/users/{manager['id']}/invite")["url"]
+    recording = pathlib.Path(tempfile.mkdtemp()) / "discovery-call-acme.wav"
+    harness.speech_like_wav(recording, seconds=40)
+
+    with sync_playwright() as playwright:
+        browser = harness.launch(playwright)
+        rep_context = browser.new_context(viewport=DESKTOP, bypass_csp=True)
+        rep_page = rep_context.new_page()
+        rep_page.set_default_timeout(20000)
+
+        # The rep's story: invite → password → upload → ready → play → seek → comment → score → share.
+        rep_page.goto(rep_link)
+        expect(rep_page.get_by_role("heading", level=1)).to_contain_text("Welcome to filmroom, Ray Rep")
+        anonymous = browser.new_context(viewport=PHONE, bypass_csp=True)
+        audit(rep_page, "welcome", axe, anonymous)
+        rep_page.get_by_label("New password").fill("correct horse battery")
+        rep_page.get_by_label("The same password again").fill("correct horse battery")
+        rep_page.get_by_role("button", name="Set password and sign in").click()
+        rep_page.wait_for_url(f"{server.base}/")
+        expect(rep_page.get_by_role("heading", level=1)).to_contain_text("My week")
+        reused = browser.new_context().new_page()
+        reused.goto(rep_link)
+        check("used already or has expired" in reused.content(), "an invite link worked twice")
+        reused.context.close()
+
+        rep_page.locator("#files").set_input_files(str(recording))
+        expect(rep_page.locator("#upload-list li")).to_contain_text("Uploaded; analysing", timeout=30000)
+        row = rep_page.locator(".call-row", has_text="discovery-call-acme")
+        expect(row.locator(".status")).to_have_text("Ready", timeout=60000)
+        row.get_by_role("button", name="Went well").click()
+        rep_page.wait_for_load_state("networkidle")
+        slot = rep_page.locator(".slot-went_well")
+        expect(slot).to_contain_text("discovery-call-acme")
+        expect(slot.locator(".state")).to_have_text("Picked")
+        rep_phone = browser.new_context(viewport=PHONE, bypass_csp=True, storage_state=rep_context.storage_state())
+        audit(rep_page, "rep-home", axe, rep_phone)
+
+        slot.get_by_role("link", name="discovery-call-acme").click()
+        wait_player(rep_page)
+        check(rep_page.locator(".privacy").is_visible(), "the rep's call room does not say comments are private before sharing")
+        audit(rep_page, "call-room-rep", axe, rep_phone)
+
+        rep_page.get_by_role("button", name="Play").click()
+        rep_page.wait_for_function("window.filmroomPlayer.audio.currentTime > 0.5", timeout=15000)
+        rep_page.get_by_role("button", name="Pause").click()
+        box = rep_page.locator("#waveform").bounding_box()
+        rep_page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        time.sleep(0.3)
+        half = current_time(rep_page)
+        check(abs(half - 20.0) < 1.5, f"a click at half the waveform seeked to {half:.2f} s, not about 20 s")
+
+        rep_page.keyboard.press("c")
+        expect(rep_page.locator("#composer-body")).to_be_focused()
+        at_label = rep_page.locator("#composer-at").inner_text()
+        check(at_label in ("00:19", "00:20", "00:21"), f"the composer says {at_label}, not the playhead's moment")
+        rep_page.get_by_label("Went well").first.check()
+        rep_page.locator("#composer-body").fill("Good pause before answering the pricing question.")
+        rep_page.get_by_role("button", name="Add comment").click()
+        comment = rep_page.locator(".comment", has_text="Good pause before answering")
+        expect(comment).to_be_visible()
+        expect(comment.locator(".private")).to_have_text("Private until shared")
+        expect(comment.locator(".seek")).to_have_text(at_label)
+
+        scores = rep_page.locator(".scores")
+        scores.get_by_label("3 Digs into the pain").check()
+        scores.get_by_label("4 Dated, owned, in the calendar").check()
+        scores.get_by_role("button", name="Save scores").click()
+        expect(scores.locator(".score-status")).to_have_text("Scores saved.")
+
+        rep_page.get_by_role("button", name="Finish self-review").click()
+        rep_page.wait_for_load_state("networkidle")
+        expect(rep_page.locator(".steps .current")).to_have_text("Self-reviewed")
+        rep_page.get_by_role("button", name="Share with manager").click()
+        rep_page.wait_for_load_state("networkidle")
+        expect(rep_page.locator(".steps .current")).to_have_text("Shared")
+        check(rep_page.locator(".privacy").count() == 0, "the privacy note stays after sharing")
+        wait_player(rep_page)
+        rep_page.keyboard.press("?")
+        expect(rep_page.locator("#help")).to_be_visible()
+        rep_page.keyboard.press("Escape")
+        call_url = rep_page.url
+
+        # The manager's story: sign in → the shared call → a range comment by dragging → score → reviewed.
+        manager_context = browser.new_context(viewport=DESKTOP, bypass_csp=True)
+        manager_page = manager_context.new_page()
+        manager_page.set_default_timeout(20000)
+        manager_page.goto(manager_link)
+        manager_page.get_by_label("New password").fill("manager password 1")
+        manager_page.get_by_label("The same password again").fill("manager password 1")
+        manager_page.get_by_role("button", name="Set password and sign in").click()
+        manager_page.wait_for_url(f"{server.base}/")
+        manager_page.get_by_role("button", name="Sign out").click()
+        manager_page.wait_for_url(f"{server.base}/login")
+        audit(manager_page, "login", axe, anonymous)
+        manager_page.get_by_label("Email").fill("mia@acme.test")
+        manager_page.get_by_label("Password").fill("manager password 1")
+        manager_page.get_by_role("button", name="Sign in").click()
+        manager_page.wait_for_url(f"{server.base}/")
+        expect(manager_page.get_by_role("heading", level=1)).to_contain_text("Your team")
+        manager_phone = browser.new_context(viewport=PHONE, bypass_csp=True, storage_state=manager_context.storage_state())
+        audit(manager_page, "manager-home", axe, manager_phone)
+        manager_page.get_by_role("link", name="Shared went-well call of Ray Rep").click()
+        wait_player(manager_page)
+        expect(manager_page.locator(".comment", has_text="Good pause before answering")).to_be_visible()
+        check(manager_page.locator(".comment .private").count() == 0, "the manager sees a 'private' mark on a shared comment")
+
+        box = manager_page.locator("#waveform").bounding_box()
+        y = box["y"] + box["height"] / 2
+        manager_page.mouse.move(box["x"] + box["width"] * 0.2, y)
+        manager_page.mouse.down()
+        manager_page.mouse.move(box["x"] + box["width"] * 0.3, y, steps=5)
+        manager_page.mouse.move(box["x"] + box["width"] * 0.4, y, steps=5)
+        manager_page.mouse.up()
+        expect(manager_page.locator("#composer-mode")).to_have_text("Comment on")
+        where = manager_page.locator("#composer-at").inner_text()
+        check("–" in where, f"dragging across the waveform did not select a range ({where})")
+        manager_page.get_by_label("Question").check()
+        manager_page.locator("#composer-body").fill("What did the customer mean by 'later'?")
+        manager_page.get_by_role("button", name="Add comment").click()
+        ranged = manager_page.locator(".comment", has_text="What did the customer mean")
+        expect(ranged).to_be_visible()
+        expect(ranged.locator(".seek")).to_contain_text("–")
+
+        # The rep's open page shows the manager's comment without reloading.
+        started = time.time()
+        expect(rep_page.locator(".comment", has_text="What did the customer mean")).to_be_visible(timeout=5000)
+        harness.log(f"the manager's comment appeared on the rep's page after {time.time() - started:.1f} s")
+
+        scores = manager_page.locator(".scores")
+        scores.get_by_label("2 Asks, rarely digs").check()
+        scores.get_by_role("button", name="Save scores").click()
+        expect(scores.locator(".score-status")).to_have_text("Scores saved.")
+        manager_page.get_by_role("button", name="Finish manager review").click()
+        manager_page.wait_for_load_state("networkidle")
+        expect(manager_page.locator(".steps .current")).to_have_text("Manager reviewed")
+        wait_player(manager_page)
+        audit(manager_page, "call-room-manager", axe, manager_phone)
+
+        manager_page.goto(f"{server.base}/search?q=pricing")
+        hit = manager_page.locator(".hits a").first
+        expect(hit).to_be_visible()
+        audit(manager_page, "search", axe, manager_phone)
+        hit.click()
+        wait_player(manager_page)
+        check(abs(current_time(manager_page) - half) < 1.5, "a search hit did not open the call at its moment")
+
+        manager_page.goto(f"{server.base}/account")
+        manager_page.get_by_label("Token name").fill("crm sync")
+        manager_page.get_by_role("button", name="Make a token").click()
+        expect(manager_page.locator("#new-token")).to_contain_text("fr_")
+        audit(manager_page, "account", axe, manager_phone)
+
+        rep_page.goto(f"{server.base}/")
+        expect(rep_page.locator(".slot-went_well .state")).to_have_text("Manager reviewed")
+        audit(rep_page, "rep-home-reviewed", axe, rep_phone)
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,347 @@
+//! The web app over HTTP: sign-in required, one-time links, sessions that
+//! end, CSRF refused, failed sign-ins limited, security headers.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    clippy::cast_precision_loss,
+    missing_docs
+)]
+
+use std::io::Write;
+use std::process::Stdio;
+use std::time::Duration;
+
+use filmroom_tests::{Reply, Team, TestApp, filmroom};
+use reqwest::{
+    Method,
+    blocking::{Client, RequestBuilder},
+    redirect::Policy,
+};
+use serde_json::json;
+
+/// A browser that does not follow redirects, so each answer can be checked.
+fn browser() -> Client {
+    Client::builder().redirect(Policy::none()).timeout(Duration::from_secs(30)).build().unwrap()
+}
+
+fn page(app: &TestApp, method: Method, path: &str) -> RequestBuilder {
+    browser().request(method, format!("{}{path}", app.base_url))
+}
+
+fn session_cookie(reply: &Reply) -> String {
+    let cookie = reply
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("filmroom_session="))
+        .unwrap_or_else(|| panic!("no session cookie in {:?}", reply.headers));
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(cookie.contains(attribute), "cookie lacks {attribute}: {cookie}");
+    }
+    assert!(!cookie.contains("Secure"), "a plain-http server set a Secure cookie: {cookie}");
+    cookie.split(';').next().unwrap().to_owned()
+}
+
+fn csrf_of(html: &str) -> String {
+    let start = html.find(r#"<meta name="csrf-token" content=""#).expect("csrf meta") + 33;
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+/// Makes a link for `user` and returns its path (`/welcome/…`).
+fn invite(app: &TestApp, admin: &str, user: &str) -> (String, String) {
+    let reply = app.post(&format!("/v1/users/{user}/invite"), admin, json!(null));
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    assert_eq!(reply.header("cache-control"), Some("no-store"));
+    let body = reply.json();
+    let url = body["url"].as_str().unwrap();
+    assert!(url.starts_with(&app.base_url), "{url} is not on {}", app.base_url);
+    (url.trim_start_matches(&app.base_url).to_owned(), body["purpose"].as_str().unwrap().to_owned())
+}
+
+/// Sets `password` through a fresh link for `user` and returns the session cookie.
+fn set_password(app: &TestApp, admin: &str, user: &str, password: &str) -> String {
+    let (path, _) = invite(app, admin, user);
+    let reply = TestApp::send(
+        page(app, Method::POST, &path)
+            .header("origin", &app.base_url)
+            .form(&[("password", password), ("confirm", password)]),
+    );
+    assert_eq!(reply.status, 303, "{}", reply.text);
+    assert_eq!(reply.header("location"), Some("/"));
+    session_cookie(&reply)
+}
+
+fn sign_in(app: &TestApp, email: &str, password: &str) -> Reply {
+    TestApp::send(
+        page(app, Method::POST, "/login")
+            .header("origin", &app.base_url)
+            .form(&[("email", email), ("password", password), ("next", "/search?q=x")]),
+    )
+}
+
+fn home(app: &TestApp, cookie: &str) -> Reply {
+    TestApp::send(page(app, Method::GET, "/").header("cookie", cookie))
+}
+
+#[test]
+fn pages_ask_for_sign_in_and_return_to_where_the_person_was() {
+    let app = TestApp::spawn();
+    let reply = TestApp::send(page(&app, Method::GET, "/"));
+    assert_eq!(reply.status, 303);
+    assert_eq!(reply.header("location"), Some("/login?next=%2F"));
+    let reply = TestApp::send(page(
+        &app,
+        Method::GET,
+        "/calls/0193f4c2-9c1e-7d4a-b1a0-2f7c4f0c1d2e?t=83",
+    ));
+    assert_eq!(
+        reply.header("location"),
+        Some("/login?next=%2Fcalls%2F0193f4c2-9c1e-7d4a-b1a0-2f7c4f0c1d2e%3Ft%3D83")
+    );
+    // htmx cannot follow a redirect into a page: it is told where to go.
+    let reply = TestApp::send(page(&app, Method::GET, "/my-calls").header("HX-Request", "true"));
+    assert_eq!(reply.status, 401);
+    assert!(reply.header("hx-redirect").is_some_and(|l| l.starts_with("/login?next=")));
+
+    let login = TestApp::send(page(&app, Method::GET, "/login?next=%2Fsearch"));
+    assert_eq!(login.status, 200);
+    assert!(login.text.contains(r#"name="next" value="/search""#), "{}", login.text);
+    // Only local paths are returned to.
+    let login = TestApp::send(page(&app, Method::GET, "/login?next=%2F%2Fevil.example%2F"));
+    assert!(login.text.contains(r#"name="next" value="/""#));
+
+    let team = Team::create(&app, "Acme");
+    set_password(&app, &team.admin, &team.rep_id, "correct horse battery");
+    let reply = sign_in(&app, "rep@acme.example", "correct horse battery");
+    assert_eq!(reply.status, 303, "{}", reply.text);
+    assert_eq!(reply.header("location"), Some("/search?q=x"));
+    let cookie = session_cookie(&reply);
+    let reply = home(&app, &cookie);
+    assert_eq!(reply.status, 200);
+    assert!(reply.text.contains("My week"), "{}", reply.text);
+}
+
+#[test]
+fn a_link_sets_a_password_once_and_a_newer_link_retires_it() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    let (first, purpose) = invite(&app, &team.admin, &team.rep_id);
+    assert_eq!(purpose, "invite");
+    let (second, _) = invite(&app, &team.admin, &team.rep_id);
+    let retired = TestApp::send(page(&app, Method::GET, &first));
+    assert_eq!(retired.status, 410, "an older link still works: {}", retired.text);
+    assert!(retired.text.contains("used already or has expired"));
+
+    let shown = TestApp::send(page(&app, Method::GET, &second));
+    assert_eq!(shown.status, 200);
+    assert!(shown.text.contains("rep@acme.example"), "{}", shown.text);
+    let post = |password: &str, confirm: &str| {
+        TestApp::send(
+            page(&app, Method::POST, &second)
+                .header("origin", &app.base_url)
+                .form(&[("password", password), ("confirm", confirm)]),
+        )
+    };
+    let mismatch = post("correct horse battery", "correct horse batterY");
+    assert_eq!(mismatch.status, 422);
+    assert!(mismatch.text.contains("not the same"));
+    let short = post("short", "short");
+    assert_eq!(short.status, 422);
+    assert!(short.text.contains("at least 10 characters"), "{}", short.text);
+    let set = post("correct horse battery", "correct horse battery");
+    assert_eq!(set.status, 303, "{}", set.text);
+    session_cookie(&set);
+    let again = post("another password here", "another password here");
+    assert_eq!(again.status, 410, "a link worked twice: {}", again.text);
+    assert_eq!(sign_in(&app, "rep@acme.example", "another password here").status, 401);
+    assert_eq!(sign_in(&app, "rep@acme.example", "correct horse battery").status, 303);
+
+    // Someone with a password gets a reset link; it is refused to non-admins.
+    let (_, purpose) = invite(&app, &team.admin, &team.rep_id);
+    assert_eq!(purpose, "reset");
+    app.post(&format!("/v1/users/{}/invite", team.rep_id), &team.manager, json!(null))
+        .problem(403, "forbidden");
+}
+
+#[test]
+fn changes_made_with_the_cookie_need_the_pages_token_and_origin() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    let cookie = set_password(&app, &team.admin, &team.rep_id, "correct horse battery");
+    let csrf = csrf_of(&home(&app, &cookie).text);
+    let call = app.create_call(&team.rep, &team.rep_id);
+    let form = |token: &str| {
+        vec![
+            ("csrf", token.to_owned()),
+            ("call_id", call.clone()),
+            ("state", "self_reviewed".to_owned()),
+        ]
+    };
+
+    let forged = TestApp::send(
+        page(&app, Method::POST, "/reviews/move")
+            .header("cookie", &cookie)
+            .header("origin", &app.base_url)
+            .form(&form("not-the-token")),
+    );
+    assert_eq!(forged.status, 403, "{}", forged.text);
+    assert_eq!(forged.header("x-filmroom-code"), Some("csrf_rejected"));
+    assert!(forged.text.contains("reload the page"), "{}", forged.text);
+    let elsewhere = TestApp::send(
+        page(&app, Method::POST, "/reviews/move")
+            .header("cookie", &cookie)
+            .header("origin", "https://evil.example")
+            .form(&form(&csrf)),
+    );
+    assert_eq!(elsewhere.status, 403, "{}", elsewhere.text);
+    let no_origin = TestApp::send(
+        page(&app, Method::POST, "/reviews/move").header("cookie", &cookie).form(&form(&csrf)),
+    );
+    assert_eq!(no_origin.status, 403);
+
+    // The API takes the cookie too: reads freely, changes only with the token.
+    let reads = TestApp::send(page(&app, Method::GET, "/v1/me").header("cookie", &cookie));
+    assert_eq!(reads.status, 200, "{}", reads.text);
+    let create = |token: Option<&str>, origin: &str| {
+        let mut request = page(&app, Method::POST, "/v1/calls")
+            .header("cookie", &cookie)
+            .header("origin", origin)
+            .json(&json!({"rep_id": team.rep_id, "title": "From the page"}));
+        if let Some(token) = token {
+            request = request.header("x-csrf-token", token);
+        }
+        TestApp::send(request)
+    };
+    create(None, &app.base_url).problem(403, "csrf_rejected");
+    create(Some(&csrf), "https://evil.example").problem(403, "csrf_rejected");
+    assert_eq!(create(Some(&csrf), &app.base_url).status, 201);
+
+    // Signing in from another site is refused too.
+    let reply = TestApp::send(
+        page(&app, Method::POST, "/login")
+            .header("origin", "https://evil.example")
+            .form(&[("email", "rep@acme.example"), ("password", "correct horse battery")]),
+    );
+    assert_eq!(reply.status, 403);
+}
+
+#[test]
+fn sign_out_ends_the_session_on_the_server() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    let cookie = set_password(&app, &team.admin, &team.rep_id, "correct horse battery");
+    let other = session_cookie(&sign_in(&app, "rep@acme.example", "correct horse battery"));
+    let csrf = csrf_of(&home(&app, &cookie).text);
+    let out = TestApp::send(
+        page(&app, Method::POST, "/logout")
+            .header("cookie", &cookie)
+            .header("origin", &app.base_url)
+            .form(&[("csrf", csrf.as_str())]),
+    );
+    assert_eq!(out.status, 303);
+    assert_eq!(out.header("location"), Some("/login"));
+    assert!(out.header("set-cookie").is_some_and(|c| c.starts_with("filmroom_session=;")));
+    // The old cookie, replayed, is dead on pages and on the API.
+    assert_eq!(home(&app, &cookie).status, 303);
+    TestApp::send(page(&app, Method::GET, "/v1/me").header("cookie", &cookie))
+        .problem(401, "session_expired");
+    // Another browser's session is untouched.
+    assert_eq!(home(&app, &other).status, 200);
+}
+
+#[test]
+fn an_idle_session_expires() {
+    let app = TestApp::spawn_with(&[("FILMROOM_SESSION_IDLE_SECS", "2")]);
+    let team = Team::create(&app, "Acme");
+    let cookie = set_password(&app, &team.admin, &team.rep_id, "correct horse battery");
+    assert_eq!(home(&app, &cookie).status, 200);
+    std::thread::sleep(Duration::from_millis(3500));
+    let reply = home(&app, &cookie);
+    assert_eq!(reply.status, 303, "an idle session still works");
+    assert_eq!(reply.header("location"), Some("/login?next=%2F"));
+    TestApp::send(page(&app, Method::GET, "/v1/me").header("cookie", &cookie))
+        .problem(401, "session_expired");
+}
+
+#[test]
+fn failed_sign_ins_are_limited_and_do_not_say_whether_the_email_exists() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    set_password(&app, &team.admin, &team.rep_id, "correct horse battery");
+    let unknown = sign_in(&app, "nobody@acme.example", "correct horse battery");
+    assert_eq!(unknown.status, 401);
+    for attempt in 1..=5 {
+        let wrong = sign_in(&app, "rep@acme.example", "wrong password!");
+        assert_eq!(wrong.status, 401, "attempt {attempt}");
+        assert!(wrong.text.contains("do not match an account"));
+        assert_eq!(
+            wrong.text.replace("rep@acme.example", "EMAIL"),
+            unknown.text.replace("nobody@acme.example", "EMAIL"),
+            "a wrong password reads differently from an unknown email"
+        );
+    }
+    let limited = sign_in(&app, "rep@acme.example", "correct horse battery");
+    assert_eq!(limited.status, 429, "the right password after 5 failures: {}", limited.text);
+    let wait: u64 = limited.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=900).contains(&wait), "Retry-After {wait}");
+    assert!(limited.text.contains("Too many failed sign-ins"), "{}", limited.text);
+    // Another account from the same client is still allowed.
+    let manager = set_password(&app, &team.admin, &team.manager_id, "manager password 1");
+    assert!(!manager.is_empty());
+    assert_eq!(sign_in(&app, "manager@acme.example", "manager password 1").status, 303);
+}
+
+#[test]
+fn pages_carry_the_security_headers_and_assets_are_cached_by_content() {
+    let app = TestApp::spawn();
+    let login = TestApp::send(page(&app, Method::GET, "/login"));
+    let csp = login.header("content-security-policy").unwrap();
+    assert!(csp.contains("script-src 'self';"), "{csp}");
+    assert!(!csp.contains("'unsafe-eval'"));
+    assert!(csp.contains("frame-ancestors 'none'"));
+    assert_eq!(login.header("referrer-policy"), Some("same-origin"));
+    assert_eq!(login.header("x-content-type-options"), Some("nosniff"));
+    assert!(!login.text.contains("<script>"), "an inline script on the sign-in page");
+    let css = login.text.split("href=\"/assets/app.").nth(1).unwrap().split('"').next().unwrap();
+    let asset = TestApp::send(page(&app, Method::GET, &format!("/assets/app.{css}")));
+    assert_eq!(asset.status, 200);
+    assert_eq!(asset.header("cache-control"), Some("public, max-age=31536000, immutable"));
+    assert_eq!(TestApp::send(page(&app, Method::GET, "/assets/app.0000.css")).status, 404);
+}
+
+#[test]
+fn operators_print_links_and_set_passwords_from_the_command_line() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    let output = filmroom(&app.env)
+        .args(["admin", "invite", "--email", "rep@acme.example", "--public-url", &app.base_url])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let link = String::from_utf8(output.stdout).unwrap().trim().to_owned();
+    let path = link.strip_prefix(&app.base_url).expect("a link on the public URL").to_owned();
+    assert_eq!(TestApp::send(page(&app, Method::GET, &path)).status, 200);
+
+    let mut child = filmroom(&app.env)
+        .args(["admin", "set-password", "--email", "manager@acme.example"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"operator chosen 42\n").unwrap();
+    let done = child.wait_with_output().unwrap();
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    assert_eq!(sign_in(&app, "manager@acme.example", "operator chosen 42").status, 303);
+    let unknown = filmroom(&app.env)
+        .args(["admin", "invite", "--email", "ghost@acme.example"])
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+    assert!(!team.admin.is_empty());
+}
