@@ -13,11 +13,8 @@ use filmroom_tests::{Backends, binary};
 fn a_reps_week_and_a_managers_review_work_in_a_browser() {
     let data = tempfile::tempdir().expect("temp dir");
     let backends = Backends::from_env();
-    let env: Vec<(String, String)> = backends
-        .env(data.path())
-        .into_iter()
-        .filter(|(key, _)| key != "RUST_LOG")
-        .collect();
+    let env: Vec<(String, String)> =
+        backends.env(data.path()).into_iter().filter(|(key, _)| key != "RUST_LOG").collect();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("browser").join("run.py");
     let status = Command::new("python3")
         .arg(&script)

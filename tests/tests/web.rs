@@ -77,11 +77,11 @@ fn set_password(app: &TestApp, admin: &str, user: &str, password: &str) -> Strin
 }
 
 fn sign_in(app: &TestApp, email: &str, password: &str) -> Reply {
-    TestApp::send(
-        page(app, Method::POST, "/login")
-            .header("origin", &app.base_url)
-            .form(&[("email", email), ("password", password), ("next", "/search?q=x")]),
-    )
+    TestApp::send(page(app, Method::POST, "/login").header("origin", &app.base_url).form(&[
+        ("email", email),
+        ("password", password),
+        ("next", "/search?q=x"),
+    ]))
 }
 
 fn home(app: &TestApp, cookie: &str) -> Reply {
@@ -94,11 +94,8 @@ fn pages_ask_for_sign_in_and_return_to_where_the_person_was() {
     let reply = TestApp::send(page(&app, Method::GET, "/"));
     assert_eq!(reply.status, 303);
     assert_eq!(reply.header("location"), Some("/login?next=%2F"));
-    let reply = TestApp::send(page(
-        &app,
-        Method::GET,
-        "/calls/0193f4c2-9c1e-7d4a-b1a0-2f7c4f0c1d2e?t=83",
-    ));
+    let reply =
+        TestApp::send(page(&app, Method::GET, "/calls/0193f4c2-9c1e-7d4a-b1a0-2f7c4f0c1d2e?t=83"));
     assert_eq!(
         reply.header("location"),
         Some("/login?next=%2Fcalls%2F0193f4c2-9c1e-7d4a-b1a0-2f7c4f0c1d2e%3Ft%3D83")
