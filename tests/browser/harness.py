@@ -223,6 +223,17 @@ class Api:
             fail(f"{method} {path} answered {error.code}: {error.read().decode(errors='replace')}")
             raise
 
+    def multipart(self, path: str, metadata: dict, audio: bytes, content_type: str = "audio/wav") -> dict:
+        """A multipart push: the `metadata` part, then the `audio` part."""
+        boundary = "filmroom-browser-boundary"
+        body = (
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"metadata\"\r\n"
+            f"Content-Type: application/json\r\n\r\n{json.dumps(metadata)}\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"audio\"; filename=\"call.wav\"\r\n"
+            f"Content-Type: {content_type}\r\n\r\n"
+        ).encode() + audio + f"\r\n--{boundary}--\r\n".encode()
+        return self.call("POST", path, raw=body, content_type=f"multipart/form-data; boundary={boundary}")
+
     def wait_ready(self, call_id: str, timeout: float = 120) -> dict:
         deadline = time.time() + timeout
         while time.time() < deadline:

@@ -11,7 +11,6 @@ Usage: tests/browser/run.py   (installs Playwright and axe-core when missing)
 
 from __future__ import annotations
 
-import json
 import pathlib
 import sys
 import tempfile
@@ -35,6 +34,22 @@ RUBRIC = {
          "levels": [{"value": 1, "description": "None agreed"}, {"value": 4, "description": "Dated, owned, in the calendar"}]},
     ]
 }
+
+TRANSCRIPT = """WEBVTT
+
+00:00:00.000 --> 00:00:05.000
+<v Ray>Thanks for taking the call today.
+
+00:00:05.000 --> 00:00:12.000
+<v Customer>We need to talk about pricing before anything else.
+
+00:00:18.000 --> 00:00:25.000
+<v Ray>What would success look like for your team this quarter?
+
+00:00:30.000 --> 00:00:38.000
+<v Customer>Send me the proposal and we will decide next week.
+"""
+FIXTURES = harness.ROOT / "tests" / "fixtures"
 
 checked_pages: list[str] = []
 failures: list[str] = []
@@ -127,10 +142,15 @@ def run(server: harness.Server, axe: pathlib.Path) -> None:
         check("used already or has expired" in reused.content(), "an invite link worked twice")
         reused.context.close()
 
-        rep_page.locator("#files").set_input_files(str(recording))
-        expect(rep_page.locator("#upload-list li")).to_contain_text("Uploaded; analysing", timeout=30000)
+        rep_page.locator("#files").set_input_files([str(recording), str(FIXTURES / "not-audio.pdf")])
+        expect(rep_page.locator("#upload-list li").first).to_contain_text("Uploaded; analysing", timeout=30000)
+        refused = rep_page.locator("#upload-list li.failed")
+        expect(refused).to_contain_text("not-audio.pdf")
+        expect(refused.locator(".upload-state")).to_contain_text("send WAV, MP3")
         row = rep_page.locator(".call-row", has_text="discovery-call-acme")
         expect(row.locator(".status")).to_have_text("Ready", timeout=60000)
+        call_id = row.get_by_role("link").get_attribute("href").rsplit("/", 1)[1]
+        api.call("PUT", f"/v1/calls/{call_id}/transcript", raw=TRANSCRIPT.encode(), content_type="text/vtt")
         row.get_by_role("button", name="Went well").click()
         rep_page.wait_for_load_state("networkidle")
         slot = rep_page.locator(".slot-went_well")
@@ -164,6 +184,31 @@ def run(server: harness.Server, axe: pathlib.Path) -> None:
         expect(comment).to_be_visible()
         expect(comment.locator(".private")).to_have_text("Private until shared")
         expect(comment.locator(".seek")).to_have_text(at_label)
+
+        rep_page.on("dialog", lambda dialog: dialog.accept())
+        comment.get_by_role("button", name="Reply").click()
+        expect(rep_page.locator("#composer-mode")).to_have_text("Reply to Ray Rep at")
+        rep_page.locator("#composer-body").fill("Note to self: do this on every pricing question.")
+        rep_page.get_by_role("button", name="Add reply").click()
+        reply = rep_page.locator(".comment.reply", has_text="Note to self")
+        expect(reply).to_be_visible()
+        reply.get_by_role("button", name="Edit").click()
+        expect(rep_page.locator("#composer-body")).to_have_value("Note to self: do this on every pricing question.")
+        rep_page.locator("#composer-body").fill("Note to self: pause like this on every pricing question.")
+        rep_page.get_by_role("button", name="Save comment").click()
+        expect(rep_page.locator(".comment.reply")).to_contain_text("pause like this")
+        rep_page.locator(".comment.reply").get_by_role("button", name="Delete").click()
+        expect(rep_page.locator(".comment.reply")).to_have_count(0)
+
+        # The transcript follows playback, seeks on a click and filters.
+        find = rep_page.get_by_label("Find in transcript")
+        find.fill("success")
+        expect(rep_page.locator("#transcript-lines li:visible")).to_have_count(1)
+        rep_page.locator("#transcript-lines li:visible .seek").click()
+        time.sleep(0.3)
+        check(abs(current_time(rep_page) - 18.0) < 0.5, f"a transcript line at 0:18 seeked to {current_time(rep_page):.2f} s")
+        expect(rep_page.locator("#transcript-lines li.current")).to_contain_text("success")
+        find.fill("")
 
         scores = rep_page.locator(".scores")
         scores.get_by_label("3 Digs into the pain").check()
@@ -240,7 +285,7 @@ def run(server: harness.Server, axe: pathlib.Path) -> None:
         wait_player(manager_page)
         audit(manager_page, "call-room-manager", axe, manager_phone)
 
-        manager_page.goto(f"{server.base}/search?q=pricing")
+        manager_page.goto(f"{server.base}/search?q=answering")
         hit = manager_page.locator(".hits a").first
         expect(hit).to_be_visible()
         audit(manager_page, "search", axe, manager_phone)
@@ -257,6 +302,21 @@ def run(server: harness.Server, axe: pathlib.Path) -> None:
         rep_page.goto(f"{server.base}/")
         expect(rep_page.locator(".slot-went_well .state")).to_have_text("Manager reviewed")
         audit(rep_page, "rep-home-reviewed", axe, rep_phone)
+
+        # A dialer's stereo call with the rep on channel 2 shows two labelled lanes.
+        dialer = api.call("POST", "/v1/integration-tokens", {"name": "Dialer", "source": "dialer", "rep_channel": 2})
+        stereo = pathlib.Path(tempfile.mkdtemp()) / "stereo.wav"
+        harness.speech_like_wav(stereo, seconds=20, channels=2)
+        pushed = harness.Api(server.base, dialer["secret"]).multipart(
+            "/v1/integrations/calls",
+            {"rep": {"email": "ray@acme.test"}, "external_ref": "dialer-0001", "title": "Dialer call with Globex"},
+            stereo.read_bytes(),
+        )
+        api.wait_ready(pushed["id"])
+        rep_page.goto(f"{server.base}/calls/{pushed['id']}")
+        wait_player(rep_page)
+        expect(rep_page.locator(".lane-labels span")).to_have_text(["Customer", "Rep"])
+        audit(rep_page, "call-room-stereo", axe, rep_phone)
         browser.close()
 
 

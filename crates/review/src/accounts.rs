@@ -216,19 +216,23 @@ async fn hash_password(password: NewPassword) -> Result<String, ReviewError> {
     .map_err(|e| ReviewError::Internal(format!("the password hashing task failed: {e}")))?
 }
 
-/// Checks `password` against a stored PHC string; a string that does not
-/// parse never matches.
-async fn verify_password(password: String, stored: String) -> Result<bool, ReviewError> {
+/// Checks `password` against a stored PHC string, or against a decoy when
+/// there is none, so that a sign-in takes as long whether or not the
+/// account exists; a string that does not parse never matches.
+async fn verify_password(password: String, stored: Option<String>) -> Result<bool, ReviewError> {
     tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&stored)
-            .is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+        let decoy = stored.is_none();
+        let stored = stored.unwrap_or_else(decoy_hash);
+        let matches = PasswordHash::new(&stored).is_ok_and(|hash| {
+            Argon2::default().verify_password(password.as_bytes(), &hash).is_ok()
+        });
+        matches && !decoy
     })
     .await
     .map_err(|e| ReviewError::Internal(format!("the password check task failed: {e}")))
 }
 
-/// A hash to check against when the email has no password, so that a
-/// sign-in takes as long whether or not the account exists.
+/// A hash of a random secret, made once per process.
 fn decoy_hash() -> String {
     static DECOY: OnceLock<String> = OnceLock::new();
     DECOY
@@ -284,14 +288,14 @@ impl Accounts<'_> {
         let mut signed_in = None;
         for candidate in candidates {
             let Some(stored) = self.store.password(candidate.id).await? else { continue };
-            if verify_password(password.to_owned(), stored.hash).await? {
+            if verify_password(password.to_owned(), Some(stored.hash)).await? {
                 signed_in = Some(candidate);
                 break;
             }
         }
         let Some(person) = signed_in else {
             if password.len() <= MAX_PASSWORD_BYTES {
-                verify_password(password.to_owned(), decoy_hash()).await?;
+                verify_password(password.to_owned(), None).await?;
             }
             self.sign_in_limits.record(account_key, at);
             self.sign_in_limits.record(client_key, at);
@@ -424,7 +428,7 @@ impl Accounts<'_> {
         let stored = self.store.password(actor.user_id).await?;
         let matches = match stored {
             Some(stored) if current.len() <= MAX_PASSWORD_BYTES => {
-                verify_password(current.to_owned(), stored.hash).await?
+                verify_password(current.to_owned(), Some(stored.hash)).await?
             }
             _ => false,
         };

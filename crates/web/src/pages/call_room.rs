@@ -257,7 +257,8 @@ pub async fn call_room(
         channels: call.channels.unwrap_or(1),
         coarse_spp: coarse_samples_per_pixel(duration_ms, call.sample_rate.unwrap_or(8000)),
         fine_spp: filmroom_review::PEAKS_SAMPLES_PER_PIXEL,
-        rep_channel: call.rep_channel.unwrap_or(-1),
+        // The API numbers channels from 1; the player's lanes from 0.
+        rep_channel: call.rep_channel.filter(|c| (1..=2).contains(c)).map_or(-1, |c| c - 1),
         ready: call.status == CallStatus::Ready,
         status_label: view::status_label(call.status).to_owned(),
         failure: call.failure_message.clone().filter(|_| call.status == CallStatus::Failed),
