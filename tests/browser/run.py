@@ -137,10 +137,11 @@ def run(server: harness.Server, axe: pathlib.Path) -> None:
         rep_page.get_by_role("button", name="Set password and sign in").click()
         rep_page.wait_for_url(f"{server.base}/")
         expect(rep_page.get_by_role("heading", level=1)).to_contain_text("My week")
-        reused = browser.new_context().new_page()
+        reused = anonymous.new_page()
         reused.goto(rep_link)
         check("used already or has expired" in reused.content(), "an invite link worked twice")
-        reused.context.close()
+        audit(reused, "link-used", axe, anonymous)
+        reused.close()
 
         rep_page.locator("#files").set_input_files([str(recording), str(FIXTURES / "not-audio.pdf")])
         expect(rep_page.locator("#upload-list li").first).to_contain_text("Uploaded; analysing", timeout=30000)
@@ -295,6 +296,7 @@ def run(server: harness.Server, axe: pathlib.Path) -> None:
 
         manager_page.goto(f"{server.base}/account")
         manager_page.get_by_label("Token name").fill("crm sync")
+        manager_page.get_by_label("Your password").fill("manager password 1")
         manager_page.get_by_role("button", name="Make a token").click()
         expect(manager_page.locator("#new-token")).to_contain_text("fr_")
         audit(manager_page, "account", axe, manager_phone)

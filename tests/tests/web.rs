@@ -176,6 +176,8 @@ fn changes_made_with_the_cookie_need_the_pages_token_and_origin() {
         vec![
             ("csrf", token.to_owned()),
             ("call_id", call.clone()),
+            ("week", "2026-W49".to_owned()),
+            ("slot", "went_well".to_owned()),
             ("state", "self_reviewed".to_owned()),
         ]
     };
@@ -341,4 +343,41 @@ fn operators_print_links_and_set_passwords_from_the_command_line() {
         .unwrap();
     assert!(!unknown.status.success());
     assert!(!team.admin.is_empty());
+}
+
+#[test]
+fn deactivating_a_person_ends_their_sessions_and_links() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    let cookie = set_password(&app, &team.admin, &team.rep_id, "correct horse battery");
+    let (link, _) = invite(&app, &team.admin, &team.rep_id);
+    let off =
+        app.patch(&format!("/v1/users/{}", team.rep_id), &team.admin, json!({"active": false}));
+    assert_eq!(off.status, 200, "{}", off.text);
+    assert_eq!(home(&app, &cookie).status, 303);
+    assert_eq!(sign_in(&app, "rep@acme.example", "correct horse battery").status, 401);
+    let on = app.patch(&format!("/v1/users/{}", team.rep_id), &team.admin, json!({"active": true}));
+    assert_eq!(on.status, 200, "{}", on.text);
+    // Reactivation brings back neither the old session nor the old link.
+    assert_eq!(home(&app, &cookie).status, 303, "a session outlived deactivation");
+    assert_eq!(TestApp::send(page(&app, Method::GET, &link)).status, 410);
+    assert_eq!(sign_in(&app, "rep@acme.example", "correct horse battery").status, 303);
+}
+
+#[test]
+fn a_page_refreshing_itself_does_not_keep_a_session_alive() {
+    let app = TestApp::spawn_with(&[("FILMROOM_SESSION_IDLE_SECS", "3")]);
+    let team = Team::create(&app, "Acme");
+    let cookie = set_password(&app, &team.admin, &team.rep_id, "correct horse battery");
+    for _ in 0..4 {
+        std::thread::sleep(Duration::from_millis(1000));
+        let poll = TestApp::send(
+            page(&app, Method::GET, "/my-calls")
+                .header("cookie", &cookie)
+                .header("HX-Request", "true")
+                .header("X-Filmroom-Poll", "1"),
+        );
+        assert!(matches!(poll.status, 200 | 401), "{}", poll.status);
+    }
+    assert_eq!(home(&app, &cookie).status, 303, "background refreshes kept an idle session alive");
 }

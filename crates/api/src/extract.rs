@@ -309,7 +309,7 @@ impl FromRequest for Authenticated {
             (origin, token)
         });
         Box::pin(async move {
-            let session = review?.accounts().authenticate_session(Some(&cookie)).await?;
+            let session = review?.accounts().authenticate_session(Some(&cookie), true).await?;
             if let Some((origin, token)) = change {
                 origin?;
                 crate::session::check_token(&session.csrf_token, token.as_deref())?;

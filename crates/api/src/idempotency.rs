@@ -242,7 +242,9 @@ pub async fn middleware(
     let Some(raw_key) = req.headers().get(IDEMPOTENCY_KEY).cloned() else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    if req.method() != Method::POST {
+    // Keys are remembered per bearer token; a browser session's requests
+    // (which never send one) run as if there were none.
+    if req.method() != Method::POST || crate::extract::bearer_secret(req.request()).is_none() {
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
     let key = match check_key(&raw_key) {

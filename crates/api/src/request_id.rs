@@ -34,6 +34,12 @@ fn incoming_id(req: &ServiceRequest) -> Option<String> {
     sane.then(|| value.to_owned())
 }
 
+/// The path as logged: a one-time sign-in link's secret is in its path,
+/// and whoever reads the logs must not be able to use it.
+fn logged_path(path: &str) -> &str {
+    if path.starts_with("/welcome/") { "/welcome/…" } else { path }
+}
+
 /// Middleware: assigns the id, logs one line per request with its outcome.
 pub async fn middleware(
     req: ServiceRequest,
@@ -44,7 +50,7 @@ pub async fn middleware(
         "request",
         request_id = %id,
         method = %req.method(),
-        path = %req.path(),
+        path = %logged_path(req.path()),
     );
     let started = Instant::now();
     let result = REQUEST_ID.scope(id.clone(), next.call(req)).instrument(span.clone()).await;

@@ -83,39 +83,87 @@ impl SignInLimiter {
         Duration::minutes(Self::WINDOW_MINUTES)
     }
 
-    /// Seconds until `key` may try again, if it is over `limit`.
-    fn wait(&self, key: &str, limit: usize, at: DateTime<Utc>) -> Option<u64> {
+    /// Counts an attempt for each key and says how long to wait when one
+    /// of them was already at its limit (then nothing is counted). Attempts
+    /// are counted before the password is checked, so parallel requests
+    /// cannot slip past the limit; a success takes its attempt back.
+    fn attempt(&self, keys: &[(&str, usize)], at: DateTime<Utc>) -> Option<u64> {
         let mut failures = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let list = failures.get_mut(key)?;
-        while list.front().is_some_and(|first| *first + Self::window() <= at) {
-            list.pop_front();
-        }
-        if list.len() < limit {
-            return None;
-        }
-        let oldest = *list.front()?;
-        let seconds = (oldest + Self::window() - at).num_seconds().max(1);
-        Some(u64::try_from(seconds).unwrap_or(1))
-    }
-
-    fn record(&self, key: String, at: DateTime<Utc>) {
-        let mut failures = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if failures.len() >= Self::MAX_KEYS && !failures.contains_key(&key) {
-            failures.retain(|_, list| list.back().is_some_and(|last| *last + Self::window() > at));
-            if failures.len() >= Self::MAX_KEYS {
-                return;
+        let mut wait = None;
+        for (key, limit) in keys {
+            let Some(list) = failures.get_mut(*key) else { continue };
+            while list.front().is_some_and(|first| *first + Self::window() <= at) {
+                list.pop_front();
+            }
+            if list.len() >= *limit {
+                // The attempt that must leave the window before one more is allowed.
+                let index = list.len().saturating_sub(*limit);
+                if let Some(blocking) = list.get(index) {
+                    let seconds = (*blocking + Self::window() - at).num_seconds().max(1);
+                    let seconds = u64::try_from(seconds).unwrap_or(1);
+                    wait = Some(wait.map_or(seconds, |w: u64| w.max(seconds)));
+                }
             }
         }
-        let list = failures.entry(key).or_default();
-        list.push_back(at);
-        while list.len() > Self::PER_CLIENT {
-            list.pop_front();
+        if wait.is_some() {
+            return wait;
         }
+        for (key, _) in keys {
+            if failures.len() >= Self::MAX_KEYS && !failures.contains_key(*key) {
+                failures
+                    .retain(|_, list| list.back().is_some_and(|last| *last + Self::window() > at));
+                if failures.len() >= Self::MAX_KEYS {
+                    // Still full of live keys: forget the one idle longest.
+                    let idlest = failures
+                        .iter()
+                        .min_by_key(|(_, list)| list.back().copied())
+                        .map(|(k, _)| k.clone());
+                    if let Some(idlest) = idlest {
+                        failures.remove(&idlest);
+                    }
+                }
+            }
+            let list = failures.entry((*key).to_owned()).or_default();
+            list.push_back(at);
+            while list.len() > Self::PER_CLIENT {
+                list.pop_front();
+            }
+        }
+        None
     }
 
-    fn forget(&self, key: &str) {
-        self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(key);
+    /// Takes back an attempt that succeeded: the account's failures are
+    /// forgotten, and the client's count loses this attempt.
+    fn succeeded(&self, account: &str, client: &str) {
+        let mut failures = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        failures.remove(account);
+        if let Some(list) = failures.get_mut(client) {
+            list.pop_back();
+        }
     }
+}
+
+/// Client addresses as the limiter counts them: IPv6 by its /64, which one
+/// subscriber usually holds whole.
+pub fn client_key(address: std::net::IpAddr) -> String {
+    match address {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
+/// Password hashes running at once; each takes about 19 MiB and a core.
+fn hashing_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    SLOTS.get_or_init(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, usize::from))
+    })
 }
 
 /// A session as its owner sees it on the account page.
@@ -206,6 +254,10 @@ impl NewPassword {
 }
 
 async fn hash_password(password: NewPassword) -> Result<String, ReviewError> {
+    let _slot = hashing_slots()
+        .acquire()
+        .await
+        .map_err(|e| ReviewError::Internal(format!("password hashing is shut down: {e}")))?;
     tokio::task::spawn_blocking(move || {
         Argon2::default()
             .hash_password(password.0.as_bytes())
@@ -220,6 +272,10 @@ async fn hash_password(password: NewPassword) -> Result<String, ReviewError> {
 /// there is none, so that a sign-in takes as long whether or not the
 /// account exists; a string that does not parse never matches.
 async fn verify_password(password: String, stored: Option<String>) -> Result<bool, ReviewError> {
+    let _slot = hashing_slots()
+        .acquire()
+        .await
+        .map_err(|e| ReviewError::Internal(format!("password checks are shut down: {e}")))?;
     tokio::task::spawn_blocking(move || {
         let decoy = stored.is_none();
         let stored = stored.unwrap_or_else(decoy_hash);
@@ -270,14 +326,11 @@ impl Accounts<'_> {
         let email = Email::parse("email", email).map(|e| e.as_str().to_owned()).unwrap_or_default();
         let account_key = format!("account:{email}");
         let client_key = format!("client:{client}");
-        let wait = [
-            self.sign_in_limits.wait(&account_key, SignInLimiter::PER_ACCOUNT, at),
-            self.sign_in_limits.wait(&client_key, SignInLimiter::PER_CLIENT, at),
-        ]
-        .into_iter()
-        .flatten()
-        .max();
-        if let Some(retry_after_secs) = wait {
+        let keys = [
+            (account_key.as_str(), SignInLimiter::PER_ACCOUNT),
+            (client_key.as_str(), SignInLimiter::PER_CLIENT),
+        ];
+        if let Some(retry_after_secs) = self.sign_in_limits.attempt(&keys, at) {
             return Err(ReviewError::TooManySignIns { retry_after_secs });
         }
         let candidates = if email.is_empty() {
@@ -285,23 +338,26 @@ impl Accounts<'_> {
         } else {
             self.store.active_users_by_email(&email).await?
         };
+        // Exactly one password check per candidate with a password, or one
+        // against the decoy: a sign-in costs the same whether or not the
+        // account exists.
+        let mut checked = false;
         let mut signed_in = None;
         for candidate in candidates {
             let Some(stored) = self.store.password(candidate.id).await? else { continue };
+            checked = true;
             if verify_password(password.to_owned(), Some(stored.hash)).await? {
                 signed_in = Some(candidate);
                 break;
             }
         }
         let Some(person) = signed_in else {
-            if password.len() <= MAX_PASSWORD_BYTES {
+            if !checked {
                 verify_password(password.to_owned(), None).await?;
             }
-            self.sign_in_limits.record(account_key, at);
-            self.sign_in_limits.record(client_key, at);
             return Err(ReviewError::SignInFailed);
         };
-        self.sign_in_limits.forget(&account_key);
+        self.sign_in_limits.succeeded(&account_key, &client_key);
         self.start_session(&person, user_agent).await
     }
 
@@ -340,10 +396,13 @@ impl Accounts<'_> {
         })
     }
 
-    /// Resolves a session cookie's secret to the acting user.
+    /// Resolves a session cookie's secret to the acting user. `activity`
+    /// says whether the request counts as the person using filmroom (a
+    /// page's own background refresh does not, so an open tab still goes idle).
     pub async fn authenticate_session(
         &self,
         secret: Option<&str>,
+        activity: bool,
     ) -> Result<SessionActor, ReviewError> {
         let secret = secret.ok_or(ReviewError::Unauthenticated(AuthFailure::NoSession))?;
         let Some((found, owner)) = self.store.session_by_hash(&secrets::hash(secret)).await? else {
@@ -360,7 +419,7 @@ impl Accounts<'_> {
             return Err(ReviewError::Unauthenticated(AuthFailure::UserDeactivated));
         }
         let granularity = (self.sessions.idle / 4).min(Duration::minutes(1));
-        if at - found.last_seen_at >= granularity {
+        if activity && at - found.last_seen_at >= granularity {
             self.store.touch_session(found.id, at).await?;
         }
         Ok(SessionActor {
@@ -425,19 +484,7 @@ impl Accounts<'_> {
         new: &str,
     ) -> Result<(), ReviewError> {
         let new = NewPassword::parse("new_password", new)?;
-        let stored = self.store.password(actor.user_id).await?;
-        let matches = match stored {
-            Some(stored) if current.len() <= MAX_PASSWORD_BYTES => {
-                verify_password(current.to_owned(), Some(stored.hash)).await?
-            }
-            _ => false,
-        };
-        if !matches {
-            return Err(ReviewError::InvalidField {
-                field: "current_password".into(),
-                message: "this is not your current password".into(),
-            });
-        }
+        self.confirm_password(actor, current).await?;
         let keep = match actor.credential {
             Credential::Session(id) => Some(id),
             Credential::Token(_) => None,
@@ -447,6 +494,29 @@ impl Accounts<'_> {
             .set_password(password::Model { user_id: actor.user_id, hash, updated_at: now() }, keep)
             .await?;
         Ok(())
+    }
+
+    /// Checks the caller's current password before something that needs it
+    /// (a new password, a new API token). Wrong guesses are limited like
+    /// sign-ins, so a borrowed session cannot be used to find the password.
+    pub async fn confirm_password(&self, actor: &Actor, password: &str) -> Result<(), ReviewError> {
+        let key = format!("password:{}", actor.user_id);
+        if let Some(retry_after_secs) =
+            self.sign_in_limits.attempt(&[(key.as_str(), SignInLimiter::PER_ACCOUNT)], now())
+        {
+            return Err(ReviewError::TooManySignIns { retry_after_secs });
+        }
+        let stored = self.store.password(actor.user_id).await?.map(|p| p.hash);
+        let had_one = stored.is_some();
+        if verify_password(password.to_owned(), stored).await? && had_one {
+            self.sign_in_limits.succeeded(&key, "");
+            Ok(())
+        } else {
+            Err(ReviewError::InvalidField {
+                field: "current_password".into(),
+                message: "this is not your current password".into(),
+            })
+        }
     }
 
     /// An admin makes a one-time link for a person of their organisation: an

@@ -366,8 +366,16 @@ impl Directory<'_> {
         }
         row.updated_at = now();
         let email = row.email.clone();
+        let deactivated = !row.active;
         match self.store.update_user(row).await? {
-            Ok(row) => Ok(row.into()),
+            Ok(row) => {
+                if deactivated {
+                    // Their browsers are signed out and their links stop
+                    // working; reactivation brings neither back.
+                    self.store.lock_out(row.id, row.updated_at).await?;
+                }
+                Ok(row.into())
+            }
             Err(_) => Err(ReviewError::EmailTaken(email)),
         }
     }

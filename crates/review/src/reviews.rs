@@ -79,6 +79,9 @@ pub struct CallReview {
     pub scoring: Option<Scoring>,
     /// The organisation's rubric.
     pub rubric: Option<RubricView>,
+    /// Whether any nomination of the call was shared: the rep's comments
+    /// and self-scores are then visible to their managers.
+    pub shared: bool,
 }
 
 /// One rep's week.
@@ -983,7 +986,13 @@ impl WeeklyReview<'_> {
         let Some(row) =
             self.store.latest_nomination_of_call(actor.organisation_id, call.id).await?
         else {
-            return Ok(CallReview { nomination: None, next_move: None, scoring: None, rubric });
+            return Ok(CallReview {
+                nomination: None,
+                next_move: None,
+                scoring: None,
+                rubric,
+                shared: false,
+            });
         };
         let (_, tree) = self.visible_rep(actor, call.rep_id).await?;
         let chain = tree.managers_above(call.rep_id);
@@ -1021,7 +1030,8 @@ impl WeeklyReview<'_> {
         let (_, settings) = self.review_settings(actor).await?;
         let nomination =
             self.view_nominations(actor, call.rep_id, vec![row], settings).await?.pop();
-        Ok(CallReview { nomination, next_move, scoring, rubric })
+        let shared = self.store.call_is_shared(call.id).await?;
+        Ok(CallReview { nomination, next_move, scoring, rubric, shared })
     }
 }
 

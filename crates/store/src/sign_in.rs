@@ -42,6 +42,17 @@ impl Store {
         let at = row.updated_at;
         upsert_password(&txn, row).await?;
         end_sessions(&txn, user_id, keep_session, at).await?;
+        retire_links(&txn, user_id, at).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Ends every session of a user and retires their unused links, as when
+    /// they are deactivated: reactivating them brings neither back.
+    pub async fn lock_out(&self, user_id: UserId, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let txn = self.db.begin().await?;
+        end_sessions(&txn, user_id, None, at).await?;
+        retire_links(&txn, user_id, at).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -71,6 +82,7 @@ impl Store {
         let user_id = row.user_id;
         upsert_password(&txn, row).await?;
         end_sessions(&txn, user_id, None, at).await?;
+        retire_links(&txn, user_id, at).await?;
         txn.commit().await?;
         Ok(true)
     }
@@ -82,13 +94,7 @@ impl Store {
         row: sign_in_link::Model,
     ) -> Result<sign_in_link::Model, StoreError> {
         let txn = self.db.begin().await?;
-        sign_in_link::Entity::update_many()
-            .col_expr(sign_in_link::Column::ExpiresAt, Expr::value(row.created_at))
-            .filter(sign_in_link::Column::UserId.eq(row.user_id))
-            .filter(sign_in_link::Column::UsedAt.is_null())
-            .filter(sign_in_link::Column::ExpiresAt.gt(row.created_at))
-            .exec(&txn)
-            .await?;
+        retire_links(&txn, row.user_id, row.created_at).await?;
         let stored = row.into_active_model().insert(&txn).await?;
         txn.commit().await?;
         Ok(stored)
@@ -220,5 +226,20 @@ async fn end_sessions(
         query = query.filter(session::Column::Id.ne(keep));
     }
     query.exec(db).await?;
+    Ok(())
+}
+
+async fn retire_links(
+    db: &impl sea_orm::ConnectionTrait,
+    user_id: UserId,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sign_in_link::Entity::update_many()
+        .col_expr(sign_in_link::Column::ExpiresAt, Expr::value(at))
+        .filter(sign_in_link::Column::UserId.eq(user_id))
+        .filter(sign_in_link::Column::UsedAt.is_null())
+        .filter(sign_in_link::Column::ExpiresAt.gt(at))
+        .exec(db)
+        .await?;
     Ok(())
 }

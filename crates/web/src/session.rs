@@ -39,6 +39,12 @@ pub fn is_htmx(req: &HttpRequest) -> bool {
     req.headers().contains_key("HX-Request")
 }
 
+/// Whether the request is a page refreshing itself in the background
+/// (`X-Filmroom-Poll`, sent by polling elements), not the person acting.
+pub fn is_poll(req: &HttpRequest) -> bool {
+    req.headers().contains_key("X-Filmroom-Poll")
+}
+
 /// Where to come back to after signing in: this page (or, for an htmx
 /// request, the page it was made from).
 fn return_path(req: &HttpRequest) -> String {
@@ -65,13 +71,15 @@ impl FromRequest for Viewer {
         let review = review_of(req);
         let secret = session_secret(req);
         let sign_in = PageError::SignIn { next: return_path(req), htmx: is_htmx(req) };
+        let activity = !is_poll(req);
         Box::pin(async move {
             let review = review?;
-            let session = match review.accounts().authenticate_session(secret.as_deref()).await {
-                Ok(session) => session,
-                Err(ReviewError::Unauthenticated(_)) => return Err(sign_in),
-                Err(e) => return Err(e.into()),
-            };
+            let session =
+                match review.accounts().authenticate_session(secret.as_deref(), activity).await {
+                    Ok(session) => session,
+                    Err(ReviewError::Unauthenticated(_)) => return Err(sign_in),
+                    Err(e) => return Err(e.into()),
+                };
             let (me, organisation) = review.directory().me(&session.actor).await?;
             Ok(Viewer { actor: session.actor, csrf: session.csrf_token, me, organisation })
         })

@@ -14,9 +14,11 @@ function localiseTimes(root) {
   }
 }
 
+// The message slot of the form that sent a request; background refreshes
+// and links have none, and never touch another form's message.
 function errorSlot(elt) {
-  const form = elt.closest('form') || elt;
-  return form.querySelector('.form-error') || form.parentElement?.querySelector('.form-error');
+  const form = elt.closest('form');
+  return form ? form.querySelector('.form-error') : null;
 }
 
 document.addEventListener('DOMContentLoaded', () => localiseTimes(document));
@@ -49,11 +51,10 @@ document.addEventListener('htmx:responseError', (event) => {
     ? xhr.responseText
     : `The server refused this (${xhr.status}). Reload the page and try again.`;
   if (slot) slot.textContent = text;
-  else window.alert(text);
+  else if (!event.detail.elt.matches('[hx-trigger*="every"]')) window.alert(text);
 });
 
 document.addEventListener('htmx:sendError', (event) => {
   const slot = errorSlot(event.detail.elt);
-  const text = 'The server could not be reached. Check your connection and try again.';
-  if (slot) slot.textContent = text;
+  if (slot) slot.textContent = 'The server could not be reached. Check your connection and try again.';
 });

@@ -156,21 +156,22 @@ async function start(root) {
     wavesurfer.setPlaybackRate(Number(event.target.value), true);
   });
 
-  // Zooming draws from the stored resolution, fetched once.
+  // Zooming draws from the stored resolution, fetched once; the media
+  // element is left alone, so playback carries on.
   let fine = null;
   const zoom = document.getElementById('zoom');
   zoom.addEventListener('input', async () => {
     const pxPerSec = Number(zoom.value);
     if (pxPerSec > 0 && !fine) {
-      try {
-        fine = await fetchPeaks(callId, root.dataset.fineSpp);
-        await wavesurfer.load('', channelsOf(fine, !lanes), duration);
-        drawMarkers();
-      } catch (error) {
-        status.hidden = false;
-        status.textContent = `Zoom needs the detailed waveform, which did not load: ${error.message}`;
-      }
+      fine = fetchPeaks(callId, root.dataset.fineSpp)
+        .then((peaks) => wavesurfer.setOptions({ peaks: channelsOf(peaks, !lanes), duration }))
+        .catch((error) => {
+          fine = null;
+          status.hidden = false;
+          status.textContent = `Zoom needs the detailed waveform, which did not load: ${error.message}`;
+        });
     }
+    if (fine) await fine;
     wavesurfer.zoom(pxPerSec);
   });
 
@@ -212,9 +213,11 @@ async function start(root) {
     if (mode === 'playhead' && document.activeElement !== body) setPoint(time);
   }
   function commentHere() {
-    if (mode !== 'range') resetComposer();
-    setPoint(at());
-    mode = 'fixed';
+    if (mode !== 'range') {
+      resetComposer();
+      setPoint(at());
+      mode = 'fixed';
+    }
     cancel.hidden = false;
     body.focus();
   }

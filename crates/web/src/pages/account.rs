@@ -194,6 +194,7 @@ pub async fn end_session(
 struct TokenForm {
     csrf: Option<String>,
     name: String,
+    password: String,
 }
 
 /// Issues a personal API token and shows its secret once.
@@ -205,7 +206,12 @@ pub async fn issue_token(
     form: web::Form<TokenForm>,
 ) -> Result<HttpResponse, PageError> {
     viewer.check(&req, form.csrf.as_deref())?;
-    match review.directory().issue_token(&viewer.actor, viewer.me.id, &form.name).await {
+    // A token outlives the session, so making one asks for the password.
+    let issued = match review.accounts().confirm_password(&viewer.actor, &form.password).await {
+        Ok(()) => review.directory().issue_token(&viewer.actor, viewer.me.id, &form.name).await,
+        Err(e) => Err(e),
+    };
+    match issued {
         Ok(issued) => {
             let html =
                 render(&review, &viewer, None, None, Some((issued.info.name, issued.secret)))

@@ -98,6 +98,9 @@ struct CallRoom {
     start_seconds: f64,
     steps: Vec<StateStep>,
     slot_label: Option<String>,
+    week: String,
+    slot_key: String,
+    pending: bool,
     next: Option<crate::pages::home::NextStep>,
     private_note: bool,
     scoring_kind: String,
@@ -235,7 +238,7 @@ pub async fn call_room(
         _ => Vec::new(),
     };
     let is_rep = viewer.me.id == call.rep_id;
-    let shared = state.is_some_and(|s| s >= filmroom_review::ReviewState::Shared);
+    let shared = standing.shared;
     let date = call.occurred_at.unwrap_or(call.created_at);
     let timezone = viewer.organisation.timezone.clone();
     let duration_ms = call.duration_ms.unwrap_or_default();
@@ -265,6 +268,13 @@ pub async fn call_room(
         start_seconds: query.t.filter(|t| t.is_finite() && *t >= 0.0).unwrap_or(0.0),
         steps,
         slot_label: standing.nomination.as_ref().map(|n| view::slot_label(n.row.slot).to_owned()),
+        week: standing.nomination.as_ref().map(|n| n.row.week.clone()).unwrap_or_default(),
+        slot_key: standing
+            .nomination
+            .as_ref()
+            .map(|n| filmroom_review::slot_name(n.row.slot).to_owned())
+            .unwrap_or_default(),
+        pending: view::status_pending(call.status),
         next: standing.next_move.map(|m| crate::pages::home::NextStep {
             target: view::state_key(m.target).to_owned(),
             label: view::move_label(m.target).to_owned(),
@@ -304,6 +314,21 @@ fn coarse_samples_per_pixel(duration_ms: i64, sample_rate: i32) -> u64 {
         / 1000;
     let factor = frames.div_ceil(fine.saturating_mul(1500)).max(1);
     fine.saturating_mul(factor)
+}
+
+/// While a call is being analysed its room asks this every few seconds: no
+/// content until the call is ready or failed, then a reload.
+#[get("/calls/{id}/status")]
+pub async fn call_status(
+    review: web::Data<Review>,
+    viewer: Viewer,
+    id: web::Path<CallId>,
+) -> Result<HttpResponse, Fragment> {
+    let call = review.calls().call(&viewer.actor, *id).await?;
+    if view::status_pending(call.status) {
+        return Ok(HttpResponse::NoContent().finish());
+    }
+    Ok(HttpResponse::Ok().insert_header(("HX-Refresh", "true")).finish())
 }
 
 /// The comment list, which the call room polls so others' comments appear.

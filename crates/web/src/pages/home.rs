@@ -291,11 +291,14 @@ pub async fn nominate(
 struct MoveForm {
     csrf: Option<String>,
     call_id: CallId,
+    week: String,
+    slot: String,
     state: String,
     back: Option<String>,
 }
 
-/// Takes a review to its next state (self-reviewed, shared, manager reviewed).
+/// Takes the review of the call in a week's slot to its next state
+/// (self-reviewed, shared, manager reviewed).
 #[post("/reviews/move")]
 pub async fn move_review(
     req: HttpRequest,
@@ -311,15 +314,9 @@ pub async fn move_review(
                 message: format!("`{}` is not a review state", form.state),
             }
         })?;
-    let current = review.weekly().call_review(&viewer.actor, form.call_id).await?;
-    let nomination = current.nomination.ok_or_else(|| ReviewError::InvalidField {
-        field: "call_id".into(),
-        message: "this call is not in one of the week's two slots; pick it first".into(),
-    })?;
-    let rep: UserId = nomination.row.rep_id;
-    review
-        .weekly()
-        .move_review(&viewer.actor, rep, &nomination.row.week, nomination.row.slot, target)
-        .await?;
+    let slot = parse_slot(&form.slot)?;
+    let call = review.calls().call(&viewer.actor, form.call_id).await?;
+    let rep: UserId = call.rep_id;
+    review.weekly().move_review(&viewer.actor, rep, &form.week, slot, target).await?;
     Ok(changed(&req, &crate::pages::local_path(form.back.as_deref())))
 }

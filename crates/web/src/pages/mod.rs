@@ -24,6 +24,7 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .service(home::move_review)
         .service(call_room::call_room)
         .service(call_room::comments)
+        .service(call_room::call_status)
         .service(call_room::save_comment)
         .service(call_room::delete_comment)
         .service(call_room::save_scores)

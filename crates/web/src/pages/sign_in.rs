@@ -36,7 +36,7 @@ pub async fn login_page(
     query: web::Query<NextQuery>,
 ) -> Result<HttpResponse, PageError> {
     let next = local_path(query.next.as_deref());
-    if review.accounts().authenticate_session(session_secret(&req).as_deref()).await.is_ok() {
+    if review.accounts().authenticate_session(session_secret(&req).as_deref(), true).await.is_ok() {
         return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, next)).finish());
     }
     let html = LoginPage {
@@ -57,7 +57,14 @@ struct LoginForm {
 }
 
 fn client_address(req: &HttpRequest) -> String {
-    req.peer_addr().map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
+    req.peer_addr()
+        .map_or_else(|| "unknown".to_owned(), |a| filmroom_review::accounts::client_key(a.ip()))
+}
+
+/// Cookies travel only over https when the public URL is https or this
+/// server itself speaks TLS (headers a client sends do not decide it).
+fn secure(req: &HttpRequest, config: &WebConfig) -> bool {
+    config.secure_cookies() || req.app_config().secure()
 }
 
 fn user_agent(req: &HttpRequest) -> String {
@@ -82,7 +89,7 @@ pub async fn login(
         .await;
     match attempt {
         Ok(signed_in) => Ok(HttpResponse::SeeOther()
-            .cookie(session_cookie(&signed_in, config.secure_cookies()))
+            .cookie(session_cookie(&signed_in, secure(&req, &config)))
             .insert_header((header::LOCATION, next))
             .insert_header(crate::no_store())
             .finish()),
@@ -137,7 +144,7 @@ pub async fn logout(
     viewer.check(&req, form.csrf.as_deref())?;
     review.accounts().sign_out(&viewer.actor).await?;
     Ok(HttpResponse::SeeOther()
-        .cookie(cleared_cookie(config.secure_cookies()))
+        .cookie(cleared_cookie(secure(&req, &config)))
         .insert_header((header::LOCATION, "/login"))
         .finish())
 }
@@ -207,7 +214,7 @@ pub async fn welcome(
     }
     match review.accounts().use_link(&secret, &form.password, &user_agent(&req)).await {
         Ok(signed_in) => Ok(HttpResponse::SeeOther()
-            .cookie(session_cookie(&signed_in, config.secure_cookies()))
+            .cookie(session_cookie(&signed_in, secure(&req, &config)))
             .insert_header((header::LOCATION, "/"))
             .finish()),
         Err(ReviewError::InvalidField { message, .. }) => {
