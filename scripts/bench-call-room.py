@@ -8,8 +8,9 @@ the same browser and the same run, measures:
 - the call room: from navigation start until the waveform is drawn and Play
   is enabled (the page marks `filmroom:player-ready`); target under 1 s;
 - the sign-in page's load event, as the reference: a page with no data;
-- pressing Play until the <audio> element fires `playing`, at five points of
-  the call; target under 300 ms;
+- pressing Play until the <audio> element fires `playing`: right after the
+  room opens (nothing buffered yet), and after jumping to five points of the
+  call; target under 300 ms;
 - the same for a 3-second WAV served by the same server, as the reference.
 
 Figures are medians of 5 runs. Usage: scripts/bench-call-room.py
@@ -47,9 +48,8 @@ def play_latency(page, at_seconds: float) -> float:
         """async (at) => {
             const { wavesurfer, audio } = window.filmroomPlayer;
             audio.pause();
-            wavesurfer.setTime(at);
-            await new Promise((resolve) => setTimeout(resolve, 200));
             const started = performance.now();
+            wavesurfer.setTime(at);
             const playing = new Promise((resolve) => audio.addEventListener('playing', resolve, { once: true }));
             document.getElementById('play').click();
             await playing;
@@ -86,11 +86,20 @@ def main() -> None:
             page.get_by_role("button", name="Set password and sign in").click()
             page.wait_for_url(f"{server.base}/")
 
-            room, login = [], []
+            room, login, cold = [], [], []
             for _ in range(RUNS):
                 page.goto(f"{server.base}/calls/{long_call}")
                 page.wait_for_selector("#player[data-ready='true']", timeout=30000)
                 room.append(page.evaluate("performance.getEntriesByName('filmroom:player-ready')[0].startTime"))
+                cold.append(page.evaluate("""async () => {
+                    const audio = window.filmroomPlayer.audio;
+                    const started = performance.now();
+                    const playing = new Promise((resolve) => audio.addEventListener('playing', resolve, { once: true }));
+                    document.getElementById('play').click();
+                    await playing;
+                    audio.pause();
+                    return performance.now() - started;
+                }"""))
                 page.goto(f"{server.base}/login?next=%2F")
                 login.append(page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd"))
             page.goto(f"{server.base}/calls/{long_call}")
@@ -110,9 +119,10 @@ def main() -> None:
     print("| Measure | filmroom | reference | target |")
     print("| --- | --- | --- | --- |")
     print(f"| call room interactive, 60-minute call | {median(room):.0f} ms | sign-in page loaded {median(login):.0f} ms | < 1000 ms |")
-    print(f"| Play to audio playing, 60-minute call | {median(long_play):.0f} ms (max {max(long_play):.0f}) | 3-second call {median(short_play):.0f} ms | < 300 ms |")
+    print(f"| Play to audio playing, 60-minute call, just opened | {median(cold):.0f} ms (max {max(cold):.0f}) | 3-second call {median(short_play):.0f} ms | < 300 ms |")
+    print(f"| Play to audio playing after a jump, 60-minute call | {median(long_play):.0f} ms (max {max(long_play):.0f}) | 3-second call {median(short_play):.0f} ms | < 300 ms |")
     print(f"\n(the call room draws ~1,500 coarse peak points first; the full-resolution peaks, {full_peaks / 1e6:.1f} MB of JSON, load only on zoom)")
-    ok = median(room) < 1000 and median(long_play) < 300
+    ok = median(room) < 1000 and median(long_play) < 300 and median(cold) < 300
     print("targets met" if ok else "TARGETS NOT MET")
 
 
