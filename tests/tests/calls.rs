@@ -196,7 +196,11 @@ fn deleting_a_call_removes_its_objects() {
     let team = Team::create(&app, "Acme");
     let call = app.ready_call(&team.rep, &team.rep_id, "speech-8k-mono-s16.wav", "audio/wav");
     if let Some(objects) = app.local_objects() {
-        assert_eq!(files_containing(&objects, &call).len(), 2, "the original and its peaks");
+        assert_eq!(
+            files_containing(&objects, &call).len(),
+            3,
+            "the original, its peaks and its speech segments"
+        );
     }
     app.delete(&format!("/v1/calls/{call}"), &team.manager).problem(403, "forbidden");
     assert_eq!(app.delete(&format!("/v1/calls/{call}"), &team.rep).status, 204);

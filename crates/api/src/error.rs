@@ -312,6 +312,8 @@ error_codes! {
     IdempotencyKeyReused = (UNPROCESSABLE_ENTITY, "idempotency_key_reused"),
     /// Too many failed sign-ins; `Retry-After` says when to try again.
     TooManySignIns = (TOO_MANY_REQUESTS, "too_many_sign_ins"),
+    /// Speech was never detected for this call (analysed before metrics existed).
+    SpeechNotAnalysed = (CONFLICT, "speech_not_analysed"),
     /// A dependency is down.
     NotReady = (SERVICE_UNAVAILABLE, "not_ready"),
     /// The server failed; the log has the cause.
@@ -366,6 +368,7 @@ impl ApiError {
                 R::TooManySignIns { .. } => (Code::TooManySignIns, None),
                 R::LinkInvalid => (Code::SignInLinkInvalid, None),
                 R::Internal(_) => (Code::InternalError, None),
+                R::SpeechNotAnalysed => (Code::SpeechNotAnalysed, None),
                 R::NotFound { entity, .. } => (Code::not_found(*entity), None),
                 R::Forbidden(_) => (Code::Forbidden, None),
                 R::InvalidField { field: name, .. } => (Code::InvalidField, Some(name.clone())),

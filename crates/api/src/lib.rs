@@ -54,7 +54,7 @@ impl Default for ApiConfig {
 /// Registers every endpoint; the OpenAPI document is collected from the same calls.
 fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     use routes::{
-        calls, comments, integrations, one_on_ones, ops, people, reviews, search, tokens,
+        calls, comments, integrations, one_on_ones, ops, people, reviews, search, speech, tokens,
         transcripts, webhooks,
     };
     cfg.service(ops::healthz)
@@ -77,6 +77,8 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(calls::upload_audio)
         .service(calls::get_audio)
         .service(calls::get_peaks)
+        .service(speech::get_speech)
+        .service(speech::get_metrics)
         .service(comments::list_comments)
         .service(comments::create_comment)
         .service(comments::update_comment)

@@ -19,6 +19,7 @@ use symphonia::core::{
 use crate::{
     mp4,
     peaks::{Peaks, PeaksBuilder, SAMPLES_PER_PIXEL},
+    speech::{Speech, SpeechDetector},
 };
 
 /// Receives decoded audio as it streams past, one packet at a time.
@@ -403,17 +404,22 @@ where
     ))
 }
 
-/// Decodes a recording once and derives its facts and waveform peaks.
+/// Decodes a recording once and derives its facts, waveform peaks and
+/// speech segments per channel.
 pub fn analyze<R: Read + Seek + Send + Sync>(
     source: R,
-) -> Result<(AudioFacts, Peaks), AnalysisError> {
-    let (facts, peaks) = decode(source, |shape| {
-        PeaksBuilder::new(shape.channels, shape.sample_rate, SAMPLES_PER_PIXEL)
+) -> Result<(AudioFacts, Peaks, Speech), AnalysisError> {
+    let (facts, sinks) = decode(source, |shape| {
+        (
+            PeaksBuilder::new(shape.channels, shape.sample_rate, SAMPLES_PER_PIXEL),
+            SpeechDetector::new(shape.channels, shape.sample_rate),
+        )
     })?;
-    let peaks = peaks
-        .map(PeaksBuilder::finish)
-        .ok_or_else(|| AnalysisError::new("no_audio", "no audio decoded"))?;
-    Ok((facts, peaks))
+    let (peaks, speech) =
+        sinks.ok_or_else(|| AnalysisError::new("no_audio", "no audio decoded"))?;
+    let speech =
+        speech.finish().map_err(|message| AnalysisError::new("speech_failed", &message))?;
+    Ok((facts, peaks.finish(), speech))
 }
 
 #[cfg(test)]
@@ -441,7 +447,7 @@ mod tests {
     #[test]
     fn rates_at_the_edges_are_accepted() {
         for rate in [8_000, 192_000] {
-            let (facts, _) = analyze(Cursor::new(wav(rate, 1, u64::from(rate) / 10))).unwrap();
+            let (facts, _, _) = analyze(Cursor::new(wav(rate, 1, u64::from(rate) / 10))).unwrap();
             assert_eq!((facts.sample_rate, facts.duration_ms), (rate, 100));
         }
         let error = analyze(Cursor::new(wav(7_999, 1, 800))).unwrap_err();

@@ -11,12 +11,14 @@ pub mod reel;
 pub mod render;
 mod riff;
 pub mod sniff;
+pub mod speech;
 pub mod wav;
 
 pub use analysis::{AnalysisError, AudioFacts, FrameSink, StreamShape, analyze, decode};
 pub use peaks::{Peaks, PeaksBuilder, SAMPLES_PER_PIXEL};
 pub use range::{RangeFacts, decode_range};
 pub use sniff::{Container, NotAudio, SNIFF_LEN, sniff};
+pub use speech::{Speech, SpeechDetector};
 
 /// Frames `from..to` of one decoded plane, or none when the range is not
 /// inside it: decoders report frame counts that a hostile file can make lie.

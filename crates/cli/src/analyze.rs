@@ -1,6 +1,6 @@
 //! `filmroom analyze FILE`: the sandboxed child the worker runs for each
 //! recording. It limits its own address space first, decodes the file once,
-//! writes the peaks, and prints the facts as JSON. Exit 0 with facts; exit 3
+//! writes the peaks and the speech segments, and prints the facts as JSON. Exit 0 with facts; exit 3
 //! with `{"code", "message"}` when the file is not analysable; anything else
 //! (a panic, an abort on allocation failure) is a crash the worker reports.
 
@@ -20,6 +20,9 @@ pub struct AnalyzeArgs {
     /// Where to write the waveform peaks (audiowaveform JSON).
     #[arg(long)]
     pub peaks_out: Option<PathBuf>,
+    /// Where to write the speech segments per channel (JSON).
+    #[arg(long)]
+    pub speech_out: Option<PathBuf>,
     /// Address-space limit for this process, in bytes (0: no limit).
     #[arg(long, default_value_t = 0)]
     pub memory_limit_bytes: u64,
@@ -44,7 +47,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<std::process::ExitCode> {
         setrlimit(Resource::CPU, args.cpu_limit_secs, args.cpu_limit_secs)
             .context("setting the CPU limit")?;
     }
-    // It writes one peaks file and starts no process.
+    // It writes the peaks and speech files and starts no process.
     setrlimit(Resource::FSIZE, MAX_WRITE_BYTES, MAX_WRITE_BYTES)
         .context("setting the file size limit")?;
     setrlimit(Resource::NPROC, 0, 0).context("setting the process limit")?;
@@ -52,9 +55,14 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<std::process::ExitCode> {
         File::open(&args.file).with_context(|| format!("opening {}", args.file.display()))?;
     // symphonia buffers its reads itself; a BufReader on top would copy twice.
     match filmroom_audio::analyze(file) {
-        Ok((facts, peaks)) => {
+        Ok((facts, peaks, speech)) => {
             if let Some(path) = &args.peaks_out {
                 let json = serde_json::to_vec(&peaks)?;
+                std::fs::write(path, json)
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
+            if let Some(path) = &args.speech_out {
+                let json = serde_json::to_vec(&speech)?;
                 std::fs::write(path, json)
                     .with_context(|| format!("writing {}", path.display()))?;
             }

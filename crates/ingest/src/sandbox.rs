@@ -51,8 +51,15 @@ impl Sandbox {
             .min(self.max_timeout)
     }
 
-    /// Analyses `input`, writing peaks to `peaks_out`.
-    pub async fn analyze(&self, input: &Path, peaks_out: &Path, size: u64) -> AnalyzerOutcome {
+    /// Analyses `input`, writing peaks to `peaks_out` and speech segments to
+    /// `speech_out`.
+    pub async fn analyze(
+        &self,
+        input: &Path,
+        peaks_out: &Path,
+        speech_out: &Path,
+        size: u64,
+    ) -> AnalyzerOutcome {
         let timeout = self.timeout_for(size);
         let child = Command::new(&self.program)
             .arg("analyze")
@@ -62,6 +69,8 @@ impl Sandbox {
             .arg(timeout.as_secs().max(1).to_string())
             .arg("--peaks-out")
             .arg(peaks_out)
+            .arg("--speech-out")
+            .arg(speech_out)
             .arg(input)
             // Nothing of the worker's environment (database URL, storage
             // secrets) reaches the decoder.

@@ -311,9 +311,11 @@ impl Worker {
             })?;
         let input = scratch.path().join("original");
         let peaks_path = scratch.path().join("peaks.json");
+        let speech_path = scratch.path().join("speech.json");
         let size = self.download(&job.audio_key, &input).await?;
 
-        let facts = match self.config.sandbox.analyze(&input, &peaks_path, size).await {
+        let facts = match self.config.sandbox.analyze(&input, &peaks_path, &speech_path, size).await
+        {
             AnalyzerOutcome::Analysed(facts) => facts,
             AnalyzerOutcome::Refused(refusal) => {
                 return Err(JobError::abort(refusal.code.as_str(), refusal.message));
@@ -325,7 +327,19 @@ impl Worker {
         let peaks = tokio::fs::read(&peaks_path).await.map_err(|e| {
             JobError::retry("analysis_failed", format!("the analyzer wrote no peaks: {e}"))
         })?;
+        let speech = tokio::fs::read(&speech_path).await.map_err(|e| {
+            JobError::retry(
+                "analysis_failed",
+                format!("the analyzer wrote no speech segments: {e}"),
+            )
+        })?;
         let peaks_key = format!("calls/{}/peaks-{}.json", row.id, Uuid::now_v7().simple());
+        // The speech segments live beside the peaks, under the matching name.
+        self.store
+            .blobs()
+            .put(&filmroom_review::speech_key(&peaks_key), bytes::Bytes::from(speech))
+            .await
+            .map_err(store_failure)?;
         self.store
             .blobs()
             .put(&peaks_key, bytes::Bytes::from(peaks))

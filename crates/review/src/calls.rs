@@ -28,6 +28,9 @@ pub struct CallDetails {
     pub counterpart_name: Option<String>,
     /// The customer's company.
     pub counterpart_company: Option<String>,
+    /// Which channel of a two-channel recording is the rep: 1 or 2. Changing
+    /// it changes the call's metrics at once, without decoding again.
+    pub rep_channel: Option<i32>,
 }
 
 /// A new call.
@@ -217,6 +220,21 @@ impl Calls<'_> {
         {
             row.counterpart_company = Some(company);
         }
+        if let Some(channel) = details.rep_channel {
+            if !(1..=2).contains(&channel) {
+                return Err(ReviewError::InvalidField {
+                    field: "rep_channel".into(),
+                    message: format!("must be 1 or 2, not {channel}"),
+                });
+            }
+            if row.channels.is_some_and(|c| c < 2) {
+                return Err(ReviewError::InvalidField {
+                    field: "rep_channel".into(),
+                    message: "this recording has one channel; rep and customer cannot be told apart by channel".into(),
+                });
+            }
+            row.rep_channel = Some(channel);
+        }
         row.updated_at = now();
         self.store.update_call_details(&row).await?.map(Call::from).ok_or_else(|| not_found(id))
     }
@@ -250,7 +268,9 @@ impl Calls<'_> {
         for prefix in crate::jobs::call_job_prefixes(row.id) {
             self.store.delete_jobs_with_prefix(&prefix).await?;
         }
-        self.delete_objects([row.audio_key, row.peaks_key].into_iter().flatten().collect()).await;
+        let speech = row.peaks_key.as_deref().map(speech_key);
+        self.delete_objects([row.audio_key, row.peaks_key, speech].into_iter().flatten().collect())
+            .await;
         Ok(())
     }
 
@@ -343,6 +363,43 @@ impl Calls<'_> {
         range: Option<std::ops::Range<u64>>,
     ) -> Result<filmroom_store::BlobRange, ReviewError> {
         Ok(self.store.blobs().get_range(&source.key, range).await?)
+    }
+
+    /// Speech segments per channel of a ready call, as the analysis found them.
+    pub async fn speech(
+        &self,
+        actor: &Actor,
+        id: CallId,
+    ) -> Result<(Call, filmroom_audio::Speech), ReviewError> {
+        let row = self.visible_call(actor, id).await?;
+        let key = match (row.status, row.peaks_key.as_deref()) {
+            (CallStatus::Ready, Some(key)) => speech_key(key),
+            (status, _) => {
+                return Err(ReviewError::NotReady { what: "speech", status: status_name(status) });
+            }
+        };
+        if !self.store.blobs().exists(&key).await? {
+            return Err(ReviewError::SpeechNotAnalysed);
+        }
+        let stored = self.store.blobs().get(&key).await?;
+        let speech = serde_json::from_slice(&stored).map_err(|e| {
+            ReviewError::Store(filmroom_store::StoreError::Inconsistent(format!(
+                "stored speech of {id} does not parse: {e}"
+            )))
+        })?;
+        Ok((row.into(), speech))
+    }
+
+    /// A ready call's conversation metrics, from its stored speech segments
+    /// and its rep channel as it is now (no decoding).
+    pub async fn metrics(
+        &self,
+        actor: &Actor,
+        id: CallId,
+    ) -> Result<crate::metrics::CallMetrics, ReviewError> {
+        let (call, speech) = self.speech(actor, id).await?;
+        let duration = u64::try_from(call.duration_ms.unwrap_or(0)).unwrap_or(0);
+        Ok(crate::metrics::compute(&speech, duration, call.rep_channel))
     }
 
     /// The waveform peaks of a ready call, at the stored resolution or a coarser
@@ -508,7 +565,8 @@ impl AudioUpload {
         let stored = blob.finish().await?;
         let store = &self.review.store;
         let mut row = self.call.clone();
-        let previous = [row.audio_key.take(), row.peaks_key.take()];
+        let speech = row.peaks_key.as_deref().map(speech_key);
+        let previous = [row.audio_key.take(), row.peaks_key.take(), speech];
         row.content_type = Some(media_type(container));
         row.size_bytes = Some(i64::try_from(stored.size).unwrap_or(i64::MAX));
         row.sha256 = Some(stored.sha256);
@@ -672,5 +730,14 @@ impl From<call::Model> for Call {
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
+    }
+}
+
+/// Where a call's speech segments are stored: beside its peaks, under the
+/// matching name, so that whatever removes the peaks removes them too.
+pub fn speech_key(peaks_key: &str) -> String {
+    match peaks_key.rsplit_once("/peaks-") {
+        Some((dir, rest)) => format!("{dir}/speech-{rest}"),
+        None => format!("{peaks_key}.speech"),
     }
 }

@@ -298,6 +298,11 @@ pub enum ReviewError {
     /// A sign-in link was used, replaced by a newer one, or has expired.
     #[error("this link was used already or has expired; ask your admin for a new one")]
     LinkInvalid,
+    /// The call was analysed before filmroom detected speech.
+    #[error(
+        "this call was analysed before filmroom detected speech; reanalyse it (filmroom admin reanalyze --call ID) to get its speech and metrics"
+    )]
+    SpeechNotAnalysed,
     /// Something this server depends on failed (randomness, a worker thread).
     #[error("{0}")]
     Internal(String),

@@ -27,6 +27,7 @@ pub mod ids;
 pub mod integrations;
 pub mod jobs;
 mod lifecycle;
+pub mod metrics;
 mod one_on_ones;
 pub mod people;
 mod reviews;
@@ -42,7 +43,7 @@ pub mod webhooks;
 pub mod week;
 pub mod workflow;
 
-pub use calls::{AudioSource, AudioUpload, Call, CallDetails, CallQuery, NewCall};
+pub use calls::{AudioSource, AudioUpload, Call, CallDetails, CallQuery, NewCall, speech_key};
 pub use clips::{
     AudioRenderer, ClipPlan, REEL_GAP_MS, ReelPlan, RenderPart, RenderSpec, RenderStream,
 };
@@ -54,6 +55,7 @@ pub use context::{
 pub use directory::{IssuedToken, NewUser, Organisation, Person, TokenInfo, UserChanges};
 pub use error::{AuthFailure, Entity, ReviewError};
 pub use filmroom_audio::SAMPLES_PER_PIXEL as PEAKS_SAMPLES_PER_PIXEL;
+pub use filmroom_audio::Speech;
 pub use filmroom_store::Role;
 pub use filmroom_store::{
     CallStatus, Direction, SearchSource,

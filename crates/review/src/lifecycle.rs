@@ -154,6 +154,7 @@ impl CallLifecycle<'_> {
     ) -> Result<AnalysisSettled, StoreError> {
         let Some(mut row) = self.analysed_call(job).await? else {
             self.store.blobs().delete(&peaks_key).await?;
+            self.store.blobs().delete(&crate::calls::speech_key(&peaks_key)).await?;
             return Ok(AnalysisSettled::Superseded);
         };
         row.status = CallStatus::Ready;
@@ -172,10 +173,12 @@ impl CallLifecycle<'_> {
         let event = call_event("call.ready", &row);
         if self.store.update_call_with_event(row, CallStatus::Processing, event).await?.is_none() {
             self.store.blobs().delete(&peaks_key).await?;
+            self.store.blobs().delete(&crate::calls::speech_key(&peaks_key)).await?;
             return Ok(AnalysisSettled::Superseded);
         }
         if let Some(old) = previous_peaks {
             self.store.blobs().delete(&old).await?;
+            self.store.blobs().delete(&crate::calls::speech_key(&old)).await?;
         }
         Ok(AnalysisSettled::Ready)
     }
@@ -235,8 +238,10 @@ impl CallLifecycle<'_> {
         if !can_become(expected, CallStatus::AudioDeleted) {
             return Ok(Vec::new());
         }
-        let orphans: Vec<String> =
-            [row.audio_key.take(), row.peaks_key.take()].into_iter().flatten().collect();
+        let orphans: Vec<String> = {
+            let speech = row.peaks_key.as_deref().map(crate::calls::speech_key);
+            [row.audio_key.take(), row.peaks_key.take(), speech].into_iter().flatten().collect()
+        };
         row.status = CallStatus::AudioDeleted;
         row.content_type = None;
         row.size_bytes = None;

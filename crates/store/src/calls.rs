@@ -191,6 +191,7 @@ impl Store {
                 call::Column::CounterpartCompany,
                 Expr::value(row.counterpart_company.clone()),
             )
+            .col_expr(call::Column::RepChannel, Expr::value(row.rep_channel))
             .col_expr(call::Column::UpdatedAt, Expr::value(row.updated_at))
             .filter(call::Column::Id.eq(row.id))
             .exec(&self.db)

@@ -270,6 +270,10 @@ pub struct UpdateCallRequest {
     pub direction: Option<DirectionBody>,
     /// The customer.
     pub counterpart: Option<Counterpart>,
+    /// Which channel of a two-channel recording is the rep: 1 or 2. The
+    /// call's metrics follow at once, without decoding again.
+    #[schema(minimum = 1, maximum = 2)]
+    pub rep_channel: Option<i32>,
 }
 
 /// A page of calls.
@@ -335,6 +339,7 @@ fn details(
         direction: direction.map(Into::into),
         counterpart_name: counterpart.name,
         counterpart_company: counterpart.company,
+        rep_channel: None,
     }
 }
 
@@ -529,7 +534,8 @@ pub async fn update_call(
     id: web::Path<CallId>,
     ApiJson(body): ApiJson<UpdateCallRequest>,
 ) -> Result<web::Json<CallBody>, ApiError> {
-    let changes = details(body.title, body.occurred_at, body.direction, body.counterpart);
+    let mut changes = details(body.title, body.occurred_at, body.direction, body.counterpart);
+    changes.rep_channel = body.rep_channel;
     Ok(web::Json(review.calls().update_call(&actor, id.into_inner(), changes).await?.into()))
 }
 

@@ -392,6 +392,7 @@ fn pushed_call(body: PushCallRequest, recording: RecordingSource) -> PushedCall 
             direction: body.direction.map(Into::into),
             counterpart_name: counterpart.name,
             counterpart_company: counterpart.company,
+            rep_channel: None,
         },
         rep_channel: body.rep_channel,
         recording,

@@ -10,6 +10,7 @@ pub mod ops;
 pub mod people;
 pub mod reviews;
 pub mod search;
+pub mod speech;
 pub mod tokens;
 pub mod transcripts;
 pub mod webhooks;

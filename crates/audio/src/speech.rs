@@ -1,0 +1,295 @@
+//! Who spoke when: voice activity per channel, found in the same decoding
+//! pass as the peaks.
+//!
+//! Each channel (the first two; dialers put the rep on one and the customer
+//! on the other) is resampled to 16 kHz with rubato's FFT resampler and
+//! scored in 16 ms frames by earshot's voice-activity network. Frames scoring
+//! [`VOICE_THRESHOLD`] or more are speech. Runs of speech separated by less
+//! than [`MIN_PAUSE_MS`] are one segment (a breath is not a turn), and a
+//! segment shorter than [`MIN_SPEECH_MS`] is dropped (a click or a cough is
+//! not speech). Only segments are kept, so memory does not grow with the
+//! call's length beyond them.
+
+use rubato::{
+    Fft, FixedSync, Indexing, Resampler, audioadapter_buffers::direct::SequentialSliceOfVecs,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::FrameSink;
+
+/// The rate the detector listens at, Hz.
+pub const VAD_RATE: u32 = 16_000;
+/// Samples per detector frame (16 ms at 16 kHz).
+pub const VAD_FRAME: usize = 256;
+/// Milliseconds per detector frame.
+pub const FRAME_MS: u32 = 16;
+/// A frame scoring this or more is speech.
+pub const VOICE_THRESHOLD: f32 = 0.5;
+/// Shorter silences inside speech are part of it, ms.
+pub const MIN_PAUSE_MS: u32 = 300;
+/// Shorter bursts of speech are dropped, ms.
+pub const MIN_SPEECH_MS: u32 = 200;
+/// Channels analysed: a dialer's rep and customer.
+pub const MAX_LANES: usize = 2;
+const CHUNK: usize = 1024;
+
+/// Speech segments per channel, `[start_ms, end_ms)` in time order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Speech {
+    /// Detector frame length, ms.
+    pub frame_ms: u32,
+    /// One list per analysed channel.
+    pub channels: Vec<Vec<[u64; 2]>>,
+}
+
+/// Turns per-frame voice decisions into segments as they stream past.
+#[derive(Debug, Default)]
+struct Segmenter {
+    /// The open segment: first and one-past-last voiced frame.
+    open: Option<(u64, u64)>,
+    segments: Vec<[u64; 2]>,
+}
+
+impl Segmenter {
+    fn frame(&mut self, index: u64, voiced: bool) {
+        if !voiced {
+            return;
+        }
+        let max_gap = u64::from(MIN_PAUSE_MS / FRAME_MS);
+        match self.open {
+            Some((start, end)) if index.saturating_sub(end) < max_gap => {
+                self.open = Some((start, index + 1));
+            }
+            _ => {
+                self.close();
+                self.open = Some((index, index + 1));
+            }
+        }
+    }
+
+    fn close(&mut self) {
+        if let Some((start, end)) = self.open.take() {
+            let ms = |frames: u64| frames.saturating_mul(u64::from(FRAME_MS));
+            if ms(end - start) >= u64::from(MIN_SPEECH_MS) {
+                self.segments.push([ms(start), ms(end)]);
+            }
+        }
+    }
+}
+
+/// One channel's detector and the samples waiting for a full frame.
+struct Lane {
+    detector: Box<earshot::Detector<earshot::DefaultPredictor>>,
+    frame: Vec<f32>,
+    frames: u64,
+    segmenter: Segmenter,
+}
+
+impl Lane {
+    fn new() -> Self {
+        Self {
+            detector: earshot::Detector::default_boxed(),
+            frame: Vec::with_capacity(VAD_FRAME),
+            frames: 0,
+            segmenter: Segmenter::default(),
+        }
+    }
+
+    fn push(&mut self, samples: &[f32]) {
+        for sample in samples {
+            self.frame.push(sample.clamp(-1.0, 1.0));
+            if self.frame.len() == VAD_FRAME {
+                let score = self.detector.predict_f32(&self.frame);
+                self.segmenter.frame(self.frames, score >= VOICE_THRESHOLD);
+                self.frames += 1;
+                self.frame.clear();
+            }
+        }
+    }
+}
+
+/// A [`FrameSink`] that finds speech in each channel.
+pub struct SpeechDetector {
+    lanes: Vec<Lane>,
+    resampler: Option<Fft<f32>>,
+    pending: Vec<Vec<f32>>,
+    scratch: Vec<Vec<f32>>,
+    delay_left: usize,
+    error: Option<String>,
+}
+
+impl std::fmt::Debug for SpeechDetector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SpeechDetector").field("lanes", &self.lanes.len()).finish_non_exhaustive()
+    }
+}
+
+impl SpeechDetector {
+    /// A detector for a stream of `channels` at `sample_rate` Hz.
+    pub fn new(channels: usize, sample_rate: u32) -> Self {
+        let lanes = channels.clamp(1, MAX_LANES);
+        let (resampler, error) = if sample_rate == VAD_RATE || sample_rate == 0 {
+            (None, None)
+        } else {
+            match Fft::<f32>::new(
+                crate::to_usize(u64::from(sample_rate)),
+                crate::to_usize(u64::from(VAD_RATE)),
+                CHUNK,
+                lanes,
+                FixedSync::Input,
+            ) {
+                Ok(resampler) => (Some(resampler), None),
+                Err(e) => (None, Some(e.to_string())),
+            }
+        };
+        let delay_left = resampler.as_ref().map_or(0, Resampler::output_delay);
+        let out_max = resampler.as_ref().map_or(0, Resampler::output_frames_max);
+        Self {
+            lanes: (0..lanes).map(|_| Lane::new()).collect(),
+            resampler,
+            pending: vec![Vec::with_capacity(CHUNK); lanes],
+            scratch: vec![vec![0.0; out_max]; lanes],
+            delay_left,
+            error,
+        }
+    }
+
+    fn emit(&mut self, planes: &[&[f32]]) {
+        for (lane, plane) in self.lanes.iter_mut().zip(planes) {
+            lane.push(plane);
+        }
+    }
+
+    fn run_resampler(&mut self, partial: Option<usize>) {
+        let Some(resampler) = self.resampler.as_mut() else { return };
+        let channels = self.pending.len();
+        let out_max = resampler.output_frames_max();
+        let result = SequentialSliceOfVecs::new(&self.pending, channels, CHUNK)
+            .map_err(|e| e.to_string())
+            .and_then(|input| {
+                let mut output =
+                    SequentialSliceOfVecs::new_mut(&mut self.scratch, channels, out_max)
+                        .map_err(|e| e.to_string())?;
+                let indexing = Indexing { partial_len: partial, ..Indexing::default() };
+                resampler
+                    .process_into_buffer(&input, &mut output, Some(&indexing))
+                    .map_err(|e| e.to_string())
+            });
+        match result {
+            Ok((_, produced)) => {
+                let skip = self.delay_left.min(produced);
+                self.delay_left -= skip;
+                let scratch = std::mem::take(&mut self.scratch);
+                let views: Vec<&[f32]> =
+                    scratch.iter().map(|p| crate::frames_of(p, skip, produced)).collect();
+                self.emit(&views);
+                self.scratch = scratch;
+            }
+            Err(e) => self.error = Some(e),
+        }
+        for plane in &mut self.pending {
+            plane.clear();
+        }
+    }
+
+    /// The segments found, once the stream has ended.
+    pub fn finish(mut self) -> Result<Speech, String> {
+        if self.resampler.is_some() {
+            let partial = self.pending.first().map_or(0, Vec::len);
+            if partial > 0 {
+                for plane in &mut self.pending {
+                    plane.resize(CHUNK, 0.0);
+                }
+                self.run_resampler(Some(partial));
+            }
+        }
+        if let Some(error) = self.error {
+            return Err(format!("speech detection failed: {error}"));
+        }
+        Ok(Speech {
+            frame_ms: FRAME_MS,
+            channels: self
+                .lanes
+                .into_iter()
+                .map(|mut lane| {
+                    lane.segmenter.close();
+                    lane.segmenter.segments
+                })
+                .collect(),
+        })
+    }
+}
+
+impl FrameSink for SpeechDetector {
+    fn frames(&mut self, planes: &[&[f32]]) {
+        if self.error.is_some() || planes.is_empty() {
+            return;
+        }
+        let lanes = self.lanes.len();
+        let last = planes.len() - 1;
+        let views: Vec<&[f32]> =
+            (0..lanes).filter_map(|c| planes.get(c.min(last)).copied()).collect();
+        if self.resampler.is_none() {
+            self.emit(&views);
+            return;
+        }
+        let frames = views.first().map_or(0, |p| p.len());
+        let mut offset = 0;
+        while offset < frames && self.error.is_none() {
+            let pending_len = self.pending.first().map_or(0, Vec::len);
+            let take = CHUNK.saturating_sub(pending_len).min(frames - offset);
+            for (pending, plane) in self.pending.iter_mut().zip(&views) {
+                pending.extend_from_slice(crate::frames_of(plane, offset, offset + take));
+            }
+            offset += take;
+            if self.pending.first().map_or(0, Vec::len) == CHUNK {
+                self.run_resampler(None);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn segments(voiced: &[bool]) -> Vec<[u64; 2]> {
+        let mut s = Segmenter::default();
+        for (i, v) in voiced.iter().enumerate() {
+            s.frame(i as u64, *v);
+        }
+        s.close();
+        s.segments
+    }
+
+    #[test]
+    fn short_pauses_join_and_short_bursts_drop() {
+        // 20 voiced frames (320 ms), a 10-frame (160 ms) pause, 20 more: one segment.
+        let mut v = vec![true; 20];
+        v.extend([false; 10]);
+        v.extend([true; 20]);
+        assert_eq!(segments(&v), vec![[0, 50 * 16]]);
+        // A 30-frame (480 ms) pause splits them.
+        let mut v = vec![true; 20];
+        v.extend([false; 30]);
+        v.extend([true; 20]);
+        assert_eq!(segments(&v), vec![[0, 320], [800, 1120]]);
+        // 5 frames (80 ms) alone are a click.
+        let mut v = vec![false; 10];
+        v.extend([true; 5]);
+        v.extend([false; 40]);
+        assert!(segments(&v).is_empty());
+    }
+
+    #[test]
+    fn silence_has_no_speech() {
+        let mut detector = SpeechDetector::new(2, 8000);
+        let silence = vec![0.0f32; 8000];
+        for _ in 0..5 {
+            detector.frames(&[&silence, &silence]);
+        }
+        let speech = detector.finish().unwrap_or_default();
+        assert_eq!(speech.channels.len(), 2);
+        assert!(speech.channels.iter().all(Vec::is_empty));
+    }
+}

@@ -1,0 +1,146 @@
+//! Speech segments and conversation metrics, from the one decoding pass.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    clippy::cast_precision_loss,
+    missing_docs
+)]
+
+use filmroom_tests::{Team, TestApp, fixture};
+use serde_json::{Value, json};
+
+const RATE: usize = 8000;
+
+/// The samples of a 16-bit mono WAV fixture.
+fn samples(name: &str) -> Vec<i16> {
+    let bytes = fixture(name);
+    let data = bytes.windows(4).position(|w| w == b"data").expect("a data chunk") + 8;
+    bytes[data..].chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect()
+}
+
+/// A two-channel 8 kHz WAV: each `(channel, start_s)` places the spoken
+/// fixture on that channel at that second; the rest is silence.
+fn dialogue(turns: &[(usize, f64)], seconds: f64) -> Vec<u8> {
+    let voice = samples("speech-8k-mono-s16.wav");
+    let frames = (seconds * RATE as f64) as usize;
+    let mut pcm = vec![0i16; frames * 2];
+    for (channel, start) in turns {
+        let first = (start * RATE as f64) as usize;
+        for (i, sample) in voice.iter().enumerate() {
+            if let Some(slot) = pcm.get_mut((first + i) * 2 + channel) {
+                *slot = *sample;
+            }
+        }
+    }
+    let data_len = (pcm.len() * 2) as u32;
+    let mut wav = Vec::with_capacity(44 + pcm.len() * 2);
+    wav.extend_from_slice(b"RIFF");
+    wav.extend_from_slice(&(36 + data_len).to_le_bytes());
+    wav.extend_from_slice(b"WAVEfmt ");
+    wav.extend_from_slice(&16u32.to_le_bytes());
+    wav.extend_from_slice(&1u16.to_le_bytes());
+    wav.extend_from_slice(&2u16.to_le_bytes());
+    wav.extend_from_slice(&(RATE as u32).to_le_bytes());
+    wav.extend_from_slice(&((RATE * 4) as u32).to_le_bytes());
+    wav.extend_from_slice(&4u16.to_le_bytes());
+    wav.extend_from_slice(&16u16.to_le_bytes());
+    wav.extend_from_slice(b"data");
+    wav.extend_from_slice(&data_len.to_le_bytes());
+    for sample in pcm {
+        wav.extend_from_slice(&sample.to_le_bytes());
+    }
+    wav
+}
+
+fn ready(app: &TestApp, token: &str, rep: &str, wav: Vec<u8>) -> String {
+    let call = app.create_call(token, rep);
+    assert_eq!(app.upload(token, &call, wav, "audio/wav").status, 200);
+    assert_eq!(app.wait_until_settled(token, &call)["status"], "ready");
+    call
+}
+
+fn speech_ms(speech: &Value, channel: usize) -> u64 {
+    speech["channels"][channel]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s[1].as_u64().unwrap() - s[0].as_u64().unwrap())
+        .sum()
+}
+
+#[test]
+fn a_two_party_call_gets_speech_lanes_and_metrics_that_follow_the_rep_channel() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    // Channel 1 speaks at 0 s and 6 s, channel 2 at 3 s; silence from about 8 s to 16 s.
+    let call =
+        ready(&app, &team.rep, &team.rep_id, dialogue(&[(0, 0.0), (1, 3.0), (0, 6.0)], 16.0));
+
+    let speech = app.get(&format!("/v1/calls/{call}/speech"), &team.rep);
+    assert_eq!(speech.status, 200, "{}", speech.text);
+    let speech = speech.json();
+    assert_eq!(speech["frame_ms"], 16);
+    assert_eq!(speech["labels"], json!(["A", "B"]), "no rep channel yet: A and B");
+    let (first, second) = (speech_ms(&speech, 0), speech_ms(&speech, 1));
+    assert!(first > 0 && second > 0, "speech found on both channels: {speech}");
+    let spoken = samples("speech-8k-mono-s16.wav").len() as u64 * 1000 / RATE as u64;
+    // The detector trims the fixture's own leading and trailing silence.
+    assert!(second <= spoken + 200 && second >= spoken / 3, "{second} ms of {spoken} ms spoken");
+    assert!(first.abs_diff(2 * second) < 600, "channel 1 spoke twice as long: {first} vs {second}");
+
+    let before = app.get(&format!("/v1/calls/{call}/metrics"), &team.rep).json();
+    assert_eq!(before["talk_ratio"], Value::Null);
+    assert_eq!(before["labels"], json!(["A", "B"]));
+    assert!(before["dead_air"].as_array().unwrap().iter().any(|s| s["end_ms"] == 16_000));
+
+    let patched = app.patch(&format!("/v1/calls/{call}"), &team.rep, json!({"rep_channel": 1}));
+    assert_eq!(patched.status, 200, "{}", patched.text);
+    let rep_first = app.get(&format!("/v1/calls/{call}/metrics"), &team.manager).json();
+    assert_eq!(rep_first["labels"], json!(["rep", "customer"]));
+    let ratio = rep_first["talk_ratio"].as_f64().unwrap();
+    let truth = first as f64 / (first + second) as f64;
+    assert!((ratio - truth).abs() < 1e-6 && (0.55..0.8).contains(&ratio), "talk ratio {ratio}");
+    assert_eq!(rep_first["talk_ratio_in_band"], json!((0.40..=0.65).contains(&ratio)));
+    assert!(
+        rep_first["patience_ms"].as_u64().is_some(),
+        "the rep answered the customer: {rep_first}"
+    );
+    assert_eq!(rep_first["interactivity_per_minute"].as_f64().map(|v| v > 0.0), Some(true));
+
+    // Swapping the rep's channel swaps the metrics, with no new analysis.
+    app.patch(&format!("/v1/calls/{call}"), &team.rep, json!({"rep_channel": 2}));
+    let rep_second = app.get(&format!("/v1/calls/{call}/metrics"), &team.rep).json();
+    assert_eq!(rep_second["labels"], json!(["customer", "rep"]));
+    let swapped = rep_second["talk_ratio"].as_f64().unwrap();
+    assert!((swapped - (1.0 - ratio)).abs() < 1e-6, "{swapped} after {ratio}");
+
+    app.patch(&format!("/v1/calls/{call}"), &team.rep, json!({"rep_channel": 3}))
+        .problem(422, "invalid_field");
+    // Others see metrics exactly when they can see the call.
+    let other = Team::create(&app, "Globex");
+    app.get(&format!("/v1/calls/{call}/metrics"), &other.admin).problem(404, "call_not_found");
+    app.get(&format!("/v1/calls/{call}/speech"), &other.rep).problem(404, "call_not_found");
+}
+
+#[test]
+fn a_mono_call_reports_speech_and_silence_only() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    let call = app.ready_call(&team.rep, &team.rep_id, "speech-8k-mono-s16.wav", "audio/wav");
+    let metrics = app.get(&format!("/v1/calls/{call}/metrics"), &team.rep);
+    assert_eq!(metrics.status, 200, "{}", metrics.text);
+    let metrics = metrics.json();
+    assert_eq!(metrics["labels"], json!(["speech"]));
+    assert!(metrics["speech_ms"][0].as_u64().unwrap() > 500, "{metrics}");
+    assert_eq!(metrics["talk_ratio"], Value::Null);
+    assert_eq!(metrics["overlap"], Value::Null);
+    app.patch(&format!("/v1/calls/{call}"), &team.rep, json!({"rep_channel": 1}))
+        .problem(422, "invalid_field");
+    // A call still analysing has no speech yet.
+    let pending = app.create_call(&team.rep, &team.rep_id);
+    app.get(&format!("/v1/calls/{pending}/metrics"), &team.rep).problem(409, "not_ready_yet");
+}
