@@ -141,6 +141,26 @@ def speech_like_wav(path: pathlib.Path, seconds: float, rate: int = 8000, channe
         out.writeframes(bytes(chunk))
 
 
+def dialogue_wav(path: pathlib.Path, turns: list[tuple[int, float]], seconds: float) -> None:
+    """A two-channel 8 kHz WAV with the spoken fixture placed on channel
+    `c` at `start` seconds for each `(c, start)`; silence elsewhere."""
+    with wave.open(str(ROOT / "tests" / "fixtures" / "speech-8k-mono-s16.wav"), "rb") as source:
+        voice = struct.unpack(f"<{source.getnframes()}h", source.readframes(source.getnframes()))
+    frames = int(seconds * 8000)
+    pcm = [0] * (frames * 2)
+    for channel, start in turns:
+        first = int(start * 8000)
+        for i, sample in enumerate(voice):
+            index = (first + i) * 2 + channel
+            if index < len(pcm):
+                pcm[index] = sample
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(2)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(struct.pack(f"<{len(pcm)}h", *pcm))
+
+
 class Server:
     """`filmroom serve` on the embedded default, in a temporary directory."""
 

@@ -308,7 +308,7 @@ def run(server: harness.Server, axe: pathlib.Path) -> None:
         # A dialer's stereo call with the rep on channel 2 shows two labelled lanes.
         dialer = api.call("POST", "/v1/integration-tokens", {"name": "Dialer", "source": "dialer", "rep_channel": 2})
         stereo = pathlib.Path(tempfile.mkdtemp()) / "stereo.wav"
-        harness.speech_like_wav(stereo, seconds=20, channels=2)
+        harness.dialogue_wav(stereo, [(1, 0.5), (0, 3.5), (1, 6.5), (1, 9.0), (0, 12.0)], seconds=20)
         pushed = harness.Api(server.base, dialer["secret"]).multipart(
             "/v1/integrations/calls",
             {"rep": {"email": "ray@acme.test"}, "external_ref": "dialer-0001", "title": "Dialer call with Globex"},
@@ -318,6 +318,18 @@ def run(server: harness.Server, axe: pathlib.Path) -> None:
         rep_page.goto(f"{server.base}/calls/{pushed['id']}")
         wait_player(rep_page)
         expect(rep_page.locator(".lane-labels span")).to_have_text(["Customer", "Rep"])
+        # Who spoke when, and the conversation figures with the rep on channel 2.
+        expect(rep_page.locator("#speech-lanes .speech-lane")).to_have_count(2)
+        expect(rep_page.locator("#speech-lanes .speech-legend")).to_contain_text("Customer")
+        check(rep_page.locator("#speech-lanes .lane-rep span").count() >= 1, "no speech drawn on the rep's lane")
+        conversation = rep_page.locator(".conversation")
+        expect(conversation).to_contain_text("Talk ratio")
+        story = conversation.locator("button", has_text=":")
+        check(story.count() >= 1, "no longest monologue or story to jump to")
+        monologue = conversation.locator("div", has_text="Rep's longest monologue").locator("button")
+        monologue.click()
+        time.sleep(0.3)
+        check(current_time(rep_page) > 1.0, f"the longest monologue button seeked to {current_time(rep_page):.2f} s")
         audit(rep_page, "call-room-stereo", axe, rep_phone)
         browser.close()
 

@@ -83,9 +83,9 @@ pub struct Overlap {
     pub total_ms: u64,
     /// How many times.
     pub count: u64,
-    /// Times the first channel's speaker started it (the rep, or A).
+    /// Times the first channel's speaker started it.
     pub started_by_first: u64,
-    /// Times the second channel's speaker started it (the customer, or B).
+    /// Times the second channel's speaker started it.
     pub started_by_second: u64,
 }
 
@@ -104,7 +104,7 @@ pub struct CallMetrics {
     pub talk_ratio: Option<f64>,
     /// Whether `talk_ratio` lies in the reference band.
     pub talk_ratio_in_band: Option<bool>,
-    /// The longest turn per channel (two channels).
+    /// The longest turn per channel, in channel order (two channels).
     pub longest_turn: Vec<Option<Span>>,
     /// Changes of turn per minute (two channels).
     pub interactivity: Option<f64>,
@@ -260,14 +260,6 @@ pub fn compute(speech: &Speech, duration_ms: u64, rep_channel: Option<i32>) -> C
                 gaps.iter().sum::<u64>() / u64::try_from(gaps.len()).unwrap_or(u64::MAX).max(1),
             );
         }
-        if let Some(overlap) = metrics.overlap.as_mut()
-            && rep == 1
-        {
-            std::mem::swap(&mut overlap.started_by_first, &mut overlap.started_by_second);
-        }
-        if rep == 1 {
-            metrics.longest_turn.swap(0, 1);
-        }
     }
     metrics
 }
@@ -320,6 +312,8 @@ mod tests {
         let rep_second = compute(&s, 40_000, Some(2));
         assert_eq!(rep_second.labels, vec!["customer", "rep"]);
         assert!((rep_second.talk_ratio.unwrap() - 0.25).abs() < 1e-9);
+        // Per-channel figures stay in channel order, as the labels are.
+        assert_eq!(rep_second.longest_turn[1], Some(Span { start_ms: 30_000, end_ms: 40_000 }));
         assert_eq!(rep_second.talk_ratio_in_band, Some(false));
         let unknown = compute(&s, 40_000, None);
         assert_eq!(unknown.labels, vec!["A", "B"]);

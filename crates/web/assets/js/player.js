@@ -173,7 +173,42 @@ async function start(root) {
     }
     if (fine) await fine;
     wavesurfer.zoom(pxPerSec);
+    // The lanes show the whole call; zoomed in, the waveform shows a part of it.
+    const lanes = document.getElementById('speech-lanes');
+    if (lanes && lanes.childElementCount > 0) lanes.hidden = pxPerSec > 0;
   });
+
+  // Who spoke when, under the waveform, across the whole call.
+  const lanesBox = document.getElementById('speech-lanes');
+  fetch(`/v1/calls/${callId}/speech`, { credentials: 'same-origin' })
+    .then((response) => (response.ok ? response.json() : null))
+    .then((speech) => {
+      if (!speech || !lanesBox || duration <= 0) return;
+      speech.channels.forEach((segments, index) => {
+        const label = speech.labels[index] || 'speech';
+        const lane = document.createElement('div');
+        lane.className = `speech-lane lane-${label}`;
+        for (const [start, end] of segments) {
+          const bar = document.createElement('span');
+          bar.style.left = `${(start / 1000 / duration) * 100}%`;
+          bar.style.width = `${Math.max(0.15, ((end - start) / 1000 / duration) * 100)}%`;
+          lane.append(bar);
+        }
+        lanesBox.append(lane);
+      });
+      const legend = document.createElement('div');
+      legend.className = 'speech-legend';
+      for (const label of speech.labels) {
+        const item = document.createElement('span');
+        item.className = label;
+        item.textContent = { rep: 'Rep', customer: 'Customer', speech: 'Speech' }[label] || `Channel ${label}`;
+        legend.append(item);
+      }
+      lanesBox.append(legend);
+      lanesBox.setAttribute('aria-label', `Who spoke when: ${speech.labels.join(' and ')}`);
+      lanesBox.hidden = Number(zoom.value) > 0;
+    })
+    .catch(() => {});
 
   // The composer: a comment at the playhead, on a dragged range, a reply or an edit.
   const composer = document.getElementById('composer');

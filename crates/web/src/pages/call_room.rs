@@ -71,6 +71,136 @@ pub struct Line {
     text: String,
 }
 
+/// One figure of the conversation panel.
+pub struct Figure {
+    label: String,
+    value: String,
+    note: Option<String>,
+    seek_ms: Option<u64>,
+}
+
+/// The conversation panel: figures, or why there are none.
+pub struct Conversation {
+    figures: Vec<Figure>,
+    unassigned: bool,
+}
+
+fn seconds(ms: u64) -> String {
+    let tenths = ms / 100;
+    format!("{}.{} s", tenths / 10, tenths % 10)
+}
+
+fn conversation(m: &filmroom_review::metrics::CallMetrics) -> Conversation {
+    use filmroom_review::metrics::Lanes;
+    let mut figures = Vec::new();
+    let label = |i: usize| m.labels.get(i).copied().unwrap_or("speech");
+    let (first, second) = match m.lanes {
+        Lanes::RepAndCustomer { rep } => (rep, 1 - rep),
+        _ => (0, 1),
+    };
+    let name = |lane: &str| match lane {
+        "rep" => "Rep".to_owned(),
+        "customer" => "Customer".to_owned(),
+        "speech" => "Speech".to_owned(),
+        other => format!("Channel {other}"),
+    };
+    if let Some(ratio) = m.talk_ratio {
+        let percent = (ratio * 100.0).round();
+        let band = (filmroom_review::metrics::TALK_RATIO_BAND.0 * 100.0).round();
+        let band_high = (filmroom_review::metrics::TALK_RATIO_BAND.1 * 100.0).round();
+        figures.push(Figure {
+            label: "Talk ratio".into(),
+            value: format!("Rep {percent:.0} % · customer {:.0} %", 100.0 - percent),
+            note: Some(if m.talk_ratio_in_band == Some(true) {
+                format!("Inside the {band:.0}–{band_high:.0} % band")
+            } else {
+                format!("Outside the {band:.0}–{band_high:.0} % band")
+            }),
+            seek_ms: None,
+        });
+    } else {
+        for (i, ms) in m.speech_ms.iter().enumerate() {
+            figures.push(Figure {
+                label: format!("{} talking", name(label(i))),
+                value: view::clock(i64::try_from(*ms).unwrap_or(i64::MAX)),
+                note: None,
+                seek_ms: None,
+            });
+        }
+    }
+    for (lane, what) in [(first, "longest monologue"), (second, "longest story")] {
+        if let Some(Some(span)) = m.longest_turn.get(lane) {
+            let who = name(label(lane));
+            let what = if label(lane) == "rep" {
+                "longest monologue"
+            } else if label(lane) == "customer" {
+                "longest story"
+            } else {
+                what
+            };
+            figures.push(Figure {
+                label: format!("{who}'s {what}"),
+                value: view::clock(i64::try_from(span.len_ms()).unwrap_or(i64::MAX)),
+                note: Some(format!(
+                    "from {}",
+                    view::clock(i64::try_from(span.start_ms).unwrap_or(0))
+                )),
+                seek_ms: Some(span.start_ms),
+            });
+        }
+    }
+    if let Some(patience) = m.patience_ms {
+        figures.push(Figure {
+            label: "Patience".into(),
+            value: seconds(patience),
+            note: Some("Mean wait before the rep answers".into()),
+            seek_ms: None,
+        });
+    }
+    if let Some(per_minute) = m.interactivity {
+        figures.push(Figure {
+            label: "Interactivity".into(),
+            value: format!("{per_minute:.1} turns a minute"),
+            note: None,
+            seek_ms: None,
+        });
+    }
+    if let Some(overlap) = &m.overlap {
+        figures.push(Figure {
+            label: "Talking over".into(),
+            value: format!("{} times, {}", overlap.count, seconds(overlap.total_ms)),
+            note: (overlap.count > 0).then(|| {
+                format!(
+                    "{} started {}, {} started {}",
+                    name(label(0)),
+                    overlap.started_by_first,
+                    name(label(1)).to_lowercase(),
+                    overlap.started_by_second
+                )
+            }),
+            seek_ms: None,
+        });
+    }
+    let longest_silence = m.dead_air.iter().max_by_key(|s| s.len_ms());
+    figures.push(Figure {
+        label: "Dead air".into(),
+        value: match m.dead_air.len() {
+            0 => "None".into(),
+            1 => "1 silence of 5 s or more".into(),
+            n => format!("{n} silences of 5 s or more"),
+        },
+        note: longest_silence.map(|s| {
+            format!(
+                "Longest {} from {}",
+                seconds(s.len_ms()),
+                view::clock(i64::try_from(s.start_ms).unwrap_or(0))
+            )
+        }),
+        seek_ms: longest_silence.map(|s| s.start_ms),
+    });
+    Conversation { figures, unassigned: m.lanes == filmroom_review::metrics::Lanes::Unassigned }
+}
+
 #[derive(Template)]
 #[template(path = "call_room.html")]
 struct CallRoom {
@@ -108,6 +238,7 @@ struct CallRoom {
     criteria: Vec<CriterionForm>,
     comments: CommentList,
     transcript: Vec<Line>,
+    conversation: Option<Conversation>,
 }
 
 fn items(views: Vec<CommentView>, viewer: &Viewer) -> Vec<CommentItem> {
@@ -192,6 +323,15 @@ pub async fn call_room(
         review.calls().transcript(&viewer.actor, id).await?
     } else {
         Vec::new()
+    };
+    let conversation = if call.status == CallStatus::Ready {
+        match review.calls().metrics(&viewer.actor, id).await {
+            Ok(metrics) => Some(conversation(&metrics)),
+            Err(ReviewError::SpeechNotAnalysed) => None,
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        None
     };
     let state = standing.nomination.as_ref().map(|n| n.row.state);
     let steps = view::STATES
@@ -289,6 +429,7 @@ pub async fn call_room(
         scoring_blocked: standing.scoring.and_then(|s| s.blocked).as_deref().map(view::sentence),
         criteria,
         comments: comment_list(&review, &viewer, id, call.status).await?,
+        conversation,
         transcript: transcript
             .into_iter()
             .map(|s| Line {
@@ -495,5 +636,29 @@ pub async fn save_scores(
         // The player keeps playing: only the form's status line changes.
         return Ok(crate::html(HttpResponse::Ok(), "<span>Scores saved.</span>".to_owned()));
     }
+    Ok(changed(&req, &format!("/calls/{id}")))
+}
+
+#[derive(Deserialize)]
+struct RepChannelForm {
+    csrf: Option<String>,
+    rep_channel: i32,
+}
+
+/// Says which channel of a two-channel call is the rep; the metrics follow.
+#[post("/calls/{id}/rep-channel")]
+pub async fn set_rep_channel(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    viewer: Viewer,
+    id: web::Path<CallId>,
+    form: web::Form<RepChannelForm>,
+) -> Result<HttpResponse, Fragment> {
+    viewer.check(&req, form.csrf.as_deref())?;
+    let details = filmroom_review::CallDetails {
+        rep_channel: Some(form.rep_channel),
+        ..filmroom_review::CallDetails::default()
+    };
+    review.calls().update_call(&viewer.actor, *id, details).await?;
     Ok(changed(&req, &format!("/calls/{id}")))
 }

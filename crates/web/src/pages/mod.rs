@@ -28,6 +28,7 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .service(call_room::save_comment)
         .service(call_room::delete_comment)
         .service(call_room::save_scores)
+        .service(call_room::set_rep_channel)
         .service(search::search)
         .service(account::account)
         .service(account::change_password)
