@@ -10,7 +10,7 @@
     missing_docs
 )]
 
-use filmroom_tests::{Team, TestApp, fixture};
+use filmroom_tests::{Team, TestApp, files_containing, filmroom, fixture};
 use serde_json::{Value, json};
 
 const RATE: usize = 8000;
@@ -143,4 +143,53 @@ fn a_mono_call_reports_speech_and_silence_only() {
     // A call still analysing has no speech yet.
     let pending = app.create_call(&team.rep, &team.rep_id);
     app.get(&format!("/v1/calls/{pending}/metrics"), &team.rep).problem(409, "not_ready_yet");
+}
+
+#[test]
+fn reanalysis_fills_speech_for_a_call_analysed_before_it_and_keeps_the_call_ready() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    let call = app.ready_call(&team.rep, &team.rep_id, "speech-8k-mono-s16.wav", "audio/wav");
+    let target = match app.local_objects() {
+        // As if analysed before speech detection: the segments are gone.
+        Some(objects) => {
+            let speech: Vec<_> = files_containing(&objects, &call)
+                .into_iter()
+                .filter(|p| p.to_string_lossy().contains("speech-"))
+                .collect();
+            assert_eq!(speech.len(), 1, "one speech file beside the peaks");
+            std::fs::remove_file(&speech[0]).unwrap();
+            app.get(&format!("/v1/calls/{call}/metrics"), &team.rep)
+                .problem(409, "speech_not_analysed");
+            vec!["admin", "reanalyze", "--all"]
+        }
+        None => vec!["admin", "reanalyze", "--call", call.as_str()],
+    };
+    let output = filmroom(&app.env).args(&target).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("1 call(s) queued"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        assert_eq!(app.get(&format!("/v1/calls/{call}"), &team.rep).json()["status"], "ready");
+        let metrics = app.get(&format!("/v1/calls/{call}/metrics"), &team.rep);
+        if metrics.status == 200 {
+            assert!(metrics.json()["speech_ms"][0].as_u64().unwrap() > 500);
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "reanalysis did not finish: {}",
+            metrics.text
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    // The old peaks were replaced, not left behind.
+    if let Some(objects) = app.local_objects() {
+        assert_eq!(files_containing(&objects, &call).len(), 3);
+    }
+    let unknown = filmroom(&app.env)
+        .args(["admin", "reanalyze", "--call", "0193f4c2-9c1e-7d4a-b1a0-2f7c4f0c1d2e"])
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
 }

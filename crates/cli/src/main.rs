@@ -88,6 +88,17 @@ enum AdminCommand {
         #[command(flatten)]
         site: Site,
     },
+    /// Analyse ready calls again through the job queue (the worker of a
+    /// running `serve` or `worker` picks them up); they stay ready meanwhile.
+    /// For calls analysed before speech detection existed.
+    Reanalyze {
+        /// Every ready call that has no speech segments yet.
+        #[arg(long, conflicts_with = "call", required_unless_present = "call")]
+        all: bool,
+        /// One call, by id.
+        #[arg(long)]
+        call: Option<uuid::Uuid>,
+    },
     /// Set a person's password, read from standard input (one line); their
     /// browser sessions end.
     SetPassword {
@@ -209,6 +220,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 link.expires_at.format("%Y-%m-%d %H:%M UTC")
             );
             println!("{}", site.link(&link.secret));
+            Ok(())
+        }
+        Command::Admin(AdminCommand::Reanalyze { all: _, call }) => {
+            let review = Review::new(cli.backend.open_store(true).await?);
+            let queued = review
+                .lifecycle()
+                .reanalyze(call.map(Into::into))
+                .await
+                .context("queueing the reanalysis")?;
+            eprintln!("{queued} call(s) queued for analysis; a running worker takes them up.");
             Ok(())
         }
         Command::Admin(AdminCommand::SetPassword { email, organisation }) => {

@@ -35,6 +35,10 @@ pub struct AnalyzeCall {
     pub call_id: CallId,
     /// The blob key of the audio to analyse.
     pub audio_key: String,
+    /// A ready call analysed again (`filmroom admin reanalyze`): it stays
+    /// ready throughout, and a failure leaves it as it was.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reanalysis: bool,
 }
 
 /// The payload of a `fetch_recording` job: download a pushed call's recording.
@@ -219,6 +223,10 @@ impl Job {
         let series =
             attempt_series.map_or_else(|| Uuid::now_v7().simple().to_string(), str::to_owned);
         let dedupe_key = match self {
+            // A reanalysis is new work on audio analysed before.
+            Self::AnalyzeCall(p) if p.reanalysis => {
+                format!("reanalyze:{}:{}:{series}", p.call_id, p.audio_key)
+            }
             Self::AnalyzeCall(p) => format!("analyze:{}:{}", p.call_id, p.audio_key),
             Self::FetchRecording(p) => format!("fetch:{}:{series}", p.call_id),
             Self::DeliverWebhook(p) => format!("webhook:{}:{series}", p.delivery_id),
@@ -245,7 +253,11 @@ mod tests {
     fn a_job_reads_back_what_it_wrote_for_every_kind() {
         let call_id = CallId::generate();
         let jobs = [
-            Job::AnalyzeCall(AnalyzeCall { call_id, audio_key: "calls/x/audio-1".into() }),
+            Job::AnalyzeCall(AnalyzeCall {
+                call_id,
+                audio_key: "calls/x/audio-1".into(),
+                reanalysis: false,
+            }),
             Job::FetchRecording(FetchRecording {
                 call_id,
                 url: "https://dialer.example/r.wav".into(),
@@ -284,7 +296,8 @@ mod tests {
     #[test]
     fn analysis_of_the_same_audio_is_one_job_and_a_redelivery_is_another() {
         let call_id = CallId::generate();
-        let analyze = Job::AnalyzeCall(AnalyzeCall { call_id, audio_key: "k".into() });
+        let analyze =
+            Job::AnalyzeCall(AnalyzeCall { call_id, audio_key: "k".into(), reanalysis: false });
         assert_eq!(
             analyze.to_new_job(5, None).unwrap().dedupe_key,
             analyze.to_new_job(5, None).unwrap().dedupe_key

@@ -120,7 +120,7 @@ impl CallLifecycle<'_> {
         row.status = CallStatus::Queued;
         row.audio_key = Some(audio_key.clone());
         row.updated_at = at;
-        let job = Job::AnalyzeCall(AnalyzeCall { call_id: row.id, audio_key })
+        let job = Job::AnalyzeCall(AnalyzeCall { call_id: row.id, audio_key, reanalysis: false })
             .to_new_job(self.analysis_attempts, None)?;
         Ok(self.store.update_call_with_job(row, expected, job, at).await?)
     }
@@ -138,9 +138,56 @@ impl CallLifecycle<'_> {
                 self.store.update_call(row, Some(CallStatus::Queued)).await?
             }
             CallStatus::Processing => Some(row),
+            CallStatus::Ready if job.reanalysis => Some(row),
             _ => None,
         };
         Ok(row.map(Call::from))
+    }
+
+    /// Queues ready calls to be analysed again, keeping them ready: one call,
+    /// or every ready call whose speech was never detected. Returns how many
+    /// were queued.
+    pub async fn reanalyze(&self, call: Option<crate::ids::CallId>) -> Result<usize, ReviewError> {
+        let rows: Vec<call::Model> = match call {
+            Some(id) => {
+                let row = self.store.call_by_id(id).await?.ok_or_else(|| {
+                    ReviewError::NotFound { entity: crate::error::Entity::Call, id: id.to_string() }
+                })?;
+                if row.status != CallStatus::Ready {
+                    return Err(ReviewError::NotReady {
+                        what: "reanalysis",
+                        status: status_name(row.status),
+                    });
+                }
+                vec![row]
+            }
+            None => {
+                let mut missing = Vec::new();
+                for row in self.store.ready_calls().await? {
+                    let has_speech = match row.peaks_key.as_deref() {
+                        Some(key) => {
+                            self.store.blobs().exists(&crate::calls::speech_key(key)).await?
+                        }
+                        None => false,
+                    };
+                    if !has_speech {
+                        missing.push(row);
+                    }
+                }
+                missing
+            }
+        };
+        let at = now();
+        let mut queued = 0;
+        for row in rows {
+            let Some(audio_key) = row.audio_key else { continue };
+            let job =
+                Job::AnalyzeCall(AnalyzeCall { call_id: row.id, audio_key, reanalysis: true })
+                    .to_new_job(self.analysis_attempts, None)?;
+            self.store.enqueue_job(job, at).await?;
+            queued += 1;
+        }
+        Ok(queued)
     }
 
     /// The analysis finished: processing → ready with the facts found and the
@@ -157,6 +204,12 @@ impl CallLifecycle<'_> {
             self.store.blobs().delete(&crate::calls::speech_key(&peaks_key)).await?;
             return Ok(AnalysisSettled::Superseded);
         };
+        let expected = if job.reanalysis { CallStatus::Ready } else { CallStatus::Processing };
+        if row.status != expected {
+            self.store.blobs().delete(&peaks_key).await?;
+            self.store.blobs().delete(&crate::calls::speech_key(&peaks_key)).await?;
+            return Ok(AnalysisSettled::Superseded);
+        }
         row.status = CallStatus::Ready;
         row.codec = Some(facts.codec.clone());
         row.sample_rate = i32::try_from(facts.sample_rate).ok();
@@ -170,8 +223,14 @@ impl CallLifecycle<'_> {
         row.decode_errors = i64::try_from(facts.decode_errors).ok();
         let previous_peaks = row.peaks_key.replace(peaks_key.clone());
         row.updated_at = now();
-        let event = call_event("call.ready", &row);
-        if self.store.update_call_with_event(row, CallStatus::Processing, event).await?.is_none() {
+        let written = if job.reanalysis {
+            // Already ready: new facts and files, no second `call.ready`.
+            self.store.update_call(row, Some(CallStatus::Ready)).await?.map(|_| ())
+        } else {
+            let event = call_event("call.ready", &row);
+            self.store.update_call_with_event(row, CallStatus::Processing, event).await?.map(|_| ())
+        };
+        if written.is_none() {
             self.store.blobs().delete(&peaks_key).await?;
             self.store.blobs().delete(&crate::calls::speech_key(&peaks_key)).await?;
             return Ok(AnalysisSettled::Superseded);

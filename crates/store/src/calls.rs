@@ -157,6 +157,15 @@ impl Store {
         Ok(query.order_by_asc(call::Column::Id).limit(limit).all(&self.db).await?)
     }
 
+    /// Every ready call, in every organisation (for operators' reanalysis).
+    pub async fn ready_calls(&self) -> Result<Vec<call::Model>, StoreError> {
+        Ok(call::Entity::find()
+            .filter(call::Column::Status.eq(CallStatus::Ready))
+            .order_by_asc(call::Column::Id)
+            .all(&self.db)
+            .await?)
+    }
+
     /// Writes a changed call. When `expected` is given, the write happens only
     /// if the stored status is still that one, and `None` says it was not.
     pub async fn update_call(
