@@ -9,6 +9,7 @@ pub mod peaks;
 mod range;
 pub mod reel;
 pub mod render;
+mod resample;
 mod riff;
 pub mod sniff;
 pub mod speech;

@@ -6,14 +6,7 @@
 
 use std::io::{Read, Seek};
 
-use rubato::{
-    Fft, FixedSync, Indexing, Resampler, audioadapter_buffers::direct::SequentialSliceOfVecs,
-};
-
-use crate::{AnalysisError, FrameSink, decode_range};
-
-/// Input frames the resampler takes per call.
-const CHUNK: usize = 1024;
+use crate::{AnalysisError, FrameSink, decode_range, resample::ChunkResampler};
 
 /// One stretch of one recording.
 pub struct ReelPart<R> {
@@ -41,12 +34,7 @@ pub fn resampled_frames(frames: u64, in_rate: u32, out_rate: u32) -> u64 {
 struct PartWriter<'o, O: FnMut(&[&[f32]])> {
     out: &'o mut O,
     out_channels: usize,
-    resampler: Option<Fft<f32>>,
-    pending: Vec<Vec<f32>>,
-    scratch: Vec<Vec<f32>>,
-    delay_left: usize,
-    /// Input frames per resampler call.
-    chunk: usize,
+    resampler: Option<ChunkResampler>,
     want: u64,
     written: u64,
     error: Option<String>,
@@ -68,56 +56,18 @@ impl<O: FnMut(&[&[f32]])> PartWriter<'_, O> {
         self.written += take as u64;
     }
 
-    fn run_resampler(&mut self, partial: Option<usize>) {
-        let Some(resampler) = self.resampler.as_mut() else { return };
-        let channels = self.pending.len();
-        let out_max = resampler.output_frames_max();
-        for plane in &mut self.scratch {
-            plane.resize(out_max, 0.0);
-        }
-        let result = SequentialSliceOfVecs::new(&self.pending, channels, self.chunk)
-            .map_err(|e| e.to_string())
-            .and_then(|input| {
-                let mut output =
-                    SequentialSliceOfVecs::new_mut(&mut self.scratch, channels, out_max)
-                        .map_err(|e| e.to_string())?;
-                let indexing = Indexing { partial_len: partial, ..Indexing::default() };
-                resampler
-                    .process_into_buffer(&input, &mut output, Some(&indexing))
-                    .map_err(|e| e.to_string())
-            });
-        match result {
-            Ok((_, produced)) => {
-                let skip = self.delay_left.min(produced);
-                self.delay_left -= skip;
-                let scratch = std::mem::take(&mut self.scratch);
-                let views: Vec<&[f32]> =
-                    scratch.iter().map(|p| crate::frames_of(p, skip, produced)).collect();
-                self.emit(&views);
-                self.scratch = scratch;
-            }
-            Err(e) => self.error = Some(e),
-        }
-        for plane in &mut self.pending {
-            plane.clear();
-        }
-    }
-
+    /// Emits the resampler's tail until the part has its frames, then pads
+    /// with silence if it still falls short.
     fn finish(&mut self) {
-        if self.resampler.is_some() {
-            // Flush: the buffered tail, then silence until the delay has passed.
+        if let Some(mut resampler) = self.resampler.take() {
             let mut rounds = 0;
             while self.written < self.want && self.error.is_none() && rounds < 64 {
-                let partial = self.pending.first().map_or(0, Vec::len);
-                let chunk = self.chunk;
-                for plane in &mut self.pending {
-                    plane.resize(chunk, 0.0);
+                if let Err(e) = resampler.flush(&mut |views| self.emit(views)) {
+                    self.error = Some(e);
                 }
-                self.run_resampler(Some(partial));
                 rounds += 1;
             }
         }
-        // Whatever is still short (a recording that ended early) becomes silence.
         let short = self.want - self.written;
         silence(&mut *self.out, short, self.out_channels);
         self.written = self.want;
@@ -126,24 +76,16 @@ impl<O: FnMut(&[&[f32]])> PartWriter<'_, O> {
 
 impl<O: FnMut(&[&[f32]])> FrameSink for PartWriter<'_, O> {
     fn frames(&mut self, planes: &[&[f32]]) {
-        if self.resampler.is_none() {
+        let Some(mut resampler) = self.resampler.take() else {
             self.emit(planes);
             return;
+        };
+        if self.error.is_none()
+            && let Err(e) = resampler.push(planes, &mut |views| self.emit(views))
+        {
+            self.error = Some(e);
         }
-        let mut offset = 0;
-        let frames = planes.first().map_or(0, |p| p.len());
-        while offset < frames && self.error.is_none() {
-            let pending_len = self.pending.first().map_or(0, Vec::len);
-            let room = self.chunk.saturating_sub(pending_len);
-            let take = room.min(frames - offset);
-            for (pending, plane) in self.pending.iter_mut().zip(planes) {
-                pending.extend_from_slice(crate::frames_of(plane, offset, offset + take));
-            }
-            offset += take;
-            if self.pending.first().map_or(0, Vec::len) == self.chunk {
-                self.run_resampler(None);
-            }
-        }
+        self.resampler = Some(resampler);
     }
 }
 
@@ -174,32 +116,15 @@ pub fn render_reel<R: Read + Seek + Send + Sync>(
     for (index, part) in parts.into_iter().enumerate() {
         let want = resampled_frames(part.frames, part.sample_rate, out_rate);
         let (facts, writer) = decode_range(part.source, part.start_frame, part.frames, |shape| {
-            let resampler = (shape.sample_rate != out_rate)
-                .then(|| {
-                    Fft::<f32>::new(
-                        shape.sample_rate as usize,
-                        out_rate as usize,
-                        CHUNK,
-                        shape.channels,
-                        FixedSync::Input,
-                    )
-                    .ok()
-                })
-                .flatten();
-            let delay_left = resampler.as_ref().map_or(0, |r| r.output_delay());
-            let chunk = resampler.as_ref().map_or(CHUNK, |r| r.input_frames_next());
-            PartWriter {
-                out: &mut out,
-                out_channels,
-                resampler,
-                pending: vec![Vec::with_capacity(chunk); shape.channels],
-                scratch: vec![Vec::new(); shape.channels],
-                delay_left,
-                chunk,
-                want,
-                written: 0,
-                error: None,
-            }
+            let (resampler, error) = if shape.sample_rate == out_rate {
+                (None, None)
+            } else {
+                match ChunkResampler::new(shape.sample_rate, out_rate, shape.channels) {
+                    Ok(resampler) => (Some(resampler), None),
+                    Err(e) => (None, Some(e)),
+                }
+            };
+            PartWriter { out: &mut out, out_channels, resampler, want, written: 0, error }
         })?;
         let _ = facts;
         match writer {

@@ -10,12 +10,9 @@
 //! not speech). Only segments are kept, so memory does not grow with the
 //! call's length beyond them.
 
-use rubato::{
-    Fft, FixedSync, Indexing, Resampler, audioadapter_buffers::direct::SequentialSliceOfVecs,
-};
 use serde::{Deserialize, Serialize};
 
-use crate::FrameSink;
+use crate::{FrameSink, resample::ChunkResampler};
 
 /// The rate the detector listens at, Hz.
 pub const VAD_RATE: u32 = 16_000;
@@ -31,7 +28,6 @@ pub const MIN_PAUSE_MS: u32 = 300;
 pub const MIN_SPEECH_MS: u32 = 200;
 /// Channels analysed: a dialer's rep and customer.
 pub const MAX_LANES: usize = 2;
-const CHUNK: usize = 1024;
 
 /// Speech segments per channel, `[start_ms, end_ms)` in time order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -111,16 +107,19 @@ impl Lane {
 /// A [`FrameSink`] that finds speech in each channel.
 pub struct SpeechDetector {
     lanes: Vec<Lane>,
-    resampler: Option<Fft<f32>>,
-    pending: Vec<Vec<f32>>,
-    scratch: Vec<Vec<f32>>,
-    delay_left: usize,
+    resampler: Option<ChunkResampler>,
     error: Option<String>,
 }
 
 impl std::fmt::Debug for SpeechDetector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SpeechDetector").field("lanes", &self.lanes.len()).finish_non_exhaustive()
+    }
+}
+
+fn feed(lanes: &mut [Lane], planes: &[&[f32]]) {
+    for (lane, plane) in lanes.iter_mut().zip(planes) {
+        lane.push(plane);
     }
 }
 
@@ -131,76 +130,22 @@ impl SpeechDetector {
         let (resampler, error) = if sample_rate == VAD_RATE || sample_rate == 0 {
             (None, None)
         } else {
-            match Fft::<f32>::new(
-                crate::to_usize(u64::from(sample_rate)),
-                crate::to_usize(u64::from(VAD_RATE)),
-                CHUNK,
-                lanes,
-                FixedSync::Input,
-            ) {
+            match ChunkResampler::new(sample_rate, VAD_RATE, lanes) {
                 Ok(resampler) => (Some(resampler), None),
-                Err(e) => (None, Some(e.to_string())),
+                Err(e) => (None, Some(e)),
             }
         };
-        let delay_left = resampler.as_ref().map_or(0, Resampler::output_delay);
-        let out_max = resampler.as_ref().map_or(0, Resampler::output_frames_max);
-        Self {
-            lanes: (0..lanes).map(|_| Lane::new()).collect(),
-            resampler,
-            pending: vec![Vec::with_capacity(CHUNK); lanes],
-            scratch: vec![vec![0.0; out_max]; lanes],
-            delay_left,
-            error,
-        }
-    }
-
-    fn emit(&mut self, planes: &[&[f32]]) {
-        for (lane, plane) in self.lanes.iter_mut().zip(planes) {
-            lane.push(plane);
-        }
-    }
-
-    fn run_resampler(&mut self, partial: Option<usize>) {
-        let Some(resampler) = self.resampler.as_mut() else { return };
-        let channels = self.pending.len();
-        let out_max = resampler.output_frames_max();
-        let result = SequentialSliceOfVecs::new(&self.pending, channels, CHUNK)
-            .map_err(|e| e.to_string())
-            .and_then(|input| {
-                let mut output =
-                    SequentialSliceOfVecs::new_mut(&mut self.scratch, channels, out_max)
-                        .map_err(|e| e.to_string())?;
-                let indexing = Indexing { partial_len: partial, ..Indexing::default() };
-                resampler
-                    .process_into_buffer(&input, &mut output, Some(&indexing))
-                    .map_err(|e| e.to_string())
-            });
-        match result {
-            Ok((_, produced)) => {
-                let skip = self.delay_left.min(produced);
-                self.delay_left -= skip;
-                let scratch = std::mem::take(&mut self.scratch);
-                let views: Vec<&[f32]> =
-                    scratch.iter().map(|p| crate::frames_of(p, skip, produced)).collect();
-                self.emit(&views);
-                self.scratch = scratch;
-            }
-            Err(e) => self.error = Some(e),
-        }
-        for plane in &mut self.pending {
-            plane.clear();
-        }
+        Self { lanes: (0..lanes).map(|_| Lane::new()).collect(), resampler, error }
     }
 
     /// The segments found, once the stream has ended.
     pub fn finish(mut self) -> Result<Speech, String> {
-        if self.resampler.is_some() {
-            let partial = self.pending.first().map_or(0, Vec::len);
-            if partial > 0 {
-                for plane in &mut self.pending {
-                    plane.resize(CHUNK, 0.0);
-                }
-                self.run_resampler(Some(partial));
+        if let Some(resampler) = self.resampler.as_mut()
+            && self.error.is_none()
+        {
+            let lanes = &mut self.lanes;
+            if let Err(e) = resampler.flush(&mut |views| feed(lanes, views)) {
+                self.error = Some(e);
             }
         }
         if let Some(error) = self.error {
@@ -225,25 +170,16 @@ impl FrameSink for SpeechDetector {
         if self.error.is_some() || planes.is_empty() {
             return;
         }
-        let lanes = self.lanes.len();
         let last = planes.len() - 1;
         let views: Vec<&[f32]> =
-            (0..lanes).filter_map(|c| planes.get(c.min(last)).copied()).collect();
-        if self.resampler.is_none() {
-            self.emit(&views);
-            return;
-        }
-        let frames = views.first().map_or(0, |p| p.len());
-        let mut offset = 0;
-        while offset < frames && self.error.is_none() {
-            let pending_len = self.pending.first().map_or(0, Vec::len);
-            let take = CHUNK.saturating_sub(pending_len).min(frames - offset);
-            for (pending, plane) in self.pending.iter_mut().zip(&views) {
-                pending.extend_from_slice(crate::frames_of(plane, offset, offset + take));
-            }
-            offset += take;
-            if self.pending.first().map_or(0, Vec::len) == CHUNK {
-                self.run_resampler(None);
+            (0..self.lanes.len()).filter_map(|c| planes.get(c.min(last)).copied()).collect();
+        let lanes = &mut self.lanes;
+        match self.resampler.as_mut() {
+            None => feed(lanes, &views),
+            Some(resampler) => {
+                if let Err(e) = resampler.push(&views, &mut |out| feed(lanes, out)) {
+                    self.error = Some(e);
+                }
             }
         }
     }
