@@ -444,10 +444,7 @@ impl Accounts<'_> {
 
     /// The caller's live sessions, newest first.
     pub async fn sessions(&self, actor: &Actor) -> Result<Vec<SessionInfo>, ReviewError> {
-        let current = match actor.credential {
-            Credential::Session(id) => Some(id),
-            Credential::Token(_) => None,
-        };
+        let current = actor.credential.session();
         let at = now();
         Ok(self
             .store
@@ -485,10 +482,7 @@ impl Accounts<'_> {
     ) -> Result<(), ReviewError> {
         let new = NewPassword::parse("new_password", new)?;
         self.confirm_password(actor, current).await?;
-        let keep = match actor.credential {
-            Credential::Session(id) => Some(id),
-            Credential::Token(_) => None,
-        };
+        let keep = actor.credential.session();
         let hash = hash_password(new).await?;
         self.store
             .set_password(password::Model { user_id: actor.user_id, hash, updated_at: now() }, keep)

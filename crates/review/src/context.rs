@@ -43,6 +43,14 @@ pub enum Credential {
 }
 
 impl Credential {
+    /// The browser session, when the request came with one.
+    pub fn session(self) -> Option<SessionId> {
+        match self {
+            Self::Session(id) => Some(id),
+            Self::Token(_) => None,
+        }
+    }
+
     /// The token, when the request presented one.
     pub fn token(self) -> Option<TokenId> {
         match self {

@@ -81,9 +81,7 @@ impl ResponseError for PageError {
             "Something went wrong on our side. It has been logged; try again in a moment."
                 .to_owned()
         } else {
-            let text = self.to_string();
-            let mut chars = text.chars();
-            chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or(text)
+            crate::view::capitalised(&self.to_string())
         };
         let code = self.code();
         let mut response = HttpResponse::build(status);

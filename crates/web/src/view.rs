@@ -4,12 +4,18 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use filmroom_review::{CallStatus, CommentKind, ReviewState, Slot};
 
-/// A message from the rules as a sentence: first letter capitalised.
-pub fn sentence(text: &str) -> String {
+/// A message from the rules with its first letter capitalised.
+pub fn capitalised(text: &str) -> String {
     let mut chars = text.chars();
     let Some(first) = chars.next() else { return String::new() };
     let mut out: String = first.to_uppercase().collect();
     out.push_str(chars.as_str());
+    out
+}
+
+/// A message from the rules as a sentence: capitalised, with a full stop.
+pub fn sentence(text: &str) -> String {
+    let mut out = capitalised(text);
     if !out.ends_with(['.', '!', '?']) {
         out.push('.');
     }

@@ -415,11 +415,7 @@ pub async fn call_room(
             .map(|n| filmroom_review::slot_name(n.row.slot).to_owned())
             .unwrap_or_default(),
         pending: view::status_pending(call.status),
-        next: standing.next_move.map(|m| crate::pages::home::NextStep {
-            target: view::state_key(m.target).to_owned(),
-            label: view::move_label(m.target).to_owned(),
-            blocked: m.blocked.as_deref().map(view::sentence),
-        }),
+        next: standing.next_move.map(crate::pages::home::NextStep::from),
         private_note: is_rep && !shared,
         scoring_kind: match standing.scoring.as_ref().map(|s| s.kind) {
             Some(filmroom_review::ScorerKind::Rep) => "Your self-scores".to_owned(),
@@ -472,6 +468,10 @@ pub async fn call_status(
     Ok(HttpResponse::Ok().insert_header(("HX-Refresh", "true")).finish())
 }
 
+fn list_response(list: &CommentList) -> Result<HttpResponse, Fragment> {
+    Ok(crate::html(HttpResponse::Ok(), list.render().map_err(PageError::from)?))
+}
+
 /// The comment list, which the call room polls so others' comments appear.
 #[get("/calls/{id}/comments")]
 pub async fn comments(
@@ -481,7 +481,7 @@ pub async fn comments(
 ) -> Result<HttpResponse, Fragment> {
     let call = review.calls().call(&viewer.actor, *id).await?;
     let list = comment_list(&review, &viewer, call.id, call.status).await?;
-    Ok(crate::html(HttpResponse::Ok(), list.render().map_err(PageError::from)?))
+    list_response(&list)
 }
 
 #[derive(Deserialize)]
@@ -559,7 +559,7 @@ pub async fn save_comment(
     }
     let call = review.calls().call(&viewer.actor, id).await?;
     let list = comment_list(&review, &viewer, id, call.status).await?;
-    Ok(crate::html(HttpResponse::Ok(), list.render().map_err(PageError::from)?))
+    list_response(&list)
 }
 
 #[derive(Deserialize)]
@@ -581,7 +581,7 @@ pub async fn delete_comment(
     review.weekly().delete_comment(&viewer.actor, comment).await?;
     let call = review.calls().call(&viewer.actor, call_id).await?;
     let list = comment_list(&review, &viewer, call_id, call.status).await?;
-    Ok(crate::html(HttpResponse::Ok(), list.render().map_err(PageError::from)?))
+    list_response(&list)
 }
 
 /// Saves the viewer's scores on the call's nomination.

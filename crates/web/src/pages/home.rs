@@ -26,6 +26,16 @@ pub struct NextStep {
     pub blocked: Option<String>,
 }
 
+impl From<filmroom_review::NextMove> for NextStep {
+    fn from(m: filmroom_review::NextMove) -> Self {
+        Self {
+            target: view::state_key(m.target).to_owned(),
+            label: view::move_label(m.target).to_owned(),
+            blocked: m.blocked.as_deref().map(view::sentence),
+        }
+    }
+}
+
 pub struct SlotCall {
     id: String,
     title: String,
@@ -207,11 +217,7 @@ pub async fn home(review: web::Data<Review>, viewer: Viewer) -> Result<HttpRespo
                     title: n.call.title.clone(),
                     state_key: view::state_key(n.row.state).to_owned(),
                     state_label: view::state_label(n.row.state).to_owned(),
-                    next: next.map(|m| NextStep {
-                        target: view::state_key(m.target).to_owned(),
-                        label: view::move_label(m.target).to_owned(),
-                        blocked: m.blocked.as_deref().map(view::sentence),
-                    }),
+                    next: next.map(NextStep::from),
                 })
             }
             None => None,

@@ -107,11 +107,7 @@ pub async fn login(
                     "That email and password do not match an account. Check both and try again."
                         .to_owned()
                 }
-                other => {
-                    let text = other.to_string();
-                    let mut chars = text.chars();
-                    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or(text)
-                }
+                other => view::capitalised(&other.to_string()),
             };
             let html = LoginPage {
                 layout: Layout::public("Sign in", "login"),
