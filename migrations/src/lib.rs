@@ -17,6 +17,7 @@ mod m20261130_000008_token_lineage;
 mod m20261130_000009_one_active_focus;
 mod m20261130_000010_job_lanes;
 mod m20261130_000011_sign_in;
+mod m20261130_000012_call_metrics;
 
 /// Runs filmroom's migrations in order.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000009_one_active_focus::Migration),
             Box::new(m20261130_000010_job_lanes::Migration),
             Box::new(m20261130_000011_sign_in::Migration),
+            Box::new(m20261130_000012_call_metrics::Migration),
         ]
     }
 }

@@ -92,6 +92,18 @@ fn a_two_party_call_gets_speech_lanes_and_metrics_that_follow_the_rep_channel() 
     assert!(second <= spoken + 200 && second >= spoken / 3, "{second} ms of {spoken} ms spoken");
     assert!(first.abs_diff(2 * second) < 600, "channel 1 spoke twice as long: {first} vs {second}");
 
+    // Where the voice really is: the fixture's first and last loud 10 ms.
+    let voice = samples("speech-8k-mono-s16.wav");
+    let loudness: Vec<f64> = voice
+        .chunks(RATE / 100)
+        .map(|c| (c.iter().map(|s| f64::from(*s).powi(2)).sum::<f64>() / c.len() as f64).sqrt())
+        .collect();
+    let loudest = loudness.iter().copied().fold(0.0, f64::max);
+    let voiced: Vec<usize> =
+        (0..loudness.len()).filter(|i| loudness[*i] > loudest * 0.05).collect();
+    let (voice_start_ms, voice_end_ms) =
+        (voiced[0] as i64 * 10, (voiced[voiced.len() - 1] as i64 + 1) * 10);
+
     let before = app.get(&format!("/v1/calls/{call}/metrics"), &team.rep).json();
     assert_eq!(before["talk_ratio"], Value::Null);
     assert_eq!(before["labels"], json!(["A", "B"]));
@@ -102,12 +114,18 @@ fn a_two_party_call_gets_speech_lanes_and_metrics_that_follow_the_rep_channel() 
     let rep_first = app.get(&format!("/v1/calls/{call}/metrics"), &team.manager).json();
     assert_eq!(rep_first["labels"], json!(["rep", "customer"]));
     let ratio = rep_first["talk_ratio"].as_f64().unwrap();
-    let truth = first as f64 / (first + second) as f64;
-    assert!((ratio - truth).abs() < 1e-6 && (0.55..0.8).contains(&ratio), "talk ratio {ratio}");
-    assert_eq!(rep_first["talk_ratio_in_band"], json!((0.40..=0.65).contains(&ratio)));
+    assert!((ratio - first as f64 / (first + second) as f64).abs() < 1e-6);
+    // The rep said the same words twice, the customer once: two thirds.
+    assert!((ratio - 2.0 / 3.0).abs() <= 0.03, "talk ratio {ratio}, truth 0.667 ± 0.03");
+    assert_eq!(rep_first["talk_ratio_in_band"], json!(false), "above the 40–65 % band");
+    assert_eq!(rep_first["bands"][0]["metric"], "talk_ratio");
+    assert_eq!(rep_first["bands"][0]["inside"], false);
+    // The customer stops at 3 s + the voice's end; the rep starts at 6 s + its start.
+    let patience_truth = 3_000 + voice_start_ms - voice_end_ms;
+    let patience = rep_first["patience_ms"].as_i64().expect("the rep answered the customer");
     assert!(
-        rep_first["patience_ms"].as_u64().is_some(),
-        "the rep answered the customer: {rep_first}"
+        (patience - patience_truth).abs() <= 150,
+        "patience {patience} ms, truth {patience_truth} ± 150 ms"
     );
     assert_eq!(rep_first["interactivity_per_minute"].as_f64().map(|v| v > 0.0), Some(true));
 
@@ -120,6 +138,88 @@ fn a_two_party_call_gets_speech_lanes_and_metrics_that_follow_the_rep_channel() 
 
     app.patch(&format!("/v1/calls/{call}"), &team.rep, json!({"rep_channel": 3}))
         .problem(422, "invalid_field");
+
+    // The call list filters on the talk ratio as it is now.
+    let listed = |query: &str| -> Vec<String> {
+        let page = app.get(&format!("/v1/calls?{query}"), &team.manager);
+        assert_eq!(page.status, 200, "{query}: {}", page.text);
+        page.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(listed("talk_ratio_max=0.5"), vec![call.clone()]);
+    assert!(listed("talk_ratio_min=0.5").is_empty());
+    app.patch(&format!("/v1/calls/{call}"), &team.rep, json!({"rep_channel": 1}));
+    assert_eq!(listed("talk_ratio_min=0.5&talk_ratio_max=0.9"), vec![call.clone()]);
+    assert!(listed("talk_ratio_max=0.5").is_empty());
+    app.get("/v1/calls?talk_ratio_min=1.5", &team.manager).problem(422, "invalid_field");
+    app.get("/v1/calls?talk_ratio_min=0.7&talk_ratio_max=0.2", &team.manager)
+        .problem(422, "invalid_field");
+
+    // A transcript adds the pace and the rep's questions; each line belongs to
+    // the channel that spoke during it.
+    let vtt = "WEBVTT\n\n00:00.000 --> 00:02.000\nHi there, is now a good time? Great.\n\n\
+               00:03.000 --> 00:05.000\nSure, what is this about?\n\n\
+               00:06.000 --> 00:08.000\nWhat matters most to you?? Who else decides?\n";
+    assert_eq!(app.put_transcript(&team.rep, &call, "text/vtt", vtt).status, 200);
+    let with_words = app.get(&format!("/v1/calls/{call}/metrics"), &team.rep).json();
+    assert_eq!(with_words["rep_questions"], 3, "{with_words}");
+    let pace = with_words["words_per_minute"].as_array().unwrap();
+    assert_eq!(pace.len(), 2);
+
+    // Bands are the organisation's: an admin sets one, every metric with a
+    // band is judged, and a bad band is refused with the field named.
+    let settings = app.patch(
+        "/v1/organisation",
+        &team.admin,
+        json!({"metric_bands": {"talk_ratio": {"min": 0.5, "max": 0.7}, "rep_questions": {"min": 4}}}),
+    );
+    assert_eq!(settings.status, 200, "{}", settings.text);
+    assert_eq!(settings.json()["settings"]["metric_bands"]["rep_questions"]["min"], 4.0);
+    let judged = app.get(&format!("/v1/calls/{call}/metrics"), &team.rep).json();
+    assert_eq!(judged["talk_ratio_in_band"], true);
+    let questions = judged["bands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["metric"] == "rep_questions")
+        .unwrap();
+    assert_eq!(
+        (questions["value"].as_f64(), questions["inside"].as_bool()),
+        (Some(3.0), Some(false))
+    );
+    let refused = app
+        .patch(
+            "/v1/organisation",
+            &team.admin,
+            json!({"metric_bands": {"talk_ratio": {"min": 0.8, "max": 0.2}}}),
+        )
+        .problem(422, "invalid_field");
+    assert!(refused["detail"].as_str().unwrap().contains("metric_bands.talk_ratio"), "{refused}");
+    app.patch("/v1/organisation", &team.admin, json!({"metric_bands": {"smiles": {"min": 1}}}))
+        .problem(422, "invalid_field");
+    app.patch("/v1/organisation", &team.manager, json!({"metric_bands": {"talk_ratio": null}}))
+        .problem(403, "forbidden");
+    let removed =
+        app.patch("/v1/organisation", &team.admin, json!({"metric_bands": {"talk_ratio": null}}));
+    assert_eq!(removed.json()["settings"]["metric_bands"]["talk_ratio"], Value::Null);
+    assert_eq!(
+        app.get(&format!("/v1/calls/{call}/metrics"), &team.rep).json()["talk_ratio_in_band"],
+        Value::Null
+    );
+
+    // The rep's week averages what their analysed calls say.
+    let progress = app.get(&format!("/v1/reps/{}/progress", team.rep_id), &team.manager);
+    assert_eq!(progress.status, 200, "{}", progress.text);
+    let weeks = progress.json()["weeks"].as_array().unwrap().clone();
+    let week = weeks.last().expect("this week has an analysed call");
+    assert_eq!(week["conversation"]["calls"], 1, "{week}");
+    let averaged = week["conversation"]["talk_ratio"].as_f64().unwrap();
+    assert!((averaged - ratio).abs() < 0.001, "{averaged} vs {ratio}");
+    assert_eq!(week["conversation"]["rep_questions"], 3.0);
     // Others see metrics exactly when they can see the call.
     let other = Team::create(&app, "Globex");
     app.get(&format!("/v1/calls/{call}/metrics"), &other.admin).problem(404, "call_not_found");
@@ -140,6 +240,28 @@ fn a_mono_call_reports_speech_and_silence_only() {
     assert_eq!(metrics["overlap"], Value::Null);
     app.patch(&format!("/v1/calls/{call}"), &team.rep, json!({"rep_channel": 1}))
         .problem(422, "invalid_field");
+    assert_eq!(metrics["lane_source"], "channels");
+    assert_eq!(metrics["rep_questions"], Value::Null);
+
+    // A transcript that names the speakers gives a mono call its speaker metrics.
+    let speech_end = metrics["speech_ms"][0].as_u64().unwrap();
+    assert!(speech_end > 1000);
+    let vtt = "WEBVTT\n\n00:00.000 --> 00:01.000\n<v Rep>Hello, do you have a minute?\n\n\
+               00:01.000 --> 00:01.600\n<v Pat Customer>Yes.\n\n\
+               00:01.800 --> 00:02.000\n<v Rep>Great.\n";
+    assert_eq!(app.put_transcript(&team.rep, &call, "text/vtt", vtt).status, 200);
+    let speakers = app.get(&format!("/v1/calls/{call}/metrics"), &team.manager).json();
+    assert_eq!(speakers["lane_source"], "transcript_speakers", "{speakers}");
+    assert_eq!(speakers["labels"], json!(["rep", "customer"]));
+    assert_eq!(speakers["speech_ms"], json!([1200, 600]));
+    assert!((speakers["talk_ratio"].as_f64().unwrap() - 1200.0 / 1800.0).abs() < 1e-9);
+    assert_eq!(speakers["patience_ms"], 200);
+    assert_eq!(speakers["rep_questions"], 1);
+    // Who the rep is there comes from the transcript, not the channels.
+    assert_eq!(
+        app.get(&format!("/v1/calls/{call}/speech"), &team.rep).json()["labels"],
+        json!(["speech"])
+    );
     // A call still analysing has no speech yet.
     let pending = app.create_call(&team.rep, &team.rep_id);
     app.get(&format!("/v1/calls/{pending}/metrics"), &team.rep).problem(409, "not_ready_yet");

@@ -524,7 +524,21 @@ fn organisation_settings_have_defaults_and_only_admins_change_them() {
     let organisation = app.get("/v1/organisation", &team.rep).json();
     assert_eq!(
         organisation["settings"],
-        json!({"nomination_deadline": "friday", "manager_review_days": 3})
+        json!({
+            "nomination_deadline": "friday",
+            "manager_review_days": 3,
+            "clip_budget_minutes": 20,
+            "min_action_items": 3,
+            "metric_bands": {
+                "talk_ratio": {"min": 0.4, "max": 0.65},
+                "longest_monologue_ms": null,
+                "longest_story_ms": null,
+                "patience_ms": null,
+                "interactivity_per_minute": null,
+                "rep_questions": null,
+                "rep_words_per_minute": null
+            }
+        })
     );
     assert_eq!(organisation["timezone"], "Europe/Berlin");
     app.patch("/v1/organisation", &team.manager, json!({"manager_review_days": 2}))
@@ -536,10 +550,13 @@ fn organisation_settings_have_defaults_and_only_admins_change_them() {
     let changed =
         app.patch("/v1/organisation", &team.admin, json!({"nomination_deadline": "thursday"}));
     assert_eq!(changed.status, 200, "{}", changed.text);
+    let settings = changed.json()["settings"].clone();
     assert_eq!(
-        changed.json()["settings"],
-        json!({"nomination_deadline": "thursday", "manager_review_days": 3})
+        (&settings["nomination_deadline"], &settings["manager_review_days"]),
+        (&json!("thursday"), &json!(3)),
+        "only the deadline changed: {settings}"
     );
+    assert_eq!(settings["metric_bands"], organisation["settings"]["metric_bands"]);
     let week = app.get(&format!("/v1/reps/{}/weeks/{WEEK}", team.rep_id), &team.rep).json();
     assert!(
         week["nomination_deadline"].as_str().unwrap().starts_with("2026-11-26T23:00:00"),

@@ -57,6 +57,10 @@ pub struct CallQuery {
     pub status: Option<CallStatus>,
     /// Newest first, for people's own lists (the API lists oldest first).
     pub newest_first: bool,
+    /// Rep talk ratio at least this share (0..=1); calls without one are left out.
+    pub talk_ratio_min: Option<f64>,
+    /// Rep talk ratio at most this share (0..=1); calls without one are left out.
+    pub talk_ratio_max: Option<f64>,
 }
 
 /// Where the original audio of a call is.
@@ -175,6 +179,16 @@ impl Calls<'_> {
                 message: format!("from ({from}) must be before to ({to})"),
             });
         }
+        let talk_ratio_bp_min = Self::talk_ratio_bound("talk_ratio_min", query.talk_ratio_min)?;
+        let talk_ratio_bp_max = Self::talk_ratio_bound("talk_ratio_max", query.talk_ratio_max)?;
+        if let (Some(min), Some(max)) = (talk_ratio_bp_min, talk_ratio_bp_max)
+            && min > max
+        {
+            return Err(ReviewError::InvalidField {
+                field: "talk_ratio_min".into(),
+                message: "is above talk_ratio_max".into(),
+            });
+        }
         let filter = CallFilter {
             rep_ids,
             from: query.from,
@@ -182,6 +196,8 @@ impl Calls<'_> {
             status: query.status,
             source: None,
             newest_first: query.newest_first,
+            talk_ratio_bp_min,
+            talk_ratio_bp_max,
         };
         let rows = self
             .store
@@ -235,8 +251,13 @@ impl Calls<'_> {
             }
             row.rep_channel = Some(channel);
         }
+        let rep_channel_changed = details.rep_channel.is_some();
         row.updated_at = now();
-        self.store.update_call_details(&row).await?.map(Call::from).ok_or_else(|| not_found(id))
+        let row = self.store.update_call_details(&row).await?.ok_or_else(|| not_found(id))?;
+        if rep_channel_changed {
+            self.refresh_call_metrics(&row).await;
+        }
+        Ok(row.into())
     }
 
     /// Deletes a call and its objects (the rep, whoever created it, or an admin).
@@ -372,34 +393,34 @@ impl Calls<'_> {
         id: CallId,
     ) -> Result<(Call, filmroom_audio::Speech), ReviewError> {
         let row = self.visible_call(actor, id).await?;
-        let key = match (row.status, row.peaks_key.as_deref()) {
-            (CallStatus::Ready, Some(key)) => speech_key(key),
-            (status, _) => {
-                return Err(ReviewError::NotReady { what: "speech", status: status_name(status) });
-            }
-        };
-        if !self.store.blobs().exists(&key).await? {
-            return Err(ReviewError::SpeechNotAnalysed);
-        }
-        let stored = self.store.blobs().get(&key).await?;
-        let speech = serde_json::from_slice(&stored).map_err(|e| {
-            ReviewError::Store(filmroom_store::StoreError::Inconsistent(format!(
-                "stored speech of {id} does not parse: {e}"
-            )))
-        })?;
+        let speech = self.stored_speech(&row).await?;
         Ok((row.into(), speech))
     }
 
-    /// A ready call's conversation metrics, from its stored speech segments
-    /// and its rep channel as it is now (no decoding).
+    /// A ready call's conversation metrics, from its stored speech segments,
+    /// its transcript and its rep channel as they are now (no decoding), held
+    /// against the organisation's reference bands.
     pub async fn metrics(
         &self,
         actor: &Actor,
         id: CallId,
     ) -> Result<crate::metrics::CallMetrics, ReviewError> {
-        let (call, speech) = self.speech(actor, id).await?;
-        let duration = u64::try_from(call.duration_ms.unwrap_or(0)).unwrap_or(0);
-        Ok(crate::metrics::compute(&speech, duration, call.rep_channel))
+        let row = self.visible_call(actor, id).await?;
+        self.call_metrics(&row).await
+    }
+
+    /// Checks a talk-ratio filter bound (0..=1) and turns it into basis points.
+    fn talk_ratio_bound(field: &str, value: Option<f64>) -> Result<Option<i32>, ReviewError> {
+        match value {
+            None => Ok(None),
+            Some(v) if crate::metrics::basis_points(v).is_some() => {
+                Ok(crate::metrics::basis_points(v))
+            }
+            Some(v) => Err(ReviewError::InvalidField {
+                field: field.into(),
+                message: format!("must be a share from 0 to 1 (0.65 is 65 %), not {v}"),
+            }),
+        }
     }
 
     /// The waveform peaks of a ready call, at the stored resolution or a coarser
@@ -729,6 +750,99 @@ impl From<call::Model> for Call {
             peaks_key: row.peaks_key,
             created_at: row.created_at,
             updated_at: row.updated_at,
+        }
+    }
+}
+
+impl Review {
+    /// The speech segments stored for a ready call.
+    pub(crate) async fn stored_speech(
+        &self,
+        row: &call::Model,
+    ) -> Result<filmroom_audio::Speech, ReviewError> {
+        let key = match (row.status, row.peaks_key.as_deref()) {
+            (CallStatus::Ready, Some(key)) => speech_key(key),
+            (status, _) => {
+                return Err(ReviewError::NotReady { what: "speech", status: status_name(status) });
+            }
+        };
+        if !self.store.blobs().exists(&key).await? {
+            return Err(ReviewError::SpeechNotAnalysed);
+        }
+        let stored = self.store.blobs().get(&key).await?;
+        serde_json::from_slice(&stored).map_err(|e| {
+            ReviewError::Store(filmroom_store::StoreError::Inconsistent(format!(
+                "stored speech of {} does not parse: {e}",
+                row.id
+            )))
+        })
+    }
+
+    /// A ready call's metrics from what is stored now: speech segments,
+    /// transcript, rep channel, the rep's name and the organisation's bands.
+    pub(crate) async fn call_metrics(
+        &self,
+        row: &call::Model,
+    ) -> Result<crate::metrics::CallMetrics, ReviewError> {
+        let speech = self.stored_speech(row).await?;
+        let transcript: Vec<crate::transcript::Segment> = self
+            .store
+            .transcript(row.id)
+            .await?
+            .into_iter()
+            .map(|s| crate::transcript::Segment {
+                start_ms: s.start_ms,
+                end_ms: s.end_ms,
+                speaker: s.speaker,
+                text: s.text,
+            })
+            .collect();
+        let rep_name = self
+            .store
+            .user(row.organisation_id, row.rep_id)
+            .await?
+            .map(|u| u.name)
+            .unwrap_or_default();
+        let settings = match self.store.organisation(row.organisation_id).await? {
+            Some(organisation) => {
+                crate::settings::ReviewSettings::from_stored(organisation.settings.as_ref())?
+            }
+            None => crate::settings::ReviewSettings::default(),
+        };
+        Ok(crate::metrics::compute(&crate::metrics::Inputs {
+            speech: &speech,
+            duration_ms: u64::try_from(row.duration_ms.unwrap_or(0)).unwrap_or(0),
+            rep_channel: row.rep_channel,
+            transcript: &transcript,
+            rep_name: &rep_name,
+            bands: &settings.metric_bands,
+        }))
+    }
+
+    /// Recomputes the headline figures kept beside a call after what they
+    /// come from changed. They are derived: a failure is logged, the change
+    /// that caused it stands, and `filmroom admin reanalyze` recomputes them.
+    pub(crate) async fn refresh_call_metrics(&self, row: &call::Model) {
+        let summary = match self.call_metrics(row).await {
+            Ok(metrics) => metrics.summary(),
+            Err(ReviewError::SpeechNotAnalysed | ReviewError::NotReady { .. }) => return,
+            Err(e) => {
+                tracing::warn!(call = %row.id, error = %e, "conversation figures not recomputed");
+                return;
+            }
+        };
+        let stored = filmroom_store::entity::call_metrics::Model {
+            call_id: row.id,
+            organisation_id: row.organisation_id,
+            talk_ratio_bp: summary.talk_ratio_bp,
+            longest_monologue_ms: summary.longest_monologue_ms,
+            patience_ms: summary.patience_ms,
+            turn_changes: summary.turn_changes,
+            rep_questions: summary.rep_questions,
+            updated_at: now(),
+        };
+        if let Err(e) = self.store.put_call_metrics(stored).await {
+            tracing::warn!(call = %row.id, error = %e, "conversation figures not stored");
         }
     }
 }

@@ -86,10 +86,12 @@ impl OneOnOnes<'_> {
         let to = Week::containing(now(), timezone(&organisation.timezone))
             .max(Week::parse("from", &from)?)
             .to_string();
-        let progress = self
+        let mut progress = self
             .weekly()
             .progress(actor, row.rep_id, Some(&row.criterion), Some(&from), Some(&to))
             .await?;
+        // The focus follows one criterion's scores; weeks without them say nothing.
+        progress.retain(|week| !week.criteria.is_empty());
         Ok(FocusView { row: row.into(), progress })
     }
 

@@ -78,9 +78,9 @@ pub use one_on_ones::{
     OneOnOne, OneOnOneView, Series,
 };
 pub use reviews::{
-    BoardRow, CallReview, CriterionProgress, Event, NextMove, Nomination, NominationView,
-    RubricView, Score, ScoreInput, Scoring, SettingsChanges, TeamBoard, WeekProgress, WeekView,
-    slot_name,
+    BoardRow, CallReview, ConversationAverages, CriterionProgress, Event, NextMove, Nomination,
+    NominationView, RubricView, Score, ScoreInput, Scoring, SettingsChanges, TeamBoard,
+    WeekProgress, WeekView, slot_name,
 };
 pub use visibility::rep_work_visible;
 pub use webhooks::{Delivery, Webhook, WebhookAttempt};

@@ -225,20 +225,21 @@ impl CallLifecycle<'_> {
         row.updated_at = now();
         let written = if job.reanalysis {
             // Already ready: new facts and files, no second `call.ready`.
-            self.store.update_call(row, Some(CallStatus::Ready)).await?.map(|_| ())
+            self.store.update_call(row, Some(CallStatus::Ready)).await?
         } else {
             let event = call_event("call.ready", &row);
-            self.store.update_call_with_event(row, CallStatus::Processing, event).await?.map(|_| ())
+            self.store.update_call_with_event(row, CallStatus::Processing, event).await?
         };
-        if written.is_none() {
+        let Some(written) = written else {
             self.store.blobs().delete(&peaks_key).await?;
             self.store.blobs().delete(&crate::calls::speech_key(&peaks_key)).await?;
             return Ok(AnalysisSettled::Superseded);
-        }
+        };
         if let Some(old) = previous_peaks {
             self.store.blobs().delete(&old).await?;
             self.store.blobs().delete(&crate::calls::speech_key(&old)).await?;
         }
+        self.refresh_call_metrics(&written).await;
         Ok(AnalysisSettled::Ready)
     }
 

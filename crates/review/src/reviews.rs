@@ -144,6 +144,26 @@ pub struct WeekProgress {
     pub week: String,
     /// Per criterion.
     pub criteria: Vec<CriterionProgress>,
+    /// The week's conversation figures, averaged over the rep's analysed calls.
+    pub conversation: Option<ConversationAverages>,
+}
+
+/// A rep's conversation figures averaged over one week's analysed calls;
+/// each mean is over the calls that have that figure.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ConversationAverages {
+    /// Analysed calls that week (by when they took place).
+    pub calls: usize,
+    /// Mean rep talk ratio, 0..1.
+    pub talk_ratio: Option<f64>,
+    /// Mean longest monologue, ms.
+    pub longest_monologue_ms: Option<f64>,
+    /// Mean patience, ms.
+    pub patience_ms: Option<f64>,
+    /// Mean changes of turn per minute.
+    pub interactivity_per_minute: Option<f64>,
+    /// Mean questions asked by the rep.
+    pub rep_questions: Option<f64>,
 }
 
 /// A rep's row on the team board.
@@ -183,6 +203,8 @@ pub struct SettingsChanges {
     pub clip_budget_minutes: Option<u32>,
     /// New minimum of action items per 1:1.
     pub min_action_items: Option<u32>,
+    /// Metrics whose reference band is set (`Some`) or removed (`None`).
+    pub metric_bands: Vec<(crate::metrics::Metric, Option<crate::metrics::Band>)>,
 }
 
 /// One week's scores: criterion -> (the rep's values, the managers' values).
@@ -267,6 +289,15 @@ impl WeeklyReview<'_> {
                 });
             }
             settings.min_action_items = items;
+        }
+        for (metric, band) in changes.metric_bands {
+            let band = band.map(|b| b.check(metric)).transpose().map_err(|message| {
+                ReviewError::InvalidField {
+                    field: format!("metric_bands.{}", metric.name()),
+                    message,
+                }
+            })?;
+            settings.metric_bands.set(metric, band);
         }
         let json = serde_json::to_value(settings).map_err(|e| {
             ReviewError::Store(filmroom_store::StoreError::Inconsistent(e.to_string()))
@@ -720,10 +751,16 @@ impl WeeklyReview<'_> {
                 ScorerKind::Manager => entry.1.push(score.value),
             }
         }
+        let mut conversation =
+            self.conversation_by_week(actor, rep, from, to, &organisation.timezone).await?;
+        for week in conversation.keys() {
+            table.entry(week.clone()).or_default();
+        }
         let mean = |values: &[i32]| crate::stats::mean(values);
         Ok(table
             .into_iter()
             .map(|(week, criteria)| WeekProgress {
+                conversation: conversation.remove(&week),
                 week,
                 criteria: criteria
                     .into_iter()
@@ -734,6 +771,69 @@ impl WeeklyReview<'_> {
                         CriterionProgress { criterion, self_score, manager_score, gap }
                     })
                     .collect(),
+            })
+            .collect())
+    }
+
+    /// A rep's conversation figures per week from `from` to `to`, averaged
+    /// over the ready calls that took place that week.
+    async fn conversation_by_week(
+        &self,
+        actor: &Actor,
+        rep: UserId,
+        from: Week,
+        to: Week,
+        timezone_name: &str,
+    ) -> Result<BTreeMap<String, ConversationAverages>, ReviewError> {
+        let tz = timezone(timezone_name);
+        let calls = self
+            .store
+            .rep_calls_between(actor.organisation_id, rep, from.start(tz), to.next().start(tz))
+            .await?;
+        let ids: Vec<CallId> = calls.iter().map(|c| c.id).collect();
+        let figures: HashMap<CallId, filmroom_store::entity::call_metrics::Model> =
+            self.store.call_metrics_of(&ids).await?.into_iter().map(|f| (f.call_id, f)).collect();
+        #[derive(Default)]
+        struct Sums {
+            calls: usize,
+            talk_ratio: Vec<f64>,
+            longest_monologue_ms: Vec<f64>,
+            patience_ms: Vec<f64>,
+            interactivity: Vec<f64>,
+            rep_questions: Vec<f64>,
+        }
+        let mut weeks: BTreeMap<String, Sums> = BTreeMap::new();
+        let float = |v: i64| f64::from(i32::try_from(v).unwrap_or(i32::MAX));
+        for call in &calls {
+            let Some(f) = figures.get(&call.id) else { continue };
+            let week = Week::containing(call.occurred_at.unwrap_or(call.created_at), tz);
+            let sums = weeks.entry(week.to_string()).or_default();
+            sums.calls += 1;
+            sums.talk_ratio.extend(f.talk_ratio_bp.map(|bp| f64::from(bp) / 10_000.0));
+            sums.longest_monologue_ms.extend(f.longest_monologue_ms.map(float));
+            sums.patience_ms.extend(f.patience_ms.map(float));
+            sums.rep_questions.extend(f.rep_questions.map(f64::from));
+            if let (Some(changes), Some(duration)) = (f.turn_changes, call.duration_ms)
+                && duration > 0
+            {
+                sums.interactivity.push(f64::from(changes) * 60_000.0 / float(duration));
+            }
+        }
+        let mean = |v: &[f64]| {
+            (!v.is_empty()).then(|| v.iter().sum::<f64>() / crate::stats::ratio(v.len(), 1))
+        };
+        Ok(weeks
+            .into_iter()
+            .map(|(week, s)| {
+                let averages = ConversationAverages {
+                    calls: s.calls,
+                    talk_ratio: mean(&s.talk_ratio),
+                    longest_monologue_ms: mean(&s.longest_monologue_ms),
+                    patience_ms: mean(&s.patience_ms),
+                    interactivity_per_minute: mean(&s.interactivity),
+                    rep_questions: mean(&s.rep_questions),
+                };
+                (week, averages)
             })
             .collect())
     }

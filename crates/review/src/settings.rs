@@ -39,7 +39,7 @@ impl From<Day> for Weekday {
 }
 
 /// How an organisation runs its weekly reviews.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ReviewSettings {
     /// Reps nominate their two calls by the end of this day (local time).
@@ -50,6 +50,8 @@ pub struct ReviewSettings {
     pub clip_budget_minutes: u32,
     /// Action items a 1:1 must end with before it can be marked held.
     pub min_action_items: u32,
+    /// Reference bands the conversation metrics are held against.
+    pub metric_bands: crate::metrics::MetricBands,
 }
 
 impl Default for ReviewSettings {
@@ -59,6 +61,7 @@ impl Default for ReviewSettings {
             manager_review_days: 3,
             clip_budget_minutes: 20,
             min_action_items: 3,
+            metric_bands: crate::metrics::MetricBands::default(),
         }
     }
 }

@@ -238,6 +238,10 @@ impl Calls<'_> {
             })
             .collect();
         self.store.replace_transcript(call.id, rows).await?;
+        // Pace, questions and a mono call's speakers come from the transcript.
+        if let Some(row) = self.store.call_by_id(call.id).await? {
+            self.refresh_call_metrics(&row).await;
+        }
         Ok(segments)
     }
 

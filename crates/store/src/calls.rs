@@ -39,6 +39,10 @@ pub struct CallFilter {
     pub source: Option<String>,
     /// Newest first (and `after` then means "older than").
     pub newest_first: bool,
+    /// Only calls whose rep talk ratio is at least this, in basis points.
+    pub talk_ratio_bp_min: Option<i32>,
+    /// Only calls whose rep talk ratio is at most this, in basis points.
+    pub talk_ratio_bp_max: Option<i32>,
 }
 
 impl Store {
@@ -144,6 +148,23 @@ impl Store {
         }
         if let Some(source) = &filter.source {
             query = query.filter(call::Column::Source.eq(source.as_str()));
+        }
+        if filter.talk_ratio_bp_min.is_some() || filter.talk_ratio_bp_max.is_some() {
+            use crate::entity::call_metrics;
+            use sea_orm::sea_query::Query;
+            let mut figures = Query::select();
+            figures
+                .column(call_metrics::Column::CallId)
+                .from(call_metrics::Entity)
+                .and_where(call_metrics::Column::OrganisationId.eq(organisation_id))
+                .and_where(call_metrics::Column::TalkRatioBp.is_not_null());
+            if let Some(min) = filter.talk_ratio_bp_min {
+                figures.and_where(call_metrics::Column::TalkRatioBp.gte(min));
+            }
+            if let Some(max) = filter.talk_ratio_bp_max {
+                figures.and_where(call_metrics::Column::TalkRatioBp.lte(max));
+            }
+            query = query.filter(call::Column::Id.in_subquery(figures.to_owned()));
         }
         if filter.newest_first {
             if let Some(after) = after {
@@ -325,6 +346,80 @@ impl Store {
             clip::Entity::find().filter(clip::Column::CallId.eq(call_id)).count(&self.db).await?
                 > 0;
         Ok(others_commented || shared || clipped)
+    }
+
+    /// Stores a call's headline conversation figures, replacing earlier ones.
+    pub async fn put_call_metrics(
+        &self,
+        row: crate::entity::call_metrics::Model,
+    ) -> Result<(), StoreError> {
+        use crate::entity::call_metrics;
+        use sea_orm::sea_query::OnConflict;
+        call_metrics::Entity::insert(row.into_active_model())
+            .on_conflict(
+                OnConflict::column(call_metrics::Column::CallId)
+                    .update_columns([
+                        call_metrics::Column::TalkRatioBp,
+                        call_metrics::Column::LongestMonologueMs,
+                        call_metrics::Column::PatienceMs,
+                        call_metrics::Column::TurnChanges,
+                        call_metrics::Column::RepQuestions,
+                        call_metrics::Column::UpdatedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// The stored conversation figures of these calls (calls without any are left out).
+    pub async fn call_metrics_of(
+        &self,
+        ids: &[CallId],
+    ) -> Result<Vec<crate::entity::call_metrics::Model>, StoreError> {
+        use crate::entity::call_metrics;
+        let mut rows = Vec::new();
+        for chunk in ids.chunks(500) {
+            rows.extend(
+                call_metrics::Entity::find()
+                    .filter(call_metrics::Column::CallId.is_in(chunk.iter().copied()))
+                    .all(&self.db)
+                    .await?,
+            );
+        }
+        Ok(rows)
+    }
+
+    /// A rep's ready calls that took place in `[from, to)` (by when they were
+    /// created, for calls that do not say when they took place).
+    pub async fn rep_calls_between(
+        &self,
+        organisation_id: OrganisationId,
+        rep_id: UserId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<call::Model>, StoreError> {
+        Ok(call::Entity::find()
+            .filter(call::Column::OrganisationId.eq(organisation_id))
+            .filter(call::Column::RepId.eq(rep_id))
+            .filter(call::Column::Status.eq(CallStatus::Ready))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(
+                        sea_orm::Condition::all()
+                            .add(call::Column::OccurredAt.gte(from))
+                            .add(call::Column::OccurredAt.lt(to)),
+                    )
+                    .add(
+                        sea_orm::Condition::all()
+                            .add(call::Column::OccurredAt.is_null())
+                            .add(call::Column::CreatedAt.gte(from))
+                            .add(call::Column::CreatedAt.lt(to)),
+                    ),
+            )
+            .all(&self.db)
+            .await?)
     }
 
     /// Deletes a call row.

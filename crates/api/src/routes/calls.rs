@@ -298,6 +298,13 @@ pub struct CallListQuery {
     pub to: Option<DateTime<Utc>>,
     /// Only calls in this state.
     pub status: Option<CallStatusBody>,
+    /// Only calls whose rep talk ratio (0..1) is at least this; calls
+    /// without one (mono, or the rep channel unknown) are left out.
+    #[param(minimum = 0.0, maximum = 1.0)]
+    pub talk_ratio_min: Option<f64>,
+    /// Only calls whose rep talk ratio (0..1) is at most this.
+    #[param(minimum = 0.0, maximum = 1.0)]
+    pub talk_ratio_max: Option<f64>,
     /// Items per page, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
@@ -511,6 +518,8 @@ pub async fn list_calls(
         to: query.to,
         status: query.status.map(Into::into),
         newest_first: false,
+        talk_ratio_min: query.talk_ratio_min,
+        talk_ratio_max: query.talk_ratio_max,
     };
     let page = review.calls().list(&actor, filter, request).await?;
     Ok(web::Json(CallPage {

@@ -7,10 +7,12 @@ use filmroom_review::{
     CriterionProgress, NominationView, Review, ReviewState, RubricView, ScoreInput, ScorerKind,
     SettingsChanges, Slot, WeekProgress,
     ids::UserId,
+    metrics,
     rubric::{Criterion, Level},
     settings::{Day, ReviewSettings},
 };
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -122,6 +124,13 @@ pub struct SettingsBody {
     pub nomination_deadline: DayBody,
     /// Shared calls should be reviewed by the manager within this many days (default 3).
     pub manager_review_days: u32,
+    /// Minutes of clips a 1:1's coaching segment may hold (default 20).
+    pub clip_budget_minutes: u32,
+    /// Action items a 1:1 must end with before it is held (default 3).
+    pub min_action_items: u32,
+    /// Reference bands the conversation metrics are held against, by metric;
+    /// a metric without a band is not judged.
+    pub metric_bands: MetricBandsBody,
 }
 
 impl From<ReviewSettings> for SettingsBody {
@@ -129,6 +138,68 @@ impl From<ReviewSettings> for SettingsBody {
         Self {
             nomination_deadline: s.nomination_deadline.into(),
             manager_review_days: s.manager_review_days,
+            clip_budget_minutes: s.clip_budget_minutes,
+            min_action_items: s.min_action_items,
+            metric_bands: s.metric_bands.into(),
+        }
+    }
+}
+
+/// A reference band: the values a metric should lie between, inclusive;
+/// either bound may be left open.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BandBody {
+    /// Lowest value inside the band.
+    #[serde(default)]
+    pub min: Option<f64>,
+    /// Highest value inside the band.
+    #[serde(default)]
+    pub max: Option<f64>,
+}
+
+impl From<metrics::Band> for BandBody {
+    fn from(b: metrics::Band) -> Self {
+        Self { min: b.min, max: b.max }
+    }
+}
+
+impl From<BandBody> for metrics::Band {
+    fn from(b: BandBody) -> Self {
+        Self { min: b.min, max: b.max }
+    }
+}
+
+/// The organisation's reference bands, one per metric (null: none).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MetricBandsBody {
+    /// The rep's share of speech time, 0..1 (default 0.40–0.65).
+    pub talk_ratio: Option<BandBody>,
+    /// The rep's longest monologue, ms.
+    pub longest_monologue_ms: Option<BandBody>,
+    /// The customer's longest story, ms.
+    pub longest_story_ms: Option<BandBody>,
+    /// Mean wait before the rep answers, ms.
+    pub patience_ms: Option<BandBody>,
+    /// Changes of turn per minute.
+    pub interactivity_per_minute: Option<BandBody>,
+    /// Questions the rep asked.
+    pub rep_questions: Option<BandBody>,
+    /// The rep's words per minute.
+    pub rep_words_per_minute: Option<BandBody>,
+}
+
+impl From<metrics::MetricBands> for MetricBandsBody {
+    fn from(b: metrics::MetricBands) -> Self {
+        let band = |m: metrics::Metric| b.get(m).map(BandBody::from);
+        Self {
+            talk_ratio: band(metrics::Metric::TalkRatio),
+            longest_monologue_ms: band(metrics::Metric::LongestMonologueMs),
+            longest_story_ms: band(metrics::Metric::LongestStoryMs),
+            patience_ms: band(metrics::Metric::PatienceMs),
+            interactivity_per_minute: band(metrics::Metric::InteractivityPerMinute),
+            rep_questions: band(metrics::Metric::RepQuestions),
+            rep_words_per_minute: band(metrics::Metric::RepWordsPerMinute),
         }
     }
 }
@@ -164,7 +235,8 @@ impl From<(filmroom_review::Organisation, ReviewSettings)> for OrganisationSetti
     "nomination_deadline": "friday",
     "manager_review_days": 3,
     "clip_budget_minutes": 20,
-    "min_action_items": 3
+    "min_action_items": 3,
+    "metric_bands": {"talk_ratio": {"min": 0.4, "max": 0.65}, "patience_ms": {"min": 600}}
 }))]
 pub struct UpdateSettingsRequest {
     /// New nomination deadline.
@@ -175,6 +247,12 @@ pub struct UpdateSettingsRequest {
     pub clip_budget_minutes: Option<u32>,
     /// New minimum of action items per 1:1, 0 to 20.
     pub min_action_items: Option<u32>,
+    /// Bands to set, by metric name (`talk_ratio`, `longest_monologue_ms`,
+    /// `longest_story_ms`, `patience_ms`, `interactivity_per_minute`,
+    /// `rep_questions`, `rep_words_per_minute`); `null` removes a band.
+    /// Metrics not named keep theirs.
+    #[schema(value_type = Option<BTreeMap<String, BandBody>>)]
+    pub metric_bands: Option<BTreeMap<String, Option<BandBody>>>,
 }
 
 /// The call in a slot.
@@ -508,6 +586,27 @@ pub struct WeekProgressBody {
     pub week: String,
     /// Per criterion.
     pub criteria: Vec<CriterionProgressBody>,
+    /// The week's conversation figures averaged over the rep's analysed
+    /// calls that took place in it (null: none).
+    pub conversation: Option<ConversationAveragesBody>,
+}
+
+/// A rep's conversation figures averaged over a week's analysed calls; each
+/// mean is over the calls that have the figure.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConversationAveragesBody {
+    /// Analysed calls that week.
+    pub calls: usize,
+    /// Mean rep talk ratio, 0..1.
+    pub talk_ratio: Option<f64>,
+    /// Mean longest rep monologue, ms.
+    pub longest_monologue_ms: Option<f64>,
+    /// Mean patience, ms.
+    pub patience_ms: Option<f64>,
+    /// Mean changes of turn per minute.
+    pub interactivity_per_minute: Option<f64>,
+    /// Mean questions asked by the rep (calls with a transcript).
+    pub rep_questions: Option<f64>,
 }
 
 /// A rep's scores over the weeks.
@@ -515,7 +614,7 @@ pub struct WeekProgressBody {
 pub struct ProgressBody {
     /// The rep.
     pub rep_id: Uuid,
-    /// Weeks with scores, oldest first.
+    /// Weeks with scores or analysed calls, oldest first.
     pub weeks: Vec<WeekProgressBody>,
 }
 
@@ -533,6 +632,14 @@ impl From<WeekProgress> for WeekProgressBody {
                     gap: c.gap,
                 })
                 .collect(),
+            conversation: w.conversation.map(|c| ConversationAveragesBody {
+                calls: c.calls,
+                talk_ratio: c.talk_ratio,
+                longest_monologue_ms: c.longest_monologue_ms,
+                patience_ms: c.patience_ms,
+                interactivity_per_minute: c.interactivity_per_minute,
+                rep_questions: c.rep_questions,
+            }),
         }
     }
 }
@@ -675,11 +782,27 @@ pub async fn update_organisation(
     Authenticated(actor): Authenticated,
     ApiJson(body): ApiJson<UpdateSettingsRequest>,
 ) -> Result<web::Json<OrganisationSettingsBody>, ApiError> {
+    let metric_bands = body
+        .metric_bands
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(name, band)| match metrics::Metric::named(&name) {
+            Some(metric) => Ok((metric, band.map(Into::into))),
+            None => Err(ApiError::from(filmroom_review::ReviewError::InvalidField {
+                field: format!("metric_bands.{name}"),
+                message: format!(
+                    "is not a metric; the metrics are {}",
+                    metrics::Metric::ALL.map(metrics::Metric::name).join(", ")
+                ),
+            })),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let changes = SettingsChanges {
         nomination_deadline: body.nomination_deadline.map(Into::into),
         manager_review_days: body.manager_review_days,
         clip_budget_minutes: body.clip_budget_minutes,
         min_action_items: body.min_action_items,
+        metric_bands,
     };
     let (organisation, settings) = review.weekly().update_review_settings(&actor, changes).await?;
     Ok(web::Json(OrganisationSettingsBody {

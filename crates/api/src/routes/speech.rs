@@ -61,7 +61,7 @@ pub struct MetricsBody {
     pub duration_ms: u64,
     /// The rep's share of speech time, 0..1 (rep channel known).
     pub talk_ratio: Option<f64>,
-    /// Whether the talk ratio is inside the reference band (40–65 %).
+    /// Whether the talk ratio is inside the organisation's band (default 40–65 %).
     pub talk_ratio_in_band: Option<bool>,
     /// The longest turn per channel, in channel-label order (two channels):
     /// the rep's longest monologue and the customer's longest story.
@@ -74,6 +74,41 @@ pub struct MetricsBody {
     pub overlap: Option<OverlapBody>,
     /// Silences of 5 s or more.
     pub dead_air: Vec<SpanBody>,
+    /// Where the lanes came from: `channels`, or `transcript_speakers` for
+    /// a one-channel call whose transcript names its speakers.
+    pub lane_source: LaneSourceBody,
+    /// Transcript words per minute of speech, per lane (with a transcript).
+    pub words_per_minute: Vec<Option<f64>>,
+    /// Questions the rep asked: question marks in the rep's transcript lines
+    /// (with a transcript, rep known).
+    pub rep_questions: Option<u64>,
+    /// Every metric the organisation set a band for, held against it.
+    pub bands: Vec<BandCheckBody>,
+}
+
+/// Where a call's lanes came from.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LaneSourceBody {
+    /// The recording's channels.
+    Channels,
+    /// The speakers named in the transcript of a one-channel call.
+    TranscriptSpeakers,
+}
+
+/// A metric held against the organisation's band.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BandCheckBody {
+    /// The metric, as named in the organisation's `metric_bands`.
+    pub metric: String,
+    /// Its value on this call.
+    pub value: f64,
+    /// Lowest value inside the band.
+    pub min: Option<f64>,
+    /// Highest value inside the band.
+    pub max: Option<f64>,
+    /// Whether the value lies inside the band.
+    pub inside: bool,
 }
 
 /// A call's speech segments per channel.
@@ -96,13 +131,14 @@ pub async fn get_speech(
     let lanes = metrics::Lanes::of(speech.channels.len(), call.rep_channel);
     Ok(web::Json(SpeechBody {
         frame_ms: speech.frame_ms,
-        labels: lanes.labels(speech.channels.len()).into_iter().map(str::to_owned).collect(),
+        labels: lanes.labels(speech.channels.len()),
         channels: speech.channels,
     }))
 }
 
-/// A call's conversation metrics, computed from its speech segments and its
-/// rep channel as it is now: changing `rep_channel` changes them at once.
+/// A call's conversation metrics, computed from its speech segments, its
+/// transcript and its rep channel as they are now: changing `rep_channel` or
+/// the transcript changes them at once, with no new decode.
 #[utoipa::path(
     tag = "calls",
     security(("bearer" = [])),
@@ -119,12 +155,13 @@ pub async fn get_metrics(
     id: web::Path<CallId>,
 ) -> Result<web::Json<MetricsBody>, ApiError> {
     let m = review.calls().metrics(&actor, id.into_inner()).await?;
+    let talk_ratio_in_band = m.talk_ratio_in_band();
     Ok(web::Json(MetricsBody {
-        labels: m.labels.iter().map(|l| (*l).to_owned()).collect(),
+        labels: m.labels,
         speech_ms: m.speech_ms,
         duration_ms: m.duration_ms,
         talk_ratio: m.talk_ratio,
-        talk_ratio_in_band: m.talk_ratio_in_band,
+        talk_ratio_in_band,
         longest_turn: m.longest_turn.into_iter().map(|t| t.map(SpanBody::from)).collect(),
         interactivity_per_minute: m.interactivity,
         patience_ms: m.patience_ms,
@@ -134,5 +171,22 @@ pub async fn get_metrics(
             started_by: vec![o.started_by_first, o.started_by_second],
         }),
         dead_air: m.dead_air.into_iter().map(SpanBody::from).collect(),
+        lane_source: match m.lane_source {
+            metrics::LaneSource::Channels => LaneSourceBody::Channels,
+            metrics::LaneSource::TranscriptSpeakers => LaneSourceBody::TranscriptSpeakers,
+        },
+        words_per_minute: m.words_per_minute,
+        rep_questions: m.rep_questions,
+        bands: m
+            .bands
+            .into_iter()
+            .map(|b| BandCheckBody {
+                metric: b.metric.name().to_owned(),
+                value: b.value,
+                min: b.band.min,
+                max: b.band.max,
+                inside: b.inside,
+            })
+            .collect(),
     }))
 }

@@ -4,6 +4,7 @@
 pub mod action_item;
 pub mod api_token;
 pub mod call;
+pub mod call_metrics;
 pub mod clip;
 pub mod comment;
 pub mod event;

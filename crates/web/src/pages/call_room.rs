@@ -90,32 +90,45 @@ fn seconds(ms: u64) -> String {
     format!("{}.{} s", tenths / 10, tenths % 10)
 }
 
+/// "Inside/Outside the band …" for a metric the organisation set a band for.
+fn band_note(
+    m: &filmroom_review::metrics::CallMetrics,
+    metric: filmroom_review::metrics::Metric,
+    show: impl Fn(f64) -> String,
+) -> Option<String> {
+    let check = m.bands.iter().find(|b| b.metric == metric)?;
+    let range = match (check.band.min, check.band.max) {
+        (Some(min), Some(max)) => format!("{}–{}", show(min), show(max)),
+        (Some(min), None) => format!("at least {}", show(min)),
+        (None, Some(max)) => format!("at most {}", show(max)),
+        (None, None) => return None,
+    };
+    Some(format!("{} the band ({range})", if check.inside { "Inside" } else { "Outside" }))
+}
+
 fn conversation(m: &filmroom_review::metrics::CallMetrics) -> Conversation {
-    use filmroom_review::metrics::Lanes;
+    use filmroom_review::metrics::{LaneSource, Lanes, Metric};
     let mut figures = Vec::new();
-    let label = |i: usize| m.labels.get(i).copied().unwrap_or("speech");
+    let label = |i: usize| m.labels.get(i).map_or("speech", String::as_str);
     let (first, second) = match m.lanes {
         Lanes::RepAndCustomer { rep } => (rep, 1 - rep),
         _ => (0, 1),
     };
+    let by_transcript = m.lane_source == LaneSource::TranscriptSpeakers;
     let name = |lane: &str| match lane {
         "rep" => "Rep".to_owned(),
         "customer" => "Customer".to_owned(),
         "speech" => "Speech".to_owned(),
+        other if by_transcript => other.to_owned(),
         other => format!("Channel {other}"),
     };
+    let percent = |v: f64| format!("{:.0} %", v * 100.0);
+    let span_ms = |v: f64| format!("{:.1} s", v / 1000.0);
     if let Some(ratio) = m.talk_ratio {
-        let percent = (ratio * 100.0).round();
-        let band = (filmroom_review::metrics::TALK_RATIO_BAND.0 * 100.0).round();
-        let band_high = (filmroom_review::metrics::TALK_RATIO_BAND.1 * 100.0).round();
         figures.push(Figure {
             label: "Talk ratio".into(),
-            value: format!("Rep {percent:.0} % · customer {:.0} %", 100.0 - percent),
-            note: Some(if m.talk_ratio_in_band == Some(true) {
-                format!("Inside the {band:.0}–{band_high:.0} % band")
-            } else {
-                format!("Outside the {band:.0}–{band_high:.0} % band")
-            }),
+            value: format!("Rep {} · customer {}", percent(ratio), percent(1.0 - ratio)),
+            note: band_note(m, Metric::TalkRatio, percent),
             seek_ms: None,
         });
     } else {
@@ -130,21 +143,19 @@ fn conversation(m: &filmroom_review::metrics::CallMetrics) -> Conversation {
     }
     for (lane, what) in [(first, "longest monologue"), (second, "longest story")] {
         if let Some(Some(span)) = m.longest_turn.get(lane) {
-            let who = name(label(lane));
-            let what = if label(lane) == "rep" {
-                "longest monologue"
-            } else if label(lane) == "customer" {
-                "longest story"
-            } else {
-                what
+            let (what, metric) = match label(lane) {
+                "rep" => ("longest monologue", Some(Metric::LongestMonologueMs)),
+                "customer" => ("longest story", Some(Metric::LongestStoryMs)),
+                _ => (what, None),
             };
+            let from = format!("from {}", view::clock(i64::try_from(span.start_ms).unwrap_or(0)));
             figures.push(Figure {
-                label: format!("{who}'s {what}"),
+                label: format!("{}'s {what}", name(label(lane))),
                 value: view::clock(i64::try_from(span.len_ms()).unwrap_or(i64::MAX)),
-                note: Some(format!(
-                    "from {}",
-                    view::clock(i64::try_from(span.start_ms).unwrap_or(0))
-                )),
+                note: Some(match metric.and_then(|m2| band_note(m, m2, span_ms)) {
+                    Some(band) => format!("{from} · {band}"),
+                    None => from,
+                }),
                 seek_ms: Some(span.start_ms),
             });
         }
@@ -153,7 +164,10 @@ fn conversation(m: &filmroom_review::metrics::CallMetrics) -> Conversation {
         figures.push(Figure {
             label: "Patience".into(),
             value: seconds(patience),
-            note: Some("Mean wait before the rep answers".into()),
+            note: Some(match band_note(m, Metric::PatienceMs, span_ms) {
+                Some(band) => format!("Mean wait before the rep answers · {band}"),
+                None => "Mean wait before the rep answers".into(),
+            }),
             seek_ms: None,
         });
     }
@@ -161,7 +175,29 @@ fn conversation(m: &filmroom_review::metrics::CallMetrics) -> Conversation {
         figures.push(Figure {
             label: "Interactivity".into(),
             value: format!("{per_minute:.1} turns a minute"),
-            note: None,
+            note: band_note(m, Metric::InteractivityPerMinute, |v| format!("{v:.1}")),
+            seek_ms: None,
+        });
+    }
+    if let Some(questions) = m.rep_questions {
+        figures.push(Figure {
+            label: "Questions the rep asked".into(),
+            value: questions.to_string(),
+            note: band_note(m, Metric::RepQuestions, |v| format!("{v:.0}")),
+            seek_ms: None,
+        });
+    }
+    let pace: Vec<String> = m
+        .words_per_minute
+        .iter()
+        .enumerate()
+        .filter_map(|(i, wpm)| wpm.map(|w| format!("{} {w:.0}", name(label(i)))))
+        .collect();
+    if !pace.is_empty() {
+        figures.push(Figure {
+            label: "Words a minute".into(),
+            value: pace.join(" · "),
+            note: band_note(m, Metric::RepWordsPerMinute, |v| format!("{v:.0}")),
             seek_ms: None,
         });
     }
@@ -198,7 +234,10 @@ fn conversation(m: &filmroom_review::metrics::CallMetrics) -> Conversation {
         }),
         seek_ms: longest_silence.map(|s| s.start_ms),
     });
-    Conversation { figures, unassigned: m.lanes == filmroom_review::metrics::Lanes::Unassigned }
+    Conversation {
+        figures,
+        unassigned: m.lanes == Lanes::Unassigned && m.lane_source == LaneSource::Channels,
+    }
 }
 
 #[derive(Template)]
