@@ -422,6 +422,18 @@ pub fn analyze<R: Read + Seek + Send + Sync>(
     Ok((facts, peaks.finish(), speech))
 }
 
+/// Decodes a recording once and derives its facts and waveform peaks only:
+/// analysis as it was before speech detection, to measure what detection costs.
+pub fn analyze_without_speech<R: Read + Seek + Send + Sync>(
+    source: R,
+) -> Result<(AudioFacts, Peaks), AnalysisError> {
+    let (facts, peaks) = decode(source, |shape| {
+        PeaksBuilder::new(shape.channels, shape.sample_rate, SAMPLES_PER_PIXEL)
+    })?;
+    let peaks = peaks.ok_or_else(|| AnalysisError::new("no_audio", "no audio decoded"))?;
+    Ok((facts, peaks.finish()))
+}
+
 #[cfg(test)]
 mod tests {
     use std::io::Cursor;

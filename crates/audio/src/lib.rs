@@ -15,7 +15,9 @@ pub mod sniff;
 pub mod speech;
 pub mod wav;
 
-pub use analysis::{AnalysisError, AudioFacts, FrameSink, StreamShape, analyze, decode};
+pub use analysis::{
+    AnalysisError, AudioFacts, FrameSink, StreamShape, analyze, analyze_without_speech, decode,
+};
 pub use peaks::{Peaks, PeaksBuilder, SAMPLES_PER_PIXEL};
 pub use range::{RangeFacts, decode_range};
 pub use sniff::{Container, NotAudio, SNIFF_LEN, sniff};

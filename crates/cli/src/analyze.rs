@@ -23,6 +23,10 @@ pub struct AnalyzeArgs {
     /// Where to write the speech segments per channel (JSON).
     #[arg(long)]
     pub speech_out: Option<PathBuf>,
+    /// Skip speech detection: facts and peaks only, to measure what the
+    /// detector costs (`scripts/bench-speech-cost.sh`).
+    #[arg(long, conflicts_with = "speech_out")]
+    pub no_speech: bool,
     /// Address-space limit for this process, in bytes (0: no limit).
     #[arg(long, default_value_t = 0)]
     pub memory_limit_bytes: u64,
@@ -54,7 +58,13 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<std::process::ExitCode> {
     let file =
         File::open(&args.file).with_context(|| format!("opening {}", args.file.display()))?;
     // symphonia buffers its reads itself; a BufReader on top would copy twice.
-    match filmroom_audio::analyze(file) {
+    let analysed = if args.no_speech {
+        filmroom_audio::analyze_without_speech(file)
+            .map(|(facts, peaks)| (facts, peaks, filmroom_audio::Speech::default()))
+    } else {
+        filmroom_audio::analyze(file)
+    };
+    match analysed {
         Ok((facts, peaks, speech)) => {
             if let Some(path) = &args.peaks_out {
                 let json = serde_json::to_vec(&peaks)?;
