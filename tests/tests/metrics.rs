@@ -230,6 +230,20 @@ fn a_two_party_call_gets_speech_lanes_and_metrics_that_follow_the_rep_channel() 
     let averaged = week["conversation"]["talk_ratio"].as_f64().unwrap();
     assert!((averaged - ratio).abs() < 0.001, "{averaged} vs {ratio}");
     assert_eq!(week["conversation"]["rep_questions"], 3.0);
+    // Said at upload, the rep channel is there from the first analysis.
+    let told = app.post("/v1/calls", &team.rep, json!({"rep_id": team.rep_id, "rep_channel": 2}));
+    assert_eq!(told.status, 201, "{}", told.text);
+    let told = told.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.upload(&team.rep, &told, dialogue(&[(0, 0.0), (1, 3.0), (0, 6.0)], 16.0), "audio/wav")
+            .status,
+        200
+    );
+    assert_eq!(app.wait_until_settled(&team.rep, &told)["status"], "ready");
+    let told_metrics = app.get(&format!("/v1/calls/{told}/metrics"), &team.rep).json();
+    assert_eq!(told_metrics["labels"], json!(["customer", "rep"]));
+    app.post("/v1/calls", &team.rep, json!({"rep_id": team.rep_id, "rep_channel": 0}))
+        .problem(422, "invalid_field");
     // Others see metrics exactly when they can see the call.
     let other = Team::create(&app, "Globex");
     app.get(&format!("/v1/calls/{call}/metrics"), &other.admin).problem(404, "call_not_found");

@@ -117,6 +117,15 @@ impl Calls<'_> {
                 message: format!("{} is deactivated", rep.email),
             });
         }
+        let rep_channel = new.details.rep_channel;
+        if let Some(channel) = rep_channel
+            && !(1..=2).contains(&channel)
+        {
+            return Err(ReviewError::InvalidField {
+                field: "rep_channel".into(),
+                message: format!("must be 1 or 2, not {channel}"),
+            });
+        }
         let row = waiting_call(
             actor.organisation_id,
             new.rep_id,
@@ -126,7 +135,7 @@ impl Calls<'_> {
                 created_by: actor.user_id,
                 source: PEOPLE_SOURCE.to_owned(),
                 integration_id: None,
-                rep_channel: None,
+                rep_channel,
             },
             now(),
         )?;

@@ -232,6 +232,10 @@ pub struct CreateCallRequest {
     /// Id in the system it came from; sending the same one again returns the existing call (200).
     #[schema(example = "CA1234567890abcdef")]
     pub external_ref: Option<String>,
+    /// Which channel of a two-channel recording is the rep: 1 or 2 (ignored
+    /// when the recording turns out to have one channel).
+    #[schema(minimum = 1, maximum = 2)]
+    pub rep_channel: Option<i32>,
 }
 
 /// The bytes of a recording, sent as the whole request body.
@@ -353,7 +357,10 @@ fn details(
 fn new_call(body: CreateCallRequest) -> NewCall {
     NewCall {
         rep_id: body.rep_id.into(),
-        details: details(body.title, body.occurred_at, body.direction, body.counterpart),
+        details: CallDetails {
+            rep_channel: body.rep_channel,
+            ..details(body.title, body.occurred_at, body.direction, body.counterpart)
+        },
         external_ref: body.external_ref,
     }
 }
