@@ -12,6 +12,7 @@ Usage: tests/browser/run.py   (installs Playwright and axe-core when missing)
 from __future__ import annotations
 
 import pathlib
+import re
 import sys
 import tempfile
 import time
@@ -248,7 +249,13 @@ def run(server: harness.Server, axe: pathlib.Path) -> None:
         manager_page.wait_for_url(f"{server.base}/")
         expect(manager_page.get_by_role("heading", level=1)).to_contain_text("Your team")
         manager_phone = browser.new_context(viewport=PHONE, bypass_csp=True, storage_state=manager_context.storage_state())
+        waiting = manager_page.locator(".waiting li", has_text="Ray Rep's went well call")
+        expect(waiting).to_be_visible()
         audit(manager_page, "manager-home", axe, manager_phone)
+        manager_page.get_by_role("link", name="Previous week").click()
+        expect(manager_page.locator(".waiting")).to_have_count(0)
+        expect(manager_page.locator("#waiting-heading + p")).to_contain_text("Nothing shared")
+        manager_page.get_by_role("link", name="This week").click()
         manager_page.get_by_role("link", name="Shared went-well call of Ray Rep").click()
         wait_player(manager_page)
         expect(manager_page.locator(".comment", has_text="Good pause before answering")).to_be_visible()
@@ -286,6 +293,44 @@ def run(server: harness.Server, axe: pathlib.Path) -> None:
         wait_player(manager_page)
         audit(manager_page, "call-room-manager", axe, manager_phone)
 
+        # The 1:1: clips from the shared call's comments, the reel, three
+        # commitments, held.
+        api.call("POST", "/v1/one-on-one-series", {"manager_id": manager["id"], "rep_id": rep["id"],
+                                                   "weekday": "friday", "time": "10:00", "duration_minutes": 30,
+                                                   "agenda": ["Pipeline"]})
+        occurrence = api.call("GET", f"/v1/one-on-ones?rep={rep['id']}")["items"][0]
+        manager_page.goto(f"{server.base}/one-on-ones/{occurrence['id']}")
+        expect(manager_page.get_by_role("heading", level=1)).to_have_text("1:1 with Ray Rep")
+        expect(manager_page.locator(".budget-label")).to_contain_text("00:00 of 20:00")
+        adds = manager_page.get_by_role("button", name=re.compile("^Add as clip"))
+        available = adds.count()
+        check(available >= 2, f"only {available} comments to clip from the shared call")
+        for _ in range(min(available, 3)):
+            manager_page.get_by_role("button", name=re.compile("^Add as clip")).first.click()
+            manager_page.wait_for_load_state("networkidle")
+        clips = manager_page.locator(".clip")
+        expect(clips).to_have_count(min(available, 3))
+        check("00:00 of" not in manager_page.locator(".budget-label").inner_text(), "the budget did not count the clips")
+        manager_page.get_by_role("button", name="▶ Play the reel").click()
+        manager_page.wait_for_function(
+            "() => { const a = document.getElementById('reel-audio'); return a && a.currentTime > 0.5; }",
+            timeout=15000)
+        manager_page.evaluate("() => document.getElementById('reel-audio').pause()")
+        for text, owner in [("Ask for the budget owner by name", "Ray Rep"),
+                            ("Role-play the pricing objection", "Mia Manager"),
+                            ("Share the call with the team", "Ray Rep")]:
+            manager_page.get_by_label("Commitment").fill(text)
+            manager_page.get_by_label("Owner").select_option(label=owner)
+            manager_page.get_by_label("Due").fill("2030-01-15")
+            manager_page.get_by_role("button", name="Add action item").click()
+            manager_page.wait_for_load_state("networkidle")
+            expect(manager_page.locator(".items li", has_text=text)).to_be_visible()
+        audit(manager_page, "one-on-one", axe, manager_phone)
+        manager_page.get_by_role("button", name="Mark held").click()
+        manager_page.wait_for_load_state("networkidle")
+        expect(manager_page.locator(".call-header .state")).to_have_text("Held")
+        audit(manager_page, "one-on-one-held", axe, manager_phone)
+
         manager_page.goto(f"{server.base}/search?q=answering")
         hit = manager_page.locator(".hits a").first
         expect(hit).to_be_visible()
@@ -302,7 +347,8 @@ def run(server: harness.Server, axe: pathlib.Path) -> None:
         audit(manager_page, "account", axe, manager_phone)
 
         rep_page.goto(f"{server.base}/")
-        expect(rep_page.locator(".slot-went_well .state")).to_have_text("Manager reviewed")
+        # The 1:1 held with a clip from it: the call was discussed.
+        expect(rep_page.locator(".slot-went_well .state")).to_have_text("Discussed")
         audit(rep_page, "rep-home-reviewed", axe, rep_phone)
 
         # A dialer's stereo call with the rep on channel 2 shows two labelled lanes.

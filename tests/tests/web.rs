@@ -381,3 +381,45 @@ fn a_page_refreshing_itself_does_not_keep_a_session_alive() {
     }
     assert_eq!(home(&app, &cookie).status, 303, "background refreshes kept an idle session alive");
 }
+
+#[test]
+fn a_skip_level_manager_sees_each_managers_reps_and_follow_through() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    // The admin becomes a director: the team's manager reports to them.
+    let director = app.create_user(&team.admin, "dee@acme.example", "manager", None);
+    let moved = app.patch(
+        &format!("/v1/users/{}", team.manager_id),
+        &team.admin,
+        json!({"manager_id": director}),
+    );
+    assert_eq!(moved.status, 200, "{}", moved.text);
+    let this_week = TestApp::send(
+        page(&app, Method::GET, "/team")
+            .header("cookie", set_password(&app, &team.admin, &director, "director password 1")),
+    );
+    assert_eq!(this_week.status, 200, "{}", this_week.text);
+    // The rep is listed under the manager they report to, with that manager's follow-through.
+    assert!(this_week.text.contains("s reps</h2>"), "{}", this_week.text);
+    assert!(this_week.text.contains("<th scope=\"row\">rep"), "{}", this_week.text);
+    assert!(
+        this_week
+            .text
+            .contains("manager: nothing shared with them yet this week; no 1:1 commitments due"),
+        "{}",
+        this_week.text
+    );
+    assert!(!this_week.text.contains("Your reps"), "the director has no direct reps");
+
+    // A rep is sent to their own week.
+    let rep_cookie = set_password(&app, &team.admin, &team.rep_id, "rep password 12");
+    let refused = TestApp::send(page(&app, Method::GET, "/team").header("cookie", &rep_cookie));
+    assert_eq!(refused.status, 403);
+    assert!(refused.text.contains("your week is on the home page"), "{}", refused.text);
+    // A week that is not a week is refused in words.
+    let director_cookie = set_password(&app, &team.admin, &director, "director password 2");
+    let bad = TestApp::send(
+        page(&app, Method::GET, "/team?week=2026-W99").header("cookie", &director_cookie),
+    );
+    assert_eq!(bad.status, 422, "{}", bad.text);
+}

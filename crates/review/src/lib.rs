@@ -74,8 +74,8 @@ pub use focus_skill::Focus;
 pub use integrations::IntegrationToken;
 pub use lifecycle::{AnalysisSettled, FailedStep, can_become, status_name};
 pub use one_on_ones::{
-    ActionItem, ActionItemChanges, Clip, ClipSource, FollowThrough, NewSeries, OccurrenceChanges,
-    OneOnOne, OneOnOneView, Series,
+    ActionItem, ActionItemChanges, Clip, ClipCandidate, ClipSource, FollowThrough, NewSeries,
+    OccurrenceChanges, OneOnOne, OneOnOneView, Series,
 };
 pub use reviews::{
     BoardRow, CallReview, ConversationAverages, CriterionProgress, Event, NextMove, Nomination,

@@ -114,6 +114,30 @@ pub struct OneOnOneView {
     pub carried_over: Vec<ActionItem>,
     /// The segment's budget, ms.
     pub budget_ms: i64,
+    /// Action items it must end with before it can be held.
+    pub min_action_items: u32,
+}
+
+impl OneOnOneView {
+    /// Time the segment's clips take, ms.
+    pub fn used_ms(&self) -> i64 {
+        self.clips
+            .iter()
+            .fold(0i64, |sum, c| sum.saturating_add(c.end_ms.saturating_sub(c.start_ms)))
+    }
+}
+
+/// A shared call of the rep whose comments can become clips.
+#[derive(Debug, Clone)]
+pub struct ClipCandidate {
+    /// The call.
+    pub call: crate::calls::Call,
+    /// The week and slot it was nominated in.
+    pub week: String,
+    /// Which slot.
+    pub slot: crate::Slot,
+    /// Its comments the caller can see, in time order.
+    pub comments: Vec<crate::comments::CommentView>,
 }
 
 /// Follow-through on commitments over a window.
@@ -448,7 +472,39 @@ impl OneOnOnes<'_> {
             action_items: action_items.into_iter().map(ActionItem::from).collect(),
             carried_over,
             budget_ms: coaching::budget_ms(settings.clip_budget_minutes),
+            min_action_items: settings.min_action_items,
         })
+    }
+
+    /// The material of the clip segment: the rep's calls shared (or further)
+    /// in the 1:1's week and the week before, with their comments.
+    pub async fn clip_candidates(
+        &self,
+        actor: &Actor,
+        id: OneOnOneId,
+    ) -> Result<Vec<ClipCandidate>, ReviewError> {
+        let row = self.visible_one_on_one(actor, id).await?;
+        let week = crate::week::Week::parse("week", &row.week)?;
+        let mut candidates = Vec::new();
+        for week in [week.previous(), week] {
+            let view = self.weekly().week(actor, row.rep_id, &week.to_string()).await?;
+            for (slot, nomination) in
+                [(crate::Slot::WentWell, view.went_well), (crate::Slot::Struggled, view.struggled)]
+            {
+                let Some(nomination) = nomination else { continue };
+                if nomination.row.state < crate::ReviewState::Shared {
+                    continue;
+                }
+                let comments = self.weekly().comments(actor, nomination.call.id, None).await?;
+                candidates.push(ClipCandidate {
+                    call: nomination.call,
+                    week: week.to_string(),
+                    slot,
+                    comments,
+                });
+            }
+        }
+        Ok(candidates)
     }
 
     /// Moves, cancels or reinstates an occurrence, or replaces its notes.

@@ -190,6 +190,46 @@ pub struct TeamBoard {
     pub nomination_deadline: DateTime<Utc>,
     /// One row per rep.
     pub reps: Vec<BoardRow>,
+    /// The managers below the board's manager (with `everyone_below`), so
+    /// a skip-level view can group reps under them.
+    pub managers: Vec<Person>,
+    /// Shared calls whose review is overdue.
+    pub overdue_reviews: Vec<NominationId>,
+}
+
+impl TeamBoard {
+    /// Whether the review of this shared call is overdue.
+    pub fn is_overdue(&self, nomination: &Nomination) -> bool {
+        self.overdue_reviews.contains(&nomination.id)
+    }
+
+    /// Shared calls waiting for a manager's review, the longest waiting first.
+    pub fn waiting(&self) -> Vec<(&Person, &Nomination)> {
+        let mut waiting: Vec<(&Person, &Nomination)> = self
+            .reps
+            .iter()
+            .flat_map(|row| {
+                [&row.went_well, &row.struggled].into_iter().flatten().map(|n| (&row.rep, n))
+            })
+            .filter(|(_, n)| n.state == ReviewState::Shared)
+            .collect();
+        waiting.sort_by_key(|(_, n)| n.shared_at.unwrap_or(n.updated_at));
+        waiting
+    }
+
+    /// Of the week's calls that reps reporting to `manager` shared, how many
+    /// a manager has reviewed: `(reviewed, shared)`.
+    pub fn reviews_done(&self, manager: UserId) -> (usize, usize) {
+        let shared: Vec<&Nomination> = self
+            .reps
+            .iter()
+            .filter(|row| row.rep.manager_id == Some(manager))
+            .flat_map(|row| [&row.went_well, &row.struggled].into_iter().flatten())
+            .filter(|n| n.state >= ReviewState::Shared)
+            .collect();
+        let reviewed = shared.iter().filter(|n| n.state >= ReviewState::ManagerReviewed).count();
+        (reviewed, shared.len())
+    }
 }
 
 /// Changes to the organisation's review settings.
@@ -859,6 +899,12 @@ impl WeeklyReview<'_> {
         };
         let people =
             self.store.users_page(actor.organisation_id, Some(&below), None, u64::MAX >> 1).await?;
+        let managers: Vec<Person> = people
+            .iter()
+            .filter(|u| u.role != Role::Rep && u.active)
+            .cloned()
+            .map(Person::from)
+            .collect();
         let reps: Vec<user::Model> =
             people.into_iter().filter(|u| u.role == Role::Rep && u.active).collect();
         let rep_ids: Vec<UserId> = reps.iter().map(|u| u.id).collect();
@@ -868,6 +914,11 @@ impl WeeklyReview<'_> {
             .await?;
         let at = now();
         let window = Duration::days(i64::from(settings.manager_review_days));
+        let overdue_reviews = nominations
+            .iter()
+            .filter(|n| workflow::review_overdue(n.state, n.shared_at, window, at))
+            .map(|n| n.id)
+            .collect();
         let rows = reps
             .into_iter()
             .map(|rep| {
@@ -891,7 +942,7 @@ impl WeeklyReview<'_> {
                 }
             })
             .collect();
-        Ok(TeamBoard { week, nomination_deadline: deadline, reps: rows })
+        Ok(TeamBoard { week, nomination_deadline: deadline, reps: rows, managers, overdue_reviews })
     }
 
     /// The organisation's event outbox (admins only), oldest first.

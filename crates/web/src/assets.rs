@@ -27,6 +27,11 @@ static ASSETS: &[Asset] = &[
     Asset { name: "player.js", bytes: include_bytes!("../assets/js/player.js"), content_type: JS },
     Asset { name: "upload.js", bytes: include_bytes!("../assets/js/upload.js"), content_type: JS },
     Asset {
+        name: "one_on_one.js",
+        bytes: include_bytes!("../assets/js/one_on_one.js"),
+        content_type: JS,
+    },
+    Asset {
         name: "htmx.min.js",
         bytes: include_bytes!("../assets/vendor/htmx.org/htmx.min.js"),
         content_type: JS,

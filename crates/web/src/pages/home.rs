@@ -4,7 +4,7 @@
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use filmroom_review::{
-    Call, CallQuery, OneOnOneStatus, PageRequest, Review, ReviewError, Slot, TeamBoard,
+    Call, CallQuery, OneOnOneStatus, PageRequest, Review, ReviewError, Slot,
     ids::{CallId, UserId},
 };
 use serde::Deserialize;
@@ -83,33 +83,9 @@ struct RepHome {
     deadline_iso: String,
     deadline_text: String,
     slots: Vec<SlotCard>,
-    next_one_on_one: Option<(String, String)>,
+    next_one_on_one: Option<(String, String, String)>,
     rep_id: String,
     calls: CallsList,
-}
-
-pub struct BoardSlot {
-    call_id: String,
-    state_key: String,
-    state_label: String,
-}
-
-pub struct BoardLine {
-    name: String,
-    went_well: Option<BoardSlot>,
-    struggled: Option<BoardSlot>,
-    nomination_overdue: bool,
-    review_overdue: bool,
-}
-
-#[derive(Template)]
-#[template(path = "manager_home.html")]
-struct ManagerHome {
-    layout: Layout,
-    week: String,
-    deadline_iso: String,
-    deadline_text: String,
-    lines: Vec<BoardLine>,
 }
 
 fn slot_key(slot: Slot) -> &'static str {
@@ -167,41 +143,13 @@ fn row(call: Call, timezone: &str, slot_of: &impl Fn(CallId) -> Option<String>) 
     }
 }
 
-/// Home: the rep's week, or the manager's reps.
+/// Home: the rep's week, or the manager's team board.
 #[get("/")]
 pub async fn home(review: web::Data<Review>, viewer: Viewer) -> Result<HttpResponse, PageError> {
     let week = review.weekly().current_week(&viewer.actor).await?.to_string();
     let timezone = viewer.organisation.timezone.clone();
     if viewer.coaches() {
-        let board: TeamBoard =
-            review.weekly().team_board(&viewer.actor, viewer.me.id, &week, false).await?;
-        let slot = |n: &Option<filmroom_review::Nomination>| {
-            n.as_ref().map(|n| BoardSlot {
-                call_id: n.call_id.to_string(),
-                state_key: view::state_key(n.state).to_owned(),
-                state_label: view::state_label(n.state).to_owned(),
-            })
-        };
-        let lines = board
-            .reps
-            .iter()
-            .map(|r| BoardLine {
-                name: r.rep.name.clone(),
-                went_well: slot(&r.went_well),
-                struggled: slot(&r.struggled),
-                nomination_overdue: r.nomination_overdue,
-                review_overdue: r.review_overdue,
-            })
-            .collect();
-        let html = ManagerHome {
-            layout: Layout::new("Your team", "home", &viewer),
-            week,
-            deadline_iso: view::iso(board.nomination_deadline),
-            deadline_text: view::when(board.nomination_deadline, &timezone),
-            lines,
-        }
-        .render()?;
-        return Ok(page(html));
+        return crate::pages::team::render(&review, &viewer, Some(&week)).await;
     }
     let this_week = review.weekly().week(&viewer.actor, viewer.me.id, &week).await?;
     let mut slots = Vec::new();
@@ -235,7 +183,9 @@ pub async fn home(review: web::Data<Review>, viewer: Viewer) -> Result<HttpRespo
         .await?
         .into_iter()
         .find(|o| o.status == OneOnOneStatus::Scheduled)
-        .map(|o| (view::iso(o.scheduled_at), view::when(o.scheduled_at, &timezone)));
+        .map(|o| {
+            (o.id.to_string(), view::iso(o.scheduled_at), view::when(o.scheduled_at, &timezone))
+        });
     let html = RepHome {
         layout: Layout::new("My week", "home", &viewer),
         layout_csrf: viewer.csrf.clone(),

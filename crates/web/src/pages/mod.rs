@@ -4,8 +4,10 @@
 mod account;
 mod call_room;
 mod home;
+mod one_on_one;
 mod search;
 mod sign_in;
+mod team;
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 
@@ -29,6 +31,16 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .service(call_room::delete_comment)
         .service(call_room::save_scores)
         .service(call_room::set_rep_channel)
+        .service(team::team)
+        .service(one_on_one::room)
+        .service(one_on_one::add_clip)
+        .service(one_on_one::move_clip)
+        .service(one_on_one::remove_clip)
+        .service(one_on_one::add_item)
+        .service(one_on_one::item_done)
+        .service(one_on_one::hold)
+        .service(one_on_one::save_notes)
+        .service(one_on_one::schedule)
         .service(search::search)
         .service(account::account)
         .service(account::change_password)

@@ -1,0 +1,458 @@
+//! The 1:1 room: the agenda with open items first, last time's commitments,
+//! the clip segment built from comments on the rep's shared calls (budget,
+//! order, one clip or the whole reel to play), this 1:1's action items, notes,
+//! moving or cancelling it, and marking it held.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use askama::Template;
+use chrono::{NaiveDate, NaiveDateTime, TimeZone};
+use filmroom_review::{
+    ActionItem, ActionItemChanges, ClipSource, OccurrenceChanges, OneOnOneStatus, Review,
+    ReviewError,
+    ids::{ActionItemId, ClipId, CommentId, OneOnOneId, UserId},
+};
+use serde::Deserialize;
+
+use crate::{
+    error::{Fragment, PageError},
+    pages::{Layout, changed, page},
+    session::Viewer,
+    view,
+};
+
+pub struct ClipLine {
+    id: String,
+    position: usize,
+    title: String,
+    range: String,
+    length: String,
+    note: Option<String>,
+    audio: String,
+    call_href: String,
+}
+
+pub struct Candidate {
+    comment_id: String,
+    at: String,
+    author: String,
+    kind_key: String,
+    kind_label: String,
+    body: String,
+    clipped: bool,
+}
+
+pub struct CandidateCall {
+    title: String,
+    slot: String,
+    comments: Vec<Candidate>,
+}
+
+pub struct ItemLine {
+    id: String,
+    text: String,
+    owner: String,
+    due: String,
+    done: bool,
+    overdue: bool,
+}
+
+#[derive(Template)]
+#[template(path = "one_on_one.html")]
+struct OneOnOneRoom {
+    layout: Layout,
+    script: String,
+    csrf: String,
+    id: String,
+    with_name: String,
+    when_iso: String,
+    when_text: String,
+    local_value: String,
+    timezone: String,
+    minutes: i32,
+    status_label: String,
+    held: bool,
+    cancelled: bool,
+    agenda: Vec<String>,
+    carried_over: Vec<ItemLine>,
+    clips: Vec<ClipLine>,
+    used: String,
+    budget: String,
+    used_percent: u32,
+    remaining: String,
+    candidates: Vec<CandidateCall>,
+    items: Vec<ItemLine>,
+    min_items: u32,
+    may_hold: bool,
+    hold_blocked: Option<String>,
+    notes: String,
+    manager_id: String,
+    manager_name: String,
+    rep_id: String,
+    rep_name: String,
+    reel: String,
+}
+
+fn minutes_seconds(ms: i64) -> String {
+    view::clock(ms)
+}
+
+fn item_line(item: &ActionItem, names: &[(UserId, String)], today: NaiveDate) -> ItemLine {
+    ItemLine {
+        id: item.id.to_string(),
+        text: item.text.clone(),
+        owner: item
+            .owner_id
+            .and_then(|o| names.iter().find(|(id, _)| *id == o).map(|(_, n)| n.clone()))
+            .unwrap_or_else(|| "nobody yet".into()),
+        due: item
+            .due_date
+            .map(|d| d.format("%-d %b").to_string())
+            .unwrap_or_else(|| "no date".into()),
+        done: item.done_at.is_some(),
+        overdue: item.done_at.is_none() && item.due_date.is_some_and(|d| d < today),
+    }
+}
+
+/// `/one-on-ones/{id}`: everything needed to run one 1:1.
+#[get("/one-on-ones/{id}")]
+pub async fn room(
+    review: web::Data<Review>,
+    viewer: Viewer,
+    id: web::Path<OneOnOneId>,
+) -> Result<HttpResponse, PageError> {
+    let id = id.into_inner();
+    let view_ = review.one_on_ones().one_on_one(&viewer.actor, id).await?;
+    let candidates = review.one_on_ones().clip_candidates(&viewer.actor, id).await?;
+    let manager = review.directory().user(&viewer.actor, view_.row.manager_id).await?;
+    let rep = review.directory().user(&viewer.actor, view_.row.rep_id).await?;
+    let names = vec![(manager.id, manager.name.clone()), (rep.id, rep.name.clone())];
+    let timezone = view_.series.timezone.clone();
+    let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::UTC);
+    let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+    let mut titles = std::collections::HashMap::new();
+    for c in &candidates {
+        titles.insert(c.call.id, c.call.title.clone());
+    }
+    let mut clips = Vec::new();
+    for (position, clip) in view_.clips.iter().enumerate() {
+        let title = match titles.get(&clip.call_id) {
+            Some(t) => t.clone(),
+            None => review.calls().call(&viewer.actor, clip.call_id).await?.title,
+        };
+        clips.push(ClipLine {
+            id: clip.id.to_string(),
+            position,
+            title,
+            range: format!("{}–{}", view::clock(clip.start_ms), view::clock(clip.end_ms)),
+            length: minutes_seconds(clip.end_ms.saturating_sub(clip.start_ms)),
+            note: clip.note.clone(),
+            audio: format!(
+                "/v1/calls/{}/audio?start_ms={}&end_ms={}",
+                clip.call_id, clip.start_ms, clip.end_ms
+            ),
+            call_href: format!("/calls/{}?t={}", clip.call_id, clip.start_ms / 1000),
+        });
+    }
+    let clipped: Vec<CommentId> = view_.clips.iter().filter_map(|c| c.comment_id).collect();
+    let used_ms = view_.used_ms();
+    let budget_ms = view_.budget_ms.max(1);
+    let remaining_ms = budget_ms.saturating_sub(used_ms).max(0);
+    let held = view_.row.status == OneOnOneStatus::Held;
+    let cancelled = view_.row.status == OneOnOneStatus::Cancelled;
+    let items: Vec<ItemLine> =
+        view_.action_items.iter().map(|i| item_line(i, &names, today)).collect();
+    let ready_items =
+        view_.action_items.iter().filter(|i| i.owner_id.is_some() && i.due_date.is_some()).count();
+    let min_items = view_.min_action_items;
+    let hold_blocked = (usize::try_from(min_items).unwrap_or(usize::MAX) > ready_items).then(|| {
+        format!(
+            "A 1:1 ends with at least {min_items} action items, each with an owner and a due date; {ready_items} so far."
+        )
+    });
+    let html = OneOnOneRoom {
+        layout: Layout::new(format!("1:1 with {}", rep.name), "home", &viewer),
+        script: crate::assets::url("one_on_one.js"),
+        csrf: viewer.csrf.clone(),
+        id: id.to_string(),
+        with_name: if viewer.me.id == rep.id { manager.name.clone() } else { rep.name.clone() },
+        when_iso: view::iso(view_.row.scheduled_at),
+        when_text: view::when(view_.row.scheduled_at, &timezone),
+        local_value: view_.row.scheduled_at.with_timezone(&tz).format("%Y-%m-%dT%H:%M").to_string(),
+        timezone: timezone.clone(),
+        minutes: view_.row.duration_minutes,
+        status_label: match view_.row.status {
+            OneOnOneStatus::Scheduled => "Scheduled",
+            OneOnOneStatus::Held => "Held",
+            OneOnOneStatus::Cancelled => "Cancelled",
+        }
+        .into(),
+        held,
+        cancelled,
+        agenda: view_.series.agenda.clone(),
+        carried_over: view_.carried_over.iter().map(|i| item_line(i, &names, today)).collect(),
+        clips,
+        used: minutes_seconds(used_ms),
+        budget: minutes_seconds(budget_ms),
+        used_percent: u32::try_from((used_ms.clamp(0, budget_ms) * 100) / budget_ms).unwrap_or(100),
+        remaining: minutes_seconds(remaining_ms),
+        candidates: candidates
+            .iter()
+            .map(|c| CandidateCall {
+                title: c.call.title.clone(),
+                slot: format!("{} · {}", view::slot_label(c.slot), c.week),
+                comments: c
+                    .comments
+                    .iter()
+                    .map(|v| Candidate {
+                        comment_id: v.row.id.to_string(),
+                        at: match v.row.end_ms {
+                            Some(end) => {
+                                format!("{}–{}", view::clock(v.row.at_ms), view::clock(end))
+                            }
+                            None => view::clock(v.row.at_ms),
+                        },
+                        author: v.author_name.clone(),
+                        kind_key: view::kind_key(v.row.kind).to_owned(),
+                        kind_label: view::kind_label(v.row.kind).to_owned(),
+                        body: v.row.body.clone(),
+                        clipped: clipped.contains(&v.row.id),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        items,
+        min_items,
+        may_hold: viewer.me.id != rep.id && !held && !cancelled,
+        hold_blocked,
+        notes: view_.row.notes.clone(),
+        manager_id: manager.id.to_string(),
+        manager_name: manager.name.clone(),
+        rep_id: rep.id.to_string(),
+        rep_name: rep.name.clone(),
+        reel: format!("/v1/one-on-ones/{id}/reel"),
+    }
+    .render()?;
+    Ok(page(html))
+}
+
+fn back(id: OneOnOneId) -> String {
+    format!("/one-on-ones/{id}")
+}
+
+#[derive(Deserialize)]
+struct ClipForm {
+    csrf: Option<String>,
+    comment_id: CommentId,
+}
+
+/// Adds a comment's moment to the clip segment.
+#[post("/one-on-ones/{id}/clips")]
+pub async fn add_clip(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    viewer: Viewer,
+    id: web::Path<OneOnOneId>,
+    form: web::Form<ClipForm>,
+) -> Result<HttpResponse, Fragment> {
+    viewer.check(&req, form.csrf.as_deref())?;
+    let id = id.into_inner();
+    review
+        .one_on_ones()
+        .add_clip(&viewer.actor, id, ClipSource::Comment(form.comment_id), None)
+        .await?;
+    Ok(changed(&req, &back(id)))
+}
+
+#[derive(Deserialize)]
+struct ClipMoveForm {
+    csrf: Option<String>,
+    one_on_one: OneOnOneId,
+    position: usize,
+}
+
+/// Moves a clip to another place in the segment.
+#[post("/clips/{id}/move")]
+pub async fn move_clip(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    viewer: Viewer,
+    id: web::Path<ClipId>,
+    form: web::Form<ClipMoveForm>,
+) -> Result<HttpResponse, Fragment> {
+    viewer.check(&req, form.csrf.as_deref())?;
+    review.one_on_ones().update_clip(&viewer.actor, *id, Some(form.position), None).await?;
+    Ok(changed(&req, &back(form.one_on_one)))
+}
+
+#[derive(Deserialize)]
+struct ClipRemoveForm {
+    csrf: Option<String>,
+    one_on_one: OneOnOneId,
+}
+
+/// Takes a clip out of the segment.
+#[post("/clips/{id}/remove")]
+pub async fn remove_clip(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    viewer: Viewer,
+    id: web::Path<ClipId>,
+    form: web::Form<ClipRemoveForm>,
+) -> Result<HttpResponse, Fragment> {
+    viewer.check(&req, form.csrf.as_deref())?;
+    review.one_on_ones().remove_clip(&viewer.actor, *id).await?;
+    Ok(changed(&req, &back(form.one_on_one)))
+}
+
+#[derive(Deserialize)]
+struct ItemForm {
+    csrf: Option<String>,
+    text: String,
+    owner_id: Option<UserId>,
+    due_date: Option<String>,
+}
+
+fn due_date(raw: Option<&str>) -> Result<Option<NaiveDate>, ReviewError> {
+    match raw.map(str::trim).filter(|d| !d.is_empty()) {
+        None => Ok(None),
+        Some(raw) => NaiveDate::parse_from_str(raw, "%Y-%m-%d").map(Some).map_err(|_| {
+            ReviewError::InvalidField {
+                field: "due_date".into(),
+                message: "choose a due date".into(),
+            }
+        }),
+    }
+}
+
+/// Adds a commitment to the 1:1.
+#[post("/one-on-ones/{id}/action-items")]
+pub async fn add_item(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    viewer: Viewer,
+    id: web::Path<OneOnOneId>,
+    form: web::Form<ItemForm>,
+) -> Result<HttpResponse, Fragment> {
+    viewer.check(&req, form.csrf.as_deref())?;
+    let id = id.into_inner();
+    let due = due_date(form.due_date.as_deref())?;
+    review.one_on_ones().add_action_item(&viewer.actor, id, &form.text, form.owner_id, due).await?;
+    Ok(changed(&req, &back(id)))
+}
+
+#[derive(Deserialize)]
+struct DoneForm {
+    csrf: Option<String>,
+    one_on_one: OneOnOneId,
+    done: bool,
+}
+
+/// Marks a commitment done, or open again.
+#[post("/action-items/{id}/done")]
+pub async fn item_done(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    viewer: Viewer,
+    id: web::Path<ActionItemId>,
+    form: web::Form<DoneForm>,
+) -> Result<HttpResponse, Fragment> {
+    viewer.check(&req, form.csrf.as_deref())?;
+    let changes = ActionItemChanges { done: Some(form.done), ..ActionItemChanges::default() };
+    review.one_on_ones().update_action_item(&viewer.actor, *id, changes).await?;
+    Ok(changed(&req, &back(form.one_on_one)))
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: Option<String>,
+}
+
+/// Records that the 1:1 happened.
+#[post("/one-on-ones/{id}/held")]
+pub async fn hold(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    viewer: Viewer,
+    id: web::Path<OneOnOneId>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, Fragment> {
+    viewer.check(&req, form.csrf.as_deref())?;
+    let id = id.into_inner();
+    review.one_on_ones().hold(&viewer.actor, id).await?;
+    Ok(changed(&req, &back(id)))
+}
+
+#[derive(Deserialize)]
+struct NotesForm {
+    csrf: Option<String>,
+    notes: String,
+}
+
+/// Replaces the 1:1's notes.
+#[post("/one-on-ones/{id}/notes")]
+pub async fn save_notes(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    viewer: Viewer,
+    id: web::Path<OneOnOneId>,
+    form: web::Form<NotesForm>,
+) -> Result<HttpResponse, Fragment> {
+    viewer.check(&req, form.csrf.as_deref())?;
+    let id = id.into_inner();
+    let changes = OccurrenceChanges { notes: Some(form.notes.clone()), ..Default::default() };
+    review.one_on_ones().update_one_on_one(&viewer.actor, id, changes).await?;
+    if crate::session::is_htmx(&req) {
+        return Ok(crate::html(HttpResponse::Ok(), "<span>Notes saved.</span>".to_owned()));
+    }
+    Ok(changed(&req, &back(id)))
+}
+
+#[derive(Deserialize)]
+struct ScheduleForm {
+    csrf: Option<String>,
+    /// Local date and time in the series' time zone, `YYYY-MM-DDTHH:MM`.
+    scheduled_at: Option<String>,
+    /// `cancel` or `reinstate`.
+    action: Option<String>,
+}
+
+/// Moves the 1:1 to another time of its week, cancels or reinstates it.
+#[post("/one-on-ones/{id}/schedule")]
+pub async fn schedule(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    viewer: Viewer,
+    id: web::Path<OneOnOneId>,
+    form: web::Form<ScheduleForm>,
+) -> Result<HttpResponse, Fragment> {
+    viewer.check(&req, form.csrf.as_deref())?;
+    let id = id.into_inner();
+    let mut changes = OccurrenceChanges::default();
+    match form.action.as_deref() {
+        Some("cancel") => changes.cancelled = Some(true),
+        Some("reinstate") => changes.cancelled = Some(false),
+        _ => {
+            let current = review.one_on_ones().one_on_one(&viewer.actor, id).await?;
+            let tz: chrono_tz::Tz = current.series.timezone.parse().unwrap_or(chrono_tz::UTC);
+            let bad = || ReviewError::InvalidField {
+                field: "scheduled_at".into(),
+                message: "choose a date and a time".into(),
+            };
+            let local = NaiveDateTime::parse_from_str(
+                form.scheduled_at.as_deref().unwrap_or_default(),
+                "%Y-%m-%dT%H:%M",
+            )
+            .map_err(|_| bad())?;
+            let at = tz.from_local_datetime(&local).earliest().ok_or_else(|| {
+                ReviewError::InvalidField {
+                    field: "scheduled_at".into(),
+                    message: "that time does not exist in the 1:1's time zone (a clock change)"
+                        .into(),
+                }
+            })?;
+            changes.scheduled_at = Some(at.with_timezone(&chrono::Utc));
+        }
+    }
+    review.one_on_ones().update_one_on_one(&viewer.actor, id, changes).await?;
+    Ok(changed(&req, &back(id)))
+}

@@ -1,0 +1,249 @@
+//! The manager's board: each rep's two calls of a week with their states and
+//! overdue flags, the shared calls waiting for a review (longest waiting
+//! first), week by week; a skip-level manager sees the reps grouped under
+//! the managers they report to, with each manager's follow-through.
+
+use actix_web::{HttpResponse, get, web};
+use askama::Template;
+use chrono::Weekday;
+use filmroom_review::{BoardRow, Nomination, Person, Review, TeamBoard, ids::UserId, week::Week};
+use serde::Deserialize;
+
+use crate::{
+    error::PageError,
+    pages::{Layout, page},
+    session::Viewer,
+    view,
+};
+
+pub struct BoardSlot {
+    call_id: String,
+    state_key: String,
+    state_label: String,
+}
+
+pub struct BoardLine {
+    name: String,
+    went_well: Option<BoardSlot>,
+    struggled: Option<BoardSlot>,
+    nomination_overdue: bool,
+    review_overdue: bool,
+}
+
+/// The reps reporting to one manager.
+pub struct Group {
+    heading: String,
+    /// The manager's follow-through, for a skip-level view.
+    follow_through: Option<String>,
+    lines: Vec<BoardLine>,
+}
+
+/// A shared call waiting for its review.
+pub struct Waiting {
+    call_id: String,
+    rep: String,
+    slot: String,
+    since_iso: String,
+    since_text: String,
+    overdue: bool,
+}
+
+/// One of the week's 1:1s.
+pub struct Meeting {
+    id: String,
+    rep: String,
+    when_iso: String,
+    when_text: String,
+    status: String,
+}
+
+#[derive(Template)]
+#[template(path = "team.html")]
+struct TeamPage {
+    layout: Layout,
+    week: String,
+    week_dates: String,
+    previous_week: String,
+    next_week: String,
+    this_week: Option<String>,
+    deadline_iso: String,
+    deadline_text: String,
+    deadline_passed: bool,
+    waiting: Vec<Waiting>,
+    groups: Vec<Group>,
+    reps: usize,
+    meetings: Vec<Meeting>,
+}
+
+#[derive(Deserialize)]
+struct TeamQuery {
+    week: Option<String>,
+}
+
+fn slot(n: &Option<Nomination>) -> Option<BoardSlot> {
+    n.as_ref().map(|n| BoardSlot {
+        call_id: n.call_id.to_string(),
+        state_key: view::state_key(n.state).to_owned(),
+        state_label: view::state_label(n.state).to_owned(),
+    })
+}
+
+fn line(row: &BoardRow) -> BoardLine {
+    BoardLine {
+        name: row.rep.name.clone(),
+        went_well: slot(&row.went_well),
+        struggled: slot(&row.struggled),
+        nomination_overdue: row.nomination_overdue,
+        review_overdue: row.review_overdue,
+    }
+}
+
+fn week_dates(week: &Week) -> String {
+    let (monday, sunday) = (week.day(Weekday::Mon), week.day(Weekday::Sun));
+    format!("{} – {}", monday.format("%-d %b"), sunday.format("%-d %b %Y"))
+}
+
+fn percent(part: usize, whole: usize) -> String {
+    let part = u32::try_from(part).unwrap_or(u32::MAX);
+    let whole = u32::try_from(whole).unwrap_or(u32::MAX).max(1);
+    format!("{:.0} %", f64::from(part) * 100.0 / f64::from(whole))
+}
+
+/// The groups of a board: the viewer's own reps first, then each manager
+/// below them with their reps and how they follow through.
+async fn groups(
+    review: &Review,
+    viewer: &Viewer,
+    board: &TeamBoard,
+) -> Result<Vec<Group>, PageError> {
+    let under = |manager: UserId| -> Vec<BoardLine> {
+        board.reps.iter().filter(|r| r.rep.manager_id == Some(manager)).map(line).collect()
+    };
+    let mut groups = vec![Group {
+        heading: "Your reps".into(),
+        follow_through: None,
+        lines: under(viewer.me.id),
+    }];
+    let mut managers: Vec<&Person> = board.managers.iter().collect();
+    managers.sort_by(|a, b| a.name.cmp(&b.name));
+    for manager in managers {
+        let lines = under(manager.id);
+        if lines.is_empty() {
+            continue;
+        }
+        let (reviewed, shared) = board.reviews_done(manager.id);
+        let reviews = match shared {
+            0 => "nothing shared with them yet this week".to_owned(),
+            n => format!("reviewed {reviewed} of {n} shared calls this week"),
+        };
+        let items =
+            review.one_on_ones().follow_through(&viewer.actor, manager.id, None, None).await?;
+        let commitments = match items.due {
+            0 => "no 1:1 commitments due in the last 90 days".to_owned(),
+            due => format!(
+                "kept {} of 1:1 commitments on time ({} of {due}, last 90 days)",
+                percent(items.done_on_time, due),
+                items.done_on_time
+            ),
+        };
+        groups.push(Group {
+            heading: format!("{}'s reps", manager.name),
+            follow_through: Some(format!("{}: {reviews}; {commitments}.", manager.name)),
+            lines,
+        });
+    }
+    if groups.len() > 1 && groups.first().is_some_and(|g| g.lines.is_empty()) {
+        groups.remove(0);
+    }
+    Ok(groups)
+}
+
+/// Renders the board of `week` (default: this week) for the viewer.
+pub async fn render(
+    review: &Review,
+    viewer: &Viewer,
+    week: Option<&str>,
+) -> Result<HttpResponse, PageError> {
+    if !viewer.coaches() {
+        return Err(filmroom_review::ReviewError::Forbidden(
+            "the team board is for managers; your week is on the home page".into(),
+        )
+        .into());
+    }
+    let current = review.weekly().current_week(&viewer.actor).await?;
+    let week = week.map_or_else(|| current.to_string(), str::to_owned);
+    let board = review.weekly().team_board(&viewer.actor, viewer.me.id, &week, true).await?;
+    let timezone = viewer.organisation.timezone.clone();
+    let now = chrono::Utc::now();
+    let waiting = board
+        .waiting()
+        .into_iter()
+        .map(|(rep, n)| {
+            let since = n.shared_at.unwrap_or(n.updated_at);
+            Waiting {
+                call_id: n.call_id.to_string(),
+                rep: rep.name.clone(),
+                slot: view::slot_label(n.slot).to_lowercase(),
+                since_iso: view::iso(since),
+                since_text: view::when(since, &timezone),
+                overdue: board.is_overdue(n),
+            }
+        })
+        .collect();
+    let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::UTC);
+    let meetings = review
+        .one_on_ones()
+        .list(
+            &viewer.actor,
+            Some(viewer.me.id),
+            None,
+            Some(board.week.start(tz)),
+            Some(board.week.next().start(tz)),
+        )
+        .await?
+        .into_iter()
+        .map(|o| Meeting {
+            id: o.id.to_string(),
+            rep: board
+                .reps
+                .iter()
+                .find(|r| r.rep.id == o.rep_id)
+                .map_or_else(|| "a rep".to_owned(), |r| r.rep.name.clone()),
+            when_iso: view::iso(o.scheduled_at),
+            when_text: view::when(o.scheduled_at, &timezone),
+            status: match o.status {
+                filmroom_review::OneOnOneStatus::Scheduled => "",
+                filmroom_review::OneOnOneStatus::Held => "Held",
+                filmroom_review::OneOnOneStatus::Cancelled => "Cancelled",
+            }
+            .to_owned(),
+        })
+        .collect();
+    let html = TeamPage {
+        meetings,
+        layout: Layout::new("Your team", "home", viewer),
+        week: board.week.to_string(),
+        week_dates: week_dates(&board.week),
+        previous_week: board.week.previous().to_string(),
+        next_week: board.week.next().to_string(),
+        this_week: (board.week != current).then(|| current.to_string()),
+        deadline_iso: view::iso(board.nomination_deadline),
+        deadline_text: view::when(board.nomination_deadline, &timezone),
+        deadline_passed: now > board.nomination_deadline,
+        waiting,
+        reps: board.reps.len(),
+        groups: groups(review, viewer, &board).await?,
+    }
+    .render()?;
+    Ok(page(html))
+}
+
+/// `/team?week=2026-W49`: the board of one week.
+#[get("/team")]
+pub async fn team(
+    review: web::Data<Review>,
+    viewer: Viewer,
+    query: web::Query<TeamQuery>,
+) -> Result<HttpResponse, PageError> {
+    render(&review, &viewer, query.week.as_deref()).await
+}
