@@ -295,11 +295,12 @@ def run(server: harness.Server, axe: pathlib.Path) -> None:
 
         # The 1:1: clips from the shared call's comments, the reel, three
         # commitments, held.
-        api.call("POST", "/v1/one-on-one-series", {"manager_id": manager["id"], "rep_id": rep["id"],
-                                                   "weekday": "friday", "time": "10:00", "duration_minutes": 30,
-                                                   "agenda": ["Pipeline"]})
-        occurrence = api.call("GET", f"/v1/one-on-ones?rep={rep['id']}")["items"][0]
-        manager_page.goto(f"{server.base}/one-on-ones/{occurrence['id']}")
+        manager_page.goto(f"{server.base}/team")
+        manager_page.get_by_role("link", name="Ray Rep", exact=True).click()
+        manager_page.get_by_label("Every").select_option("friday")
+        manager_page.get_by_role("button", name="Set up weekly 1:1s").click()
+        manager_page.wait_for_load_state("networkidle")
+        manager_page.locator("#meetings-heading + ul a").first.click()
         expect(manager_page.get_by_role("heading", level=1)).to_have_text("1:1 with Ray Rep")
         expect(manager_page.locator(".budget-label")).to_contain_text("00:00 of 20:00")
         adds = manager_page.get_by_role("button", name=re.compile("^Add as clip"))
@@ -330,6 +331,19 @@ def run(server: harness.Server, axe: pathlib.Path) -> None:
         manager_page.wait_for_load_state("networkidle")
         expect(manager_page.locator(".call-header .state")).to_have_text("Held")
         audit(manager_page, "one-on-one-held", axe, manager_phone)
+
+        # The rep's profile: scores over the weeks, a focus skill started.
+        manager_page.goto(f"{server.base}/team")
+        manager_page.get_by_role("link", name="Ray Rep", exact=True).click()
+        expect(manager_page.get_by_role("heading", level=1)).to_have_text("Ray Rep")
+        check(manager_page.locator(".criterion-chart svg circle.manager").count() >= 1, "no manager score drawn on the profile")
+        manager_page.get_by_label("Diagnosis: what you see on the calls").fill("Moves to the pitch before the pain is clear.")
+        manager_page.get_by_label("The plan in words").fill("Role-play three discovery openings before Friday.")
+        manager_page.get_by_role("button", name="Start this focus").click()
+        manager_page.wait_for_load_state("networkidle")
+        expect(manager_page.locator("#focus-heading + p")).to_contain_text("since")
+        expect(manager_page.get_by_role("button", name="Achieved")).to_be_visible()
+        audit(manager_page, "rep-profile", axe, manager_phone)
 
         manager_page.goto(f"{server.base}/search?q=answering")
         hit = manager_page.locator(".hits a").first

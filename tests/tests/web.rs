@@ -401,7 +401,7 @@ fn a_skip_level_manager_sees_each_managers_reps_and_follow_through() {
     assert_eq!(this_week.status, 200, "{}", this_week.text);
     // The rep is listed under the manager they report to, with that manager's follow-through.
     assert!(this_week.text.contains("s reps</h2>"), "{}", this_week.text);
-    assert!(this_week.text.contains("<th scope=\"row\">rep"), "{}", this_week.text);
+    assert!(this_week.text.contains("\">rep</a>"), "{}", this_week.text);
     assert!(
         this_week
             .text

@@ -5,6 +5,7 @@ mod account;
 mod call_room;
 mod home;
 mod one_on_one;
+pub(crate) mod rep_profile;
 mod search;
 mod sign_in;
 mod team;
@@ -32,6 +33,11 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .service(call_room::save_scores)
         .service(call_room::set_rep_channel)
         .service(team::team)
+        .service(rep_profile::profile)
+        .service(rep_profile::start_focus)
+        .service(rep_profile::end_focus)
+        .service(rep_profile::set_up_one_on_ones)
+        .service(one_on_one::set_agenda)
         .service(one_on_one::room)
         .service(one_on_one::add_clip)
         .service(one_on_one::move_clip)

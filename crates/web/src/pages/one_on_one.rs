@@ -90,6 +90,9 @@ struct OneOnOneRoom {
     rep_id: String,
     rep_name: String,
     reel: String,
+    series_id: String,
+    agenda_text: String,
+    may_change_series: bool,
 }
 
 fn minutes_seconds(ms: i64) -> String {
@@ -230,6 +233,9 @@ pub async fn room(
         rep_id: rep.id.to_string(),
         rep_name: rep.name.clone(),
         reel: format!("/v1/one-on-ones/{id}/reel"),
+        series_id: view_.series.id.to_string(),
+        agenda_text: view_.series.agenda.join("\n"),
+        may_change_series: viewer.me.id == manager.id || viewer.me.id == rep.id,
     }
     .render()?;
     Ok(page(html))
@@ -455,4 +461,26 @@ pub async fn schedule(
     }
     review.one_on_ones().update_one_on_one(&viewer.actor, id, changes).await?;
     Ok(changed(&req, &back(id)))
+}
+
+#[derive(Deserialize)]
+struct AgendaForm {
+    csrf: Option<String>,
+    one_on_one: OneOnOneId,
+    agenda: Option<String>,
+}
+
+/// Replaces the series' standing topics.
+#[post("/series/{id}/agenda")]
+pub async fn set_agenda(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    viewer: Viewer,
+    id: web::Path<filmroom_review::ids::SeriesId>,
+    form: web::Form<AgendaForm>,
+) -> Result<HttpResponse, Fragment> {
+    viewer.check(&req, form.csrf.as_deref())?;
+    let agenda = crate::pages::rep_profile::agenda_lines(form.agenda.as_deref());
+    review.one_on_ones().set_agenda(&viewer.actor, *id, agenda).await?;
+    Ok(changed(&req, &back(form.one_on_one)))
 }

@@ -24,6 +24,7 @@ pub struct BoardSlot {
 
 pub struct BoardLine {
     name: String,
+    rep_id: String,
     went_well: Option<BoardSlot>,
     struggled: Option<BoardSlot>,
     nomination_overdue: bool,
@@ -91,6 +92,7 @@ fn slot(n: &Option<Nomination>) -> Option<BoardSlot> {
 fn line(row: &BoardRow) -> BoardLine {
     BoardLine {
         name: row.rep.name.clone(),
+        rep_id: row.rep.id.to_string(),
         went_well: slot(&row.went_well),
         struggled: slot(&row.struggled),
         nomination_overdue: row.nomination_overdue,

@@ -1,0 +1,471 @@
+//! A rep's profile: per criterion, their own and their manager's scores over
+//! the weeks with the calibration gap shaded; the week's conversation
+//! figures; the focus skill (started, achieved or dropped by a manager); how
+//! they keep their 1:1 commitments; and their 1:1s.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use askama::Template;
+use filmroom_review::{
+    FocusChanges, FocusStatus, NewFocus, OneOnOneStatus, Prescription, Review, ReviewError,
+    WeekProgress,
+    ids::{FocusId, UserId},
+};
+use serde::Deserialize;
+
+use crate::{
+    error::{Fragment, PageError},
+    pages::{Layout, changed, page},
+    session::Viewer,
+    view,
+};
+
+/// One criterion's chart.
+pub struct CriterionChart {
+    name: String,
+    /// Server-drawn SVG: numbers and fixed markup only.
+    svg: String,
+    /// The same figures in words, week by week.
+    rows: Vec<(String, String, String, String)>,
+}
+
+pub struct ConversationRow {
+    week: String,
+    calls: usize,
+    talk_ratio: String,
+    longest_monologue: String,
+    patience: String,
+    questions: String,
+}
+
+pub struct FocusCard {
+    id: String,
+    criterion: String,
+    diagnosis: String,
+    prescription: String,
+    target: String,
+    since: String,
+    scores: Vec<(String, String, String)>,
+}
+
+pub struct PastFocus {
+    criterion: String,
+    status: String,
+    dates: String,
+}
+
+pub struct Meeting {
+    id: String,
+    when_iso: String,
+    when_text: String,
+    status: String,
+}
+
+#[derive(Template)]
+#[template(path = "rep_profile.html")]
+struct RepProfile {
+    layout: Layout,
+    csrf: String,
+    rep_id: String,
+    name: String,
+    coach: bool,
+    charts: Vec<CriterionChart>,
+    conversation: Vec<ConversationRow>,
+    focus: Option<FocusCard>,
+    past: Vec<PastFocus>,
+    criteria: Vec<(String, String)>,
+    follow_through: String,
+    meetings: Vec<Meeting>,
+    timezone: String,
+}
+
+fn score(value: Option<f64>) -> String {
+    value.map_or_else(|| "–".to_owned(), |v| format!("{v:.1}"))
+}
+
+/// A line chart of self (dashed) and manager (solid) scores per week, the
+/// gap between them shaded where both exist.
+fn chart(
+    weeks: &[String],
+    own: &[Option<f64>],
+    manager: &[Option<f64>],
+    min: i32,
+    max: i32,
+) -> String {
+    const W: f64 = 420.0;
+    const H: f64 = 150.0;
+    const PAD: f64 = 28.0;
+    let span = f64::from((max - min).max(1));
+    let count = u32::try_from(weeks.len().max(2) - 1).unwrap_or(1);
+    let x = |i: usize| {
+        PAD + (W - 2.0 * PAD) * f64::from(u32::try_from(i).unwrap_or(0)) / f64::from(count)
+    };
+    let y = |v: f64| H - PAD - (H - 2.0 * PAD) * (v - f64::from(min)) / span;
+    let mut svg = format!(
+        "<svg viewBox=\"0 0 {W} {H}\" class=\"chart\" role=\"img\" aria-hidden=\"true\" focusable=\"false\">"
+    );
+    for level in min..=max {
+        let ly = y(f64::from(level));
+        svg.push_str(&format!(
+            "<line x1=\"{PAD}\" x2=\"{}\" y1=\"{ly:.1}\" y2=\"{ly:.1}\" class=\"grid\"/><text x=\"6\" y=\"{:.1}\" class=\"axis\">{level}</text>",
+            W - PAD,
+            ly + 4.0
+        ));
+    }
+    // The calibration gap: a band between the two lines, week by week.
+    for i in 0..weeks.len().saturating_sub(1) {
+        if let (Some(Some(a0)), Some(Some(b0)), Some(Some(a1)), Some(Some(b1))) =
+            (own.get(i), manager.get(i), own.get(i + 1), manager.get(i + 1))
+        {
+            svg.push_str(&format!(
+                "<polygon class=\"gap\" points=\"{:.1},{:.1} {:.1},{:.1} {:.1},{:.1} {:.1},{:.1}\"/>",
+                x(i), y(*a0), x(i + 1), y(*a1), x(i + 1), y(*b1), x(i), y(*b0)
+            ));
+        }
+    }
+    // And a bar at each week where both scored, so one week shows its gap too.
+    for (i, (a, b)) in own.iter().zip(manager).enumerate() {
+        if let (Some(a), Some(b)) = (a, b) {
+            svg.push_str(&format!(
+                "<line class=\"gap-bar\" x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"{1:.1}\" y2=\"{2:.1}\"/>",
+                x(i),
+                y(*a),
+                y(*b)
+            ));
+        }
+    }
+    for (values, class) in [(own, "self"), (manager, "manager")] {
+        let points: Vec<String> = values
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| v.map(|v| format!("{:.1},{:.1}", x(i), y(v))))
+            .collect();
+        if points.len() > 1 {
+            svg.push_str(&format!("<polyline class=\"{class}\" points=\"{}\"/>", points.join(" ")));
+        }
+        for point in &points {
+            if let Some((px, py)) = point.split_once(',') {
+                svg.push_str(&format!(
+                    "<circle class=\"{class}\" cx=\"{px}\" cy=\"{py}\" r=\"3.5\"/>"
+                ));
+            }
+        }
+    }
+    for (i, week) in weeks.iter().enumerate() {
+        let label = week.rsplit_once('-').map_or(week.as_str(), |(_, w)| w);
+        svg.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{:.1}\" class=\"axis\" text-anchor=\"middle\">{label}</text>",
+            x(i),
+            H - 8.0
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+fn charts(
+    progress: &[WeekProgress],
+    criteria: &[filmroom_review::rubric::Criterion],
+) -> Vec<CriterionChart> {
+    let weeks: Vec<String> =
+        progress.iter().filter(|w| !w.criteria.is_empty()).map(|w| w.week.clone()).collect();
+    criteria
+        .iter()
+        .filter_map(|criterion| {
+            let of = |w: &str| {
+                progress
+                    .iter()
+                    .find(|p| p.week == w)
+                    .and_then(|p| p.criteria.iter().find(|c| c.criterion == criterion.key))
+            };
+            let own: Vec<Option<f64>> =
+                weeks.iter().map(|w| of(w).and_then(|c| c.self_score)).collect();
+            let manager: Vec<Option<f64>> =
+                weeks.iter().map(|w| of(w).and_then(|c| c.manager_score)).collect();
+            if own.iter().chain(&manager).all(Option::is_none) {
+                return None;
+            }
+            Some(CriterionChart {
+                name: criterion.name.clone(),
+                svg: chart(&weeks, &own, &manager, criterion.min, criterion.max),
+                rows: weeks
+                    .iter()
+                    .map(|w| {
+                        let c = of(w);
+                        (
+                            w.clone(),
+                            score(c.and_then(|c| c.self_score)),
+                            score(c.and_then(|c| c.manager_score)),
+                            c.and_then(|c| c.gap)
+                                .map_or_else(|| "–".into(), |g| format!("{g:+.1}")),
+                        )
+                    })
+                    .collect(),
+            })
+        })
+        .collect()
+}
+
+fn prescription_label(p: Prescription) -> &'static str {
+    match p {
+        Prescription::Shadow => "Shadow a colleague",
+        Prescription::RolePlay => "Role-play",
+        Prescription::Script => "Work from a script",
+        Prescription::Discussion => "Discuss in 1:1s",
+        Prescription::Other => "Other",
+    }
+}
+
+/// `/reps/{id}`: a rep's progress, focus and 1:1s.
+#[get("/reps/{id}")]
+pub async fn profile(
+    review: web::Data<Review>,
+    viewer: Viewer,
+    id: web::Path<UserId>,
+) -> Result<HttpResponse, PageError> {
+    let rep_id = id.into_inner();
+    let rep = review.directory().user(&viewer.actor, rep_id).await?;
+    let progress = review.weekly().progress(&viewer.actor, rep_id, None, None, None).await?;
+    let rubric = review.weekly().rubric(&viewer.actor).await?;
+    let criteria = rubric.map(|r| r.criteria).unwrap_or_default();
+    let name_of = |key: &str| {
+        criteria.iter().find(|c| c.key == key).map_or_else(|| key.to_owned(), |c| c.name.clone())
+    };
+    let (active, history) = review.one_on_ones().focus(&viewer.actor, rep_id).await?;
+    let timezone = viewer.organisation.timezone.clone();
+    let focus = active.map(|f| FocusCard {
+        id: f.row.id.to_string(),
+        criterion: name_of(&f.row.criterion),
+        diagnosis: f.row.diagnosis.clone(),
+        prescription: format!(
+            "{}: {}",
+            prescription_label(f.row.prescription_kind),
+            f.row.prescription_text
+        ),
+        target: f
+            .row
+            .target_score
+            .map_or_else(|| "no target set".into(), |t| format!("target {t}")),
+        since: view::day(f.row.started_at, &timezone),
+        scores: f
+            .progress
+            .iter()
+            .map(|w| {
+                let c = w.criteria.first();
+                (
+                    w.week.clone(),
+                    score(c.and_then(|c| c.self_score)),
+                    score(c.and_then(|c| c.manager_score)),
+                )
+            })
+            .collect(),
+    });
+    let past = history
+        .iter()
+        .filter(|f| f.status != FocusStatus::Active)
+        .map(|f| PastFocus {
+            criterion: name_of(&f.criterion),
+            status: match f.status {
+                FocusStatus::Achieved => "Achieved",
+                FocusStatus::Dropped => "Dropped",
+                FocusStatus::Active => "Active",
+            }
+            .into(),
+            dates: format!(
+                "{} – {}",
+                view::day(f.started_at, &timezone),
+                f.ended_at.map(|e| view::day(e, &timezone)).unwrap_or_default()
+            ),
+        })
+        .collect();
+    let items = review.one_on_ones().follow_through(&viewer.actor, rep_id, None, None).await?;
+    let follow_through = match items.due {
+        0 => "No 1:1 commitments were due in the last 90 days.".to_owned(),
+        due => format!(
+            "Kept {} of {due} 1:1 commitments by their due date in the last 90 days ({} late, {} still open).",
+            items.done_on_time, items.done_late, items.overdue
+        ),
+    };
+    let meetings: Vec<Meeting> = review
+        .one_on_ones()
+        .list(&viewer.actor, None, Some(rep_id), None, None)
+        .await?
+        .into_iter()
+        .map(|o| Meeting {
+            id: o.id.to_string(),
+            when_iso: view::iso(o.scheduled_at),
+            when_text: view::when(o.scheduled_at, &timezone),
+            status: match o.status {
+                OneOnOneStatus::Scheduled => "Scheduled",
+                OneOnOneStatus::Held => "Held",
+                OneOnOneStatus::Cancelled => "Cancelled",
+            }
+            .into(),
+        })
+        .collect();
+    let percent = |v: Option<f64>| v.map_or_else(|| "–".into(), |v| format!("{:.0} %", v * 100.0));
+    let seconds = |v: Option<f64>| v.map_or_else(|| "–".into(), |v| format!("{:.1} s", v / 1000.0));
+    let conversation = progress
+        .iter()
+        .filter_map(|w| {
+            w.conversation.map(|c| ConversationRow {
+                week: w.week.clone(),
+                calls: c.calls,
+                talk_ratio: percent(c.talk_ratio),
+                longest_monologue: seconds(c.longest_monologue_ms),
+                patience: seconds(c.patience_ms),
+                questions: c.rep_questions.map_or_else(|| "–".into(), |q| format!("{q:.1}")),
+            })
+        })
+        .collect();
+    let coach = viewer.coaches() && viewer.me.id != rep_id;
+    let html = RepProfile {
+        layout: Layout::new(rep.name.clone(), "home", &viewer),
+        csrf: viewer.csrf.clone(),
+        rep_id: rep_id.to_string(),
+        name: rep.name.clone(),
+        coach,
+        charts: charts(&progress, &criteria),
+        conversation,
+        focus,
+        past,
+        criteria: criteria.iter().map(|c| (c.key.clone(), c.name.clone())).collect(),
+        follow_through,
+        meetings,
+        timezone: viewer.organisation.timezone.clone(),
+    }
+    .render()?;
+    Ok(page(html))
+}
+
+#[derive(Deserialize)]
+struct StartFocusForm {
+    csrf: Option<String>,
+    criterion: String,
+    diagnosis: String,
+    prescription: String,
+    prescription_text: String,
+    target_score: Option<String>,
+}
+
+fn prescription(raw: &str) -> Result<Prescription, ReviewError> {
+    match raw {
+        "shadow" => Ok(Prescription::Shadow),
+        "role_play" => Ok(Prescription::RolePlay),
+        "script" => Ok(Prescription::Script),
+        "discussion" => Ok(Prescription::Discussion),
+        "other" => Ok(Prescription::Other),
+        _ => Err(ReviewError::InvalidField {
+            field: "prescription".into(),
+            message: "choose how the skill is to be built".into(),
+        }),
+    }
+}
+
+/// A manager starts a focus skill for the rep.
+#[post("/reps/{id}/focus")]
+pub async fn start_focus(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    viewer: Viewer,
+    id: web::Path<UserId>,
+    form: web::Form<StartFocusForm>,
+) -> Result<HttpResponse, Fragment> {
+    viewer.check(&req, form.csrf.as_deref())?;
+    let rep = id.into_inner();
+    let target_score = match form.target_score.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        None => None,
+        Some(raw) => Some(raw.parse::<i32>().map_err(|_| ReviewError::InvalidField {
+            field: "target_score".into(),
+            message: "the target is one of the criterion's levels".into(),
+        })?),
+    };
+    let new = NewFocus {
+        criterion: form.criterion.clone(),
+        diagnosis: form.diagnosis.clone(),
+        prescription: prescription(&form.prescription)?,
+        prescription_text: form.prescription_text.clone(),
+        target_score,
+    };
+    review.one_on_ones().start_focus(&viewer.actor, rep, new).await?;
+    Ok(changed(&req, &format!("/reps/{rep}")))
+}
+
+#[derive(Deserialize)]
+struct EndFocusForm {
+    csrf: Option<String>,
+    rep: UserId,
+    status: String,
+}
+
+/// A manager marks the focus achieved or drops it.
+#[post("/focus/{id}/end")]
+pub async fn end_focus(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    viewer: Viewer,
+    id: web::Path<FocusId>,
+    form: web::Form<EndFocusForm>,
+) -> Result<HttpResponse, Fragment> {
+    viewer.check(&req, form.csrf.as_deref())?;
+    let status = match form.status.as_str() {
+        "achieved" => FocusStatus::Achieved,
+        "dropped" => FocusStatus::Dropped,
+        _ => {
+            return Err(ReviewError::InvalidField {
+                field: "status".into(),
+                message: "a focus is achieved or dropped".into(),
+            }
+            .into());
+        }
+    };
+    let changes = FocusChanges { status: Some(status), ..FocusChanges::default() };
+    review.one_on_ones().update_focus(&viewer.actor, *id, changes).await?;
+    Ok(changed(&req, &format!("/reps/{}", form.rep)))
+}
+
+#[derive(Deserialize)]
+struct SeriesForm {
+    csrf: Option<String>,
+    weekday: String,
+    time: String,
+    duration_minutes: u32,
+    agenda: Option<String>,
+}
+
+/// Topics one per line, blank lines dropped.
+pub fn agenda_lines(raw: Option<&str>) -> Vec<String> {
+    raw.unwrap_or_default()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The rep's manager sets up their recurring 1:1.
+#[post("/reps/{id}/one-on-ones")]
+pub async fn set_up_one_on_ones(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    viewer: Viewer,
+    id: web::Path<UserId>,
+    form: web::Form<SeriesForm>,
+) -> Result<HttpResponse, Fragment> {
+    viewer.check(&req, form.csrf.as_deref())?;
+    let rep = id.into_inner();
+    let weekday: filmroom_review::settings::Day =
+        serde_json::from_value(serde_json::Value::String(form.weekday.clone())).map_err(|_| {
+            ReviewError::InvalidField { field: "weekday".into(), message: "choose a day".into() }
+        })?;
+    let new = filmroom_review::NewSeries {
+        manager_id: None,
+        rep_id: rep,
+        weekday,
+        time: form.time.clone(),
+        duration_minutes: form.duration_minutes,
+        timezone: None,
+        agenda: agenda_lines(form.agenda.as_deref()),
+    };
+    review.one_on_ones().create_series(&viewer.actor, new).await?;
+    Ok(changed(&req, &format!("/reps/{rep}")))
+}
