@@ -2,6 +2,7 @@
 //! answers to a form.
 
 mod account;
+mod admin;
 mod call_room;
 mod home;
 mod one_on_one;
@@ -47,12 +48,37 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .service(one_on_one::hold)
         .service(one_on_one::save_notes)
         .service(one_on_one::schedule)
+        .service(admin::people_list)
+        .service(admin::add_person)
+        .service(admin::person_link)
+        .service(admin::change_person)
+        .service(admin::settings_form)
+        .service(admin::save_settings)
+        .service(admin::rubric_editor)
+        .service(admin::publish_rubric)
+        .service(admin::integrations_list)
+        .service(admin::add_token)
+        .service(admin::revoke_token)
+        .service(admin::add_webhook)
+        .service(admin::delete_webhook)
+        .service(admin::redeliver)
         .service(search::search)
+        // Pages that show a secret once answer the form's POST with the page
+        // itself; reloading or going back to that address comes home.
+        .route("/admin/people", web::get().to(|| back_to("/admin")))
+        .route("/admin/people/{id}/link", web::get().to(|| back_to("/admin")))
+        .route("/admin/integrations/tokens", web::get().to(|| back_to("/admin/integrations")))
+        .route("/admin/integrations/webhooks", web::get().to(|| back_to("/admin/integrations")))
+        .route("/account/tokens", web::get().to(|| back_to("/account")))
         .service(account::account)
         .service(account::change_password)
         .service(account::end_session)
         .service(account::issue_token)
         .service(account::revoke_token);
+}
+
+async fn back_to(path: &'static str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, path)).finish()
 }
 
 /// What every page's frame needs.
@@ -81,6 +107,8 @@ pub struct LayoutViewer {
     pub csrf: String,
     /// Whether they coach anyone (the home page is then their team).
     pub coaches: bool,
+    /// Whether they run the organisation (the admin pages).
+    pub admin: bool,
 }
 
 impl Layout {
@@ -91,6 +119,7 @@ impl Layout {
                 name: viewer.me.name.clone(),
                 csrf: viewer.csrf.clone(),
                 coaches: viewer.coaches(),
+                admin: viewer.me.role == filmroom_review::Role::Admin,
             }),
             ..Self::public(title, section)
         }

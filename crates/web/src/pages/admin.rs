@@ -1,0 +1,813 @@
+//! The admin's pages: people (add, invite, role, manager, deactivate, the
+//! management tree), the organisation's settings, the rubric editor,
+//! integration tokens for dialers and webhooks with their delivery log.
+//! Secrets made here are shown once, on the page that made them.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use askama::Template;
+use filmroom_review::{
+    NewUser, PageRequest, Person, Review, ReviewError, Role, SettingsChanges, UserChanges,
+    ids::{DeliveryId, IntegrationTokenId, UserId, WebhookId},
+    integrations::NewIntegrationToken,
+    metrics::{Band, Metric},
+    rubric::{Criterion, Level},
+    settings::Day,
+};
+use serde::Deserialize;
+
+use crate::{
+    WebConfig,
+    error::{Fragment, PageError},
+    pages::{Layout, changed, page},
+    session::Viewer,
+    view,
+};
+
+fn require_admin(viewer: &Viewer) -> Result<(), PageError> {
+    if viewer.me.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(ReviewError::Forbidden("these pages are for admins".into()).into())
+    }
+}
+
+fn role_key(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "admin",
+        Role::Manager => "manager",
+        Role::Rep => "rep",
+    }
+}
+
+fn parse_role(raw: &str) -> Result<Role, ReviewError> {
+    match raw {
+        "admin" => Ok(Role::Admin),
+        "manager" => Ok(Role::Manager),
+        "rep" => Ok(Role::Rep),
+        _ => Err(ReviewError::InvalidField {
+            field: "role".into(),
+            message: "choose admin, manager or rep".into(),
+        }),
+    }
+}
+
+/// A page's origin for links people paste elsewhere.
+fn origin(req: &HttpRequest, config: &WebConfig) -> String {
+    match config.public_url.as_deref().and_then(|u| url::Url::parse(u).ok()) {
+        Some(url) => url.origin().ascii_serialization(),
+        None => {
+            let info = req.connection_info();
+            format!("{}://{}", info.scheme(), info.host())
+        }
+    }
+}
+
+pub struct PersonRow {
+    id: String,
+    name: String,
+    email: String,
+    role: String,
+    manager_id: String,
+    manager: String,
+    active: bool,
+    depth: usize,
+}
+
+#[derive(Template)]
+#[template(path = "admin_people.html")]
+struct PeoplePage {
+    layout: Layout,
+    csrf: String,
+    people: Vec<PersonRow>,
+    managers: Vec<(String, String)>,
+    link: Option<(String, String, String)>,
+    error: Option<String>,
+}
+
+/// The people in management-tree order: each manager followed by their reports.
+fn tree_order(people: &[Person]) -> Vec<(usize, &Person)> {
+    fn below<'a>(
+        people: &'a [Person],
+        manager: Option<UserId>,
+        depth: usize,
+        out: &mut Vec<(usize, &'a Person)>,
+    ) {
+        let mut level: Vec<&Person> = people.iter().filter(|p| p.manager_id == manager).collect();
+        level.sort_by(|a, b| a.name.cmp(&b.name));
+        for person in level {
+            if out.iter().any(|(_, p)| p.id == person.id) || depth > 32 {
+                continue;
+            }
+            out.push((depth, person));
+            below(people, Some(person.id), depth + 1, out);
+        }
+    }
+    let mut out = Vec::new();
+    below(people, None, 0, &mut out);
+    // Anyone whose manager is not in the list (cannot happen in one
+    // organisation, but nobody should vanish from the page).
+    for person in people {
+        if !out.iter().any(|(_, p)| p.id == person.id) {
+            out.push((0, person));
+        }
+    }
+    out
+}
+
+async fn people_page(
+    review: &Review,
+    viewer: &Viewer,
+    link: Option<(String, String, String)>,
+    error: Option<String>,
+) -> Result<String, PageError> {
+    let people =
+        review.directory().users(&viewer.actor, PageRequest { after: None, limit: 1000 }).await?;
+    let people = people.items;
+    let name_of = |id: Option<UserId>| {
+        id.and_then(|id| people.iter().find(|p| p.id == id)).map(|p| p.name.clone())
+    };
+    let rows = tree_order(&people)
+        .into_iter()
+        .map(|(depth, p)| PersonRow {
+            id: p.id.to_string(),
+            name: p.name.clone(),
+            email: p.email.clone(),
+            role: role_key(p.role).to_owned(),
+            manager_id: p.manager_id.map(|m| m.to_string()).unwrap_or_default(),
+            manager: name_of(p.manager_id).unwrap_or_default(),
+            active: p.active,
+            depth,
+        })
+        .collect();
+    let managers = people
+        .iter()
+        .filter(|p| p.role != Role::Rep && p.active)
+        .map(|p| (p.id.to_string(), p.name.clone()))
+        .collect();
+    Ok(PeoplePage {
+        layout: Layout::new("People", "admin", viewer),
+        csrf: viewer.csrf.clone(),
+        people: rows,
+        managers,
+        link,
+        error,
+    }
+    .render()?)
+}
+
+/// `/admin`: everyone in the organisation, as a management tree.
+#[get("/admin")]
+pub async fn people_list(
+    review: web::Data<Review>,
+    viewer: Viewer,
+) -> Result<HttpResponse, PageError> {
+    require_admin(&viewer)?;
+    Ok(page(people_page(&review, &viewer, None, None).await?))
+}
+
+#[derive(Deserialize)]
+struct NewPersonForm {
+    csrf: Option<String>,
+    name: String,
+    email: String,
+    role: String,
+    manager_id: Option<String>,
+}
+
+fn optional_user(raw: Option<&str>) -> Result<Option<UserId>, ReviewError> {
+    match raw.map(str::trim).filter(|r| !r.is_empty()) {
+        None => Ok(None),
+        Some(raw) => raw.parse().map(Some).map_err(|_| ReviewError::InvalidField {
+            field: "manager_id".into(),
+            message: "choose a manager from the list".into(),
+        }),
+    }
+}
+
+/// Adds a person and shows their invite link.
+#[post("/admin/people")]
+pub async fn add_person(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    config: web::Data<WebConfig>,
+    viewer: Viewer,
+    form: web::Form<NewPersonForm>,
+) -> Result<HttpResponse, PageError> {
+    viewer.check(&req, form.csrf.as_deref())?;
+    require_admin(&viewer)?;
+    let added = async {
+        let new = NewUser {
+            email: form.email.clone(),
+            name: form.name.clone(),
+            role: parse_role(&form.role)?,
+            manager_id: optional_user(form.manager_id.as_deref())?,
+            external_ids: Default::default(),
+        };
+        let person = review.directory().create_user(&viewer.actor, new).await?;
+        review.accounts().issue_link(&viewer.actor, person.id).await
+    }
+    .await;
+    match added {
+        Ok(issued) => {
+            let url = format!("{}/welcome/{}", origin(&req, &config), issued.secret);
+            let link = (
+                issued.person.name,
+                url,
+                view::when(issued.expires_at, &viewer.organisation.timezone),
+            );
+            Ok(page(people_page(&review, &viewer, Some(link), None).await?))
+        }
+        Err(ReviewError::InvalidField { message, field }) => {
+            let error = Some(format!("Not added: {field} {message}."));
+            let html = people_page(&review, &viewer, None, error).await?;
+            Ok(crate::html(HttpResponse::UnprocessableEntity(), html))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: Option<String>,
+}
+
+/// Makes a one-time sign-in link for a person (invite, or reset).
+#[post("/admin/people/{id}/link")]
+pub async fn person_link(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    config: web::Data<WebConfig>,
+    viewer: Viewer,
+    id: web::Path<UserId>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    viewer.check(&req, form.csrf.as_deref())?;
+    require_admin(&viewer)?;
+    let issued = review.accounts().issue_link(&viewer.actor, *id).await?;
+    let url = format!("{}/welcome/{}", origin(&req, &config), issued.secret);
+    let link =
+        (issued.person.name, url, view::when(issued.expires_at, &viewer.organisation.timezone));
+    Ok(page(people_page(&review, &viewer, Some(link), None).await?))
+}
+
+#[derive(Deserialize)]
+struct PersonForm {
+    csrf: Option<String>,
+    role: Option<String>,
+    manager_id: Option<String>,
+    active: Option<String>,
+}
+
+/// Changes a person's role, manager or whether they are active.
+#[post("/admin/people/{id}")]
+pub async fn change_person(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    viewer: Viewer,
+    id: web::Path<UserId>,
+    form: web::Form<PersonForm>,
+) -> Result<HttpResponse, Fragment> {
+    viewer.check(&req, form.csrf.as_deref())?;
+    require_admin(&viewer)?;
+    let changes = UserChanges {
+        role: form.role.as_deref().map(parse_role).transpose()?,
+        manager_id: match form.manager_id.as_deref() {
+            None => None,
+            Some(raw) => Some(optional_user(Some(raw))?),
+        },
+        active: form.active.as_deref().map(|a| a == "true"),
+        ..UserChanges::default()
+    };
+    review.directory().update_user(&viewer.actor, *id, changes).await?;
+    Ok(changed(&req, "/admin"))
+}
+
+#[derive(Template)]
+#[template(path = "admin_settings.html")]
+struct SettingsPage {
+    layout: Layout,
+    csrf: String,
+    days: Vec<(String, bool)>,
+    review_days: u32,
+    clip_minutes: u32,
+    min_items: u32,
+    talk_min: String,
+    talk_max: String,
+    patience_min: String,
+    monologue_max: String,
+}
+
+const DAYS: [(&str, Day); 7] = [
+    ("monday", Day::Monday),
+    ("tuesday", Day::Tuesday),
+    ("wednesday", Day::Wednesday),
+    ("thursday", Day::Thursday),
+    ("friday", Day::Friday),
+    ("saturday", Day::Saturday),
+    ("sunday", Day::Sunday),
+];
+
+fn number(v: Option<f64>) -> String {
+    v.map(|v| format!("{v}")).unwrap_or_default()
+}
+
+/// `/admin/settings`: how the organisation runs its weeks.
+#[get("/admin/settings")]
+pub async fn settings_form(
+    review: web::Data<Review>,
+    viewer: Viewer,
+) -> Result<HttpResponse, PageError> {
+    require_admin(&viewer)?;
+    let (_, s) = review.weekly().review_settings(&viewer.actor).await?;
+    let band = |m: Metric| s.metric_bands.get(m);
+    let html = SettingsPage {
+        layout: Layout::new("Settings", "admin", &viewer),
+        csrf: viewer.csrf.clone(),
+        days: DAYS.iter().map(|(k, d)| ((*k).to_owned(), *d == s.nomination_deadline)).collect(),
+        review_days: s.manager_review_days,
+        clip_minutes: s.clip_budget_minutes,
+        min_items: s.min_action_items,
+        talk_min: number(band(Metric::TalkRatio).and_then(|b| b.min).map(|v| v * 100.0)),
+        talk_max: number(band(Metric::TalkRatio).and_then(|b| b.max).map(|v| v * 100.0)),
+        patience_min: number(band(Metric::PatienceMs).and_then(|b| b.min).map(|v| v / 1000.0)),
+        monologue_max: number(
+            band(Metric::LongestMonologueMs).and_then(|b| b.max).map(|v| v / 1000.0),
+        ),
+    }
+    .render()?;
+    Ok(page(html))
+}
+
+#[derive(Deserialize)]
+struct SettingsForm {
+    csrf: Option<String>,
+    nomination_deadline: String,
+    manager_review_days: u32,
+    clip_budget_minutes: u32,
+    min_action_items: u32,
+    talk_min: Option<String>,
+    talk_max: Option<String>,
+    patience_min: Option<String>,
+    monologue_max: Option<String>,
+}
+
+fn field_number(field: &str, raw: Option<&str>) -> Result<Option<f64>, ReviewError> {
+    match raw.map(str::trim).filter(|r| !r.is_empty()) {
+        None => Ok(None),
+        Some(raw) => raw.replace(',', ".").parse::<f64>().map(Some).map_err(|_| {
+            ReviewError::InvalidField { field: field.into(), message: "must be a number".into() }
+        }),
+    }
+}
+
+fn band(min: Option<f64>, max: Option<f64>) -> Option<Band> {
+    (min.is_some() || max.is_some()).then_some(Band { min, max })
+}
+
+/// Saves the settings; an empty band field leaves that side open.
+#[post("/admin/settings")]
+pub async fn save_settings(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    viewer: Viewer,
+    form: web::Form<SettingsForm>,
+) -> Result<HttpResponse, Fragment> {
+    viewer.check(&req, form.csrf.as_deref())?;
+    require_admin(&viewer)?;
+    let day = DAYS.iter().find(|(k, _)| *k == form.nomination_deadline).map(|(_, d)| *d);
+    let percent = |f: &str, raw: &Option<String>| {
+        field_number(f, raw.as_deref()).map(|v| v.map(|v| v / 100.0))
+    };
+    let seconds = |f: &str, raw: &Option<String>| {
+        field_number(f, raw.as_deref()).map(|v| v.map(|v| v * 1000.0))
+    };
+    let changes = SettingsChanges {
+        nomination_deadline: day,
+        manager_review_days: Some(form.manager_review_days),
+        clip_budget_minutes: Some(form.clip_budget_minutes),
+        min_action_items: Some(form.min_action_items),
+        metric_bands: vec![
+            (
+                Metric::TalkRatio,
+                band(percent("talk_min", &form.talk_min)?, percent("talk_max", &form.talk_max)?),
+            ),
+            (Metric::PatienceMs, band(seconds("patience_min", &form.patience_min)?, None)),
+            (
+                Metric::LongestMonologueMs,
+                band(None, seconds("monologue_max", &form.monologue_max)?),
+            ),
+        ],
+    };
+    review.weekly().update_review_settings(&viewer.actor, changes).await?;
+    if crate::session::is_htmx(&req) {
+        return Ok(crate::html(HttpResponse::Ok(), "<span>Settings saved.</span>".to_owned()));
+    }
+    Ok(changed(&req, "/admin/settings"))
+}
+
+pub struct CriterionForm {
+    index: usize,
+    key: String,
+    name: String,
+    description: String,
+    min: i32,
+    max: i32,
+    levels: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_rubric.html")]
+struct RubricPage {
+    layout: Layout,
+    csrf: String,
+    version: Option<i32>,
+    criteria: Vec<CriterionForm>,
+    error: Option<String>,
+}
+
+async fn rubric_page(
+    review: &Review,
+    viewer: &Viewer,
+    error: Option<String>,
+    criteria: Option<Vec<CriterionForm>>,
+) -> Result<String, PageError> {
+    let rubric = review.weekly().rubric(&viewer.actor).await?;
+    let version = rubric.as_ref().map(|r| r.version);
+    let mut forms = criteria.unwrap_or_else(|| {
+        rubric
+            .map(|r| r.criteria)
+            .unwrap_or_default()
+            .into_iter()
+            .enumerate()
+            .map(|(index, c)| CriterionForm {
+                index,
+                key: c.key,
+                name: c.name,
+                description: c.description.unwrap_or_default(),
+                min: c.min,
+                max: c.max,
+                levels: c
+                    .levels
+                    .iter()
+                    .map(|l| format!("{}: {}", l.value, l.description))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            })
+            .collect()
+    });
+    let next = forms.len();
+    forms.push(CriterionForm {
+        index: next,
+        key: String::new(),
+        name: String::new(),
+        description: String::new(),
+        min: 1,
+        max: 5,
+        levels: String::new(),
+    });
+    Ok(RubricPage {
+        layout: Layout::new("Rubric", "admin", viewer),
+        csrf: viewer.csrf.clone(),
+        version,
+        criteria: forms,
+        error,
+    }
+    .render()?)
+}
+
+/// `/admin/rubric`: the criteria managers and reps score against.
+#[get("/admin/rubric")]
+pub async fn rubric_editor(
+    review: web::Data<Review>,
+    viewer: Viewer,
+) -> Result<HttpResponse, PageError> {
+    require_admin(&viewer)?;
+    Ok(page(rubric_page(&review, &viewer, None, None).await?))
+}
+
+/// The criteria of a submitted rubric form: `key.N`, `name.N`, … per
+/// criterion; a criterion with neither key nor name is left out.
+fn criteria_of(
+    fields: &[(String, String)],
+) -> (Vec<CriterionForm>, Result<Vec<Criterion>, String>) {
+    let get = |name: &str, i: usize| {
+        fields
+            .iter()
+            .find(|(k, _)| *k == format!("{name}.{i}"))
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let count = fields.iter().filter(|(k, _)| k.starts_with("key.")).count();
+    let mut forms = Vec::new();
+    let mut criteria = Vec::new();
+    let mut problems = Vec::new();
+    for i in 0..count.min(50) {
+        let (key, name) = (get("key", i), get("name", i));
+        if key.is_empty() && name.is_empty() {
+            continue;
+        }
+        let min = get("min", i).parse::<i32>();
+        let max = get("max", i).parse::<i32>();
+        let levels_text = get("levels", i);
+        let mut levels = Vec::new();
+        for line in levels_text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            match line.split_once(':').map(|(v, d)| (v.trim().parse::<i32>(), d.trim())) {
+                Some((Ok(value), description)) if !description.is_empty() => {
+                    levels.push(Level { value, description: description.to_owned() });
+                }
+                _ => problems.push(format!("“{line}” is not a level like “3: Asks and digs”")),
+            }
+        }
+        match (&min, &max) {
+            (Ok(min), Ok(max)) => criteria.push(Criterion {
+                key: key.clone(),
+                name: name.clone(),
+                description: Some(get("description", i)).filter(|d| !d.is_empty()),
+                min: *min,
+                max: *max,
+                levels,
+            }),
+            _ => problems.push(format!("{name}: the scale is two whole numbers")),
+        }
+        forms.push(CriterionForm {
+            index: forms.len(),
+            key,
+            name,
+            description: get("description", i),
+            min: min.unwrap_or(1),
+            max: max.unwrap_or(5),
+            levels: levels_text,
+        });
+    }
+    let result = if problems.is_empty() { Ok(criteria) } else { Err(problems.join("; ")) };
+    (forms, result)
+}
+
+/// Publishes the edited rubric as a new version; scores keep the version
+/// they were given under.
+#[post("/admin/rubric")]
+pub async fn publish_rubric(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    viewer: Viewer,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, PageError> {
+    let csrf = form.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.clone());
+    viewer.check(&req, csrf.as_deref())?;
+    require_admin(&viewer)?;
+    let (forms, parsed) = criteria_of(&form);
+    let outcome = match parsed {
+        Ok(criteria) => review.weekly().publish_rubric(&viewer.actor, criteria).await.map(|_| ()),
+        Err(problem) => Err(ReviewError::InvalidField { field: "rubric".into(), message: problem }),
+    };
+    match outcome {
+        Ok(()) => Ok(changed(&req, "/admin/rubric")),
+        Err(ReviewError::InvalidField { field, message }) => {
+            let error = Some(format!("Not published: {field}: {message}."));
+            let html = rubric_page(&review, &viewer, error, Some(forms)).await?;
+            Ok(crate::html(HttpResponse::UnprocessableEntity(), html))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub struct TokenRow {
+    id: String,
+    name: String,
+    source: String,
+    prefix: String,
+    rep_channel: i32,
+    signed: bool,
+    revoked: bool,
+}
+
+pub struct HookRow {
+    id: String,
+    url: String,
+    events: String,
+    deliveries: Vec<DeliveryRow>,
+}
+
+pub struct DeliveryRow {
+    id: String,
+    status: String,
+    attempts: i32,
+    last: String,
+    when: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_integrations.html")]
+struct IntegrationsPage {
+    layout: Layout,
+    csrf: String,
+    tokens: Vec<TokenRow>,
+    hooks: Vec<HookRow>,
+    events: Vec<String>,
+    new_token: Option<(String, String, String)>,
+    new_hook: Option<(String, String)>,
+    error: Option<String>,
+}
+
+async fn integrations_page(
+    review: &Review,
+    viewer: &Viewer,
+    new_token: Option<(String, String, String)>,
+    new_hook: Option<(String, String)>,
+    error: Option<String>,
+) -> Result<String, PageError> {
+    let timezone = viewer.organisation.timezone.clone();
+    let tokens = review
+        .integrations()
+        .integration_tokens(&viewer.actor, PageRequest { after: None, limit: 200 })
+        .await?
+        .items
+        .into_iter()
+        .map(|t| TokenRow {
+            id: t.id.to_string(),
+            name: t.name,
+            source: t.source,
+            prefix: t.prefix,
+            rep_channel: t.rep_channel,
+            signed: t.has_signing_secret,
+            revoked: t.revoked_at.is_some(),
+        })
+        .collect();
+    let mut hooks = Vec::new();
+    for hook in review.webhooks().list(&viewer.actor).await? {
+        let deliveries = review
+            .webhooks()
+            .deliveries(&viewer.actor, hook.id)
+            .await?
+            .into_iter()
+            .take(20)
+            .map(|d| DeliveryRow {
+                id: d.row.id.to_string(),
+                status: format!("{:?}", d.row.status).to_lowercase(),
+                attempts: d.row.attempts,
+                last: match (d.row.last_status_code, &d.row.last_error) {
+                    (Some(code), _) => format!("HTTP {code}"),
+                    (None, Some(error)) => error.clone(),
+                    (None, None) => "not tried yet".into(),
+                },
+                when: view::when(d.row.updated_at, &timezone),
+            })
+            .collect();
+        hooks.push(HookRow {
+            id: hook.id.to_string(),
+            url: hook.url,
+            events: hook.event_types.join(", "),
+            deliveries,
+        });
+    }
+    Ok(IntegrationsPage {
+        layout: Layout::new("Integrations", "admin", viewer),
+        csrf: viewer.csrf.clone(),
+        tokens,
+        hooks,
+        events: filmroom_review::webhooks::EVENT_TYPES.iter().map(|e| (*e).to_owned()).collect(),
+        new_token,
+        new_hook,
+        error,
+    }
+    .render()?)
+}
+
+/// `/admin/integrations`: dialer tokens and webhooks.
+#[get("/admin/integrations")]
+pub async fn integrations_list(
+    review: web::Data<Review>,
+    viewer: Viewer,
+) -> Result<HttpResponse, PageError> {
+    require_admin(&viewer)?;
+    Ok(page(integrations_page(&review, &viewer, None, None, None).await?))
+}
+
+#[derive(Deserialize)]
+struct TokenForm {
+    csrf: Option<String>,
+    name: String,
+    source: String,
+    rep_channel: i32,
+    signing_secret: Option<String>,
+    account_sid: Option<String>,
+}
+
+fn optional(raw: Option<&str>) -> Option<String> {
+    raw.map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
+}
+
+async fn refused(
+    review: &Review,
+    viewer: &Viewer,
+    error: ReviewError,
+) -> Result<HttpResponse, PageError> {
+    match error {
+        ReviewError::InvalidField { field, message } => {
+            let error = Some(format!("Not made: {field} {message}."));
+            let html = integrations_page(review, viewer, None, None, error).await?;
+            Ok(crate::html(HttpResponse::UnprocessableEntity(), html))
+        }
+        other => Err(other.into()),
+    }
+}
+
+/// Makes an integration token; its secret and callback URL are shown once.
+#[post("/admin/integrations/tokens")]
+pub async fn add_token(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    config: web::Data<WebConfig>,
+    viewer: Viewer,
+    form: web::Form<TokenForm>,
+) -> Result<HttpResponse, PageError> {
+    viewer.check(&req, form.csrf.as_deref())?;
+    require_admin(&viewer)?;
+    let new = NewIntegrationToken {
+        name: form.name.clone(),
+        source: form.source.clone(),
+        signing_secret: optional(form.signing_secret.as_deref()),
+        account_sid: optional(form.account_sid.as_deref()),
+        rep_channel: Some(form.rep_channel),
+    };
+    match review.integrations().create_integration_token(&viewer.actor, new).await {
+        Ok(issued) => {
+            let callback = format!(
+                "{}/v1/integrations/twilio/recording-status?integration_id={}&rep=",
+                origin(&req, &config),
+                issued.token.id
+            );
+            let made = Some((issued.token.name, issued.secret, callback));
+            Ok(page(integrations_page(&review, &viewer, made, None, None).await?))
+        }
+        Err(e) => refused(&review, &viewer, e).await,
+    }
+}
+
+/// Revokes an integration token.
+#[post("/admin/integrations/tokens/{id}/revoke")]
+pub async fn revoke_token(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    viewer: Viewer,
+    id: web::Path<IntegrationTokenId>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, Fragment> {
+    viewer.check(&req, form.csrf.as_deref())?;
+    require_admin(&viewer)?;
+    review.integrations().revoke_integration_token(&viewer.actor, *id).await?;
+    Ok(changed(&req, "/admin/integrations"))
+}
+
+/// Registers a webhook; its signing secret is shown once.
+#[post("/admin/integrations/webhooks")]
+pub async fn add_webhook(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    viewer: Viewer,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, PageError> {
+    let value = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    viewer.check(&req, value("csrf").as_deref())?;
+    require_admin(&viewer)?;
+    let events: Vec<String> =
+        form.iter().filter(|(k, _)| k == "event").map(|(_, v)| v.clone()).collect();
+    let url = value("url").unwrap_or_default();
+    match review.webhooks().create_webhook(&viewer.actor, &url, None, events).await {
+        Ok(hook) => {
+            let made = Some((hook.url, hook.secret));
+            Ok(page(integrations_page(&review, &viewer, None, made, None).await?))
+        }
+        Err(e) => refused(&review, &viewer, e).await,
+    }
+}
+
+/// Removes a webhook.
+#[post("/admin/integrations/webhooks/{id}/delete")]
+pub async fn delete_webhook(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    viewer: Viewer,
+    id: web::Path<WebhookId>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, Fragment> {
+    viewer.check(&req, form.csrf.as_deref())?;
+    require_admin(&viewer)?;
+    review.webhooks().delete_webhook(&viewer.actor, *id).await?;
+    Ok(changed(&req, "/admin/integrations"))
+}
+
+/// Sends a delivery again.
+#[post("/admin/integrations/deliveries/{id}/redeliver")]
+pub async fn redeliver(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    viewer: Viewer,
+    id: web::Path<DeliveryId>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, Fragment> {
+    viewer.check(&req, form.csrf.as_deref())?;
+    require_admin(&viewer)?;
+    review.webhooks().redeliver(&viewer.actor, *id).await?;
+    Ok(changed(&req, "/admin/integrations"))
+}
