@@ -331,6 +331,7 @@ def run(server: harness.Server, axe: pathlib.Path) -> None:
         manager_page.wait_for_load_state("networkidle")
         expect(manager_page.locator(".call-header .state")).to_have_text("Held")
         audit(manager_page, "one-on-one-held", axe, manager_phone)
+        held_url = manager_page.url
 
         # The rep's profile: scores over the weeks, a focus skill started.
         manager_page.goto(f"{server.base}/team")
@@ -344,6 +345,15 @@ def run(server: harness.Server, axe: pathlib.Path) -> None:
         expect(manager_page.locator("#focus-heading + p")).to_contain_text("since")
         expect(manager_page.get_by_role("button", name="Achieved")).to_be_visible()
         audit(manager_page, "rep-profile", axe, manager_phone)
+        # The next 1:1 opens with last time's commitments, first on the agenda.
+        meetings = manager_page.locator("#meetings-heading + ul a")
+        hrefs = [meetings.nth(i).get_attribute("href") for i in range(meetings.count())]
+        held_path = held_url.replace(server.base, "")
+        manager_page.goto(f"{server.base}{hrefs[hrefs.index(held_path) + 1]}")
+        expect(manager_page.locator(".agenda li").first).to_contain_text("Open commitments from earlier 1:1s")
+        carried = manager_page.locator("#carried-heading + ul li")
+        expect(carried).to_have_count(3)
+        expect(carried.first).to_contain_text("Ask for the budget owner by name")
 
         manager_page.goto(f"{server.base}/search?q=answering")
         hit = manager_page.locator(".hits a").first
