@@ -90,6 +90,14 @@ def wait_player(page: Page) -> None:
     expect(page.locator("#play")).to_be_enabled()
 
 
+def set_password(page: Page, server: harness.Server, password: str) -> None:
+    """On a sign-in link's page: choose a password and arrive home, signed in."""
+    page.get_by_label("New password").fill(password)
+    page.get_by_label("The same password again").fill(password)
+    page.get_by_role("button", name="Set password and sign in").click()
+    page.wait_for_url(f"{server.base}/")
+
+
 def current_time(page: Page) -> float:
     return page.evaluate("window.filmroomPlayer.audio.currentTime")
 
@@ -133,10 +141,7 @@ def run(server: harness.Server, axe: pathlib.Path) -> None:
         expect(rep_page.get_by_role("heading", level=1)).to_contain_text("Welcome to filmroom, Ray Rep")
         anonymous = browser.new_context(viewport=PHONE, bypass_csp=True)
         audit(rep_page, "welcome", axe, anonymous)
-        rep_page.get_by_label("New password").fill("correct horse battery")
-        rep_page.get_by_label("The same password again").fill("correct horse battery")
-        rep_page.get_by_role("button", name="Set password and sign in").click()
-        rep_page.wait_for_url(f"{server.base}/")
+        set_password(rep_page, server, "correct horse battery")
         expect(rep_page.get_by_role("heading", level=1)).to_contain_text("My week")
         reused = anonymous.new_page()
         reused.goto(rep_link)
@@ -236,10 +241,7 @@ def run(server: harness.Server, axe: pathlib.Path) -> None:
         manager_page = manager_context.new_page()
         manager_page.set_default_timeout(20000)
         manager_page.goto(manager_link)
-        manager_page.get_by_label("New password").fill("manager password 1")
-        manager_page.get_by_label("The same password again").fill("manager password 1")
-        manager_page.get_by_role("button", name="Set password and sign in").click()
-        manager_page.wait_for_url(f"{server.base}/")
+        set_password(manager_page, server, "manager password 1")
         manager_page.get_by_role("button", name="Sign out").click()
         manager_page.wait_for_url(f"{server.base}/login")
         audit(manager_page, "login", axe, anonymous)
@@ -407,10 +409,7 @@ def run(server: harness.Server, axe: pathlib.Path) -> None:
         admin_page = admin_context.new_page()
         admin_page.set_default_timeout(20000)
         admin_page.goto(admin_link)
-        admin_page.get_by_label("New password").fill("admin password 12")
-        admin_page.get_by_label("The same password again").fill("admin password 12")
-        admin_page.get_by_role("button", name="Set password and sign in").click()
-        admin_page.wait_for_url(f"{server.base}/")
+        set_password(admin_page, server, "admin password 12")
         admin_page.get_by_role("link", name="Admin").click()
         expect(admin_page.get_by_role("heading", level=1)).to_have_text("People")
         admin_page.get_by_label("Name", exact=True).fill("Rita Rep")

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::{
     error::PageError,
-    pages::{Layout, page},
+    pages::{CsrfForm, Layout, page},
     session::Viewer,
     view,
 };
@@ -169,11 +169,6 @@ pub async fn change_password(
         }
         Err(other) => Err(other.into()),
     }
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: Option<String>,
 }
 
 /// Signs one of the viewer's browsers out.

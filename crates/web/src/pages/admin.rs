@@ -18,7 +18,7 @@ use serde::Deserialize;
 use crate::{
     WebConfig,
     error::{Fragment, PageError},
-    pages::{Layout, changed, page},
+    pages::{CsrfForm, Layout, changed, page},
     session::Viewer,
     view,
 };
@@ -224,11 +224,6 @@ pub async fn add_person(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: Option<String>,
 }
 
 /// Makes a one-time sign-in link for a person (invite, or reset).

@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use crate::{
     error::{Fragment, PageError},
-    pages::{Layout, changed, page},
+    pages::{CsrfForm, Layout, changed, page},
     session::Viewer,
     view,
 };
@@ -366,11 +366,6 @@ pub async fn item_done(
     let changes = ActionItemChanges { done: Some(form.done), ..ActionItemChanges::default() };
     review.one_on_ones().update_action_item(&viewer.actor, *id, changes).await?;
     Ok(changed(&req, &back(form.one_on_one)))
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: Option<String>,
 }
 
 /// Records that the 1:1 happened.

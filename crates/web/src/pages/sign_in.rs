@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::{
     WebConfig,
     error::PageError,
-    pages::{Layout, local_path, page},
+    pages::{CsrfForm, Layout, local_path, page},
     session::{Viewer, cleared_cookie, session_cookie},
     view,
 };
@@ -121,11 +121,6 @@ pub async fn login(
         }
         Err(other) => Err(other.into()),
     }
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: Option<String>,
 }
 
 /// Ends the session on the server and clears the cookie.
