@@ -314,6 +314,12 @@ def run(server: harness.Server, axe: pathlib.Path) -> None:
         clips = manager_page.locator(".clip")
         expect(clips).to_have_count(min(available, 3))
         check("00:00 of" not in manager_page.locator(".budget-label").inner_text(), "the budget did not count the clips")
+        first_clip = manager_page.locator(".clip").first
+        first_clip.locator("summary", has_text="In and out").click()
+        first_clip.get_by_label("Out").fill("0:12")
+        first_clip.get_by_role("button", name=re.compile("^Save")).click()
+        manager_page.wait_for_load_state("networkidle")
+        expect(manager_page.locator(".clip").first).to_contain_text("–00:12")
         manager_page.get_by_role("button", name="▶ Play the reel").click()
         manager_page.wait_for_function(
             "() => { const a = document.getElementById('reel-audio'); return a && a.currentTime > 0.5; }",
@@ -372,6 +378,11 @@ def run(server: harness.Server, axe: pathlib.Path) -> None:
         expect(manager_page.locator("#new-token")).to_contain_text("fr_")
         audit(manager_page, "account", axe, manager_phone)
 
+        # The rep opens the same 1:1 from their side.
+        rep_page.goto(held_url)
+        expect(rep_page.get_by_role("heading", level=1)).to_have_text("1:1 with Mia Manager")
+        expect(rep_page.locator(".clip")).to_have_count(min(available, 3))
+        check(rep_page.get_by_role("button", name="Mark held").count() == 0, "the rep is offered Mark held")
         rep_page.goto(f"{server.base}/")
         # The 1:1 held with a clip from it: the call was discussed.
         expect(rep_page.locator(".slot-went_well .state")).to_have_text("Discussed")

@@ -195,6 +195,42 @@ fn the_coaching_segment_holds_clips_within_the_budget() {
     );
     app.patch(&format!("/v1/clips/{last}"), &team.manager, json!({"position": 0}))
         .problem(404, "clip_not_found");
+
+    // In and out points move within the call and within the budget.
+    let clip_of = |comment: &Value| -> String {
+        let state = app.get(&format!("/v1/one-on-ones/{id}"), &team.manager).json();
+        let clips = state["clips"].as_array().unwrap().clone();
+        let found = clips.iter().find(|c| c["comment_id"] == comment["id"]).unwrap();
+        found["id"].as_str().unwrap().to_owned()
+    };
+    let retime = |clip: &str, start: i64, end: i64| {
+        app.patch(
+            &format!("/v1/clips/{clip}"),
+            &team.manager,
+            json!({"start_ms": start, "end_ms": end}),
+        )
+    };
+    let (point, range) = (clip_of(&comment), clip_of(&ranged));
+    let widened = retime(&range, 0, 5000);
+    assert_eq!(widened.status, 200, "{}", widened.text);
+    assert_eq!(widened.json()["segment_ms"], 55_000);
+    let filled =
+        app.post(&clips, &team.manager, json!({"call_id": call, "start_ms": 0, "end_ms": 5000}));
+    assert_eq!(filled.json()["segment_ms"], 60_000, "exactly the budget is allowed");
+    assert_eq!(retime(&point, 1000, 4000).json()["segment_ms"], 58_000);
+    assert_eq!(
+        app.post(&clips, &team.manager, json!({"call_id": call, "start_ms": 0, "end_ms": 2000}))
+            .json()["segment_ms"],
+        60_000
+    );
+    let over = retime(&point, 0, 5000).problem(422, "clip_budget_exceeded");
+    assert!(over["detail"].as_str().unwrap().contains("left"), "{over}");
+    retime(&point, 0, 9000).problem(400, "offset_out_of_range");
+    retime(&point, 3000, 2500).problem(422, "invalid_field");
+    app.patch(&format!("/v1/clips/{point}"), &team.manager, json!({"start_ms": 0}))
+        .problem(422, "invalid_field");
+    let shorter = retime(&point, 1500, 4000);
+    assert_eq!(shorter.json()["segment_ms"], 59_500, "{}", shorter.text);
 }
 
 #[test]

@@ -116,15 +116,75 @@ pub struct OneOnOneView {
     pub budget_ms: i64,
     /// Action items it must end with before it can be held.
     pub min_action_items: u32,
+    /// The manager's name.
+    pub manager_name: String,
+    /// The rep's name.
+    pub rep_name: String,
 }
 
 impl OneOnOneView {
+    /// What still stands between this 1:1 and being held, in words.
+    pub fn hold_blocked(&self) -> Option<String> {
+        hold_missing(&self.action_items, self.min_action_items)
+    }
+
     /// Time the segment's clips take, ms.
     pub fn used_ms(&self) -> i64 {
         self.clips
             .iter()
             .fold(0i64, |sum, c| sum.saturating_add(c.end_ms.saturating_sub(c.start_ms)))
     }
+}
+
+/// What a 1:1's action items still lack before it can be held, in words:
+/// at least `min` items, each with an owner and a due date.
+pub fn hold_missing(items: &[ActionItem], min: u32) -> Option<String> {
+    let min = usize::try_from(min).unwrap_or(usize::MAX);
+    let mut missing = Vec::new();
+    if items.len() < min {
+        missing.push(format!(
+            "{} action item(s) more: a 1:1 ends with at least {min}",
+            min - items.len()
+        ));
+    }
+    for item in items {
+        let mut lacks = Vec::new();
+        if item.owner_id.is_none() {
+            lacks.push("an owner");
+        }
+        if item.due_date.is_none() {
+            lacks.push("a due date");
+        }
+        if !lacks.is_empty() {
+            missing.push(format!("\"{}\" needs {}", item.text, lacks.join(" and ")));
+        }
+    }
+    (!missing.is_empty()).then(|| missing.join("; "))
+}
+
+/// A clip's range inside a call of `duration` ms: in order, inside the call
+/// and at least a second long (or the whole call when it is shorter).
+fn check_range(start_ms: i64, end_ms: i64, duration: i64) -> Result<(), ReviewError> {
+    for (field, value) in [("start_ms", start_ms), ("end_ms", end_ms)] {
+        if !(0..=duration).contains(&value) {
+            return Err(ReviewError::OffsetOutOfRange { field, value, duration_ms: duration });
+        }
+    }
+    if end_ms <= start_ms {
+        return Err(invalid("end_ms", format!("must be after start_ms ({start_ms})")));
+    }
+    let whole_call = start_ms == 0 && end_ms == duration;
+    if end_ms - start_ms < coaching::MIN_CLIP_MS && !whole_call {
+        return Err(invalid(
+            "end_ms",
+            format!(
+                "a clip is at least {} ms long (this one is {} ms)",
+                coaching::MIN_CLIP_MS,
+                end_ms - start_ms
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// A shared call of the rep whose comments can become clips.
@@ -465,7 +525,16 @@ impl OneOnOnes<'_> {
             .collect();
         let action_items = self.store.action_items(&[row.id]).await?;
         let (_, settings) = self.weekly().review_settings(actor).await?;
+        // Both people are named to whoever may see the 1:1, even where the
+        // directory would not show one to the other (a rep and their manager).
+        let name = |user: Option<filmroom_store::entity::user::Model>| {
+            user.map_or_else(|| "former user".to_owned(), |u| u.name)
+        };
+        let manager_name = name(self.store.user(actor.organisation_id, row.manager_id).await?);
+        let rep_name = name(self.store.user(actor.organisation_id, row.rep_id).await?);
         Ok(OneOnOneView {
+            manager_name,
+            rep_name,
             row: row.into(),
             series: series.try_into()?,
             clips: clips.into_iter().map(Clip::from).collect(),
@@ -597,25 +666,7 @@ impl OneOnOnes<'_> {
             (ClipSource::Range { start_ms, end_ms, .. }, _) => (*start_ms, *end_ms),
             _ => return Err(invalid("comment_id", "no such comment")),
         };
-        for (field, value) in [("start_ms", start_ms), ("end_ms", end_ms)] {
-            if !(0..=duration).contains(&value) {
-                return Err(ReviewError::OffsetOutOfRange { field, value, duration_ms: duration });
-            }
-        }
-        if end_ms <= start_ms {
-            return Err(invalid("end_ms", format!("must be after start_ms ({start_ms})")));
-        }
-        let whole_call = start_ms == 0 && end_ms == duration;
-        if end_ms - start_ms < coaching::MIN_CLIP_MS && !whole_call {
-            return Err(invalid(
-                "end_ms",
-                format!(
-                    "a clip is at least {} ms long (this one is {} ms)",
-                    coaching::MIN_CLIP_MS,
-                    end_ms - start_ms
-                ),
-            ));
-        }
+        check_range(start_ms, end_ms, duration)?;
         let (_, settings) = self.weekly().review_settings(actor).await?;
         if note.as_ref().is_some_and(|n| n.chars().count() > 2000) {
             return Err(invalid("note", "must be at most 2000 characters"));
@@ -644,6 +695,42 @@ impl OneOnOnes<'_> {
                     )
                 },
             )
+            .await?
+            .ok_or(ReviewError::OneOnOneHeld)??;
+        self.view_one_on_one(actor, row).await
+    }
+
+    /// Moves a clip's in and out points within its call, within the budget.
+    pub async fn retime_clip(
+        &self,
+        actor: &Actor,
+        clip_id: ClipId,
+        start_ms: i64,
+        end_ms: i64,
+    ) -> Result<OneOnOneView, ReviewError> {
+        let row = self.segment_of_clip(actor, clip_id).await?;
+        let clip = self
+            .store
+            .clip(actor.organisation_id, clip_id)
+            .await?
+            .ok_or_else(|| not_found(Entity::Clip, clip_id))?;
+        let call = self.visible_call(actor, clip.call_id).await.map_err(|e| match e {
+            ReviewError::NotFound { .. } => not_found(Entity::Clip, clip_id),
+            other => other,
+        })?;
+        check_range(start_ms, end_ms, call.duration_ms.unwrap_or_default())?;
+        let (_, settings) = self.weekly().review_settings(actor).await?;
+        let budget = coaching::budget_ms(settings.clip_budget_minutes);
+        let clip_ms = end_ms - start_ms;
+        self.store
+            .retime_clip_checked(clip_id, row.id, start_ms, end_ms, |others| {
+                // Judged against the other clips: this one is changed, not added.
+                coaching::check_clip_fits(
+                    others.iter().map(|c| c.end_ms.saturating_sub(c.start_ms)),
+                    clip_ms,
+                    budget,
+                )
+            })
             .await?
             .ok_or(ReviewError::OneOnOneHeld)??;
         self.view_one_on_one(actor, row).await
@@ -822,29 +909,10 @@ impl OneOnOnes<'_> {
             OneOnOneStatus::Scheduled => {}
         }
         let (_, settings) = self.weekly().review_settings(actor).await?;
-        let items = self.store.action_items(&[row.id]).await?;
-        let mut missing = Vec::new();
-        if items.len() < settings.min_action_items as usize {
-            missing.push(format!(
-                "{} action item(s) more: a 1:1 ends with at least {}",
-                settings.min_action_items as usize - items.len(),
-                settings.min_action_items
-            ));
-        }
-        for item in &items {
-            let mut lacks = Vec::new();
-            if item.owner_id.is_none() {
-                lacks.push("an owner");
-            }
-            if item.due_date.is_none() {
-                lacks.push("a due date");
-            }
-            if !lacks.is_empty() {
-                missing.push(format!("\"{}\" needs {}", item.text, lacks.join(" and ")));
-            }
-        }
-        if !missing.is_empty() {
-            return Err(ReviewError::ActionItemsIncomplete(missing.join("; ")));
+        let items: Vec<ActionItem> =
+            self.store.action_items(&[row.id]).await?.into_iter().map(ActionItem::from).collect();
+        if let Some(missing) = hold_missing(&items, settings.min_action_items) {
+            return Err(ReviewError::ActionItemsIncomplete(missing));
         }
         let clips = self.store.clips(row.id).await?;
         let call_ids: Vec<CallId> =

@@ -899,12 +899,9 @@ impl WeeklyReview<'_> {
         };
         let people =
             self.store.users_page(actor.organisation_id, Some(&below), None, u64::MAX >> 1).await?;
-        let managers: Vec<Person> = people
-            .iter()
-            .filter(|u| u.role != Role::Rep && u.active)
-            .cloned()
-            .map(Person::from)
-            .collect();
+        // Deactivated managers too: their reps still need a group.
+        let managers: Vec<Person> =
+            people.iter().filter(|u| u.role != Role::Rep).cloned().map(Person::from).collect();
         let reps: Vec<user::Model> =
             people.into_iter().filter(|u| u.role == Role::Rep && u.active).collect();
         let rep_ids: Vec<UserId> = reps.iter().map(|u| u.id).collect();

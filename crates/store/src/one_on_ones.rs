@@ -221,6 +221,52 @@ impl Store {
         Ok(Some(Ok(inserted)))
     }
 
+    /// Moves a clip's in and out points, with the segment locked while
+    /// `check` judges the segment's other clips and the new length, so two
+    /// changes cannot together overrun the budget. `None` when the 1:1 was
+    /// held (or the clip removed) meanwhile.
+    pub async fn retime_clip_checked<E>(
+        &self,
+        clip_id: ClipId,
+        one_on_one_id: OneOnOneId,
+        start_ms: i64,
+        end_ms: i64,
+        check: impl FnOnce(&[clip::Model]) -> Result<(), E>,
+    ) -> Result<Option<Result<clip::Model, E>>, StoreError> {
+        let txn = self.db.begin().await?;
+        let locked = one_on_one::Entity::update_many()
+            .col_expr(
+                one_on_one::Column::UpdatedAt,
+                sea_orm::sea_query::Expr::col(one_on_one::Column::UpdatedAt),
+            )
+            .filter(one_on_one::Column::Id.eq(one_on_one_id))
+            .filter(one_on_one::Column::Status.ne(one_on_one::OneOnOneStatus::Held))
+            .exec(&txn)
+            .await?;
+        if locked.rows_affected != 1 {
+            txn.rollback().await?;
+            return Ok(None);
+        }
+        let clips = clip::Entity::find()
+            .filter(clip::Column::OneOnOneId.eq(one_on_one_id))
+            .all(&txn)
+            .await?;
+        let Some(mut target) = clips.iter().find(|c| c.id == clip_id).cloned() else {
+            txn.rollback().await?;
+            return Ok(None);
+        };
+        let others: Vec<clip::Model> = clips.into_iter().filter(|c| c.id != clip_id).collect();
+        if let Err(refused) = check(&others) {
+            txn.rollback().await?;
+            return Ok(Some(Err(refused)));
+        }
+        target.start_ms = start_ms;
+        target.end_ms = end_ms;
+        let updated = target.into_active_model().reset_all().update(&txn).await?;
+        txn.commit().await?;
+        Ok(Some(Ok(updated)))
+    }
+
     /// Rewrites the clips of a segment (new order, notes) in one transaction.
     pub async fn save_clips(&self, rows: Vec<clip::Model>) -> Result<(), StoreError> {
         let txn = self.db.begin().await?;

@@ -144,9 +144,50 @@ pub fn day(at: DateTime<Utc>, timezone: &str) -> String {
     at.with_timezone(&tz).format("%-d %b %Y").to_string()
 }
 
+/// A time typed as `m:ss`, `h:mm:ss` or plain seconds (`75`, `75.5`), in ms.
+pub fn parse_clock(raw: &str) -> Option<i64> {
+    let parts: Vec<&str> = raw.trim().split(':').collect();
+    if parts.is_empty() || parts.len() > 3 || parts.iter().any(|p| p.is_empty()) {
+        return None;
+    }
+    let (whole, last) = parts.split_at(parts.len() - 1);
+    let seconds: f64 = last.first()?.parse().ok().filter(|s: &f64| s.is_finite() && *s >= 0.0)?;
+    if !whole.is_empty() && seconds >= 60.0 {
+        return None;
+    }
+    let mut minutes: i64 = 0;
+    for part in whole {
+        let value: i64 = part.parse().ok().filter(|v| *v >= 0 && *v < 100_000)?;
+        minutes = minutes.checked_mul(60)?.checked_add(value)?;
+    }
+    if whole.len() == 2 && whole.last().and_then(|m| m.parse::<i64>().ok()).is_some_and(|m| m >= 60)
+    {
+        return None;
+    }
+    let millis = (seconds * 1000.0).round();
+    if millis > 8.64e10 {
+        return None;
+    }
+    // Bounded above, so the conversion is exact.
+    #[allow(clippy::cast_possible_truncation)]
+    let millis = millis as i64;
+    minutes.checked_mul(60_000)?.checked_add(millis)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_times_read_as_a_person_means_them() {
+        assert_eq!(parse_clock("1:05"), Some(65_000));
+        assert_eq!(parse_clock("01:02:03"), Some(3_723_000));
+        assert_eq!(parse_clock("75.5"), Some(75_500));
+        assert_eq!(parse_clock(" 0:00 "), Some(0));
+        for bad in ["", "1:", ":30", "1:75", "1:61:00", "-3", "abc", "1:2:3:4", "NaN", "1e300"] {
+            assert_eq!(parse_clock(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn clocks_read_like_a_player() {

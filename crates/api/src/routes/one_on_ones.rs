@@ -330,6 +330,11 @@ pub struct UpdateClipRequest {
     pub position: Option<usize>,
     /// New note.
     pub note: Option<String>,
+    /// New in point, ms into the call (with `end_ms`).
+    pub start_ms: Option<i64>,
+    /// New out point, ms into the call (with `start_ms`); the segment's
+    /// budget still holds.
+    pub end_ms: Option<i64>,
 }
 
 /// A new action item.
@@ -718,7 +723,7 @@ pub async fn create_clip(
     Ok(HttpResponse::Created().json(OneOnOneBody::from(view)))
 }
 
-/// Moves a clip within the segment or changes its note.
+/// Moves a clip within the segment, changes its in and out points or its note.
 #[utoipa::path(tag = "one-on-ones", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Clip id")), request_body = UpdateClipRequest, responses((status = 200, description = "The whole 1:1", body = OneOnOneBody)))]
 #[patch("/v1/clips/{id}")]
 pub async fn update_clip(
@@ -727,12 +732,21 @@ pub async fn update_clip(
     id: web::Path<ClipId>,
     ApiJson(body): ApiJson<UpdateClipRequest>,
 ) -> Result<web::Json<OneOnOneBody>, ApiError> {
+    let id = id.into_inner();
+    match (body.start_ms, body.end_ms) {
+        (Some(start_ms), Some(end_ms)) => {
+            review.one_on_ones().retime_clip(&actor, id, start_ms, end_ms).await?;
+        }
+        (None, None) => {}
+        _ => {
+            return Err(ApiError::InvalidBody {
+                field: None,
+                message: "send start_ms and end_ms together".into(),
+            });
+        }
+    }
     Ok(web::Json(
-        review
-            .one_on_ones()
-            .update_clip(&actor, id.into_inner(), body.position, body.note)
-            .await?
-            .into(),
+        review.one_on_ones().update_clip(&actor, id, body.position, body.note).await?.into(),
     ))
 }
 

@@ -139,10 +139,15 @@ async fn people_page(
             depth,
         })
         .collect();
+    // Deactivated managers stay in the list, so saving a person who still
+    // reports to one does not quietly take their manager away.
     let managers = people
         .iter()
-        .filter(|p| p.role != Role::Rep && p.active)
-        .map(|p| (p.id.to_string(), p.name.clone()))
+        .filter(|p| p.role != Role::Rep)
+        .map(|p| {
+            let name = if p.active { p.name.clone() } else { format!("{} (deactivated)", p.name) };
+            (p.id.to_string(), name)
+        })
         .collect();
     Ok(PeoplePage {
         layout: Layout::new("People", "admin", viewer),
@@ -302,8 +307,13 @@ const DAYS: [(&str, Day); 7] = [
     ("sunday", Day::Sunday),
 ];
 
+/// A band limit as typed: at most two decimals, no trailing zeros.
 fn number(v: Option<f64>) -> String {
-    v.map(|v| format!("{v}")).unwrap_or_default()
+    v.map(|v| {
+        let text = format!("{v:.2}");
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    })
+    .unwrap_or_default()
 }
 
 /// `/admin/settings`: how the organisation runs its weeks.
@@ -376,6 +386,10 @@ pub async fn save_settings(
     let seconds = |f: &str, raw: &Option<String>| {
         field_number(f, raw.as_deref()).map(|v| v.map(|v| v * 1000.0))
     };
+    // The form shows patience's minimum and the monologue's maximum only;
+    // the other sides, set through the API, stay as they are.
+    let (_, current) = review.weekly().review_settings(&viewer.actor).await?;
+    let kept = |m: Metric| current.metric_bands.get(m).unwrap_or(Band { min: None, max: None });
     let changes = SettingsChanges {
         nomination_deadline: day,
         manager_review_days: Some(form.manager_review_days),
@@ -386,10 +400,16 @@ pub async fn save_settings(
                 Metric::TalkRatio,
                 band(percent("talk_min", &form.talk_min)?, percent("talk_max", &form.talk_max)?),
             ),
-            (Metric::PatienceMs, band(seconds("patience_min", &form.patience_min)?, None)),
+            (
+                Metric::PatienceMs,
+                band(seconds("patience_min", &form.patience_min)?, kept(Metric::PatienceMs).max),
+            ),
             (
                 Metric::LongestMonologueMs,
-                band(None, seconds("monologue_max", &form.monologue_max)?),
+                band(
+                    kept(Metric::LongestMonologueMs).min,
+                    seconds("monologue_max", &form.monologue_max)?,
+                ),
             ),
         ],
     };

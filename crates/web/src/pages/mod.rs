@@ -43,6 +43,7 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .service(one_on_one::add_clip)
         .service(one_on_one::move_clip)
         .service(one_on_one::remove_clip)
+        .service(one_on_one::retime_clip)
         .service(one_on_one::add_item)
         .service(one_on_one::item_done)
         .service(one_on_one::hold)

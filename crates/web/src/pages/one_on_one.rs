@@ -23,6 +23,8 @@ use crate::{
 pub struct ClipLine {
     id: String,
     position: usize,
+    start: String,
+    end: String,
     title: String,
     range: String,
     length: String,
@@ -126,9 +128,9 @@ pub async fn room(
     let id = id.into_inner();
     let view_ = review.one_on_ones().one_on_one(&viewer.actor, id).await?;
     let candidates = review.one_on_ones().clip_candidates(&viewer.actor, id).await?;
-    let manager = review.directory().user(&viewer.actor, view_.row.manager_id).await?;
-    let rep = review.directory().user(&viewer.actor, view_.row.rep_id).await?;
-    let names = vec![(manager.id, manager.name.clone()), (rep.id, rep.name.clone())];
+    let (manager_id, rep_id) = (view_.row.manager_id, view_.row.rep_id);
+    let (manager_name, rep_name) = (view_.manager_name.clone(), view_.rep_name.clone());
+    let names = vec![(manager_id, manager_name.clone()), (rep_id, rep_name.clone())];
     let timezone = view_.series.timezone.clone();
     let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::UTC);
     let today = chrono::Utc::now().with_timezone(&tz).date_naive();
@@ -145,6 +147,8 @@ pub async fn room(
         clips.push(ClipLine {
             id: clip.id.to_string(),
             position,
+            start: view::clock(clip.start_ms),
+            end: view::clock(clip.end_ms),
             title,
             range: format!("{}–{}", view::clock(clip.start_ms), view::clock(clip.end_ms)),
             length: minutes_seconds(clip.end_ms.saturating_sub(clip.start_ms)),
@@ -164,20 +168,14 @@ pub async fn room(
     let cancelled = view_.row.status == OneOnOneStatus::Cancelled;
     let items: Vec<ItemLine> =
         view_.action_items.iter().map(|i| item_line(i, &names, today)).collect();
-    let ready_items =
-        view_.action_items.iter().filter(|i| i.owner_id.is_some() && i.due_date.is_some()).count();
     let min_items = view_.min_action_items;
-    let hold_blocked = (usize::try_from(min_items).unwrap_or(usize::MAX) > ready_items).then(|| {
-        format!(
-            "A 1:1 ends with at least {min_items} action items, each with an owner and a due date; {ready_items} so far."
-        )
-    });
+    let hold_blocked = view_.hold_blocked().map(|why| view::sentence(&why));
     let html = OneOnOneRoom {
-        layout: Layout::new(format!("1:1 with {}", rep.name), "home", &viewer),
+        layout: Layout::new(format!("1:1 with {rep_name}"), "home", &viewer),
         script: crate::assets::url("one_on_one.js"),
         csrf: viewer.csrf.clone(),
         id: id.to_string(),
-        with_name: if viewer.me.id == rep.id { manager.name.clone() } else { rep.name.clone() },
+        with_name: if viewer.me.id == rep_id { manager_name.clone() } else { rep_name.clone() },
         when_iso: view::iso(view_.row.scheduled_at),
         when_text: view::when(view_.row.scheduled_at, &timezone),
         local_value: view_.row.scheduled_at.with_timezone(&tz).format("%Y-%m-%dT%H:%M").to_string(),
@@ -225,17 +223,17 @@ pub async fn room(
             .collect(),
         items,
         min_items,
-        may_hold: viewer.me.id != rep.id && !held && !cancelled,
+        may_hold: viewer.me.id != rep_id && !held && !cancelled,
         hold_blocked,
         notes: view_.row.notes.clone(),
-        manager_id: manager.id.to_string(),
-        manager_name: manager.name.clone(),
-        rep_id: rep.id.to_string(),
-        rep_name: rep.name.clone(),
+        manager_id: manager_id.to_string(),
+        manager_name,
+        rep_id: rep_id.to_string(),
+        rep_name,
         reel: format!("/v1/one-on-ones/{id}/reel"),
         series_id: view_.series.id.to_string(),
         agenda_text: view_.series.agenda.join("\n"),
-        may_change_series: viewer.me.id == manager.id || viewer.me.id == rep.id,
+        may_change_series: !held,
     }
     .render()?;
     Ok(page(html))
@@ -477,5 +475,34 @@ pub async fn set_agenda(
     viewer.check(&req, form.csrf.as_deref())?;
     let agenda = crate::pages::rep_profile::agenda_lines(form.agenda.as_deref());
     review.one_on_ones().set_agenda(&viewer.actor, *id, agenda).await?;
+    Ok(changed(&req, &back(form.one_on_one)))
+}
+
+#[derive(Deserialize)]
+struct RetimeForm {
+    csrf: Option<String>,
+    one_on_one: OneOnOneId,
+    start: String,
+    end: String,
+}
+
+/// Moves a clip's in and out points.
+#[post("/clips/{id}/retime")]
+pub async fn retime_clip(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    viewer: Viewer,
+    id: web::Path<ClipId>,
+    form: web::Form<RetimeForm>,
+) -> Result<HttpResponse, Fragment> {
+    viewer.check(&req, form.csrf.as_deref())?;
+    let time = |field: &str, raw: &str| {
+        view::parse_clock(raw).ok_or_else(|| ReviewError::InvalidField {
+            field: field.into(),
+            message: format!("“{raw}” is not a time like 1:05"),
+        })
+    };
+    let (start, end) = (time("start", &form.start)?, time("end", &form.end)?);
+    review.one_on_ones().retime_clip(&viewer.actor, *id, start, end).await?;
     Ok(changed(&req, &back(form.one_on_one)))
 }

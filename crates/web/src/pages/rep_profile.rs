@@ -76,6 +76,8 @@ struct RepProfile {
     follow_through: String,
     meetings: Vec<Meeting>,
     timezone: String,
+    /// The rep's own manager: who sets up their 1:1s.
+    sets_up_one_on_ones: bool,
 }
 
 fn score(value: Option<f64>) -> String {
@@ -332,6 +334,7 @@ pub async fn profile(
         follow_through,
         meetings,
         timezone: viewer.organisation.timezone.clone(),
+        sets_up_one_on_ones: rep.manager_id == Some(viewer.me.id),
     }
     .render()?;
     Ok(page(html))
