@@ -62,13 +62,27 @@ fn a_series_keeps_the_same_slot_every_week_and_occurrences_can_move_or_be_cancel
     }
     let first = &items[0];
     let id = first["id"].as_str().unwrap();
+    // A 1:1 moves within its week; another week has its own occurrence.
+    let next_day = chrono::DateTime::parse_from_rfc3339(first["scheduled_at"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+        + chrono::Duration::days(1);
+    let next_day = next_day.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let moved = app.patch(
         &format!("/v1/one-on-ones/{id}"),
         &team.rep,
-        json!({"scheduled_at": "2030-01-01T12:00:00Z", "notes": "Moved for the offsite"}),
+        json!({"scheduled_at": next_day, "notes": "Moved for the offsite"}),
     );
     assert_eq!(moved.status, 200, "{}", moved.text);
-    assert_eq!(moved.json()["scheduled_at"], "2030-01-01T12:00:00Z");
+    assert_eq!(moved.json()["scheduled_at"], next_day);
+    let body = app
+        .patch(
+            &format!("/v1/one-on-ones/{id}"),
+            &team.rep,
+            json!({"scheduled_at": "2030-01-01T12:00:00Z"}),
+        )
+        .problem(422, "invalid_field");
+    assert_eq!(body["field"], "scheduled_at");
     assert_eq!(moved.json()["agenda"][0], "Last week's action items");
     let cancelled = app.patch(
         &format!("/v1/one-on-ones/{}", items[1]["id"].as_str().unwrap()),

@@ -596,6 +596,21 @@ impl OneOnOnes<'_> {
                 return Err(ReviewError::OneOnOneHeld);
             }
             if let Some(at) = changes.scheduled_at {
+                // Each week has its own occurrence, and what a 1:1 covers
+                // (clips, carried-over items) follows its week.
+                let series = self
+                    .store
+                    .series(actor.organisation_id, row.series_id)
+                    .await?
+                    .ok_or_else(|| not_found(Entity::Series, row.series_id))?;
+                let tz = crate::context::timezone(&series.timezone);
+                let week = crate::week::Week::containing(at, tz).to_string();
+                if week != row.week {
+                    return Err(invalid(
+                        "scheduled_at",
+                        format!("a 1:1 of {} moves within its week, not to {week}", row.week),
+                    ));
+                }
                 row.scheduled_at = at;
             }
             match changes.cancelled {

@@ -291,7 +291,7 @@ pub struct OneOnOneQuery {
     "notes": "Played the Northwind pricing clip; agreed to ask about budget before quoting."
 }))]
 pub struct UpdateOneOnOneRequest {
-    /// Move it.
+    /// Move it to another time of its week (in the series' time zone).
     pub scheduled_at: Option<DateTime<Utc>>,
     /// `cancelled` or `scheduled` (to reinstate); `held` goes through `/state`.
     pub status: Option<OneOnOneStatusBody>,
