@@ -320,6 +320,11 @@ def run(server: harness.Server, axe: pathlib.Path) -> None:
         first_clip.get_by_role("button", name=re.compile("^Save")).click()
         manager_page.wait_for_load_state("networkidle")
         expect(manager_page.locator(".clip").first).to_contain_text("–00:12")
+        # Drag the last clip onto the first: it leads the segment.
+        ranges = [manager_page.locator(".clip").nth(i).locator("div").first.inner_text() for i in range(clips.count())]
+        manager_page.locator(".clip").last.drag_to(manager_page.locator(".clip").first)
+        manager_page.wait_for_load_state("load")
+        expect(manager_page.locator(".clip").first.locator("div").first).to_have_text(ranges[-1])
         manager_page.get_by_role("button", name="▶ Play the reel").click()
         manager_page.wait_for_function(
             "() => { const a = document.getElementById('reel-audio'); return a && a.currentTime > 0.5; }",
