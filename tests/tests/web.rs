@@ -423,3 +423,20 @@ fn a_skip_level_manager_sees_each_managers_reps_and_follow_through() {
     );
     assert_eq!(bad.status, 422, "{}", bad.text);
 }
+
+#[test]
+fn a_browser_at_an_address_that_is_no_page_gets_words_and_a_way_home() {
+    let app = TestApp::spawn();
+    let html = TestApp::send(
+        page(&app, Method::GET, "/no/such/page")
+            .header("accept", "text/html,application/xhtml+xml"),
+    );
+    assert_eq!(html.status, 404);
+    assert!(html.header("content-type").unwrap().starts_with("text/html"));
+    assert!(html.text.contains("There is no page at this address"), "{}", html.text);
+    assert!(html.text.contains("href=\"/\""));
+    // Programs, and anything under /v1, still get the API's problem.
+    TestApp::send(page(&app, Method::GET, "/no/such/page")).problem(404, "route_not_found");
+    TestApp::send(page(&app, Method::GET, "/v1/nothing").header("accept", "text/html"))
+        .problem(404, "route_not_found");
+}

@@ -194,12 +194,30 @@ pub fn server(
 }
 
 /// No route matched: 405 with `Allow` when the path exists with other methods, 404 otherwise.
+/// What a browser gets for an address that is no page: words and a way home,
+/// not the API's JSON.
+const PAGE_NOT_FOUND: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+<title>Not found · filmroom</title></head><body><main><h1>Not found</h1>\
+<p>There is no page at this address.</p><p><a href=\"/\">Go to filmroom's home page</a></p>\
+</main></body></html>";
+
 async fn fallback(
     req: HttpRequest,
     document: web::Data<OpenApiDocument>,
 ) -> Result<HttpResponse, ApiError> {
     let path = req.path().to_owned();
     let method = req.method().to_string();
+    let wants_page = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if wants_page && method == "GET" && !path.starts_with("/v1/") {
+        return Ok(HttpResponse::NotFound()
+            .content_type("text/html; charset=utf-8")
+            .body(PAGE_NOT_FOUND));
+    }
     let allowed: Vec<&str> = document
         .methods_by_path
         .iter()
