@@ -97,6 +97,37 @@ fn a_series_keeps_the_same_slot_every_week_and_occurrences_can_move_or_be_cancel
     );
     assert_eq!(agenda.json()["agenda"], json!(["Only this"]));
 
+    // The manager moves the weekly slot: the 1:1s to come follow, the
+    // cancelled one stays as it was; the rep cannot move it.
+    let series_path = format!("/v1/one-on-one-series/{}", created["id"].as_str().unwrap());
+    app.patch(&series_path, &team.rep, json!({"weekday": "thursday"})).problem(403, "forbidden");
+    app.patch(&series_path, &team.manager, json!({"time": "25:00"})).problem(422, "invalid_field");
+    app.patch(&series_path, &team.manager, json!({})).problem(422, "invalid_field");
+    let moved_slot = app.patch(
+        &series_path,
+        &team.manager,
+        json!({"weekday": "thursday", "time": "14:00", "duration_minutes": 30}),
+    );
+    assert_eq!(moved_slot.status, 200, "{}", moved_slot.text);
+    let after = app.get(&format!("/v1/one-on-ones?rep={}", team.rep_id), &team.manager).json();
+    let after = after["items"].as_array().unwrap();
+    let now = chrono::Utc::now();
+    for item in after {
+        let at =
+            chrono::DateTime::parse_from_rfc3339(item["scheduled_at"].as_str().unwrap()).unwrap();
+        if item["id"] == items[1]["id"] {
+            assert_eq!(item["status"], "cancelled");
+            assert_eq!(
+                item["scheduled_at"], items[1]["scheduled_at"],
+                "a cancelled 1:1 keeps its time"
+            );
+        } else if at.with_timezone(&chrono::Utc) > now {
+            let local = at.with_timezone(&chrono_tz::Europe::Berlin);
+            assert_eq!(local.format("%A %H:%M").to_string(), "Thursday 14:00", "{item}");
+            assert_eq!(item["duration_minutes"], 30);
+        }
+    }
+
     let peer_id = app.create_user(&team.admin, "peer@acme.example", "rep", Some(&team.manager_id));
     let peer = app.issue_token(&team.admin, &peer_id);
     app.get(&format!("/v1/one-on-ones/{id}"), &peer).problem(404, "one_on_one_not_found");

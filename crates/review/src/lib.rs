@@ -75,7 +75,7 @@ pub use integrations::IntegrationToken;
 pub use lifecycle::{AnalysisSettled, FailedStep, can_become, status_name};
 pub use one_on_ones::{
     ActionItem, ActionItemChanges, Clip, ClipCandidate, ClipSource, FollowThrough, NewSeries,
-    OccurrenceChanges, OneOnOne, OneOnOneView, Series,
+    OccurrenceChanges, OneOnOne, OneOnOneView, Series, SeriesSlot,
 };
 pub use reviews::{
     BoardRow, CallReview, ConversationAverages, CriterionProgress, Event, NextMove, Nomination,

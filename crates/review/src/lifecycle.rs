@@ -163,6 +163,7 @@ impl CallLifecycle<'_> {
             }
             None => {
                 let mut missing = Vec::new();
+                let mut refreshed = 0usize;
                 for row in self.store.ready_calls().await? {
                     let has_speech = match row.peaks_key.as_deref() {
                         Some(key) => {
@@ -172,7 +173,18 @@ impl CallLifecycle<'_> {
                     };
                     if !has_speech {
                         missing.push(row);
+                    } else if self.store.call_metrics_of(&[row.id]).await?.is_empty() {
+                        // Segments but no headline figures (analysed before
+                        // they were kept): computed from the segments, no decode.
+                        self.refresh_call_metrics(&row).await;
+                        refreshed += 1;
                     }
+                }
+                if refreshed > 0 {
+                    tracing::info!(
+                        calls = refreshed,
+                        "conversation figures filled in from stored segments"
+                    );
                 }
                 missing
             }

@@ -59,6 +59,19 @@ pub struct NewSeries {
     pub agenda: Vec<String>,
 }
 
+/// A series' new regular slot; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct SeriesSlot {
+    /// Day of the week.
+    pub weekday: Option<Day>,
+    /// Local start time, `HH:MM`.
+    pub time: Option<String>,
+    /// Length in minutes.
+    pub duration_minutes: Option<u32>,
+    /// Time zone.
+    pub timezone: Option<String>,
+}
+
 /// Changes to an occurrence; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
 pub struct OccurrenceChanges {
@@ -407,6 +420,79 @@ impl OneOnOnes<'_> {
         series.agenda = serde_json::json!(check_agenda(&agenda)?);
         series.updated_at = now();
         Series::try_from(self.store.update_series(series).await?)
+    }
+
+    /// Moves a series to another regular slot (its manager or an admin):
+    /// the series and every occurrence still to come that is scheduled move
+    /// to the new day, time, length and time zone; held, cancelled and past
+    /// ones stay as they were.
+    pub async fn reschedule_series(
+        &self,
+        actor: &Actor,
+        id: SeriesId,
+        slot: SeriesSlot,
+    ) -> Result<Series, ReviewError> {
+        let mut series = self
+            .store
+            .series(actor.organisation_id, id)
+            .await?
+            .ok_or_else(|| not_found(Entity::Series, id))?;
+        if !Self::sees_pair(actor, series.rep_id, &self.tree(actor).await?) {
+            return Err(not_found(Entity::Series, id));
+        }
+        if actor.role != Role::Admin && actor.user_id != series.manager_id {
+            return Err(ReviewError::Forbidden(
+                "a 1:1 series is moved by its manager or an admin".into(),
+            ));
+        }
+        if let Some(day) = slot.weekday {
+            series.weekday = serde_json::to_value(day)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or(series.weekday);
+        }
+        if let Some(time) = slot.time {
+            let parsed = NaiveTime::parse_from_str(time.trim(), "%H:%M").map_err(|_| {
+                invalid("time", format!("`{time}` is not a local time like `09:30`"))
+            })?;
+            series.local_time = parsed.format("%H:%M").to_string();
+        }
+        if let Some(minutes) = slot.duration_minutes {
+            if !(5..=240).contains(&minutes) {
+                return Err(invalid("duration_minutes", "must be 5 to 240 minutes"));
+            }
+            series.duration_minutes = i32::try_from(minutes).unwrap_or(240);
+        }
+        if let Some(tz) = slot.timezone {
+            series.timezone = Timezone::parse("timezone", &tz)?.name().to_owned();
+        }
+        let at = now();
+        series.updated_at = at;
+        let series = self.store.update_series(series).await?;
+        let coming = self
+            .store
+            .one_on_ones(
+                actor.organisation_id,
+                &OneOnOneFilter {
+                    series_ids: Some(vec![series.id]),
+                    from: Some(at),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        for mut row in coming.into_iter().filter(|o| o.status == OneOnOneStatus::Scheduled) {
+            let week = Week::parse("week", &row.week)?;
+            let moved = slot_start(&series, &week);
+            if moved < at {
+                // The new slot of this week has passed already: it keeps its time.
+                continue;
+            }
+            row.scheduled_at = moved;
+            row.duration_minutes = series.duration_minutes;
+            row.updated_at = at;
+            self.store.update_one_on_one(row).await?;
+        }
+        Series::try_from(series)
     }
 
     /// 1:1s the caller takes part in or oversees, by time.

@@ -85,15 +85,27 @@ impl From<Series> for SeriesBody {
     }
 }
 
-/// A new standing agenda.
+/// Changes to a series: its standing agenda and its regular slot; absent
+/// fields stay as they are.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
-    "agenda": ["Wins of the week", "Pipeline review", "Focus skill: discovery questions"]
+    "agenda": ["Wins of the week", "Pipeline review", "Focus skill: discovery questions"],
+    "weekday": "thursday",
+    "time": "14:00"
 }))]
 pub struct UpdateSeriesRequest {
-    /// The topics.
-    pub agenda: Vec<String>,
+    /// The topics (replaces them).
+    pub agenda: Option<Vec<String>>,
+    /// New day of the week (the manager or an admin): the 1:1s still to come move.
+    pub weekday: Option<DayBody>,
+    /// New local start time, `HH:MM`.
+    #[schema(example = "14:00")]
+    pub time: Option<String>,
+    /// New length, 5 to 240 minutes.
+    pub duration_minutes: Option<u32>,
+    /// New IANA time zone.
+    pub timezone: Option<String>,
 }
 
 /// Where a 1:1 is.
@@ -624,7 +636,7 @@ pub async fn create_series(
         .json(SeriesBody::from(review.one_on_ones().create_series(&actor, new).await?)))
 }
 
-/// Replaces the pair's standing agenda.
+/// Replaces the pair's standing agenda, or moves the series to another slot.
 #[utoipa::path(tag = "one-on-ones", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Series id")), request_body = UpdateSeriesRequest, responses((status = 200, description = "Changed", body = SeriesBody)))]
 #[patch("/v1/one-on-one-series/{id}")]
 pub async fn update_series(
@@ -633,9 +645,31 @@ pub async fn update_series(
     id: web::Path<SeriesId>,
     ApiJson(body): ApiJson<UpdateSeriesRequest>,
 ) -> Result<web::Json<SeriesBody>, ApiError> {
-    Ok(web::Json(
-        review.one_on_ones().set_agenda(&actor, id.into_inner(), body.agenda).await?.into(),
-    ))
+    let id = id.into_inner();
+    let moves = body.weekday.is_some()
+        || body.time.is_some()
+        || body.duration_minutes.is_some()
+        || body.timezone.is_some();
+    let mut series = None;
+    if moves {
+        let slot = filmroom_review::SeriesSlot {
+            weekday: body.weekday.map(Into::into),
+            time: body.time,
+            duration_minutes: body.duration_minutes,
+            timezone: body.timezone,
+        };
+        series = Some(review.one_on_ones().reschedule_series(&actor, id, slot).await?);
+    }
+    if let Some(agenda) = body.agenda {
+        series = Some(review.one_on_ones().set_agenda(&actor, id, agenda).await?);
+    }
+    match series {
+        Some(series) => Ok(web::Json(series.into())),
+        None => Err(ApiError::InvalidBody {
+            field: None,
+            message: "send an agenda, or a new weekday, time, duration_minutes or timezone".into(),
+        }),
+    }
 }
 
 /// 1:1s the caller takes part in or oversees.

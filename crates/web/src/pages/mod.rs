@@ -39,6 +39,7 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .service(rep_profile::end_focus)
         .service(rep_profile::set_up_one_on_ones)
         .service(one_on_one::set_agenda)
+        .service(one_on_one::reschedule)
         .service(one_on_one::room)
         .service(one_on_one::add_clip)
         .service(one_on_one::move_clip)

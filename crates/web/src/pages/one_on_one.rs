@@ -95,6 +95,10 @@ struct OneOnOneRoom {
     series_id: String,
     agenda_text: String,
     may_change_series: bool,
+    may_move_series: bool,
+    series_days: Vec<(String, bool)>,
+    series_time: String,
+    series_minutes: i32,
 }
 
 fn minutes_seconds(ms: i64) -> String {
@@ -234,6 +238,14 @@ pub async fn room(
         series_id: view_.series.id.to_string(),
         agenda_text: view_.series.agenda.join("\n"),
         may_change_series: !held,
+        may_move_series: viewer.me.id == manager_id
+            || viewer.me.role == filmroom_review::Role::Admin,
+        series_days: ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+            .into_iter()
+            .map(|d| (d.to_owned(), d == view_.series.weekday))
+            .collect(),
+        series_time: view_.series.local_time.clone(),
+        series_minutes: view_.series.duration_minutes,
     }
     .render()?;
     Ok(page(html))
@@ -504,5 +516,38 @@ pub async fn retime_clip(
     };
     let (start, end) = (time("start", &form.start)?, time("end", &form.end)?);
     review.one_on_ones().retime_clip(&viewer.actor, *id, start, end).await?;
+    Ok(changed(&req, &back(form.one_on_one)))
+}
+
+#[derive(Deserialize)]
+struct SlotForm {
+    csrf: Option<String>,
+    one_on_one: OneOnOneId,
+    weekday: String,
+    time: String,
+    duration_minutes: u32,
+}
+
+/// Moves the series to another day, time or length; the 1:1s to come follow.
+#[post("/series/{id}/slot")]
+pub async fn reschedule(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    viewer: Viewer,
+    id: web::Path<filmroom_review::ids::SeriesId>,
+    form: web::Form<SlotForm>,
+) -> Result<HttpResponse, Fragment> {
+    viewer.check(&req, form.csrf.as_deref())?;
+    let weekday: filmroom_review::settings::Day =
+        serde_json::from_value(serde_json::Value::String(form.weekday.clone())).map_err(|_| {
+            ReviewError::InvalidField { field: "weekday".into(), message: "choose a day".into() }
+        })?;
+    let slot = filmroom_review::SeriesSlot {
+        weekday: Some(weekday),
+        time: Some(form.time.clone()),
+        duration_minutes: Some(form.duration_minutes),
+        timezone: None,
+    };
+    review.one_on_ones().reschedule_series(&viewer.actor, *id, slot).await?;
     Ok(changed(&req, &back(form.one_on_one)))
 }
