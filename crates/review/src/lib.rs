@@ -13,6 +13,7 @@
 //! function and get the domain's own types back, never a database row.
 
 pub mod accounts;
+mod call_transcript;
 mod calls;
 mod clips;
 mod coaching;

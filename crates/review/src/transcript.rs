@@ -4,8 +4,6 @@
 //! The two subtitle formats are small and fully specified; a parser here
 //! keeps the rules (what a speaker is, what is refused) in one place.
 
-use crate::context::Calls;
-use crate::ids::CallId;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ReviewError;
@@ -203,86 +201,6 @@ pub fn line_at(segments: &[Segment], at_ms: i64) -> Option<&Segment> {
         .iter()
         .find(|s| s.start_ms <= at_ms && at_ms < s.end_ms)
         .or_else(|| segments.iter().rev().find(|s| s.start_ms <= at_ms))
-}
-
-impl Calls<'_> {
-    /// Replaces the transcript of a ready call the caller can see.
-    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, call = %call_id), err)]
-    pub async fn put_transcript(
-        &self,
-        actor: &crate::context::Actor,
-        call_id: crate::ids::CallId,
-        body: &[u8],
-        format: TranscriptFormat,
-    ) -> Result<Vec<Segment>, ReviewError> {
-        let call = self.call(actor, call_id).await?;
-        if call.status != filmroom_store::CallStatus::Ready {
-            return Err(ReviewError::NotReady {
-                what: "transcript",
-                status: crate::lifecycle::status_name(call.status),
-            });
-        }
-        let segments = parse(body, format, call.duration_ms.unwrap_or_default())?;
-        let rows = segments
-            .iter()
-            .enumerate()
-            .map(|(i, s)| filmroom_store::entity::transcript_segment::Model {
-                id: crate::ids::SegmentId::generate(),
-                organisation_id: call.organisation_id,
-                call_id: call.id,
-                position: i32::try_from(i).unwrap_or(i32::MAX),
-                start_ms: s.start_ms,
-                end_ms: s.end_ms,
-                speaker: s.speaker.clone(),
-                text: s.text.clone(),
-            })
-            .collect();
-        self.store.replace_transcript(call.id, rows).await?;
-        // Pace, questions and a mono call's speakers come from the transcript.
-        if let Some(row) = self.store.call_by_id(call.id).await? {
-            self.refresh_call_metrics(&row).await;
-        }
-        Ok(segments)
-    }
-
-    /// The transcript of a call the caller can see (empty when there is none).
-    pub async fn transcript(
-        &self,
-        actor: &crate::context::Actor,
-        call_id: crate::ids::CallId,
-    ) -> Result<Vec<Segment>, ReviewError> {
-        let call = self.call(actor, call_id).await?;
-        Ok(self
-            .store
-            .transcript(call.id)
-            .await?
-            .into_iter()
-            .map(|r| Segment {
-                start_ms: r.start_ms,
-                end_ms: r.end_ms,
-                speaker: r.speaker,
-                text: r.text,
-            })
-            .collect())
-    }
-
-    /// Comments on a call, each with the transcript line spoken at its time.
-    pub async fn comments_with_transcript(
-        &self,
-        actor: &crate::context::Actor,
-        call_id: CallId,
-        since: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<Vec<(crate::comments::CommentView, Option<Segment>)>, ReviewError> {
-        let comments = self.weekly().comments(actor, call_id, since).await?;
-        let segments = self.transcript(actor, call_id).await?;
-        Ok(comments
-            .into_iter()
-            .map(|c| {
-                let line = line_at(&segments, c.row.at_ms).cloned();
-                (c, line)
-            })
-            .collect())
-    }
 }
 
 #[cfg(test)]
