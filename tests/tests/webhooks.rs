@@ -245,3 +245,61 @@ fn deliveries_never_reach_private_addresses_unless_allowed() {
     assert!(attempt["status_code"].is_null(), "{attempt}");
     assert!(receiver.requests.lock().unwrap().is_empty(), "the receiver was reached");
 }
+
+#[test]
+fn every_event_gets_exactly_one_delivery_however_often_the_server_is_killed() {
+    // Jobs a killed server held are taken up again after a 2 s lease.
+    let mut app = TestApp::spawn_with(&[
+        ("FILMROOM_ALLOW_PRIVATE_FETCH", "127.0.0.1"),
+        ("FILMROOM_JOB_LEASE_SECS", "2"),
+    ]);
+    let team = Team::create(&app, "Acme");
+    let receiver = Receiver::start(0);
+    let created = app
+        .post(
+            "/v1/webhooks",
+            &team.admin,
+            json!({"url": receiver.url, "event_types": ["call.ready"]}),
+        )
+        .json();
+    let hook = created["webhook"]["id"].as_str().unwrap().to_owned();
+    let calls: Vec<String> = (0..6).map(|_| app.create_call(&team.rep, &team.rep_id)).collect();
+    // Each upload queues an analysis whose end writes a `call.ready` event;
+    // the server is killed (SIGKILL) while those are analysed and dispatched.
+    for (n, call) in calls.iter().enumerate() {
+        assert_eq!(
+            app.upload(&team.rep, call, fixture("speech-8k-mono-s16.wav"), "audio/wav").status,
+            200
+        );
+        if n % 2 == 1 {
+            std::thread::sleep(Duration::from_millis(40 * n as u64));
+            app.restart();
+        }
+    }
+    for call in &calls {
+        assert_eq!(app.wait_until_settled(&team.rep, call)["status"], "ready");
+    }
+    let events: Vec<String> = app.get("/v1/events?limit=200", &team.admin).json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "call.ready")
+        .map(|e| e["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(events.len(), calls.len(), "one call.ready per call");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let deliveries = app.deliveries(&team.admin, &hook)["items"].as_array().unwrap().clone();
+        let mut per_event: std::collections::BTreeMap<String, usize> = Default::default();
+        for d in &deliveries {
+            *per_event.entry(d["event_id"].as_str().unwrap().to_owned()).or_default() += 1;
+        }
+        assert!(per_event.values().all(|n| *n == 1), "an event delivered twice: {per_event:?}");
+        if per_event.len() == events.len() && deliveries.iter().all(|d| d["status"] == "succeeded")
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "deliveries did not finish: {deliveries:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
