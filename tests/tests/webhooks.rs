@@ -175,6 +175,14 @@ fn events_are_delivered_signed_and_retried_until_accepted() {
         .problem(404, "webhook_not_found");
 }
 
+/// A webhook for `call.ready` to `receiver`; its id.
+fn call_ready_hook(app: &TestApp, admin: &str, receiver: &Receiver) -> String {
+    let created = app
+        .post("/v1/webhooks", admin, json!({"url": receiver.url, "event_types": ["call.ready"]}))
+        .json();
+    created["webhook"]["id"].as_str().unwrap().to_owned()
+}
+
 #[test]
 fn a_delivery_survives_a_server_restart_between_attempts() {
     let mut app = TestApp::spawn_with(&[
@@ -183,14 +191,7 @@ fn a_delivery_survives_a_server_restart_between_attempts() {
     ]);
     let team = Team::create(&app, "Acme");
     let receiver = Receiver::start(1);
-    let created = app
-        .post(
-            "/v1/webhooks",
-            &team.admin,
-            json!({"url": receiver.url, "event_types": ["call.ready"]}),
-        )
-        .json();
-    let hook = created["webhook"]["id"].as_str().unwrap().to_owned();
+    let hook = call_ready_hook(&app, &team.admin, &receiver);
     let call = app.create_call(&team.rep, &team.rep_id);
     assert_eq!(
         app.upload(&team.rep, &call, fixture("speech-8k-mono-s16.wav"), "audio/wav").status,
@@ -255,14 +256,7 @@ fn every_event_gets_exactly_one_delivery_however_often_the_server_is_killed() {
     ]);
     let team = Team::create(&app, "Acme");
     let receiver = Receiver::start(0);
-    let created = app
-        .post(
-            "/v1/webhooks",
-            &team.admin,
-            json!({"url": receiver.url, "event_types": ["call.ready"]}),
-        )
-        .json();
-    let hook = created["webhook"]["id"].as_str().unwrap().to_owned();
+    let hook = call_ready_hook(&app, &team.admin, &receiver);
     let calls: Vec<String> = (0..6).map(|_| app.create_call(&team.rep, &team.rep_id)).collect();
     // Each upload queues an analysis whose end writes a `call.ready` event;
     // the server is killed (SIGKILL) while those are analysed and dispatched.

@@ -242,6 +242,26 @@ fn not_found(entity: Entity, id: impl ToString) -> ReviewError {
     ReviewError::NotFound { entity, id: id.to_string() }
 }
 
+/// A series' local start time, `HH:MM`, as stored.
+fn local_time(raw: &str) -> Result<String, ReviewError> {
+    NaiveTime::parse_from_str(raw.trim(), "%H:%M")
+        .map(|t| t.format("%H:%M").to_string())
+        .map_err(|_| invalid("time", format!("`{raw}` is not a local time like `09:30`")))
+}
+
+/// A 1:1's length, 5 to 240 minutes.
+fn duration(minutes: u32) -> Result<i32, ReviewError> {
+    i32::try_from(minutes)
+        .ok()
+        .filter(|m| (5..=240).contains(m))
+        .ok_or_else(|| invalid("duration_minutes", "must be 5 to 240 minutes"))
+}
+
+/// A day as stored on a series (`monday`, …).
+fn day_name(day: Day) -> String {
+    serde_json::to_value(day).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
 /// When the regular slot of `week` starts, in UTC.
 fn slot_start(series: &one_on_one_series::Model, week: &Week) -> DateTime<Utc> {
     let tz: Tz = series.timezone.parse().unwrap_or(chrono_tz::UTC);
@@ -365,12 +385,8 @@ impl OneOnOnes<'_> {
                 format!("{} does not report to {}", new.rep_id, manager.email),
             ));
         }
-        let time = NaiveTime::parse_from_str(new.time.trim(), "%H:%M").map_err(|_| {
-            invalid("time", format!("`{}` is not a local time like `09:30`", new.time))
-        })?;
-        if !(5..=240).contains(&new.duration_minutes) {
-            return Err(invalid("duration_minutes", "must be 5 to 240 minutes"));
-        }
+        let time = local_time(&new.time)?;
+        let duration_minutes = duration(new.duration_minutes)?;
         let organisation = self.organisation_row(actor).await?;
         let tz = match &new.timezone {
             Some(tz) => Timezone::parse("timezone", tz)?.name().to_owned(),
@@ -382,12 +398,9 @@ impl OneOnOnes<'_> {
             organisation_id: actor.organisation_id,
             manager_id,
             rep_id: new.rep_id,
-            weekday: serde_json::to_value(new.weekday)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
-            local_time: time.format("%H:%M").to_string(),
-            duration_minutes: i32::try_from(new.duration_minutes).unwrap_or(30),
+            weekday: day_name(new.weekday),
+            local_time: time,
+            duration_minutes,
             timezone: tz,
             agenda: serde_json::json!(check_agenda(&new.agenda)?),
             created_at: at,
@@ -446,22 +459,13 @@ impl OneOnOnes<'_> {
             ));
         }
         if let Some(day) = slot.weekday {
-            series.weekday = serde_json::to_value(day)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or(series.weekday);
+            series.weekday = day_name(day);
         }
         if let Some(time) = slot.time {
-            let parsed = NaiveTime::parse_from_str(time.trim(), "%H:%M").map_err(|_| {
-                invalid("time", format!("`{time}` is not a local time like `09:30`"))
-            })?;
-            series.local_time = parsed.format("%H:%M").to_string();
+            series.local_time = local_time(&time)?;
         }
         if let Some(minutes) = slot.duration_minutes {
-            if !(5..=240).contains(&minutes) {
-                return Err(invalid("duration_minutes", "must be 5 to 240 minutes"));
-            }
-            series.duration_minutes = i32::try_from(minutes).unwrap_or(240);
+            series.duration_minutes = duration(minutes)?;
         }
         if let Some(tz) = slot.timezone {
             series.timezone = Timezone::parse("timezone", &tz)?.name().to_owned();

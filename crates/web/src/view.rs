@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use filmroom_review::{CallStatus, CommentKind, ReviewState, Slot};
+use filmroom_review::{CallStatus, CommentKind, ReviewError, ReviewState, Slot, settings::Day};
 
 /// A message from the rules with its first letter capitalised.
 pub fn capitalised(text: &str) -> String {
@@ -142,6 +142,24 @@ pub fn when(at: DateTime<Utc>, timezone: &str) -> String {
 pub fn day(at: DateTime<Utc>, timezone: &str) -> String {
     let tz: Tz = timezone.parse().unwrap_or(chrono_tz::UTC);
     at.with_timezone(&tz).format("%-d %b %Y").to_string()
+}
+
+/// The days of the week as forms send them, in order.
+pub const DAYS: [(&str, Day); 7] = [
+    ("monday", Day::Monday),
+    ("tuesday", Day::Tuesday),
+    ("wednesday", Day::Wednesday),
+    ("thursday", Day::Thursday),
+    ("friday", Day::Friday),
+    ("saturday", Day::Saturday),
+    ("sunday", Day::Sunday),
+];
+
+/// A day chosen in a form.
+pub fn parse_day(raw: &str) -> Result<Day, ReviewError> {
+    DAYS.iter().find(|(name, _)| *name == raw).map(|(_, day)| *day).ok_or_else(|| {
+        ReviewError::InvalidField { field: "weekday".into(), message: "choose a day".into() }
+    })
 }
 
 /// A time typed as `m:ss`, `h:mm:ss` or plain seconds (`75`, `75.5`), in ms.

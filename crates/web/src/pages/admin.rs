@@ -11,7 +11,6 @@ use filmroom_review::{
     integrations::NewIntegrationToken,
     metrics::{Band, Metric},
     rubric::{Criterion, Level},
-    settings::Day,
 };
 use serde::Deserialize;
 
@@ -297,16 +296,6 @@ struct SettingsPage {
     monologue_max: String,
 }
 
-const DAYS: [(&str, Day); 7] = [
-    ("monday", Day::Monday),
-    ("tuesday", Day::Tuesday),
-    ("wednesday", Day::Wednesday),
-    ("thursday", Day::Thursday),
-    ("friday", Day::Friday),
-    ("saturday", Day::Saturday),
-    ("sunday", Day::Sunday),
-];
-
 /// A band limit as typed: at most two decimals, no trailing zeros.
 fn number(v: Option<f64>) -> String {
     v.map(|v| {
@@ -328,7 +317,10 @@ pub async fn settings_form(
     let html = SettingsPage {
         layout: Layout::new("Settings", "admin", &viewer),
         csrf: viewer.csrf.clone(),
-        days: DAYS.iter().map(|(k, d)| ((*k).to_owned(), *d == s.nomination_deadline)).collect(),
+        days: view::DAYS
+            .iter()
+            .map(|(k, d)| ((*k).to_owned(), *d == s.nomination_deadline))
+            .collect(),
         review_days: s.manager_review_days,
         clip_minutes: s.clip_budget_minutes,
         min_items: s.min_action_items,
@@ -379,7 +371,7 @@ pub async fn save_settings(
 ) -> Result<HttpResponse, Fragment> {
     viewer.check(&req, form.csrf.as_deref())?;
     require_admin(&viewer)?;
-    let day = DAYS.iter().find(|(k, _)| *k == form.nomination_deadline).map(|(_, d)| *d);
+    let day = view::DAYS.iter().find(|(k, _)| *k == form.nomination_deadline).map(|(_, d)| *d);
     let percent = |f: &str, raw: &Option<String>| {
         field_number(f, raw.as_deref()).map(|v| v.map(|v| v / 100.0))
     };

@@ -101,10 +101,6 @@ struct OneOnOneRoom {
     series_minutes: i32,
 }
 
-fn minutes_seconds(ms: i64) -> String {
-    view::clock(ms)
-}
-
 fn item_line(item: &ActionItem, names: &[(UserId, String)], today: NaiveDate) -> ItemLine {
     ItemLine {
         id: item.id.to_string(),
@@ -155,7 +151,7 @@ pub async fn room(
             end: view::clock(clip.end_ms),
             title,
             range: format!("{}–{}", view::clock(clip.start_ms), view::clock(clip.end_ms)),
-            length: minutes_seconds(clip.end_ms.saturating_sub(clip.start_ms)),
+            length: view::clock(clip.end_ms.saturating_sub(clip.start_ms)),
             note: clip.note.clone(),
             audio: format!(
                 "/v1/calls/{}/audio?start_ms={}&end_ms={}",
@@ -196,10 +192,10 @@ pub async fn room(
         agenda: view_.series.agenda.clone(),
         carried_over: view_.carried_over.iter().map(|i| item_line(i, &names, today)).collect(),
         clips,
-        used: minutes_seconds(used_ms),
-        budget: minutes_seconds(budget_ms),
+        used: view::clock(used_ms),
+        budget: view::clock(budget_ms),
         used_percent: u32::try_from((used_ms.clamp(0, budget_ms) * 100) / budget_ms).unwrap_or(100),
-        remaining: minutes_seconds(remaining_ms),
+        remaining: view::clock(remaining_ms),
         candidates: candidates
             .iter()
             .map(|c| CandidateCall {
@@ -240,9 +236,9 @@ pub async fn room(
         may_change_series: !held,
         may_move_series: viewer.me.id == manager_id
             || viewer.me.role == filmroom_review::Role::Admin,
-        series_days: ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-            .into_iter()
-            .map(|d| (d.to_owned(), d == view_.series.weekday))
+        series_days: view::DAYS
+            .iter()
+            .map(|(d, _)| ((*d).to_owned(), *d == view_.series.weekday))
             .collect(),
         series_time: view_.series.local_time.clone(),
         series_minutes: view_.series.duration_minutes,
@@ -538,10 +534,7 @@ pub async fn reschedule(
     form: web::Form<SlotForm>,
 ) -> Result<HttpResponse, Fragment> {
     viewer.check(&req, form.csrf.as_deref())?;
-    let weekday: filmroom_review::settings::Day =
-        serde_json::from_value(serde_json::Value::String(form.weekday.clone())).map_err(|_| {
-            ReviewError::InvalidField { field: "weekday".into(), message: "choose a day".into() }
-        })?;
+    let weekday = view::parse_day(&form.weekday)?;
     let slot = filmroom_review::SeriesSlot {
         weekday: Some(weekday),
         time: Some(form.time.clone()),

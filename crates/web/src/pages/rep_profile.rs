@@ -456,10 +456,7 @@ pub async fn set_up_one_on_ones(
 ) -> Result<HttpResponse, Fragment> {
     viewer.check(&req, form.csrf.as_deref())?;
     let rep = id.into_inner();
-    let weekday: filmroom_review::settings::Day =
-        serde_json::from_value(serde_json::Value::String(form.weekday.clone())).map_err(|_| {
-            ReviewError::InvalidField { field: "weekday".into(), message: "choose a day".into() }
-        })?;
+    let weekday = view::parse_day(&form.weekday)?;
     let new = filmroom_review::NewSeries {
         manager_id: None,
         rep_id: rep,
