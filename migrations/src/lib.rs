@@ -18,6 +18,7 @@ mod m20261130_000009_one_active_focus;
 mod m20261130_000010_job_lanes;
 mod m20261130_000011_sign_in;
 mod m20261130_000012_call_metrics;
+mod m20261130_000013_email;
 
 /// Runs filmroom's migrations in order.
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000010_job_lanes::Migration),
             Box::new(m20261130_000011_sign_in::Migration),
             Box::new(m20261130_000012_call_metrics::Migration),
+            Box::new(m20261130_000013_email::Migration),
         ]
     }
 }

@@ -381,6 +381,13 @@ def run(server: harness.Server, axe: pathlib.Path) -> None:
         manager_page.get_by_label("Your password").fill("manager password 1")
         manager_page.get_by_role("button", name="Make a token").click()
         expect(manager_page.locator("#new-token")).to_contain_text("fr_")
+        digest = manager_page.get_by_label("A morning digest of shared calls waiting for your review")
+        expect(digest).to_be_checked()
+        digest.uncheck()
+        manager_page.get_by_role("button", name="Save email choices").click()
+        expect(manager_page.locator(".notice")).to_have_text("Your email choices are saved.")
+        expect(manager_page.get_by_label("A morning digest of shared calls waiting for your review")).not_to_be_checked()
+        expect(manager_page.get_by_label("A notice the day before a 1:1, with its agenda")).to_be_checked()
         audit(manager_page, "account", axe, manager_phone)
 
         # The rep opens the same 1:1 from their side.
@@ -468,6 +475,12 @@ def run(server: harness.Server, axe: pathlib.Path) -> None:
         check(admin_page.locator("#new-integration-token").inner_text().startswith("fri_"), "no integration token shown")
         expect(admin_page.locator("#callback-url")).to_contain_text("/v1/integrations/twilio/recording-status?integration_id=")
         audit(admin_page, "admin-integrations", axe, admin_phone)
+
+        # This server has no SMTP server: the email page says how to turn it on.
+        admin_page.get_by_role("link", name="Email", exact=True).click()
+        expect(admin_page.get_by_role("heading", level=1)).to_have_text("Email")
+        expect(admin_page.locator(".notice")).to_contain_text("--smtp-url")
+        audit(admin_page, "admin-email", axe, admin_phone)
         browser.close()
 
 

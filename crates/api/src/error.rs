@@ -246,14 +246,24 @@ error_codes! {
     IntegrationTokenNotFound = (NOT_FOUND, "integration_token_not_found"),
     /// No such session of the caller's.
     SessionNotFound = (NOT_FOUND, "session_not_found"),
+    /// No such email in the organisation's log.
+    EmailNotFound = (NOT_FOUND, "email_not_found"),
     /// A sign-in link that was used, replaced or has expired.
     SignInLinkInvalid = (GONE, "sign_in_link_invalid"),
+    /// An unsubscribe link this server did not make.
+    UnsubscribeLinkInvalid = (NOT_FOUND, "unsubscribe_link_invalid"),
     /// No endpoint at this path.
     RouteNotFound = (NOT_FOUND, "route_not_found"),
     /// The path does not take this method.
     MethodNotAllowed = (METHOD_NOT_ALLOWED, "method_not_allowed"),
     /// The email belongs to someone else.
     EmailTaken = (CONFLICT, "email_taken"),
+    /// The server has no SMTP server configured.
+    EmailNotConfigured = (CONFLICT, "email_not_configured"),
+    /// The person turned this kind of email off.
+    EmailTurnedOff = (CONFLICT, "email_turned_off"),
+    /// Only a failed email can be sent again.
+    EmailNotFailed = (CONFLICT, "email_not_failed"),
     /// The external id belongs to someone else.
     ExternalIdTaken = (CONFLICT, "external_id_taken"),
     /// The call is in review and only an admin may delete it.
@@ -338,6 +348,7 @@ impl Code {
             Entity::Delivery => Self::DeliveryNotFound,
             Entity::IntegrationToken => Self::IntegrationTokenNotFound,
             Entity::Session => Self::SessionNotFound,
+            Entity::Email => Self::EmailNotFound,
         }
     }
 }
@@ -367,6 +378,10 @@ impl ApiError {
                 R::SignInFailed => (Code::SignInFailed, None),
                 R::TooManySignIns { .. } => (Code::TooManySignIns, None),
                 R::LinkInvalid => (Code::SignInLinkInvalid, None),
+                R::UnsubscribeLinkInvalid => (Code::UnsubscribeLinkInvalid, None),
+                R::EmailNotConfigured => (Code::EmailNotConfigured, None),
+                R::EmailTurnedOff(_) => (Code::EmailTurnedOff, None),
+                R::EmailNotFailed(_) => (Code::EmailNotFailed, None),
                 R::Internal(_) => (Code::InternalError, None),
                 R::SpeechNotAnalysed => (Code::SpeechNotAnalysed, None),
                 R::NotFound { entity, .. } => (Code::not_found(*entity), None),

@@ -54,8 +54,8 @@ impl Default for ApiConfig {
 /// Registers every endpoint; the OpenAPI document is collected from the same calls.
 fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     use routes::{
-        calls, comments, integrations, one_on_ones, ops, people, reviews, search, speech, tokens,
-        transcripts, webhooks,
+        calls, comments, emails, integrations, one_on_ones, ops, people, reviews, search, speech,
+        tokens, transcripts, webhooks,
     };
     cfg.service(ops::healthz)
         .service(ops::readyz)
@@ -69,6 +69,11 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(tokens::list_tokens)
         .service(tokens::revoke_token)
         .service(tokens::create_invite)
+        .service(emails::email_invite)
+        .service(emails::list_emails)
+        .service(emails::retry_email)
+        .service(emails::get_email_preferences)
+        .service(emails::update_email_preferences)
         .service(calls::create_call)
         .service(calls::list_calls)
         .service(calls::get_call)

@@ -34,6 +34,7 @@ use crate::error::{PROBLEM_JSON, Problem};
         (name = "comments", description = "Timestamped comments on calls"),
         (name = "one-on-ones", description = "The weekly 1:1: cadence, clip segment, action items, follow-through, focus skill"),
         (name = "webhooks", description = "Signed event deliveries to other systems"),
+        (name = "email", description = "Invites, reminders, digests and 1:1 notices by email: the log, resending, each person's choices"),
         (name = "integrations", description = "Dialers: integration tokens, pushed calls, recording callbacks"),
         (name = "search", description = "Full-text search over transcripts and comments"),
         (name = "reviews", description = "The weekly two-call review: nominations, states, scores, rubric, progress, team board"),

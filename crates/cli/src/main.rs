@@ -99,6 +99,16 @@ enum AdminCommand {
         #[arg(long)]
         call: Option<uuid::Uuid>,
     },
+    /// Queue the reminders, digests and 1:1 notices due at an instant (a
+    /// running server's email workers send them). The server does this on
+    /// its own every `--reminder-interval-secs`; this is for cron, and for
+    /// trying a schedule out. Each person gets each at most once per period.
+    SendReminders {
+        /// The instant to schedule for, RFC 3339 (`2026-12-03T09:30:00Z`)
+        /// [default: now].
+        #[arg(long)]
+        at: Option<chrono::DateTime<chrono::FixedOffset>>,
+    },
     /// Set a person's password, read from standard input (one line); their
     /// browser sessions end.
     SetPassword {
@@ -232,6 +242,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("{queued} call(s) queued for analysis; a running worker takes them up.");
             Ok(())
         }
+        Command::Admin(AdminCommand::SendReminders { at }) => {
+            let review = Review::new(cli.backend.open_store(true).await?);
+            let at = at.map_or_else(filmroom_store::now, |t| t.with_timezone(&chrono::Utc));
+            let queued = review.emails().schedule_due(at).await.context("scheduling the emails")?;
+            eprintln!(
+                "{queued} email(s) queued for {}; a running server with --smtp-url sends them.",
+                at.to_rfc3339()
+            );
+            Ok(())
+        }
         Command::Admin(AdminCommand::SetPassword { email, organisation }) => {
             let mut password = String::new();
             std::io::stdin()
@@ -262,25 +282,32 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 async fn serve(backend: &Backend, args: ServeArgs) -> anyhow::Result<()> {
     let store = backend.open_store(true).await?;
     let storage = store.blobs().description().to_owned();
-    let (stop_workers, stopped) = tokio::sync::watch::channel(false);
-    let workers =
-        if args.no_worker { Vec::new() } else { args.worker.spawn(&store, backend, stopped)? };
-    let review = Review::new(store)
-        .with_analysis_attempts(args.worker.analysis_attempts)
-        .with_renderer(std::sync::Arc::new(args.render_sandbox()?))
-        .with_session_policy(args.session_policy());
     let listener = TcpListener::bind(&args.listen)
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let address = listener.local_addr().context("reading the bound address")?;
+    let (stop_workers, stopped) = tokio::sync::watch::channel(false);
+    let mailer = args.worker.mailer(Some(&format!("http://{address}")))?;
+    let workers = if args.no_worker {
+        Vec::new()
+    } else {
+        args.worker.spawn(&store, backend, mailer.as_ref(), stopped)?
+    };
+    let review = Review::new(store)
+        .with_email(mailer.is_some())
+        .with_analysis_attempts(args.worker.analysis_attempts)
+        .with_renderer(std::sync::Arc::new(args.render_sandbox()?))
+        .with_session_policy(args.session_policy());
     let server = filmroom_api::server(
         review,
         ApiConfig {
             max_json_bytes: args.max_json_bytes,
             max_upload_bytes: args.max_upload_bytes,
-            public_url: args.public_url.clone(),
+            public_url: args.worker.public_url.clone(),
         },
         listener,
-        filmroom_web::configure(filmroom_web::WebConfig { public_url: args.public_url.clone() }),
+        filmroom_web::configure(filmroom_web::WebConfig {
+            public_url: args.worker.public_url.clone(),
+        }),
     )?;
     tracing::info!(
         database = %backend.database_url()?.redacted(),
@@ -298,7 +325,8 @@ async fn serve(backend: &Backend, args: ServeArgs) -> anyhow::Result<()> {
 async fn worker(backend: &Backend, args: WorkerArgs) -> anyhow::Result<()> {
     let store = backend.open_store(false).await?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let workers = args.spawn(&store, backend, stopped)?;
+    let mailer = args.mailer(None)?;
+    let workers = args.spawn(&store, backend, mailer.as_ref(), stopped)?;
     tracing::info!(
         count = workers.len(),
         database = %backend.database_url()?.redacted(),

@@ -63,12 +63,6 @@ pub struct ServeArgs {
     #[arg(long, env = "FILMROOM_MAX_UPLOAD_BYTES", default_value_t = 2 * 1024 * 1024 * 1024)]
     pub max_upload_bytes: u64,
 
-    /// The URL clients reach this server at (`https://filmroom.example.com`),
-    /// when a proxy in front changes scheme or host; dialer callbacks are
-    /// signed over it.
-    #[arg(long, env = "FILMROOM_PUBLIC_URL")]
-    pub public_url: Option<String>,
-
     /// Do not run an ingest worker in this process (run `filmroom worker` elsewhere).
     #[arg(long, env = "FILMROOM_NO_WORKER")]
     pub no_worker: bool,
@@ -200,16 +194,60 @@ pub struct WorkerArgs {
     /// The program run for each analysis [default: this `filmroom` binary, as `filmroom analyze`].
     #[arg(long, env = "FILMROOM_ANALYZER")]
     pub analyzer: Option<PathBuf>,
+
+    /// The URL people reach this server at (`https://filmroom.example.com`):
+    /// links in emails point there, dialer callbacks are signed over it, and
+    /// with `https` session cookies are `Secure`. [default for `serve`: its
+    /// listen address]
+    #[arg(long, env = "FILMROOM_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// SMTP server for email (invites, reminders, digests, 1:1 notices):
+    /// `smtp://[USER:PASSWORD@]HOST[:PORT]` (STARTTLS when offered; add
+    /// `?tls=required` to insist) or `smtps://…` (TLS). No email without it.
+    #[arg(long, env = "FILMROOM_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// The sender of emails, e.g. `"filmroom <coach@example.com>"`; needed
+    /// with `--smtp-url`.
+    #[arg(long, env = "FILMROOM_SMTP_FROM")]
+    pub smtp_from: Option<String>,
+
+    /// Emails sent at once by this process (the email lane).
+    #[arg(long, env = "FILMROOM_EMAIL_CONCURRENCY", default_value_t = 1)]
+    pub email_concurrency: usize,
+
+    /// Seconds between looks for due reminders, digests and 1:1 notices; 0
+    /// leaves it to `filmroom admin send-reminders` (from cron, say).
+    #[arg(long, env = "FILMROOM_REMINDER_INTERVAL_SECS", default_value_t = 300)]
+    pub reminder_interval_secs: u64,
 }
 
 impl WorkerArgs {
+    /// The mailer, when `--smtp-url` is set; links in emails point at
+    /// `--public-url`, or at `fallback_url` (`serve`'s listen address).
+    pub fn mailer(
+        &self,
+        fallback_url: Option<&str>,
+    ) -> anyhow::Result<Option<filmroom_ingest::Mailer>> {
+        let Some(url) = &self.smtp_url else { return Ok(None) };
+        let from = self.smtp_from.as_deref().context(
+            "--smtp-from (FILMROOM_SMTP_FROM) is needed with --smtp-url: the address emails come from",
+        )?;
+        let public_url = self.public_url.as_deref().or(fallback_url).context(
+            "--public-url (FILMROOM_PUBLIC_URL) is needed with --smtp-url: links in emails point there",
+        )?;
+        Ok(Some(filmroom_ingest::Mailer::new(url, from, public_url)?))
+    }
+
     /// Starts the workers of every lane over `store` (fetches, analyses,
-    /// webhook deliveries, each with its own count) that stop when `stop`
-    /// turns true.
+    /// webhook deliveries and, with a mailer, emails and their schedule,
+    /// each with its own count) that stop when `stop` turns true.
     pub fn spawn(
         &self,
         store: &Store,
         backend: &Backend,
+        mailer: Option<&filmroom_ingest::Mailer>,
         stop: tokio::sync::watch::Receiver<bool>,
     ) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
         use std::time::Duration;
@@ -219,44 +257,61 @@ impl WorkerArgs {
         };
         let scratch_dir = backend.data_dir()?.join("scratch");
         let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "local".into());
-        let lanes = [
+        let mut lanes = vec![
             (filmroom_store::JobKind::FetchRecording, self.fetch_concurrency),
             (filmroom_store::JobKind::AnalyzeCall, self.concurrency),
             (filmroom_store::JobKind::DeliverWebhook, self.delivery_concurrency),
         ];
-        Ok(lanes
-            .into_iter()
-            .flat_map(|(lane, count)| (0..count.max(1)).map(move |n| (lane, n)))
-            .map(|(lane, n)| {
-                let config = filmroom_ingest::WorkerConfig {
-                    worker_id: format!(
-                        "{host}/{}/{lane:?}-{n}/{}",
-                        std::process::id(),
-                        uuid::Uuid::now_v7().simple()
-                    ),
-                    lane,
-                    scratch_dir: scratch_dir.clone(),
-                    lease: Duration::from_secs(self.job_lease_secs.max(1)),
-                    poll_interval: Duration::from_millis(self.poll_interval_ms.max(10)),
-                    retry_base: Duration::from_secs(self.retry_base_secs),
-                    sandbox: filmroom_ingest::Sandbox {
-                        program: program.clone(),
-                        memory_limit_bytes: self.analysis_memory_mib.saturating_mul(1024 * 1024),
-                        base_timeout: Duration::from_secs(self.analysis_base_secs),
-                        timeout_per_mib: Duration::from_secs(self.analysis_seconds_per_mib),
-                        max_timeout: Duration::from_secs(self.analysis_max_secs.max(1)),
-                    },
-                    analysis_attempts: self.analysis_attempts,
-                    fetch: filmroom_ingest::FetchPolicy {
-                        private: self.allow_private_fetch.clone(),
-                        max_bytes: self.max_fetch_bytes,
-                        timeout: Duration::from_secs(self.fetch_timeout_secs.max(1)),
-                    },
-                };
-                let worker = filmroom_ingest::Worker::new(store.clone(), config);
-                tokio::spawn(worker.run(stop.clone(), Duration::from_secs(self.drain_secs)))
-            })
-            .collect())
+        let mut handles = Vec::new();
+        if mailer.is_some() {
+            lanes.push((filmroom_store::JobKind::SendEmail, self.email_concurrency));
+            if self.reminder_interval_secs > 0 {
+                let review = filmroom_review::Review::new(store.clone()).with_email(true);
+                handles.push(tokio::spawn(filmroom_ingest::run_email_schedule(
+                    review,
+                    Duration::from_secs(self.reminder_interval_secs),
+                    stop.clone(),
+                )));
+            }
+        }
+        handles.extend(
+            lanes
+                .into_iter()
+                .flat_map(|(lane, count)| (0..count.max(1)).map(move |n| (lane, n)))
+                .map(|(lane, n)| {
+                    let config = filmroom_ingest::WorkerConfig {
+                        worker_id: format!(
+                            "{host}/{}/{lane:?}-{n}/{}",
+                            std::process::id(),
+                            uuid::Uuid::now_v7().simple()
+                        ),
+                        lane,
+                        scratch_dir: scratch_dir.clone(),
+                        lease: Duration::from_secs(self.job_lease_secs.max(1)),
+                        poll_interval: Duration::from_millis(self.poll_interval_ms.max(10)),
+                        retry_base: Duration::from_secs(self.retry_base_secs),
+                        sandbox: filmroom_ingest::Sandbox {
+                            program: program.clone(),
+                            memory_limit_bytes: self
+                                .analysis_memory_mib
+                                .saturating_mul(1024 * 1024),
+                            base_timeout: Duration::from_secs(self.analysis_base_secs),
+                            timeout_per_mib: Duration::from_secs(self.analysis_seconds_per_mib),
+                            max_timeout: Duration::from_secs(self.analysis_max_secs.max(1)),
+                        },
+                        analysis_attempts: self.analysis_attempts,
+                        fetch: filmroom_ingest::FetchPolicy {
+                            private: self.allow_private_fetch.clone(),
+                            max_bytes: self.max_fetch_bytes,
+                            timeout: Duration::from_secs(self.fetch_timeout_secs.max(1)),
+                        },
+                        mailer: mailer.cloned(),
+                    };
+                    let worker = filmroom_ingest::Worker::new(store.clone(), config);
+                    tokio::spawn(worker.run(stop.clone(), Duration::from_secs(self.drain_secs)))
+                }),
+        );
+        Ok(handles)
     }
 }
 

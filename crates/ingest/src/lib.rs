@@ -4,15 +4,17 @@
 //!
 //! The worker is the only place where audio meets storage. A worker that dies
 //! loses nothing: its lease lapses and another worker takes the job up again;
-//! every step is idempotent.
+//! every step is idempotent. It also sends email over SMTP when configured.
 
+mod email;
 pub mod fetch;
 mod render;
 mod sandbox;
 pub mod webhook;
 mod worker;
 
+pub use email::{Mailer, MailerError};
 pub use fetch::{FetchPolicy, PrivateAccess};
 pub use render::RenderSandbox;
 pub use sandbox::{AnalyzerOutcome, Sandbox};
-pub use worker::{Worker, WorkerConfig};
+pub use worker::{Worker, WorkerConfig, run_email_schedule};

@@ -38,6 +38,8 @@ pub struct WorkerConfig {
     /// Limits of recording downloads from dialers; which addresses webhook
     /// deliveries may reach.
     pub fetch: crate::FetchPolicy,
+    /// The SMTP server emails go through, when one is configured.
+    pub mailer: Option<crate::Mailer>,
 }
 
 /// One worker: processes one job at a time until told to stop.
@@ -238,6 +240,14 @@ impl Worker {
                 Some((analysis.call_id, FailedStep::Analysis(analysis.clone())))
             }
             Job::DeliverWebhook(_) => None,
+            Job::SendEmail(email) => {
+                if let Err(e) =
+                    self.review.emails().give_up(email.email_id, failure.message()).await
+                {
+                    tracing::warn!(email = %email.email_id, error = ?e, "marking the email failed did not work");
+                }
+                None
+            }
         };
         if let Some((call_id, step)) = failed {
             self.review
@@ -254,7 +264,7 @@ impl Worker {
     async fn requeue(&self, job: &Job) -> Result<(), StoreError> {
         match job {
             Job::AnalyzeCall(analysis) => self.review.lifecycle().requeue_analysis(analysis).await,
-            Job::FetchRecording(_) | Job::DeliverWebhook(_) => Ok(()),
+            Job::FetchRecording(_) | Job::DeliverWebhook(_) | Job::SendEmail(_) => Ok(()),
         }
     }
 
@@ -289,6 +299,15 @@ impl Worker {
                     })
             }
             Job::AnalyzeCall(analysis) => self.analyze_call(claimed, analysis).await,
+            Job::SendEmail(email) => match &self.config.mailer {
+                Some(mailer) => {
+                    mailer.send(&self.review, email.email_id, !claimed.has_attempts_left()).await
+                }
+                None => Err(JobError::retry(
+                    "email_failed",
+                    "this worker has no SMTP server configured (--smtp-url)",
+                )),
+            },
         }
     }
 
@@ -403,4 +422,28 @@ fn review_failure(claimed: &job::Model, error: &ReviewError) -> JobError {
 fn timed_out_before(claimed: &job::Model, failure: &JobError) -> bool {
     failure.code() == "decode_timeout"
         && claimed.last_error.as_deref().is_some_and(|e| e.starts_with("decode_timeout"))
+}
+
+/// Queues the reminders, digests and 1:1 notices that are due, every
+/// `interval`, until `shutdown` turns true. Several processes may run it:
+/// each email is queued at most once per person and period.
+pub async fn run_email_schedule(
+    review: Review,
+    interval: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        match review.emails().schedule_due(now()).await {
+            Ok(0) => {}
+            Ok(queued) => tracing::info!(queued, "emails queued"),
+            Err(e) => tracing::warn!(error = ?e, "scheduling emails failed; trying again later"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
 }

@@ -40,6 +40,9 @@ pub enum Credential {
     Token(TokenId),
     /// A browser session cookie.
     Session(SessionId),
+    /// None: the server composing this email reads as its recipient, and
+    /// only reads.
+    Email(crate::ids::EmailId),
 }
 
 impl Credential {
@@ -47,7 +50,7 @@ impl Credential {
     pub fn session(self) -> Option<SessionId> {
         match self {
             Self::Session(id) => Some(id),
-            Self::Token(_) => None,
+            Self::Token(_) | Self::Email(_) => None,
         }
     }
 
@@ -55,7 +58,7 @@ impl Credential {
     pub fn token(self) -> Option<TokenId> {
         match self {
             Self::Token(id) => Some(id),
-            Self::Session(_) => None,
+            Self::Session(_) | Self::Email(_) => None,
         }
     }
 }
@@ -114,6 +117,8 @@ pub struct Review {
     pub(crate) sessions: crate::accounts::SessionPolicy,
     /// Failed sign-ins, shared by every clone of this context.
     pub(crate) sign_in_limits: std::sync::Arc<crate::accounts::SignInLimiter>,
+    /// Whether this server sends email (an SMTP server is configured).
+    pub(crate) email_enabled: bool,
 }
 
 impl Review {
@@ -125,7 +130,14 @@ impl Review {
             renderer: None,
             sessions: crate::accounts::SessionPolicy::default(),
             sign_in_limits: std::sync::Arc::default(),
+            email_enabled: false,
         }
+    }
+
+    /// Says that an SMTP server is configured, so invites may be emailed.
+    pub fn with_email(mut self, enabled: bool) -> Self {
+        self.email_enabled = enabled;
+        self
     }
 
     /// Sets how long browser sessions and sign-in links live.
@@ -224,6 +236,11 @@ impl Review {
     /// How a kind of job is retried on this server.
     pub fn job_policy(&self, kind: JobKind) -> RetryPolicy {
         policy(kind, self.analysis_attempts)
+    }
+
+    /// Email: reminders, digests, 1:1 notices, invites and opt-outs.
+    pub fn emails(&self) -> crate::email::Emails<'_> {
+        crate::email::Emails::new(self)
     }
 
     /// Passwords, browser sessions and sign-in links.

@@ -60,6 +60,8 @@ pub enum Entity {
     IntegrationToken,
     /// A browser session.
     Session,
+    /// An email in the log.
+    Email,
 }
 
 impl Entity {
@@ -81,6 +83,7 @@ impl Entity {
             Self::Delivery => "delivery",
             Self::IntegrationToken => "integration_token",
             Self::Session => "session",
+            Self::Email => "email",
         }
     }
 }
@@ -303,6 +306,20 @@ pub enum ReviewError {
         "this call was analysed before filmroom detected speech; reanalyse it (filmroom admin reanalyze --call ID) to get its speech and metrics"
     )]
     SpeechNotAnalysed,
+    /// Email needs an SMTP server, and none is configured.
+    #[error(
+        "this server sends no email: start it with --smtp-url and --smtp-from (FILMROOM_SMTP_URL, FILMROOM_SMTP_FROM), or copy the link instead"
+    )]
+    EmailNotConfigured,
+    /// The person turned this kind of email off.
+    #[error("the person turned off {0}; copy the link and send it to them yourself")]
+    EmailTurnedOff(&'static str),
+    /// Only a failed email can be sent again.
+    #[error("the email is {0}; only a failed email can be sent again")]
+    EmailNotFailed(&'static str),
+    /// An unsubscribe link that is not one of ours.
+    #[error("this unsubscribe link is not valid; turn emails off from your account page")]
+    UnsubscribeLinkInvalid,
     /// Something this server depends on failed (randomness, a worker thread).
     #[error("{0}")]
     Internal(String),

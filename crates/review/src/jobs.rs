@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::{
     error::ReviewError,
-    ids::{CallId, DeliveryId, IntegrationTokenId},
+    ids::{CallId, DeliveryId, EmailId, IntegrationTokenId},
 };
 
 /// Analysis attempts before a call is marked failed, unless configured.
@@ -59,6 +59,13 @@ pub struct DeliverWebhook {
     pub delivery_id: DeliveryId,
 }
 
+/// The payload of a `send_email` job: compose and send one email.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendEmail {
+    /// The email.
+    pub email_id: EmailId,
+}
+
 /// A unit of background work, as the worker sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Job {
@@ -68,6 +75,8 @@ pub enum Job {
     FetchRecording(FetchRecording),
     /// POST one event to one webhook endpoint.
     DeliverWebhook(DeliverWebhook),
+    /// Compose and send one email.
+    SendEmail(SendEmail),
 }
 
 /// How one kind of job is retried.
@@ -172,6 +181,11 @@ pub fn policy(kind: JobKind, analysis_attempts: i32) -> RetryPolicy {
             max_backoff: HOUR,
             failure_code: "delivery_failed",
         },
+        JobKind::SendEmail => RetryPolicy {
+            max_attempts: crate::email::EMAIL_ATTEMPTS,
+            max_backoff: HOUR,
+            failure_code: "email_failed",
+        },
     }
 }
 
@@ -182,6 +196,7 @@ impl Job {
             Self::AnalyzeCall(_) => JobKind::AnalyzeCall,
             Self::FetchRecording(_) => JobKind::FetchRecording,
             Self::DeliverWebhook(_) => JobKind::DeliverWebhook,
+            Self::SendEmail(_) => JobKind::SendEmail,
         }
     }
 
@@ -202,6 +217,7 @@ impl Job {
             JobKind::AnalyzeCall => Self::AnalyzeCall(parse(kind, payload)?),
             JobKind::FetchRecording => Self::FetchRecording(parse(kind, payload)?),
             JobKind::DeliverWebhook => Self::DeliverWebhook(parse(kind, payload)?),
+            JobKind::SendEmail => Self::SendEmail(parse(kind, payload)?),
         })
     }
 
@@ -218,6 +234,7 @@ impl Job {
             Self::AnalyzeCall(p) => serde_json::to_value(p),
             Self::FetchRecording(p) => serde_json::to_value(p),
             Self::DeliverWebhook(p) => serde_json::to_value(p),
+            Self::SendEmail(p) => serde_json::to_value(p),
         }
         .map_err(|e| ReviewError::Store(StoreError::Inconsistent(e.to_string())))?;
         let series =
@@ -230,6 +247,7 @@ impl Job {
             Self::AnalyzeCall(p) => format!("analyze:{}:{}", p.call_id, p.audio_key),
             Self::FetchRecording(p) => format!("fetch:{}:{series}", p.call_id),
             Self::DeliverWebhook(p) => format!("webhook:{}:{series}", p.delivery_id),
+            Self::SendEmail(p) => format!("email:{}:{series}", p.email_id),
         };
         Ok(NewJob {
             kind: self.kind(),
@@ -264,6 +282,7 @@ mod tests {
                 integration_id: Some(IntegrationTokenId::generate()),
             }),
             Job::DeliverWebhook(DeliverWebhook { delivery_id: DeliveryId::generate() }),
+            Job::SendEmail(SendEmail { email_id: EmailId::generate() }),
         ];
         for job in jobs {
             let new = job.to_new_job(ANALYSIS_ATTEMPTS, Some("first")).unwrap();

@@ -20,6 +20,7 @@ mod coaching;
 mod comments;
 mod context;
 mod directory;
+pub mod email;
 mod error;
 mod focus;
 mod focus_skill;

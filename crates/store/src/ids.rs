@@ -114,4 +114,6 @@ typed_id!(
     SessionId,
     /// Identifies a one-time link that sets a password.
     SignInLinkId,
+    /// Identifies one email the server means to send.
+    EmailId,
 );

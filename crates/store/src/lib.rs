@@ -8,6 +8,7 @@
 mod blob;
 mod calls;
 mod db;
+mod emails;
 pub mod entity;
 mod error;
 pub mod ids;
@@ -26,6 +27,7 @@ pub use blob::{
 pub use calls::{CallFilter, ExternalRefTaken};
 pub use db::DatabaseUrl;
 pub use entity::call::{CallStatus, Direction};
+pub use entity::email::{EmailKind, EmailStatus};
 pub use entity::idempotency_key::IdempotencyStatus;
 pub use entity::job::{JobKind, JobStatus};
 pub use entity::user::Role;

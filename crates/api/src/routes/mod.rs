@@ -4,6 +4,7 @@
 pub mod body;
 pub mod calls;
 pub mod comments;
+pub mod emails;
 pub mod integrations;
 pub mod one_on_ones;
 pub mod ops;

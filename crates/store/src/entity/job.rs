@@ -17,6 +17,9 @@ pub enum JobKind {
     /// Download a pushed call's recording from the dialer.
     #[sea_orm(string_value = "fetch_recording")]
     FetchRecording,
+    /// Compose and send one email.
+    #[sea_orm(string_value = "send_email")]
+    SendEmail,
 }
 
 /// Where a job is.

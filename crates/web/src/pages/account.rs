@@ -3,7 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use filmroom_review::{
-    PageRequest, Review, ReviewError,
+    PageRequest, Review, ReviewError, email,
     ids::{SessionId, TokenId},
 };
 use serde::Deserialize;
@@ -51,6 +51,10 @@ struct AccountPage {
     new_token: Option<(String, String)>,
     sessions: Vec<SessionRow>,
     tokens: Vec<TokenRow>,
+    /// Each kind of email: (name, what it is, whether they get it).
+    emails: Vec<(&'static str, &'static str, bool)>,
+    /// Whether this server sends email at all.
+    email_enabled: bool,
 }
 
 async fn render(
@@ -93,7 +97,16 @@ async fn render(
                 .map_or_else(|| "never".to_owned(), |at| view::day(at, timezone)),
         })
         .collect();
+    let emails = review
+        .emails()
+        .preferences(&viewer.actor)
+        .await?
+        .into_iter()
+        .map(|(kind, on)| (email::kind_name(kind), email::kind_description(kind), on))
+        .collect();
     Ok(AccountPage {
+        emails,
+        email_enabled: review.emails().enabled(),
         layout: Layout::new("Account", "account", viewer),
         name: viewer.me.name.clone(),
         email: viewer.me.email.clone(),
@@ -235,4 +248,42 @@ pub async fn revoke_token(
     viewer.check(&req, form.csrf.as_deref())?;
     review.directory().revoke_token(&viewer.actor, *id).await?;
     Ok(crate::pages::changed(&req, "/account"))
+}
+
+/// The email form: a checkbox per kind, checked for the ones wanted.
+#[derive(Deserialize)]
+pub struct EmailChoices {
+    csrf: Option<String>,
+    #[serde(default)]
+    nomination_reminder: Option<String>,
+    #[serde(default)]
+    review_digest: Option<String>,
+    #[serde(default)]
+    one_on_one_tomorrow: Option<String>,
+    #[serde(default)]
+    invite: Option<String>,
+}
+
+/// Saves which emails the person gets.
+#[post("/account/email")]
+pub async fn save_email_choices(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    viewer: Viewer,
+    form: web::Form<EmailChoices>,
+) -> Result<HttpResponse, PageError> {
+    viewer.check(&req, form.csrf.as_deref())?;
+    let emails = review.emails();
+    for (name, checked) in [
+        ("nomination_reminder", &form.nomination_reminder),
+        ("review_digest", &form.review_digest),
+        ("one_on_one_tomorrow", &form.one_on_one_tomorrow),
+        ("invite", &form.invite),
+    ] {
+        if let Some(kind) = email::kind_named(name) {
+            emails.set_preference(&viewer.actor, kind, checked.is_some()).await?;
+        }
+    }
+    let message = Some("Your email choices are saved.".to_owned());
+    Ok(page(render(&review, &viewer, message, None, None).await?))
 }

@@ -81,6 +81,7 @@ struct PeoplePage {
     managers: Vec<(String, String)>,
     link: Option<(String, String, String)>,
     error: Option<String>,
+    email_enabled: bool,
 }
 
 /// The people in management-tree order: each manager followed by their reports.
@@ -155,6 +156,7 @@ async fn people_page(
         managers,
         link,
         error,
+        email_enabled: review.emails().enabled(),
     }
     .render()?)
 }

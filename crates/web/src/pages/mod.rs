@@ -4,6 +4,7 @@
 mod account;
 mod admin;
 mod call_room;
+mod email;
 mod home;
 mod one_on_one;
 pub(crate) mod rep_profile;
@@ -65,6 +66,11 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .service(admin::delete_webhook)
         .service(admin::redeliver)
         .service(search::search)
+        .service(email::unsubscribe_form)
+        .service(email::unsubscribe)
+        .service(email::email_log)
+        .service(email::retry)
+        .service(email::email_link)
         // Pages that show a secret once answer the form's POST with the page
         // itself; reloading or going back to that address comes home.
         .route("/admin/people", web::get().to(|| back_to("/admin")))
@@ -72,11 +78,15 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .route("/admin/integrations/tokens", web::get().to(|| back_to("/admin/integrations")))
         .route("/admin/integrations/webhooks", web::get().to(|| back_to("/admin/integrations")))
         .route("/account/tokens", web::get().to(|| back_to("/account")))
+        .route("/account/email", web::get().to(|| back_to("/account")))
+        .route("/admin/email/{id}/retry", web::get().to(|| back_to("/admin/email")))
+        .route("/admin/people/{id}/email-link", web::get().to(|| back_to("/admin/email")))
         .service(account::account)
         .service(account::change_password)
         .service(account::end_session)
         .service(account::issue_token)
-        .service(account::revoke_token);
+        .service(account::revoke_token)
+        .service(account::save_email_choices);
 }
 
 async fn back_to(path: &'static str) -> HttpResponse {

@@ -1,0 +1,196 @@
+//! Sending email over SMTP (lettre): one message per job, composed by the
+//! review domain just before it is sent, with the one-click unsubscribe
+//! headers of RFC 8058. A refusal the mail server calls permanent (5xx, a bad
+//! address) fails the email now; anything else is retried by the job queue.
+
+use std::time::Duration;
+
+use filmroom_review::{
+    Review,
+    email::{Composition, SendOutcome},
+    ids::EmailId,
+    jobs::JobError,
+};
+use lettre::{
+    AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+    message::{Mailbox, header::ContentType, header::HeaderName, header::HeaderValue},
+};
+
+/// How long one conversation with the mail server may take.
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Why the mail settings cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum MailerError {
+    /// The SMTP URL does not parse.
+    #[error(
+        "--smtp-url {0}: use smtp://HOST[:PORT] (STARTTLS when offered; add ?tls=required to insist), smtps://HOST[:PORT] (TLS), with USER:PASSWORD@ when the server asks"
+    )]
+    Url(String),
+    /// The sender address does not parse.
+    #[error("--smtp-from {0}: give an address such as \"filmroom <coach@example.com>\"")]
+    From(String),
+}
+
+/// An SMTP connection setting and the sender address.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+    /// Where people reach the web app, for the links in emails.
+    public_url: String,
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The transport holds the SMTP password.
+        f.debug_struct("Mailer").field("from", &self.from.to_string()).finish_non_exhaustive()
+    }
+}
+
+impl Mailer {
+    /// A mailer for `smtp_url` (`smtp://`, `smtps://`, with credentials when
+    /// needed) sending as `from`, linking to `public_url`.
+    pub fn new(smtp_url: &str, from: &str, public_url: &str) -> Result<Self, MailerError> {
+        let redacted = redact(smtp_url);
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url)
+            .map_err(|e| MailerError::Url(format!("{redacted}: {e}")))?
+            .timeout(Some(TIMEOUT))
+            .build();
+        let from =
+            from.parse::<Mailbox>().map_err(|e| MailerError::From(format!("{from}: {e}")))?;
+        Ok(Self { transport, from, public_url: public_url.trim_end_matches('/').to_owned() })
+    }
+
+    /// Composes and sends one email, recording the outcome on it. `final_try`
+    /// says whether a failure ends the email's attempts.
+    pub async fn send(
+        &self,
+        review: &Review,
+        id: EmailId,
+        final_try: bool,
+    ) -> Result<(), JobError> {
+        let emails = review.emails();
+        let store_failure =
+            |e: filmroom_review::ReviewError| JobError::retry("email_failed", e.to_string());
+        let composed = match emails
+            .compose(id, &self.public_url, filmroom_store::now())
+            .await
+            .map_err(store_failure)?
+        {
+            Composition::Send(composed) => composed,
+            Composition::Skip(reason) => {
+                tracing::info!(email = %id, reason = %reason, "email skipped");
+                emails
+                    .record(id, SendOutcome::Skipped(reason), None)
+                    .await
+                    .map_err(store_failure)?;
+                return Ok(());
+            }
+            Composition::Settled => return Ok(()),
+        };
+        let subject = composed.subject.clone();
+        let outcome = match self.message(&composed) {
+            Ok(message) => self.transport.send(message).await.map_err(|e| {
+                let permanent = e.is_permanent();
+                (permanent, error_chain(&e))
+            }),
+            Err(message) => Err((true, message)),
+        };
+        match outcome {
+            Ok(_) => {
+                tracing::info!(email = %id, "email sent");
+                emails.record(id, SendOutcome::Sent, Some(subject)).await.map_err(store_failure)?;
+                Ok(())
+            }
+            Err((permanent, message)) => {
+                let retrying = !permanent && !final_try;
+                emails
+                    .record(
+                        id,
+                        SendOutcome::Failed { message: message.clone(), retrying },
+                        Some(subject),
+                    )
+                    .await
+                    .map_err(store_failure)?;
+                if permanent {
+                    Err(JobError::abort("email_refused", message))
+                } else {
+                    Err(JobError::retry("email_failed", message))
+                }
+            }
+        }
+    }
+
+    fn message(&self, composed: &filmroom_review::email::ComposedEmail) -> Result<Message, String> {
+        let to = Mailbox::new(
+            Some(composed.to_name.clone()),
+            composed
+                .to_address
+                .parse()
+                .map_err(|e| format!("the address {} does not parse: {e}", composed.to_address))?,
+        );
+        Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(composed.subject.clone())
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                format!("<{}>", composed.unsubscribe_url),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                "List-Unsubscribe=One-Click".to_owned(),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("Auto-Submitted"),
+                "auto-generated".to_owned(),
+            ))
+            .header(ContentType::TEXT_PLAIN)
+            .body(composed.text.clone())
+            .map_err(|e| format!("the message cannot be built: {e}"))
+    }
+}
+
+/// The SMTP URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(parsed) => parsed.to_string(),
+        Err(_) => "(unparsable URL)".to_owned(),
+    }
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        // lettre repeats the I/O error as its own source.
+        let text = cause.to_string();
+        if !message.ends_with(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = cause.source();
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_never_appears_in_a_settings_error() {
+        let error =
+            Mailer::new("smtp://coach:s3cret@mail.example:99999", "a@b.example", "http://x")
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+        assert!(!error.contains("s3cret"), "{error}");
+        assert!(Mailer::new("smtp://mail.example", "not an address", "http://x").is_err());
+    }
+}
