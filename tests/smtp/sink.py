@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A real SMTP server for the email tests: aiosmtpd, writing each message it
 accepts to DIR/<n>.eml. While DIR/refuse exists it answers every message with
-a temporary failure (451), as a mail server that is down for maintenance.
+a temporary failure (451), as a mail server that is down for maintenance;
+while DIR/reject exists, a permanent one (550), as for an unknown mailbox.
 
     python3 tests/smtp/sink.py --port PORT --dir DIR   # prints "ready" when listening
     python3 tests/smtp/sink.py --install               # only installs aiosmtpd
@@ -45,6 +46,8 @@ class Maildir:
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
         if (self.directory / "refuse").exists():
             return "451 4.3.0 Mail server busy; try again later"
+        if (self.directory / "reject").exists():
+            return "550 5.1.1 No such mailbox here"
         self.count += 1
         name = self.directory / f"{self.count:04d}.eml"
         partial = name.with_suffix(".part")

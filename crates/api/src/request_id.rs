@@ -34,10 +34,17 @@ fn incoming_id(req: &ServiceRequest) -> Option<String> {
     sane.then(|| value.to_owned())
 }
 
-/// The path as logged: a one-time sign-in link's secret is in its path,
-/// and whoever reads the logs must not be able to use it.
+/// The path as logged: a one-time sign-in link's secret, or an unsubscribe
+/// link's, is in its path, and whoever reads the logs must not be able to
+/// use it.
 fn logged_path(path: &str) -> &str {
-    if path.starts_with("/welcome/") { "/welcome/…" } else { path }
+    if path.starts_with("/welcome/") {
+        "/welcome/…"
+    } else if path.starts_with("/unsubscribe/") {
+        "/unsubscribe/…"
+    } else {
+        path
+    }
 }
 
 /// Middleware: assigns the id, logs one line per request with its outcome.

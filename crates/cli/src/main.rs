@@ -286,7 +286,11 @@ async fn serve(backend: &Backend, args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let address = listener.local_addr().context("reading the bound address")?;
     let (stop_workers, stopped) = tokio::sync::watch::channel(false);
-    let mailer = args.worker.mailer(Some(&format!("http://{address}")))?;
+    // Links in emails may fall back to the listen address only when it is
+    // one people can reach (not 0.0.0.0, as in a container).
+    let listen_url = format!("http://{address}");
+    let fallback = (!address.ip().is_unspecified()).then_some(listen_url.as_str());
+    let mailer = args.worker.mailer(fallback)?;
     let workers = if args.no_worker {
         Vec::new()
     } else {

@@ -198,13 +198,14 @@ pub struct WorkerArgs {
     /// The URL people reach this server at (`https://filmroom.example.com`):
     /// links in emails point there, dialer callbacks are signed over it, and
     /// with `https` session cookies are `Secure`. [default for `serve`: its
-    /// listen address]
+    /// listen address, when that is a specific one]
     #[arg(long, env = "FILMROOM_PUBLIC_URL")]
     pub public_url: Option<String>,
 
     /// SMTP server for email (invites, reminders, digests, 1:1 notices):
-    /// `smtp://[USER:PASSWORD@]HOST[:PORT]` (STARTTLS when offered; add
-    /// `?tls=required` to insist) or `smtps://…` (TLS). No email without it.
+    /// `smtp://[USER:PASSWORD@]HOST[:PORT]` (STARTTLS, required unless
+    /// `?tls=opportunistic`, or `?tls=none` for a relay on this host) or
+    /// `smtps://…` (TLS from the start). No email without it.
     #[arg(long, env = "FILMROOM_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
 
@@ -234,9 +235,19 @@ impl WorkerArgs {
         let from = self.smtp_from.as_deref().context(
             "--smtp-from (FILMROOM_SMTP_FROM) is needed with --smtp-url: the address emails come from",
         )?;
-        let public_url = self.public_url.as_deref().or(fallback_url).context(
-            "--public-url (FILMROOM_PUBLIC_URL) is needed with --smtp-url: links in emails point there",
-        )?;
+        let public_url = match (self.public_url.as_deref(), fallback_url) {
+            (Some(url), _) => url,
+            (None, Some(url)) => {
+                tracing::warn!(
+                    links = url,
+                    "--public-url is not set: links in emails point at this server's listen address"
+                );
+                url
+            }
+            (None, None) => anyhow::bail!(
+                "--public-url (FILMROOM_PUBLIC_URL) is needed with --smtp-url: links in emails point there"
+            ),
+        };
         Ok(Some(filmroom_ingest::Mailer::new(url, from, public_url)?))
     }
 

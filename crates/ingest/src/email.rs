@@ -24,7 +24,7 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 pub enum MailerError {
     /// The SMTP URL does not parse.
     #[error(
-        "--smtp-url {0}: use smtp://HOST[:PORT] (STARTTLS when offered; add ?tls=required to insist), smtps://HOST[:PORT] (TLS), with USER:PASSWORD@ when the server asks"
+        "--smtp-url {0}: use smtp://HOST[:PORT] (STARTTLS, required unless ?tls=opportunistic or ?tls=none), or smtps://HOST[:PORT] (TLS from the start), with USER:PASSWORD@ when the server asks"
     )]
     Url(String),
     /// The sender address does not parse.
@@ -53,7 +53,9 @@ impl Mailer {
     /// needed) sending as `from`, linking to `public_url`.
     pub fn new(smtp_url: &str, from: &str, public_url: &str) -> Result<Self, MailerError> {
         let redacted = redact(smtp_url);
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url)
+        let smtp_url =
+            with_tls_default(smtp_url).map_err(|e| MailerError::Url(format!("{redacted}: {e}")))?;
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&smtp_url)
             .map_err(|e| MailerError::Url(format!("{redacted}: {e}")))?
             .timeout(Some(TIMEOUT))
             .build();
@@ -73,6 +75,11 @@ impl Mailer {
         let emails = review.emails();
         let store_failure =
             |e: filmroom_review::ReviewError| JobError::retry("email_failed", e.to_string());
+        // Only one attempt at a time may hold the email: a second job for it
+        // (an admin's retry racing a worker's) finds it taken and stops.
+        if !emails.claim(id).await.map_err(store_failure)? {
+            return Ok(());
+        }
         let composed = match emails
             .compose(id, &self.public_url, filmroom_store::now())
             .await
@@ -100,7 +107,10 @@ impl Mailer {
         match outcome {
             Ok(_) => {
                 tracing::info!(email = %id, "email sent");
-                emails.record(id, SendOutcome::Sent, Some(subject)).await.map_err(store_failure)?;
+                // The mail server has it: another attempt would send it twice.
+                if let Err(e) = emails.record(id, SendOutcome::Sent, Some(subject)).await {
+                    tracing::error!(email = %id, error = ?e, "the email was sent but recording it failed");
+                }
                 Ok(())
             }
             Err((permanent, message)) => {
@@ -152,6 +162,39 @@ impl Mailer {
     }
 }
 
+/// `smtp://` insists on STARTTLS unless the URL says otherwise: lettre
+/// would send the password and every sign-in link in the clear. `tls=none`
+/// (a relay on the same host) turns encryption off; `tls=opportunistic`
+/// uses it when the server offers it.
+fn with_tls_default(smtp_url: &str) -> Result<String, String> {
+    let mut url = url::Url::parse(smtp_url).map_err(|e| e.to_string())?;
+    if url.scheme() != "smtp" {
+        return Ok(url.to_string());
+    }
+    let others: Vec<(String, String)> =
+        url.query_pairs().filter(|(k, _)| k != "tls").map(|(k, v)| (k.into(), v.into())).collect();
+    let tls = url.query_pairs().find(|(k, _)| k == "tls").map(|(_, v)| v.to_string());
+    let tls = match tls.as_deref() {
+        None | Some("required") => Some("required"),
+        Some("opportunistic") => Some("opportunistic"),
+        Some("none") => None,
+        Some(other) => {
+            return Err(format!("tls={other} is not one of required, opportunistic, none"));
+        }
+    };
+    url.set_query(None);
+    if !others.is_empty() || tls.is_some() {
+        let mut pairs = url.query_pairs_mut();
+        for (k, v) in &others {
+            pairs.append_pair(k, v);
+        }
+        if let Some(tls) = tls {
+            pairs.append_pair("tls", tls);
+        }
+    }
+    Ok(url.to_string())
+}
+
 /// The SMTP URL without its password, for messages.
 fn redact(url: &str) -> String {
     match url::Url::parse(url) {
@@ -182,6 +225,24 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_smtp_insists_on_starttls_unless_told_otherwise() {
+        assert_eq!(
+            with_tls_default("smtp://u:p@mail.example:587").as_deref(),
+            Ok("smtp://u:p@mail.example:587?tls=required")
+        );
+        assert_eq!(
+            with_tls_default("smtp://127.0.0.1:2525?tls=none").as_deref(),
+            Ok("smtp://127.0.0.1:2525")
+        );
+        assert_eq!(
+            with_tls_default("smtp://mail.example?tls=opportunistic").as_deref(),
+            Ok("smtp://mail.example?tls=opportunistic")
+        );
+        assert_eq!(with_tls_default("smtps://mail.example").as_deref(), Ok("smtps://mail.example"));
+        assert!(with_tls_default("smtp://mail.example?tls=maybe").is_err());
+    }
 
     #[test]
     fn the_password_never_appears_in_a_settings_error() {

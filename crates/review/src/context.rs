@@ -40,8 +40,9 @@ pub enum Credential {
     Token(TokenId),
     /// A browser session cookie.
     Session(SessionId),
-    /// None: the server composing this email reads as its recipient, and
-    /// only reads.
+    /// None: the server composing this email reads as its recipient, so
+    /// the email shows only what they may see. Composing calls read-only
+    /// functions only.
     Email(crate::ids::EmailId),
 }
 

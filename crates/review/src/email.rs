@@ -30,7 +30,8 @@ use crate::{
 };
 
 /// Sends of one email before it is marked failed: with the worker's backoff
-/// (5 s doubling, at most an hour apart) about four hours of retries.
+/// (5 s doubling, at most an hour apart) about two and a half hours of
+/// retries.
 pub const EMAIL_ATTEMPTS: i32 = 12;
 
 /// Local hour (organisation time) from which the nomination reminder goes
@@ -85,6 +86,7 @@ pub fn status_name(status: EmailStatus) -> &'static str {
     match status {
         EmailStatus::Queued => "queued",
         EmailStatus::Retrying => "retrying",
+        EmailStatus::Sending => "sending",
         EmailStatus::Sent => "sent",
         EmailStatus::Failed => "failed",
         EmailStatus::Skipped => "skipped",
@@ -96,6 +98,7 @@ pub fn status_named(name: &str) -> Option<EmailStatus> {
     [
         EmailStatus::Queued,
         EmailStatus::Retrying,
+        EmailStatus::Sending,
         EmailStatus::Sent,
         EmailStatus::Failed,
         EmailStatus::Skipped,
@@ -203,25 +206,38 @@ impl<'a> Emails<'a> {
     /// Queues every reminder, digest and 1:1 notice due at `at`, for every
     /// organisation, and returns how many were new. Safe to run as often as
     /// wanted: each person gets one of each kind per period.
+    /// One organisation's trouble (unreadable settings, say) is logged and
+    /// does not hold up the others.
     pub async fn schedule_due(&self, at: DateTime<Utc>) -> Result<usize, ReviewError> {
         let store = &self.review.store;
         let mut queued = 0usize;
-        for organisation in store.organisations().await? {
-            queued = queued.saturating_add(self.schedule_organisation(&organisation, at).await?);
-        }
         let until = at
             .checked_add_signed(Duration::hours(ONE_ON_ONE_NOTICE_HOURS))
             .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        for organisation in store.organisations().await? {
+            let scheduled = match self.schedule_organisation(&organisation, at).await {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::warn!(organisation = %organisation.id, error = ?e, "scheduling this organisation's emails failed");
+                    0
+                }
+            };
+            queued = queued.saturating_add(scheduled);
+            if let Err(e) =
+                self.review.one_on_ones().ensure_all_occurrences(organisation.id, until).await
+            {
+                tracing::warn!(organisation = %organisation.id, error = ?e, "scheduling this organisation's 1:1s failed");
+            }
+        }
         for meeting in store.one_on_ones_starting(at, until).await? {
+            // A moved 1:1 is a new period: its notice says the new time.
+            let period = one_on_one_period(meeting.id, meeting.scheduled_at);
             for person in [meeting.manager_id, meeting.rep_id] {
                 let Some(row) = store.user(meeting.organisation_id, person).await? else {
                     continue;
                 };
                 if row.active
-                    && self
-                        .queue(&row, EmailKind::OneOnOneTomorrow, &meeting.id.to_string())
-                        .await?
-                        .is_some()
+                    && self.queue(&row, EmailKind::OneOnOneTomorrow, &period).await?.is_some()
                 {
                     queued = queued.saturating_add(1);
                 }
@@ -250,10 +266,8 @@ impl<'a> Emails<'a> {
         // deadline, to reps with a slot still empty.
         let this_week = Week::containing(at, tz);
         for week in [this_week.previous(), this_week, this_week.next()] {
-            let deadline_weekday: Weekday = settings.nomination_deadline.into();
-            let deadline = week.end_of(deadline_weekday, tz);
-            let Some(eve) = week.day(deadline_weekday).pred_opt() else { continue };
-            if at < local_instant(eve, REMINDER_HOUR, tz) || at >= deadline {
+            let (from, deadline) = reminder_window(week, settings.nomination_deadline.into(), tz);
+            if at < from || at >= deadline {
                 continue;
             }
             let reps: Vec<&user::Model> = people.iter().filter(|u| u.role == Role::Rep).collect();
@@ -358,10 +372,11 @@ impl<'a> Emails<'a> {
         }
         // Each invite is its own period: an admin may send another.
         let period = uuid::Uuid::now_v7().to_string();
+        // Nothing queued: they turned invites off in the meantime.
         let queued = self
             .queue(&row, EmailKind::Invite, &period)
             .await?
-            .ok_or_else(|| ReviewError::Internal("the invite could not be queued".into()))?;
+            .ok_or(ReviewError::EmailTurnedOff(kind_description(EmailKind::Invite)))?;
         Ok(view(queued, &row))
     }
 
@@ -405,23 +420,31 @@ impl<'a> Emails<'a> {
         }
         let store = &self.review.store;
         let not_found = || ReviewError::NotFound { entity: Entity::Email, id: id.to_string() };
-        let mut row = store
+        let row = store
             .email(id)
             .await?
             .filter(|e| e.organisation_id == actor.organisation_id)
             .ok_or_else(not_found)?;
-        if row.status != EmailStatus::Failed {
-            return Err(ReviewError::EmailNotFailed(status_name(row.status)));
-        }
         let person = store.user(actor.organisation_id, row.user_id).await?.ok_or_else(not_found)?;
         let series = uuid::Uuid::now_v7().simple().to_string();
         let job = Job::SendEmail(SendEmail { email_id: row.id })
             .to_new_job(self.review.analysis_attempts, Some(&series))?;
-        row.status = EmailStatus::Queued;
-        row.attempts = 0;
-        row.updated_at = now();
-        store.requeue_email(row.clone(), job).await?;
-        Ok(view(row, &person))
+        // Only a failed email, checked in the same statement that requeues
+        // it: two presses make one new attempt.
+        if !store.requeue_failed_email(row.id, job, now()).await? {
+            return Err(ReviewError::EmailNotFailed(status_name(row.status)));
+        }
+        let requeued = store.email(id).await?.ok_or_else(not_found)?;
+        Ok(view(requeued, &person))
+    }
+
+    /// Takes an email for one send attempt; false when another attempt has
+    /// it or it is settled.
+    pub async fn claim(&self, id: EmailId) -> Result<bool, ReviewError> {
+        let at = now();
+        // An attempt that has held it this long died with its worker.
+        let stale_before = at - Duration::minutes(10);
+        Ok(self.review.store.claim_email(id, at, stale_before).await?)
     }
 
     /// Composes an email for sending at `at`, with links under `public_url`.
@@ -461,18 +484,27 @@ impl<'a> Emails<'a> {
             credential: Credential::Email(row.id),
         };
         let message = match row.kind {
-            EmailKind::Invite => self.invite_text(&person, &organisation, base).await?,
+            EmailKind::Invite => self.invite_text(&person, &organisation, base).await,
             EmailKind::NominationReminder => {
-                self.reminder_text(&recipient, &person, &row.period, &organisation, base).await?
+                self.reminder_text(&recipient, &person, &row.period, &organisation, base, at).await
             }
-            EmailKind::ReviewDigest => self.digest_text(&person, &organisation, base, at).await?,
+            EmailKind::ReviewDigest => {
+                self.digest_text(&person, &organisation, &row.period, base, at).await
+            }
             EmailKind::OneOnOneTomorrow => {
-                self.one_on_one_text(&recipient, &person, &row.period, base, at).await?
+                self.one_on_one_text(&recipient, &person, &row.period, base, at).await
             }
         };
         let (subject, body) = match message {
-            Ok(message) => message,
-            Err(reason) => return Ok(Composition::Skip(reason)),
+            Ok(Ok(message)) => message,
+            Ok(Err(reason)) => return Ok(Composition::Skip(reason)),
+            // What the recipient may see changed: nothing to tell them.
+            Err(
+                e @ (ReviewError::NotFound { .. }
+                | ReviewError::Forbidden(_)
+                | ReviewError::InvalidField { .. }),
+            ) => return Ok(Composition::Skip(e.to_string())),
+            Err(e) => return Err(e),
         };
         let secret = secrets::generate_with_prefix(UNSUBSCRIBE_PREFIX)
             .map_err(|e| ReviewError::Internal(format!("no randomness for a link: {e}")))?;
@@ -535,8 +567,12 @@ impl<'a> Emails<'a> {
         period: &str,
         organisation: &organisation::Model,
         base: &str,
+        at: DateTime<Utc>,
     ) -> Result<Result<(String, String), String>, ReviewError> {
         let view = self.review.weekly().week(recipient, person.id, period).await?;
+        if at >= view.nomination_deadline {
+            return Ok(Err("the nomination deadline had passed by then".into()));
+        }
         let missing: Vec<&str> = [
             (view.went_well.is_none(), "a call that went well"),
             (view.struggled.is_none(), "a call you struggled with"),
@@ -567,16 +603,22 @@ impl<'a> Emails<'a> {
         &self,
         person: &user::Model,
         organisation: &organisation::Model,
+        period: &str,
         base: &str,
         at: DateTime<Utc>,
     ) -> Result<Result<(String, String), String>, ReviewError> {
         let store = &self.review.store;
         let settings = ReviewSettings::from_stored(organisation.settings.as_ref())?;
+        let tz = timezone(&organisation.timezone);
+        let today = at.with_timezone(&tz).date_naive();
+        if period.parse::<NaiveDate>().is_ok_and(|day| day.succ_opt().is_some_and(|d| d < today)) {
+            return Ok(Err(format!("the digest of {period} was out of date by then")));
+        }
         let reports: HashMap<UserId, user::Model> = store
             .users_page(organisation.id, None, None, u64::MAX >> 1)
             .await?
             .into_iter()
-            .filter(|u| u.manager_id == Some(person.id))
+            .filter(|u| u.active && u.manager_id == Some(person.id))
             .map(|u| (u.id, u))
             .collect();
         let waiting: Vec<_> = store
@@ -589,14 +631,13 @@ impl<'a> Emails<'a> {
             return Ok(Err("no shared call was waiting for a review by then".into()));
         }
         let window = Duration::days(i64::from(settings.manager_review_days));
-        let tz = timezone(&organisation.timezone);
         let mut lines = Vec::new();
         for nomination in &waiting {
             let rep = reports.get(&nomination.rep_id).map_or("A rep", |u| u.name.as_str());
             let title = store
                 .call(organisation.id, nomination.call_id)
                 .await?
-                .map(|c| c.title)
+                .map(|c| one_line(&c.title))
                 .filter(|t| !t.is_empty())
                 .unwrap_or_else(|| "an untitled call".into());
             let shared = nomination.shared_at.map_or_else(String::new, |t| {
@@ -637,7 +678,7 @@ impl<'a> Emails<'a> {
         base: &str,
         at: DateTime<Utc>,
     ) -> Result<Result<(String, String), String>, ReviewError> {
-        let Ok(id) = period.parse::<OneOnOneId>() else {
+        let Some((id, planned)) = parse_one_on_one_period(period) else {
             return Ok(Err(format!("{period} is not a 1:1")));
         };
         let view = match self.review.one_on_ones().one_on_one(recipient, id).await {
@@ -649,6 +690,9 @@ impl<'a> Emails<'a> {
         };
         if view.row.status != filmroom_store::entity::one_on_one::OneOnOneStatus::Scheduled {
             return Ok(Err("the 1:1 was cancelled or held by then".into()));
+        }
+        if view.row.scheduled_at != planned {
+            return Ok(Err("the 1:1 had moved by then; the new time has its own notice".into()));
         }
         if view.row.scheduled_at <= at {
             return Ok(Err("the 1:1 had started by then".into()));
@@ -668,7 +712,7 @@ impl<'a> Emails<'a> {
         if !view.series.agenda.is_empty() {
             body.push_str("\nAgenda:\n");
             for topic in &view.series.agenda {
-                body.push_str(&format!("- {topic}\n"));
+                body.push_str(&format!("- {}\n", one_line(topic)));
             }
         }
         let open: Vec<_> = view
@@ -684,7 +728,7 @@ impl<'a> Emails<'a> {
                     let late = if d < when.date_naive() { ", overdue" } else { "" };
                     format!(" (due {}{late})", d.format("%-d %B"))
                 });
-                body.push_str(&format!("- {}{due}\n", item.text));
+                body.push_str(&format!("- {}{due}\n", one_line(&item.text)));
             }
         }
         let minutes = view.used_ms() / 60_000;
@@ -738,7 +782,8 @@ impl<'a> Emails<'a> {
     pub async fn give_up(&self, id: EmailId, message: &str) -> Result<(), ReviewError> {
         let store = &self.review.store;
         let Some(mut row) = store.email(id).await? else { return Ok(()) };
-        if matches!(row.status, EmailStatus::Queued | EmailStatus::Retrying) {
+        // Queued means an admin asked for another try since: leave it.
+        if matches!(row.status, EmailStatus::Retrying | EmailStatus::Sending) {
             row.status = EmailStatus::Failed;
             row.last_error = Some(message.to_owned());
             row.updated_at = now();
@@ -808,6 +853,35 @@ fn view(row: email::Model, person: &user::Model) -> Email {
     }
 }
 
+/// The period of a 1:1's notice: the occurrence and the time it was planned
+/// for, so that moving it makes a new notice and the old one is skipped.
+fn one_on_one_period(id: OneOnOneId, at: DateTime<Utc>) -> String {
+    format!("{id}@{}", at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
+fn parse_one_on_one_period(period: &str) -> Option<(OneOnOneId, DateTime<Utc>)> {
+    let (id, at) = period.split_once('@')?;
+    Some((id.parse().ok()?, DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc)))
+}
+
+/// Text someone else wrote, as one line of an email: line breaks and other
+/// control characters become spaces, so it cannot pose as the email's own
+/// paragraphs or links.
+fn one_line(text: &str) -> String {
+    text.split(|c: char| c.is_control())
+        .filter(|p| !p.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// When a week's nomination reminder may go out: from `REMINDER_HOUR` on
+/// the day before the deadline day until the deadline (its end, local).
+fn reminder_window(week: Week, deadline_day: Weekday, tz: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
+    let deadline = week.end_of(deadline_day, tz);
+    let eve = week.day(deadline_day).pred_opt().unwrap_or_else(|| week.day(deadline_day));
+    (local_instant(eve, REMINDER_HOUR, tz), deadline)
+}
+
 /// `hour`:00 local time on `date`, as UTC; an hour a clock change skips
 /// becomes the next one that exists.
 fn local_instant(date: NaiveDate, hour: u32, tz: Tz) -> DateTime<Utc> {
@@ -829,10 +903,43 @@ mod tests {
         for kind in KINDS {
             assert_eq!(kind_named(kind_name(kind)), Some(kind));
         }
-        for status in ["queued", "retrying", "sent", "failed", "skipped"] {
+        for status in ["queued", "retrying", "sending", "sent", "failed", "skipped"] {
             assert_eq!(status_named(status).map(status_name), Some(status));
         }
         assert_eq!(kind_named("spam"), None);
+    }
+
+    #[test]
+    fn a_monday_deadline_is_reminded_of_on_the_sunday_before() {
+        let berlin: Tz = "Europe/Berlin".parse().unwrap_or(chrono_tz::UTC);
+        let week = Week::parse("week", "2026-W50")
+            .unwrap_or_else(|_| Week::containing(Utc::now(), berlin));
+        let (from, until) = reminder_window(week, Weekday::Mon, berlin);
+        assert_eq!(from.to_rfc3339(), "2026-12-06T08:00:00+00:00", "Sunday 09:00 Berlin");
+        assert_eq!(until.to_rfc3339(), "2026-12-07T23:00:00+00:00", "the end of Monday");
+        // The Sunday belongs to the week before, so the schedule looks at
+        // the next week's window too.
+        assert_eq!(Week::containing(from, berlin).next(), week);
+        let (from, until) = reminder_window(week, Weekday::Fri, berlin);
+        assert_eq!(from.to_rfc3339(), "2026-12-10T08:00:00+00:00");
+        assert_eq!(until.to_rfc3339(), "2026-12-11T23:00:00+00:00");
+    }
+
+    #[test]
+    fn others_text_stays_on_one_line() {
+        assert_eq!(
+            one_line("Pricing\r\n\nClick http://evil.example\u{7}"),
+            "Pricing Click http://evil.example"
+        );
+        assert_eq!(one_line("Discovery call"), "Discovery call");
+    }
+
+    #[test]
+    fn a_notice_period_names_the_occurrence_and_its_time() {
+        let id = OneOnOneId::generate();
+        let at = Utc.with_ymd_and_hms(2026, 12, 1, 8, 30, 0).single().unwrap_or_default();
+        assert_eq!(parse_one_on_one_period(&one_on_one_period(id, at)), Some((id, at)));
+        assert_eq!(parse_one_on_one_period(&id.to_string()), None);
     }
 
     #[test]

@@ -330,6 +330,20 @@ impl OneOnOnes<'_> {
         visibility::can_see(actor.user_id, actor.role, rep, tree)
     }
 
+    /// Fills every series of the organisation with occurrences up to
+    /// `until`, so a pair who have not opened the app lately still get their
+    /// notices.
+    pub(crate) async fn ensure_all_occurrences(
+        &self,
+        organisation_id: OrganisationId,
+        until: DateTime<Utc>,
+    ) -> Result<(), ReviewError> {
+        for series in self.store.all_series(organisation_id).await? {
+            self.ensure_occurrences(&series, until).await?;
+        }
+        Ok(())
+    }
+
     /// Fills a series with occurrences up to `until` (bounded to a year ahead).
     async fn ensure_occurrences(
         &self,

@@ -5,8 +5,8 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait, sea_query::Expr,
 };
 
 use crate::ids::{EmailId, OrganisationId, UserId};
@@ -44,14 +44,57 @@ impl Store {
     }
 
     /// Puts a failed email back in the queue with a fresh job, in one
-    /// transaction.
-    pub async fn requeue_email(&self, row: email::Model, job: NewJob) -> Result<(), StoreError> {
-        let at = row.updated_at;
+    /// transaction, if it is still failed; returns whether it was.
+    pub async fn requeue_failed_email(
+        &self,
+        id: EmailId,
+        job: NewJob,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         let txn = self.db.begin().await?;
-        row.into_active_model().reset_all().update(&txn).await?;
+        let requeued = email::Entity::update_many()
+            .col_expr(email::Column::Status, Expr::value(EmailStatus::Queued))
+            .col_expr(email::Column::Attempts, Expr::value(0))
+            .col_expr(email::Column::LastError, Expr::value(Option::<String>::None))
+            .col_expr(email::Column::UpdatedAt, Expr::value(at))
+            .filter(email::Column::Id.eq(id))
+            .filter(email::Column::Status.eq(EmailStatus::Failed))
+            .exec(&txn)
+            .await?;
+        if requeued.rows_affected != 1 {
+            txn.rollback().await?;
+            return Ok(false);
+        }
         enqueue_job_on(&txn, job, at).await?;
         txn.commit().await?;
-        Ok(())
+        Ok(true)
+    }
+
+    /// Takes an email for one send attempt: it must be waiting, or held by
+    /// an attempt that started before `stale_before` (its worker died).
+    /// Returns whether this attempt has it.
+    pub async fn claim_email(
+        &self,
+        id: EmailId,
+        at: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let claimed = email::Entity::update_many()
+            .col_expr(email::Column::Status, Expr::value(EmailStatus::Sending))
+            .col_expr(email::Column::UpdatedAt, Expr::value(at))
+            .filter(email::Column::Id.eq(id))
+            .filter(
+                Condition::any()
+                    .add(email::Column::Status.is_in([EmailStatus::Queued, EmailStatus::Retrying]))
+                    .add(
+                        Condition::all()
+                            .add(email::Column::Status.eq(EmailStatus::Sending))
+                            .add(email::Column::UpdatedAt.lt(stale_before)),
+                    ),
+            )
+            .exec(&self.db)
+            .await?;
+        Ok(claimed.rows_affected == 1)
     }
 
     /// One email.

@@ -33,11 +33,12 @@ pub struct EmailBody {
     /// `invite`, `nomination_reminder`, `review_digest` or `one_on_one_tomorrow`.
     #[schema(example = "nomination_reminder")]
     pub kind: String,
-    /// What it covers: an ISO week (reminder), a date (digest), a 1:1's id,
-    /// or the invite's own id. One email per person, kind and period.
+    /// What it covers: an ISO week (reminder), a date (digest), a 1:1's id
+    /// and planned start (`id@time`), or an id of its own (invite). One
+    /// email per person, kind and period.
     #[schema(example = "2026-W49")]
     pub period: String,
-    /// `queued`, `retrying`, `sent`, `failed` (every attempt failed, or the
+    /// `queued`, `sending`, `retrying`, `sent`, `failed` (every attempt failed, or the
     /// mail server refused it for good) or `skipped` (nothing left to say,
     /// or the person turned the kind off).
     #[schema(example = "sent")]
@@ -124,7 +125,7 @@ pub async fn list_emails(
                 .map(|name| {
                     email::status_named(name.trim()).ok_or_else(|| {
                         ApiError::InvalidQuery(format!(
-                            "status {name:?} is not one of queued, retrying, sent, failed, skipped"
+                            "status {name:?} is not one of queued, sending, retrying, sent, failed, skipped"
                         ))
                     })
                 })

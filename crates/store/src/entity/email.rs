@@ -33,6 +33,9 @@ pub enum EmailStatus {
     /// An attempt failed; another follows.
     #[sea_orm(string_value = "retrying")]
     Retrying,
+    /// An attempt holds it now.
+    #[sea_orm(string_value = "sending")]
+    Sending,
     /// The mail server accepted it.
     #[sea_orm(string_value = "sent")]
     Sent,
