@@ -22,7 +22,8 @@ use crate::{
     view,
 };
 
-fn require_admin(viewer: &Viewer) -> Result<(), PageError> {
+/// Admin pages are for admins; anyone else gets a 403 page.
+pub(super) fn require_admin(viewer: &Viewer) -> Result<(), PageError> {
     if viewer.me.role == Role::Admin {
         Ok(())
     } else {

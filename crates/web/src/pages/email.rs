@@ -4,7 +4,7 @@
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use filmroom_review::{
-    PageRequest, Review, ReviewError, Role,
+    PageRequest, Review,
     email::{self, Email},
     ids::{EmailId, UserId},
 };
@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::{
     error::PageError,
-    pages::{CsrfForm, Layout, page},
+    pages::{CsrfForm, Layout, admin::require_admin, page},
     session::Viewer,
     view,
 };
@@ -90,14 +90,6 @@ struct EmailLogPage {
 #[derive(Deserialize)]
 pub struct LogQuery {
     status: Option<String>,
-}
-
-fn require_admin(viewer: &Viewer) -> Result<(), PageError> {
-    if viewer.me.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(ReviewError::Forbidden("these pages are for admins".into()).into())
-    }
 }
 
 fn row(e: Email, timezone: &str) -> EmailRow {
