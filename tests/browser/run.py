@@ -62,6 +62,14 @@ def check(condition: bool, message: str) -> None:
         harness.log(f"FAILED: {message}")
 
 
+def clock_ms(text: str) -> float:
+    """`mm:ss.s` (or `h:mm:ss`) as milliseconds."""
+    total = 0.0
+    for part in text.strip().split(":"):
+        total = total * 60 + float(part)
+    return total * 1000
+
+
 def audit(page: Page, name: str, axe: pathlib.Path, phone_context) -> None:
     """axe-core on the page as it is, then screenshots at both widths."""
     page.add_script_tag(path=str(axe))
@@ -314,6 +322,30 @@ def run(server: harness.Server, axe: pathlib.Path) -> None:
         clips = manager_page.locator(".clip")
         expect(clips).to_have_count(min(available, 3))
         check("00:00 of" not in manager_page.locator(".budget-label").inner_text(), "the budget did not count the clips")
+        first_clip = manager_page.locator(".clip").first
+        first_clip.locator("summary", has_text="In and out").click()
+        # On the waveform: drag the end of the shaded clip to the left.
+        wave = first_clip.locator(".clip-wave")
+        expect(wave).to_have_attribute("data-ready", "true", timeout=20000)
+        out_before = first_clip.get_by_label("Out").input_value()
+        handle = wave.locator('[part~="region-handle-right"]')
+        spot = handle.bounding_box()
+        check(spot is not None, "the clip's region has no end handle to drag")
+        y = spot["y"] + spot["height"] / 2
+        manager_page.mouse.move(spot["x"] + spot["width"] / 2, y)
+        manager_page.mouse.down()
+        manager_page.mouse.move(spot["x"] - 60, y, steps=10)
+        manager_page.mouse.up()
+        out_after = first_clip.get_by_label("Out").input_value()
+        check(clock_ms(out_after) < clock_ms(out_before) - 500,
+              f"dragging the clip's end moved Out from {out_before} to {out_after}")
+        check(first_clip.get_by_role("button", name=re.compile("^Play from in to out")).is_enabled(),
+              "the clip's range cannot be played")
+        audit(manager_page, "one-on-one-in-out", axe, manager_phone)
+        first_clip.get_by_role("button", name=re.compile("^Save")).click()
+        manager_page.wait_for_load_state("networkidle")
+        expect(manager_page.locator(".clip").first).to_contain_text("–" + out_after[:5])
+        # Typed times work as well (the keyboard's way).
         first_clip = manager_page.locator(".clip").first
         first_clip.locator("summary", has_text="In and out").click()
         first_clip.get_by_label("Out").fill("0:12")

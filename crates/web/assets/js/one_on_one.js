@@ -1,5 +1,6 @@
-// The 1:1 room: play one clip or the whole reel. The reel streams as it is
-// rendered, so it starts at once however long the segment is.
+// The 1:1 room: play one clip or the whole reel (the reel streams as it is
+// rendered, so it starts at once however long the segment is), reorder
+// clips by dragging, and set a clip's in and out on its waveform.
 
 function player(id) {
   return document.getElementById(id);
@@ -69,5 +70,84 @@ for (const item of list ? list.querySelectorAll('li[draggable="true"]') : []) {
         : `The server refused this (${response.status}). Reload the page and try again.`;
       window.alert(text);
     }
+  });
+}
+
+// In and out on the waveform. Opening a clip's "In and out" draws the clip
+// with some of the call around it (cut by the server); dragging the shaded
+// region's edges writes the times into the form, and typed times move the
+// region. The form still sends them, so the keyboard path is the same.
+function clock(ms) {
+  const total = Math.max(0, ms) / 1000;
+  const minutes = Math.floor(total / 60);
+  const seconds = (total - minutes * 60).toFixed(1).padStart(4, '0');
+  return `${String(minutes).padStart(2, '0')}:${seconds}`;
+}
+
+function millis(text) {
+  const parts = text.trim().split(':').map(Number);
+  if (parts.length === 0 || parts.length > 3 || parts.some((p) => !Number.isFinite(p) || p < 0)) return null;
+  return parts.reduce((sum, part) => sum * 60 + part, 0) * 1000;
+}
+
+async function openEditor(box) {
+  if (box.dataset.started) return;
+  box.dataset.started = 'true';
+  const list = box.closest('ol.clips');
+  const [{ default: WaveSurfer }, { default: Regions }] = await Promise.all([
+    import(list.dataset.wavesurfer),
+    import(list.dataset.regions),
+  ]);
+  const offset = Number(box.dataset.contextStart);
+  const startInput = document.getElementById(box.dataset.in);
+  const endInput = document.getElementById(box.dataset.out);
+  const playRange = box.parentElement.querySelector('.play-range');
+  const regions = Regions.create();
+  const wavesurfer = WaveSurfer.create({
+    container: box,
+    url: box.dataset.src,
+    height: 64,
+    waveColor: '#1f4e79',
+    progressColor: '#0d2740',
+    cursorColor: '#c0392b',
+    normalize: true,
+    plugins: [regions],
+  });
+  wavesurfer.on('decode', () => {
+    const region = regions.addRegion({
+      start: (Number(box.dataset.startMs) - offset) / 1000,
+      end: (Number(box.dataset.endMs) - offset) / 1000,
+      color: 'rgba(244, 194, 122, 0.45)',
+      drag: true,
+      resize: true,
+    });
+    regions.on('region-updated', (updated) => {
+      startInput.value = clock(offset + updated.start * 1000);
+      endInput.value = clock(offset + updated.end * 1000);
+    });
+    const follow = (input, edge) => input.addEventListener('change', () => {
+      const ms = millis(input.value);
+      if (ms === null) return;
+      region.setOptions({ [edge]: Math.max(0, (ms - offset) / 1000) });
+    });
+    follow(startInput, 'start');
+    follow(endInput, 'end');
+    playRange.disabled = false;
+    playRange.addEventListener('click', () => region.play());
+    box.dataset.ready = 'true';
+  });
+  wavesurfer.on('error', () => {
+    box.insertAdjacentHTML('afterend', '<p class="form-error" role="alert">The waveform could not be loaded; type the times instead.</p>');
+  });
+}
+
+for (const details of document.querySelectorAll('details.retime')) {
+  details.addEventListener('toggle', () => {
+    // While its in and out are edited a clip is not dragged to reorder:
+    // the drag would take over the waveform's handles and the text fields.
+    const item = details.closest('li.clip');
+    if (item && item.dataset.move) item.draggable = !details.open;
+    const box = details.querySelector('.clip-wave');
+    if (details.open && box) openEditor(box);
   });
 }

@@ -31,7 +31,16 @@ pub struct ClipLine {
     note: Option<String>,
     audio: String,
     call_href: String,
+    start_ms: i64,
+    end_ms: i64,
+    /// The clip with up to `CONTEXT_MS` of the call either side, cut by the
+    /// server, for setting in and out on its waveform.
+    context_audio: String,
+    context_start_ms: i64,
 }
+
+/// How much of the call the in-and-out waveform shows either side of a clip.
+const CONTEXT_MS: i64 = 10_000;
 
 pub struct Candidate {
     comment_id: String,
@@ -63,6 +72,8 @@ pub struct ItemLine {
 struct OneOnOneRoom {
     layout: Layout,
     script: String,
+    wavesurfer_js: String,
+    regions_js: String,
     csrf: String,
     id: String,
     with_name: String,
@@ -134,16 +145,24 @@ pub async fn room(
     let timezone = view_.series.timezone.clone();
     let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::UTC);
     let today = chrono::Utc::now().with_timezone(&tz).date_naive();
-    let mut titles = std::collections::HashMap::new();
+    let mut calls = std::collections::HashMap::new();
     for c in &candidates {
-        titles.insert(c.call.id, c.call.title.clone());
+        calls.insert(c.call.id, (c.call.title.clone(), c.call.duration_ms));
     }
     let mut clips = Vec::new();
     for (position, clip) in view_.clips.iter().enumerate() {
-        let title = match titles.get(&clip.call_id) {
-            Some(t) => t.clone(),
-            None => review.calls().call(&viewer.actor, clip.call_id).await?.title,
+        let (title, duration_ms) = match calls.get(&clip.call_id) {
+            Some(known) => known.clone(),
+            None => {
+                let call = review.calls().call(&viewer.actor, clip.call_id).await?;
+                (call.title, call.duration_ms)
+            }
         };
+        let context_start_ms = clip.start_ms.saturating_sub(CONTEXT_MS).max(0);
+        let context_end_ms = clip
+            .end_ms
+            .saturating_add(CONTEXT_MS)
+            .min(duration_ms.unwrap_or(clip.end_ms).max(clip.end_ms));
         clips.push(ClipLine {
             id: clip.id.to_string(),
             position,
@@ -158,6 +177,13 @@ pub async fn room(
                 clip.call_id, clip.start_ms, clip.end_ms
             ),
             call_href: format!("/calls/{}?t={}", clip.call_id, clip.start_ms / 1000),
+            start_ms: clip.start_ms,
+            end_ms: clip.end_ms,
+            context_audio: format!(
+                "/v1/calls/{}/audio?start_ms={context_start_ms}&end_ms={context_end_ms}",
+                clip.call_id
+            ),
+            context_start_ms,
         });
     }
     let clipped: Vec<CommentId> = view_.clips.iter().filter_map(|c| c.comment_id).collect();
@@ -173,6 +199,8 @@ pub async fn room(
     let html = OneOnOneRoom {
         layout: Layout::new(format!("1:1 with {rep_name}"), "home", &viewer),
         script: crate::assets::url("one_on_one.js"),
+        wavesurfer_js: crate::assets::url("wavesurfer.esm.js"),
+        regions_js: crate::assets::url("regions.esm.js"),
         csrf: viewer.csrf.clone(),
         id: id.to_string(),
         with_name: if viewer.me.id == rep_id { manager_name.clone() } else { rep_name.clone() },
