@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import pathlib
 import re
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -110,15 +112,56 @@ def current_time(page: Page) -> float:
     return page.evaluate("window.filmroomPlayer.audio.currentTime")
 
 
+class MailSink:
+    """The email tests' SMTP server (aiosmtpd), so emails the admin sends
+    can be opened, and their unsubscribe page checked."""
+
+    def __init__(self) -> None:
+        self.dir = pathlib.Path(tempfile.mkdtemp(prefix="filmroom-mail-"))
+        self.port = harness.free_port()
+        script = pathlib.Path(__file__).resolve().parent.parent / "smtp" / "sink.py"
+        self.process = subprocess.Popen(
+            ["python3", str(script), "--port", str(self.port), "--dir", str(self.dir)],
+            stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout is not None
+        if self.process.stdout.readline().strip() != "ready":
+            harness.fail("the SMTP server for the browser tests did not start")
+
+    def env(self) -> dict[str, str]:
+        return {
+            "FILMROOM_SMTP_URL": f"smtp://127.0.0.1:{self.port}?tls=none",
+            "FILMROOM_SMTP_FROM": "filmroom <coach@acme.test>",
+            "FILMROOM_REMINDER_INTERVAL_SECS": "0",
+        }
+
+    def wait_for(self, to: str) -> str:
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            for mail in sorted(self.dir.glob("*.eml")):
+                text = mail.read_text()
+                if f"X-Envelope-To: {to}" in text:
+                    return text
+            time.sleep(0.2)
+        harness.fail(f"no email to {to} arrived")
+        return ""
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
 def main() -> None:
     binary = harness.build()
     axe = harness.axe_script()
-    server = harness.Server(binary)
+    sink = MailSink()
+    server = harness.Server(binary, sink.env())
     try:
-        run(server, axe)
+        run(server, axe, sink)
     finally:
         panics = server.panics()
         server.stop()
+        sink.stop()
     if panics:
         failures.append("the server panicked:\n" + "\n".join(panics))
     if failures:
@@ -127,7 +170,7 @@ def main() -> None:
     harness.log(f"all passed; {len(checked_pages)} pages checked with axe and photographed in {harness.SCREENSHOTS}")
 
 
-def run(server: harness.Server, axe: pathlib.Path) -> None:
+def run(server: harness.Server, axe: pathlib.Path, sink: MailSink) -> None:
     token, admin_link = server.bootstrap()
     api = harness.Api(server.base, token)
     manager = api.call("POST", "/v1/users", {"email": "mia@acme.test", "name": "Mia Manager", "role": "manager"})
@@ -508,11 +551,35 @@ def run(server: harness.Server, axe: pathlib.Path) -> None:
         expect(admin_page.locator("#callback-url")).to_contain_text("/v1/integrations/twilio/recording-status?integration_id=")
         audit(admin_page, "admin-integrations", axe, admin_phone)
 
-        # This server has no SMTP server: the email page says how to turn it on.
-        admin_page.get_by_role("link", name="Email", exact=True).click()
+        # Email Rita her sign-in link; the email log says when it went out.
+        admin_page.get_by_role("link", name="People").click()
+        rita = admin_page.locator(".person", has_text="Rita Rep")
+        rita.locator("summary").click()
+        rita.get_by_role("button", name="Email a sign-in link").click()
         expect(admin_page.get_by_role("heading", level=1)).to_have_text("Email")
-        expect(admin_page.locator(".notice")).to_contain_text("--smtp-url")
+        expect(admin_page.locator(".notice")).to_contain_text("An email to rita@acme.test is queued")
+        mail = sink.wait_for("rita@acme.test")
+        deadline = time.time() + 20
+        while "Sent" not in admin_page.locator(".rows").inner_text() and time.time() < deadline:
+            time.sleep(0.3)
+            admin_page.reload()
+        expect(admin_page.locator(".rows")).to_contain_text("Sent")
+        expect(admin_page.locator(".rows > li")).to_have_count(1)
+        expect(admin_page.locator(".rows")).to_contain_text("Rita Rep <rita@acme.test>")
         audit(admin_page, "admin-email", axe, admin_phone)
+
+        # The email's one-click unsubscribe link: a page that asks, then says.
+        found = re.search(r"List-Unsubscribe: <([^>]+)>", mail)
+        check(found is not None, "the invite has no List-Unsubscribe header")
+        if found:
+            anonymous_page = admin_context.new_page()
+            anonymous_page.goto(found.group(1))
+            expect(anonymous_page.get_by_role("heading", level=1)).to_have_text("Stop these emails?")
+            audit(anonymous_page, "unsubscribe", axe, anonymous)
+            anonymous_page.get_by_role("button", name="Stop these emails").click()
+            expect(anonymous_page.get_by_role("heading", level=1)).to_have_text("You will not get these emails")
+            expect(anonymous_page.locator("main")).to_contain_text("rita@acme.test no longer gets invitations")
+            audit(anonymous_page, "unsubscribed", axe, anonymous)
         browser.close()
 
 

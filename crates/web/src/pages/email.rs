@@ -90,6 +90,8 @@ struct EmailLogPage {
 #[derive(Deserialize)]
 pub struct LogQuery {
     status: Option<String>,
+    /// The email just queued from a button, to say so.
+    queued: Option<String>,
 }
 
 fn row(e: Email, timezone: &str) -> EmailRow {
@@ -152,7 +154,21 @@ pub async fn email_log(
 ) -> Result<HttpResponse, PageError> {
     require_admin(&viewer)?;
     let filter = query.status.as_deref().unwrap_or("");
-    Ok(page(log_page(&review, &viewer, filter, None).await?))
+    let notice = query.queued.as_deref().map(|to| {
+        format!("An email to {to} is queued; this log says when the mail server took it.")
+    });
+    Ok(page(log_page(&review, &viewer, filter, notice).await?))
+}
+
+/// After a button queued an email: back to the log, by GET, so reloading
+/// the page does not queue another.
+fn queued(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/admin/email?queued={}", crate::encode_query(to)),
+        ))
+        .finish()
 }
 
 /// Sends a failed email again.
@@ -166,12 +182,11 @@ pub async fn retry(
 ) -> Result<HttpResponse, PageError> {
     viewer.check(&req, form.csrf.as_deref())?;
     require_admin(&viewer)?;
-    let queued = review.emails().retry(&viewer.actor, *id).await?;
-    let notice = format!("The email to {} is queued again.", queued.recipient_email);
-    Ok(page(log_page(&review, &viewer, "", Some(notice)).await?))
+    let again = review.emails().retry(&viewer.actor, *id).await?;
+    Ok(queued(&again.recipient_email))
 }
 
-/// Emails a person their sign-in link, then shows the log with it queued.
+/// Emails a person their sign-in link, then goes to the log.
 #[post("/admin/people/{id}/email-link")]
 pub async fn email_link(
     req: HttpRequest,
@@ -182,10 +197,6 @@ pub async fn email_link(
 ) -> Result<HttpResponse, PageError> {
     viewer.check(&req, form.csrf.as_deref())?;
     require_admin(&viewer)?;
-    let queued = review.emails().send_invite(&viewer.actor, *id).await?;
-    let notice = format!(
-        "A sign-in link is on its way to {}; this log says when the mail server took it.",
-        queued.recipient_email
-    );
-    Ok(page(log_page(&review, &viewer, "", Some(notice)).await?))
+    let invite = review.emails().send_invite(&viewer.actor, *id).await?;
+    Ok(queued(&invite.recipient_email))
 }
