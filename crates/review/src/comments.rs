@@ -16,6 +16,9 @@ use filmroom_store::{
 use uuid::Uuid;
 
 use crate::error::Entity;
+
+/// How a comment by someone no longer in the organisation is signed.
+const FORMER_USER: &str = "former user";
 use crate::{error::ReviewError, lifecycle::status_name};
 
 /// Longest comment body, in characters.
@@ -139,7 +142,7 @@ impl WeeklyReview<'_> {
             .into_iter()
             .map(|row| {
                 let author_name =
-                    names.get(&row.author_id).cloned().unwrap_or_else(|| "former user".to_owned());
+                    names.get(&row.author_id).cloned().unwrap_or_else(|| FORMER_USER.to_owned());
                 CommentView { row: row.into(), author_name, private_until_shared: false }
             })
             .collect::<Vec<_>>();
@@ -155,16 +158,17 @@ impl WeeklyReview<'_> {
         since: Option<DateTime<Utc>>,
     ) -> Result<Vec<CommentView>, ReviewError> {
         let (call, shared) = self.commentable_call(actor, call_id, true).await?;
-        let rows = self.store.comments_of_call(actor.organisation_id, call.id, since).await?;
-        let visible = rows
+        let rows =
+            self.store.comments_of_call_with_authors(actor.organisation_id, call.id, since).await?;
+        Ok(rows
             .into_iter()
-            .filter(|c| rep_work_visible(actor.user_id, call.rep_id, c.author_id, shared))
-            .collect();
-        let mut views = self.with_names(actor, visible).await?;
-        for view in &mut views {
-            view.private_until_shared = !shared && view.row.author_id == call.rep_id;
-        }
-        Ok(views)
+            .filter(|(c, _)| rep_work_visible(actor.user_id, call.rep_id, c.author_id, shared))
+            .map(|(row, author)| CommentView {
+                private_until_shared: !shared && row.author_id == call.rep_id,
+                author_name: author.unwrap_or_else(|| FORMER_USER.to_owned()),
+                row: row.into(),
+            })
+            .collect())
     }
 
     /// Comments on a call the caller can see.

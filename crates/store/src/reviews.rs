@@ -164,14 +164,22 @@ impl Store {
         Ok(true)
     }
 
-    /// Comments on a call, by time, optionally only those changed after `since`.
-    pub async fn comments_of_call(
+    /// A call's comments in time order (changed after `since`, when given),
+    /// each with its author's name (`None` for a user since removed), in
+    /// one query.
+    pub async fn comments_of_call_with_authors(
         &self,
         organisation_id: OrganisationId,
         call_id: CallId,
         since: Option<DateTime<Utc>>,
-    ) -> Result<Vec<comment::Model>, StoreError> {
+    ) -> Result<Vec<(comment::Model, Option<String>)>, StoreError> {
+        let author: sea_orm::RelationDef = comment::Entity::belongs_to(crate::entity::user::Entity)
+            .from(comment::Column::AuthorId)
+            .to(crate::entity::user::Column::Id)
+            .into();
         let mut query = comment::Entity::find()
+            .join(sea_orm::JoinType::LeftJoin, author)
+            .select_also(crate::entity::user::Entity)
             .filter(comment::Column::OrganisationId.eq(organisation_id))
             .filter(comment::Column::CallId.eq(call_id));
         if let Some(since) = since {
@@ -181,7 +189,10 @@ impl Store {
             .order_by_asc(comment::Column::AtMs)
             .order_by_asc(comment::Column::Id)
             .all(&self.db)
-            .await?)
+            .await?
+            .into_iter()
+            .map(|(comment, author)| (comment, author.map(|u| u.name)))
+            .collect())
     }
 
     /// Comments per call and author for the given calls: `(call, author, count)`.

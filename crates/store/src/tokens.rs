@@ -3,8 +3,8 @@
 use crate::ids::{OrganisationId, TokenId, UserId};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, JoinType, QueryFilter,
+    QueryOrder, QuerySelect, RelationDef, sea_query::Expr,
 };
 
 use crate::{
@@ -21,21 +21,26 @@ impl Store {
         Ok(row.into_active_model().insert(&self.db).await?)
     }
 
-    /// The token with this secret hash and the user it acts as.
+    /// The token with this secret hash and the user it acts as, in one
+    /// query: every API request asks this first.
     pub async fn token_by_hash(
         &self,
         secret_hash: &str,
     ) -> Result<Option<(api_token::Model, user::Model)>, StoreError> {
-        let Some(token) = api_token::Entity::find()
+        let owner: RelationDef = api_token::Entity::belongs_to(user::Entity)
+            .from(api_token::Column::UserId)
+            .to(user::Column::Id)
+            .into();
+        let Some((token, owner)) = api_token::Entity::find()
+            .join(JoinType::InnerJoin, owner)
+            .select_also(user::Entity)
             .filter(api_token::Column::SecretHash.eq(secret_hash))
             .one(&self.db)
             .await?
         else {
             return Ok(None);
         };
-        let owner = user::Entity::find_by_id(token.user_id)
-            .one(&self.db)
-            .await?
+        let owner = owner
             .ok_or_else(|| StoreError::Inconsistent(format!("token {} has no user", token.id)))?;
         Ok(Some((token, owner)))
     }
