@@ -155,12 +155,16 @@ def main() -> None:
     binary = harness.build()
     axe = harness.axe_script()
     sink = MailSink()
-    server = harness.Server(binary, sink.env())
     try:
-        run(server, axe, sink)
+        # Scheduled emails are off (FILMROOM_REMINDER_INTERVAL_SECS=0): the
+        # email log holds only what the test sends.
+        server = harness.Server(binary, sink.env())
+        try:
+            run(server, axe, sink)
+        finally:
+            panics = server.panics()
+            server.stop()
     finally:
-        panics = server.panics()
-        server.stop()
         sink.stop()
     if panics:
         failures.append("the server panicked:\n" + "\n".join(panics))
@@ -395,6 +399,27 @@ def run(server: harness.Server, axe: pathlib.Path, sink: MailSink) -> None:
         first_clip.get_by_role("button", name=re.compile("^Save")).click()
         manager_page.wait_for_load_state("networkidle")
         expect(manager_page.locator(".clip").first).to_contain_text("–00:12")
+        # The same editor with the page's Content-Security-Policy in force
+        # (the other contexts bypass it to inject axe): it draws, and "Play
+        # from in to out" plays the clip and stops at its out point.
+        strict = browser.new_context(viewport=DESKTOP, storage_state=manager_context.storage_state())
+        strict_page = strict.new_page()
+        refused: list[str] = []
+        strict_page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+        strict_page.goto(manager_page.url)
+        strict_clip = strict_page.locator(".clip").first
+        strict_clip.locator("summary", has_text="In and out").click()
+        expect(strict_clip.locator(".clip-wave")).to_have_attribute("data-ready", "true", timeout=20000)
+        strict_clip.get_by_role("button", name=re.compile("^Play from in to out")).click()
+        strict_page.wait_for_function(
+            "() => { const a = document.getElementById('clip-audio');"
+            " return a && a.src.includes('start_ms=8000&end_ms=12000') && a.currentTime > 0.3; }",
+            timeout=15000)
+        strict_page.wait_for_function("() => document.getElementById('clip-audio').ended", timeout=15000)
+        length = strict_page.evaluate("() => document.getElementById('clip-audio').duration")
+        check(abs(length - 4.0) < 0.3, f"Play from in to out played {length:.1f} s of a 4 s clip")
+        check(not refused, f"the page's policy refused something: {refused}")
+        strict.close()
         # Drag the last clip onto the first: it leads the segment.
         ranges = [manager_page.locator(".clip").nth(i).locator("div").first.inner_text() for i in range(clips.count())]
         manager_page.locator(".clip").last.drag_to(manager_page.locator(".clip").first)
@@ -572,7 +597,8 @@ def run(server: harness.Server, axe: pathlib.Path, sink: MailSink) -> None:
         found = re.search(r"List-Unsubscribe: <([^>]+)>", mail)
         check(found is not None, "the invite has no List-Unsubscribe header")
         if found:
-            anonymous_page = admin_context.new_page()
+            signed_out = browser.new_context(viewport=DESKTOP, bypass_csp=True)
+            anonymous_page = signed_out.new_page()
             anonymous_page.goto(found.group(1))
             expect(anonymous_page.get_by_role("heading", level=1)).to_have_text("Stop these emails?")
             audit(anonymous_page, "unsubscribe", axe, anonymous)

@@ -16,10 +16,10 @@ use filmroom_store::{
 use uuid::Uuid;
 
 use crate::error::Entity;
+use crate::{error::ReviewError, lifecycle::status_name};
 
 /// How a comment by someone no longer in the organisation is signed.
 const FORMER_USER: &str = "former user";
-use crate::{error::ReviewError, lifecycle::status_name};
 
 /// Longest comment body, in characters.
 pub const MAX_BODY_CHARS: usize = 10_000;

@@ -173,13 +173,21 @@ impl Store {
         call_id: CallId,
         since: Option<DateTime<Utc>>,
     ) -> Result<Vec<(comment::Model, Option<String>)>, StoreError> {
-        let author: sea_orm::RelationDef = comment::Entity::belongs_to(crate::entity::user::Entity)
+        use crate::entity::user;
+        // The author's name only from the same organisation, as everywhere.
+        let author: sea_orm::RelationDef = comment::Entity::belongs_to(user::Entity)
             .from(comment::Column::AuthorId)
-            .to(crate::entity::user::Column::Id)
+            .to(user::Column::Id)
+            .on_condition(move |_, author| {
+                use sea_orm::sea_query::{ExprTrait, IntoCondition};
+                sea_orm::sea_query::Expr::col((author, user::Column::OrganisationId))
+                    .eq(organisation_id)
+                    .into_condition()
+            })
             .into();
         let mut query = comment::Entity::find()
             .join(sea_orm::JoinType::LeftJoin, author)
-            .select_also(crate::entity::user::Entity)
+            .select_also(user::Entity)
             .filter(comment::Column::OrganisationId.eq(organisation_id))
             .filter(comment::Column::CallId.eq(call_id));
         if let Some(since) = since {

@@ -32,7 +32,7 @@ impl Store {
             .to(user::Column::Id)
             .into();
         let Some((token, owner)) = api_token::Entity::find()
-            .join(JoinType::InnerJoin, owner)
+            .join(JoinType::LeftJoin, owner)
             .select_also(user::Entity)
             .filter(api_token::Column::SecretHash.eq(secret_hash))
             .one(&self.db)

@@ -74,38 +74,80 @@ for (const item of list ? list.querySelectorAll('li[draggable="true"]') : []) {
 }
 
 // In and out on the waveform. Opening a clip's "In and out" draws the clip
-// with some of the call around it (cut by the server); dragging the shaded
-// region's edges writes the times into the form, and typed times move the
-// region. The form still sends them, so the keyboard path is the same.
+// with some of the call around it, from the call's stored peaks (nothing is
+// downloaded or decoded in the browser); dragging the shaded region's edges
+// writes the times into the form, and typed times move the region. "Play
+// from in to out" plays the server's cut of exactly that stretch, so what is
+// heard is what the reel will hold. The form still sends the times, so the
+// keyboard path is the same.
 function clock(ms) {
-  const total = Math.max(0, ms) / 1000;
-  const minutes = Math.floor(total / 60);
-  const seconds = (total - minutes * 60).toFixed(1).padStart(4, '0');
+  const tenths = Math.round(Math.max(0, ms) / 100);
+  const minutes = Math.floor(tenths / 600);
+  const seconds = ((tenths % 600) / 10).toFixed(1).padStart(4, '0');
   return `${String(minutes).padStart(2, '0')}:${seconds}`;
 }
 
+// The server's rule (`1:05`, `1:05.5`, `1:02:03`, `75`): null for anything
+// it would refuse.
 function millis(text) {
-  const parts = text.trim().split(':').map(Number);
-  if (parts.length === 0 || parts.length > 3 || parts.some((p) => !Number.isFinite(p) || p < 0)) return null;
-  return parts.reduce((sum, part) => sum * 60 + part, 0) * 1000;
+  const parts = text.trim().split(':');
+  if (parts.length === 0 || parts.length > 3 || parts.some((p) => p === '')) return null;
+  const seconds = Number(parts[parts.length - 1]);
+  const whole = parts.slice(0, -1).map((p) => (/^\d+$/.test(p) ? Number(p) : NaN));
+  if (!Number.isFinite(seconds) || seconds < 0 || whole.some(Number.isNaN)) return null;
+  if (whole.length > 0 && seconds >= 60) return null;
+  if (whole.length === 2 && whole[1] >= 60) return null;
+  const minutes = whole.reduce((sum, part) => sum * 60 + part, 0);
+  return (minutes * 60 + seconds) * 1000;
 }
 
+// The stretch `fromMs..toMs` of a call's peaks (audiowaveform JSON, 8-bit,
+// min/max per channel per pixel), channels merged, in -1..1.
+function slicePeaks(peaks, fromMs, toMs) {
+  const channels = Math.max(1, peaks.channels);
+  const perSecond = peaks.sample_rate / peaks.samples_per_pixel;
+  const pixels = Math.floor(peaks.data.length / (2 * channels));
+  const first = Math.max(0, Math.floor((fromMs / 1000) * perSecond));
+  const last = Math.min(pixels, Math.ceil((toMs / 1000) * perSecond));
+  const out = new Float32Array(Math.max(0, last - first) * 2);
+  for (let p = first; p < last; p++) {
+    let lo = 0;
+    let hi = 0;
+    for (let c = 0; c < channels; c++) {
+      lo = Math.min(lo, peaks.data[(p * channels + c) * 2] / 127);
+      hi = Math.max(hi, peaks.data[(p * channels + c) * 2 + 1] / 127);
+    }
+    out[2 * (p - first)] = lo;
+    out[2 * (p - first) + 1] = hi;
+  }
+  return out;
+}
+
+const editors = new Map();
+window.filmroomClipEditors = editors;
+
 async function openEditor(box) {
-  if (box.dataset.started) return;
-  box.dataset.started = 'true';
+  if (editors.has(box)) return;
+  editors.set(box, null);
   const list = box.closest('ol.clips');
-  const [{ default: WaveSurfer }, { default: Regions }] = await Promise.all([
+  const from = Number(box.dataset.contextStart);
+  const to = Number(box.dataset.contextEnd);
+  const [{ default: WaveSurfer }, { default: Regions }, peaks] = await Promise.all([
     import(list.dataset.wavesurfer),
     import(list.dataset.regions),
+    fetch(`/v1/calls/${box.dataset.call}/peaks`, { credentials: 'same-origin' }).then((r) => {
+      if (!r.ok) throw new Error(`the waveform did not load (${r.status})`);
+      return r.json();
+    }),
   ]);
-  const offset = Number(box.dataset.contextStart);
   const startInput = document.getElementById(box.dataset.in);
   const endInput = document.getElementById(box.dataset.out);
   const playRange = box.parentElement.querySelector('.play-range');
   const regions = Regions.create();
   const wavesurfer = WaveSurfer.create({
     container: box,
-    url: box.dataset.src,
+    peaks: [slicePeaks(peaks, from, to)],
+    duration: (to - from) / 1000,
     height: 64,
     waveColor: '#1f4e79',
     progressColor: '#0d2740',
@@ -113,31 +155,39 @@ async function openEditor(box) {
     normalize: true,
     plugins: [regions],
   });
-  wavesurfer.on('decode', () => {
+  editors.set(box, wavesurfer);
+  let drawn = false;
+  wavesurfer.on('ready', () => {
+    if (drawn) return;
+    drawn = true;
     const region = regions.addRegion({
-      start: (Number(box.dataset.startMs) - offset) / 1000,
-      end: (Number(box.dataset.endMs) - offset) / 1000,
+      start: (Number(box.dataset.startMs) - from) / 1000,
+      end: (Number(box.dataset.endMs) - from) / 1000,
       color: 'rgba(244, 194, 122, 0.45)',
       drag: true,
       resize: true,
     });
-    regions.on('region-updated', (updated) => {
-      startInput.value = clock(offset + updated.start * 1000);
-      endInput.value = clock(offset + updated.end * 1000);
+    regions.on('region-updated', (updated, edge) => {
+      if (edge !== 'end') startInput.value = clock(from + updated.start * 1000);
+      if (edge !== 'start') endInput.value = clock(from + updated.end * 1000);
     });
     const follow = (input, edge) => input.addEventListener('change', () => {
       const ms = millis(input.value);
       if (ms === null) return;
-      region.setOptions({ [edge]: Math.max(0, (ms - offset) / 1000) });
+      const at = Math.min(Math.max(0, (ms - from) / 1000), (to - from) / 1000);
+      if (edge === 'start' ? at >= region.end : at <= region.start) return;
+      region.setOptions({ [edge]: at });
     });
     follow(startInput, 'start');
     follow(endInput, 'end');
     playRange.disabled = false;
-    playRange.addEventListener('click', () => region.play());
+    playRange.addEventListener('click', () => {
+      const inMs = Math.round(from + region.start * 1000);
+      const outMs = Math.round(from + region.end * 1000);
+      const src = `/v1/calls/${box.dataset.call}/audio?start_ms=${inMs}&end_ms=${outMs}`;
+      play(player('clip-audio'), src, playRange);
+    });
     box.dataset.ready = 'true';
-  });
-  wavesurfer.on('error', () => {
-    box.insertAdjacentHTML('afterend', '<p class="form-error" role="alert">The waveform could not be loaded; type the times instead.</p>');
   });
 }
 
@@ -148,6 +198,11 @@ for (const details of document.querySelectorAll('details.retime')) {
     const item = details.closest('li.clip');
     if (item && item.dataset.move) item.draggable = !details.open;
     const box = details.querySelector('.clip-wave');
-    if (details.open && box) openEditor(box);
+    if (!box) return;
+    if (!details.open) return;
+    openEditor(box).catch((error) => {
+      editors.delete(box);
+      box.insertAdjacentText('afterend', ` The waveform could not be shown (${error.message}); type the times instead.`);
+    });
   });
 }

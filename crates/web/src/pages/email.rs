@@ -90,7 +90,8 @@ struct EmailLogPage {
 #[derive(Deserialize)]
 pub struct LogQuery {
     status: Option<String>,
-    /// The email just queued from a button, to say so.
+    /// The email just queued from a button, to say so (by id: the page
+    /// names only a recipient from the organisation's own log).
     queued: Option<String>,
 }
 
@@ -124,7 +125,7 @@ async fn log_page(
     review: &Review,
     viewer: &Viewer,
     filter: &str,
-    notice: Option<String>,
+    queued: Option<&str>,
 ) -> Result<String, PageError> {
     let statuses: Vec<_> = match filter {
         "problems" => vec![email::EmailStatus::Failed, email::EmailStatus::Retrying],
@@ -134,6 +135,12 @@ async fn log_page(
         .emails()
         .log(&viewer.actor, &statuses, PageRequest { after: None, limit: 200 })
         .await?;
+    let notice = queued.and_then(|id| log.items.iter().find(|e| e.id.to_string() == id)).map(|e| {
+        format!(
+            "An email to {} is queued; this log says when the mail server took it.",
+            e.recipient_email
+        )
+    });
     Ok(EmailLogPage {
         layout: Layout::new("Email", "admin", viewer),
         csrf: viewer.csrf.clone(),
@@ -154,19 +161,16 @@ pub async fn email_log(
 ) -> Result<HttpResponse, PageError> {
     require_admin(&viewer)?;
     let filter = query.status.as_deref().unwrap_or("");
-    let notice = query.queued.as_deref().map(|to| {
-        format!("An email to {to} is queued; this log says when the mail server took it.")
-    });
-    Ok(page(log_page(&review, &viewer, filter, notice).await?))
+    Ok(page(log_page(&review, &viewer, filter, query.queued.as_deref()).await?))
 }
 
 /// After a button queued an email: back to the log, by GET, so reloading
 /// the page does not queue another.
-fn queued(to: &str) -> HttpResponse {
+fn queued(email: &Email) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((
             actix_web::http::header::LOCATION,
-            format!("/admin/email?queued={}", crate::encode_query(to)),
+            format!("/admin/email?queued={}", email.id),
         ))
         .finish()
 }
@@ -183,7 +187,7 @@ pub async fn retry(
     viewer.check(&req, form.csrf.as_deref())?;
     require_admin(&viewer)?;
     let again = review.emails().retry(&viewer.actor, *id).await?;
-    Ok(queued(&again.recipient_email))
+    Ok(queued(&again))
 }
 
 /// Emails a person their sign-in link, then goes to the log.
@@ -198,5 +202,5 @@ pub async fn email_link(
     viewer.check(&req, form.csrf.as_deref())?;
     require_admin(&viewer)?;
     let invite = review.emails().send_invite(&viewer.actor, *id).await?;
-    Ok(queued(&invite.recipient_email))
+    Ok(queued(&invite))
 }

@@ -79,6 +79,8 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .route("/admin/integrations/webhooks", web::get().to(|| back_to("/admin/integrations")))
         .route("/account/tokens", web::get().to(|| back_to("/account")))
         .route("/account/email", web::get().to(|| back_to("/account")))
+        .route("/admin/email/{id}/retry", web::get().to(|| back_to("/admin/email")))
+        .route("/admin/people/{id}/email-link", web::get().to(|| back_to("/admin")))
         .service(account::account)
         .service(account::change_password)
         .service(account::end_session)

@@ -33,10 +33,11 @@ pub struct ClipLine {
     call_href: String,
     start_ms: i64,
     end_ms: i64,
-    /// The clip with up to `CONTEXT_MS` of the call either side, cut by the
-    /// server, for setting in and out on its waveform.
-    context_audio: String,
+    /// The stretch of the call the in-and-out waveform shows: the clip with
+    /// up to `CONTEXT_MS` either side.
     context_start_ms: i64,
+    context_end_ms: i64,
+    call_id: String,
 }
 
 /// How much of the call the in-and-out waveform shows either side of a clip.
@@ -179,11 +180,9 @@ pub async fn room(
             call_href: format!("/calls/{}?t={}", clip.call_id, clip.start_ms / 1000),
             start_ms: clip.start_ms,
             end_ms: clip.end_ms,
-            context_audio: format!(
-                "/v1/calls/{}/audio?start_ms={context_start_ms}&end_ms={context_end_ms}",
-                clip.call_id
-            ),
             context_start_ms,
+            context_end_ms,
+            call_id: clip.call_id.to_string(),
         });
     }
     let clipped: Vec<CommentId> = view_.clips.iter().filter_map(|c| c.comment_id).collect();
