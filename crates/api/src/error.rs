@@ -470,7 +470,7 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let (status, problem) = self.problem();
         if status.is_server_error() {
-            tracing::error!(error = %error_chain(self), code = %problem.code, "request failed");
+            tracing::error!(error = %filmroom_review::error_chain(self), code = %problem.code, "request failed");
         }
         let mut response = HttpResponse::build(status);
         response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
@@ -491,18 +491,6 @@ impl ResponseError for ApiError {
             Err(_) => response.finish(),
         }
     }
-}
-
-/// The error and its sources, one after the other, for the log.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut chain = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        chain.push_str(": ");
-        chain.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    chain
 }
 
 #[cfg(test)]

@@ -100,7 +100,7 @@ impl Mailer {
         let outcome = match self.message(&composed) {
             Ok(message) => self.transport.send(message).await.map_err(|e| {
                 let permanent = e.is_permanent();
-                (permanent, error_chain(&e))
+                (permanent, filmroom_review::error_chain(&e))
             }),
             Err(message) => Err((true, message)),
         };
@@ -205,21 +205,6 @@ fn redact(url: &str) -> String {
         Ok(parsed) => parsed.to_string(),
         Err(_) => "(unparsable URL)".to_owned(),
     }
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut message = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        // lettre repeats the I/O error as its own source.
-        let text = cause.to_string();
-        if !message.ends_with(&text) {
-            message.push_str(": ");
-            message.push_str(&text);
-        }
-        source = cause.source();
-    }
-    message
 }
 
 #[cfg(test)]

@@ -343,7 +343,10 @@ async fn download(
             // The error's text would repeat the URL with its query (signed
             // links carry credentials there).
             .map_err(|e| {
-                FetchFailure::transient(format!("{shown}: {}", error_chain(&e.without_url())))
+                FetchFailure::transient(format!(
+                    "{shown}: {}",
+                    filmroom_review::error_chain(&e.without_url())
+                ))
             })?;
         let status = response.status();
         if status.is_redirection() {
@@ -416,7 +419,7 @@ async fn store_body(
                 upload.abort().await;
                 return Err(FetchFailure::transient(format!(
                     "{shown}: the download broke off: {}",
-                    error_chain(&e.without_url())
+                    filmroom_review::error_chain(&e.without_url())
                 )));
             }
         }
@@ -450,17 +453,6 @@ fn http_failure(shown: &str, status: StatusCode) -> FetchFailure {
             FetchFailure::permanent("recording_fetch_failed", format!("{shown} answered {status}"))
         }
     }
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut chain = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        chain.push_str(": ");
-        chain.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    chain
 }
 
 #[cfg(test)]

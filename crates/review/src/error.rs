@@ -338,3 +338,20 @@ pub(crate) fn stored_json<T: serde::de::DeserializeOwned>(
         ReviewError::Store(StoreError::Inconsistent(format!("{column} holds unreadable JSON: {e}")))
     })
 }
+
+/// An error and its sources, one after the other (`a: b: c`), for failure
+/// messages and logs. A source that only repeats the text before it (some
+/// libraries wrap an I/O error and show it as their own message) is left out.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut chain = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !chain.ends_with(&text) {
+            chain.push_str(": ");
+            chain.push_str(&text);
+        }
+        source = cause.source();
+    }
+    chain
+}

@@ -146,20 +146,8 @@ impl JobError {
 
     /// A store failure during a job: storage or the database may come back.
     pub fn from_store(kind: JobKind, error: &StoreError) -> Self {
-        Self::retry(policy(kind, ANALYSIS_ATTEMPTS).failure_code, error_chain(error))
+        Self::retry(policy(kind, ANALYSIS_ATTEMPTS).failure_code, crate::error::error_chain(error))
     }
-}
-
-/// The error and its sources, for a failure message.
-pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut message = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    message
 }
 
 /// The retry policy of each kind; analysis attempts are configurable.

@@ -55,7 +55,7 @@ pub use context::{
     OneOnOnes, Page, PageRequest, Review, Search, Webhooks, WeeklyReview,
 };
 pub use directory::{IssuedToken, NewUser, Organisation, Person, TokenInfo, UserChanges};
-pub use error::{AuthFailure, Entity, ReviewError};
+pub use error::{AuthFailure, Entity, ReviewError, error_chain};
 pub use filmroom_audio::SAMPLES_PER_PIXEL as PEAKS_SAMPLES_PER_PIXEL;
 pub use filmroom_audio::Speech;
 pub use filmroom_store::Role;
