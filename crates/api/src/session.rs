@@ -77,7 +77,4 @@ pub fn check_token(expected: &str, presented: Option<&str>) -> Result<(), ApiErr
     }
 }
 
-/// The path of the page a one-time sign-in link opens.
-pub fn link_path(secret: &str) -> String {
-    format!("/welcome/{secret}")
-}
+pub use filmroom_review::accounts::link_path;

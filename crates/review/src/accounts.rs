@@ -143,6 +143,12 @@ impl SignInLimiter {
     }
 }
 
+/// The path of the page a one-time sign-in link opens: printed by the
+/// operator commands, shown to admins, and put in emailed invites.
+pub fn link_path(secret: &str) -> String {
+    format!("/welcome/{secret}")
+}
+
 /// Client addresses as the limiter counts them: IPv6 by its /64, which one
 /// subscriber usually holds whole.
 pub fn client_key(address: std::net::IpAddr) -> String {

@@ -538,7 +538,7 @@ impl<'a> Emails<'a> {
         base: &str,
     ) -> Result<Result<(String, String), String>, ReviewError> {
         let link = self.review.accounts().new_link(person.clone()).await?;
-        let url = format!("{base}/welcome/{}", link.secret);
+        let url = format!("{base}{}", crate::accounts::link_path(&link.secret));
         let until = link.expires_at.format("%A %-d %B %Y, %H:%M UTC");
         Ok(Ok(match link.purpose {
             filmroom_store::entity::sign_in_link::LinkPurpose::Invite => (

@@ -216,7 +216,11 @@ pub async fn add_person(
     .await;
     match added {
         Ok(issued) => {
-            let url = format!("{}/welcome/{}", origin(&req, &config), issued.secret);
+            let url = format!(
+                "{}{}",
+                origin(&req, &config),
+                filmroom_review::accounts::link_path(&issued.secret)
+            );
             let link = (
                 issued.person.name,
                 url,
@@ -246,7 +250,11 @@ pub async fn person_link(
     viewer.check(&req, form.csrf.as_deref())?;
     require_admin(&viewer)?;
     let issued = review.accounts().issue_link(&viewer.actor, *id).await?;
-    let url = format!("{}/welcome/{}", origin(&req, &config), issued.secret);
+    let url = format!(
+        "{}{}",
+        origin(&req, &config),
+        filmroom_review::accounts::link_path(&issued.secret)
+    );
     let link =
         (issued.person.name, url, view::when(issued.expires_at, &viewer.organisation.timezone));
     Ok(page(people_page(&review, &viewer, Some(link), None).await?))
