@@ -250,39 +250,20 @@ pub async fn revoke_token(
     Ok(crate::pages::changed(&req, "/account"))
 }
 
-/// The email form: a checkbox per kind, checked for the ones wanted.
-#[derive(Deserialize)]
-pub struct EmailChoices {
-    csrf: Option<String>,
-    #[serde(default)]
-    nomination_reminder: Option<String>,
-    #[serde(default)]
-    review_digest: Option<String>,
-    #[serde(default)]
-    one_on_one_tomorrow: Option<String>,
-    #[serde(default)]
-    invite: Option<String>,
-}
-
-/// Saves which emails the person gets.
+/// Saves which emails the person gets: the form has a checkbox per kind,
+/// named as the kind, present when checked.
 #[post("/account/email")]
 pub async fn save_email_choices(
     req: HttpRequest,
     review: web::Data<Review>,
     viewer: Viewer,
-    form: web::Form<EmailChoices>,
+    form: web::Form<std::collections::HashMap<String, String>>,
 ) -> Result<HttpResponse, PageError> {
-    viewer.check(&req, form.csrf.as_deref())?;
+    viewer.check(&req, form.get("csrf").map(String::as_str))?;
     let emails = review.emails();
-    for (name, checked) in [
-        ("nomination_reminder", &form.nomination_reminder),
-        ("review_digest", &form.review_digest),
-        ("one_on_one_tomorrow", &form.one_on_one_tomorrow),
-        ("invite", &form.invite),
-    ] {
-        if let Some(kind) = email::kind_named(name) {
-            emails.set_preference(&viewer.actor, kind, checked.is_some()).await?;
-        }
+    for kind in email::KINDS {
+        let checked = form.contains_key(email::kind_name(kind));
+        emails.set_preference(&viewer.actor, kind, checked).await?;
     }
     let message = Some("Your email choices are saved.".to_owned());
     Ok(page(render(&review, &viewer, message, None, None).await?))
