@@ -19,6 +19,7 @@ mod m20261130_000010_job_lanes;
 mod m20261130_000011_sign_in;
 mod m20261130_000012_call_metrics;
 mod m20261130_000013_email;
+mod m20261130_000014_change_notices;
 
 /// Runs filmroom's migrations in order.
 pub struct Migrator;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000011_sign_in::Migration),
             Box::new(m20261130_000012_call_metrics::Migration),
             Box::new(m20261130_000013_email::Migration),
+            Box::new(m20261130_000014_change_notices::Migration),
         ]
     }
 }

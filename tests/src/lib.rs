@@ -516,6 +516,19 @@ impl TestApp {
             .expect("starting filmroom worker")
     }
 
+    /// Starts a second `filmroom serve` on this server's backends (with extra
+    /// environment), as a scaled-out deployment runs several API processes on
+    /// one database.
+    pub fn spawn_peer(&self, extra_env: &[(&str, &str)]) -> Peer {
+        let mut env = self.env.clone();
+        for (k, v) in extra_env {
+            env.retain(|(key, _)| key != k);
+            env.push(((*k).to_owned(), (*v).to_owned()));
+        }
+        let (child, base_url, logs) = start_server(&env);
+        Peer { base_url, child, logs }
+    }
+
     /// Everything the server logged so far.
     pub fn log_lines(&self) -> Vec<String> {
         self.logs.lock().unwrap().clone()
@@ -527,6 +540,38 @@ impl Drop for TestApp {
         if std::thread::panicking() {
             // Shown with the failing test's output.
             eprintln!("--- filmroom serve log ---\n{}", self.log_lines().join("\n"));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Another API process on a [`TestApp`]'s backends; killed when dropped.
+pub struct Peer {
+    pub base_url: String,
+    child: Child,
+    logs: Arc<Mutex<Vec<String>>>,
+}
+
+impl Peer {
+    /// `GET path` on this process, with `token` when given.
+    pub fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        let client = Client::builder().timeout(Duration::from_secs(30)).build().expect("client");
+        let mut request = client.get(format!("{}{path}", self.base_url));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        TestApp::send(request)
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!(
+                "--- second filmroom serve log ---\n{}",
+                self.logs.lock().unwrap().join("\n")
+            );
         }
         let _ = self.child.kill();
         let _ = self.child.wait();

@@ -143,3 +143,78 @@ fn help_documents_every_setting_with_its_environment_variable() {
         assert!(help.contains(variable), "serve --help does not mention {variable}:\n{help}");
     }
 }
+
+/// A figure from a `/metrics` text, 0 when absent.
+fn figure(metrics: &str, name: &str) -> u64 {
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Polls `check` every 20 ms until it holds, failing after `what` took 30 s.
+#[track_caller]
+fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !check() {
+        assert!(std::time::Instant::now() < deadline, "{what} did not happen within 30 s");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Two API processes on one database, as a scaled-out deployment runs them.
+/// Each answers repeated reads from memory, yet what one process changes the
+/// other serves as soon as the database tells it (change notices on
+/// PostgreSQL, `data_version` on SQLite). The second process may keep answers
+/// for ten minutes here, so only those notices can make this test pass.
+#[test]
+fn reads_served_from_memory_follow_changes_made_by_another_process() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    let issued = app
+        .post(
+            &format!("/v1/users/{}/tokens", team.manager_id),
+            &team.manager,
+            serde_json::json!({"name": "laptop"}),
+        )
+        .json();
+    let laptop = issued["secret"].as_str().unwrap().to_owned();
+    let laptop_id = issued["token"]["id"].as_str().unwrap().to_owned();
+    let call = app.create_call(&team.rep, &team.rep_id);
+    let peer = app.spawn_peer(&[("FILMROOM_READ_CACHE_MS", "600000")]);
+    let metrics = || peer.get("/metrics", None).text;
+    eventually("the second process noticing changes", || {
+        figure(&metrics(), "filmroom_read_cache_live") == 1
+    });
+
+    // Repeated reads on the second process come from memory.
+    let calls_path = "/v1/calls?limit=50";
+    let ids = |reply: &filmroom_tests::Reply| -> Vec<String> {
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        reply.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|c| c["id"].as_str().map(str::to_owned))
+            .collect()
+    };
+    assert_eq!(ids(&peer.get(calls_path, Some(&laptop))), std::slice::from_ref(&call));
+    let hits = figure(&metrics(), "filmroom_read_cache_hits_total");
+    assert_eq!(ids(&peer.get(calls_path, Some(&laptop))), std::slice::from_ref(&call));
+    assert!(figure(&metrics(), "filmroom_read_cache_hits_total") > hits, "{}", metrics());
+
+    // A call created through the first process shows in the second.
+    let second = app.create_call(&team.rep, &team.rep_id);
+    eventually("the second process listing the new call", || {
+        ids(&peer.get(calls_path, Some(&laptop))).len() == 2
+    });
+    assert_eq!(ids(&peer.get(calls_path, Some(&laptop))), [call, second]);
+
+    // A token revoked through the first process stops working in the second.
+    assert_eq!(peer.get("/v1/me", Some(&laptop)).status, 200);
+    assert_eq!(app.delete(&format!("/v1/tokens/{laptop_id}"), &team.manager).status, 204);
+    eventually("the second process refusing the revoked token", || {
+        peer.get("/v1/me", Some(&laptop)).status == 401
+    });
+    peer.get("/v1/me", Some(&laptop)).problem(401, "token_revoked");
+}

@@ -10,6 +10,7 @@ pub mod extract;
 pub mod idempotency;
 mod openapi;
 pub mod pagination;
+mod read_cache_metrics;
 pub mod request_id;
 pub mod routes;
 pub mod session;
@@ -149,6 +150,13 @@ pub fn server(
         .mask_unmatched_patterns("UNMATCHED")
         .build()
         .map_err(|e| std::io::Error::other(e.to_string()))?;
+    metrics
+        .registry
+        .register(Box::new(
+            read_cache_metrics::ReadCacheCollector::new(review.clone())
+                .map_err(std::io::Error::other)?,
+        ))
+        .map_err(std::io::Error::other)?;
     let review = web::Data::new(review);
     let config = web::Data::new(config);
     let server = HttpServer::new(move || {

@@ -46,6 +46,14 @@ pub struct Backend {
     /// Allow a plain `http://` S3 endpoint (local MinIO, tests).
     #[arg(long, env = "FILMROOM_S3_ALLOW_HTTP", global = true)]
     pub s3_allow_http: bool,
+
+    /// Longest time, in milliseconds, that the answer to a frequent read
+    /// (whose token or session, the management tree, a call, its comments, a
+    /// page of calls) is served from memory. A change made by this process,
+    /// or announced by the database for another one, ends it sooner; 0 turns
+    /// the cache off.
+    #[arg(long, env = "FILMROOM_READ_CACHE_MS", default_value_t = 1000, global = true)]
+    pub read_cache_ms: u64,
 }
 
 /// Settings of `filmroom serve`.
@@ -365,8 +373,10 @@ impl Backend {
     pub async fn open_store(&self, migrate: bool) -> anyhow::Result<Store> {
         let database = self.database_url()?;
         let storage = self.storage()?;
-        Store::open(&database, &storage, migrate)
+        let store = Store::open(&database, &storage, migrate)
             .await
-            .with_context(|| format!("opening {} and {storage}", database.redacted()))
+            .with_context(|| format!("opening {} and {storage}", database.redacted()))?;
+        store.set_read_cache_max_age(std::time::Duration::from_millis(self.read_cache_ms));
+        Ok(store)
     }
 }

@@ -135,6 +135,11 @@ impl Review {
         }
     }
 
+    /// How the store's read cache is doing (for `/metrics`).
+    pub fn read_cache_stats(&self) -> crate::ReadCacheStats {
+        self.store.read_cache_stats()
+    }
+
     /// Says that an SMTP server is configured, so invites may be emailed.
     pub fn with_email(mut self, enabled: bool) -> Self {
         self.email_enabled = enabled;

@@ -58,7 +58,6 @@ pub use directory::{IssuedToken, NewUser, Organisation, Person, TokenInfo, UserC
 pub use error::{AuthFailure, Entity, ReviewError, error_chain};
 pub use filmroom_audio::SAMPLES_PER_PIXEL as PEAKS_SAMPLES_PER_PIXEL;
 pub use filmroom_audio::Speech;
-pub use filmroom_store::Role;
 pub use filmroom_store::{
     CallStatus, Direction, SearchSource,
     entity::{
@@ -71,6 +70,7 @@ pub use filmroom_store::{
         webhook_delivery::DeliveryStatus,
     },
 };
+pub use filmroom_store::{ReadCacheStats, Role};
 pub use focus::{FocusChanges, FocusView, NewFocus};
 pub use focus_skill::Focus;
 pub use integrations::IntegrationToken;

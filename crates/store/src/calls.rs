@@ -9,6 +9,7 @@ use sea_orm::{
 
 use crate::{
     Store, StoreError,
+    cache::CacheKey,
     entity::call::{self, CallStatus},
 };
 
@@ -25,7 +26,7 @@ enum CallFollowUp {
 }
 
 /// Which calls to list.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct CallFilter {
     /// Only these reps' calls (`None`: any rep).
     pub rep_ids: Option<Vec<UserId>>,
@@ -64,7 +65,6 @@ impl Store {
         job: Option<crate::NewJob>,
         at: DateTime<Utc>,
     ) -> Result<Result<call::Model, ExternalRefTaken>, StoreError> {
-        use sea_orm::TransactionTrait;
         let organisation_id = row.organisation_id;
         let external_ref = row.external_ref.clone();
         let source = row.source.clone();
@@ -98,10 +98,13 @@ impl Store {
         organisation_id: OrganisationId,
         id: CallId,
     ) -> Result<Option<call::Model>, StoreError> {
-        Ok(call::Entity::find_by_id(id)
-            .filter(call::Column::OrganisationId.eq(organisation_id))
-            .one(&self.db)
-            .await?)
+        self.cached(CacheKey::Call(organisation_id, id), async {
+            Ok(call::Entity::find_by_id(id)
+                .filter(call::Column::OrganisationId.eq(organisation_id))
+                .one(&self.db)
+                .await?)
+        })
+        .await
     }
 
     /// The call a source pushed with this external reference.
@@ -132,50 +135,60 @@ impl Store {
         after: Option<CallId>,
         limit: u64,
     ) -> Result<Vec<call::Model>, StoreError> {
-        let mut query =
-            call::Entity::find().filter(call::Column::OrganisationId.eq(organisation_id));
-        if let Some(reps) = &filter.rep_ids {
-            query = query.filter(call::Column::RepId.is_in(reps.iter().copied()));
-        }
-        if let Some(from) = filter.from {
-            query = query.filter(call::Column::OccurredAt.gte(from));
-        }
-        if let Some(to) = filter.to {
-            query = query.filter(call::Column::OccurredAt.lt(to));
-        }
-        if let Some(status) = filter.status {
-            query = query.filter(call::Column::Status.eq(status));
-        }
-        if let Some(source) = &filter.source {
-            query = query.filter(call::Column::Source.eq(source.as_str()));
-        }
-        if filter.talk_ratio_bp_min.is_some() || filter.talk_ratio_bp_max.is_some() {
-            use crate::entity::call_metrics;
-            use sea_orm::sea_query::Query;
-            let mut figures = Query::select();
-            figures
-                .column(call_metrics::Column::CallId)
-                .from(call_metrics::Entity)
-                .and_where(call_metrics::Column::OrganisationId.eq(organisation_id))
-                .and_where(call_metrics::Column::TalkRatioBp.is_not_null());
-            if let Some(min) = filter.talk_ratio_bp_min {
-                figures.and_where(call_metrics::Column::TalkRatioBp.gte(min));
-            }
-            if let Some(max) = filter.talk_ratio_bp_max {
-                figures.and_where(call_metrics::Column::TalkRatioBp.lte(max));
-            }
-            query = query.filter(call::Column::Id.in_subquery(figures.to_owned()));
-        }
-        if filter.newest_first {
-            if let Some(after) = after {
-                query = query.filter(call::Column::Id.lt(after));
-            }
-            return Ok(query.order_by_desc(call::Column::Id).limit(limit).all(&self.db).await?);
-        }
-        if let Some(after) = after {
-            query = query.filter(call::Column::Id.gt(after));
-        }
-        Ok(query.order_by_asc(call::Column::Id).limit(limit).all(&self.db).await?)
+        self.cached(
+            CacheKey::CallsPage(Box::new((organisation_id, filter.clone(), after, limit))),
+            async {
+                let mut query =
+                    call::Entity::find().filter(call::Column::OrganisationId.eq(organisation_id));
+                if let Some(reps) = &filter.rep_ids {
+                    query = query.filter(call::Column::RepId.is_in(reps.iter().copied()));
+                }
+                if let Some(from) = filter.from {
+                    query = query.filter(call::Column::OccurredAt.gte(from));
+                }
+                if let Some(to) = filter.to {
+                    query = query.filter(call::Column::OccurredAt.lt(to));
+                }
+                if let Some(status) = filter.status {
+                    query = query.filter(call::Column::Status.eq(status));
+                }
+                if let Some(source) = &filter.source {
+                    query = query.filter(call::Column::Source.eq(source.as_str()));
+                }
+                if filter.talk_ratio_bp_min.is_some() || filter.talk_ratio_bp_max.is_some() {
+                    use crate::entity::call_metrics;
+                    use sea_orm::sea_query::Query;
+                    let mut figures = Query::select();
+                    figures
+                        .column(call_metrics::Column::CallId)
+                        .from(call_metrics::Entity)
+                        .and_where(call_metrics::Column::OrganisationId.eq(organisation_id))
+                        .and_where(call_metrics::Column::TalkRatioBp.is_not_null());
+                    if let Some(min) = filter.talk_ratio_bp_min {
+                        figures.and_where(call_metrics::Column::TalkRatioBp.gte(min));
+                    }
+                    if let Some(max) = filter.talk_ratio_bp_max {
+                        figures.and_where(call_metrics::Column::TalkRatioBp.lte(max));
+                    }
+                    query = query.filter(call::Column::Id.in_subquery(figures.to_owned()));
+                }
+                if filter.newest_first {
+                    if let Some(after) = after {
+                        query = query.filter(call::Column::Id.lt(after));
+                    }
+                    return Ok(query
+                        .order_by_desc(call::Column::Id)
+                        .limit(limit)
+                        .all(&self.db)
+                        .await?);
+                }
+                if let Some(after) = after {
+                    query = query.filter(call::Column::Id.gt(after));
+                }
+                Ok(query.order_by_asc(call::Column::Id).limit(limit).all(&self.db).await?)
+            },
+        )
+        .await
     }
 
     /// Every ready call, in every organisation (for operators' reanalysis).
@@ -258,7 +271,6 @@ impl Store {
         expected: CallStatus,
         follow_up: CallFollowUp,
     ) -> Result<Option<call::Model>, StoreError> {
-        use sea_orm::TransactionTrait;
         let txn = self.db.begin().await?;
         let result = call::Entity::update_many()
             .set(row.clone().into_active_model().reset_all())
@@ -287,7 +299,6 @@ impl Store {
         rows: Vec<crate::entity::transcript_segment::Model>,
     ) -> Result<(), StoreError> {
         use crate::entity::transcript_segment;
-        use sea_orm::TransactionTrait;
         let txn = self.db.begin().await?;
         transcript_segment::Entity::delete_many()
             .filter(transcript_segment::Column::CallId.eq(call_id))

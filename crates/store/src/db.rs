@@ -1,11 +1,17 @@
 //! Connecting to SQLite or PostgreSQL and applying migrations.
 
-use std::{fmt, str::FromStr, time::Duration};
+use std::{fmt, str::FromStr, sync::Arc, time::Duration};
 
 use filmroom_migrations::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, ExecResult, QueryResult, Statement, TransactionTrait, prelude::async_trait,
+};
 
-use crate::StoreError;
+use crate::{
+    StoreError,
+    cache::{ReadCache, write_kind},
+};
 
 /// A validated database URL: `sqlite://PATH` or `postgres://…`.
 #[derive(Clone, PartialEq, Eq)]
@@ -25,6 +31,12 @@ impl DatabaseUrl {
     /// Whether this is a SQLite database.
     pub fn is_sqlite(&self) -> bool {
         self.0.starts_with("sqlite:")
+    }
+
+    /// Whether this is an SQLite database that lives in this process's memory
+    /// alone (no other process can change it).
+    pub fn is_in_memory(&self) -> bool {
+        self.is_sqlite() && (self.0.contains(":memory:") || self.0.contains("mode=memory"))
     }
 
     /// The URL with any password replaced, for logs.
@@ -93,4 +105,125 @@ pub(crate) async fn migrate(db: &DatabaseConnection) -> Result<usize, StoreError
         tracing::info!(applied = pending, "database migrated");
     }
     Ok(pending)
+}
+
+/// The database connection, through which every write of this process goes so
+/// that the read cache learns of it as soon as it has committed.
+#[derive(Clone, Debug)]
+pub(crate) struct Db {
+    connection: DatabaseConnection,
+    cache: Arc<ReadCache>,
+}
+
+impl Db {
+    pub(crate) fn new(connection: DatabaseConnection, cache: Arc<ReadCache>) -> Self {
+        Self { connection, cache }
+    }
+
+    pub(crate) fn cache(&self) -> &ReadCache {
+        &self.cache
+    }
+
+    /// Starts a transaction whose commit the read cache learns of.
+    pub(crate) async fn begin(&self) -> Result<Txn, DbErr> {
+        Ok(Txn { inner: self.connection.begin().await?, cache: Arc::clone(&self.cache) })
+    }
+
+    pub(crate) fn get_database_backend(&self) -> DbBackend {
+        self.connection.get_database_backend()
+    }
+
+    pub(crate) async fn ping(&self) -> Result<(), DbErr> {
+        self.connection.ping().await
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for Db {
+    fn get_database_backend(&self) -> DbBackend {
+        self.connection.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        let result = self.connection.execute_raw(stmt).await;
+        if result.as_ref().map_or(true, |done| done.rows_affected() > 0) {
+            self.cache.changed();
+        }
+        result
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        let result = self.connection.execute_unprepared(sql).await;
+        if result.as_ref().map_or(true, |done| done.rows_affected() > 0) {
+            self.cache.changed();
+        }
+        result
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        let write = write_kind(&stmt.sql);
+        let result = self.connection.query_one_raw(stmt).await;
+        if write.changed(result.as_ref().map(Option::is_some)) {
+            self.cache.changed();
+        }
+        result
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        let write = write_kind(&stmt.sql);
+        let result = self.connection.query_all_raw(stmt).await;
+        if write.changed(result.as_ref().map(|rows| !rows.is_empty())) {
+            self.cache.changed();
+        }
+        result
+    }
+
+    fn support_returning(&self) -> bool {
+        self.connection.support_returning()
+    }
+}
+
+/// A transaction of [`Db`]: its writes count once it commits.
+pub(crate) struct Txn {
+    inner: DatabaseTransaction,
+    cache: Arc<ReadCache>,
+}
+
+impl Txn {
+    pub(crate) async fn commit(self) -> Result<(), DbErr> {
+        let result = self.inner.commit().await;
+        self.cache.changed();
+        result
+    }
+
+    pub(crate) async fn rollback(self) -> Result<(), DbErr> {
+        self.inner.rollback().await
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for Txn {
+    fn get_database_backend(&self) -> DbBackend {
+        self.inner.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.inner.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.inner.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.inner.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.inner.query_all_raw(stmt).await
+    }
+
+    fn support_returning(&self) -> bool {
+        self.inner.support_returning()
+    }
 }

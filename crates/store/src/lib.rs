@@ -6,6 +6,7 @@
 //! may do what live in `filmroom-review`, never here.
 
 mod blob;
+mod cache;
 mod calls;
 mod db;
 mod emails;
@@ -24,6 +25,7 @@ mod webhooks;
 pub use blob::{
     BlobRange, BlobReader, BlobStore, BlobUpload, S3Location, StorageLocation, StoredBlob,
 };
+pub use cache::ReadCacheStats;
 pub use calls::{CallFilter, ExternalRefTaken};
 pub use db::DatabaseUrl;
 pub use entity::call::{CallStatus, Direction};
@@ -38,12 +40,15 @@ pub use one_on_ones::{OneOnOneFilter, SeriesExists};
 pub use people::{EmailTaken, ManagementEdge, now};
 pub use reviews::SlotTaken;
 
-use sea_orm::DatabaseConnection;
+use std::{future::Future, sync::Arc};
+
+use cache::{CacheKey, ReadCache};
+use db::Db;
 
 /// The database and the blob store, cheap to clone and share across requests.
 #[derive(Clone, Debug)]
 pub struct Store {
-    db: DatabaseConnection,
+    db: Db,
     blobs: BlobStore,
 }
 
@@ -55,12 +60,14 @@ impl Store {
         storage: &StorageLocation,
         migrate: bool,
     ) -> Result<Self, StoreError> {
-        let db = db::connect(database).await?;
+        let connection = db::connect(database).await?;
         if migrate {
-            db::migrate(&db).await?;
+            db::migrate(&connection).await?;
         }
         let blobs = BlobStore::open(storage)?;
-        Ok(Self { db, blobs })
+        let cache = Arc::new(ReadCache::new(false));
+        cache::watch(&connection, database.is_in_memory(), &cache);
+        Ok(Self { db: Db::new(connection, cache), blobs })
     }
 
     /// Applies pending migrations and returns how many were applied.
@@ -77,5 +84,35 @@ impl Store {
     /// Checks that the database answers a trivial query.
     pub async fn ping_database(&self) -> Result<(), StoreError> {
         self.db.ping().await.map_err(StoreError::from)
+    }
+
+    /// Sets how long an answer may be served from memory when no change is
+    /// noticed (see [`cache`]); zero turns the read cache off.
+    pub fn set_read_cache_max_age(&self, age: std::time::Duration) {
+        self.db.cache().set_max_age(age);
+    }
+
+    /// How the read cache is doing.
+    pub fn read_cache_stats(&self) -> ReadCacheStats {
+        self.db.cache().stats()
+    }
+
+    /// The answer to a hot read: from the read cache while nothing has
+    /// changed since it was read, otherwise from `load` (see [`cache`]).
+    async fn cached<T, F>(&self, key: CacheKey, load: F) -> Result<T, StoreError>
+    where
+        T: Clone + Send + Sync + 'static,
+        F: Future<Output = Result<T, StoreError>>,
+    {
+        let cache = self.db.cache();
+        if let Some(answer) = cache.get::<T>(&key) {
+            return Ok(answer);
+        }
+        // Read before the query runs: a write that lands during it makes the
+        // answer stale at once.
+        let generation = cache.generation();
+        let answer = load.await?;
+        cache.put(key, generation, answer.clone());
+        Ok(answer)
     }
 }

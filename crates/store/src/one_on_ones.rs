@@ -7,7 +7,6 @@ use crate::ids::{
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, SqlErr,
-    TransactionTrait,
 };
 
 use crate::{

@@ -10,6 +10,7 @@ use sea_orm::{
 
 use crate::{
     Role, Store, StoreError,
+    cache::CacheKey,
     entity::{organisation, user},
 };
 
@@ -37,7 +38,6 @@ impl Store {
         organisation: organisation::Model,
         admin: user::Model,
     ) -> Result<(organisation::Model, user::Model), StoreError> {
-        use sea_orm::TransactionTrait;
         let txn = self.db.begin().await?;
         let organisation = organisation.into_active_model().insert(&txn).await?;
         let admin = admin.into_active_model().insert(&txn).await?;
@@ -61,7 +61,10 @@ impl Store {
         &self,
         id: OrganisationId,
     ) -> Result<Option<organisation::Model>, StoreError> {
-        Ok(organisation::Entity::find_by_id(id).one(&self.db).await?)
+        self.cached(CacheKey::Organisation(id), async {
+            Ok(organisation::Entity::find_by_id(id).one(&self.db).await?)
+        })
+        .await
     }
 
     /// Inserts a user; a duplicate email within the organisation is an expected outcome.
@@ -130,25 +133,28 @@ impl Store {
         &self,
         organisation_id: OrganisationId,
     ) -> Result<Vec<ManagementEdge>, StoreError> {
-        let rows: Vec<(UserId, Option<UserId>, Role, bool)> = user::Entity::find()
-            .select_only()
-            .column(user::Column::Id)
-            .column(user::Column::ManagerId)
-            .column(user::Column::Role)
-            .column(user::Column::Active)
-            .filter(user::Column::OrganisationId.eq(organisation_id))
-            .into_tuple()
-            .all(&self.db)
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(user_id, manager_id, role, active)| ManagementEdge {
-                user_id,
-                manager_id,
-                role,
-                active,
-            })
-            .collect())
+        self.cached(CacheKey::ManagementEdges(organisation_id), async {
+            let rows: Vec<(UserId, Option<UserId>, Role, bool)> = user::Entity::find()
+                .select_only()
+                .column(user::Column::Id)
+                .column(user::Column::ManagerId)
+                .column(user::Column::Role)
+                .column(user::Column::Active)
+                .filter(user::Column::OrganisationId.eq(organisation_id))
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            Ok(rows
+                .into_iter()
+                .map(|(user_id, manager_id, role, active)| ManagementEdge {
+                    user_id,
+                    manager_id,
+                    role,
+                    active,
+                })
+                .collect())
+        })
+        .await
     }
 
     /// Users of the organisation that have at least one external id set.

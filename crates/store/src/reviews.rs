@@ -5,11 +5,12 @@ use crate::ids::{CallId, CommentId, EventId, NominationId, OrganisationId, UserI
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, SqlErr,
 };
 
 use crate::{
     Store, StoreError,
+    cache::CacheKey,
     entity::{
         comment, event, nomination, nomination::ReviewState, organisation, rubric_version, score,
         score::ScorerKind,
@@ -100,13 +101,16 @@ impl Store {
 
     /// Whether any nomination of this call has been shared (or gone further).
     pub async fn call_is_shared(&self, call_id: CallId) -> Result<bool, StoreError> {
-        Ok(nomination::Entity::find()
-            .filter(nomination::Column::CallId.eq(call_id))
-            .filter(nomination::Column::State.ne(ReviewState::Nominated))
-            .filter(nomination::Column::State.ne(ReviewState::SelfReviewed))
-            .count(&self.db)
-            .await?
-            > 0)
+        self.cached(CacheKey::CallShared(call_id), async {
+            Ok(nomination::Entity::find()
+                .filter(nomination::Column::CallId.eq(call_id))
+                .filter(nomination::Column::State.ne(ReviewState::Nominated))
+                .filter(nomination::Column::State.ne(ReviewState::SelfReviewed))
+                .count(&self.db)
+                .await?
+                > 0)
+        })
+        .await
     }
 
     /// Inserts or replaces the nomination in a slot; a concurrent write to the
@@ -173,34 +177,37 @@ impl Store {
         call_id: CallId,
         since: Option<DateTime<Utc>>,
     ) -> Result<Vec<(comment::Model, Option<String>)>, StoreError> {
-        use crate::entity::user;
-        // The author's name only from the same organisation, as everywhere.
-        let author: sea_orm::RelationDef = comment::Entity::belongs_to(user::Entity)
-            .from(comment::Column::AuthorId)
-            .to(user::Column::Id)
-            .on_condition(move |_, author| {
-                use sea_orm::sea_query::{ExprTrait, IntoCondition};
-                sea_orm::sea_query::Expr::col((author, user::Column::OrganisationId))
-                    .eq(organisation_id)
-                    .into_condition()
-            })
-            .into();
-        let mut query = comment::Entity::find()
-            .join(sea_orm::JoinType::LeftJoin, author)
-            .select_also(user::Entity)
-            .filter(comment::Column::OrganisationId.eq(organisation_id))
-            .filter(comment::Column::CallId.eq(call_id));
-        if let Some(since) = since {
-            query = query.filter(comment::Column::UpdatedAt.gt(since));
-        }
-        Ok(query
-            .order_by_asc(comment::Column::AtMs)
-            .order_by_asc(comment::Column::Id)
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|(comment, author)| (comment, author.map(|u| u.name)))
-            .collect())
+        self.cached(CacheKey::Comments(organisation_id, call_id, since), async {
+            use crate::entity::user;
+            // The author's name only from the same organisation, as everywhere.
+            let author: sea_orm::RelationDef = comment::Entity::belongs_to(user::Entity)
+                .from(comment::Column::AuthorId)
+                .to(user::Column::Id)
+                .on_condition(move |_, author| {
+                    use sea_orm::sea_query::{ExprTrait, IntoCondition};
+                    sea_orm::sea_query::Expr::col((author, user::Column::OrganisationId))
+                        .eq(organisation_id)
+                        .into_condition()
+                })
+                .into();
+            let mut query = comment::Entity::find()
+                .join(sea_orm::JoinType::LeftJoin, author)
+                .select_also(user::Entity)
+                .filter(comment::Column::OrganisationId.eq(organisation_id))
+                .filter(comment::Column::CallId.eq(call_id));
+            if let Some(since) = since {
+                query = query.filter(comment::Column::UpdatedAt.gt(since));
+            }
+            Ok(query
+                .order_by_asc(comment::Column::AtMs)
+                .order_by_asc(comment::Column::Id)
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(|(comment, author)| (comment, author.map(|u| u.name)))
+                .collect())
+        })
+        .await
     }
 
     /// Comments per call and author for the given calls: `(call, author, count)`.

@@ -4,13 +4,13 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
-    TransactionTrait,
     sea_query::{Expr, OnConflict},
 };
 
 use crate::ids::{SessionId, SignInLinkId, UserId};
 use crate::{
     Store, StoreError,
+    cache::CacheKey,
     entity::{password, session, sign_in_link, user},
 };
 
@@ -129,18 +129,21 @@ impl Store {
         &self,
         secret_hash: &str,
     ) -> Result<Option<(session::Model, user::Model)>, StoreError> {
-        let Some(found) = session::Entity::find()
-            .filter(session::Column::SecretHash.eq(secret_hash))
-            .one(&self.db)
-            .await?
-        else {
-            return Ok(None);
-        };
-        let owner = user::Entity::find_by_id(found.user_id)
-            .one(&self.db)
-            .await?
-            .ok_or_else(|| StoreError::Inconsistent(format!("session {} has no user", found.id)))?;
-        Ok(Some((found, owner)))
+        self.cached(CacheKey::Session(secret_hash.to_owned()), async {
+            let Some(found) = session::Entity::find()
+                .filter(session::Column::SecretHash.eq(secret_hash))
+                .one(&self.db)
+                .await?
+            else {
+                return Ok(None);
+            };
+            let owner =
+                user::Entity::find_by_id(found.user_id).one(&self.db).await?.ok_or_else(|| {
+                    StoreError::Inconsistent(format!("session {} has no user", found.id))
+                })?;
+            Ok(Some((found, owner)))
+        })
+        .await
     }
 
     /// Records activity on a session (callers do this at most once a minute).

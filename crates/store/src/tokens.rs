@@ -9,6 +9,7 @@ use sea_orm::{
 
 use crate::{
     Store, StoreError,
+    cache::CacheKey,
     entity::{api_token, user},
 };
 
@@ -27,22 +28,26 @@ impl Store {
         &self,
         secret_hash: &str,
     ) -> Result<Option<(api_token::Model, user::Model)>, StoreError> {
-        let owner: RelationDef = api_token::Entity::belongs_to(user::Entity)
-            .from(api_token::Column::UserId)
-            .to(user::Column::Id)
-            .into();
-        let Some((token, owner)) = api_token::Entity::find()
-            .join(JoinType::LeftJoin, owner)
-            .select_also(user::Entity)
-            .filter(api_token::Column::SecretHash.eq(secret_hash))
-            .one(&self.db)
-            .await?
-        else {
-            return Ok(None);
-        };
-        let owner = owner
-            .ok_or_else(|| StoreError::Inconsistent(format!("token {} has no user", token.id)))?;
-        Ok(Some((token, owner)))
+        self.cached(CacheKey::Token(secret_hash.to_owned()), async {
+            let owner: RelationDef = api_token::Entity::belongs_to(user::Entity)
+                .from(api_token::Column::UserId)
+                .to(user::Column::Id)
+                .into();
+            let Some((token, owner)) = api_token::Entity::find()
+                .join(JoinType::LeftJoin, owner)
+                .select_also(user::Entity)
+                .filter(api_token::Column::SecretHash.eq(secret_hash))
+                .one(&self.db)
+                .await?
+            else {
+                return Ok(None);
+            };
+            let owner = owner.ok_or_else(|| {
+                StoreError::Inconsistent(format!("token {} has no user", token.id))
+            })?;
+            Ok(Some((token, owner)))
+        })
+        .await
     }
 
     /// Records that a token was used, at most once a minute per token so that
@@ -96,7 +101,6 @@ impl Store {
         if token.revoked_at.is_some() {
             return Ok(token);
         }
-        use sea_orm::TransactionTrait;
         let txn = self.db.begin().await?;
         // The write comes first: on SQLite it takes the write lock before any
         // read, so the transaction never has to upgrade a read lock (which

@@ -77,7 +77,6 @@ impl Store {
         at: DateTime<Utc>,
         deliveries: Vec<(webhook_delivery::Model, crate::NewJob)>,
     ) -> Result<bool, StoreError> {
-        use sea_orm::TransactionTrait;
         // Claiming the event, its deliveries and their jobs commit together:
         // a crash in between leaves the event undispatched, never half done.
         let txn = self.db.begin().await?;

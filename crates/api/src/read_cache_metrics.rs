@@ -1,0 +1,66 @@
+//! The read cache's figures on `/metrics`, read at each scrape.
+
+use filmroom_review::Review;
+use prometheus::{
+    IntCounter, IntGauge, Opts,
+    core::{Collector, Desc},
+    proto::MetricFamily,
+};
+
+/// Hits, misses, noticed changes and whether changes are being noticed.
+pub(crate) struct ReadCacheCollector {
+    review: Review,
+    hits: IntCounter,
+    misses: IntCounter,
+    changes: IntCounter,
+    live: IntGauge,
+    descs: Vec<Desc>,
+}
+
+impl ReadCacheCollector {
+    pub(crate) fn new(review: Review) -> prometheus::Result<Self> {
+        let hits = IntCounter::with_opts(Opts::new(
+            "filmroom_read_cache_hits_total",
+            "Reads answered from memory",
+        ))?;
+        let misses = IntCounter::with_opts(Opts::new(
+            "filmroom_read_cache_misses_total",
+            "Reads that went to the database",
+        ))?;
+        let changes = IntCounter::with_opts(Opts::new(
+            "filmroom_read_cache_changes_total",
+            "Database changes noticed, each of which made every cached read stale",
+        ))?;
+        let live = IntGauge::with_opts(Opts::new(
+            "filmroom_read_cache_live",
+            "1 while other processes' changes are noticed (otherwise reads go to the database)",
+        ))?;
+        let descs = [hits.desc(), misses.desc(), changes.desc(), live.desc()]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect();
+        Ok(Self { review, hits, misses, changes, live, descs })
+    }
+}
+
+impl Collector for ReadCacheCollector {
+    fn desc(&self) -> Vec<&Desc> {
+        self.descs.iter().collect()
+    }
+
+    fn collect(&self) -> Vec<MetricFamily> {
+        let stats = self.review.read_cache_stats();
+        for (counter, value) in
+            [(&self.hits, stats.hits), (&self.misses, stats.misses), (&self.changes, stats.changes)]
+        {
+            counter.reset();
+            counter.inc_by(value);
+        }
+        self.live.set(i64::from(stats.live));
+        [self.hits.collect(), self.misses.collect(), self.changes.collect(), self.live.collect()]
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+}
