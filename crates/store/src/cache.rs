@@ -26,6 +26,7 @@ use std::{
 
 use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseBackend, DatabaseConnection};
+use tokio::sync::watch;
 
 use crate::{
     CallFilter,
@@ -69,6 +70,10 @@ pub(crate) struct ReadCache {
     generation: AtomicU64,
     live: AtomicBool,
     entries: Mutex<HashMap<CacheKey, Entry>>,
+    /// Answers being read from the database: whoever misses one of these
+    /// waits for that read instead of running the same query again (when an
+    /// answer ages out under load, every connection would miss it at once).
+    loading: Mutex<HashMap<CacheKey, watch::Receiver<()>>>,
     /// In milliseconds; 0 turns the cache off.
     max_age_ms: AtomicU64,
     hits: AtomicU64,
@@ -107,6 +112,7 @@ impl ReadCache {
             generation: AtomicU64::new(0),
             live: AtomicBool::new(live),
             entries: Mutex::new(HashMap::new()),
+            loading: Mutex::new(HashMap::new()),
             max_age_ms: AtomicU64::new(millis(DEFAULT_MAX_AGE)),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
@@ -154,6 +160,23 @@ impl ReadCache {
         self.live.store(true, Ordering::SeqCst);
     }
 
+    /// Whether answers are kept at all (changes are heard and the maximum
+    /// age is not zero).
+    pub(crate) fn serving(&self) -> bool {
+        self.live.load(Ordering::SeqCst) && !self.max_age().is_zero()
+    }
+
+    /// Who reads a missing answer: this caller, or another already doing so.
+    pub(crate) fn turn(&self, key: &CacheKey) -> Turn<'_> {
+        let mut loading = self.loading.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(done) = loading.get(key) {
+            return Turn::Wait(done.clone());
+        }
+        let (done, waiting) = watch::channel(());
+        loading.insert(key.clone(), waiting);
+        Turn::Load(Loading { cache: self, key: key.clone(), _done: done })
+    }
+
     /// The stored answer, if nothing has changed since its query ran.
     pub(crate) fn get<T: Clone + 'static>(&self, key: &CacheKey) -> Option<T> {
         let found = self.lookup(key);
@@ -198,6 +221,32 @@ impl ReadCache {
 
 fn millis(age: Duration) -> u64 {
     u64::try_from(age.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// What to do about a missing answer.
+pub(crate) enum Turn<'a> {
+    /// Read it (and [`ReadCache::put`] it); the others wait for this.
+    Load(Loading<'a>),
+    /// Another caller is reading it: wait for [`watch::Receiver::changed`]
+    /// to return (it does once that read is over, however it ended), then
+    /// look again.
+    Wait(watch::Receiver<()>),
+}
+
+/// The read of one answer in flight; dropping it (after the answer is put,
+/// or when the read failed or was abandoned) lets the waiting callers go on.
+pub(crate) struct Loading<'a> {
+    cache: &'a ReadCache,
+    key: CacheKey,
+    _done: watch::Sender<()>,
+}
+
+impl Drop for Loading<'_> {
+    fn drop(&mut self) {
+        // The sender is dropped after this, waking the waiters once the key
+        // is free for one of them to read it again if need be.
+        self.cache.loading.lock().unwrap_or_else(PoisonError::into_inner).remove(&self.key);
+    }
 }
 
 /// What an SQL statement run as a query may do to rows.
@@ -380,6 +429,18 @@ mod tests {
         assert_eq!(cache.get::<u32>(&key()), Some(7));
         cache.suspend();
         assert_eq!(cache.get::<u32>(&key()), None);
+    }
+
+    #[tokio::test]
+    async fn one_caller_reads_a_missing_answer_while_the_others_wait() {
+        let cache = ReadCache::new(true);
+        let Turn::Load(loading) = cache.turn(&key()) else { panic!("the first caller reads") };
+        let Turn::Wait(mut waiting) = cache.turn(&key()) else { panic!("the second waits") };
+        cache.put(key(), cache.generation(), 7_u32);
+        drop(loading);
+        assert!(waiting.changed().await.is_err(), "the read is over");
+        assert_eq!(cache.get::<u32>(&key()), Some(7));
+        assert!(matches!(cache.turn(&key()), Turn::Load(_)), "the next miss reads again");
     }
 
     #[test]

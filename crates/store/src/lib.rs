@@ -105,14 +105,27 @@ impl Store {
         F: Future<Output = Result<T, StoreError>>,
     {
         let cache = self.db.cache();
-        if let Some(answer) = cache.get::<T>(&key) {
-            return Ok(answer);
+        if !cache.serving() {
+            return load.await;
         }
-        // Read before the query runs: a write that lands during it makes the
-        // answer stale at once.
-        let generation = cache.generation();
-        let answer = load.await?;
-        cache.put(key, generation, answer.clone());
-        Ok(answer)
+        loop {
+            if let Some(answer) = cache.get::<T>(&key) {
+                return Ok(answer);
+            }
+            match cache.turn(&key) {
+                cache::Turn::Wait(mut done) => {
+                    let _ = done.changed().await;
+                }
+                cache::Turn::Load(loading) => {
+                    // Read before the query runs: a write that lands during
+                    // it makes the answer stale at once.
+                    let generation = cache.generation();
+                    let answer = load.await?;
+                    cache.put(key, generation, answer.clone());
+                    drop(loading);
+                    return Ok(answer);
+                }
+            }
+        }
     }
 }
