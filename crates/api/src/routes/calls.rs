@@ -133,6 +133,7 @@ pub struct CallBody {
     /// Title.
     pub title: String,
     /// When it took place.
+    #[serde(serialize_with = "crate::routes::body::rfc3339_opt")]
     pub occurred_at: Option<DateTime<Utc>>,
     /// Inbound or outbound.
     pub direction: Option<DirectionBody>,
@@ -153,8 +154,10 @@ pub struct CallBody {
     /// The recording, once uploaded.
     pub audio: Option<CallAudio>,
     /// Creation time.
+    #[serde(serialize_with = "crate::routes::body::rfc3339")]
     pub created_at: DateTime<Utc>,
     /// Last change.
+    #[serde(serialize_with = "crate::routes::body::rfc3339")]
     pub updated_at: DateTime<Utc>,
 }
 

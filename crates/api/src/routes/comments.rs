@@ -81,8 +81,10 @@ pub struct CommentBody {
     /// The comment it replies to.
     pub parent_id: Option<Uuid>,
     /// Creation time.
+    #[serde(serialize_with = "crate::routes::body::rfc3339")]
     pub created_at: DateTime<Utc>,
     /// Last edit.
+    #[serde(serialize_with = "crate::routes::body::rfc3339")]
     pub updated_at: DateTime<Utc>,
     /// With `?with_transcript=true`: the transcript line spoken at `at_ms`.
     #[serde(skip_serializing_if = "Option::is_none")]
