@@ -4,22 +4,25 @@
 //! SQLite needs nothing: its processes poll `PRAGMA data_version`.
 //!
 //! A migration that adds a table runs [`ANNOUNCE_CHANGES`] again (it is
-//! idempotent); a test checks that every table but the excluded ones has the
-//! trigger.
+//! idempotent); a test (`tests/tests/operations.rs`) fails while any table
+//! but the excluded ones lacks the triggers.
 
 use sea_orm_migration::prelude::*;
 
-/// Creates the announcing function and puts its trigger on every table of
+/// Creates the announcing function and puts its triggers on every table of
 /// the schema except the job queue (workers poll it constantly, and no cached
-/// read looks at it) and the migration log. A row-level trigger fires only
-/// when a row changes; PostgreSQL delivers one notice per transaction however
-/// many rows it changed (identical notices are folded), and only once the
-/// transaction commits.
+/// read looks at it) and the migration log. The triggers are per statement,
+/// with the changed rows as a transition table, so a statement pays one call
+/// however many rows it touches and announces nothing when it changed no row
+/// (an `UPDATE … WHERE` that matched nothing). PostgreSQL delivers a
+/// transaction's identical notices once, and only when it commits.
 pub(crate) const ANNOUNCE_CHANGES: &str = r#"
 CREATE OR REPLACE FUNCTION filmroom_announce_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_notify('filmroom_changes', '');
+    IF EXISTS (SELECT 1 FROM changed) THEN
+        PERFORM pg_notify('filmroom_changes', '');
+    END IF;
     RETURN NULL;
 END
 $$;
@@ -33,10 +36,17 @@ BEGIN
            AND tablename NOT IN ('jobs', 'seaql_migrations')
     LOOP
         EXECUTE format(
-            'CREATE OR REPLACE TRIGGER filmroom_announce_change '
-            'AFTER INSERT OR UPDATE OR DELETE ON %I '
-            'FOR EACH ROW EXECUTE FUNCTION filmroom_announce_change()',
-            name);
+            'CREATE OR REPLACE TRIGGER filmroom_announce_insert AFTER INSERT ON %I '
+            'REFERENCING NEW TABLE AS changed '
+            'FOR EACH STATEMENT EXECUTE FUNCTION filmroom_announce_change()', name);
+        EXECUTE format(
+            'CREATE OR REPLACE TRIGGER filmroom_announce_update AFTER UPDATE ON %I '
+            'REFERENCING NEW TABLE AS changed '
+            'FOR EACH STATEMENT EXECUTE FUNCTION filmroom_announce_change()', name);
+        EXECUTE format(
+            'CREATE OR REPLACE TRIGGER filmroom_announce_delete AFTER DELETE ON %I '
+            'REFERENCING OLD TABLE AS changed '
+            'FOR EACH STATEMENT EXECUTE FUNCTION filmroom_announce_change()', name);
     END LOOP;
 END
 $$;
@@ -50,7 +60,9 @@ BEGIN
     FOR name IN
         SELECT tablename FROM pg_tables WHERE schemaname = current_schema()
     LOOP
-        EXECUTE format('DROP TRIGGER IF EXISTS filmroom_announce_change ON %I', name);
+        EXECUTE format('DROP TRIGGER IF EXISTS filmroom_announce_insert ON %I', name);
+        EXECUTE format('DROP TRIGGER IF EXISTS filmroom_announce_update ON %I', name);
+        EXECUTE format('DROP TRIGGER IF EXISTS filmroom_announce_delete ON %I', name);
     END LOOP;
 END
 $$;

@@ -516,6 +516,28 @@ impl TestApp {
             .expect("starting filmroom worker")
     }
 
+    /// On PostgreSQL, the number `sql` (a `SELECT count(*) …`) counts in this
+    /// server's database; `None` on SQLite.
+    pub fn postgres_count(&self, sql: &str) -> Option<i64> {
+        use sea_orm::ConnectionTrait;
+        let DatabaseBackend::Postgres { admin_url, database } = &self._backends.database else {
+            return None;
+        };
+        let url = format!("{}/{database}", admin_url.trim_end_matches('/'));
+        runtime().block_on(async {
+            let db =
+                sea_orm::Database::connect(&url).await.unwrap_or_else(|e| panic!("{url}: {e}"));
+            let row = db
+                .query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql))
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"))
+                .expect("a count");
+            let count: i64 = row.try_get_by_index(0).unwrap_or_else(|e| panic!("{sql}: {e}"));
+            let _ = db.close().await;
+            Some(count)
+        })
+    }
+
     /// Starts a second `filmroom serve` on this server's backends (with extra
     /// environment), as a scaled-out deployment runs several API processes on
     /// one database.

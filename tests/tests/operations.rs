@@ -181,7 +181,9 @@ fn reads_served_from_memory_follow_changes_made_by_another_process() {
     let laptop = issued["secret"].as_str().unwrap().to_owned();
     let laptop_id = issued["token"]["id"].as_str().unwrap().to_owned();
     let call = app.create_call(&team.rep, &team.rep_id);
-    let peer = app.spawn_peer(&[("FILMROOM_READ_CACHE_MS", "600000")]);
+    // No worker in the second process: only notices may tell it of changes.
+    let peer =
+        app.spawn_peer(&[("FILMROOM_READ_CACHE_MS", "600000"), ("FILMROOM_NO_WORKER", "true")]);
     let metrics = || peer.get("/metrics", None).text;
     eventually("the second process noticing changes", || {
         figure(&metrics(), "filmroom_read_cache_live") == 1
@@ -217,4 +219,15 @@ fn reads_served_from_memory_follow_changes_made_by_another_process() {
         peer.get("/v1/me", Some(&laptop)).status == 401
     });
     peer.get("/v1/me", Some(&laptop)).problem(401, "token_revoked");
+
+    // On PostgreSQL every table but the job queue announces its changes,
+    // including tables added by later migrations.
+    if let Some(missing) = app.postgres_count(
+        "SELECT count(*) FROM pg_tables t WHERE t.schemaname = current_schema() \
+           AND t.tablename NOT IN ('jobs', 'seaql_migrations') \
+           AND (SELECT count(*) FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid \
+                 WHERE c.relname = t.tablename AND g.tgname LIKE 'filmroom_announce_%') < 3",
+    ) {
+        assert_eq!(missing, 0, "tables without the change-notice triggers");
+    }
 }

@@ -15,6 +15,8 @@ pub(crate) struct ReadCacheCollector {
     changes: IntCounter,
     live: IntGauge,
     descs: Vec<Desc>,
+    /// One scrape at a time: each sets the counters from the figures.
+    scraping: std::sync::Mutex<()>,
 }
 
 impl ReadCacheCollector {
@@ -40,7 +42,7 @@ impl ReadCacheCollector {
             .flatten()
             .cloned()
             .collect();
-        Ok(Self { review, hits, misses, changes, live, descs })
+        Ok(Self { review, hits, misses, changes, live, descs, scraping: std::sync::Mutex::new(()) })
     }
 }
 
@@ -50,6 +52,8 @@ impl Collector for ReadCacheCollector {
     }
 
     fn collect(&self) -> Vec<MetricFamily> {
+        let _one_at_a_time =
+            self.scraping.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let stats = self.review.read_cache_stats();
         for (counter, value) in
             [(&self.hits, stats.hits), (&self.misses, stats.misses), (&self.changes, stats.changes)]

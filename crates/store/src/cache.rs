@@ -10,9 +10,10 @@
 //! polled every [`SQLITE_POLL`]. An answer is stored with the counter read
 //! *before* its query ran, and is served only while the counter has not moved,
 //! so an answer that raced a write is never served after the write is known.
-//! While the watcher is not connected the cache serves nothing, and no answer
-//! is ever older than its maximum age ([`DEFAULT_MAX_AGE`] unless the operator
-//! sets another), whatever happens to a notice.
+//! While the watcher is not connected, or a PostgreSQL listener stops hearing
+//! its own heartbeat notices, the cache serves nothing; and no answer is
+//! served longer than its maximum age after it was read ([`DEFAULT_MAX_AGE`]
+//! unless the operator sets another), whatever happens to a notice.
 
 use std::{
     any::Any,
@@ -24,7 +25,6 @@ use std::{
     time::{Duration, Instant},
 };
 
-use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseBackend, DatabaseConnection};
 use tokio::sync::watch;
 
@@ -39,8 +39,10 @@ pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(1);
 /// How often SQLite is asked whether another connection committed.
 pub const SQLITE_POLL: Duration = Duration::from_millis(50);
 
-/// Answers kept at most; when full, stale ones go first, then all.
+/// Answers kept at most, and their estimated size in bytes at most; when
+/// either is reached, stale answers go first, then all.
 const CAPACITY: usize = 4096;
+const CAPACITY_BYTES: usize = 64 * 1024 * 1024;
 
 /// The PostgreSQL channel on which every committed change is announced (by
 /// the triggers of migration 14).
@@ -55,21 +57,106 @@ pub(crate) enum CacheKey {
     ManagementEdges(OrganisationId),
     Call(OrganisationId, CallId),
     CallShared(CallId),
-    Comments(OrganisationId, CallId, Option<DateTime<Utc>>),
+    Comments(OrganisationId, CallId),
     CallsPage(Box<(OrganisationId, CallFilter, Option<CallId>, u64)>),
 }
 
 struct Entry {
     generation: u64,
     stored_at: Instant,
+    bytes: usize,
     value: Arc<dyn Any + Send + Sync>,
+}
+
+/// An answer the cache may keep: how much memory it holds, and whether it is
+/// worth keeping at all (a secret that matches nobody is not: keeping those
+/// would let anyone fill the cache with made-up secrets).
+pub(crate) trait Cacheable: Clone + Send + Sync + 'static {
+    /// Roughly the bytes it holds, counting text on the heap.
+    fn bytes(&self) -> usize;
+
+    fn worth_keeping(&self) -> bool {
+        true
+    }
+}
+
+const ROW_BYTES: usize = 512;
+
+impl Cacheable for bool {
+    fn bytes(&self) -> usize {
+        1
+    }
+}
+
+impl Cacheable for Vec<crate::ManagementEdge> {
+    fn bytes(&self) -> usize {
+        self.len().saturating_mul(std::mem::size_of::<crate::ManagementEdge>())
+    }
+}
+
+impl Cacheable for Option<crate::entity::organisation::Model> {
+    fn bytes(&self) -> usize {
+        // Its settings are a few bands and numbers.
+        ROW_BYTES.saturating_mul(4)
+    }
+}
+
+impl<A: Clone + Send + Sync + 'static, B: Clone + Send + Sync + 'static> Cacheable
+    for Option<(A, B)>
+{
+    fn bytes(&self) -> usize {
+        ROW_BYTES.saturating_mul(2)
+    }
+
+    fn worth_keeping(&self) -> bool {
+        self.is_some()
+    }
+}
+
+impl Cacheable for Option<crate::entity::call::Model> {
+    fn bytes(&self) -> usize {
+        ROW_BYTES
+    }
+}
+
+impl Cacheable for Vec<crate::entity::call::Model> {
+    fn bytes(&self) -> usize {
+        self.len().saturating_mul(ROW_BYTES)
+    }
+}
+
+impl Cacheable for Vec<(crate::entity::comment::Model, Option<String>)> {
+    fn bytes(&self) -> usize {
+        self.iter()
+            .map(|(c, name)| {
+                ROW_BYTES
+                    .saturating_add(c.body.len())
+                    .saturating_add(name.as_ref().map_or(0, String::len))
+            })
+            .fold(0, usize::saturating_add)
+    }
+}
+
+#[derive(Default)]
+struct Entries {
+    map: HashMap<CacheKey, Entry>,
+    bytes: usize,
+    /// The change counter the kept answers were read at.
+    generation: u64,
+}
+
+impl Entries {
+    fn retain(&mut self, mut keep: impl FnMut(&Entry) -> bool) {
+        self.map.retain(|_, e| keep(e));
+        self.bytes = self.map.values().map(|e| e.bytes).fold(0, usize::saturating_add);
+    }
 }
 
 /// The answers and the change counter that decides whether they still hold.
 pub(crate) struct ReadCache {
     generation: AtomicU64,
     live: AtomicBool,
-    entries: Mutex<HashMap<CacheKey, Entry>>,
+    entries: Mutex<Entries>,
     /// Answers being read from the database: whoever misses one of these
     /// waits for that read instead of running the same query again (when an
     /// answer ages out under load, every connection would miss it at once).
@@ -87,8 +174,8 @@ pub struct ReadCacheStats {
     pub hits: u64,
     /// Reads that went to the database.
     pub misses: u64,
-    /// Changes noticed (this process's writes and other processes'), each of
-    /// which made every stored answer stale.
+    /// Times every kept answer was made stale: a change noticed (this
+    /// process's writes and other processes'), or the cache turned off or on.
     pub changes: u64,
     /// Whether other processes' changes are being noticed (otherwise every
     /// read goes to the database).
@@ -111,7 +198,7 @@ impl ReadCache {
         Self {
             generation: AtomicU64::new(0),
             live: AtomicBool::new(live),
-            entries: Mutex::new(HashMap::new()),
+            entries: Mutex::new(Entries::default()),
             loading: Mutex::new(HashMap::new()),
             max_age_ms: AtomicU64::new(millis(DEFAULT_MAX_AGE)),
             hits: AtomicU64::new(0),
@@ -192,7 +279,7 @@ impl ReadCache {
         let current = self.generation();
         let max_age = self.max_age();
         let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        let entry = entries.get(key)?;
+        let entry = entries.map.get(key)?;
         if entry.generation != current || entry.stored_at.elapsed() >= max_age {
             return None;
         }
@@ -200,22 +287,40 @@ impl ReadCache {
     }
 
     /// Keeps an answer whose query started at `generation`, unless something
-    /// changed since.
-    pub(crate) fn put<T: Send + Sync + 'static>(&self, key: CacheKey, generation: u64, value: T) {
+    /// changed since or it is not worth keeping.
+    pub(crate) fn put<T: Cacheable>(&self, key: CacheKey, generation: u64, value: T) {
         let max_age = self.max_age();
-        if !self.live.load(Ordering::SeqCst) || generation != self.generation() || max_age.is_zero()
+        if !self.live.load(Ordering::SeqCst)
+            || generation != self.generation()
+            || max_age.is_zero()
+            || !value.worth_keeping()
         {
             return;
         }
+        let bytes = value.bytes();
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        if entries.len() >= CAPACITY {
-            entries.retain(|_, e| e.generation == generation && e.stored_at.elapsed() < max_age);
-            if entries.len() >= CAPACITY {
-                entries.clear();
+        // Answers from before the latest change are never served again.
+        if entries.generation != generation {
+            entries.map.clear();
+            entries.bytes = 0;
+            entries.generation = generation;
+        }
+        if entries.map.len() >= CAPACITY || entries.bytes.saturating_add(bytes) > CAPACITY_BYTES {
+            entries.retain(|e| e.stored_at.elapsed() < max_age);
+            if entries.map.len() >= CAPACITY || entries.bytes.saturating_add(bytes) > CAPACITY_BYTES
+            {
+                entries.map.clear();
+                entries.bytes = 0;
             }
         }
-        entries
-            .insert(key, Entry { generation, stored_at: Instant::now(), value: Arc::new(value) });
+        if bytes > CAPACITY_BYTES {
+            return;
+        }
+        let entry = Entry { generation, stored_at: Instant::now(), bytes, value: Arc::new(value) };
+        entries.bytes = entries.bytes.saturating_add(bytes);
+        if let Some(replaced) = entries.map.insert(key, entry) {
+            entries.bytes = entries.bytes.saturating_sub(replaced.bytes);
+        }
     }
 }
 
@@ -254,8 +359,8 @@ impl Drop for Loading<'_> {
 pub(crate) enum WriteKind {
     /// A `SELECT`: changes nothing.
     Read,
-    /// An `UPDATE` or `DELETE`: its `RETURNING` lists every row it changed,
-    /// so no rows back means nothing changed (a worker polling an empty queue).
+    /// An `UPDATE` or `DELETE … RETURNING`: it lists every row it changed, so
+    /// no rows back means nothing changed (a worker polling an empty queue).
     Returning,
     /// Anything else may change rows whatever it returns.
     Other,
@@ -278,7 +383,9 @@ pub(crate) fn write_kind(sql: &str) -> WriteKind {
     let first = sql.trim_start().split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or("");
     if first.eq_ignore_ascii_case("select") {
         WriteKind::Read
-    } else if first.eq_ignore_ascii_case("update") || first.eq_ignore_ascii_case("delete") {
+    } else if (first.eq_ignore_ascii_case("update") || first.eq_ignore_ascii_case("delete"))
+        && sql.to_ascii_lowercase().contains("returning")
+    {
         WriteKind::Returning
     } else {
         WriteKind::Other
@@ -304,9 +411,28 @@ pub(crate) fn watch(db: &DatabaseConnection, in_memory: bool, cache: &Arc<ReadCa
     }
 }
 
-/// Listens for the change notices of every committing transaction.
+/// How often a process sends itself a notice on PostgreSQL, to know that it
+/// still hears them; three missed in a row and its cache serves nothing.
+const HEARTBEAT: Duration = Duration::from_secs(2);
+
+/// Listens for the change notices of every committing transaction. A lost
+/// connection, or one that stays open but delivers nothing (a half-open
+/// socket, a pooler that drops notices), turns the cache off until notices
+/// are heard again.
 async fn watch_postgres(pool: sea_orm::sqlx::PgPool, cache: Weak<ReadCache>) {
     use sea_orm::sqlx::postgres::PgListener;
+    let heartbeat = format!("heartbeat {}", uuid::Uuid::now_v7().simple());
+    let started = Instant::now();
+    let last_heard = Arc::new(AtomicU64::new(0));
+    let deaf = Arc::new(AtomicBool::new(false));
+    tokio::spawn(send_heartbeats(
+        pool.clone(),
+        cache.clone(),
+        heartbeat.clone(),
+        started,
+        Arc::clone(&last_heard),
+        Arc::clone(&deaf),
+    ));
     loop {
         let listening = async {
             let mut listener = PgListener::connect_with(&pool).await?;
@@ -317,16 +443,32 @@ async fn watch_postgres(pool: sea_orm::sqlx::PgPool, cache: Weak<ReadCache>) {
         match listening {
             Ok(mut listener) => {
                 let Some(live) = cache.upgrade() else { return };
+                last_heard.store(millis(started.elapsed()), Ordering::SeqCst);
+                deaf.store(false, Ordering::SeqCst);
                 live.resume();
                 drop(live);
                 loop {
                     let notice = listener.try_recv().await;
                     let Some(live) = cache.upgrade() else { return };
                     match notice {
+                        Ok(Some(notice)) if notice.payload() == heartbeat => {
+                            last_heard.store(millis(started.elapsed()), Ordering::SeqCst);
+                            if deaf.swap(false, Ordering::SeqCst) {
+                                tracing::info!("hearing the database's change notices again");
+                                live.resume();
+                            }
+                        }
+                        Ok(Some(notice)) if notice.payload().starts_with("heartbeat ") => {}
                         Ok(Some(_)) => live.changed(),
-                        // The connection dropped and came back: notices in
-                        // between are lost, so nothing stored before holds.
-                        Ok(None) => live.changed(),
+                        // The connection dropped: notices sent meanwhile are
+                        // lost. Start over on a new one.
+                        Ok(None) => {
+                            tracing::warn!(
+                                "lost the database's change notices; reads go to the database until they are back"
+                            );
+                            live.suspend();
+                            break;
+                        }
                         Err(error) => {
                             tracing::warn!(%error, "lost the database's change notices; reads go to the database until they are back");
                             live.suspend();
@@ -343,6 +485,41 @@ async fn watch_postgres(pool: sea_orm::sqlx::PgPool, cache: Weak<ReadCache>) {
             return;
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Sends this process's heartbeat notice every [`HEARTBEAT`], and turns the
+/// cache off when three in a row were not heard back.
+async fn send_heartbeats(
+    pool: sea_orm::sqlx::PgPool,
+    cache: Weak<ReadCache>,
+    heartbeat: String,
+    started: Instant,
+    last_heard: Arc<AtomicU64>,
+    deaf: Arc<AtomicBool>,
+) {
+    let mut ticks = tokio::time::interval(HEARTBEAT);
+    loop {
+        ticks.tick().await;
+        let Some(live) = cache.upgrade() else { return };
+        let silent_for =
+            millis(started.elapsed()).saturating_sub(last_heard.load(Ordering::SeqCst));
+        if silent_for > millis(HEARTBEAT).saturating_mul(3) && !deaf.swap(true, Ordering::SeqCst) {
+            tracing::warn!(
+                silent_ms = silent_for,
+                "the database's change notices stopped arriving; reads go to the database until they are back"
+            );
+            live.suspend();
+        }
+        drop(live);
+        if let Err(error) = sea_orm::sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANGES_CHANNEL)
+            .bind(&heartbeat)
+            .execute(&pool)
+            .await
+        {
+            tracing::debug!(%error, "could not send a change-notice heartbeat");
+        }
     }
 }
 
@@ -454,16 +631,53 @@ mod tests {
         assert_eq!(cache.get::<u32>(&key()), Some(7));
     }
 
+    impl Cacheable for u32 {
+        fn bytes(&self) -> usize {
+            4
+        }
+    }
+
+    impl Cacheable for usize {
+        fn bytes(&self) -> usize {
+            8
+        }
+    }
+
+    fn kept(cache: &ReadCache) -> usize {
+        cache.entries.lock().map(|e| e.map.len()).unwrap_or_default()
+    }
+
     #[test]
-    fn a_full_cache_drops_stale_answers_first() {
+    fn answers_from_before_a_change_are_dropped_with_the_next_one_kept() {
+        let cache = ReadCache::new(true);
+        for i in 0..100_usize {
+            cache.put(CacheKey::Token(i.to_string()), cache.generation(), i);
+        }
+        assert_eq!(kept(&cache), 100);
+        cache.changed();
+        cache.put(key(), cache.generation(), 1_usize);
+        assert_eq!(cache.get::<usize>(&key()), Some(1));
+        assert_eq!(kept(&cache), 1);
+    }
+
+    #[test]
+    fn a_full_cache_starts_over() {
         let cache = ReadCache::new(true);
         for i in 0..CAPACITY {
             cache.put(CacheKey::Token(i.to_string()), cache.generation(), i);
         }
-        cache.changed();
+        assert_eq!(kept(&cache), CAPACITY);
         cache.put(key(), cache.generation(), 1_usize);
-        assert_eq!(cache.get::<usize>(&key()), Some(1));
-        assert_eq!(cache.entries.lock().map(|e| e.len()).unwrap_or_default(), 1);
+        assert_eq!(kept(&cache), 1);
+    }
+
+    #[test]
+    fn a_secret_that_matches_nobody_is_not_kept() {
+        let cache = ReadCache::new(true);
+        cache.put(key(), cache.generation(), None::<(u32, u32)>);
+        assert_eq!(kept(&cache), 0);
+        cache.put(key(), cache.generation(), Some((1_u32, 2_u32)));
+        assert_eq!(cache.get::<Option<(u32, u32)>>(&key()), Some(Some((1, 2))));
     }
 
     #[test]
@@ -478,6 +692,7 @@ mod tests {
         assert_eq!(write_kind("\n delete FROM comments RETURNING id"), WriteKind::Returning);
         assert_eq!(write_kind("INSERT INTO calls VALUES (1) RETURNING id"), WriteKind::Other);
         assert_eq!(write_kind("WITH gone AS (DELETE FROM jobs) SELECT 1"), WriteKind::Other);
+        assert_eq!(write_kind("UPDATE calls SET title = 'x'"), WriteKind::Other);
         assert_eq!(write_kind(""), WriteKind::Other);
         assert!(!WriteKind::Returning.changed(Ok(false)));
         assert!(WriteKind::Returning.changed(Ok(true)));

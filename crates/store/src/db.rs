@@ -10,7 +10,7 @@ use sea_orm::{
 
 use crate::{
     StoreError,
-    cache::{ReadCache, write_kind},
+    cache::{ReadCache, WriteKind, write_kind},
 };
 
 /// A validated database URL: `sqlite://PATH` or `postgres://…`.
@@ -36,7 +36,9 @@ impl DatabaseUrl {
     /// Whether this is an SQLite database that lives in this process's memory
     /// alone (no other process can change it).
     pub fn is_in_memory(&self) -> bool {
-        self.is_sqlite() && (self.0.contains(":memory:") || self.0.contains("mode=memory"))
+        let (path, query) = self.0.split_once('?').unwrap_or((&self.0, ""));
+        self.is_sqlite()
+            && (path.ends_with(":memory:") || query.split('&').any(|p| p == "mode=memory"))
     }
 
     /// The URL with any password replaced, for logs.
@@ -145,41 +147,67 @@ impl ConnectionTrait for Db {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        let mut change = Change::armed(&self.cache);
         let result = self.connection.execute_raw(stmt).await;
-        if result.as_ref().map_or(true, |done| done.rows_affected() > 0) {
-            self.cache.changed();
-        }
+        change.disarm_if(result.as_ref().is_ok_and(|done| done.rows_affected() == 0));
         result
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        let mut change = Change::armed(&self.cache);
         let result = self.connection.execute_unprepared(sql).await;
-        if result.as_ref().map_or(true, |done| done.rows_affected() > 0) {
-            self.cache.changed();
-        }
+        change.disarm_if(result.as_ref().is_ok_and(|done| done.rows_affected() == 0));
         result
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
         let write = write_kind(&stmt.sql);
+        let mut change = Change::armed(&self.cache);
+        change.disarm_if(write == WriteKind::Read);
         let result = self.connection.query_one_raw(stmt).await;
-        if write.changed(result.as_ref().map(Option::is_some)) {
-            self.cache.changed();
-        }
+        change.disarm_if(!write.changed(result.as_ref().map(Option::is_some)));
         result
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
         let write = write_kind(&stmt.sql);
+        let mut change = Change::armed(&self.cache);
+        change.disarm_if(write == WriteKind::Read);
         let result = self.connection.query_all_raw(stmt).await;
-        if write.changed(result.as_ref().map(|rows| !rows.is_empty())) {
-            self.cache.changed();
-        }
+        change.disarm_if(!write.changed(result.as_ref().map(|rows| !rows.is_empty())));
         result
     }
 
     fn support_returning(&self) -> bool {
         self.connection.support_returning()
+    }
+}
+
+/// Tells the read cache of a write when dropped, unless disarmed: even a
+/// request abandoned while its write was in flight (which may have
+/// committed) leaves no stale answer behind.
+struct Change<'a> {
+    cache: &'a ReadCache,
+    armed: bool,
+}
+
+impl<'a> Change<'a> {
+    fn armed(cache: &'a ReadCache) -> Self {
+        Self { cache, armed: true }
+    }
+
+    fn disarm_if(&mut self, nothing_changed: bool) {
+        if nothing_changed {
+            self.armed = false;
+        }
+    }
+}
+
+impl Drop for Change<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.cache.changed();
+        }
     }
 }
 
@@ -191,9 +219,8 @@ pub(crate) struct Txn {
 
 impl Txn {
     pub(crate) async fn commit(self) -> Result<(), DbErr> {
-        let result = self.inner.commit().await;
-        self.cache.changed();
-        result
+        let _change = Change::armed(&self.cache);
+        self.inner.commit().await
     }
 
     pub(crate) async fn rollback(self) -> Result<(), DbErr> {

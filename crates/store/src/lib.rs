@@ -101,28 +101,39 @@ impl Store {
     /// changed since it was read, otherwise from `load` (see [`cache`]).
     async fn cached<T, F>(&self, key: CacheKey, load: F) -> Result<T, StoreError>
     where
-        T: Clone + Send + Sync + 'static,
+        T: cache::Cacheable,
         F: Future<Output = Result<T, StoreError>>,
     {
         let cache = self.db.cache();
         if !cache.serving() {
             return load.await;
         }
+        let mut waited = false;
         loop {
             if let Some(answer) = cache.get::<T>(&key) {
                 return Ok(answer);
             }
-            match cache.turn(&key) {
-                cache::Turn::Wait(mut done) => {
+            // Wait for another caller's read at most once: if its answer is
+            // not there (a change raced it, or it failed), read it here.
+            let turn = if waited { None } else { Some(cache.turn(&key)) };
+            match turn {
+                Some(cache::Turn::Wait(mut done)) => {
                     let _ = done.changed().await;
+                    waited = true;
                 }
-                cache::Turn::Load(loading) => {
+                Some(cache::Turn::Load(loading)) => {
                     // Read before the query runs: a write that lands during
                     // it makes the answer stale at once.
                     let generation = cache.generation();
                     let answer = load.await?;
                     cache.put(key, generation, answer.clone());
                     drop(loading);
+                    return Ok(answer);
+                }
+                None => {
+                    let generation = cache.generation();
+                    let answer = load.await?;
+                    cache.put(key, generation, answer.clone());
                     return Ok(answer);
                 }
             }

@@ -177,37 +177,41 @@ impl Store {
         call_id: CallId,
         since: Option<DateTime<Utc>>,
     ) -> Result<Vec<(comment::Model, Option<String>)>, StoreError> {
-        self.cached(CacheKey::Comments(organisation_id, call_id, since), async {
-            use crate::entity::user;
-            // The author's name only from the same organisation, as everywhere.
-            let author: sea_orm::RelationDef = comment::Entity::belongs_to(user::Entity)
-                .from(comment::Column::AuthorId)
-                .to(user::Column::Id)
-                .on_condition(move |_, author| {
-                    use sea_orm::sea_query::{ExprTrait, IntoCondition};
-                    sea_orm::sea_query::Expr::col((author, user::Column::OrganisationId))
-                        .eq(organisation_id)
-                        .into_condition()
-                })
-                .into();
-            let mut query = comment::Entity::find()
-                .join(sea_orm::JoinType::LeftJoin, author)
-                .select_also(user::Entity)
-                .filter(comment::Column::OrganisationId.eq(organisation_id))
-                .filter(comment::Column::CallId.eq(call_id));
-            if let Some(since) = since {
-                query = query.filter(comment::Column::UpdatedAt.gt(since));
-            }
-            Ok(query
-                .order_by_asc(comment::Column::AtMs)
-                .order_by_asc(comment::Column::Id)
-                .all(&self.db)
-                .await?
-                .into_iter()
-                .map(|(comment, author)| (comment, author.map(|u| u.name)))
-                .collect())
+        // The whole list is kept, once per call, and `since` is applied to
+        // it: one entry per call however many `since` values are asked for.
+        let all = self
+            .cached(CacheKey::Comments(organisation_id, call_id), async {
+                use crate::entity::user;
+                // The author's name only from the same organisation, as everywhere.
+                let author: sea_orm::RelationDef = comment::Entity::belongs_to(user::Entity)
+                    .from(comment::Column::AuthorId)
+                    .to(user::Column::Id)
+                    .on_condition(move |_, author| {
+                        use sea_orm::sea_query::{ExprTrait, IntoCondition};
+                        sea_orm::sea_query::Expr::col((author, user::Column::OrganisationId))
+                            .eq(organisation_id)
+                            .into_condition()
+                    })
+                    .into();
+                let query = comment::Entity::find()
+                    .join(sea_orm::JoinType::LeftJoin, author)
+                    .select_also(user::Entity)
+                    .filter(comment::Column::OrganisationId.eq(organisation_id))
+                    .filter(comment::Column::CallId.eq(call_id));
+                Ok(query
+                    .order_by_asc(comment::Column::AtMs)
+                    .order_by_asc(comment::Column::Id)
+                    .all(&self.db)
+                    .await?
+                    .into_iter()
+                    .map(|(comment, author)| (comment, author.map(|u| u.name)))
+                    .collect::<Vec<_>>())
+            })
+            .await?;
+        Ok(match since {
+            Some(since) => all.into_iter().filter(|(c, _)| c.updated_at > since).collect(),
+            None => all,
         })
-        .await
     }
 
     /// Comments per call and author for the given calls: `(call, author, count)`.
