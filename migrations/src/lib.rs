@@ -21,6 +21,8 @@ mod m20261130_000012_call_metrics;
 mod m20261130_000013_email;
 mod m20261130_000014_change_notices;
 
+pub use m20261130_000014_change_notices::CHANGES_CHANNEL;
+
 /// Runs filmroom's migrations in order.
 pub struct Migrator;
 

@@ -1,13 +1,16 @@
 //! On PostgreSQL, every committed change to a table other than the job queue
-//! is announced on the `filmroom_changes` channel, so that each API process
+//! is announced on the [`CHANGES_CHANNEL`] channel, so that each API process
 //! can drop the reads it keeps in memory the moment another process writes.
 //! SQLite needs nothing: its processes poll `PRAGMA data_version`.
 //!
-//! A migration that adds a table runs [`ANNOUNCE_CHANGES`] again (it is
+//! A migration that adds a table runs [`announce_changes`] again (it is
 //! idempotent); a test (`tests/tests/operations.rs`) fails while any table
 //! but the excluded ones lacks the triggers.
 
 use sea_orm_migration::prelude::*;
+
+/// The channel the notices go to; the store listens on it.
+pub const CHANGES_CHANNEL: &str = "filmroom_changes";
 
 /// Creates the announcing function and puts its triggers on every table of
 /// the schema except the job queue (workers poll it constantly, and no cached
@@ -16,12 +19,14 @@ use sea_orm_migration::prelude::*;
 /// however many rows it touches and announces nothing when it changed no row
 /// (an `UPDATE … WHERE` that matched nothing). PostgreSQL delivers a
 /// transaction's identical notices once, and only when it commits.
-pub(crate) const ANNOUNCE_CHANGES: &str = r#"
+pub(crate) fn announce_changes() -> String {
+    format!(
+        r#"
 CREATE OR REPLACE FUNCTION filmroom_announce_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     IF EXISTS (SELECT 1 FROM changed) THEN
-        PERFORM pg_notify('filmroom_changes', '');
+        PERFORM pg_notify('{CHANGES_CHANNEL}', '');
     END IF;
     RETURN NULL;
 END
@@ -50,7 +55,9 @@ BEGIN
     END LOOP;
 END
 $$;
-"#;
+"#
+    )
+}
 
 const FORGET_CHANGES: &str = r#"
 DO $$
@@ -76,7 +83,7 @@ pub struct Migration;
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         if manager.get_database_backend() == sea_orm_migration::sea_orm::DatabaseBackend::Postgres {
-            manager.get_connection().execute_unprepared(ANNOUNCE_CHANGES).await?;
+            manager.get_connection().execute_unprepared(&announce_changes()).await?;
         }
         Ok(())
     }

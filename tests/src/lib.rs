@@ -548,7 +548,7 @@ impl TestApp {
             env.push(((*k).to_owned(), (*v).to_owned()));
         }
         let (child, base_url, logs) = start_server(&env);
-        Peer { base_url, child, logs }
+        Peer { base_url, client: self.client.clone(), child, logs }
     }
 
     /// Everything the server logged so far.
@@ -571,6 +571,7 @@ impl Drop for TestApp {
 /// Another API process on a [`TestApp`]'s backends; killed when dropped.
 pub struct Peer {
     pub base_url: String,
+    client: Client,
     child: Child,
     logs: Arc<Mutex<Vec<String>>>,
 }
@@ -578,8 +579,7 @@ pub struct Peer {
 impl Peer {
     /// `GET path` on this process, with `token` when given.
     pub fn get(&self, path: &str, token: Option<&str>) -> Reply {
-        let client = Client::builder().timeout(Duration::from_secs(30)).build().expect("client");
-        let mut request = client.get(format!("{}{path}", self.base_url));
+        let mut request = self.client.get(format!("{}{path}", self.base_url));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }

@@ -44,9 +44,10 @@ pub const SQLITE_POLL: Duration = Duration::from_millis(50);
 const CAPACITY: usize = 4096;
 const CAPACITY_BYTES: usize = 64 * 1024 * 1024;
 
-/// The PostgreSQL channel on which every committed change is announced (by
-/// the triggers of migration 14).
-pub const CHANGES_CHANNEL: &str = "filmroom_changes";
+use filmroom_migrations::CHANGES_CHANNEL;
+
+/// How a process's heartbeat notice starts, to tell it from a change.
+const HEARTBEAT_PREFIX: &str = "heartbeat ";
 
 /// What was read, with everything that selects the rows.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -384,7 +385,7 @@ pub(crate) fn write_kind(sql: &str) -> WriteKind {
     if first.eq_ignore_ascii_case("select") {
         WriteKind::Read
     } else if (first.eq_ignore_ascii_case("update") || first.eq_ignore_ascii_case("delete"))
-        && sql.to_ascii_lowercase().contains("returning")
+        && sql.as_bytes().windows(9).any(|word| word.eq_ignore_ascii_case(b"returning"))
     {
         WriteKind::Returning
     } else {
@@ -421,7 +422,7 @@ const HEARTBEAT: Duration = Duration::from_secs(2);
 /// are heard again.
 async fn watch_postgres(pool: sea_orm::sqlx::PgPool, cache: Weak<ReadCache>) {
     use sea_orm::sqlx::postgres::PgListener;
-    let heartbeat = format!("heartbeat {}", uuid::Uuid::now_v7().simple());
+    let heartbeat = format!("{HEARTBEAT_PREFIX}{}", uuid::Uuid::now_v7().simple());
     let started = Instant::now();
     let last_heard = Arc::new(AtomicU64::new(0));
     let deaf = Arc::new(AtomicBool::new(false));
@@ -538,15 +539,13 @@ async fn watch_sqlite(pool: sea_orm::sqlx::SqlitePool, cache: Weak<ReadCache>) {
                         .await;
                     let Some(live) = cache.upgrade() else { return };
                     match version {
-                        Ok(version) if last.is_none() => {
-                            live.resume();
-                            last = Some(version);
-                        }
                         Ok(version) => {
-                            if last != Some(version) {
-                                live.changed();
-                                last = Some(version);
+                            match last {
+                                None => live.resume(),
+                                Some(seen) if seen != version => live.changed(),
+                                Some(_) => {}
                             }
+                            last = Some(version);
                         }
                         Err(error) => {
                             tracing::warn!(%error, "cannot ask the database for changes; reads go to the database");

@@ -109,34 +109,29 @@ impl Store {
             return load.await;
         }
         let mut waited = false;
-        loop {
+        let loading = loop {
             if let Some(answer) = cache.get::<T>(&key) {
                 return Ok(answer);
             }
             // Wait for another caller's read at most once: if its answer is
             // not there (a change raced it, or it failed), read it here.
-            let turn = if waited { None } else { Some(cache.turn(&key)) };
-            match turn {
-                Some(cache::Turn::Wait(mut done)) => {
+            if waited {
+                break None;
+            }
+            match cache.turn(&key) {
+                cache::Turn::Wait(mut done) => {
                     let _ = done.changed().await;
                     waited = true;
                 }
-                Some(cache::Turn::Load(loading)) => {
-                    // Read before the query runs: a write that lands during
-                    // it makes the answer stale at once.
-                    let generation = cache.generation();
-                    let answer = load.await?;
-                    cache.put(key, generation, answer.clone());
-                    drop(loading);
-                    return Ok(answer);
-                }
-                None => {
-                    let generation = cache.generation();
-                    let answer = load.await?;
-                    cache.put(key, generation, answer.clone());
-                    return Ok(answer);
-                }
+                cache::Turn::Load(loading) => break Some(loading),
             }
-        }
+        };
+        // Read before the query runs: a write that lands during it makes the
+        // answer stale at once.
+        let generation = cache.generation();
+        let answer = load.await?;
+        cache.put(key, generation, answer.clone());
+        drop(loading);
+        Ok(answer)
     }
 }
