@@ -5,7 +5,8 @@ use std::{fmt, str::FromStr, sync::Arc, time::Duration};
 use filmroom_migrations::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, ExecResult, QueryResult, Statement, TransactionTrait, prelude::async_trait,
+    DbErr, ExecResult, QueryResult, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait, prelude::async_trait,
 };
 
 use crate::{
@@ -126,9 +127,18 @@ impl Db {
         &self.cache
     }
 
-    /// Starts a transaction whose commit the read cache learns of.
+    /// Starts a transaction whose commit the read cache learns of. Every
+    /// transaction of the store writes, so on SQLite it takes the write lock
+    /// at `BEGIN IMMEDIATE`, waiting its turn under the busy timeout, rather
+    /// than at its first write, where a snapshot taken before another
+    /// connection's commit fails at once with "database is locked".
     pub(crate) async fn begin(&self) -> Result<Txn, DbErr> {
-        Ok(Txn { inner: self.connection.begin().await?, cache: Arc::clone(&self.cache) })
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        };
+        let inner = self.connection.begin_with_options(options).await?;
+        Ok(Txn { inner, cache: Arc::clone(&self.cache) })
     }
 
     pub(crate) fn get_database_backend(&self) -> DbBackend {
