@@ -125,6 +125,41 @@ fn the_cli_migrates_and_refuses_bad_bootstrap_input_with_a_message() {
 }
 
 #[test]
+fn serve_says_where_it_listens_and_where_the_data_is_and_little_else() {
+    // A fresh server on its default log filter, as the README starts it.
+    let dir = tempfile::tempdir().unwrap();
+    let backends = filmroom_tests::Backends::from_env();
+    let env: Vec<(String, String)> =
+        backends.env(dir.path()).into_iter().filter(|(k, _)| k != "RUST_LOG").collect();
+    let mut child = filmroom(&env)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = Vec::new();
+    for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)) {
+        let line = line.unwrap();
+        let listening = line.contains("listening on http://");
+        lines.push(line);
+        if listening || lines.len() > 20 {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let listening = lines.last().unwrap();
+    assert!(listening.contains("filmroom listening on http://127.0.0.1:"), "{lines:#?}");
+    assert!(listening.contains("database=") && listening.contains("storage="), "{listening}");
+    // Before it, at most the line saying how many migrations were applied.
+    assert!(lines.len() <= 2, "start-up says more than the README does: {lines:#?}");
+    if lines.len() == 2 {
+        assert!(lines[0].contains("database migrated"), "{lines:#?}");
+    }
+}
+
+#[test]
 fn help_documents_every_setting_with_its_environment_variable() {
     let help = filmroom(&[]).args(["serve", "--help"]).output().unwrap();
     let help = String::from_utf8_lossy(&help.stdout);

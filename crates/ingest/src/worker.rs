@@ -65,7 +65,7 @@ impl Worker {
     /// Runs until `shutdown` turns true. A job in progress then finishes, or
     /// is released for another worker when `drain` runs out.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>, drain: Duration) {
-        tracing::info!(worker = %self.config.worker_id, "worker started");
+        tracing::debug!(worker = %self.config.worker_id, "worker started");
         if let Err(e) = tokio::fs::create_dir_all(&self.config.scratch_dir).await {
             tracing::error!(error = %e, dir = %self.config.scratch_dir.display(), "cannot create the scratch directory");
         }
@@ -90,7 +90,7 @@ impl Worker {
                 }
             }
         }
-        tracing::info!(worker = %self.config.worker_id, "worker stopped");
+        tracing::debug!(worker = %self.config.worker_id, "worker stopped");
     }
 
     fn lease_until(&self, from: DateTime<Utc>) -> DateTime<Utc> {
