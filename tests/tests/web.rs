@@ -202,6 +202,7 @@ fn changes_made_with_the_cookie_need_the_pages_token_and_origin() {
         page(&app, Method::POST, "/reviews/move").header("cookie", &cookie).form(&form(&csrf)),
     );
     assert_eq!(no_origin.status, 403);
+    assert!(no_origin.text.contains("session cookie"), "{}", no_origin.text);
 
     // The API takes the cookie too: reads freely, changes only with the token.
     let reads = TestApp::send(page(&app, Method::GET, "/v1/me").header("cookie", &cookie));
@@ -227,6 +228,15 @@ fn changes_made_with_the_cookie_need_the_pages_token_and_origin() {
             .form(&[("email", "rep@acme.example"), ("password", "correct horse battery")]),
     );
     assert_eq!(reply.status, 403);
+    // A form sent with no cookie (curl, a script) and no Origin is told what
+    // is missing without being told about a cookie it never sent.
+    let bare = TestApp::send(
+        page(&app, Method::POST, "/login")
+            .form(&[("email", "rep@acme.example"), ("password", "correct horse battery")]),
+    );
+    assert_eq!(bare.status, 403, "{}", bare.text);
+    assert!(bare.text.contains("which page it comes from"), "{}", bare.text);
+    assert!(!bare.text.contains("cookie"), "no cookie was sent: {}", bare.text);
 }
 
 #[test]

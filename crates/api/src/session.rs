@@ -49,11 +49,17 @@ pub fn check_origin(req: &HttpRequest, public_url: Option<&str>) -> Result<(), A
         Some(origin) => origin.to_owned(),
         None => match header_text(header::REFERER).and_then(|r| url::Url::parse(r).ok()) {
             Some(referer) => referer.origin().ascii_serialization(),
-            None => {
+            None if session_secret(req).is_some() => {
                 return Err(ApiError::CsrfRejected(
                     "a change made with a session cookie must say where it comes from (Origin)"
                         .into(),
                 ));
+            }
+            None => {
+                return Err(ApiError::CsrfRejected(format!(
+                    "a form sent to this server must say which page it comes from (an Origin \
+                     header of {expected}); send it from the page, or with that header"
+                )));
             }
         },
     };
