@@ -194,9 +194,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .bootstrap(&org, &timezone, &email, &name)
                 .await
                 .context("creating the organisation")?;
+            // Only the token goes to standard output, so `$(…)` captures it
+            // alone; these words on standard error read right without it.
             eprintln!(
                 "Created organisation \"{}\" ({}) with admin {} ({}).\n\
-                 The admin's API token follows; it is shown only this once:",
+                 The admin's API token is on standard output, shown only this once.",
                 organisation.name, organisation.id, admin.email, admin.id
             );
             println!("{}", token.secret);
