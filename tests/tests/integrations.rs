@@ -652,23 +652,66 @@ fn idempotency_keys_replay_the_first_response_and_refuse_a_different_body() {
     let bad_key = create(body, &"k".repeat(300));
     bad_key.problem(400, "invalid_idempotency_key");
 
-    // A response that carries a secret is never kept: each request issues its own token.
-    let issue = || {
+    // A response that carries a secret is kept without it: the retry learns
+    // which token the first request made, and no second token is issued.
+    let keyed = |path: &str, key: &str, body: Value| {
         TestApp::send(
-            app.request(
-                Method::POST,
-                &format!("/v1/users/{}/tokens", s.team.rep_id),
-                Some(&s.team.admin),
-            )
-            .header("Idempotency-Key", "token-1")
-            .json(&json!({"name": "laptop"})),
+            app.request(Method::POST, path, Some(&s.team.admin))
+                .header("Idempotency-Key", key)
+                .json(&body),
         )
     };
-    let (one, two) = (issue(), issue());
+    let tokens_path = format!("/v1/users/{}/tokens", s.team.rep_id);
+    let before = app.get(&tokens_path, &s.team.admin).json()["items"].as_array().unwrap().len();
+    let one = keyed(&tokens_path, "token-1", json!({"name": "laptop"}));
+    let two = keyed(&tokens_path, "token-1", json!({"name": "laptop"}));
     assert_eq!((one.status, two.status), (201, 201), "{} {}", one.text, two.text);
-    assert_eq!(two.header("idempotent-replayed"), None);
     assert_eq!(one.header("cache-control"), Some("no-store"));
-    assert_ne!(one.json()["secret"], two.json()["secret"]);
+    assert_eq!(two.header("idempotent-replayed"), Some("true"));
+    let (one, two) = (one.json(), two.json());
+    assert!(one["secret"].as_str().is_some_and(|s| s.starts_with("fr_")), "{one}");
+    assert_eq!(one["secret_already_shown"], false);
+    assert_eq!(two["token"]["id"], one["token"]["id"], "the replay names the same token");
+    assert_eq!((&two["secret"], &two["secret_already_shown"]), (&Value::Null, &json!(true)));
+    let after = app.get(&tokens_path, &s.team.admin).json()["items"].as_array().unwrap().len();
+    assert_eq!(after, before + 1, "one token for two requests with one key");
+    // The same for an integration token, a webhook and a sign-in link.
+    for (path, body, secret) in [
+        (
+            "/v1/integration-tokens".to_owned(),
+            json!({"name": "Twice", "source": "twice"}),
+            "secret",
+        ),
+        (
+            "/v1/webhooks".to_owned(),
+            json!({"url": "https://hooks.idem.example/x", "event_types": ["call.ready"]}),
+            "secret",
+        ),
+        (format!("/v1/users/{}/invite", s.team.rep_id), json!(null), "url"),
+    ] {
+        let first = keyed(&path, &format!("{path}-key"), body.clone());
+        let again = keyed(&path, &format!("{path}-key"), body);
+        assert_eq!(
+            (first.status, again.status),
+            (201, 201),
+            "{path}: {} {}",
+            first.text,
+            again.text
+        );
+        assert_eq!(again.header("idempotent-replayed"), Some("true"), "{path}");
+        let (first, again) = (first.json(), again.json());
+        assert!(first[secret].is_string(), "{path}: {first}");
+        assert_eq!(again[secret], Value::Null, "{path}: {again}");
+        assert_eq!(again["secret_already_shown"], true, "{path}: {again}");
+        let id = |v: &Value| {
+            [&v["token"]["id"], &v["webhook"]["id"], &v["user_id"]]
+                .into_iter()
+                .find(|id| id.is_string())
+                .cloned()
+        };
+        assert!(id(&first).is_some(), "{path}: {first}");
+        assert_eq!(id(&first), id(&again), "{path}");
+    }
 
     // A revoked token gets no replay of what it did before.
     let issued = app

@@ -12,6 +12,7 @@
 )]
 
 use filmroom_tests::{Team, TestApp, fixture};
+use reqwest::Method;
 use serde_json::json;
 
 #[test]
@@ -54,6 +55,31 @@ fn transcripts_come_in_three_formats_and_go_out_as_segments() {
             .len(),
         1
     );
+
+    // What GET returns can be sent back as it is.
+    let round_trip = app.get(&format!("/v1/calls/{call}/transcript"), &team.rep).text;
+    let again = app.put_transcript(&team.rep, &call, "application/json", &round_trip);
+    assert_eq!(again.status, 200, "{}", again.text);
+    assert_eq!(again.json()["items"][0]["text"], "Only this");
+    // `?format=` names the format for clients that cannot set the media type;
+    // without it, the media type decides.
+    let as_file = |query: &str| {
+        TestApp::send(
+            app.request(
+                Method::PUT,
+                &format!("/v1/calls/{call}/transcript{query}"),
+                Some(&team.rep),
+            )
+            .header("content-type", "text/vtt")
+            .body(srt.to_owned()),
+        )
+    };
+    assert_eq!(as_file("").status, 422, "SRT read as WebVTT is refused");
+    let named = as_file("?format=srt");
+    assert_eq!(named.status, 200, "{}", named.text);
+    assert_eq!(named.json()["items"][1]["text"], "Bye");
+    as_file("?format=docx").problem(400, "invalid_query");
+    app.put_transcript(&team.rep, &call, "application/json", &segments);
 
     // Comments can be listed with the line spoken at their time.
     app.post(

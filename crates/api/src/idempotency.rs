@@ -7,6 +7,12 @@
 //! `Idempotent-Replayed: true`); a different request with the key gets 422.
 //! Keys are scoped to the credential in `Authorization`. A multipart body is
 //! hashed without its boundary, which HTTP clients pick anew for every send.
+//!
+//! A response that carries a secret shown this once (a new token, a webhook's
+//! signing secret, a sign-in link) is kept without it: a replay has the same
+//! ids with the secret `null` and `secret_already_shown: true`, so a client
+//! that lost the first answer learns what was made (and can revoke it)
+//! without the secret ever being written down.
 
 use std::{
     cell::RefCell,
@@ -224,6 +230,37 @@ async fn hash_rest(
     Ok(digest.finish())
 }
 
+/// Which fields of a response body are secrets shown this once.
+#[derive(Debug, Clone, Copy)]
+struct ShownOnce(&'static [&'static str]);
+
+/// The field a body shown once carries: `false` in the first response,
+/// `true` in a replay whose secrets were withheld.
+pub const SECRET_ALREADY_SHOWN: &str = "secret_already_shown";
+
+/// Marks a response whose JSON body carries secrets in `fields`: it is sent
+/// with `Cache-Control: no-store`, and an `Idempotency-Key` replay gets the
+/// body with those fields `null` and [`SECRET_ALREADY_SHOWN`] `true`.
+pub fn shown_once(mut response: HttpResponse, fields: &'static [&'static str]) -> HttpResponse {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    response.extensions_mut().insert(ShownOnce(fields));
+    response
+}
+
+/// The body to keep for replay: `body` without its secrets, or `None` when
+/// it is not the JSON object the handler promised.
+fn withhold_secrets(body: &[u8], fields: &[&str]) -> Option<Vec<u8>> {
+    let mut value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let object = value.as_object_mut()?;
+    for field in fields {
+        *object.get_mut(*field)? = serde_json::Value::Null;
+    }
+    object.insert(SECRET_ALREADY_SHOWN.to_owned(), serde_json::Value::Bool(true));
+    serde_json::to_vec(&value).ok()
+}
+
 fn replay(stored: StoredResponse) -> HttpResponse {
     let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
     let mut response = HttpResponse::build(status);
@@ -298,17 +335,18 @@ pub async fn middleware(
         }
     };
     // Server errors may pass on a retry, a refused credential changed
-    // nothing, and a response carrying a secret (marked `no-store`) is never
-    // written down.
+    // nothing, and a secret is never written down: a response marked
+    // `no-store` is kept only when its handler said which fields to withhold.
     let status = response.status();
     let no_store = response
         .headers()
         .get(header::CACHE_CONTROL)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("no-store"));
+    let shown_once = response.response().extensions().get::<ShownOnce>().copied();
     let keepable = !status.is_server_error()
         && status != StatusCode::UNAUTHORIZED
-        && !no_store
+        && (!no_store || (shown_once.is_some() && status.is_success()))
         && matches!(response.response().body().size(), BodySize::Sized(n) if n <= MAX_KEPT_BODY);
     let complete_hash = if keepable { finish_hash(&hash).await } else { None };
     let Some(request_hash) = complete_hash else {
@@ -339,7 +377,16 @@ pub async fn middleware(
             return Ok(ServiceResponse::new(request, error.error_response()));
         }
     };
-    let stored = StoredResponse { status: status.as_u16(), headers, body: bytes.to_vec() };
+    let kept = match shown_once {
+        Some(ShownOnce(fields)) => withhold_secrets(&bytes, fields),
+        None => Some(bytes.to_vec()),
+    };
+    let Some(kept) = kept else {
+        tracing::warn!("a response shown once was not the JSON object its handler promised");
+        let _ = review.idempotency().abandon_idempotent(id).await;
+        return Ok(ServiceResponse::new(request, response.set_body(BoxBody::new(bytes))));
+    };
+    let stored = StoredResponse { status: status.as_u16(), headers, body: kept };
     if let Err(e) = review.idempotency().finish_idempotent(id, &request_hash, stored).await {
         tracing::warn!(error = ?e, "keeping a response for Idempotency-Key replay failed");
         let _ = review.idempotency().abandon_idempotent(id).await;
@@ -372,6 +419,20 @@ mod tests {
             digest.update(chunk);
         }
         digest.finish()
+    }
+
+    #[test]
+    fn a_replay_keeps_the_ids_and_withholds_the_secret() {
+        let body = br#"{"token": {"id": "t1"}, "secret": "fr_abc", "secret_already_shown": false}"#;
+        let kept: serde_json::Value =
+            serde_json::from_slice(&withhold_secrets(body, &["secret"]).unwrap()).unwrap();
+        assert_eq!(
+            kept,
+            serde_json::json!({"token": {"id": "t1"}, "secret": null, "secret_already_shown": true})
+        );
+        assert!(!String::from_utf8_lossy(&serde_json::to_vec(&kept).unwrap()).contains("fr_abc"));
+        assert_eq!(withhold_secrets(br#"{"token": {}}"#, &["secret"]), None, "a missing field");
+        assert_eq!(withhold_secrets(b"[1]", &["secret"]), None, "not an object");
     }
 
     #[test]

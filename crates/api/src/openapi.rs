@@ -117,6 +117,103 @@ fn add_standard_responses(operation: &mut Operation) {
     }
 }
 
+/// Operations whose response carries a secret shown once, and the field it is in.
+const SHOWN_ONCE: &[(&str, &str)] = &[
+    ("create_token", "secret"),
+    ("create_integration_token", "secret"),
+    ("create_webhook", "secret"),
+    ("create_invite", "url"),
+];
+
+/// Names of the response headers declared once under `components/headers`.
+const REQUEST_ID_HEADER: &str = "X-Request-Id";
+const REPLAYED_HEADER: &str = "Idempotent-Replayed";
+
+/// Declares the headers responses carry, once, for operations to refer to.
+fn declare_headers(components: &mut utoipa::openapi::Components) {
+    use utoipa::openapi::{
+        header::HeaderBuilder,
+        schema::{ObjectBuilder, Type},
+    };
+    let string = || ObjectBuilder::new().schema_type(Type::String);
+    components.headers.insert(
+        REQUEST_ID_HEADER.to_owned(),
+        RefOr::T(
+            HeaderBuilder::new()
+                .schema(Some(string()))
+                .description(Some(
+                    "This request's id, also in a problem's `request_id`; quote it in bug reports \
+                     (the server's log has it beside what happened).",
+                ))
+                .build(),
+        ),
+    );
+    components.headers.insert(
+        REPLAYED_HEADER.to_owned(),
+        RefOr::T(
+            HeaderBuilder::new()
+                .schema(Some(string().enum_values(Some(["true"]))))
+                .description(Some(
+                    "`true` when this is the kept response to an earlier request with the same \
+                     `Idempotency-Key`, sent again instead of acting twice; absent otherwise.",
+                ))
+                .build(),
+        ),
+    );
+}
+
+/// Adds the headers every response carries (and, on a POST's successes, the
+/// replay marker) to a response defined in place.
+fn add_response_headers(response: &mut RefOr<utoipa::openapi::Response>, replayable: bool) {
+    let RefOr::T(response) = response else { return };
+    let mut names = vec![REQUEST_ID_HEADER];
+    if replayable {
+        names.push(REPLAYED_HEADER);
+    }
+    for name in names {
+        response
+            .headers
+            .entry(name.to_owned())
+            .or_insert_with(|| RefOr::Ref(Ref::new(format!("#/components/headers/{name}"))));
+    }
+}
+
+/// Lists every problem `code` where the field is described, from the one
+/// table of codes, so the list cannot drift.
+fn describe_problem_codes(components: &mut utoipa::openapi::Components) {
+    use utoipa::openapi::schema::Schema;
+    let Some(RefOr::T(Schema::Object(problem))) = components.schemas.get_mut("Problem") else {
+        return;
+    };
+    let Some(RefOr::T(Schema::Object(code))) = problem.properties.get_mut("code") else {
+        return;
+    };
+    let codes: Vec<String> = crate::error::Code::ALL
+        .iter()
+        .map(|c| format!("`{}` ({})", c.as_str(), c.status().as_u16()))
+        .collect();
+    code.description = Some(format!(
+        "Stable snake_case code for programs to branch on; each has one status: {}. \
+         New codes may be added, so treat an unknown one by its status.",
+        codes.join(", ")
+    ));
+}
+
+/// Says what content type each part of a multipart upload has.
+fn describe_multipart_parts(operation: &mut Operation) {
+    use utoipa::openapi::encoding::EncodingBuilder;
+    let Some(RefOr::T(body)) = operation.request_body.as_mut() else { return };
+    let Some(RefOr::T(content)) = body.content.get_mut("multipart/form-data") else { return };
+    content.encoding.insert(
+        "metadata".to_owned(),
+        EncodingBuilder::new().content_type(Some("application/json")).build(),
+    );
+    content.encoding.insert(
+        "audio".to_owned(),
+        EncodingBuilder::new().content_type(Some("application/octet-stream, audio/*")).build(),
+    );
+}
+
 /// Documents the `Idempotency-Key` header every POST honours, and its answers.
 fn add_idempotency_key(operation: &mut Operation) {
     use utoipa::openapi::{
@@ -124,16 +221,36 @@ fn add_idempotency_key(operation: &mut Operation) {
         path::{ParameterBuilder, ParameterIn},
         schema::{ObjectBuilder, Type},
     };
+    let mut description = "Send the same key again with the same request to get the first \
+         response again (marked `Idempotent-Replayed: true`) instead of acting twice; keys are \
+         kept for 24 hours per token. The same key with a different request is refused with 422 \
+         `idempotency_key_reused`, and while the first is still running with 409 \
+         `idempotency_key_in_use`. A 5xx is not kept: the retry runs again."
+        .to_owned();
+    let shown_once = operation
+        .operation_id
+        .as_deref()
+        .and_then(|id| SHOWN_ONCE.iter().find(|(op, _)| *op == id))
+        .map(|(_, field)| *field);
+    if let Some(field) = shown_once {
+        description.push_str(&format!(
+            " This response carries a secret that is shown once and never stored: a replay \
+             answers with the same ids, `{field}` null and `secret_already_shown: true`, so a \
+             client that lost the first answer learns what was made and can revoke it."
+        ));
+    }
     let parameter = ParameterBuilder::new()
         .name("Idempotency-Key")
         .parameter_in(ParameterIn::Header)
         .required(Required::False)
-        .description(Some(
-            "Send the same key again with the same request to get the first response again \
-             (marked `Idempotent-Replayed: true`) instead of acting twice; keys are kept for 24 hours \
-             per token. The same key with a different request is refused with 422.",
+        .description(Some(description))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(255))
+                .pattern(Some("^[!-~]+$")),
         ))
-        .schema(Some(ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)).max_length(Some(255)).pattern(Some("^[!-~]+$"))))
         .build();
     operation.parameters.get_or_insert_with(Vec::new).push(RefOr::T(parameter));
     for (status, name) in
@@ -157,6 +274,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     for item in document.paths.paths.values_mut() {
         if let Some(post) = item.post.as_mut() {
             add_idempotency_key(post);
+            for (status, response) in post.responses.responses.iter_mut() {
+                add_response_headers(response, status.starts_with('2'));
+            }
         }
         for operation in
             [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch]
@@ -164,6 +284,17 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
                 .flatten()
         {
             add_standard_responses(operation);
+            describe_multipart_parts(operation);
+            for response in operation.responses.responses.values_mut() {
+                add_response_headers(response, false);
+            }
+        }
+    }
+    if let Some(components) = document.components.as_mut() {
+        declare_headers(components);
+        describe_problem_codes(components);
+        for response in components.responses.values_mut() {
+            add_response_headers(response, false);
         }
     }
     document

@@ -143,6 +143,28 @@ fn cues(body: &str, format: TranscriptFormat) -> Result<Vec<Segment>, ReviewErro
     Ok(segments)
 }
 
+/// A JSON transcript in the shape `GET …/transcript` returns it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonTranscript {
+    items: Vec<Segment>,
+}
+
+/// A JSON transcript: `{"items": [...]}`, as the API returns it, or the bare
+/// list of segments dialers have sent from the start.
+fn json_segments(body: &[u8]) -> Result<Vec<Segment>, ReviewError> {
+    let shape =
+        "a JSON transcript is {\"items\": [{start_ms, end_ms, speaker, text}, …]} or that list";
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first == Some(&b'{') {
+        serde_json::from_slice::<JsonTranscript>(body)
+            .map(|t| t.items)
+            .map_err(|e| invalid(format!("{shape}: {e}")))
+    } else {
+        serde_json::from_slice::<Vec<Segment>>(body).map_err(|e| invalid(format!("{shape}: {e}")))
+    }
+}
+
 /// Parses a transcript and checks it against a call of `duration_ms`:
 /// every segment inside the call, starting before it ends, with text.
 pub fn parse(
@@ -151,11 +173,7 @@ pub fn parse(
     duration_ms: i64,
 ) -> Result<Vec<Segment>, ReviewError> {
     let mut segments = match format {
-        TranscriptFormat::Json => serde_json::from_slice::<Vec<Segment>>(body).map_err(|e| {
-            invalid(format!(
-                "a JSON transcript is a list of {{start_ms, end_ms, speaker, text}}: {e}"
-            ))
-        })?,
+        TranscriptFormat::Json => json_segments(body)?,
         TranscriptFormat::WebVtt | TranscriptFormat::Srt => {
             let text = std::str::from_utf8(body)
                 .map_err(|_| invalid("the transcript is not UTF-8 text"))?;
@@ -294,6 +312,20 @@ mod tests {
                 .is_err()
         );
         assert!(parse(br#"{"segments": []}"#, TranscriptFormat::Json, 5_000).is_err());
+    }
+
+    #[test]
+    fn json_comes_as_the_api_returns_it_or_as_a_bare_list() {
+        let listed = br#"[{"start_ms": 0, "end_ms": 10, "text": "hi"}]"#;
+        let wrapped =
+            br#" {"items": [{"start_ms": 0, "end_ms": 10, "speaker": null, "text": "hi"}]}"#;
+        let a = parse(listed, TranscriptFormat::Json, 5_000).unwrap();
+        assert_eq!(a, parse(wrapped, TranscriptFormat::Json, 5_000).unwrap());
+        assert_eq!(a.len(), 1);
+        let error = parse(br#"{"items": [], "extra": 1}"#, TranscriptFormat::Json, 5_000)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("extra"), "{error}");
     }
 
     #[test]

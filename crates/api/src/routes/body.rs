@@ -251,8 +251,11 @@ pub struct SignInLinkBody {
     /// `invite` (no password yet) or `reset`.
     #[schema(example = "invite")]
     pub purpose: String,
-    /// The link to send them; it works once.
-    pub url: String,
+    /// The link to send them; it works once. `null` in an `Idempotency-Key`
+    /// replay: the link is never stored.
+    pub url: Option<String>,
+    /// `true` in an `Idempotency-Key` replay, whose `url` is `null`.
+    pub secret_already_shown: bool,
     /// When it stops working.
     pub expires_at: DateTime<Utc>,
 }
@@ -263,12 +266,15 @@ pub struct IssuedTokenBody {
     /// The token.
     pub token: TokenBody,
     /// The bearer secret: send it as `Authorization: Bearer <secret>`.
-    pub secret: String,
+    /// `null` in an `Idempotency-Key` replay: the secret is never stored.
+    pub secret: Option<String>,
+    /// `true` in an `Idempotency-Key` replay, whose `secret` is `null`.
+    pub secret_already_shown: bool,
 }
 
 impl From<IssuedToken> for IssuedTokenBody {
     fn from(t: IssuedToken) -> Self {
-        Self { token: t.info.into(), secret: t.secret }
+        Self { token: t.info.into(), secret: Some(t.secret), secret_already_shown: false }
     }
 }
 

@@ -89,8 +89,15 @@ pub struct Counterpart {
 /// Why analysis failed.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CallFailure {
-    /// Stable code: `unsupported_codec`, `no_audio`, `decode_crashed`,
-    /// `decode_timeout`, `decode_out_of_memory`, `audio_missing`, `analysis_failed`.
+    /// Stable code. From analysis: `unsupported_codec` (e.g. Opus),
+    /// `unsupported_format` (not a container filmroom reads, or a sample rate
+    /// or channel count out of range), `no_audio`, `decode_crashed`,
+    /// `decode_timeout`, `decode_out_of_memory`, `audio_missing` (the stored
+    /// recording is gone), `analysis_failed`. From a pushed call's download:
+    /// `recording_url_refused` (not http(s), or a private address),
+    /// `recording_fetch_failed` (the dialer answered 4xx, or 5xx and network
+    /// errors until the retries ran out; push again with a fresh URL),
+    /// `recording_too_large`.
     pub code: String,
     /// What happened, for people.
     pub message: String,
@@ -457,12 +464,15 @@ pub async fn create_call(
 }
 
 /// Sends (or, after a dropped connection or a failed analysis, sends again) a
-/// call's audio as the raw request body with its `Content-Type`.
+/// call's audio as the raw request body. filmroom reads the format from the
+/// bytes, never from `Content-Type`: send `application/octet-stream` or the
+/// recording's own type (`audio/wav`, `audio/mpeg`, `audio/flac`,
+/// `audio/ogg`, `audio/mp4`), and the call's `audio` says what was found.
 #[utoipa::path(
     tag = "calls",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Call id")),
-    request_body(content((Recording = "audio/wav"), (Recording = "audio/mpeg"), (Recording = "audio/flac"), (Recording = "audio/ogg"), (Recording = "audio/mp4"), (Recording = "application/octet-stream"))),
+    request_body(content((Recording = "application/octet-stream"))),
     responses(
         (status = 200, description = "Stored and queued for analysis", body = CallBody),
         (status = 409, description = "The call's audio is already stored", body = Problem, content_type = "application/problem+json"),
@@ -677,6 +687,28 @@ async fn clip(
     Ok(wav_response(plan.content_length(), format!("call-{id}-{start_ms}-{end_ms}.wav"), render))
 }
 
+/// Waveform peaks in BBC audiowaveform JSON, version 2: the shape of what
+/// `GET /v1/calls/{id}/peaks` sends (the JSON is written by the analysis and
+/// passed through as it is, so this type only documents it).
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct PeaksBody {
+    /// Format version; always 2.
+    version: u32,
+    /// Channel count.
+    channels: u32,
+    /// Sample rate of the recording, Hz.
+    sample_rate: u32,
+    /// Frames summarised by each pixel.
+    samples_per_pixel: u32,
+    /// Bits per value: 8 (values -128..=127).
+    bits: u32,
+    /// Pixels.
+    length: u64,
+    /// `min, max` per channel per pixel, interleaved.
+    data: Vec<i8>,
+}
+
 /// Waveform peaks in BBC audiowaveform JSON (version 2), which peaks.js and
 /// wavesurfer.js read as they are.
 #[utoipa::path(
@@ -684,7 +716,7 @@ async fn clip(
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Call id"), PeaksQuery),
     responses(
-        (status = 200, description = "audiowaveform JSON", content_type = "application/json"),
+        (status = 200, description = "audiowaveform JSON", body = PeaksBody),
         (status = 409, description = "The call is not analysed yet", body = Problem, content_type = "application/problem+json"),
     )
 )]

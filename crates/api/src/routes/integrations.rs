@@ -126,8 +126,11 @@ pub struct IssuedIntegrationTokenBody {
     /// The token.
     pub token: IntegrationTokenBody,
     /// Send as `Authorization: Bearer <secret>` to the integration endpoints.
+    /// `null` in an `Idempotency-Key` replay: the secret is never stored.
     #[schema(example = "fri_3q2-7wYl0cQH6cTt4q2mKJd0Xb1mA8yWQf5Lr9sZpVc")]
-    pub secret: String,
+    pub secret: Option<String>,
+    /// `true` in an `Idempotency-Key` replay, whose `secret` is `null`.
+    pub secret_already_shown: bool,
 }
 
 /// Integration tokens.
@@ -305,10 +308,12 @@ pub async fn create_integration_token(
             },
         )
         .await?;
-    // The secret is shown once: no cache and no Idempotency-Key replay keeps it.
-    Ok(HttpResponse::Created()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(IssuedIntegrationTokenBody { token: issued.token.into(), secret: issued.secret }))
+    let body = IssuedIntegrationTokenBody {
+        token: issued.token.into(),
+        secret: Some(issued.secret),
+        secret_already_shown: false,
+    };
+    Ok(crate::idempotency::shown_once(HttpResponse::Created().json(body), &["secret"]))
 }
 
 /// The organisation's integration tokens, without secrets (admins).

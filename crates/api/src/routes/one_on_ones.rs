@@ -950,7 +950,7 @@ pub async fn update_focus(
     tag = "one-on-ones",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "1:1 id")),
-    responses((status = 200, description = "16-bit PCM WAV", content_type = "audio/wav"))
+    responses((status = 200, description = "16-bit PCM WAV", body = crate::routes::calls::Recording, content_type = "audio/wav"))
 )]
 #[get("/v1/one-on-ones/{id}/reel")]
 pub async fn reel(

@@ -60,8 +60,14 @@ pub async fn readyz(review: web::Data<Review>) -> Result<web::Json<Health>, ApiE
     }
 }
 
+/// An OpenAPI 3.1 document (see <https://spec.openapis.org/oas/v3.1.0>).
+#[derive(Debug, ToSchema)]
+#[schema(value_type = Object)]
+#[allow(dead_code)]
+pub struct OpenApiText(serde_json::Value);
+
 /// The OpenAPI document this server implements (the same as `openapi.yaml`).
-#[utoipa::path(tag = "operations", responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/json")))]
+#[utoipa::path(tag = "operations", responses((status = 200, description = "OpenAPI 3.1 document", body = OpenApiText)))]
 #[get("/openapi.json")]
 pub async fn openapi_json(document: web::Data<crate::OpenApiDocument>) -> HttpResponse {
     HttpResponse::Ok().content_type("application/json").body(document.json.clone())

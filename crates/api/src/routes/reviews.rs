@@ -737,7 +737,8 @@ pub struct TeamBoardBody {
 pub struct EventBody {
     /// Id.
     pub id: Uuid,
-    /// `call.ready`, `call.failed`, `review.shared`, `review.manager_reviewed`.
+    /// What kind of event.
+    #[schema(value_type = crate::routes::webhooks::EventType)]
     pub kind: String,
     /// What happened.
     pub payload: serde_json::Value,

@@ -1,6 +1,6 @@
 //! API tokens: issued once with their secret, listed without it, revoked at once.
 
-use actix_web::{HttpResponse, delete, get, http::header, post, web};
+use actix_web::{HttpResponse, delete, get, post, web};
 use filmroom_review::{
     LinkPurpose, Review,
     ids::{TokenId, UserId},
@@ -30,10 +30,10 @@ pub async fn create_token(
     ApiJson(body): ApiJson<CreateTokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let issued = review.directory().issue_token(&actor, id.into_inner(), &body.name).await?;
-    // The secret is shown once: no cache and no Idempotency-Key replay keeps it.
-    Ok(HttpResponse::Created()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(IssuedTokenBody::from(issued)))
+    Ok(crate::idempotency::shown_once(
+        HttpResponse::Created().json(IssuedTokenBody::from(issued)),
+        &["secret"],
+    ))
 }
 
 /// A user's tokens, without secrets: for admins and the user themselves.
@@ -94,16 +94,16 @@ pub async fn create_invite(
 ) -> Result<HttpResponse, ApiError> {
     let issued = review.accounts().issue_link(&actor, id.into_inner()).await?;
     let origin = crate::session::own_origin(&req, config.public_url.as_deref());
-    Ok(HttpResponse::Created().insert_header((header::CACHE_CONTROL, "no-store")).json(
-        SignInLinkBody {
-            user_id: issued.person.id.uuid(),
-            purpose: match issued.purpose {
-                LinkPurpose::Invite => "invite",
-                LinkPurpose::Reset => "reset",
-            }
-            .to_owned(),
-            url: format!("{origin}{}", crate::session::link_path(&issued.secret)),
-            expires_at: issued.expires_at,
-        },
-    ))
+    let body = SignInLinkBody {
+        user_id: issued.person.id.uuid(),
+        purpose: match issued.purpose {
+            LinkPurpose::Invite => "invite",
+            LinkPurpose::Reset => "reset",
+        }
+        .to_owned(),
+        url: Some(format!("{origin}{}", crate::session::link_path(&issued.secret))),
+        secret_already_shown: false,
+        expires_at: issued.expires_at,
+    };
+    Ok(crate::idempotency::shown_once(HttpResponse::Created().json(body), &["url"]))
 }

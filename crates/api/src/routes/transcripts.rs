@@ -6,8 +6,8 @@ use filmroom_review::{
     ids::CallId,
     transcript::{Segment, TranscriptFormat},
 };
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     error::{ApiError, Problem},
@@ -43,14 +43,59 @@ pub struct TranscriptBody {
     pub items: Vec<SegmentBody>,
 }
 
+/// A transcript as a UTF-8 file: WebVTT (`text/vtt`; voices `<v Name>`
+/// become speakers) or SRT (`application/x-subrip`), sent as the whole body.
+#[derive(Debug, ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)]
+pub struct TranscriptFile(Vec<u8>);
+
+/// A transcript as JSON, in the shape `GET …/transcript` returns (a bare
+/// list of the same segments is accepted too).
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct TranscriptUpload {
+    /// Segments, each inside the call, with text.
+    items: Vec<SegmentBody>,
+}
+
+/// How to read a transcript's body.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TranscriptFormatParam {
+    /// WebVTT.
+    Webvtt,
+    /// SRT.
+    Srt,
+    /// JSON segments.
+    Json,
+}
+
+/// Options of a transcript import.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct TranscriptQuery {
+    /// Read the body as this format whatever its `Content-Type` says, for
+    /// clients that cannot set the media type (a generated client sends
+    /// every file as `text/vtt`, so send SRT with `format=srt`).
+    #[param(inline)]
+    pub format: Option<TranscriptFormatParam>,
+}
+
 /// Replaces the call's transcript: WebVTT (`text/vtt`), SRT
-/// (`application/x-subrip`) or JSON (`application/json`, a list of
-/// `{start_ms, end_ms, speaker, text}`), every segment inside the call.
+/// (`application/x-subrip`) or JSON (`application/json`: `{"items": [...]}`
+/// as returned by `GET`, or the bare list of `{start_ms, end_ms, speaker,
+/// text}`), every segment inside the call.
 #[utoipa::path(
     tag = "calls",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Call id")),
-    request_body(content(("text/vtt"), ("application/x-subrip"), ("application/json"))),
+    params(("id" = Uuid, Path, description = "Call id"), TranscriptQuery),
+    request_body(content(
+        (TranscriptUpload = "application/json"),
+        (TranscriptFile = "application/x-subrip"),
+        (TranscriptFile = "text/vtt"),
+    )),
     responses(
         (status = 200, description = "The stored transcript", body = TranscriptBody),
         (status = 409, description = "The call is not ready", body = Problem, content_type = "application/problem+json"),
@@ -63,17 +108,22 @@ pub async fn put_transcript(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
     id: web::Path<CallId>,
+    query: web::Query<TranscriptQuery>,
 ) -> Result<web::Json<TranscriptBody>, ApiError> {
     let content_type =
         req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-    let format = match essence.as_str() {
-        "text/vtt" => TranscriptFormat::WebVtt,
-        "application/x-subrip" | "text/srt" | "application/srt" => TranscriptFormat::Srt,
-        "application/json" => TranscriptFormat::Json,
-        other => {
+    let format = match (query.format, essence.as_str()) {
+        (Some(TranscriptFormatParam::Webvtt), _) | (None, "text/vtt") => TranscriptFormat::WebVtt,
+        (Some(TranscriptFormatParam::Srt), _)
+        | (None, "application/x-subrip" | "text/srt" | "application/srt") => TranscriptFormat::Srt,
+        (Some(TranscriptFormatParam::Json), _) | (None, "application/json") => {
+            TranscriptFormat::Json
+        }
+        (None, other) => {
             return Err(ApiError::UnsupportedMediaType(format!(
-                "send the transcript as text/vtt, application/x-subrip or application/json, not `{other}`"
+                "send the transcript as text/vtt, application/x-subrip or application/json \
+                 (or name it with ?format=webvtt|srt|json), not `{other}`"
             )));
         }
     };

@@ -1,6 +1,6 @@
 //! Webhook endpoints and their delivery log (admins only).
 
-use actix_web::{HttpResponse, delete, get, http::header, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use filmroom_review::ids::{DeliveryId, WebhookId};
 use filmroom_review::{
@@ -15,6 +15,39 @@ use crate::{
     extract::{ApiJson, Authenticated},
 };
 
+// Documents the `event_types` strings: the review crate's `EVENT_TYPES`
+// decides what is accepted, and a test below keeps the two lists equal.
+/// An event filmroom announces to webhooks and in the outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub enum EventType {
+    /// A call's analysis finished: it can be played and reviewed.
+    #[serde(rename = "call.ready")]
+    CallReady,
+    /// A call could not be analysed or its recording not fetched.
+    #[serde(rename = "call.failed")]
+    CallFailed,
+    /// A rep shared a reviewed call with their manager.
+    #[serde(rename = "review.shared")]
+    ReviewShared,
+    /// A manager finished reviewing a shared call.
+    #[serde(rename = "review.manager_reviewed")]
+    ReviewManagerReviewed,
+    /// A 1:1 was marked held.
+    #[serde(rename = "one_on_one.held")]
+    OneOnOneHeld,
+}
+
+impl EventType {
+    /// Every event type.
+    pub const ALL: [Self; 5] = [
+        Self::CallReady,
+        Self::CallFailed,
+        Self::ReviewShared,
+        Self::ReviewManagerReviewed,
+        Self::OneOnOneHeld,
+    ];
+}
+
 /// A new webhook.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -28,7 +61,8 @@ pub struct CreateWebhookRequest {
     pub url: String,
     /// Signing secret, 16-200 characters (default: generated and returned once).
     pub secret: Option<String>,
-    /// `call.ready`, `call.failed`, `review.shared`, `review.manager_reviewed`, `one_on_one.held`.
+    /// The events to deliver.
+    #[schema(value_type = Vec<EventType>)]
     pub event_types: Vec<String>,
 }
 
@@ -44,6 +78,7 @@ pub struct UpdateWebhookRequest {
     /// New URL.
     pub url: Option<String>,
     /// New event types.
+    #[schema(value_type = Option<Vec<EventType>>)]
     pub event_types: Option<Vec<String>>,
     /// Pause (`false`) or resume.
     pub active: Option<bool>,
@@ -57,6 +92,7 @@ pub struct WebhookBody {
     /// Where events are POSTed.
     pub url: String,
     /// Event types delivered.
+    #[schema(value_type = Vec<EventType>)]
     pub event_types: Vec<String>,
     /// Paused when `false`.
     pub active: bool,
@@ -82,7 +118,10 @@ pub struct CreatedWebhookBody {
     /// The webhook.
     pub webhook: WebhookBody,
     /// Verify `Filmroom-Signature: t=…,v1=…` as HMAC-SHA256 of `"{t}.{body}"` with this.
-    pub secret: String,
+    /// `null` in an `Idempotency-Key` replay: it is never stored for replay.
+    pub secret: Option<String>,
+    /// `true` in an `Idempotency-Key` replay, whose `secret` is `null`.
+    pub secret_already_shown: bool,
 }
 
 /// Webhooks.
@@ -171,11 +210,9 @@ pub async fn create_webhook(
 ) -> Result<HttpResponse, ApiError> {
     let row =
         review.webhooks().create_webhook(&actor, &body.url, body.secret, body.event_types).await?;
-    let secret = row.secret.clone();
-    // The secret is shown once: no cache and no Idempotency-Key replay keeps it.
-    Ok(HttpResponse::Created()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(CreatedWebhookBody { webhook: row.into(), secret }))
+    let secret = Some(row.secret.clone());
+    let body = CreatedWebhookBody { webhook: row.into(), secret, secret_already_shown: false };
+    Ok(crate::idempotency::shown_once(HttpResponse::Created().json(body), &["secret"]))
 }
 
 /// The organisation's webhooks.
@@ -244,4 +281,19 @@ pub async fn redeliver(
 ) -> Result<HttpResponse, ApiError> {
     let row = review.webhooks().redeliver(&actor, id.into_inner()).await?;
     Ok(HttpResponse::Accepted().json(delivery_body(row, Vec::new())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EventType;
+
+    #[test]
+    fn the_documented_event_types_are_the_accepted_ones() {
+        let documented: Vec<String> = EventType::ALL
+            .iter()
+            .map(|e| serde_json::to_value(e).ok().and_then(|v| v.as_str().map(str::to_owned)))
+            .map(Option::unwrap_or_default)
+            .collect();
+        assert_eq!(documented, filmroom_review::webhooks::EVENT_TYPES);
+    }
 }
