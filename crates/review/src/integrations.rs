@@ -550,20 +550,8 @@ impl Integrations<'_> {
                 awaiting_upload: true,
             });
         };
-        let at = now();
         let job = fetch_job(self, existing.id, url, authenticate.then_some(caller.id))?;
-        let mut row = existing.clone();
-        row.status = CallStatus::Uploading;
-        row.failure_code = None;
-        row.failure_message = None;
-        row.updated_at = at;
-        let call = match self.store.update_call_with_job(row, CallStatus::Failed, job, at).await? {
-            Some(call) => call,
-            // Retried by another request meanwhile.
-            None => self.store.call_by_id(existing.id).await?.ok_or_else(|| {
-                ReviewError::NotFound { entity: Entity::Call, id: existing.id.to_string() }
-            })?,
-        };
+        let call = self.lifecycle().fetch_again(&existing, job).await?;
         Ok(PushOutcome { call: call.into(), created: false, awaiting_upload: false })
     }
 

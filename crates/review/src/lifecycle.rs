@@ -320,17 +320,42 @@ impl CallLifecycle<'_> {
         row.sha256 = None;
         row.updated_at = now();
         let id = row.id;
-        if self.store.update_call(row, Some(expected)).await?.is_none() {
+        // Its jobs and its transcript (the recording's words) go with the
+        // recording, in the same transaction.
+        let jobs = crate::jobs::call_job_prefixes(id).into_iter().collect();
+        if self.store.update_call_forgetting_audio(row, expected, jobs).await?.is_none() {
             // It moved meanwhile (an analysis finished): try once more from there.
             let Some(current) = self.store.call_by_id(id).await? else { return Ok(Vec::new()) };
             return Box::pin(self.audio_deleted(current)).await;
         }
-        for prefix in crate::jobs::call_job_prefixes(id) {
-            self.store.delete_jobs_with_prefix(&prefix).await?;
-        }
-        // The transcript is the recording's words; it goes with the recording.
-        self.store.replace_transcript(id, Vec::new()).await?;
         Ok(orphans)
+    }
+
+    /// A pushed call whose recording failed is pushed again with a new URL:
+    /// failed → uploading, its failure cleared, with the download job, in one
+    /// transaction. The call as it is afterwards (unchanged when another
+    /// request moved it first).
+    pub(crate) async fn fetch_again(
+        &self,
+        failed: &call::Model,
+        fetch: filmroom_store::NewJob,
+    ) -> Result<call::Model, ReviewError> {
+        if !can_become(failed.status, CallStatus::Uploading) {
+            return Ok(failed.clone());
+        }
+        let at = now();
+        let mut row = failed.clone();
+        row.status = CallStatus::Uploading;
+        row.failure_code = None;
+        row.failure_message = None;
+        row.updated_at = at;
+        match self.store.update_call_with_job(row, failed.status, fetch, at).await? {
+            Some(call) => Ok(call),
+            None => self.store.call_by_id(failed.id).await?.ok_or_else(|| ReviewError::NotFound {
+                entity: crate::error::Entity::Call,
+                id: failed.id.to_string(),
+            }),
+        }
     }
 
     /// The call an analysis job is about, if it still has the job's audio.

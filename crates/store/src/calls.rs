@@ -23,6 +23,9 @@ enum CallFollowUp {
     Event(crate::entity::event::Model),
     /// A job, due at the given time.
     Job(crate::NewJob, DateTime<Utc>),
+    /// The recording is gone: the call's jobs (by dedupe-key prefix) and its
+    /// transcript go too.
+    ForgetAudio(Vec<String>),
 }
 
 /// Which calls to list.
@@ -265,6 +268,19 @@ impl Store {
         self.update_call_and(row, expected, CallFollowUp::Job(job, at)).await
     }
 
+    /// Like [`Store::update_call`] with an expected status, removing the
+    /// call's jobs whose dedupe keys start with `job_prefixes` and its
+    /// transcript in the same transaction when the write happens: what a
+    /// call loses with its recording, all or nothing.
+    pub async fn update_call_forgetting_audio(
+        &self,
+        row: call::Model,
+        expected: CallStatus,
+        job_prefixes: Vec<String>,
+    ) -> Result<Option<call::Model>, StoreError> {
+        self.update_call_and(row, expected, CallFollowUp::ForgetAudio(job_prefixes)).await
+    }
+
     async fn update_call_and(
         &self,
         row: call::Model,
@@ -287,6 +303,16 @@ impl Store {
                 event.into_active_model().insert(&txn).await?;
             }
             CallFollowUp::Job(job, at) => crate::jobs::enqueue_job_on(&txn, job, at).await?,
+            CallFollowUp::ForgetAudio(job_prefixes) => {
+                use crate::entity::transcript_segment;
+                for prefix in &job_prefixes {
+                    crate::jobs::delete_jobs_with_prefix_on(&txn, prefix).await?;
+                }
+                transcript_segment::Entity::delete_many()
+                    .filter(transcript_segment::Column::CallId.eq(row.id))
+                    .exec(&txn)
+                    .await?;
+            }
         }
         txn.commit().await?;
         Ok(Some(row))

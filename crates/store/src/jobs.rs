@@ -151,11 +151,7 @@ impl Store {
 
     /// Deletes finished and failed jobs of a call, when the call goes.
     pub async fn delete_jobs_with_prefix(&self, prefix: &str) -> Result<(), StoreError> {
-        job::Entity::delete_many()
-            .filter(job::Column::DedupeKey.starts_with(prefix))
-            .exec(&self.db)
-            .await?;
-        Ok(())
+        delete_jobs_with_prefix_on(&self.db, prefix).await
     }
 }
 
@@ -164,6 +160,16 @@ impl job::Model {
     pub fn has_attempts_left(&self) -> bool {
         self.attempts < self.max_attempts
     }
+}
+
+/// Deletes the jobs whose dedupe key starts with `prefix` on `db`, which may
+/// be a transaction.
+pub(crate) async fn delete_jobs_with_prefix_on(
+    db: &impl sea_orm::ConnectionTrait,
+    prefix: &str,
+) -> Result<(), StoreError> {
+    job::Entity::delete_many().filter(job::Column::DedupeKey.starts_with(prefix)).exec(db).await?;
+    Ok(())
 }
 
 /// Enqueues a job on `db`, which may be a transaction.
