@@ -85,7 +85,8 @@ impl ResponseError for PageError {
         };
         let code = self.code();
         let mut response = HttpResponse::build(status);
-        response.insert_header(crate::no_store());
+        // The same header as a fragment's, so a script reads the code alike.
+        response.insert_header(crate::no_store()).insert_header(("X-Filmroom-Code", code.clone()));
         if let Self::Api(ApiError::Review(ReviewError::TooManySignIns { retry_after_secs })) = self
         {
             response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
@@ -128,7 +129,7 @@ impl ResponseError for Fragment {
     }
 }
 
-fn fragment(error: &PageError) -> HttpResponse {
+pub(crate) fn fragment(error: &PageError) -> HttpResponse {
     let mut response = error.error_response();
     if matches!(error, PageError::SignIn { .. }) {
         return response;

@@ -10,6 +10,7 @@
 
 pub mod assets;
 mod error;
+mod guards;
 mod pages;
 mod session;
 mod view;

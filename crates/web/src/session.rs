@@ -9,12 +9,10 @@ use actix_web::{
     dev::Payload,
     web,
 };
-use filmroom_api::session::{
-    CSRF_HEADER, SESSION_COOKIE, check_origin, check_token, session_secret,
-};
+use filmroom_api::session::{SESSION_COOKIE, session_secret};
 use filmroom_review::{Actor, Organisation, Person, Review, ReviewError, accounts::SignedIn};
 
-use crate::{WebConfig, error::PageError};
+use crate::error::PageError;
 
 /// The signed-in person looking at a page.
 pub struct Viewer {
@@ -87,17 +85,6 @@ impl FromRequest for Viewer {
 }
 
 impl Viewer {
-    /// Refuses a state change that does not come from this site's own pages:
-    /// the form's `csrf` field (or htmx's `X-CSRF-Token` header) must be this
-    /// session's token, and `Origin` must be this server.
-    pub fn check(&self, req: &HttpRequest, form_token: Option<&str>) -> Result<(), PageError> {
-        let config = req.app_data::<web::Data<WebConfig>>();
-        check_origin(req, config.and_then(|c| c.public_url.as_deref()))?;
-        let header = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-        check_token(&self.csrf, form_token.or(header))?;
-        Ok(())
-    }
-
     /// Whether the viewer coaches anyone (managers and admins).
     pub fn coaches(&self) -> bool {
         filmroom_review::people::can_manage(self.me.role)

@@ -10,7 +10,8 @@ use serde::Deserialize;
 
 use crate::{
     error::PageError,
-    pages::{CsrfForm, Layout, page},
+    guards::Change,
+    pages::{Button, Layout, page},
     session::Viewer,
     view,
 };
@@ -133,7 +134,6 @@ pub async fn account(review: web::Data<Review>, viewer: Viewer) -> Result<HttpRe
 
 #[derive(Deserialize)]
 struct PasswordForm {
-    csrf: Option<String>,
     current_password: String,
     new_password: String,
     confirm: String,
@@ -142,12 +142,9 @@ struct PasswordForm {
 /// Changes the password; the viewer's other sessions end.
 #[post("/account/password")]
 pub async fn change_password(
-    req: HttpRequest,
     review: web::Data<Review>,
-    viewer: Viewer,
-    form: web::Form<PasswordForm>,
+    Change { viewer, form }: Change<PasswordForm>,
 ) -> Result<HttpResponse, PageError> {
-    viewer.check(&req, form.csrf.as_deref())?;
     if form.new_password != form.confirm {
         let html = render(
             &review,
@@ -189,18 +186,15 @@ pub async fn change_password(
 pub async fn end_session(
     req: HttpRequest,
     review: web::Data<Review>,
-    viewer: Viewer,
+    Change { viewer, .. }: Change<Button>,
     id: web::Path<SessionId>,
-    form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
-    viewer.check(&req, form.csrf.as_deref())?;
     review.accounts().end_session(&viewer.actor, *id).await?;
     Ok(crate::pages::changed(&req, "/account"))
 }
 
 #[derive(Deserialize)]
 struct TokenForm {
-    csrf: Option<String>,
     name: String,
     password: String,
 }
@@ -208,12 +202,9 @@ struct TokenForm {
 /// Issues a personal API token and shows its secret once.
 #[post("/account/tokens")]
 pub async fn issue_token(
-    req: HttpRequest,
     review: web::Data<Review>,
-    viewer: Viewer,
-    form: web::Form<TokenForm>,
+    Change { viewer, form }: Change<TokenForm>,
 ) -> Result<HttpResponse, PageError> {
-    viewer.check(&req, form.csrf.as_deref())?;
     // A token outlives the session, so making one asks for the password.
     let issued = match review.accounts().confirm_password(&viewer.actor, &form.password).await {
         Ok(()) => review.directory().issue_token(&viewer.actor, viewer.me.id, &form.name).await,
@@ -241,11 +232,9 @@ pub async fn issue_token(
 pub async fn revoke_token(
     req: HttpRequest,
     review: web::Data<Review>,
-    viewer: Viewer,
+    Change { viewer, .. }: Change<Button>,
     id: web::Path<TokenId>,
-    form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
-    viewer.check(&req, form.csrf.as_deref())?;
     review.directory().revoke_token(&viewer.actor, *id).await?;
     Ok(crate::pages::changed(&req, "/account"))
 }
@@ -254,12 +243,9 @@ pub async fn revoke_token(
 /// named as the kind, present when checked.
 #[post("/account/email")]
 pub async fn save_email_choices(
-    req: HttpRequest,
     review: web::Data<Review>,
-    viewer: Viewer,
-    form: web::Form<std::collections::HashMap<String, String>>,
+    Change { viewer, form }: Change<std::collections::HashMap<String, String>>,
 ) -> Result<HttpResponse, PageError> {
-    viewer.check(&req, form.get("csrf").map(String::as_str))?;
     let emails = review.emails();
     for kind in email::KINDS {
         let checked = form.contains_key(email::kind_name(kind));

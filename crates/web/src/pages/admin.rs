@@ -17,19 +17,11 @@ use serde::Deserialize;
 use crate::{
     WebConfig,
     error::{Fragment, PageError},
-    pages::{CsrfForm, Layout, changed, page},
+    guards::{Admin, AdminChange},
+    pages::{Button, Layout, changed, page},
     session::Viewer,
     view,
 };
-
-/// Admin pages are for admins; anyone else gets a 403 page.
-pub(super) fn require_admin(viewer: &Viewer) -> Result<(), PageError> {
-    if viewer.me.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(ReviewError::Forbidden("these pages are for admins".into()).into())
-    }
-}
 
 fn role_key(role: Role) -> &'static str {
     match role {
@@ -166,15 +158,13 @@ async fn people_page(
 #[get("/admin")]
 pub async fn people_list(
     review: web::Data<Review>,
-    viewer: Viewer,
+    Admin(viewer): Admin,
 ) -> Result<HttpResponse, PageError> {
-    require_admin(&viewer)?;
     Ok(page(people_page(&review, &viewer, None, None).await?))
 }
 
 #[derive(Deserialize)]
 struct NewPersonForm {
-    csrf: Option<String>,
     name: String,
     email: String,
     role: String,
@@ -197,11 +187,8 @@ pub async fn add_person(
     req: HttpRequest,
     review: web::Data<Review>,
     config: web::Data<WebConfig>,
-    viewer: Viewer,
-    form: web::Form<NewPersonForm>,
+    AdminChange { viewer, form }: AdminChange<NewPersonForm>,
 ) -> Result<HttpResponse, PageError> {
-    viewer.check(&req, form.csrf.as_deref())?;
-    require_admin(&viewer)?;
     let added = async {
         let new = NewUser {
             email: form.email.clone(),
@@ -243,12 +230,9 @@ pub async fn person_link(
     req: HttpRequest,
     review: web::Data<Review>,
     config: web::Data<WebConfig>,
-    viewer: Viewer,
+    AdminChange { viewer, .. }: AdminChange<Button>,
     id: web::Path<UserId>,
-    form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
-    viewer.check(&req, form.csrf.as_deref())?;
-    require_admin(&viewer)?;
     let issued = review.accounts().issue_link(&viewer.actor, *id).await?;
     let url = format!(
         "{}{}",
@@ -262,7 +246,6 @@ pub async fn person_link(
 
 #[derive(Deserialize)]
 struct PersonForm {
-    csrf: Option<String>,
     role: Option<String>,
     manager_id: Option<String>,
     active: Option<String>,
@@ -273,12 +256,9 @@ struct PersonForm {
 pub async fn change_person(
     req: HttpRequest,
     review: web::Data<Review>,
-    viewer: Viewer,
+    AdminChange { viewer, form }: AdminChange<PersonForm>,
     id: web::Path<UserId>,
-    form: web::Form<PersonForm>,
 ) -> Result<HttpResponse, Fragment> {
-    viewer.check(&req, form.csrf.as_deref())?;
-    require_admin(&viewer)?;
     let changes = UserChanges {
         role: form.role.as_deref().map(parse_role).transpose()?,
         manager_id: match form.manager_id.as_deref() {
@@ -320,9 +300,8 @@ fn number(v: Option<f64>) -> String {
 #[get("/admin/settings")]
 pub async fn settings_form(
     review: web::Data<Review>,
-    viewer: Viewer,
+    Admin(viewer): Admin,
 ) -> Result<HttpResponse, PageError> {
-    require_admin(&viewer)?;
     let (_, s) = review.weekly().review_settings(&viewer.actor).await?;
     let band = |m: Metric| s.metric_bands.get(m);
     let html = SettingsPage {
@@ -348,7 +327,6 @@ pub async fn settings_form(
 
 #[derive(Deserialize)]
 struct SettingsForm {
-    csrf: Option<String>,
     nomination_deadline: String,
     manager_review_days: u32,
     clip_budget_minutes: u32,
@@ -377,11 +355,8 @@ fn band(min: Option<f64>, max: Option<f64>) -> Option<Band> {
 pub async fn save_settings(
     req: HttpRequest,
     review: web::Data<Review>,
-    viewer: Viewer,
-    form: web::Form<SettingsForm>,
+    AdminChange { viewer, form }: AdminChange<SettingsForm>,
 ) -> Result<HttpResponse, Fragment> {
-    viewer.check(&req, form.csrf.as_deref())?;
-    require_admin(&viewer)?;
     let day = view::DAYS.iter().find(|(k, _)| *k == form.nomination_deadline).map(|(_, d)| *d);
     let percent = |f: &str, raw: &Option<String>| {
         field_number(f, raw.as_deref()).map(|v| v.map(|v| v / 100.0))
@@ -497,9 +472,8 @@ async fn rubric_page(
 #[get("/admin/rubric")]
 pub async fn rubric_editor(
     review: web::Data<Review>,
-    viewer: Viewer,
+    Admin(viewer): Admin,
 ) -> Result<HttpResponse, PageError> {
-    require_admin(&viewer)?;
     Ok(page(rubric_page(&review, &viewer, None, None).await?))
 }
 
@@ -567,12 +541,8 @@ fn criteria_of(
 pub async fn publish_rubric(
     req: HttpRequest,
     review: web::Data<Review>,
-    viewer: Viewer,
-    form: web::Form<Vec<(String, String)>>,
+    AdminChange { viewer, form }: AdminChange<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
-    let csrf = form.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.clone());
-    viewer.check(&req, csrf.as_deref())?;
-    require_admin(&viewer)?;
     let (forms, parsed) = criteria_of(&form);
     let outcome = match parsed {
         Ok(criteria) => review.weekly().publish_rubric(&viewer.actor, criteria).await.map(|_| ()),
@@ -695,15 +665,13 @@ async fn integrations_page(
 #[get("/admin/integrations")]
 pub async fn integrations_list(
     review: web::Data<Review>,
-    viewer: Viewer,
+    Admin(viewer): Admin,
 ) -> Result<HttpResponse, PageError> {
-    require_admin(&viewer)?;
     Ok(page(integrations_page(&review, &viewer, None, None, None).await?))
 }
 
 #[derive(Deserialize)]
 struct TokenForm {
-    csrf: Option<String>,
     name: String,
     source: String,
     rep_channel: i32,
@@ -736,11 +704,8 @@ pub async fn add_token(
     req: HttpRequest,
     review: web::Data<Review>,
     config: web::Data<WebConfig>,
-    viewer: Viewer,
-    form: web::Form<TokenForm>,
+    AdminChange { viewer, form }: AdminChange<TokenForm>,
 ) -> Result<HttpResponse, PageError> {
-    viewer.check(&req, form.csrf.as_deref())?;
-    require_admin(&viewer)?;
     let new = NewIntegrationToken {
         name: form.name.clone(),
         source: form.source.clone(),
@@ -767,12 +732,9 @@ pub async fn add_token(
 pub async fn revoke_token(
     req: HttpRequest,
     review: web::Data<Review>,
-    viewer: Viewer,
+    AdminChange { viewer, .. }: AdminChange<Button>,
     id: web::Path<IntegrationTokenId>,
-    form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, Fragment> {
-    viewer.check(&req, form.csrf.as_deref())?;
-    require_admin(&viewer)?;
     review.integrations().revoke_integration_token(&viewer.actor, *id).await?;
     Ok(changed(&req, "/admin/integrations"))
 }
@@ -780,14 +742,10 @@ pub async fn revoke_token(
 /// Registers a webhook; its signing secret is shown once.
 #[post("/admin/integrations/webhooks")]
 pub async fn add_webhook(
-    req: HttpRequest,
     review: web::Data<Review>,
-    viewer: Viewer,
-    form: web::Form<Vec<(String, String)>>,
+    AdminChange { viewer, form }: AdminChange<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
     let value = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-    viewer.check(&req, value("csrf").as_deref())?;
-    require_admin(&viewer)?;
     let events: Vec<String> =
         form.iter().filter(|(k, _)| k == "event").map(|(_, v)| v.clone()).collect();
     let url = value("url").unwrap_or_default();
@@ -805,12 +763,9 @@ pub async fn add_webhook(
 pub async fn delete_webhook(
     req: HttpRequest,
     review: web::Data<Review>,
-    viewer: Viewer,
+    AdminChange { viewer, .. }: AdminChange<Button>,
     id: web::Path<WebhookId>,
-    form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, Fragment> {
-    viewer.check(&req, form.csrf.as_deref())?;
-    require_admin(&viewer)?;
     review.webhooks().delete_webhook(&viewer.actor, *id).await?;
     Ok(changed(&req, "/admin/integrations"))
 }
@@ -820,12 +775,9 @@ pub async fn delete_webhook(
 pub async fn redeliver(
     req: HttpRequest,
     review: web::Data<Review>,
-    viewer: Viewer,
+    AdminChange { viewer, .. }: AdminChange<Button>,
     id: web::Path<DeliveryId>,
-    form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, Fragment> {
-    viewer.check(&req, form.csrf.as_deref())?;
-    require_admin(&viewer)?;
     review.webhooks().redeliver(&viewer.actor, *id).await?;
     Ok(changed(&req, "/admin/integrations"))
 }

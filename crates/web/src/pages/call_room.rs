@@ -14,6 +14,7 @@ use serde::Deserialize;
 use crate::{
     assets,
     error::{Fragment, PageError},
+    guards::Change,
     pages::{Layout, changed, page},
     session::Viewer,
     view,
@@ -525,7 +526,6 @@ pub async fn comments(
 
 #[derive(Deserialize)]
 struct CommentForm {
-    csrf: Option<String>,
     at_ms: i64,
     end_ms: Option<String>,
     kind: String,
@@ -550,15 +550,11 @@ fn optional<T: std::str::FromStr>(
 /// Adds a comment (or a reply), or edits one's own; answers with the list.
 #[post("/calls/{id}/comments")]
 pub async fn save_comment(
-    req: HttpRequest,
     review: web::Data<Review>,
-    viewer: Viewer,
+    Change { viewer, form }: Change<CommentForm>,
     id: web::Path<CallId>,
-    form: web::Form<CommentForm>,
 ) -> Result<HttpResponse, Fragment> {
-    viewer.check(&req, form.csrf.as_deref())?;
     let id = id.into_inner();
-    let form = form.into_inner();
     let kind = view::parse_kind(&form.kind).ok_or_else(|| ReviewError::InvalidField {
         field: "kind".into(),
         message: "choose went well, improve, question or note".into(),
@@ -601,21 +597,13 @@ pub async fn save_comment(
     list_response(&list)
 }
 
-#[derive(Deserialize)]
-struct CsrfOnly {
-    csrf: Option<String>,
-}
-
 /// Deletes one's own comment (and its replies); answers with the list.
 #[post("/calls/{id}/comments/{comment}/delete")]
 pub async fn delete_comment(
-    req: HttpRequest,
     review: web::Data<Review>,
-    viewer: Viewer,
+    Change { viewer, .. }: Change<crate::pages::Button>,
     path: web::Path<(CallId, CommentId)>,
-    form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse, Fragment> {
-    viewer.check(&req, form.csrf.as_deref())?;
     let (call_id, comment) = path.into_inner();
     review.weekly().delete_comment(&viewer.actor, comment).await?;
     let call = review.calls().call(&viewer.actor, call_id).await?;
@@ -628,13 +616,9 @@ pub async fn delete_comment(
 pub async fn save_scores(
     req: HttpRequest,
     review: web::Data<Review>,
-    viewer: Viewer,
+    Change { viewer, form: fields }: Change<Vec<(String, String)>>,
     id: web::Path<CallId>,
-    form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, Fragment> {
-    let fields = form.into_inner();
-    let token = fields.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str());
-    viewer.check(&req, token)?;
     let standing = review.weekly().call_review(&viewer.actor, *id).await?;
     let nomination = standing.nomination.ok_or_else(|| ReviewError::InvalidField {
         field: "call_id".into(),
@@ -680,7 +664,6 @@ pub async fn save_scores(
 
 #[derive(Deserialize)]
 struct RepChannelForm {
-    csrf: Option<String>,
     rep_channel: i32,
 }
 
@@ -689,11 +672,9 @@ struct RepChannelForm {
 pub async fn set_rep_channel(
     req: HttpRequest,
     review: web::Data<Review>,
-    viewer: Viewer,
+    Change { viewer, form }: Change<RepChannelForm>,
     id: web::Path<CallId>,
-    form: web::Form<RepChannelForm>,
 ) -> Result<HttpResponse, Fragment> {
-    viewer.check(&req, form.csrf.as_deref())?;
     let details = filmroom_review::CallDetails {
         rep_channel: Some(form.rep_channel),
         ..filmroom_review::CallDetails::default()

@@ -1,7 +1,7 @@
 //! Email pages: the one-click unsubscribe link every email carries, and the
 //! admin's email log with resending.
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use filmroom_review::{
     PageRequest, Review,
@@ -12,7 +12,8 @@ use serde::Deserialize;
 
 use crate::{
     error::PageError,
-    pages::{CsrfForm, Layout, admin::require_admin, page},
+    guards::{Admin, AdminChange},
+    pages::{Button, Layout, page},
     session::Viewer,
     view,
 };
@@ -156,10 +157,9 @@ async fn log_page(
 #[get("/admin/email")]
 pub async fn email_log(
     review: web::Data<Review>,
-    viewer: Viewer,
+    Admin(viewer): Admin,
     query: web::Query<LogQuery>,
 ) -> Result<HttpResponse, PageError> {
-    require_admin(&viewer)?;
     let filter = query.status.as_deref().unwrap_or("");
     Ok(page(log_page(&review, &viewer, filter, query.queued.as_deref()).await?))
 }
@@ -178,14 +178,10 @@ fn queued(email: &Email) -> HttpResponse {
 /// Sends a failed email again.
 #[post("/admin/email/{id}/retry")]
 pub async fn retry(
-    req: HttpRequest,
     review: web::Data<Review>,
-    viewer: Viewer,
+    AdminChange { viewer, .. }: AdminChange<Button>,
     id: web::Path<EmailId>,
-    form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
-    viewer.check(&req, form.csrf.as_deref())?;
-    require_admin(&viewer)?;
     let again = review.emails().retry(&viewer.actor, *id).await?;
     Ok(queued(&again))
 }
@@ -193,14 +189,10 @@ pub async fn retry(
 /// Emails a person their sign-in link, then goes to the log.
 #[post("/admin/people/{id}/email-link")]
 pub async fn email_link(
-    req: HttpRequest,
     review: web::Data<Review>,
-    viewer: Viewer,
+    AdminChange { viewer, .. }: AdminChange<Button>,
     id: web::Path<UserId>,
-    form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
-    viewer.check(&req, form.csrf.as_deref())?;
-    require_admin(&viewer)?;
     let invite = review.emails().send_invite(&viewer.actor, *id).await?;
     Ok(queued(&invite))
 }

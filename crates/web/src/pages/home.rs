@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use crate::{
     error::{Fragment, PageError},
+    guards::Change,
     pages::{Layout, changed, page},
     session::Viewer,
     view,
@@ -212,7 +213,6 @@ pub async fn my_calls(review: web::Data<Review>, viewer: Viewer) -> Result<HttpR
 
 #[derive(Deserialize)]
 struct NominateForm {
-    csrf: Option<String>,
     week: String,
     slot: String,
     call_id: CallId,
@@ -234,10 +234,8 @@ fn parse_slot(raw: &str) -> Result<Slot, ReviewError> {
 pub async fn nominate(
     req: HttpRequest,
     review: web::Data<Review>,
-    viewer: Viewer,
-    form: web::Form<NominateForm>,
+    Change { viewer, form }: Change<NominateForm>,
 ) -> Result<HttpResponse, Fragment> {
-    viewer.check(&req, form.csrf.as_deref())?;
     let slot = parse_slot(&form.slot)?;
     review.weekly().nominate(&viewer.actor, viewer.me.id, &form.week, slot, form.call_id).await?;
     Ok(changed(&req, "/"))
@@ -245,7 +243,6 @@ pub async fn nominate(
 
 #[derive(Deserialize)]
 struct MoveForm {
-    csrf: Option<String>,
     call_id: CallId,
     week: String,
     slot: String,
@@ -259,10 +256,8 @@ struct MoveForm {
 pub async fn move_review(
     req: HttpRequest,
     review: web::Data<Review>,
-    viewer: Viewer,
-    form: web::Form<MoveForm>,
+    Change { viewer, form }: Change<MoveForm>,
 ) -> Result<HttpResponse, Fragment> {
-    viewer.check(&req, form.csrf.as_deref())?;
     let target =
         view::STATES.into_iter().find(|s| view::state_key(*s) == form.state).ok_or_else(|| {
             ReviewError::InvalidField {

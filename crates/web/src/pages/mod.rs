@@ -93,13 +93,10 @@ async fn back_to(path: &'static str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((header::LOCATION, path)).finish()
 }
 
-/// A form that carries nothing but the session's CSRF token: a button that
-/// acts on what its address names.
+/// A form that carries nothing but the session's CSRF token (which the
+/// guards check): a button that acts on what its address names.
 #[derive(serde::Deserialize)]
-pub struct CsrfForm {
-    /// The session's CSRF token.
-    pub csrf: Option<String>,
-}
+pub struct Button {}
 
 /// What every page's frame needs.
 pub struct Layout {

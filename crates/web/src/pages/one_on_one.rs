@@ -15,7 +15,8 @@ use serde::Deserialize;
 
 use crate::{
     error::{Fragment, PageError},
-    pages::{CsrfForm, Layout, changed, page},
+    guards::Change,
+    pages::{Button, Layout, changed, page},
     session::Viewer,
     view,
 };
@@ -280,7 +281,6 @@ fn back(id: OneOnOneId) -> String {
 
 #[derive(Deserialize)]
 struct ClipForm {
-    csrf: Option<String>,
     comment_id: CommentId,
 }
 
@@ -289,11 +289,9 @@ struct ClipForm {
 pub async fn add_clip(
     req: HttpRequest,
     review: web::Data<Review>,
-    viewer: Viewer,
+    Change { viewer, form }: Change<ClipForm>,
     id: web::Path<OneOnOneId>,
-    form: web::Form<ClipForm>,
 ) -> Result<HttpResponse, Fragment> {
-    viewer.check(&req, form.csrf.as_deref())?;
     let id = id.into_inner();
     review
         .one_on_ones()
@@ -304,7 +302,6 @@ pub async fn add_clip(
 
 #[derive(Deserialize)]
 struct ClipMoveForm {
-    csrf: Option<String>,
     one_on_one: OneOnOneId,
     position: usize,
 }
@@ -314,18 +311,15 @@ struct ClipMoveForm {
 pub async fn move_clip(
     req: HttpRequest,
     review: web::Data<Review>,
-    viewer: Viewer,
+    Change { viewer, form }: Change<ClipMoveForm>,
     id: web::Path<ClipId>,
-    form: web::Form<ClipMoveForm>,
 ) -> Result<HttpResponse, Fragment> {
-    viewer.check(&req, form.csrf.as_deref())?;
     review.one_on_ones().update_clip(&viewer.actor, *id, Some(form.position), None).await?;
     Ok(changed(&req, &back(form.one_on_one)))
 }
 
 #[derive(Deserialize)]
 struct ClipRemoveForm {
-    csrf: Option<String>,
     one_on_one: OneOnOneId,
 }
 
@@ -334,18 +328,15 @@ struct ClipRemoveForm {
 pub async fn remove_clip(
     req: HttpRequest,
     review: web::Data<Review>,
-    viewer: Viewer,
+    Change { viewer, form }: Change<ClipRemoveForm>,
     id: web::Path<ClipId>,
-    form: web::Form<ClipRemoveForm>,
 ) -> Result<HttpResponse, Fragment> {
-    viewer.check(&req, form.csrf.as_deref())?;
     review.one_on_ones().remove_clip(&viewer.actor, *id).await?;
     Ok(changed(&req, &back(form.one_on_one)))
 }
 
 #[derive(Deserialize)]
 struct ItemForm {
-    csrf: Option<String>,
     text: String,
     owner_id: Option<UserId>,
     due_date: Option<String>,
@@ -368,11 +359,9 @@ fn due_date(raw: Option<&str>) -> Result<Option<NaiveDate>, ReviewError> {
 pub async fn add_item(
     req: HttpRequest,
     review: web::Data<Review>,
-    viewer: Viewer,
+    Change { viewer, form }: Change<ItemForm>,
     id: web::Path<OneOnOneId>,
-    form: web::Form<ItemForm>,
 ) -> Result<HttpResponse, Fragment> {
-    viewer.check(&req, form.csrf.as_deref())?;
     let id = id.into_inner();
     let due = due_date(form.due_date.as_deref())?;
     review.one_on_ones().add_action_item(&viewer.actor, id, &form.text, form.owner_id, due).await?;
@@ -381,7 +370,6 @@ pub async fn add_item(
 
 #[derive(Deserialize)]
 struct DoneForm {
-    csrf: Option<String>,
     one_on_one: OneOnOneId,
     done: bool,
 }
@@ -391,11 +379,9 @@ struct DoneForm {
 pub async fn item_done(
     req: HttpRequest,
     review: web::Data<Review>,
-    viewer: Viewer,
+    Change { viewer, form }: Change<DoneForm>,
     id: web::Path<ActionItemId>,
-    form: web::Form<DoneForm>,
 ) -> Result<HttpResponse, Fragment> {
-    viewer.check(&req, form.csrf.as_deref())?;
     let changes = ActionItemChanges { done: Some(form.done), ..ActionItemChanges::default() };
     review.one_on_ones().update_action_item(&viewer.actor, *id, changes).await?;
     Ok(changed(&req, &back(form.one_on_one)))
@@ -406,11 +392,9 @@ pub async fn item_done(
 pub async fn hold(
     req: HttpRequest,
     review: web::Data<Review>,
-    viewer: Viewer,
+    Change { viewer, .. }: Change<Button>,
     id: web::Path<OneOnOneId>,
-    form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, Fragment> {
-    viewer.check(&req, form.csrf.as_deref())?;
     let id = id.into_inner();
     review.one_on_ones().hold(&viewer.actor, id).await?;
     Ok(changed(&req, &back(id)))
@@ -418,7 +402,6 @@ pub async fn hold(
 
 #[derive(Deserialize)]
 struct NotesForm {
-    csrf: Option<String>,
     notes: String,
 }
 
@@ -427,11 +410,9 @@ struct NotesForm {
 pub async fn save_notes(
     req: HttpRequest,
     review: web::Data<Review>,
-    viewer: Viewer,
+    Change { viewer, form }: Change<NotesForm>,
     id: web::Path<OneOnOneId>,
-    form: web::Form<NotesForm>,
 ) -> Result<HttpResponse, Fragment> {
-    viewer.check(&req, form.csrf.as_deref())?;
     let id = id.into_inner();
     let changes = OccurrenceChanges { notes: Some(form.notes.clone()), ..Default::default() };
     review.one_on_ones().update_one_on_one(&viewer.actor, id, changes).await?;
@@ -443,7 +424,6 @@ pub async fn save_notes(
 
 #[derive(Deserialize)]
 struct ScheduleForm {
-    csrf: Option<String>,
     /// Local date and time in the series' time zone, `YYYY-MM-DDTHH:MM`.
     scheduled_at: Option<String>,
     /// `cancel` or `reinstate`.
@@ -455,11 +435,9 @@ struct ScheduleForm {
 pub async fn schedule(
     req: HttpRequest,
     review: web::Data<Review>,
-    viewer: Viewer,
+    Change { viewer, form }: Change<ScheduleForm>,
     id: web::Path<OneOnOneId>,
-    form: web::Form<ScheduleForm>,
 ) -> Result<HttpResponse, Fragment> {
-    viewer.check(&req, form.csrf.as_deref())?;
     let id = id.into_inner();
     let mut changes = OccurrenceChanges::default();
     match form.action.as_deref() {
@@ -493,7 +471,6 @@ pub async fn schedule(
 
 #[derive(Deserialize)]
 struct AgendaForm {
-    csrf: Option<String>,
     one_on_one: OneOnOneId,
     agenda: Option<String>,
 }
@@ -503,11 +480,9 @@ struct AgendaForm {
 pub async fn set_agenda(
     req: HttpRequest,
     review: web::Data<Review>,
-    viewer: Viewer,
+    Change { viewer, form }: Change<AgendaForm>,
     id: web::Path<filmroom_review::ids::SeriesId>,
-    form: web::Form<AgendaForm>,
 ) -> Result<HttpResponse, Fragment> {
-    viewer.check(&req, form.csrf.as_deref())?;
     let agenda = crate::pages::rep_profile::agenda_lines(form.agenda.as_deref());
     review.one_on_ones().set_agenda(&viewer.actor, *id, agenda).await?;
     Ok(changed(&req, &back(form.one_on_one)))
@@ -515,7 +490,6 @@ pub async fn set_agenda(
 
 #[derive(Deserialize)]
 struct RetimeForm {
-    csrf: Option<String>,
     one_on_one: OneOnOneId,
     start: String,
     end: String,
@@ -526,11 +500,9 @@ struct RetimeForm {
 pub async fn retime_clip(
     req: HttpRequest,
     review: web::Data<Review>,
-    viewer: Viewer,
+    Change { viewer, form }: Change<RetimeForm>,
     id: web::Path<ClipId>,
-    form: web::Form<RetimeForm>,
 ) -> Result<HttpResponse, Fragment> {
-    viewer.check(&req, form.csrf.as_deref())?;
     let time = |field: &str, raw: &str| {
         view::parse_clock(raw).ok_or_else(|| ReviewError::InvalidField {
             field: field.into(),
@@ -544,7 +516,6 @@ pub async fn retime_clip(
 
 #[derive(Deserialize)]
 struct SlotForm {
-    csrf: Option<String>,
     one_on_one: OneOnOneId,
     weekday: String,
     time: String,
@@ -556,11 +527,9 @@ struct SlotForm {
 pub async fn reschedule(
     req: HttpRequest,
     review: web::Data<Review>,
-    viewer: Viewer,
+    Change { viewer, form }: Change<SlotForm>,
     id: web::Path<filmroom_review::ids::SeriesId>,
-    form: web::Form<SlotForm>,
 ) -> Result<HttpResponse, Fragment> {
-    viewer.check(&req, form.csrf.as_deref())?;
     let weekday = view::parse_day(&form.weekday)?;
     let slot = filmroom_review::SeriesSlot {
         weekday: Some(weekday),

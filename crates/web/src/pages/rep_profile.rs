@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use crate::{
     error::{Fragment, PageError},
+    guards::Change,
     pages::{Layout, changed, page},
     session::Viewer,
     view,
@@ -342,7 +343,6 @@ pub async fn profile(
 
 #[derive(Deserialize)]
 struct StartFocusForm {
-    csrf: Option<String>,
     criterion: String,
     diagnosis: String,
     prescription: String,
@@ -369,11 +369,9 @@ fn prescription(raw: &str) -> Result<Prescription, ReviewError> {
 pub async fn start_focus(
     req: HttpRequest,
     review: web::Data<Review>,
-    viewer: Viewer,
+    Change { viewer, form }: Change<StartFocusForm>,
     id: web::Path<UserId>,
-    form: web::Form<StartFocusForm>,
 ) -> Result<HttpResponse, Fragment> {
-    viewer.check(&req, form.csrf.as_deref())?;
     let rep = id.into_inner();
     let target_score = match form.target_score.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         None => None,
@@ -395,7 +393,6 @@ pub async fn start_focus(
 
 #[derive(Deserialize)]
 struct EndFocusForm {
-    csrf: Option<String>,
     rep: UserId,
     status: String,
 }
@@ -405,11 +402,9 @@ struct EndFocusForm {
 pub async fn end_focus(
     req: HttpRequest,
     review: web::Data<Review>,
-    viewer: Viewer,
+    Change { viewer, form }: Change<EndFocusForm>,
     id: web::Path<FocusId>,
-    form: web::Form<EndFocusForm>,
 ) -> Result<HttpResponse, Fragment> {
-    viewer.check(&req, form.csrf.as_deref())?;
     let status = match form.status.as_str() {
         "achieved" => FocusStatus::Achieved,
         "dropped" => FocusStatus::Dropped,
@@ -428,7 +423,6 @@ pub async fn end_focus(
 
 #[derive(Deserialize)]
 struct SeriesForm {
-    csrf: Option<String>,
     weekday: String,
     time: String,
     duration_minutes: u32,
@@ -450,11 +444,9 @@ pub fn agenda_lines(raw: Option<&str>) -> Vec<String> {
 pub async fn set_up_one_on_ones(
     req: HttpRequest,
     review: web::Data<Review>,
-    viewer: Viewer,
+    Change { viewer, form }: Change<SeriesForm>,
     id: web::Path<UserId>,
-    form: web::Form<SeriesForm>,
 ) -> Result<HttpResponse, Fragment> {
-    viewer.check(&req, form.csrf.as_deref())?;
     let rep = id.into_inner();
     let weekday = view::parse_day(&form.weekday)?;
     let new = filmroom_review::NewSeries {

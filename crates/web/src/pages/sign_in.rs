@@ -9,8 +9,9 @@ use serde::Deserialize;
 use crate::{
     WebConfig,
     error::PageError,
-    pages::{CsrfForm, Layout, local_path, page},
-    session::{Viewer, cleared_cookie, session_cookie},
+    guards::Change,
+    pages::{Button, Layout, local_path, page},
+    session::{cleared_cookie, session_cookie},
     view,
 };
 
@@ -129,10 +130,8 @@ pub async fn logout(
     req: HttpRequest,
     review: web::Data<Review>,
     config: web::Data<WebConfig>,
-    viewer: Viewer,
-    form: web::Form<CsrfForm>,
+    Change { viewer, .. }: Change<Button>,
 ) -> Result<HttpResponse, PageError> {
-    viewer.check(&req, form.csrf.as_deref())?;
     review.accounts().sign_out(&viewer.actor).await?;
     Ok(HttpResponse::SeeOther()
         .cookie(cleared_cookie(secure(&req, &config)))

@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use crate::{
     error::PageError,
+    guards::Coach,
     pages::{Layout, page},
     session::Viewer,
     view,
@@ -160,18 +161,13 @@ async fn groups(
     Ok(groups)
 }
 
-/// Renders the board of `week` (default: this week) for the viewer.
+/// Renders the board of `week` (default: this week) for a viewer who
+/// coaches (the `/team` route's guard, or the home page, decided that).
 pub async fn render(
     review: &Review,
     viewer: &Viewer,
     week: Option<&str>,
 ) -> Result<HttpResponse, PageError> {
-    if !viewer.coaches() {
-        return Err(filmroom_review::ReviewError::Forbidden(
-            "the team board is for managers; your week is on the home page".into(),
-        )
-        .into());
-    }
     let current = review.weekly().current_week(&viewer.actor).await?;
     let week = week.map_or_else(|| current.to_string(), str::to_owned);
     let board = review.weekly().team_board(&viewer.actor, viewer.me.id, &week, true).await?;
@@ -244,7 +240,7 @@ pub async fn render(
 #[get("/team")]
 pub async fn team(
     review: web::Data<Review>,
-    viewer: Viewer,
+    Coach(viewer): Coach,
     query: web::Query<TeamQuery>,
 ) -> Result<HttpResponse, PageError> {
     render(&review, &viewer, query.week.as_deref()).await
