@@ -699,3 +699,34 @@ impl SeenRequest {
         self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 }
+
+/// A browser's request to a page: redirects are not followed, so each
+/// answer can be checked.
+pub fn page_request(app: &TestApp, method: Method, path: &str) -> RequestBuilder {
+    static BROWSER: OnceLock<Client> = OnceLock::new();
+    BROWSER
+        .get_or_init(|| {
+            Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(Duration::from_secs(30))
+                .build()
+                .expect("browser client")
+        })
+        .request(method, format!("{}{path}", app.base_url))
+}
+
+/// The `Set-Cookie` header that starts a session, whole.
+pub fn session_set_cookie(reply: &Reply) -> Option<&str> {
+    reply
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("filmroom_session="))
+}
+
+/// The session's CSRF token on a signed-in page.
+pub fn csrf_of(html: &str) -> String {
+    let start = html.find(r#"<meta name="csrf-token" content=""#).expect("csrf meta") + 33;
+    html[start..].split('"').next().unwrap().to_owned()
+}

@@ -17,14 +17,10 @@
     missing_docs
 )]
 
-use std::{io::Write, path::Path, process::Stdio, time::Duration};
+use std::{io::Write, path::Path, process::Stdio};
 
-use filmroom_tests::{Reply, Team, TestApp, filmroom};
-use reqwest::{
-    Method,
-    blocking::{Client, RequestBuilder},
-    redirect::Policy,
-};
+use filmroom_tests::{Reply, Team, TestApp, csrf_of, filmroom, page_request, session_set_cookie};
+use reqwest::{Method, blocking::RequestBuilder};
 
 /// Routes anyone may reach: signing in, setting a password from a link,
 /// unsubscribing from an email's link.
@@ -66,12 +62,8 @@ fn concrete(template: &str) -> String {
         .join("/")
 }
 
-fn browser() -> Client {
-    Client::builder().redirect(Policy::none()).timeout(Duration::from_secs(30)).build().unwrap()
-}
-
 fn request(app: &TestApp, method: &Method, path: &str) -> RequestBuilder {
-    browser().request(method.clone(), format!("{}{path}", app.base_url))
+    page_request(app, method.clone(), path)
 }
 
 /// Signs `email` in with a password set by the operator; the session cookie
@@ -92,21 +84,9 @@ fn session(app: &TestApp, email: &str) -> (String, String) {
             .form(&[("email", email), ("password", "correct horse battery")]),
     );
     assert_eq!(signed_in.status, 303, "{}", signed_in.text);
-    let cookie = signed_in
-        .headers
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("filmroom_session="))
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let home = TestApp::send(request(app, &Method::GET, "/account").header("cookie", &cookie));
-    let start = home.text.find(r#"<meta name="csrf-token" content=""#).unwrap() + 33;
-    let csrf = home.text[start..].split('"').next().unwrap().to_owned();
-    (cookie, csrf)
+    let cookie = session_set_cookie(&signed_in).unwrap().split(';').next().unwrap().to_owned();
+    let account = TestApp::send(request(app, &Method::GET, "/account").header("cookie", &cookie));
+    (cookie, csrf_of(&account.text))
 }
 
 #[track_caller]

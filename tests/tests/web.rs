@@ -15,41 +15,22 @@ use std::io::Write;
 use std::process::Stdio;
 use std::time::Duration;
 
-use filmroom_tests::{Reply, Team, TestApp, filmroom};
-use reqwest::{
-    Method,
-    blocking::{Client, RequestBuilder},
-    redirect::Policy,
-};
+use filmroom_tests::{Reply, Team, TestApp, csrf_of, filmroom, page_request, session_set_cookie};
+use reqwest::{Method, blocking::RequestBuilder};
 use serde_json::json;
 
-/// A browser that does not follow redirects, so each answer can be checked.
-fn browser() -> Client {
-    Client::builder().redirect(Policy::none()).timeout(Duration::from_secs(30)).build().unwrap()
-}
-
 fn page(app: &TestApp, method: Method, path: &str) -> RequestBuilder {
-    browser().request(method, format!("{}{path}", app.base_url))
+    page_request(app, method, path)
 }
 
 fn session_cookie(reply: &Reply) -> String {
-    let cookie = reply
-        .headers
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("filmroom_session="))
+    let cookie = session_set_cookie(reply)
         .unwrap_or_else(|| panic!("no session cookie in {:?}", reply.headers));
     for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {
         assert!(cookie.contains(attribute), "cookie lacks {attribute}: {cookie}");
     }
     assert!(!cookie.contains("Secure"), "a plain-http server set a Secure cookie: {cookie}");
     cookie.split(';').next().unwrap().to_owned()
-}
-
-fn csrf_of(html: &str) -> String {
-    let start = html.find(r#"<meta name="csrf-token" content=""#).expect("csrf meta") + 33;
-    html[start..].split('"').next().unwrap().to_owned()
 }
 
 /// Makes a link for `user` and returns its path (`/welcome/…`).

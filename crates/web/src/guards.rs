@@ -71,37 +71,48 @@ impl FromRequest for Admin {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Refused>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let viewer = Viewer::from_request(req, payload);
-        let req = req.clone();
-        Box::pin(async move {
-            let viewer = viewer.await.map_err(|e| Refused::new(&req, e))?;
-            admin_only(&viewer).map_err(|e| Refused::new(&req, e))?;
-            Ok(Self(viewer))
-        })
+        let viewer = viewer_who(req, payload, admin_only);
+        Box::pin(async move { viewer.await.map(Self) })
     }
+}
+
+/// The signed-in viewer, once `allowed` let them through.
+fn viewer_who(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    allowed: fn(&Viewer) -> Result<(), PageError>,
+) -> Pin<Box<dyn Future<Output = Result<Viewer, Refused>>>> {
+    let viewer = Viewer::from_request(req, payload);
+    let req = req.clone();
+    Box::pin(async move {
+        let viewer = viewer.await.map_err(|e| Refused::new(&req, e))?;
+        allowed(&viewer).map_err(|e| Refused::new(&req, e))?;
+        Ok(viewer)
+    })
 }
 
 /// A signed-in manager or admin: someone who coaches. A rep gets a 403 page
 /// that sends them to their own week.
 pub struct Coach(pub Viewer);
 
+fn coaches(viewer: &Viewer) -> Result<(), PageError> {
+    if viewer.coaches() {
+        Ok(())
+    } else {
+        Err(ReviewError::Forbidden(
+            "the team board is for managers; your week is on the home page".into(),
+        )
+        .into())
+    }
+}
+
 impl FromRequest for Coach {
     type Error = Refused;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Refused>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let viewer = Viewer::from_request(req, payload);
-        let req = req.clone();
-        Box::pin(async move {
-            let viewer = viewer.await.map_err(|e| Refused::new(&req, e))?;
-            if !viewer.coaches() {
-                let refusal = ReviewError::Forbidden(
-                    "the team board is for managers; your week is on the home page".into(),
-                );
-                return Err(Refused::new(&req, refusal));
-            }
-            Ok(Self(viewer))
-        })
+        let viewer = viewer_who(req, payload, coaches);
+        Box::pin(async move { viewer.await.map(Self) })
     }
 }
 
