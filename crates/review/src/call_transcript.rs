@@ -2,17 +2,17 @@
 //! from a file, read back, and lined up with the comments.
 
 use crate::context::Calls;
-use crate::error::ReviewError;
-use crate::ids::CallId;
-use crate::transcript::{Segment, TranscriptFormat, line_at, parse};
+use crate::rules::error::ReviewError;
+use crate::rules::ids::CallId;
+use crate::rules::transcript::{Segment, TranscriptFormat, line_at, parse};
 
 impl Calls<'_> {
     /// Replaces the transcript of a ready call the caller can see.
     #[tracing::instrument(skip_all, fields(actor = %actor.user_id, call = %call_id), err)]
     pub async fn put_transcript(
         &self,
-        actor: &crate::context::Actor,
-        call_id: crate::ids::CallId,
+        actor: &crate::rules::actor::Actor,
+        call_id: crate::rules::ids::CallId,
         body: &[u8],
         format: TranscriptFormat,
     ) -> Result<Vec<Segment>, ReviewError> {
@@ -20,7 +20,7 @@ impl Calls<'_> {
         if call.status != filmroom_store::CallStatus::Ready {
             return Err(ReviewError::NotReady {
                 what: "transcript",
-                status: crate::lifecycle::status_name(call.status),
+                status: crate::rules::call_status::status_name(call.status),
             });
         }
         let segments = parse(body, format, call.duration_ms.unwrap_or_default())?;
@@ -28,7 +28,7 @@ impl Calls<'_> {
             .iter()
             .enumerate()
             .map(|(i, s)| filmroom_store::entity::transcript_segment::Model {
-                id: crate::ids::SegmentId::generate(),
+                id: crate::rules::ids::SegmentId::generate(),
                 organisation_id: call.organisation_id,
                 call_id: call.id,
                 position: i32::try_from(i).unwrap_or(i32::MAX),
@@ -49,8 +49,8 @@ impl Calls<'_> {
     /// The transcript of a call the caller can see (empty when there is none).
     pub async fn transcript(
         &self,
-        actor: &crate::context::Actor,
-        call_id: crate::ids::CallId,
+        actor: &crate::rules::actor::Actor,
+        call_id: crate::rules::ids::CallId,
     ) -> Result<Vec<Segment>, ReviewError> {
         let call = self.call(actor, call_id).await?;
         Ok(self
@@ -70,7 +70,7 @@ impl Calls<'_> {
     /// Comments on a call, each with the transcript line spoken at its time.
     pub async fn comments_with_transcript(
         &self,
-        actor: &crate::context::Actor,
+        actor: &crate::rules::actor::Actor,
         call_id: CallId,
         since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<Vec<(crate::comments::CommentView, Option<Segment>)>, ReviewError> {

@@ -1,15 +1,21 @@
 //! Calls: who may create, see, change and delete them, and the audio upload
 //! that streams a recording into the blob store and queues its analysis.
 
-use crate::context::{Actor, Calls, Page, PageRequest, Review, page};
-use crate::ids::{CallId, IntegrationTokenId, OrganisationId, UserId};
+use crate::rules::ids::{CallId, IntegrationTokenId, OrganisationId, UserId};
+use crate::{
+    context::Calls, context::Review, rules::actor::Actor, rules::actor::Page,
+    rules::actor::PageRequest, rules::actor::page,
+};
 use chrono::{DateTime, Utc};
 use filmroom_audio::{Container, NotAudio, SNIFF_LEN, sniff};
 use filmroom_store::{BlobUpload, CallFilter, CallStatus, Direction, Role, entity::call, now};
 use uuid::Uuid;
 
-use crate::error::Entity;
-use crate::{error::ReviewError, lifecycle::status_name, people::DisplayName, visibility};
+use crate::rules::error::Entity;
+use crate::{
+    rules::call_status::status_name, rules::error::ReviewError, rules::people::DisplayName,
+    rules::visibility,
+};
 
 /// The source of calls that people create through `/v1/calls`; pushed calls
 /// carry their integration's source instead.
@@ -87,7 +93,7 @@ pub(crate) fn optional_text(
     max: usize,
 ) -> Result<Option<String>, ReviewError> {
     if let Some(value) = &value {
-        crate::text::check(field, value)?;
+        crate::rules::text::check(field, value)?;
     }
     match value {
         None => Ok(None),
@@ -344,7 +350,7 @@ impl Calls<'_> {
         row: call::Model,
         max_bytes: u64,
     ) -> Result<AudioUpload, ReviewError> {
-        if !crate::lifecycle::can_become(row.status, CallStatus::Uploading) {
+        if !crate::rules::call_status::can_become(row.status, CallStatus::Uploading) {
             return Err(ReviewError::AudioAlreadyStored { status: status_name(row.status) });
         }
         Ok(AudioUpload {
@@ -413,7 +419,7 @@ impl Calls<'_> {
         &self,
         actor: &Actor,
         id: CallId,
-    ) -> Result<crate::metrics::CallMetrics, ReviewError> {
+    ) -> Result<crate::rules::metrics::CallMetrics, ReviewError> {
         let row = self.visible_call(actor, id).await?;
         self.call_metrics(&row).await
     }
@@ -422,8 +428,8 @@ impl Calls<'_> {
     fn talk_ratio_bound(field: &str, value: Option<f64>) -> Result<Option<i32>, ReviewError> {
         match value {
             None => Ok(None),
-            Some(v) if crate::metrics::basis_points(v).is_some() => {
-                Ok(crate::metrics::basis_points(v))
+            Some(v) if crate::rules::metrics::basis_points(v).is_some() => {
+                Ok(crate::rules::metrics::basis_points(v))
             }
             Some(v) => Err(ReviewError::InvalidField {
                 field: field.into(),
@@ -792,14 +798,14 @@ impl Review {
     pub(crate) async fn call_metrics(
         &self,
         row: &call::Model,
-    ) -> Result<crate::metrics::CallMetrics, ReviewError> {
+    ) -> Result<crate::rules::metrics::CallMetrics, ReviewError> {
         let speech = self.stored_speech(row).await?;
-        let transcript: Vec<crate::transcript::Segment> = self
+        let transcript: Vec<crate::rules::transcript::Segment> = self
             .store
             .transcript(row.id)
             .await?
             .into_iter()
-            .map(|s| crate::transcript::Segment {
+            .map(|s| crate::rules::transcript::Segment {
                 start_ms: s.start_ms,
                 end_ms: s.end_ms,
                 speaker: s.speaker,
@@ -814,11 +820,11 @@ impl Review {
             .unwrap_or_default();
         let settings = match self.store.organisation(row.organisation_id).await? {
             Some(organisation) => {
-                crate::settings::ReviewSettings::from_stored(organisation.settings.as_ref())?
+                crate::rules::settings::ReviewSettings::from_stored(organisation.settings.as_ref())?
             }
-            None => crate::settings::ReviewSettings::default(),
+            None => crate::rules::settings::ReviewSettings::default(),
         };
-        Ok(crate::metrics::compute(&crate::metrics::Inputs {
+        Ok(crate::rules::metrics::compute(&crate::rules::metrics::Inputs {
             speech: &speech,
             duration_ms: u64::try_from(row.duration_ms.unwrap_or(0)).unwrap_or(0),
             rep_channel: row.rep_channel,

@@ -1,9 +1,9 @@
 //! Timestamped comments on calls. The rep's own comments stay private until
 //! they share the call: "no coaching until you have tried to coach yourself".
 
-use crate::context::{Actor, WeeklyReview};
-use crate::ids::{CallId, CommentId, OrganisationId, UserId};
-use crate::visibility::rep_work_visible;
+use crate::rules::ids::{CallId, CommentId, OrganisationId, UserId};
+use crate::rules::visibility::rep_work_visible;
+use crate::{context::WeeklyReview, rules::actor::Actor};
 use filmroom_store::Role;
 use std::collections::HashMap;
 
@@ -15,8 +15,8 @@ use filmroom_store::{
 };
 use uuid::Uuid;
 
-use crate::error::Entity;
-use crate::{error::ReviewError, lifecycle::status_name};
+use crate::rules::error::Entity;
+use crate::{rules::call_status::status_name, rules::error::ReviewError};
 
 /// How a comment by someone no longer in the organisation is signed.
 const FORMER_USER: &str = "former user";

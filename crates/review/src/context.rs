@@ -1,110 +1,25 @@
-//! What every area of the review domain shares: the [`Review`] context over
-//! the store, the acting [`Actor`], pagination, and the few lookups every area
-//! needs (the management tree, who may be seen, the organisation's settings).
-//! Areas ([`Calls`], [`WeeklyReview`], …) are borrowed views of the context;
-//! they reach each other only through it, so no area module imports another.
+//! The root every area hangs from: the [`Review`] context over the store
+//! with its configuration, the few lookups every area needs (the management
+//! tree, who may be seen, the organisation), and one borrowed handle per area
+//! ([`Calls`], [`WeeklyReview`], …). It imports no area: each area adds its
+//! functions to its handle, and reaches another area through the handle
+//! [`Review`] gives it.
 
-use chrono_tz::Tz;
 use filmroom_store::{
     JobKind, Role, Store,
     entity::{call, organisation, user},
 };
-use uuid::Uuid;
 
 use crate::{
-    error::Entity,
-    error::ReviewError,
-    ids::{CallId, OrganisationId, SessionId, TokenId, UserId},
     jobs::{RetryPolicy, policy},
-    people::ManagementTree,
-    visibility,
+    rules::{
+        actor::Actor,
+        error::{Entity, ReviewError},
+        ids::{CallId, UserId},
+        people::ManagementTree,
+        visibility,
+    },
 };
-
-/// The authenticated caller: a user of one organisation, acting through one token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Actor {
-    /// Who is acting.
-    pub user_id: UserId,
-    /// The tenant they act in; every lookup is scoped to it.
-    pub organisation_id: OrganisationId,
-    /// Their role at the time of the request.
-    pub role: Role,
-    /// How they proved who they are.
-    pub credential: Credential,
-}
-
-/// What a request presented to authenticate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Credential {
-    /// A personal API token (`Authorization: Bearer`).
-    Token(TokenId),
-    /// A browser session cookie.
-    Session(SessionId),
-    /// None: the server composing this email reads as its recipient, so
-    /// the email shows only what they may see. Composing calls read-only
-    /// functions only.
-    Email(crate::ids::EmailId),
-}
-
-impl Credential {
-    /// The browser session, when the request came with one.
-    pub fn session(self) -> Option<SessionId> {
-        match self {
-            Self::Session(id) => Some(id),
-            Self::Token(_) | Self::Email(_) => None,
-        }
-    }
-
-    /// The token, when the request presented one.
-    pub fn token(self) -> Option<TokenId> {
-        match self {
-            Self::Token(id) => Some(id),
-            Self::Session(_) | Self::Email(_) => None,
-        }
-    }
-}
-
-/// Where a page of a list starts and how long it may be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PageRequest {
-    /// The last id of the previous page.
-    pub after: Option<Uuid>,
-    /// Maximum items.
-    pub limit: u64,
-}
-
-/// One page of a list, in id (creation) order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Page<T> {
-    /// The items.
-    pub items: Vec<T>,
-    /// Where the next page starts, when there is one.
-    pub next_after: Option<Uuid>,
-}
-
-pub(crate) fn page<T, R, I: Into<Uuid>>(
-    mut rows: Vec<R>,
-    request: PageRequest,
-    id: impl Fn(&R) -> I,
-    map: impl Fn(R) -> T,
-) -> Page<T> {
-    let limit = usize::try_from(request.limit).unwrap_or(usize::MAX);
-    let next_after = if rows.len() > limit {
-        rows.truncate(limit);
-        rows.last().map(|row| id(row).into())
-    } else {
-        None
-    };
-    Page { items: rows.into_iter().map(map).collect(), next_after }
-}
-
-pub(crate) fn require_admin(actor: &Actor, action: &str) -> Result<(), ReviewError> {
-    if actor.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(ReviewError::Forbidden(format!("only an admin can {action}")))
-    }
-}
 
 /// The review domain over a store. Every method takes the [`Actor`] and checks
 /// what they may do before touching data.
@@ -113,11 +28,11 @@ pub struct Review {
     pub(crate) store: Store,
     pub(crate) analysis_attempts: i32,
     /// Where clips and reels are decoded: a sandboxed child process.
-    pub(crate) renderer: Option<std::sync::Arc<dyn crate::clips::AudioRenderer>>,
+    pub(crate) renderer: Option<std::sync::Arc<dyn crate::rules::render::AudioRenderer>>,
     /// How long browser sessions and sign-in links live.
-    pub(crate) sessions: crate::accounts::SessionPolicy,
+    pub(crate) sessions: crate::rules::sign_in::SessionPolicy,
     /// Failed sign-ins, shared by every clone of this context.
-    pub(crate) sign_in_limits: std::sync::Arc<crate::accounts::SignInLimiter>,
+    pub(crate) sign_in_limits: std::sync::Arc<crate::rules::sign_in::SignInLimiter>,
     /// Whether this server sends email (an SMTP server is configured).
     pub(crate) email_enabled: bool,
 }
@@ -129,14 +44,14 @@ impl Review {
             store,
             analysis_attempts: crate::jobs::ANALYSIS_ATTEMPTS,
             renderer: None,
-            sessions: crate::accounts::SessionPolicy::default(),
+            sessions: crate::rules::sign_in::SessionPolicy::default(),
             sign_in_limits: std::sync::Arc::default(),
             email_enabled: false,
         }
     }
 
     /// How the store's read cache is doing (for `/metrics`).
-    pub fn read_cache_stats(&self) -> crate::ReadCacheStats {
+    pub fn read_cache_stats(&self) -> filmroom_store::ReadCacheStats {
         self.store.read_cache_stats()
     }
 
@@ -147,7 +62,7 @@ impl Review {
     }
 
     /// Sets how long browser sessions and sign-in links live.
-    pub fn with_session_policy(mut self, policy: crate::accounts::SessionPolicy) -> Self {
+    pub fn with_session_policy(mut self, policy: crate::rules::sign_in::SessionPolicy) -> Self {
         self.sessions = policy;
         self
     }
@@ -156,7 +71,7 @@ impl Review {
     /// reel requests fail rather than decode in this process.
     pub fn with_renderer(
         mut self,
-        renderer: std::sync::Arc<dyn crate::clips::AudioRenderer>,
+        renderer: std::sync::Arc<dyn crate::rules::render::AudioRenderer>,
     ) -> Self {
         self.renderer = Some(renderer);
         self
@@ -249,8 +164,8 @@ impl Review {
     }
 
     /// Email: reminders, digests, 1:1 notices, invites and opt-outs.
-    pub fn emails(&self) -> crate::email::Emails<'_> {
-        crate::email::Emails::new(self)
+    pub fn emails(&self) -> Emails<'_> {
+        Emails { review: self }
     }
 
     /// Passwords, browser sessions and sign-in links.
@@ -302,9 +217,6 @@ impl Review {
     pub fn idempotency(&self) -> Idempotency<'_> {
         Idempotency { review: self }
     }
-}
-pub(crate) fn timezone(name: &str) -> Tz {
-    name.parse().unwrap_or(chrono_tz::UTC)
 }
 
 /// Signing in from a browser: passwords, sessions and one-time links.
@@ -440,6 +352,20 @@ pub struct Idempotency<'a> {
 }
 
 impl std::ops::Deref for Idempotency<'_> {
+    type Target = Review;
+
+    fn deref(&self) -> &Review {
+        self.review
+    }
+}
+
+/// Email: scheduling, composing, the admins' log and each person's choices.
+#[derive(Clone, Copy, Debug)]
+pub struct Emails<'a> {
+    review: &'a Review,
+}
+
+impl std::ops::Deref for Emails<'_> {
     type Target = Review;
 
     fn deref(&self) -> &Review {

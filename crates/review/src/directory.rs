@@ -1,8 +1,11 @@
 //! The organisation's directory: who the caller is, the people they may see and
 //! change, and their API tokens.
 
-use crate::context::{Actor, Credential, Directory, Page, PageRequest, page, require_admin};
-use crate::ids::{OrganisationId, TokenId, UserId};
+use crate::rules::ids::{OrganisationId, TokenId, UserId};
+use crate::{
+    context::Directory, rules::actor::Actor, rules::actor::Credential, rules::actor::Page,
+    rules::actor::PageRequest, rules::actor::page, rules::actor::require_admin,
+};
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
@@ -12,12 +15,13 @@ use filmroom_store::{
     now,
 };
 
-use crate::error::Entity;
+use crate::rules::error::Entity;
 use crate::{
-    error::AuthFailure,
-    error::ReviewError,
-    people::{DisplayName, Email, ExternalIds, ManagementTree, Timezone, can_manage},
-    secrets, visibility,
+    rules::error::AuthFailure,
+    rules::error::ReviewError,
+    rules::people::{DisplayName, Email, ExternalIds, ManagementTree, Timezone, can_manage},
+    rules::secrets,
+    rules::visibility,
 };
 
 /// An organisation as callers see it.

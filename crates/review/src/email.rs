@@ -19,20 +19,24 @@ use filmroom_store::{
 };
 
 use crate::{
-    context::{Actor, Credential, Page, PageRequest, Review, page, require_admin, timezone},
+    context::Emails,
     directory::Person,
-    error::{Entity, ReviewError},
-    ids::{EmailId, OneOnOneId, UserId},
     jobs::{Job, SendEmail},
-    secrets,
-    settings::ReviewSettings,
-    week::Week,
+    rules::actor::Actor,
+    rules::actor::Credential,
+    rules::actor::Page,
+    rules::actor::PageRequest,
+    rules::actor::page,
+    rules::actor::require_admin,
+    rules::actor::timezone,
+    rules::error::{Entity, ReviewError},
+    rules::ids::{EmailId, OneOnOneId, UserId},
+    rules::secrets,
+    rules::settings::ReviewSettings,
+    rules::week::Week,
 };
 
-/// Sends of one email before it is marked failed: with the worker's backoff
-/// (5 s doubling, at most an hour apart) about two and a half hours of
-/// retries.
-pub const EMAIL_ATTEMPTS: i32 = 12;
+pub use crate::jobs::EMAIL_ATTEMPTS;
 
 /// Local hour (organisation time) from which the nomination reminder goes
 /// out on the day before the deadline.
@@ -192,24 +196,14 @@ pub struct Unsubscription {
     pub off: bool,
 }
 
-/// Email: scheduling, composing, the admins' log and each person's choices.
-#[derive(Clone, Copy, Debug)]
-pub struct Emails<'a> {
-    review: &'a Review,
-}
-
-impl<'a> Emails<'a> {
-    pub(crate) fn new(review: &'a Review) -> Self {
-        Self { review }
-    }
-
+impl Emails<'_> {
     /// Queues every reminder, digest and 1:1 notice due at `at`, for every
     /// organisation, and returns how many were new. Safe to run as often as
     /// wanted: each person gets one of each kind per period.
     /// One organisation's trouble (unreadable settings, say) is logged and
     /// does not hold up the others.
     pub async fn schedule_due(&self, at: DateTime<Utc>) -> Result<usize, ReviewError> {
-        let store = &self.review.store;
+        let store = &self.store;
         let mut queued = 0usize;
         let until = at
             .checked_add_signed(Duration::hours(ONE_ON_ONE_NOTICE_HOURS))
@@ -223,8 +217,7 @@ impl<'a> Emails<'a> {
                 }
             };
             queued = queued.saturating_add(scheduled);
-            if let Err(e) =
-                self.review.one_on_ones().ensure_all_occurrences(organisation.id, until).await
+            if let Err(e) = self.one_on_ones().ensure_all_occurrences(organisation.id, until).await
             {
                 tracing::warn!(organisation = %organisation.id, error = ?e, "scheduling this organisation's 1:1s failed");
             }
@@ -251,7 +244,7 @@ impl<'a> Emails<'a> {
         organisation: &organisation::Model,
         at: DateTime<Utc>,
     ) -> Result<usize, ReviewError> {
-        let store = &self.review.store;
+        let store = &self.store;
         let tz = timezone(&organisation.timezone);
         let settings = ReviewSettings::from_stored(organisation.settings.as_ref())?;
         let people: Vec<user::Model> = store
@@ -323,7 +316,7 @@ impl<'a> Emails<'a> {
         kind: EmailKind,
         period: &str,
     ) -> Result<Option<email::Model>, ReviewError> {
-        let store = &self.review.store;
+        let store = &self.store;
         if !store.opted_out(&[person.id], kind).await?.is_empty() {
             return Ok(None);
         }
@@ -345,7 +338,7 @@ impl<'a> Emails<'a> {
             sent_at: None,
         };
         let job = Job::SendEmail(SendEmail { email_id: row.id })
-            .to_new_job(self.review.analysis_attempts, None)?;
+            .to_new_job(self.analysis_attempts, None)?;
         Ok(store.queue_email(row.clone(), job).await?.then_some(row))
     }
 
@@ -354,10 +347,10 @@ impl<'a> Emails<'a> {
     /// so it is valid from then and earlier links stop working.
     pub async fn send_invite(&self, actor: &Actor, user_id: UserId) -> Result<Email, ReviewError> {
         require_admin(actor, "email sign-in links")?;
-        if !self.review.email_enabled {
+        if !self.email_enabled {
             return Err(ReviewError::EmailNotConfigured);
         }
-        let store = &self.review.store;
+        let store = &self.store;
         let row = store.user(actor.organisation_id, user_id).await?.ok_or_else(|| {
             ReviewError::NotFound { entity: Entity::User, id: user_id.to_string() }
         })?;
@@ -389,7 +382,7 @@ impl<'a> Emails<'a> {
         request: PageRequest,
     ) -> Result<Page<Email>, ReviewError> {
         require_admin(actor, "read the email log")?;
-        let store = &self.review.store;
+        let store = &self.store;
         let rows = store
             .emails_page(
                 actor.organisation_id,
@@ -415,10 +408,10 @@ impl<'a> Emails<'a> {
     /// An admin sends a failed email again: it is composed afresh.
     pub async fn retry(&self, actor: &Actor, id: EmailId) -> Result<Email, ReviewError> {
         require_admin(actor, "send an email again")?;
-        if !self.review.email_enabled {
+        if !self.email_enabled {
             return Err(ReviewError::EmailNotConfigured);
         }
-        let store = &self.review.store;
+        let store = &self.store;
         let not_found = || ReviewError::NotFound { entity: Entity::Email, id: id.to_string() };
         let row = store
             .email(id)
@@ -428,7 +421,7 @@ impl<'a> Emails<'a> {
         let person = store.user(actor.organisation_id, row.user_id).await?.ok_or_else(not_found)?;
         let series = uuid::Uuid::now_v7().simple().to_string();
         let job = Job::SendEmail(SendEmail { email_id: row.id })
-            .to_new_job(self.review.analysis_attempts, Some(&series))?;
+            .to_new_job(self.analysis_attempts, Some(&series))?;
         // Only a failed email, checked in the same statement that requeues
         // it: two presses make one new attempt.
         if !store.requeue_failed_email(row.id, job, now()).await? {
@@ -444,7 +437,7 @@ impl<'a> Emails<'a> {
         let at = now();
         // An attempt that has held it this long died with its worker.
         let stale_before = at - Duration::minutes(10);
-        Ok(self.review.store.claim_email(id, at, stale_before).await?)
+        Ok(self.store.claim_email(id, at, stale_before).await?)
     }
 
     /// Composes an email for sending at `at`, with links under `public_url`.
@@ -456,7 +449,7 @@ impl<'a> Emails<'a> {
         public_url: &str,
         at: DateTime<Utc>,
     ) -> Result<Composition, ReviewError> {
-        let store = &self.review.store;
+        let store = &self.store;
         let Some(row) = store.email(id).await? else { return Ok(Composition::Settled) };
         if matches!(row.status, EmailStatus::Sent | EmailStatus::Skipped | EmailStatus::Failed) {
             return Ok(Composition::Settled);
@@ -537,8 +530,8 @@ impl<'a> Emails<'a> {
         organisation: &organisation::Model,
         base: &str,
     ) -> Result<Result<(String, String), String>, ReviewError> {
-        let link = self.review.accounts().new_link(person.clone()).await?;
-        let url = format!("{base}{}", crate::accounts::link_path(&link.secret));
+        let link = self.accounts().new_link(person.clone()).await?;
+        let url = format!("{base}{}", crate::rules::sign_in::link_path(&link.secret));
         let until = link.expires_at.format("%A %-d %B %Y, %H:%M UTC");
         Ok(Ok(match link.purpose {
             filmroom_store::entity::sign_in_link::LinkPurpose::Invite => (
@@ -569,7 +562,7 @@ impl<'a> Emails<'a> {
         base: &str,
         at: DateTime<Utc>,
     ) -> Result<Result<(String, String), String>, ReviewError> {
-        let view = self.review.weekly().week(recipient, person.id, period).await?;
+        let view = self.weekly().week(recipient, person.id, period).await?;
         if at >= view.nomination_deadline {
             return Ok(Err("the nomination deadline had passed by then".into()));
         }
@@ -607,7 +600,7 @@ impl<'a> Emails<'a> {
         base: &str,
         at: DateTime<Utc>,
     ) -> Result<Result<(String, String), String>, ReviewError> {
-        let store = &self.review.store;
+        let store = &self.store;
         let settings = ReviewSettings::from_stored(organisation.settings.as_ref())?;
         let tz = timezone(&organisation.timezone);
         let today = at.with_timezone(&tz).date_naive();
@@ -643,7 +636,7 @@ impl<'a> Emails<'a> {
             let shared = nomination.shared_at.map_or_else(String::new, |t| {
                 format!(", shared {}", t.with_timezone(&tz).format("%A %-d %B"))
             });
-            let overdue = if crate::workflow::review_overdue(
+            let overdue = if crate::rules::workflow::review_overdue(
                 nomination.state,
                 nomination.shared_at,
                 window,
@@ -681,7 +674,7 @@ impl<'a> Emails<'a> {
         let Some((id, planned)) = parse_one_on_one_period(period) else {
             return Ok(Err(format!("{period} is not a 1:1")));
         };
-        let view = match self.review.one_on_ones().one_on_one(recipient, id).await {
+        let view = match self.one_on_ones().one_on_one(recipient, id).await {
             Ok(view) => view,
             Err(ReviewError::NotFound { .. }) => {
                 return Ok(Err("the 1:1 is gone or no longer yours".into()));
@@ -749,7 +742,7 @@ impl<'a> Emails<'a> {
         outcome: SendOutcome,
         subject: Option<String>,
     ) -> Result<(), ReviewError> {
-        let store = &self.review.store;
+        let store = &self.store;
         let Some(mut row) = store.email(id).await? else { return Ok(()) };
         let at = now();
         row.updated_at = at;
@@ -780,7 +773,7 @@ impl<'a> Emails<'a> {
     /// Marks an email failed when its job gives up without a last attempt
     /// having said so (its worker died on the final try).
     pub async fn give_up(&self, id: EmailId, message: &str) -> Result<(), ReviewError> {
-        let store = &self.review.store;
+        let store = &self.store;
         let Some(mut row) = store.email(id).await? else { return Ok(()) };
         // Queued means an admin asked for another try since: leave it.
         if matches!(row.status, EmailStatus::Retrying | EmailStatus::Sending) {
@@ -794,7 +787,7 @@ impl<'a> Emails<'a> {
 
     /// What an unsubscribe link turns off, for its page.
     pub async fn unsubscription(&self, secret: &str) -> Result<Unsubscription, ReviewError> {
-        let store = &self.review.store;
+        let store = &self.store;
         let invalid = || ReviewError::UnsubscribeLinkInvalid;
         if !secret.starts_with(UNSUBSCRIBE_PREFIX) || secret.len() > 100 {
             return Err(invalid());
@@ -809,13 +802,13 @@ impl<'a> Emails<'a> {
     /// sign-in: the link is the proof). Doing it twice is harmless.
     pub async fn unsubscribe(&self, secret: &str) -> Result<Unsubscription, ReviewError> {
         let found = self.unsubscription(secret).await?;
-        self.review.store.set_opt_out(found.person.id, found.kind, true, now()).await?;
+        self.store.set_opt_out(found.person.id, found.kind, true, now()).await?;
         Ok(Unsubscription { off: true, ..found })
     }
 
     /// The caller's choice for each kind: `true` when they get it.
     pub async fn preferences(&self, actor: &Actor) -> Result<Vec<(EmailKind, bool)>, ReviewError> {
-        let off = self.review.store.opt_outs_of(actor.user_id).await?;
+        let off = self.store.opt_outs_of(actor.user_id).await?;
         Ok(KINDS.into_iter().map(|k| (k, !off.contains(&k))).collect())
     }
 
@@ -826,12 +819,12 @@ impl<'a> Emails<'a> {
         kind: EmailKind,
         on: bool,
     ) -> Result<(), ReviewError> {
-        Ok(self.review.store.set_opt_out(actor.user_id, kind, !on, now()).await?)
+        Ok(self.store.set_opt_out(actor.user_id, kind, !on, now()).await?)
     }
 
     /// Whether this server sends email at all.
     pub fn enabled(&self) -> bool {
-        self.review.email_enabled
+        self.email_enabled
     }
 }
 

@@ -1,9 +1,9 @@
 //! The rep's focus skill ("Just One Thing"): one rubric criterion at a time,
 //! diagnosed, prescribed, and tracked in the scores until it is achieved.
 
-use crate::context::{Actor, OneOnOnes, timezone};
-use crate::focus_skill::Focus;
-use crate::ids::{FocusId, UserId};
+use crate::rules::focus_skill::Focus;
+use crate::rules::ids::{FocusId, UserId};
+use crate::{context::OneOnOnes, rules::actor::Actor, rules::actor::timezone};
 use filmroom_store::{
     Role,
     entity::focus_skill::{self, FocusStatus, Prescription},
@@ -11,8 +11,8 @@ use filmroom_store::{
 };
 use uuid::Uuid;
 
-use crate::error::Entity;
-use crate::{error::ReviewError, reviews::WeekProgress, rubric, week::Week};
+use crate::rules::error::Entity;
+use crate::{reviews::WeekProgress, rules::error::ReviewError, rules::rubric, rules::week::Week};
 
 /// A focus to start.
 #[derive(Debug, Clone)]

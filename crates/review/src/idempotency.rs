@@ -3,11 +3,11 @@
 //! different body is refused. Keys are per credential and kept for a day.
 
 use crate::context::Idempotency;
-use crate::ids::IdempotencyKeyId;
+use crate::rules::ids::IdempotencyKeyId;
 use chrono::Duration;
 use filmroom_store::{IdempotencyClaim, IdempotencyStatus, now};
 
-use crate::error::ReviewError;
+use crate::rules::error::ReviewError;
 
 /// How long a key is remembered.
 pub const RETENTION_HOURS: i64 = 24;
@@ -109,7 +109,7 @@ impl Idempotency<'_> {
         let Some(secret) = secret else {
             return Ok(false);
         };
-        let hash = crate::secrets::hash(secret);
+        let hash = crate::rules::secrets::hash(secret);
         if let Some((token, owner)) = self.store.token_by_hash(&hash).await? {
             return Ok(token.revoked_at.is_none() && owner.active);
         }

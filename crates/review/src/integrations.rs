@@ -8,8 +8,11 @@
 //! their email.
 
 use crate::calls::Call;
-use crate::context::{Actor, Integrations, Page, PageRequest, Review, page, require_admin};
-use crate::ids::{CallId, IntegrationTokenId, OrganisationId, UserId};
+use crate::rules::ids::{CallId, IntegrationTokenId, OrganisationId, UserId};
+use crate::{
+    context::Integrations, context::Review, rules::actor::Actor, rules::actor::Page,
+    rules::actor::PageRequest, rules::actor::page, rules::actor::require_admin,
+};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
@@ -23,15 +26,15 @@ use hmac::{Hmac, Mac};
 use sha1::Sha1;
 use uuid::Uuid;
 
-use crate::error::Entity;
 use crate::jobs::{FetchRecording, Job};
+use crate::rules::error::Entity;
 use crate::{
     calls::AudioUpload,
     calls::CallDetails,
-    error::AuthFailure,
-    error::ReviewError,
-    people::{DisplayName, Email},
-    secrets,
+    rules::error::AuthFailure,
+    rules::error::ReviewError,
+    rules::people::{DisplayName, Email},
+    rules::secrets,
 };
 
 /// A dialer authenticated by its integration token.

@@ -12,12 +12,17 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use uuid::Uuid;
 
 use crate::{
-    error::ReviewError,
-    ids::{CallId, DeliveryId, EmailId, IntegrationTokenId},
+    rules::error::ReviewError,
+    rules::ids::{CallId, DeliveryId, EmailId, IntegrationTokenId},
 };
 
 /// Analysis attempts before a call is marked failed, unless configured.
 pub const ANALYSIS_ATTEMPTS: i32 = 5;
+
+/// Sends of one email before it is marked failed: with the worker's backoff
+/// (5 s doubling, at most an hour apart) about two and a half hours of
+/// retries.
+pub const EMAIL_ATTEMPTS: i32 = 12;
 
 /// Attempts at fetching a recording from a dialer: its URLs expire within
 /// minutes, so retrying for long is pointless.
@@ -146,7 +151,10 @@ impl JobError {
 
     /// A store failure during a job: storage or the database may come back.
     pub fn from_store(kind: JobKind, error: &StoreError) -> Self {
-        Self::retry(policy(kind, ANALYSIS_ATTEMPTS).failure_code, crate::error::error_chain(error))
+        Self::retry(
+            policy(kind, ANALYSIS_ATTEMPTS).failure_code,
+            crate::rules::error::error_chain(error),
+        )
     }
 }
 
@@ -170,7 +178,7 @@ pub fn policy(kind: JobKind, analysis_attempts: i32) -> RetryPolicy {
             failure_code: "delivery_failed",
         },
         JobKind::SendEmail => RetryPolicy {
-            max_attempts: crate::email::EMAIL_ATTEMPTS,
+            max_attempts: EMAIL_ATTEMPTS,
             max_backoff: HOUR,
             failure_code: "email_failed",
         },

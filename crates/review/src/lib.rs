@@ -16,34 +16,24 @@ pub mod accounts;
 mod call_transcript;
 mod calls;
 mod clips;
-mod coaching;
 mod comments;
 mod context;
 mod directory;
 pub mod email;
-mod error;
 mod focus;
-mod focus_skill;
 pub mod idempotency;
-pub mod ids;
 pub mod integrations;
 pub mod jobs;
 mod lifecycle;
-pub mod metrics;
 mod one_on_ones;
-pub mod people;
 mod reviews;
-pub mod rubric;
+pub mod rules;
 pub mod search;
-pub mod secrets;
-pub mod settings;
-mod stats;
-pub mod text;
-pub mod transcript;
-pub mod visibility;
 pub mod webhooks;
-pub mod week;
-pub mod workflow;
+
+pub use rules::{
+    ids, metrics, people, rubric, secrets, settings, text, transcript, visibility, week, workflow,
+};
 
 pub use calls::{AudioSource, AudioUpload, Call, CallDetails, CallQuery, NewCall, speech_key};
 pub use clips::{
@@ -51,11 +41,10 @@ pub use clips::{
 };
 pub use comments::{Comment, CommentChanges, CommentView, NewComment};
 pub use context::{
-    Accounts, Actor, CallLifecycle, Calls, Credential, Directory, Idempotency, Integrations,
-    OneOnOnes, Page, PageRequest, Review, Search, Webhooks, WeeklyReview,
+    Accounts, CallLifecycle, Calls, Directory, Idempotency, Integrations, OneOnOnes, Review,
+    Search, Webhooks, WeeklyReview,
 };
 pub use directory::{IssuedToken, NewUser, Organisation, Person, TokenInfo, UserChanges};
-pub use error::{AuthFailure, Entity, ReviewError, error_chain};
 pub use filmroom_audio::SAMPLES_PER_PIXEL as PEAKS_SAMPLES_PER_PIXEL;
 pub use filmroom_audio::Speech;
 pub use filmroom_store::{
@@ -72,7 +61,6 @@ pub use filmroom_store::{
 };
 pub use filmroom_store::{ReadCacheStats, Role};
 pub use focus::{FocusChanges, FocusView, NewFocus};
-pub use focus_skill::Focus;
 pub use integrations::IntegrationToken;
 pub use lifecycle::{AnalysisSettled, FailedStep, can_become, status_name};
 pub use one_on_ones::{
@@ -84,5 +72,8 @@ pub use reviews::{
     NominationView, RubricView, Score, ScoreInput, Scoring, SettingsChanges, TeamBoard,
     WeekProgress, WeekView, slot_name,
 };
-pub use visibility::rep_work_visible;
+pub use rules::actor::{Actor, Credential, Page, PageRequest};
+pub use rules::error::{AuthFailure, Entity, ReviewError, error_chain};
+pub use rules::focus_skill::Focus;
+pub use rules::visibility::rep_work_visible;
 pub use webhooks::{Delivery, Webhook, WebhookAttempt};

@@ -23,42 +23,11 @@ use filmroom_store::{
 
 use crate::{
     calls::Call,
-    error::ReviewError,
     jobs::{AnalyzeCall, Job},
+    rules::error::ReviewError,
 };
 
-/// Whether the lifecycle allows moving from `from` to `to`:
-/// uploading → queued → processing → ready | failed; processing → queued (a
-/// retry, or a job released by a stopping worker); queued or uploading →
-/// failed (given up before analysis ran, or a recording that could not be
-/// fetched); failed or uploading → uploading (the audio is sent again); and
-/// from any state but itself to audio_deleted (an admin removed the
-/// recording), which is final.
-pub fn can_become(from: CallStatus, to: CallStatus) -> bool {
-    use CallStatus::{AudioDeleted, Failed, Processing, Queued, Ready, Uploading};
-    matches!(
-        (from, to),
-        (Uploading, Queued)
-            | (Queued, Processing)
-            | (Processing, Ready | Failed | Queued)
-            | (Queued, Failed)
-            | (Uploading, Failed)
-            | (Uploading | Failed, Uploading)
-            | (Uploading | Queued | Processing | Ready | Failed, AudioDeleted)
-    )
-}
-
-/// A status as the API names it.
-pub fn status_name(status: CallStatus) -> &'static str {
-    match status {
-        CallStatus::Uploading => "uploading",
-        CallStatus::Queued => "queued",
-        CallStatus::Processing => "processing",
-        CallStatus::Ready => "ready",
-        CallStatus::Failed => "failed",
-        CallStatus::AudioDeleted => "audio_deleted",
-    }
-}
+pub use crate::rules::call_status::{can_become, status_name};
 
 /// Which call a failure is about, and so which states it may fail from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,7 +53,7 @@ pub enum AnalysisSettled {
 /// An outbox event about a call (`call.ready`, `call.failed`).
 fn call_event(kind: &str, row: &call::Model) -> event::Model {
     event::Model {
-        id: crate::ids::EventId::generate(),
+        id: crate::rules::ids::EventId::generate(),
         organisation_id: row.organisation_id,
         kind: kind.to_owned(),
         payload: serde_json::json!({
@@ -147,12 +116,17 @@ impl CallLifecycle<'_> {
     /// Queues ready calls to be analysed again, keeping them ready: one call,
     /// or every ready call whose speech was never detected. Returns how many
     /// were queued.
-    pub async fn reanalyze(&self, call: Option<crate::ids::CallId>) -> Result<usize, ReviewError> {
+    pub async fn reanalyze(
+        &self,
+        call: Option<crate::rules::ids::CallId>,
+    ) -> Result<usize, ReviewError> {
         let rows: Vec<call::Model> = match call {
             Some(id) => {
-                let row = self.store.call_by_id(id).await?.ok_or_else(|| {
-                    ReviewError::NotFound { entity: crate::error::Entity::Call, id: id.to_string() }
-                })?;
+                let row =
+                    self.store.call_by_id(id).await?.ok_or_else(|| ReviewError::NotFound {
+                        entity: crate::rules::error::Entity::Call,
+                        id: id.to_string(),
+                    })?;
                 if row.status != CallStatus::Ready {
                     return Err(ReviewError::NotReady {
                         what: "reanalysis",
@@ -272,7 +246,7 @@ impl CallLifecycle<'_> {
     /// message, and a `call.failed` event, if the step still speaks for it.
     pub async fn fail_call(
         &self,
-        call_id: crate::ids::CallId,
+        call_id: crate::rules::ids::CallId,
         step: &FailedStep,
         code: &str,
         message: &str,
@@ -352,7 +326,7 @@ impl CallLifecycle<'_> {
         match self.store.update_call_with_job(row, failed.status, fetch, at).await? {
             Some(call) => Ok(call),
             None => self.store.call_by_id(failed.id).await?.ok_or_else(|| ReviewError::NotFound {
-                entity: crate::error::Entity::Call,
+                entity: crate::rules::error::Entity::Call,
                 id: failed.id.to_string(),
             }),
         }
@@ -365,57 +339,5 @@ impl CallLifecycle<'_> {
             .call_by_id(job.call_id)
             .await?
             .filter(|row| row.audio_key.as_deref() == Some(job.audio_key.as_str())))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use CallStatus::{AudioDeleted, Failed, Processing, Queued, Ready, Uploading};
-
-    const ALL: [CallStatus; 6] = [Uploading, Queued, Processing, Ready, Failed, AudioDeleted];
-
-    #[test]
-    fn the_legal_moves_are_exactly_the_documented_ones() {
-        let legal = [
-            (Uploading, Queued),
-            (Uploading, Failed),
-            (Uploading, Uploading),
-            (Queued, Processing),
-            (Queued, Failed),
-            (Processing, Ready),
-            (Processing, Failed),
-            (Processing, Queued),
-            (Failed, Uploading),
-            (Uploading, AudioDeleted),
-            (Queued, AudioDeleted),
-            (Processing, AudioDeleted),
-            (Ready, AudioDeleted),
-            (Failed, AudioDeleted),
-        ];
-        for from in ALL {
-            for to in ALL {
-                assert_eq!(
-                    can_become(from, to),
-                    legal.contains(&(from, to)),
-                    "{} → {}",
-                    status_name(from),
-                    status_name(to)
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn a_ready_call_only_loses_its_audio_and_a_deleted_one_never_moves() {
-        let from_ready: Vec<_> = ALL.into_iter().filter(|to| can_become(Ready, *to)).collect();
-        assert_eq!(from_ready, [AudioDeleted]);
-        assert!(ALL.iter().all(|to| !can_become(AudioDeleted, *to)));
-    }
-
-    #[test]
-    fn audio_can_be_sent_again_only_while_waiting_or_after_failing() {
-        let may_upload: Vec<_> = ALL.into_iter().filter(|s| can_become(*s, Uploading)).collect();
-        assert_eq!(may_upload, [Uploading, Failed]);
     }
 }

@@ -1,13 +1,13 @@
 //! The weekly 1:1: a recurring slot, a 20-minute coaching segment of clips,
 //! and the action items it must end with.
 
-use crate::coaching;
-use crate::context::{Actor, OneOnOnes, timezone};
-use crate::error::stored_json;
-use crate::ids::{
+use crate::rules::coaching;
+use crate::rules::error::stored_json;
+use crate::rules::ids::{
     ActionItemId, CallId, ClipId, CommentId, OneOnOneId, OrganisationId, SeriesId, UserId,
 };
-use crate::visibility::rep_work_visible;
+use crate::rules::visibility::rep_work_visible;
+use crate::{context::OneOnOnes, rules::actor::Actor, rules::actor::timezone};
 use std::collections::HashSet;
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
@@ -24,13 +24,13 @@ use filmroom_store::{
 };
 use uuid::Uuid;
 
-use crate::error::Entity;
+use crate::rules::error::Entity;
 use crate::{
-    error::ReviewError,
-    people::{ManagementTree, Timezone, can_manage},
-    settings::Day,
-    visibility,
-    week::Week,
+    rules::error::ReviewError,
+    rules::people::{ManagementTree, Timezone, can_manage},
+    rules::settings::Day,
+    rules::visibility,
+    rules::week::Week,
 };
 
 /// Occurrences kept scheduled ahead of today.
@@ -208,7 +208,7 @@ pub struct ClipCandidate {
     /// The week and slot it was nominated in.
     pub week: String,
     /// Which slot.
-    pub slot: crate::Slot,
+    pub slot: filmroom_store::entity::nomination::Slot,
     /// Its comments the caller can see, in time order.
     pub comments: Vec<crate::comments::CommentView>,
 }
@@ -657,15 +657,16 @@ impl OneOnOnes<'_> {
         id: OneOnOneId,
     ) -> Result<Vec<ClipCandidate>, ReviewError> {
         let row = self.visible_one_on_one(actor, id).await?;
-        let week = crate::week::Week::parse("week", &row.week)?;
+        let week = crate::rules::week::Week::parse("week", &row.week)?;
         let mut candidates = Vec::new();
         for week in [week.previous(), week] {
             let view = self.weekly().week(actor, row.rep_id, &week.to_string()).await?;
-            for (slot, nomination) in
-                [(crate::Slot::WentWell, view.went_well), (crate::Slot::Struggled, view.struggled)]
-            {
+            for (slot, nomination) in [
+                (filmroom_store::entity::nomination::Slot::WentWell, view.went_well),
+                (filmroom_store::entity::nomination::Slot::Struggled, view.struggled),
+            ] {
                 let Some(nomination) = nomination else { continue };
-                if nomination.row.state < crate::ReviewState::Shared {
+                if nomination.row.state < filmroom_store::entity::nomination::ReviewState::Shared {
                     continue;
                 }
                 let comments = self.weekly().comments(actor, nomination.call.id, None).await?;
@@ -707,8 +708,8 @@ impl OneOnOnes<'_> {
                     .series(actor.organisation_id, row.series_id)
                     .await?
                     .ok_or_else(|| not_found(Entity::Series, row.series_id))?;
-                let tz = crate::context::timezone(&series.timezone);
-                let week = crate::week::Week::containing(at, tz).to_string();
+                let tz = crate::rules::actor::timezone(&series.timezone);
+                let week = crate::rules::week::Week::containing(at, tz).to_string();
                 if week != row.week {
                     return Err(invalid(
                         "scheduled_at",
@@ -761,7 +762,7 @@ impl OneOnOnes<'_> {
         if call.status != CallStatus::Ready {
             return Err(ReviewError::NotReady {
                 what: "audio",
-                status: crate::lifecycle::status_name(call.status),
+                status: crate::rules::call_status::status_name(call.status),
             });
         }
         let duration = call.duration_ms.unwrap_or_default();
@@ -1118,7 +1119,8 @@ impl OneOnOnes<'_> {
             done_on_time: tally.done_on_time,
             done_late: tally.done_late,
             overdue: tally.overdue,
-            rate: (tally.due > 0).then(|| crate::stats::ratio(tally.done_on_time, tally.due)),
+            rate: (tally.due > 0)
+                .then(|| crate::rules::stats::ratio(tally.done_on_time, tally.due)),
         })
     }
 }

@@ -1,10 +1,13 @@
 //! The weekly two-call review: nominations, their states, scores, the rubric,
 //! progress over the weeks, the team board, organisation settings, events.
 
-use crate::context::{Actor, Page, PageRequest, WeeklyReview, page, timezone};
-use crate::ids::{CallId, EventId, FocusId, NominationId, OrganisationId, ScoreId, UserId};
-use crate::visibility::rep_work_visible;
+use crate::rules::ids::{CallId, EventId, FocusId, NominationId, OrganisationId, ScoreId, UserId};
+use crate::rules::visibility::rep_work_visible;
 use crate::{calls::Call, directory::Organisation, directory::Person};
+use crate::{
+    context::WeeklyReview, rules::actor::Actor, rules::actor::Page, rules::actor::PageRequest,
+    rules::actor::page, rules::actor::timezone,
+};
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
@@ -21,13 +24,13 @@ use filmroom_store::{
 };
 use uuid::Uuid;
 
-use crate::error::Entity;
+use crate::rules::error::Entity;
 use crate::{
-    error::ReviewError,
-    rubric::{self, Criterion},
-    settings::ReviewSettings,
-    week::Week,
-    workflow::{self, MoveRefused, Mover, ReviewFacts, state_name},
+    rules::error::ReviewError,
+    rules::rubric::{self, Criterion},
+    rules::settings::ReviewSettings,
+    rules::week::Week,
+    rules::workflow::{self, MoveRefused, Mover, ReviewFacts, state_name},
 };
 
 /// A nomination as one caller sees it.
@@ -46,7 +49,7 @@ pub struct NominationView {
     /// When the manager review is due (shared + the organisation's days).
     pub review_due: Option<DateTime<Utc>>,
     /// The rep's focus skill when the call was shared.
-    pub focus: Option<crate::focus_skill::Focus>,
+    pub focus: Option<crate::rules::focus_skill::Focus>,
 }
 
 /// The next step of a nomination's review, as the viewer may take it.
@@ -236,7 +239,7 @@ impl TeamBoard {
 #[derive(Debug, Clone, Default)]
 pub struct SettingsChanges {
     /// New nomination deadline.
-    pub nomination_deadline: Option<crate::settings::Day>,
+    pub nomination_deadline: Option<crate::rules::settings::Day>,
     /// New manager review window.
     pub manager_review_days: Option<u32>,
     /// New clip budget per 1:1, minutes.
@@ -244,7 +247,7 @@ pub struct SettingsChanges {
     /// New minimum of action items per 1:1.
     pub min_action_items: Option<u32>,
     /// Metrics whose reference band is set (`Some`) or removed (`None`).
-    pub metric_bands: Vec<(crate::metrics::Metric, Option<crate::metrics::Band>)>,
+    pub metric_bands: Vec<(crate::rules::metrics::Metric, Option<crate::rules::metrics::Band>)>,
 }
 
 /// One week's scores: criterion -> (the rep's values, the managers' values).
@@ -400,7 +403,7 @@ impl WeeklyReview<'_> {
                 other_comments,
                 scores: visible_scores,
                 review_due,
-                focus: focus.map(crate::focus_skill::Focus::from),
+                focus: focus.map(crate::rules::focus_skill::Focus::from),
             });
         }
         Ok(views)
@@ -461,7 +464,7 @@ impl WeeklyReview<'_> {
         if call.status != CallStatus::Ready {
             return Err(call_field(format!(
                 "call {call_id} is {}; nominate it once its analysis is ready",
-                crate::lifecycle::status_name(call.status)
+                crate::rules::call_status::status_name(call.status)
             )));
         }
         let existing =
@@ -796,7 +799,7 @@ impl WeeklyReview<'_> {
         for week in conversation.keys() {
             table.entry(week.clone()).or_default();
         }
-        let mean = |values: &[i32]| crate::stats::mean(values);
+        let mean = |values: &[i32]| crate::rules::stats::mean(values);
         Ok(table
             .into_iter()
             .map(|(week, criteria)| WeekProgress {
@@ -860,7 +863,7 @@ impl WeeklyReview<'_> {
             }
         }
         let mean = |v: &[f64]| {
-            (!v.is_empty()).then(|| v.iter().sum::<f64>() / crate::stats::ratio(v.len(), 1))
+            (!v.is_empty()).then(|| v.iter().sum::<f64>() / crate::rules::stats::ratio(v.len(), 1))
         };
         Ok(weeks
             .into_iter()

@@ -2,15 +2,15 @@
 //! may see: the calls of the reps they can see, and of those calls' comments
 //! only the ones the privacy rule lets them read.
 
-use crate::context::{Actor, Search};
-use crate::ids::{CallId, UserId};
-use crate::visibility::rep_work_visible;
+use crate::rules::ids::{CallId, UserId};
+use crate::rules::visibility::rep_work_visible;
+use crate::{context::Search, rules::actor::Actor};
 use std::collections::HashMap;
 
 use filmroom_store::{Role, SearchSource};
 use uuid::Uuid;
 
-use crate::error::ReviewError;
+use crate::rules::error::ReviewError;
 
 /// Matches looked at per source before grouping by call.
 const CANDIDATES: u64 = 500;

@@ -1,8 +1,8 @@
 //! Webhook endpoints (admins only) and their delivery log.
 
-use crate::context::{Actor, Webhooks};
-use crate::error::stored_json;
-use crate::ids::{AttemptId, DeliveryId, EventId, OrganisationId, WebhookId};
+use crate::rules::error::stored_json;
+use crate::rules::ids::{AttemptId, DeliveryId, EventId, OrganisationId, WebhookId};
+use crate::{context::Webhooks, rules::actor::Actor};
 use chrono::{DateTime, Utc};
 use filmroom_store::{
     Role,
@@ -11,9 +11,9 @@ use filmroom_store::{
 };
 use uuid::Uuid;
 
-use crate::error::Entity;
-use crate::error::ReviewError;
 use crate::jobs::{DeliverWebhook, Job};
+use crate::rules::error::Entity;
+use crate::rules::error::ReviewError;
 
 /// The event types a webhook can ask for.
 pub const EVENT_TYPES: &[&str] =
@@ -97,7 +97,7 @@ impl Webhooks<'_> {
             Some(s) if s.len() >= 16 && s.len() <= 200 => s,
             Some(_) => return Err(invalid("secret", "must be 16 to 200 characters")),
             None => {
-                let generated = crate::secrets::generate().map_err(|e| {
+                let generated = crate::rules::secrets::generate().map_err(|e| {
                     ReviewError::Store(filmroom_store::StoreError::Inconsistent(format!(
                         "no randomness: {e}"
                     )))

@@ -2,7 +2,7 @@
 //! refuses NUL, so no control character is accepted anywhere text comes in
 //! (tab, line feed and carriage return excepted).
 
-use crate::error::ReviewError;
+use crate::rules::error::ReviewError;
 
 /// Whether `c` may not be stored.
 pub fn is_forbidden(c: char) -> bool {

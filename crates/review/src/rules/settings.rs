@@ -51,7 +51,7 @@ pub struct ReviewSettings {
     /// Action items a 1:1 must end with before it can be marked held.
     pub min_action_items: u32,
     /// Reference bands the conversation metrics are held against.
-    pub metric_bands: crate::metrics::MetricBands,
+    pub metric_bands: crate::rules::metrics::MetricBands,
 }
 
 impl Default for ReviewSettings {
@@ -61,7 +61,7 @@ impl Default for ReviewSettings {
             manager_review_days: 3,
             clip_budget_minutes: 20,
             min_action_items: 3,
-            metric_bands: crate::metrics::MetricBands::default(),
+            metric_bands: crate::rules::metrics::MetricBands::default(),
         }
     }
 }
@@ -71,10 +71,12 @@ impl ReviewSettings {
     /// stored value that does not read is an error, not a silent default.
     pub fn from_stored(
         value: Option<&serde_json::Value>,
-    ) -> Result<Self, crate::error::ReviewError> {
+    ) -> Result<Self, crate::rules::error::ReviewError> {
         match value {
             None | Some(serde_json::Value::Null) => Ok(Self::default()),
-            Some(value) => crate::error::stored_json("organisations.settings", value.clone()),
+            Some(value) => {
+                crate::rules::error::stored_json("organisations.settings", value.clone())
+            }
         }
     }
 }

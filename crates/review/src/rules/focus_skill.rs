@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use filmroom_store::entity::focus_skill::{self, FocusStatus, Prescription};
 
-use crate::ids::{FocusId, OrganisationId, UserId};
+use crate::rules::ids::{FocusId, OrganisationId, UserId};
 
 /// A rep's focus skill: one rubric criterion worked on at a time.
 #[derive(Debug, Clone, PartialEq)]

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::ReviewError;
+use crate::rules::error::ReviewError;
 
 /// A description of one value on a criterion's scale.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

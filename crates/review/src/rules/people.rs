@@ -1,6 +1,6 @@
 //! Validated values about people and the management tree, free of I/O.
 
-use crate::ids::UserId;
+use crate::rules::ids::UserId;
 use std::{
     collections::{BTreeMap, HashMap, HashSet},
     fmt,
@@ -8,7 +8,7 @@ use std::{
 
 use filmroom_store::{ManagementEdge, Role};
 
-use crate::error::ReviewError;
+use crate::rules::error::ReviewError;
 
 fn invalid(field: &str, message: impl Into<String>) -> ReviewError {
     ReviewError::InvalidField { field: field.to_owned(), message: message.into() }

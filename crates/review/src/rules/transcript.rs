@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::ReviewError;
+use crate::rules::error::ReviewError;
 
 /// Most segments one transcript may hold.
 pub const MAX_SEGMENTS: usize = 20_000;
@@ -184,9 +184,9 @@ pub fn parse(
         return Err(invalid(format!("at most {MAX_SEGMENTS} segments")));
     }
     for (i, segment) in segments.iter_mut().enumerate() {
-        crate::text::check(&format!("segments[{i}].text"), &segment.text)?;
+        crate::rules::text::check(&format!("segments[{i}].text"), &segment.text)?;
         if let Some(speaker) = &segment.speaker {
-            crate::text::check(&format!("segments[{i}].speaker"), speaker)?;
+            crate::rules::text::check(&format!("segments[{i}].speaker"), speaker)?;
         }
         segment.text = segment.text.trim().to_owned();
         segment.speaker =

@@ -6,7 +6,7 @@ use std::fmt;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
 
-use crate::error::ReviewError;
+use crate::rules::error::ReviewError;
 
 /// An ISO 8601 week.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

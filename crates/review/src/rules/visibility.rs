@@ -1,10 +1,10 @@
 //! The one rule for who sees a person's data: coaching flows down the
 //! management chain, and tenants never see each other.
 
-use crate::ids::UserId;
+use crate::rules::ids::UserId;
 use filmroom_store::Role;
 
-use crate::people::ManagementTree;
+use crate::rules::people::ManagementTree;
 
 /// Whether `viewer` (with `viewer_role`) may see the data of `subject`, both in
 /// the same organisation: the subject themselves, anyone above them in the

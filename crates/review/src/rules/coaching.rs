@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 
-use crate::error::ReviewError;
+use crate::rules::error::ReviewError;
 
 /// The most clips one 1:1 holds: a segment is for a few moments, and every
 /// clip is a decode when the reel plays.
