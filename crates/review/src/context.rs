@@ -12,13 +12,13 @@ use filmroom_store::{
 
 use crate::{
     jobs::{RetryPolicy, policy},
-    rules::{
-        actor::Actor,
-        error::{Entity, ReviewError},
-        ids::{CallId, UserId},
-        people::ManagementTree,
-        visibility,
-    },
+    rules::actor::Actor,
+    rules::error::Entity,
+    rules::error::ReviewError,
+    rules::ids::CallId,
+    rules::ids::UserId,
+    rules::person::ManagementTree,
+    rules::visibility,
 };
 
 /// The review domain over a store. Every method takes the [`Actor`] and checks

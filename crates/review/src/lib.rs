@@ -1,50 +1,50 @@
 //! filmroom's rules.
 //!
-//! [`Review`] is the context over the store; each area of the product is a
-//! view of it with its own functions: [`Review::directory`] (people and
-//! tokens), [`Review::calls`], [`Review::lifecycle`] (the call lifecycle's
-//! moves), [`Review::weekly`] (the two-call review), [`Review::one_on_ones`],
-//! [`Review::integrations`], [`Review::webhooks`], [`Review::search`] and
-//! [`Review::idempotency`]. The rules themselves are plain functions over
-//! plain values where they can be: [`visibility`] (who sees what),
-//! [`workflow`] (the weekly review's states), `lifecycle` (the call's),
-//! [`jobs`] (background work and its retries), `coaching` (the 1:1's budget and
-//! follow-through), [`people`], [`rubric`], [`week`]. Handlers call one area
-//! function and get the domain's own types back, never a database row.
+//! The crate reads from its folders: [`rules`] is the leaf layer (pure rules
+//! over plain values and the types every area shares: [`visibility`] who
+//! sees what, [`workflow`] the weekly review's states, the call lifecycle's
+//! table, the 1:1's budget and follow-through, [`person`] and the management
+//! tree, [`rubric`], [`week`], errors and ids), importing no area. Each area
+//! is a folder over it: people (the directory and accounts), calls (the
+//! record and its audio, the lifecycle's moves, comments, transcripts,
+//! search, clips), weekly (the two-call review and the focus skill),
+//! one_on_ones, integrations (dialers, webhooks, idempotency) and [`email`];
+//! [`jobs`] holds the typed background jobs. [`Review`] is the root: it holds
+//! the configuration and hands out one handle per area ([`Review::calls`],
+//! [`Review::weekly`], …), through which areas reach each other. Handlers
+//! call one area function and get the domain's own types back, never a
+//! database row.
 
-pub mod accounts;
-mod call_transcript;
 mod calls;
-mod clips;
-mod comments;
 mod context;
-mod directory;
 pub mod email;
-mod focus;
-pub mod idempotency;
 pub mod integrations;
 pub mod jobs;
-mod lifecycle;
 mod one_on_ones;
-mod reviews;
+mod people;
 pub mod rules;
-pub mod search;
-pub mod webhooks;
+mod weekly;
 
+pub use calls::search;
+pub use integrations::{idempotency, webhooks};
+pub use people::accounts;
 pub use rules::{
-    ids, metrics, people, rubric, secrets, settings, text, transcript, visibility, week, workflow,
+    ids, metrics, person, rubric, secrets, settings, text, transcript_format, visibility, week,
+    workflow,
 };
 
-pub use calls::{AudioSource, AudioUpload, Call, CallDetails, CallQuery, NewCall, speech_key};
-pub use clips::{
+pub use calls::clips::{
     AudioRenderer, ClipPlan, REEL_GAP_MS, ReelPlan, RenderPart, RenderSpec, RenderStream,
 };
-pub use comments::{Comment, CommentChanges, CommentView, NewComment};
+pub use calls::comments::{Comment, CommentChanges, CommentView, NewComment};
+pub use calls::lifecycle::{AnalysisSettled, FailedStep};
+pub use calls::record::{
+    AudioSource, AudioUpload, Call, CallDetails, CallQuery, NewCall, speech_key,
+};
 pub use context::{
     Accounts, CallLifecycle, Calls, Directory, Idempotency, Integrations, OneOnOnes, Review,
     Search, Webhooks, WeeklyReview,
 };
-pub use directory::{IssuedToken, NewUser, Organisation, Person, TokenInfo, UserChanges};
 pub use filmroom_audio::SAMPLES_PER_PIXEL as PEAKS_SAMPLES_PER_PIXEL;
 pub use filmroom_audio::Speech;
 pub use filmroom_store::{
@@ -60,20 +60,21 @@ pub use filmroom_store::{
     },
 };
 pub use filmroom_store::{ReadCacheStats, Role};
-pub use focus::{FocusChanges, FocusView, NewFocus};
-pub use integrations::IntegrationToken;
-pub use lifecycle::{AnalysisSettled, FailedStep, can_become, status_name};
-pub use one_on_ones::{
+pub use integrations::pushes::IntegrationToken;
+pub use integrations::webhooks::{Delivery, Webhook, WebhookAttempt};
+pub use one_on_ones::series::{
     ActionItem, ActionItemChanges, Clip, ClipCandidate, ClipSource, FollowThrough, NewSeries,
     OccurrenceChanges, OneOnOne, OneOnOneView, Series, SeriesSlot,
 };
-pub use reviews::{
+pub use people::directory::{IssuedToken, NewUser, Organisation, Person, TokenInfo, UserChanges};
+pub use rules::actor::{Actor, Credential, Page, PageRequest};
+pub use rules::call_status::{can_become, status_name};
+pub use rules::error::{AuthFailure, Entity, ReviewError, error_chain};
+pub use rules::focus::Focus;
+pub use rules::visibility::rep_work_visible;
+pub use weekly::focus::{FocusChanges, FocusView, NewFocus};
+pub use weekly::nominations::{
     BoardRow, CallReview, ConversationAverages, CriterionProgress, Event, NextMove, Nomination,
     NominationView, RubricView, Score, ScoreInput, Scoring, SettingsChanges, TeamBoard,
     WeekProgress, WeekView, slot_name,
 };
-pub use rules::actor::{Actor, Credential, Page, PageRequest};
-pub use rules::error::{AuthFailure, Entity, ReviewError, error_chain};
-pub use rules::focus_skill::Focus;
-pub use rules::visibility::rep_work_visible;
-pub use webhooks::{Delivery, Webhook, WebhookAttempt};

@@ -87,7 +87,7 @@ impl FromRequest for Viewer {
 impl Viewer {
     /// Whether the viewer coaches anyone (managers and admins).
     pub fn coaches(&self) -> bool {
-        filmroom_review::people::can_manage(self.me.role)
+        filmroom_review::person::can_manage(self.me.role)
     }
 }
 

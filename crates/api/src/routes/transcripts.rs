@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, get, http::header, put, web};
 use filmroom_review::{
     Review,
     ids::CallId,
-    transcript::{Segment, TranscriptFormat},
+    transcript_format::{Segment, TranscriptFormat},
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};

@@ -28,7 +28,7 @@
 use filmroom_audio::Speech;
 use serde::{Deserialize, Serialize};
 
-use crate::rules::transcript::Segment;
+use crate::rules::transcript_format::Segment;
 
 /// The shortest silence that counts as dead air, ms.
 pub const DEAD_AIR_MS: u64 = 5_000;

@@ -1,9 +1,9 @@
 //! The leaf layer: pure rules and the shared types every area uses, importing
 //! no area. The weekly review's states ([`workflow`]), the call lifecycle's
-//! table, the 1:1's budget and follow-through ([`coaching`]), who sees whom
-//! ([`visibility`] over the management tree in [`people`]), ISO weeks
+//! table, the 1:1's budget and follow-through (`coaching`), who sees whom
+//! ([`visibility`] over the management tree in [`person`]), ISO weeks
 //! ([`week`]), text and secret checks, conversation metrics arithmetic
-//! ([`metrics`]), transcript parsing ([`transcript`]), the rubric's shape,
+//! ([`metrics`]), transcript formats ([`transcript_format`]), the rubric's shape,
 //! organisation settings, ids and errors. When two areas need the same
 //! thing, it moves down here, never sideways.
 
@@ -11,10 +11,10 @@ pub mod actor;
 pub mod call_status;
 pub(crate) mod coaching;
 pub(crate) mod error;
-pub(crate) mod focus_skill;
+pub(crate) mod focus;
 pub mod ids;
 pub mod metrics;
-pub mod people;
+pub mod person;
 pub mod render;
 pub mod rubric;
 pub mod secrets;
@@ -22,7 +22,7 @@ pub mod settings;
 pub mod sign_in;
 pub(crate) mod stats;
 pub mod text;
-pub mod transcript;
+pub mod transcript_format;
 pub mod visibility;
 pub mod week;
 pub mod workflow;

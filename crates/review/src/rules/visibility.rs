@@ -4,7 +4,7 @@
 use crate::rules::ids::UserId;
 use filmroom_store::Role;
 
-use crate::rules::people::ManagementTree;
+use crate::rules::person::ManagementTree;
 
 /// Whether `viewer` (with `viewer_role`) may see the data of `subject`, both in
 /// the same organisation: the subject themselves, anyone above them in the

@@ -22,7 +22,7 @@ use filmroom_store::{
 };
 
 use crate::{
-    calls::Call,
+    calls::record::Call,
     jobs::{AnalyzeCall, Job},
     rules::error::ReviewError,
 };
@@ -141,7 +141,10 @@ impl CallLifecycle<'_> {
                 for row in self.store.ready_calls().await? {
                     let has_speech = match row.peaks_key.as_deref() {
                         Some(key) => {
-                            self.store.blobs().exists(&crate::calls::speech_key(key)).await?
+                            self.store
+                                .blobs()
+                                .exists(&crate::calls::record::speech_key(key))
+                                .await?
                         }
                         None => false,
                     };
@@ -187,13 +190,13 @@ impl CallLifecycle<'_> {
     ) -> Result<AnalysisSettled, StoreError> {
         let Some(mut row) = self.analysed_call(job).await? else {
             self.store.blobs().delete(&peaks_key).await?;
-            self.store.blobs().delete(&crate::calls::speech_key(&peaks_key)).await?;
+            self.store.blobs().delete(&crate::calls::record::speech_key(&peaks_key)).await?;
             return Ok(AnalysisSettled::Superseded);
         };
         let expected = if job.reanalysis { CallStatus::Ready } else { CallStatus::Processing };
         if row.status != expected {
             self.store.blobs().delete(&peaks_key).await?;
-            self.store.blobs().delete(&crate::calls::speech_key(&peaks_key)).await?;
+            self.store.blobs().delete(&crate::calls::record::speech_key(&peaks_key)).await?;
             return Ok(AnalysisSettled::Superseded);
         }
         row.status = CallStatus::Ready;
@@ -218,12 +221,12 @@ impl CallLifecycle<'_> {
         };
         let Some(written) = written else {
             self.store.blobs().delete(&peaks_key).await?;
-            self.store.blobs().delete(&crate::calls::speech_key(&peaks_key)).await?;
+            self.store.blobs().delete(&crate::calls::record::speech_key(&peaks_key)).await?;
             return Ok(AnalysisSettled::Superseded);
         };
         if let Some(old) = previous_peaks {
             self.store.blobs().delete(&old).await?;
-            self.store.blobs().delete(&crate::calls::speech_key(&old)).await?;
+            self.store.blobs().delete(&crate::calls::record::speech_key(&old)).await?;
         }
         self.refresh_call_metrics(&written).await;
         Ok(AnalysisSettled::Ready)
@@ -285,7 +288,7 @@ impl CallLifecycle<'_> {
             return Ok(Vec::new());
         }
         let orphans: Vec<String> = {
-            let speech = row.peaks_key.as_deref().map(crate::calls::speech_key);
+            let speech = row.peaks_key.as_deref().map(crate::calls::record::speech_key);
             [row.audio_key.take(), row.peaks_key.take(), speech].into_iter().flatten().collect()
         };
         row.status = CallStatus::AudioDeleted;

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::rules::error::Entity;
 use crate::{
-    rules::call_status::status_name, rules::error::ReviewError, rules::people::DisplayName,
+    rules::call_status::status_name, rules::error::ReviewError, rules::person::DisplayName,
     rules::visibility,
 };
 
@@ -800,12 +800,12 @@ impl Review {
         row: &call::Model,
     ) -> Result<crate::rules::metrics::CallMetrics, ReviewError> {
         let speech = self.stored_speech(row).await?;
-        let transcript: Vec<crate::rules::transcript::Segment> = self
+        let transcript: Vec<crate::rules::transcript_format::Segment> = self
             .store
             .transcript(row.id)
             .await?
             .into_iter()
-            .map(|s| crate::rules::transcript::Segment {
+            .map(|s| crate::rules::transcript_format::Segment {
                 start_ms: s.start_ms,
                 end_ms: s.end_ms,
                 speaker: s.speaker,

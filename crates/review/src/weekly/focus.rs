@@ -1,7 +1,7 @@
 //! The rep's focus skill ("Just One Thing"): one rubric criterion at a time,
 //! diagnosed, prescribed, and tracked in the scores until it is achieved.
 
-use crate::rules::focus_skill::Focus;
+use crate::rules::focus::Focus;
 use crate::rules::ids::{FocusId, UserId};
 use crate::{context::OneOnOnes, rules::actor::Actor, rules::actor::timezone};
 use filmroom_store::{
@@ -12,7 +12,9 @@ use filmroom_store::{
 use uuid::Uuid;
 
 use crate::rules::error::Entity;
-use crate::{reviews::WeekProgress, rules::error::ReviewError, rules::rubric, rules::week::Week};
+use crate::{
+    rules::error::ReviewError, rules::rubric, rules::week::Week, weekly::nominations::WeekProgress,
+};
 
 /// A focus to start.
 #[derive(Debug, Clone)]

@@ -17,10 +17,10 @@ use filmroom_store::{
     now,
 };
 
-use crate::directory::Person;
+use crate::people::directory::Person;
 use crate::rules::error::{AuthFailure, Entity, ReviewError};
 use crate::rules::ids::{OrganisationId, SessionId, SignInLinkId, UserId};
-use crate::rules::people::Email;
+use crate::rules::person::Email;
 use crate::rules::secrets;
 use crate::{
     context::Accounts, rules::actor::Actor, rules::actor::Credential, rules::actor::require_admin,

@@ -1,7 +1,7 @@
 //! The focus skill ("Just One Thing") as the review domain hands it out: one
-//! rubric criterion a rep works on at a time. Its rules live in `focus`; this
-//! type sits below both the weekly review (which shows it on shared calls) and
-//! the 1:1 (which sets it).
+//! rubric criterion a rep works on at a time. Its moves live in the weekly
+//! area's `focus`; this type sits below both the weekly review (which shows
+//! it on shared calls) and the 1:1 (which sets it).
 
 use chrono::{DateTime, Utc};
 use filmroom_store::entity::focus_skill::{self, FocusStatus, Prescription};

@@ -26,11 +26,8 @@ use uuid::Uuid;
 
 use crate::rules::error::Entity;
 use crate::{
-    rules::error::ReviewError,
-    rules::people::{ManagementTree, Timezone, can_manage},
-    rules::settings::Day,
-    rules::visibility,
-    rules::week::Week,
+    rules::error::ReviewError, rules::person::ManagementTree, rules::person::Timezone,
+    rules::person::can_manage, rules::settings::Day, rules::visibility, rules::week::Week,
 };
 
 /// Occurrences kept scheduled ahead of today.
@@ -204,13 +201,13 @@ fn check_range(start_ms: i64, end_ms: i64, duration: i64) -> Result<(), ReviewEr
 #[derive(Debug, Clone)]
 pub struct ClipCandidate {
     /// The call.
-    pub call: crate::calls::Call,
+    pub call: crate::calls::record::Call,
     /// The week and slot it was nominated in.
     pub week: String,
     /// Which slot.
     pub slot: filmroom_store::entity::nomination::Slot,
     /// Its comments the caller can see, in time order.
-    pub comments: Vec<crate::comments::CommentView>,
+    pub comments: Vec<crate::calls::comments::CommentView>,
 }
 
 /// Follow-through on commitments over a window.

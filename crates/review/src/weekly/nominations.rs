@@ -3,7 +3,7 @@
 
 use crate::rules::ids::{CallId, EventId, FocusId, NominationId, OrganisationId, ScoreId, UserId};
 use crate::rules::visibility::rep_work_visible;
-use crate::{calls::Call, directory::Organisation, directory::Person};
+use crate::{calls::record::Call, people::directory::Organisation, people::directory::Person};
 use crate::{
     context::WeeklyReview, rules::actor::Actor, rules::actor::Page, rules::actor::PageRequest,
     rules::actor::page, rules::actor::timezone,
@@ -49,7 +49,7 @@ pub struct NominationView {
     /// When the manager review is due (shared + the organisation's days).
     pub review_due: Option<DateTime<Utc>>,
     /// The rep's focus skill when the call was shared.
-    pub focus: Option<crate::rules::focus_skill::Focus>,
+    pub focus: Option<crate::rules::focus::Focus>,
 }
 
 /// The next step of a nomination's review, as the viewer may take it.
@@ -403,7 +403,7 @@ impl WeeklyReview<'_> {
                 other_comments,
                 scores: visible_scores,
                 review_due,
-                focus: focus.map(crate::rules::focus_skill::Focus::from),
+                focus: focus.map(crate::rules::focus::Focus::from),
             });
         }
         Ok(views)

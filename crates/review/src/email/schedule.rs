@@ -20,8 +20,8 @@ use filmroom_store::{
 
 use crate::{
     context::Emails,
-    directory::Person,
     jobs::{Job, SendEmail},
+    people::directory::Person,
     rules::actor::Actor,
     rules::actor::Credential,
     rules::actor::Page,

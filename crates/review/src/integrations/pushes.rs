@@ -7,7 +7,7 @@
 //! users become reps through the `external_ids` of users (per source) or
 //! their email.
 
-use crate::calls::Call;
+use crate::calls::record::Call;
 use crate::rules::ids::{CallId, IntegrationTokenId, OrganisationId, UserId};
 use crate::{
     context::Integrations, context::Review, rules::actor::Actor, rules::actor::Page,
@@ -29,12 +29,8 @@ use uuid::Uuid;
 use crate::jobs::{FetchRecording, Job};
 use crate::rules::error::Entity;
 use crate::{
-    calls::AudioUpload,
-    calls::CallDetails,
-    rules::error::AuthFailure,
-    rules::error::ReviewError,
-    rules::people::{DisplayName, Email},
-    rules::secrets,
+    calls::record::AudioUpload, calls::record::CallDetails, rules::error::AuthFailure,
+    rules::error::ReviewError, rules::person::DisplayName, rules::person::Email, rules::secrets,
 };
 
 /// A dialer authenticated by its integration token.
@@ -193,7 +189,7 @@ fn check_source(raw: &str) -> Result<String, ReviewError> {
             format!("`{raw}` must be 1-32 characters of a-z, 0-9, `_` or `-`, such as `twilio`"),
         ));
     }
-    if source == crate::calls::PEOPLE_SOURCE {
+    if source == crate::calls::record::PEOPLE_SOURCE {
         return Err(invalid(
             "source",
             "`api` is the source of calls people create; name the dialer",
@@ -499,12 +495,12 @@ impl Integrations<'_> {
             .await?
             .ok_or(ReviewError::Unauthenticated(AuthFailure::Invalid))?;
         let at = now();
-        let row = crate::calls::waiting_call(
+        let row = crate::calls::record::waiting_call(
             organisation_id,
             rep.id,
             pushed.details,
             Some(external_ref),
-            crate::calls::CallOrigin {
+            crate::calls::record::CallOrigin {
                 created_by: token.created_by,
                 source: caller.source.clone(),
                 integration_id: Some(caller.id),

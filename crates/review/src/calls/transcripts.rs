@@ -4,7 +4,10 @@
 use crate::context::Calls;
 use crate::rules::error::ReviewError;
 use crate::rules::ids::CallId;
-use crate::rules::transcript::{Segment, TranscriptFormat, line_at, parse};
+use crate::{
+    rules::transcript_format::Segment, rules::transcript_format::TranscriptFormat,
+    rules::transcript_format::line_at, rules::transcript_format::parse,
+};
 
 impl Calls<'_> {
     /// Replaces the transcript of a ready call the caller can see.
@@ -73,7 +76,7 @@ impl Calls<'_> {
         actor: &crate::rules::actor::Actor,
         call_id: CallId,
         since: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<Vec<(crate::comments::CommentView, Option<Segment>)>, ReviewError> {
+    ) -> Result<Vec<(crate::calls::comments::CommentView, Option<Segment>)>, ReviewError> {
         let comments = self.weekly().comments(actor, call_id, since).await?;
         let segments = self.transcript(actor, call_id).await?;
         Ok(comments

@@ -32,7 +32,7 @@ pub struct SearchMatch {
 #[derive(Debug, Clone)]
 pub struct SearchResult {
     /// The call.
-    pub call: crate::calls::Call,
+    pub call: crate::calls::record::Call,
     /// Its matches.
     pub matches: Vec<SearchMatch>,
 }

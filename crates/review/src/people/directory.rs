@@ -17,11 +17,9 @@ use filmroom_store::{
 
 use crate::rules::error::Entity;
 use crate::{
-    rules::error::AuthFailure,
-    rules::error::ReviewError,
-    rules::people::{DisplayName, Email, ExternalIds, ManagementTree, Timezone, can_manage},
-    rules::secrets,
-    rules::visibility,
+    rules::error::AuthFailure, rules::error::ReviewError, rules::person::DisplayName,
+    rules::person::Email, rules::person::ExternalIds, rules::person::ManagementTree,
+    rules::person::Timezone, rules::person::can_manage, rules::secrets, rules::visibility,
 };
 
 /// An organisation as callers see it.
