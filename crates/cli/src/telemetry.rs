@@ -8,12 +8,14 @@ use anyhow::Context;
 use tracing_subscriber::{EnvFilter, fmt};
 
 /// What is logged when `RUST_LOG` is not set.
-const DEFAULT_FILTER: &str = "info,sea_orm_migration=warn,actix_server=warn";
+const DEFAULT_FILTER: &str =
+    "info,sea_orm_migration=warn,actix_server=warn,sqlx::postgres::notice=warn";
 
 /// Installs the global subscriber.
 pub fn init() -> anyhow::Result<()> {
-    // sea-orm-migration narrates every check and actix-server every worker
-    // thread; filmroom logs what was applied and where it listens itself.
+    // sea-orm-migration narrates every check, actix-server every worker
+    // thread and PostgreSQL each `IF NOT EXISTS` it skips; filmroom logs what
+    // was applied and where it listens itself.
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     let format = std::env::var("FILMROOM_LOG_FORMAT").unwrap_or_default();
