@@ -62,7 +62,7 @@ pub use filmroom_store::{
 pub use filmroom_store::{ReadCacheStats, Role};
 pub use integrations::pushes::IntegrationToken;
 pub use integrations::webhooks::{Delivery, Webhook, WebhookAttempt};
-pub use one_on_ones::series::{
+pub use one_on_ones::{
     ActionItem, ActionItemChanges, Clip, ClipCandidate, ClipSource, FollowThrough, NewSeries,
     OccurrenceChanges, OneOnOne, OneOnOneView, Series, SeriesSlot,
 };

@@ -355,3 +355,12 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
     }
     chain
 }
+/// A field of a request that is wrong, and why.
+pub(crate) fn invalid(field: &str, message: impl Into<String>) -> ReviewError {
+    ReviewError::InvalidField { field: field.to_owned(), message: message.into() }
+}
+
+/// A thing that does not exist, or that the caller may not see.
+pub(crate) fn not_found(entity: Entity, id: impl ToString) -> ReviewError {
+    ReviewError::NotFound { entity, id: id.to_string() }
+}

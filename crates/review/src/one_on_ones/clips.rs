@@ -1,0 +1,313 @@
+//! The 1:1's clip segment: clips cut from the comments and calls of the
+//! rep's shared weeks, held to the clip budget, in an order the pair sets.
+
+use super::views::OneOnOneView;
+use crate::rules::coaching;
+use crate::rules::error::Entity;
+use crate::rules::error::ReviewError;
+use crate::rules::error::{invalid, not_found};
+use crate::rules::ids::{CallId, ClipId, CommentId, OneOnOneId};
+use crate::rules::visibility::rep_work_visible;
+use crate::{context::OneOnOnes, rules::actor::Actor};
+use filmroom_store::{
+    CallStatus,
+    entity::{
+        clip,
+        one_on_one::{self, OneOnOneStatus},
+    },
+    now,
+};
+use uuid::Uuid;
+
+/// How far either side of a point comment a clip made from it reaches.
+pub(super) const CLIP_CONTEXT_MS: i64 = 15_000;
+
+/// A clip to add.
+#[derive(Debug, Clone)]
+pub enum ClipSource {
+    /// From a comment: its range, or 15 s either side of a point.
+    Comment(CommentId),
+    /// Explicit offsets in a call.
+    Range {
+        /// The call.
+        call_id: CallId,
+        /// Start, ms.
+        start_ms: i64,
+        /// End, ms.
+        end_ms: i64,
+    },
+}
+
+/// A clip's range inside a call of `duration` ms: in order, inside the call
+/// and at least a second long (or the whole call when it is shorter).
+pub(super) fn check_range(start_ms: i64, end_ms: i64, duration: i64) -> Result<(), ReviewError> {
+    for (field, value) in [("start_ms", start_ms), ("end_ms", end_ms)] {
+        if !(0..=duration).contains(&value) {
+            return Err(ReviewError::OffsetOutOfRange { field, value, duration_ms: duration });
+        }
+    }
+    if end_ms <= start_ms {
+        return Err(invalid("end_ms", format!("must be after start_ms ({start_ms})")));
+    }
+    let whole_call = start_ms == 0 && end_ms == duration;
+    if end_ms - start_ms < coaching::MIN_CLIP_MS && !whole_call {
+        return Err(invalid(
+            "end_ms",
+            format!(
+                "a clip is at least {} ms long (this one is {} ms)",
+                coaching::MIN_CLIP_MS,
+                end_ms - start_ms
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A shared call of the rep whose comments can become clips.
+#[derive(Debug, Clone)]
+pub struct ClipCandidate {
+    /// The call.
+    pub call: crate::calls::record::Call,
+    /// The week and slot it was nominated in.
+    pub week: String,
+    /// Which slot.
+    pub slot: filmroom_store::entity::nomination::Slot,
+    /// Its comments the caller can see, in time order.
+    pub comments: Vec<crate::calls::comments::CommentView>,
+}
+
+/// Numbers clips 0, 1, 2… in their current order.
+pub(super) fn renumber(clips: &mut [clip::Model]) {
+    for (i, clip) in clips.iter_mut().enumerate() {
+        clip.position = i32::try_from(i).unwrap_or(i32::MAX);
+    }
+}
+
+impl OneOnOnes<'_> {
+    /// The material of the clip segment: the rep's calls shared (or further)
+    /// in the 1:1's week and the week before, with their comments.
+    pub async fn clip_candidates(
+        &self,
+        actor: &Actor,
+        id: OneOnOneId,
+    ) -> Result<Vec<ClipCandidate>, ReviewError> {
+        let row = self.visible_one_on_one(actor, id).await?;
+        let week = crate::rules::week::Week::parse("week", &row.week)?;
+        let mut candidates = Vec::new();
+        for week in [week.previous(), week] {
+            let view = self.weekly().week(actor, row.rep_id, &week.to_string()).await?;
+            for (slot, nomination) in [
+                (filmroom_store::entity::nomination::Slot::WentWell, view.went_well),
+                (filmroom_store::entity::nomination::Slot::Struggled, view.struggled),
+            ] {
+                let Some(nomination) = nomination else { continue };
+                if nomination.row.state < filmroom_store::entity::nomination::ReviewState::Shared {
+                    continue;
+                }
+                let comments = self.weekly().comments(actor, nomination.call.id, None).await?;
+                candidates.push(ClipCandidate {
+                    call: nomination.call,
+                    week: week.to_string(),
+                    slot,
+                    comments,
+                });
+            }
+        }
+        Ok(candidates)
+    }
+
+    /// Adds a clip to the coaching segment, within the organisation's budget.
+    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, one_on_one = %id), err)]
+    pub async fn add_clip(
+        &self,
+        actor: &Actor,
+        id: OneOnOneId,
+        source: ClipSource,
+        note: Option<String>,
+    ) -> Result<OneOnOneView, ReviewError> {
+        let row = self.own_one_on_one(actor, id).await?;
+        if row.status == OneOnOneStatus::Held {
+            return Err(ReviewError::OneOnOneHeld);
+        }
+        let (call_id, comment_id) = match &source {
+            ClipSource::Comment(comment) => {
+                let found = self.store.comment(actor.organisation_id, *comment).await?;
+                let comment_row =
+                    found.ok_or_else(|| invalid("comment_id", format!("no comment {comment}")))?;
+                (comment_row.call_id, Some(comment_row))
+            }
+            ClipSource::Range { call_id, .. } => (*call_id, None),
+        };
+        // The caller must be able to see the call, not only the 1:1.
+        let call = match self.visible_call(actor, call_id).await {
+            Ok(call) if call.rep_id == row.rep_id => call,
+            Ok(_) | Err(ReviewError::NotFound { .. }) => {
+                return Err(invalid("call_id", format!("no call {call_id} of this 1:1's rep")));
+            }
+            Err(e) => return Err(e),
+        };
+        if call.status != CallStatus::Ready {
+            return Err(ReviewError::NotReady {
+                what: "audio",
+                status: crate::rules::call_status::status_name(call.status),
+            });
+        }
+        let duration = call.duration_ms.unwrap_or_default();
+        let shared = self.store.call_is_shared(call.id).await?;
+        let (start_ms, end_ms) = match (&source, &comment_id) {
+            (ClipSource::Comment(_), Some(comment)) => {
+                // Both people must be able to see the comment: the rep's own
+                // comments only once the call is shared.
+                if !rep_work_visible(row.manager_id, row.rep_id, comment.author_id, shared) {
+                    return Err(invalid("comment_id", "the rep has not shared this call yet"));
+                }
+                match comment.end_ms {
+                    // A short range comment becomes a clip long enough to hear.
+                    Some(end) => coaching::widen_to_minimum(comment.at_ms, end, duration),
+                    None => (
+                        (comment.at_ms - CLIP_CONTEXT_MS).max(0),
+                        (comment.at_ms + CLIP_CONTEXT_MS).min(duration),
+                    ),
+                }
+            }
+            (ClipSource::Range { start_ms, end_ms, .. }, _) => (*start_ms, *end_ms),
+            _ => return Err(invalid("comment_id", "no such comment")),
+        };
+        check_range(start_ms, end_ms, duration)?;
+        let (_, settings) = self.weekly().review_settings(actor).await?;
+        if note.as_ref().is_some_and(|n| n.chars().count() > 2000) {
+            return Err(invalid("note", "must be at most 2000 characters"));
+        }
+        let budget = coaching::budget_ms(settings.clip_budget_minutes);
+        let clip_ms = end_ms - start_ms;
+        self.store
+            .insert_clip_checked(
+                clip::Model {
+                    id: Uuid::now_v7().into(),
+                    organisation_id: row.organisation_id,
+                    one_on_one_id: row.id,
+                    position: 0,
+                    call_id: call.id,
+                    start_ms,
+                    end_ms,
+                    comment_id: comment_id.map(|c| c.id),
+                    note: note.filter(|n| !n.trim().is_empty()),
+                    created_at: now(),
+                },
+                |clips| {
+                    coaching::check_clip_fits(
+                        clips.iter().map(|c| c.end_ms.saturating_sub(c.start_ms)),
+                        clip_ms,
+                        budget,
+                    )
+                },
+            )
+            .await?
+            .ok_or(ReviewError::OneOnOneHeld)??;
+        self.view_one_on_one(actor, row).await
+    }
+
+    /// Moves a clip's in and out points within its call, within the budget.
+    pub async fn retime_clip(
+        &self,
+        actor: &Actor,
+        clip_id: ClipId,
+        start_ms: i64,
+        end_ms: i64,
+    ) -> Result<OneOnOneView, ReviewError> {
+        let row = self.segment_of_clip(actor, clip_id).await?;
+        let clip = self
+            .store
+            .clip(actor.organisation_id, clip_id)
+            .await?
+            .ok_or_else(|| not_found(Entity::Clip, clip_id))?;
+        let call = self.visible_call(actor, clip.call_id).await.map_err(|e| match e {
+            ReviewError::NotFound { .. } => not_found(Entity::Clip, clip_id),
+            other => other,
+        })?;
+        check_range(start_ms, end_ms, call.duration_ms.unwrap_or_default())?;
+        let (_, settings) = self.weekly().review_settings(actor).await?;
+        let budget = coaching::budget_ms(settings.clip_budget_minutes);
+        let clip_ms = end_ms - start_ms;
+        self.store
+            .retime_clip_checked(clip_id, row.id, start_ms, end_ms, |others| {
+                // Judged against the other clips: this one is changed, not added.
+                coaching::check_clip_fits(
+                    others.iter().map(|c| c.end_ms.saturating_sub(c.start_ms)),
+                    clip_ms,
+                    budget,
+                )
+            })
+            .await?
+            .ok_or(ReviewError::OneOnOneHeld)??;
+        self.view_one_on_one(actor, row).await
+    }
+
+    /// Moves a clip to `position` (0 is first) or changes its note.
+    pub async fn update_clip(
+        &self,
+        actor: &Actor,
+        clip_id: ClipId,
+        position: Option<usize>,
+        note: Option<String>,
+    ) -> Result<OneOnOneView, ReviewError> {
+        let row = self.segment_of_clip(actor, clip_id).await?;
+        let mut clips = self.store.clips(row.id).await?;
+        let from = clips
+            .iter()
+            .position(|c| c.id == clip_id)
+            .ok_or_else(|| not_found(Entity::Clip, clip_id))?;
+        if let Some(note) = note
+            && let Some(clip) = clips.get_mut(from)
+        {
+            clip.note = Some(note).filter(|n| !n.trim().is_empty());
+        }
+        if let Some(to) = position {
+            if to >= clips.len() {
+                return Err(invalid(
+                    "position",
+                    format!(
+                        "the segment has {} clips; positions run 0 to {}",
+                        clips.len(),
+                        clips.len() - 1
+                    ),
+                ));
+            }
+            let moved = clips.remove(from);
+            clips.insert(to, moved);
+        }
+        renumber(&mut clips);
+        self.store.save_clips(clips).await?;
+        self.view_one_on_one(actor, row).await
+    }
+
+    /// The 1:1 whose segment holds `clip_id`, if the caller may still change it.
+    pub(super) async fn segment_of_clip(
+        &self,
+        actor: &Actor,
+        clip_id: ClipId,
+    ) -> Result<one_on_one::Model, ReviewError> {
+        let target = self
+            .store
+            .clip(actor.organisation_id, clip_id)
+            .await?
+            .ok_or_else(|| not_found(Entity::Clip, clip_id))?;
+        let row = self.own_one_on_one(actor, target.one_on_one_id).await.map_err(|e| match e {
+            ReviewError::NotFound { .. } => not_found(Entity::Clip, clip_id),
+            other => other,
+        })?;
+        if row.status == OneOnOneStatus::Held {
+            return Err(ReviewError::OneOnOneHeld);
+        }
+        Ok(row)
+    }
+
+    /// Removes a clip from the segment.
+    pub async fn remove_clip(&self, actor: &Actor, clip_id: ClipId) -> Result<(), ReviewError> {
+        let row = self.segment_of_clip(actor, clip_id).await?;
+        self.store.delete_clip(clip_id).await?;
+        let mut clips = self.store.clips(row.id).await?;
+        renumber(&mut clips);
+        Ok(self.store.save_clips(clips).await?)
+    }
+}
