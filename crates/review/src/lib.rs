@@ -73,7 +73,7 @@ pub use rules::error::{AuthFailure, Entity, ReviewError, error_chain};
 pub use rules::focus::Focus;
 pub use rules::visibility::rep_work_visible;
 pub use weekly::focus::{FocusChanges, FocusView, NewFocus};
-pub use weekly::nominations::{
+pub use weekly::{
     BoardRow, CallReview, ConversationAverages, CriterionProgress, Event, NextMove, Nomination,
     NominationView, RubricView, Score, ScoreInput, Scoring, SettingsChanges, TeamBoard,
     WeekProgress, WeekView, slot_name,

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::rules::error::Entity;
 use crate::{
-    rules::error::ReviewError, rules::rubric, rules::week::Week, weekly::nominations::WeekProgress,
+    rules::error::ReviewError, rules::rubric, rules::week::Week, weekly::progress::WeekProgress,
 };
 
 /// A focus to start.
