@@ -60,7 +60,7 @@ pub use filmroom_store::{
     },
 };
 pub use filmroom_store::{ReadCacheStats, Role};
-pub use integrations::pushes::IntegrationToken;
+pub use integrations::IntegrationToken;
 pub use integrations::webhooks::{Delivery, Webhook, WebhookAttempt};
 pub use one_on_ones::{
     ActionItem, ActionItemChanges, Clip, ClipCandidate, ClipSource, FollowThrough, NewSeries,

@@ -1,88 +1,26 @@
-//! Dialer integrations: integration tokens, calls pushed by dialers (with
-//! their audio, or a recording URL the worker fetches), and Twilio-compatible
-//! recording callbacks.
-//!
-//! An integration token acts for its organisation but holds no user's rights:
-//! it may push calls and read the calls of its source, nothing else. Dialer
-//! users become reps through the `external_ids` of users (per source) or
-//! their email.
+//! Pushed calls: a dialer sends a call with its recording or a URL to
+//! fetch it from, finds the rep by their dialer id or email, pushes again
+//! after a failure, and reads back the calls of its source.
 
+use super::tokens::{IntegrationCaller, check_rep_channel};
 use crate::calls::record::Call;
-use crate::rules::ids::{CallId, IntegrationTokenId, OrganisationId, UserId};
-use crate::{
-    context::Integrations, context::Review, rules::actor::Actor, rules::actor::Page,
-    rules::actor::PageRequest, rules::actor::page, rules::actor::require_admin,
-};
-use chrono::{DateTime, Utc};
-use std::collections::BTreeMap;
-
-use base64::{Engine, engine::general_purpose::STANDARD};
-use filmroom_store::{
-    CallFilter, CallStatus, NewJob,
-    entity::{call, integration_token, user},
-    now,
-};
-use hmac::{Hmac, Mac};
-use sha1::Sha1;
-use uuid::Uuid;
-
 use crate::jobs::{FetchRecording, Job};
 use crate::rules::error::Entity;
+use crate::rules::error::invalid;
+use crate::rules::ids::{CallId, IntegrationTokenId, OrganisationId};
 use crate::{
     calls::record::AudioUpload, calls::record::CallDetails, rules::error::AuthFailure,
-    rules::error::ReviewError, rules::person::DisplayName, rules::person::Email, rules::secrets,
+    rules::error::ReviewError, rules::person::Email,
 };
-
-/// A dialer authenticated by its integration token.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IntegrationCaller {
-    /// The integration token's id.
-    pub id: IntegrationTokenId,
-    /// The organisation it acts for.
-    pub organisation_id: OrganisationId,
-    /// Its source, which its calls carry.
-    pub source: String,
-    /// The default rep channel of two-channel recordings.
-    pub rep_channel: i32,
-}
-
-/// What an admin sets on a new integration token.
-#[derive(Debug, Clone, Default)]
-pub struct NewIntegrationToken {
-    /// A label ("Twilio production").
-    pub name: String,
-    /// The dialer: 1-32 characters of `a-z0-9_-`.
-    pub source: String,
-    /// The dialer's signing key (Twilio's auth token), for callbacks.
-    pub signing_secret: Option<String>,
-    /// The dialer account (Twilio's AccountSid).
-    pub account_sid: Option<String>,
-    /// The rep's channel in two-channel recordings (1 or 2; default 1).
-    pub rep_channel: Option<i32>,
-}
-
-/// Changes to an integration token; `None` leaves a field as it is, and an
-/// empty `signing_secret` or `account_sid` removes it.
-#[derive(Debug, Clone, Default)]
-pub struct IntegrationTokenChanges {
-    /// A new label.
-    pub name: Option<String>,
-    /// The dialer's new signing key (a rotated Twilio auth token).
-    pub signing_secret: Option<String>,
-    /// The dialer account id.
-    pub account_sid: Option<String>,
-    /// The rep's channel in two-channel recordings.
-    pub rep_channel: Option<i32>,
-}
-
-/// A new integration token and its secret, which is shown only this once.
-#[derive(Debug, Clone)]
-pub struct IssuedIntegrationToken {
-    /// The stored token.
-    pub token: IntegrationToken,
-    /// The bearer secret.
-    pub secret: String,
-}
+use crate::{
+    context::Integrations, context::Review, rules::actor::Page, rules::actor::PageRequest,
+    rules::actor::page,
+};
+use filmroom_store::{
+    CallFilter, CallStatus, NewJob,
+    entity::{call, user},
+    now,
+};
 
 /// How a dialer names the rep whose call it is.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -123,23 +61,6 @@ pub struct PushedCall {
     pub recording: RecordingSource,
 }
 
-/// A Twilio-style `RecordingStatusCallback` (Telnyx and SignalWire send the same).
-#[derive(Debug, Clone)]
-pub struct RecordingCallback {
-    /// The integration named by the callback URL's `integration_id`.
-    pub integration_id: IntegrationTokenId,
-    /// Every URL the dialer may have signed (public URL first).
-    pub signed_urls: Vec<String>,
-    /// The form fields, as received.
-    pub params: Vec<(String, String)>,
-    /// The `X-Twilio-Signature` header.
-    pub signature: Option<String>,
-    /// The rep, from the callback URL's `rep` / `rep_email`.
-    pub rep: RepReference,
-    /// The rep's channel, from the callback URL's `rep_channel`.
-    pub rep_channel: Option<i32>,
-}
-
 /// What a push did.
 #[derive(Debug, Clone)]
 pub struct PushOutcome {
@@ -152,17 +73,8 @@ pub struct PushOutcome {
     pub awaiting_upload: bool,
 }
 
-/// What a recording callback did.
-#[derive(Debug, Clone)]
-pub enum CallbackOutcome {
-    /// A completed recording: the call, and whether it is new.
-    Call(Box<Call>, bool),
-    /// Any other status (`in-progress`, `absent`, `failed`): acknowledged, nothing stored.
-    Ignored(String),
-}
-
 /// The job that downloads a call's recording; each push gets its own.
-fn fetch_job(
+pub(super) fn fetch_job(
     review: &Review,
     call_id: CallId,
     url: String,
@@ -170,52 +82,6 @@ fn fetch_job(
 ) -> Result<NewJob, ReviewError> {
     Job::FetchRecording(FetchRecording { call_id, url, integration_id })
         .to_new_job(review.analysis_attempts, None)
-}
-
-fn invalid(field: &str, message: impl Into<String>) -> ReviewError {
-    ReviewError::InvalidField { field: field.to_owned(), message: message.into() }
-}
-
-fn check_source(raw: &str) -> Result<String, ReviewError> {
-    let source = raw.trim();
-    let ok = !source.is_empty()
-        && source.len() <= 32
-        && source
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
-    if !ok {
-        return Err(invalid(
-            "source",
-            format!("`{raw}` must be 1-32 characters of a-z, 0-9, `_` or `-`, such as `twilio`"),
-        ));
-    }
-    if source == crate::calls::record::PEOPLE_SOURCE {
-        return Err(invalid(
-            "source",
-            "`api` is the source of calls people create; name the dialer",
-        ));
-    }
-    Ok(source.to_owned())
-}
-
-fn check_rep_channel(field: &str, channel: Option<i32>) -> Result<Option<i32>, ReviewError> {
-    match channel {
-        None | Some(1 | 2) => Ok(channel),
-        Some(other) => {
-            Err(invalid(field, format!("{other} is not a channel; use 1 (left) or 2 (right)")))
-        }
-    }
-}
-
-fn optional_secret(field: &str, value: Option<String>) -> Result<Option<String>, ReviewError> {
-    match value.map(|v| v.trim().to_owned()) {
-        None => Ok(None),
-        Some(v) if v.is_empty() => Ok(None),
-        Some(v) if v.len() > 200 || v.chars().any(char::is_control) => {
-            Err(invalid(field, "must be at most 200 characters without control characters"))
-        }
-        Some(v) => Ok(Some(v)),
-    }
 }
 
 /// Checks a recording URL before it is queued: an absolute `http` or `https`
@@ -239,178 +105,9 @@ pub fn check_recording_url(field: &str, raw: &str) -> Result<String, ReviewError
     Ok(url.to_string())
 }
 
-/// Twilio's request signature: base64 of HMAC-SHA1 over the URL followed by
-/// every form field's name and value, sorted by name.
-pub fn twilio_signature(auth_token: &str, url: &str, params: &[(String, String)]) -> String {
-    let mut sorted: Vec<&(String, String)> = params.iter().collect();
-    sorted.sort();
-    // HMAC takes keys of any length, so this never fails; an empty result
-    // never matches because empty signatures are refused.
-    let Ok(mut mac) = Hmac::<Sha1>::new_from_slice(auth_token.as_bytes()) else {
-        return String::new();
-    };
-    mac.update(url.as_bytes());
-    for (name, value) in sorted {
-        mac.update(name.as_bytes());
-        mac.update(value.as_bytes());
-    }
-    STANDARD.encode(mac.finalize().into_bytes())
-}
-
-fn signature_matches(
-    auth_token: &str,
-    urls: &[String],
-    params: &[(String, String)],
-    signature: &str,
-) -> bool {
-    let presented = match STANDARD.decode(signature.trim()) {
-        Ok(bytes) if !bytes.is_empty() => bytes,
-        _ => return false,
-    };
-    urls.iter().any(|url| {
-        STANDARD
-            .decode(twilio_signature(auth_token, url, params))
-            .is_ok_and(|expected| constant_time_eq(&expected, &presented))
-    })
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 impl Integrations<'_> {
-    /// Creates an integration token (admins).
-    #[tracing::instrument(skip_all, fields(actor = %actor.user_id), err)]
-    pub async fn create_integration_token(
-        &self,
-        actor: &Actor,
-        new: NewIntegrationToken,
-    ) -> Result<IssuedIntegrationToken, ReviewError> {
-        require_admin(actor, "create integration tokens")?;
-        let name = DisplayName::parse("name", &new.name)?.into_inner();
-        let source = check_source(&new.source)?;
-        let rep_channel = check_rep_channel("rep_channel", new.rep_channel)?.unwrap_or(1);
-        let secret =
-            secrets::generate_with_prefix(secrets::INTEGRATION_TOKEN_PREFIX).map_err(|e| {
-                ReviewError::Store(filmroom_store::StoreError::Inconsistent(format!(
-                    "no randomness available: {e}"
-                )))
-            })?;
-        let row = integration_token::Model {
-            id: Uuid::now_v7().into(),
-            organisation_id: actor.organisation_id,
-            source,
-            name,
-            prefix: secret.prefix,
-            secret_hash: secret.hash,
-            signing_secret: optional_secret("signing_secret", new.signing_secret)?,
-            account_sid: optional_secret("account_sid", new.account_sid)?,
-            rep_channel,
-            created_by: actor.user_id,
-            created_at: now(),
-            last_used_at: None,
-            revoked_at: None,
-        };
-        let token = self.store.insert_integration_token(row).await?;
-        Ok(IssuedIntegrationToken { token: token.into(), secret: secret.secret })
-    }
-
-    /// The organisation's integration tokens (admins).
-    pub async fn integration_tokens(
-        &self,
-        actor: &Actor,
-        request: PageRequest,
-    ) -> Result<Page<IntegrationToken>, ReviewError> {
-        require_admin(actor, "list integration tokens")?;
-        let rows = self
-            .store
-            .integration_tokens_page(
-                actor.organisation_id,
-                request.after.map(Into::into),
-                request.limit + 1,
-            )
-            .await?;
-        Ok(page(rows, request, |r| r.id, IntegrationToken::from))
-    }
-
-    /// Changes an integration token (admins): its label, or the dialer's
-    /// signing key and account after a rotation, without changing the token
-    /// or the callback URLs that name it.
-    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, token = %id), err)]
-    pub async fn update_integration_token(
-        &self,
-        actor: &Actor,
-        id: IntegrationTokenId,
-        changes: IntegrationTokenChanges,
-    ) -> Result<IntegrationToken, ReviewError> {
-        require_admin(actor, "change integration tokens")?;
-        let mut token =
-            self.store.integration_token(actor.organisation_id, id).await?.ok_or_else(|| {
-                ReviewError::NotFound { entity: Entity::IntegrationToken, id: id.to_string() }
-            })?;
-        if let Some(name) = changes.name {
-            token.name = DisplayName::parse("name", &name)?.into_inner();
-        }
-        if let Some(secret) = changes.signing_secret {
-            token.signing_secret = optional_secret("signing_secret", Some(secret))?;
-        }
-        if let Some(account) = changes.account_sid {
-            token.account_sid = optional_secret("account_sid", Some(account))?;
-        }
-        if let Some(channel) = check_rep_channel("rep_channel", changes.rep_channel)? {
-            token.rep_channel = channel;
-        }
-        Ok(self.store.update_integration_token(token).await?.into())
-    }
-
-    /// Revokes an integration token at once (admins). Revoking twice changes nothing.
-    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, token = %id), err)]
-    pub async fn revoke_integration_token(
-        &self,
-        actor: &Actor,
-        id: IntegrationTokenId,
-    ) -> Result<IntegrationToken, ReviewError> {
-        require_admin(actor, "revoke integration tokens")?;
-        let token =
-            self.store.integration_token(actor.organisation_id, id).await?.ok_or_else(|| {
-                ReviewError::NotFound { entity: Entity::IntegrationToken, id: id.to_string() }
-            })?;
-        Ok(self.store.revoke_integration_token(token, now()).await?.into())
-    }
-
-    /// The dialer holding this integration token.
-    pub async fn authenticate_integration(
-        &self,
-        secret: Option<&str>,
-    ) -> Result<IntegrationCaller, ReviewError> {
-        let secret = secret.ok_or(ReviewError::Unauthenticated(AuthFailure::Missing))?;
-        let hash = secrets::hash(secret);
-        let Some(token) = self.store.integration_token_by_hash(&hash).await? else {
-            if self.store.token_by_hash(&hash).await?.is_some() {
-                return Err(ReviewError::IntegrationTokenRequired);
-            }
-            return Err(ReviewError::Unauthenticated(AuthFailure::Invalid));
-        };
-        if token.revoked_at.is_some() {
-            return Err(ReviewError::Unauthenticated(AuthFailure::Revoked));
-        }
-        self.store.touch_integration_token(token.id, now()).await?;
-        Ok(IntegrationCaller {
-            id: token.id,
-            organisation_id: token.organisation_id,
-            source: token.source,
-            rep_channel: token.rep_channel,
-        })
-    }
-
-    /// Whether a secret is an integration token (which user endpoints refuse
-    /// with a clear answer rather than "invalid token").
-    pub(crate) async fn is_integration_secret(&self, hash: &str) -> Result<bool, ReviewError> {
-        Ok(self.store.integration_token_by_hash(hash).await?.is_some())
-    }
-
     /// Finds the rep a dialer names: by `external_ids[source]` first, then by email.
-    async fn rep_for(
+    pub(super) async fn rep_for(
         &self,
         organisation_id: OrganisationId,
         source: &str,
@@ -529,7 +226,7 @@ impl Integrations<'_> {
 
     /// A push of a call the source pushed before: nothing changes, unless the
     /// call failed and this push brings a recording, which replaces it.
-    async fn push_again(
+    pub(super) async fn push_again(
         &self,
         caller: &IntegrationCaller,
         existing: call::Model,
@@ -599,7 +296,7 @@ impl Integrations<'_> {
         Ok(self.pushed_call_row(caller, id).await?.into())
     }
 
-    async fn pushed_call_row(
+    pub(super) async fn pushed_call_row(
         &self,
         caller: &IntegrationCaller,
         id: CallId,
@@ -637,100 +334,6 @@ impl Integrations<'_> {
         Ok(page(rows, request, |c| c.id, Call::from))
     }
 
-    /// Handles a Twilio-style recording status callback: checks the signature
-    /// with the integration's signing secret, and on `completed` creates the
-    /// call and queues the download of `RecordingUrl` + `.wav`.
-    #[tracing::instrument(skip_all, fields(integration = %callback.integration_id), err)]
-    pub async fn recording_callback(
-        &self,
-        callback: RecordingCallback,
-    ) -> Result<CallbackOutcome, ReviewError> {
-        let token = self
-            .store
-            .integration_token_by_id(callback.integration_id)
-            .await?
-            .filter(|t| t.revoked_at.is_none())
-            .ok_or_else(|| {
-                ReviewError::InvalidSignature(
-                    "no active integration has this `integration_id`".into(),
-                )
-            })?;
-        let Some(auth_token) = token.signing_secret.as_deref() else {
-            return Err(ReviewError::InvalidSignature(
-                "the integration has no signing_secret; an admin sets the dialer's auth token on it".into(),
-            ));
-        };
-        let Some(signature) = callback.signature.as_deref() else {
-            return Err(ReviewError::InvalidSignature(
-                "the request has no X-Twilio-Signature header".into(),
-            ));
-        };
-        if !signature_matches(auth_token, &callback.signed_urls, &callback.params, signature) {
-            return Err(ReviewError::InvalidSignature(
-                "X-Twilio-Signature does not match this URL and body for the integration's auth token".into(),
-            ));
-        }
-        let fields: BTreeMap<&str, &str> =
-            callback.params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        if let (Some(expected), Some(sent)) =
-            (token.account_sid.as_deref(), fields.get("AccountSid"))
-            && expected != *sent
-        {
-            return Err(ReviewError::InvalidSignature(format!(
-                "AccountSid {sent} is not this integration's account"
-            )));
-        }
-        let status = fields.get("RecordingStatus").copied().unwrap_or("completed");
-        if status != "completed" {
-            return Ok(CallbackOutcome::Ignored(status.to_owned()));
-        }
-        let required = |name: &str| {
-            fields
-                .get(name)
-                .map(|v| v.trim())
-                .filter(|v| !v.is_empty())
-                .map(str::to_owned)
-                .ok_or_else(|| {
-                    invalid(name, format!("a completed recording callback must carry {name}"))
-                })
-        };
-        let recording_sid = required("RecordingSid")?;
-        let recording_url = required("RecordingUrl")?;
-        let call_sid = fields.get("CallSid").copied().unwrap_or_default();
-        let channels: i32 =
-            fields.get("RecordingChannels").and_then(|c| c.parse().ok()).unwrap_or(1);
-        let caller = IntegrationCaller {
-            id: token.id,
-            organisation_id: token.organisation_id,
-            source: token.source.clone(),
-            rep_channel: token.rep_channel,
-        };
-        let rep_channel = check_rep_channel("rep_channel", callback.rep_channel)?;
-        let title = if call_sid.is_empty() {
-            format!("Recording {recording_sid}")
-        } else {
-            format!("Call {call_sid}")
-        };
-        let url =
-            format!("{}.wav", recording_url.trim_end_matches(".wav").trim_end_matches(".mp3"));
-        let outcome = self
-            .push_call(
-                &caller,
-                PushedCall {
-                    rep: callback.rep,
-                    external_ref: recording_sid,
-                    details: CallDetails { title: Some(title), ..CallDetails::default() },
-                    rep_channel: if channels >= 2 { rep_channel } else { None },
-                    recording: RecordingSource::Url {
-                        url,
-                        authenticate: token.account_sid.is_some(),
-                    },
-                },
-            )
-            .await?;
-        Ok(CallbackOutcome::Call(Box::new(outcome.call), outcome.created))
-    }
-
     /// The account id and signing secret for an authenticated download.
     pub async fn fetch_credentials(
         &self,
@@ -748,13 +351,15 @@ impl Integrations<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::integrations::tokens::check_rep_channel;
+    use crate::integrations::twilio::{signature_matches, twilio_signature};
 
-    fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pub(super) fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
     }
 
     #[test]
-    fn twilio_signature_matches_twilios_documented_example() {
+    pub(super) fn twilio_signature_matches_twilios_documented_example() {
         // The example of Twilio's request-validation snippets.
         let p = params(&[
             ("CallSid", "CA1234567890ABCDE"),
@@ -777,7 +382,7 @@ mod tests {
     }
 
     #[test]
-    fn recording_urls_must_be_http() {
+    pub(super) fn recording_urls_must_be_http() {
         assert!(check_recording_url("u", "https://api.twilio.com/x").is_ok());
         assert!(check_recording_url("u", "ftp://example.com/x").is_err());
         assert!(check_recording_url("u", "file:///etc/passwd").is_err());
@@ -785,58 +390,8 @@ mod tests {
     }
 
     #[test]
-    fn rep_channel_is_one_or_two() {
+    pub(super) fn rep_channel_is_one_or_two() {
         assert_eq!(check_rep_channel("c", Some(2)).ok(), Some(Some(2)));
         assert!(check_rep_channel("c", Some(3)).is_err());
-    }
-}
-
-/// A dialer's integration token, never with its secrets.
-#[derive(Debug, Clone, PartialEq)]
-pub struct IntegrationToken {
-    /// UUIDv7; also the `integration_id` of a dialer's callback URL.
-    pub id: IntegrationTokenId,
-    /// The organisation the token acts for.
-    pub organisation_id: OrganisationId,
-    /// The dialer (`twilio`, `aircall`, …); calls it pushes carry it, and
-    /// dialer user ids are looked up under it in users' `external_ids`.
-    pub source: String,
-    /// What the admin called it.
-    pub name: String,
-    /// The first characters of the secret, shown in listings.
-    pub prefix: String,
-    /// Whether callbacks are signed with a stored signing secret.
-    pub has_signing_secret: bool,
-    /// The dialer account id (Twilio's AccountSid): callbacks from another
-    /// account are refused, and recording downloads authenticate with it.
-    pub account_sid: Option<String>,
-    /// Which channel (1 or 2) of a two-channel recording is the rep.
-    pub rep_channel: i32,
-    /// The admin who created it.
-    pub created_by: UserId,
-    /// Creation time.
-    pub created_at: DateTime<Utc>,
-    /// Last authenticated request, to the minute.
-    pub last_used_at: Option<DateTime<Utc>>,
-    /// Set when revoked; a revoked token never authenticates again.
-    pub revoked_at: Option<DateTime<Utc>>,
-}
-
-impl From<integration_token::Model> for IntegrationToken {
-    fn from(row: integration_token::Model) -> Self {
-        Self {
-            id: row.id,
-            organisation_id: row.organisation_id,
-            source: row.source,
-            name: row.name,
-            prefix: row.prefix,
-            has_signing_secret: row.signing_secret.is_some(),
-            account_sid: row.account_sid,
-            rep_channel: row.rep_channel,
-            created_by: row.created_by,
-            created_at: row.created_at,
-            last_used_at: row.last_used_at,
-            revoked_at: row.revoked_at,
-        }
     }
 }

@@ -1,6 +1,7 @@
 //! The organisation's directory: who the caller is, the people they may see and
 //! change, and their API tokens.
 
+use crate::rules::error::not_found;
 use crate::rules::ids::{OrganisationId, TokenId, UserId};
 use crate::{
     context::Directory, rules::actor::Actor, rules::actor::Credential, rules::actor::Page,
@@ -155,10 +156,6 @@ impl From<api_token::Model> for TokenInfo {
             revoked_at: row.revoked_at,
         }
     }
-}
-
-fn not_found(entity: Entity, id: impl ToString) -> ReviewError {
-    ReviewError::NotFound { entity, id: id.to_string() }
 }
 
 impl Directory<'_> {
