@@ -33,14 +33,14 @@ pub use rules::{
     workflow,
 };
 
+pub use calls::audio::{AudioSource, AudioUpload};
 pub use calls::clips::{
     AudioRenderer, ClipPlan, REEL_GAP_MS, ReelPlan, RenderPart, RenderSpec, RenderStream,
 };
 pub use calls::comments::{Comment, CommentChanges, CommentView, NewComment};
 pub use calls::lifecycle::{AnalysisSettled, FailedStep};
-pub use calls::record::{
-    AudioSource, AudioUpload, Call, CallDetails, CallQuery, NewCall, speech_key,
-};
+pub use calls::record::speech_key;
+pub use calls::record::{Call, CallDetails, CallQuery, NewCall};
 pub use context::{
     Accounts, CallLifecycle, Calls, Directory, Idempotency, Integrations, OneOnOnes, Review,
     Search, Webhooks, WeeklyReview,

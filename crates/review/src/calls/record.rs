@@ -1,21 +1,15 @@
-//! Calls: who may create, see, change and delete them, and the audio upload
-//! that streams a recording into the blob store and queues its analysis.
-
-use crate::rules::ids::{CallId, IntegrationTokenId, OrganisationId, UserId};
-use crate::{
-    context::Calls, context::Review, rules::actor::Actor, rules::actor::Page,
-    rules::actor::PageRequest, rules::actor::page,
-};
-use chrono::{DateTime, Utc};
-use filmroom_audio::{Container, NotAudio, SNIFF_LEN, sniff};
-use filmroom_store::{BlobUpload, CallFilter, CallStatus, Direction, Role, entity::call, now};
-use uuid::Uuid;
+//! The call record: who may create, see, change and delete a call, and
+//! what a call is as the review domain hands it out.
 
 use crate::rules::error::Entity;
+use crate::rules::ids::{CallId, IntegrationTokenId, OrganisationId, UserId};
 use crate::{
-    rules::call_status::status_name, rules::error::ReviewError, rules::person::DisplayName,
-    rules::visibility,
+    context::Calls, rules::actor::Actor, rules::actor::Page, rules::actor::PageRequest,
+    rules::actor::page,
 };
+use crate::{rules::error::ReviewError, rules::person::DisplayName, rules::visibility};
+use chrono::{DateTime, Utc};
+use filmroom_store::{CallFilter, CallStatus, Direction, Role, entity::call, now};
 
 /// The source of calls that people create through `/v1/calls`; pushed calls
 /// carry their integration's source instead.
@@ -69,21 +63,7 @@ pub struct CallQuery {
     pub talk_ratio_max: Option<f64>,
 }
 
-/// Where the original audio of a call is.
-#[derive(Debug, Clone)]
-pub struct AudioSource {
-    /// Blob key.
-    pub key: String,
-    /// Its media type, as sniffed at upload.
-    pub content_type: String,
-    /// A safe file name for `Content-Disposition`: the call's id and the
-    /// container's extension, nothing a client wrote.
-    pub filename: String,
-    /// Its size in bytes.
-    pub size: u64,
-}
-
-fn not_found(id: impl ToString) -> ReviewError {
+pub(super) fn not_found(id: impl ToString) -> ReviewError {
     ReviewError::NotFound { entity: Entity::Call, id: id.to_string() }
 }
 
@@ -103,6 +83,180 @@ pub(crate) fn optional_text(
             message: format!("must be at most {max} characters"),
         }),
         Some(v) => Ok(Some(v.trim().to_owned())),
+    }
+}
+
+/// Who made a new call, and through what.
+pub(crate) struct CallOrigin {
+    /// The person who created it (for pushes, the admin behind the integration).
+    pub created_by: UserId,
+    /// `api`, or the integration's source.
+    pub source: String,
+    /// The integration token that pushed it.
+    pub integration_id: Option<IntegrationTokenId>,
+    /// The rep's channel in a two-channel recording.
+    pub rep_channel: Option<i32>,
+}
+
+/// A new call waiting for its audio, its details checked. The default title
+/// names the source for pushed calls ("twilio call on …").
+pub(crate) fn waiting_call(
+    organisation_id: OrganisationId,
+    rep_id: UserId,
+    details: CallDetails,
+    external_ref: Option<String>,
+    origin: CallOrigin,
+    at: DateTime<Utc>,
+) -> Result<call::Model, ReviewError> {
+    let title = match details.title {
+        Some(title) => DisplayName::parse("title", &title)?.into_inner(),
+        None => {
+            let kind = if origin.source == PEOPLE_SOURCE {
+                "Call".to_owned()
+            } else {
+                format!("{} call", origin.source)
+            };
+            format!("{kind} on {}", details.occurred_at.unwrap_or(at).format("%Y-%m-%d %H:%M UTC"))
+        }
+    };
+    Ok(call::Model {
+        id: CallId::generate(),
+        organisation_id,
+        rep_id,
+        created_by: origin.created_by,
+        title,
+        occurred_at: details.occurred_at,
+        direction: details.direction,
+        counterpart_name: optional_text("counterpart.name", details.counterpart_name, 200)?,
+        counterpart_company: optional_text(
+            "counterpart.company",
+            details.counterpart_company,
+            200,
+        )?,
+        external_ref: optional_text("external_ref", external_ref, 200)?,
+        source: origin.source,
+        integration_id: origin.integration_id,
+        rep_channel: origin.rep_channel,
+        status: CallStatus::Uploading,
+        failure_code: None,
+        failure_message: None,
+        audio_key: None,
+        content_type: None,
+        size_bytes: None,
+        sha256: None,
+        container: None,
+        codec: None,
+        sample_rate: None,
+        channels: None,
+        bits_per_sample: None,
+        duration_ms: None,
+        decode_errors: None,
+        peaks_key: None,
+        created_at: at,
+        updated_at: at,
+    })
+}
+
+/// A recorded call as the review domain hands it out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    /// UUIDv7.
+    pub id: CallId,
+    /// Tenant.
+    pub organisation_id: OrganisationId,
+    /// The rep whose call it is.
+    pub rep_id: UserId,
+    /// Who created it (the rep, their manager, an admin).
+    pub created_by: UserId,
+    /// Title shown in lists.
+    pub title: String,
+    /// When the call took place.
+    pub occurred_at: Option<DateTime<Utc>>,
+    /// Inbound or outbound.
+    pub direction: Option<Direction>,
+    /// The customer's name.
+    pub counterpart_name: Option<String>,
+    /// The customer's company.
+    pub counterpart_company: Option<String>,
+    /// The id of the call in the system it came from; unique per organisation and source.
+    pub external_ref: Option<String>,
+    /// Where the call came from: `api` for calls created by people, else the
+    /// pushing integration's source (`twilio`, `aircall`, …).
+    pub source: String,
+    /// The integration token that pushed it.
+    pub integration_id: Option<IntegrationTokenId>,
+    /// Which channel (1-based) of a multi-channel recording is the rep.
+    pub rep_channel: Option<i32>,
+    /// Lifecycle state.
+    pub status: CallStatus,
+    /// Stable code of the failure, when failed.
+    pub failure_code: Option<String>,
+    /// Human explanation of the failure.
+    pub failure_message: Option<String>,
+    /// Blob key of the original bytes.
+    pub audio_key: Option<String>,
+    /// Media type of the original bytes.
+    pub content_type: Option<String>,
+    /// Size of the original bytes.
+    pub size_bytes: Option<i64>,
+    /// Hex SHA-256 of the original bytes.
+    pub sha256: Option<String>,
+    /// Container recognised at upload.
+    pub container: Option<String>,
+    /// Codec found by analysis.
+    pub codec: Option<String>,
+    /// Sample rate in Hz.
+    pub sample_rate: Option<i32>,
+    /// Channel count.
+    pub channels: Option<i32>,
+    /// Bits per sample of the source, when the codec has one.
+    pub bits_per_sample: Option<i32>,
+    /// Duration of the decoded audio in milliseconds.
+    pub duration_ms: Option<i64>,
+    /// Packets that failed to decode and were skipped.
+    pub decode_errors: Option<i64>,
+    /// Blob key of the waveform peaks (audiowaveform JSON).
+    pub peaks_key: Option<String>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<call::Model> for Call {
+    fn from(row: call::Model) -> Self {
+        Self {
+            id: row.id,
+            organisation_id: row.organisation_id,
+            rep_id: row.rep_id,
+            created_by: row.created_by,
+            title: row.title,
+            occurred_at: row.occurred_at,
+            direction: row.direction,
+            counterpart_name: row.counterpart_name,
+            counterpart_company: row.counterpart_company,
+            external_ref: row.external_ref,
+            source: row.source,
+            integration_id: row.integration_id,
+            rep_channel: row.rep_channel,
+            status: row.status,
+            failure_code: row.failure_code,
+            failure_message: row.failure_message,
+            audio_key: row.audio_key,
+            content_type: row.content_type,
+            size_bytes: row.size_bytes,
+            sha256: row.sha256,
+            container: row.container,
+            codec: row.codec,
+            sample_rate: row.sample_rate,
+            channels: row.channels,
+            bits_per_sample: row.bits_per_sample,
+            duration_ms: row.duration_ms,
+            decode_errors: row.decode_errors,
+            peaks_key: row.peaks_key,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
     }
 }
 
@@ -324,540 +478,11 @@ impl Calls<'_> {
 
     /// Deletes blobs nothing refers to any more; a failure is logged, never
     /// an error, since no row points at them.
-    async fn delete_objects(&self, keys: Vec<String>) {
+    pub(super) async fn delete_objects(&self, keys: Vec<String>) {
         for key in keys {
             if let Err(e) = self.store.blobs().delete(&key).await {
                 tracing::warn!(key, error = ?e, "could not delete the object of a deleted call");
             }
-        }
-    }
-
-    /// Starts receiving a call's audio. Allowed while the call waits for audio
-    /// or after analysis failed (to send a better file).
-    pub async fn begin_audio_upload(
-        &self,
-        actor: &Actor,
-        id: CallId,
-        max_bytes: u64,
-    ) -> Result<AudioUpload, ReviewError> {
-        let row = self.visible_call(actor, id).await?;
-        self.audio_upload_for(row, max_bytes)
-    }
-
-    /// An upload into `row`, if its state allows one.
-    pub(crate) fn audio_upload_for(
-        &self,
-        row: call::Model,
-        max_bytes: u64,
-    ) -> Result<AudioUpload, ReviewError> {
-        if !crate::rules::call_status::can_become(row.status, CallStatus::Uploading) {
-            return Err(ReviewError::AudioAlreadyStored { status: status_name(row.status) });
-        }
-        Ok(AudioUpload {
-            review: Review::clone(self),
-            call: row,
-            max_bytes,
-            head: Vec::with_capacity(SNIFF_LEN),
-            container: None,
-            blob: None,
-        })
-    }
-
-    /// Where a ready call's audio is, for playback.
-    pub async fn audio_source(
-        &self,
-        actor: &Actor,
-        id: CallId,
-    ) -> Result<AudioSource, ReviewError> {
-        let row = self.visible_call(actor, id).await?;
-        match (row.audio_key, row.size_bytes) {
-            (Some(key), Some(size)) if row.status != CallStatus::Uploading => {
-                // The container was sniffed at upload, also for rows whose
-                // stored media type is what a client sent, so serve by it.
-                let container = row.container.as_deref().and_then(Container::from_name);
-                Ok(AudioSource {
-                    key,
-                    content_type: container
-                        .map_or("application/octet-stream", Container::media_type)
-                        .to_owned(),
-                    filename: format!(
-                        "call-{}.{}",
-                        row.id,
-                        container.map_or("bin", Container::extension)
-                    ),
-                    size: u64::try_from(size).unwrap_or_default(),
-                })
-            }
-            _ => Err(ReviewError::NotReady { what: "audio", status: status_name(row.status) }),
-        }
-    }
-
-    /// Streams `range` of a call's audio from the blob store.
-    pub async fn audio_bytes(
-        &self,
-        source: &AudioSource,
-        range: Option<std::ops::Range<u64>>,
-    ) -> Result<filmroom_store::BlobRange, ReviewError> {
-        Ok(self.store.blobs().get_range(&source.key, range).await?)
-    }
-
-    /// Speech segments per channel of a ready call, as the analysis found them.
-    pub async fn speech(
-        &self,
-        actor: &Actor,
-        id: CallId,
-    ) -> Result<(Call, filmroom_audio::Speech), ReviewError> {
-        let row = self.visible_call(actor, id).await?;
-        let speech = self.stored_speech(&row).await?;
-        Ok((row.into(), speech))
-    }
-
-    /// A ready call's conversation metrics, from its stored speech segments,
-    /// its transcript and its rep channel as they are now (no decoding), held
-    /// against the organisation's reference bands.
-    pub async fn metrics(
-        &self,
-        actor: &Actor,
-        id: CallId,
-    ) -> Result<crate::rules::metrics::CallMetrics, ReviewError> {
-        let row = self.visible_call(actor, id).await?;
-        self.call_metrics(&row).await
-    }
-
-    /// Checks a talk-ratio filter bound (0..=1) and turns it into basis points.
-    fn talk_ratio_bound(field: &str, value: Option<f64>) -> Result<Option<i32>, ReviewError> {
-        match value {
-            None => Ok(None),
-            Some(v) if crate::rules::metrics::basis_points(v).is_some() => {
-                Ok(crate::rules::metrics::basis_points(v))
-            }
-            Some(v) => Err(ReviewError::InvalidField {
-                field: field.into(),
-                message: format!("must be a share from 0 to 1 (0.65 is 65 %), not {v}"),
-            }),
-        }
-    }
-
-    /// The waveform peaks of a ready call, at the stored resolution or a coarser
-    /// one (`samples_per_pixel` a multiple of the stored one).
-    pub async fn peaks(
-        &self,
-        actor: &Actor,
-        id: CallId,
-        samples_per_pixel: Option<u32>,
-    ) -> Result<Vec<u8>, ReviewError> {
-        let row = self.visible_call(actor, id).await?;
-        let key = match (row.status, row.peaks_key) {
-            (CallStatus::Ready, Some(key)) => key,
-            (status, _) => {
-                return Err(ReviewError::NotReady { what: "peaks", status: status_name(status) });
-            }
-        };
-        let stored = self.store.blobs().get(&key).await?;
-        let Some(wanted) = samples_per_pixel else {
-            return Ok(stored.to_vec());
-        };
-        let peaks: filmroom_audio::Peaks = serde_json::from_slice(&stored).map_err(|e| {
-            ReviewError::Store(filmroom_store::StoreError::Inconsistent(format!(
-                "stored peaks of {id} do not parse: {e}"
-            )))
-        })?;
-        let coarser = peaks.coarser(wanted).map_err(|message| ReviewError::InvalidField {
-            field: "samples_per_pixel".into(),
-            message,
-        })?;
-        serde_json::to_vec(&coarser).map_err(|e| {
-            ReviewError::Store(filmroom_store::StoreError::Inconsistent(e.to_string()))
-        })
-    }
-}
-
-/// Who made a new call, and through what.
-pub(crate) struct CallOrigin {
-    /// The person who created it (for pushes, the admin behind the integration).
-    pub created_by: UserId,
-    /// `api`, or the integration's source.
-    pub source: String,
-    /// The integration token that pushed it.
-    pub integration_id: Option<IntegrationTokenId>,
-    /// The rep's channel in a two-channel recording.
-    pub rep_channel: Option<i32>,
-}
-
-/// A new call waiting for its audio, its details checked. The default title
-/// names the source for pushed calls ("twilio call on …").
-pub(crate) fn waiting_call(
-    organisation_id: OrganisationId,
-    rep_id: UserId,
-    details: CallDetails,
-    external_ref: Option<String>,
-    origin: CallOrigin,
-    at: DateTime<Utc>,
-) -> Result<call::Model, ReviewError> {
-    let title = match details.title {
-        Some(title) => DisplayName::parse("title", &title)?.into_inner(),
-        None => {
-            let kind = if origin.source == PEOPLE_SOURCE {
-                "Call".to_owned()
-            } else {
-                format!("{} call", origin.source)
-            };
-            format!("{kind} on {}", details.occurred_at.unwrap_or(at).format("%Y-%m-%d %H:%M UTC"))
-        }
-    };
-    Ok(call::Model {
-        id: CallId::generate(),
-        organisation_id,
-        rep_id,
-        created_by: origin.created_by,
-        title,
-        occurred_at: details.occurred_at,
-        direction: details.direction,
-        counterpart_name: optional_text("counterpart.name", details.counterpart_name, 200)?,
-        counterpart_company: optional_text(
-            "counterpart.company",
-            details.counterpart_company,
-            200,
-        )?,
-        external_ref: optional_text("external_ref", external_ref, 200)?,
-        source: origin.source,
-        integration_id: origin.integration_id,
-        rep_channel: origin.rep_channel,
-        status: CallStatus::Uploading,
-        failure_code: None,
-        failure_message: None,
-        audio_key: None,
-        content_type: None,
-        size_bytes: None,
-        sha256: None,
-        container: None,
-        codec: None,
-        sample_rate: None,
-        channels: None,
-        bits_per_sample: None,
-        duration_ms: None,
-        decode_errors: None,
-        peaks_key: None,
-        created_at: at,
-        updated_at: at,
-    })
-}
-
-/// A call's audio arriving chunk by chunk. The first bytes are checked before
-/// anything is stored; the size limit is enforced as bytes arrive; an upload
-/// that is not finished must be aborted so nothing stays behind.
-pub struct AudioUpload {
-    review: Review,
-    call: call::Model,
-    max_bytes: u64,
-    head: Vec<u8>,
-    container: Option<Container>,
-    blob: Option<BlobUpload>,
-}
-
-impl AudioUpload {
-    /// Takes the next bytes of the body.
-    pub async fn push(&mut self, chunk: &[u8]) -> Result<(), ReviewError> {
-        let received = self.blob.as_ref().map_or(self.head.len() as u64, BlobUpload::size)
-            + chunk.len() as u64;
-        if received > self.max_bytes {
-            return Err(ReviewError::AudioTooLarge { limit: self.max_bytes });
-        }
-        if let Some(blob) = &mut self.blob {
-            return Ok(blob.write(chunk).await?);
-        }
-        self.head.extend_from_slice(chunk);
-        if self.head.len() >= SNIFF_LEN {
-            self.start().await?;
-        }
-        Ok(())
-    }
-
-    async fn start(&mut self) -> Result<(), ReviewError> {
-        let container = sniff(&self.head).map_err(|e| ReviewError::NotAudio(e.to_string()))?;
-        let key = format!("calls/{}/audio-{}", self.call.id, Uuid::now_v7().simple());
-        let mut blob = self.review.store.blobs().begin_upload(&key).await?;
-        let head = std::mem::take(&mut self.head);
-        if let Err(e) = blob.write(&head).await {
-            let _ = blob.abort().await;
-            return Err(e.into());
-        }
-        self.container = Some(container);
-        self.blob = Some(blob);
-        Ok(())
-    }
-
-    /// Completes the upload: records the bytes' facts and queues analysis.
-    pub async fn finish(mut self) -> Result<Call, ReviewError> {
-        if self.blob.is_none() {
-            if self.head.is_empty() {
-                return Err(ReviewError::NotAudio(NotAudio::Empty.to_string()));
-            }
-            self.start().await?;
-        }
-        let (Some(blob), Some(container)) = (self.blob.take(), self.container) else {
-            return Err(ReviewError::NotAudio(NotAudio::Empty.to_string()));
-        };
-        let stored = blob.finish().await?;
-        let store = &self.review.store;
-        let mut row = self.call.clone();
-        let speech = row.peaks_key.as_deref().map(speech_key);
-        let previous = [row.audio_key.take(), row.peaks_key.take(), speech];
-        row.content_type = Some(media_type(container));
-        row.size_bytes = Some(i64::try_from(stored.size).unwrap_or(i64::MAX));
-        row.sha256 = Some(stored.sha256);
-        row.container = Some(container.name().to_owned());
-        row.failure_code = None;
-        row.failure_message = None;
-        row.codec = None;
-        row.sample_rate = None;
-        row.channels = None;
-        row.bits_per_sample = None;
-        row.duration_ms = None;
-        row.decode_errors = None;
-        let Some(row) =
-            self.review.lifecycle().audio_received(&self.call, row, stored.key.clone()).await?
-        else {
-            // Someone else's upload finished first; keep theirs.
-            store.blobs().delete(&stored.key).await?;
-            let current =
-                store.call_by_id(self.call.id).await?.ok_or_else(|| not_found(self.call.id))?;
-            return Err(ReviewError::AudioAlreadyStored { status: status_name(current.status) });
-        };
-        for key in previous.into_iter().flatten() {
-            if let Err(e) = store.blobs().delete(&key).await {
-                tracing::warn!(key, error = ?e, "could not delete replaced audio");
-            }
-        }
-        Ok(row.into())
-    }
-
-    /// Abandons the upload, leaving nothing stored.
-    pub async fn abort(mut self) {
-        if let Some(blob) = self.blob.take()
-            && let Err(e) = blob.abort().await
-        {
-            tracing::warn!(error = ?e, call = %self.call.id, "aborting an audio upload failed");
-        }
-    }
-}
-
-impl Drop for AudioUpload {
-    /// An upload dropped unfinished (its request cancelled, a download timed
-    /// out, a worker stopping) is aborted in the background, so no partial
-    /// object or multipart upload stays behind.
-    fn drop(&mut self) {
-        if let Some(blob) = self.blob.take()
-            && let Ok(runtime) = tokio::runtime::Handle::try_current()
-        {
-            let call = self.call.id;
-            runtime.spawn(async move {
-                if let Err(e) = blob.abort().await {
-                    tracing::warn!(error = ?e, %call, "aborting an abandoned audio upload failed");
-                }
-            });
-        }
-    }
-}
-
-/// The media type to record and serve: always the sniffed container's, never
-/// what the client sent, so a stored recording cannot be served as a page.
-fn media_type(container: Container) -> String {
-    container.media_type().to_owned()
-}
-
-/// A recorded call as the review domain hands it out.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Call {
-    /// UUIDv7.
-    pub id: CallId,
-    /// Tenant.
-    pub organisation_id: OrganisationId,
-    /// The rep whose call it is.
-    pub rep_id: UserId,
-    /// Who created it (the rep, their manager, an admin).
-    pub created_by: UserId,
-    /// Title shown in lists.
-    pub title: String,
-    /// When the call took place.
-    pub occurred_at: Option<DateTime<Utc>>,
-    /// Inbound or outbound.
-    pub direction: Option<Direction>,
-    /// The customer's name.
-    pub counterpart_name: Option<String>,
-    /// The customer's company.
-    pub counterpart_company: Option<String>,
-    /// The id of the call in the system it came from; unique per organisation and source.
-    pub external_ref: Option<String>,
-    /// Where the call came from: `api` for calls created by people, else the
-    /// pushing integration's source (`twilio`, `aircall`, …).
-    pub source: String,
-    /// The integration token that pushed it.
-    pub integration_id: Option<IntegrationTokenId>,
-    /// Which channel (1-based) of a multi-channel recording is the rep.
-    pub rep_channel: Option<i32>,
-    /// Lifecycle state.
-    pub status: CallStatus,
-    /// Stable code of the failure, when failed.
-    pub failure_code: Option<String>,
-    /// Human explanation of the failure.
-    pub failure_message: Option<String>,
-    /// Blob key of the original bytes.
-    pub audio_key: Option<String>,
-    /// Media type of the original bytes.
-    pub content_type: Option<String>,
-    /// Size of the original bytes.
-    pub size_bytes: Option<i64>,
-    /// Hex SHA-256 of the original bytes.
-    pub sha256: Option<String>,
-    /// Container recognised at upload.
-    pub container: Option<String>,
-    /// Codec found by analysis.
-    pub codec: Option<String>,
-    /// Sample rate in Hz.
-    pub sample_rate: Option<i32>,
-    /// Channel count.
-    pub channels: Option<i32>,
-    /// Bits per sample of the source, when the codec has one.
-    pub bits_per_sample: Option<i32>,
-    /// Duration of the decoded audio in milliseconds.
-    pub duration_ms: Option<i64>,
-    /// Packets that failed to decode and were skipped.
-    pub decode_errors: Option<i64>,
-    /// Blob key of the waveform peaks (audiowaveform JSON).
-    pub peaks_key: Option<String>,
-    /// Creation time.
-    pub created_at: DateTime<Utc>,
-    /// Last change.
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<call::Model> for Call {
-    fn from(row: call::Model) -> Self {
-        Self {
-            id: row.id,
-            organisation_id: row.organisation_id,
-            rep_id: row.rep_id,
-            created_by: row.created_by,
-            title: row.title,
-            occurred_at: row.occurred_at,
-            direction: row.direction,
-            counterpart_name: row.counterpart_name,
-            counterpart_company: row.counterpart_company,
-            external_ref: row.external_ref,
-            source: row.source,
-            integration_id: row.integration_id,
-            rep_channel: row.rep_channel,
-            status: row.status,
-            failure_code: row.failure_code,
-            failure_message: row.failure_message,
-            audio_key: row.audio_key,
-            content_type: row.content_type,
-            size_bytes: row.size_bytes,
-            sha256: row.sha256,
-            container: row.container,
-            codec: row.codec,
-            sample_rate: row.sample_rate,
-            channels: row.channels,
-            bits_per_sample: row.bits_per_sample,
-            duration_ms: row.duration_ms,
-            decode_errors: row.decode_errors,
-            peaks_key: row.peaks_key,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-        }
-    }
-}
-
-impl Review {
-    /// The speech segments stored for a ready call.
-    pub(crate) async fn stored_speech(
-        &self,
-        row: &call::Model,
-    ) -> Result<filmroom_audio::Speech, ReviewError> {
-        let key = match (row.status, row.peaks_key.as_deref()) {
-            (CallStatus::Ready, Some(key)) => speech_key(key),
-            (status, _) => {
-                return Err(ReviewError::NotReady { what: "speech", status: status_name(status) });
-            }
-        };
-        if !self.store.blobs().exists(&key).await? {
-            return Err(ReviewError::SpeechNotAnalysed);
-        }
-        let stored = self.store.blobs().get(&key).await?;
-        serde_json::from_slice(&stored).map_err(|e| {
-            ReviewError::Store(filmroom_store::StoreError::Inconsistent(format!(
-                "stored speech of {} does not parse: {e}",
-                row.id
-            )))
-        })
-    }
-
-    /// A ready call's metrics from what is stored now: speech segments,
-    /// transcript, rep channel, the rep's name and the organisation's bands.
-    pub(crate) async fn call_metrics(
-        &self,
-        row: &call::Model,
-    ) -> Result<crate::rules::metrics::CallMetrics, ReviewError> {
-        let speech = self.stored_speech(row).await?;
-        let transcript: Vec<crate::rules::transcript_format::Segment> = self
-            .store
-            .transcript(row.id)
-            .await?
-            .into_iter()
-            .map(|s| crate::rules::transcript_format::Segment {
-                start_ms: s.start_ms,
-                end_ms: s.end_ms,
-                speaker: s.speaker,
-                text: s.text,
-            })
-            .collect();
-        let rep_name = self
-            .store
-            .user(row.organisation_id, row.rep_id)
-            .await?
-            .map(|u| u.name)
-            .unwrap_or_default();
-        let settings = match self.store.organisation(row.organisation_id).await? {
-            Some(organisation) => {
-                crate::rules::settings::ReviewSettings::from_stored(organisation.settings.as_ref())?
-            }
-            None => crate::rules::settings::ReviewSettings::default(),
-        };
-        Ok(crate::rules::metrics::compute(&crate::rules::metrics::Inputs {
-            speech: &speech,
-            duration_ms: u64::try_from(row.duration_ms.unwrap_or(0)).unwrap_or(0),
-            rep_channel: row.rep_channel,
-            transcript: &transcript,
-            rep_name: &rep_name,
-            bands: &settings.metric_bands,
-        }))
-    }
-
-    /// Recomputes the headline figures kept beside a call after what they
-    /// come from changed. They are derived: a failure is logged, the change
-    /// that caused it stands, and `filmroom admin reanalyze` recomputes them.
-    pub(crate) async fn refresh_call_metrics(&self, row: &call::Model) {
-        let summary = match self.call_metrics(row).await {
-            Ok(metrics) => metrics.summary(),
-            Err(ReviewError::SpeechNotAnalysed | ReviewError::NotReady { .. }) => return,
-            Err(e) => {
-                tracing::warn!(call = %row.id, error = %e, "conversation figures not recomputed");
-                return;
-            }
-        };
-        let stored = filmroom_store::entity::call_metrics::Model {
-            call_id: row.id,
-            organisation_id: row.organisation_id,
-            talk_ratio_bp: summary.talk_ratio_bp,
-            longest_monologue_ms: summary.longest_monologue_ms,
-            patience_ms: summary.patience_ms,
-            turn_changes: summary.turn_changes,
-            rep_questions: summary.rep_questions,
-            updated_at: now(),
-        };
-        if let Err(e) = self.store.put_call_metrics(stored).await {
-            tracing::warn!(call = %row.id, error = %e, "conversation figures not stored");
         }
     }
 }

@@ -9,7 +9,7 @@ use crate::rules::error::Entity;
 use crate::rules::error::invalid;
 use crate::rules::ids::{CallId, IntegrationTokenId, OrganisationId};
 use crate::{
-    calls::record::AudioUpload, calls::record::CallDetails, rules::error::AuthFailure,
+    calls::audio::AudioUpload, calls::record::CallDetails, rules::error::AuthFailure,
     rules::error::ReviewError, rules::person::Email,
 };
 use crate::{
