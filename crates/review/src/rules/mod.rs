@@ -13,6 +13,7 @@ pub(crate) mod coaching;
 pub(crate) mod error;
 pub(crate) mod focus;
 pub mod ids;
+pub mod metric_bands;
 pub mod metrics;
 pub mod person;
 pub mod render;

@@ -1,4 +1,5 @@
-//! No import circle in the review crate, between files or between areas.
+//! The review crate's layout holds: no import circle, between files or
+//! between areas, and no file so long that it holds several concepts.
 //!
 //! Every `crate::…`, `super::…` and `self::…` path in `src/` (use lists and
 //! paths in code alike; comments and `#[cfg(test)]` modules left out) is an
@@ -276,6 +277,21 @@ fn review_has_no_import_circle_between_files_or_areas() {
     if let Some(target) = areas.get("rules").and_then(|targets| targets.iter().next()) {
         panic!("rules/ imports the area `{target}`; move what it needs down into rules/");
     }
+}
+
+/// Lines a file of `src/` may have; past that it is several files' work.
+const MAX_LINES: usize = 700;
+
+#[test]
+fn no_file_in_review_is_over_700_lines() {
+    let long: Vec<String> = modules(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"))
+        .into_values()
+        .filter_map(|file| {
+            let lines = std::fs::read_to_string(&file).unwrap().lines().count();
+            (lines > MAX_LINES).then(|| format!("{} ({lines} lines)", file.display()))
+        })
+        .collect();
+    assert!(long.is_empty(), "split by what they hold: {}", long.join(", "));
 }
 
 #[test]
