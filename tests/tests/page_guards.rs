@@ -17,7 +17,11 @@
     missing_docs
 )]
 
-use std::{io::Write, path::Path, process::Stdio};
+use std::{
+    io::Write,
+    path::{Path, PathBuf},
+    process::Stdio,
+};
 
 use filmroom_tests::{Reply, Team, TestApp, csrf_of, filmroom, page_request, session_set_cookie};
 use reqwest::{Method, blocking::RequestBuilder};
@@ -28,10 +32,21 @@ const PUBLIC: &[&str] = &["/login", "/welcome/{secret}", "/unsubscribe/{secret}"
 
 /// `(method, path)` of every page route, from the page modules' attributes.
 fn page_routes() -> Vec<(Method, String)> {
-    let pages = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/web/src/pages");
+    fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    sources(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/web/src/pages"), &mut files);
     let mut routes = Vec::new();
-    for entry in std::fs::read_dir(pages).unwrap() {
-        let source = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+    for file in files {
+        let source = std::fs::read_to_string(file).unwrap();
         for line in source.lines().map(str::trim) {
             for (attribute, method) in [("#[get(\"", Method::GET), ("#[post(\"", Method::POST)] {
                 if let Some(rest) = line.strip_prefix(attribute) {

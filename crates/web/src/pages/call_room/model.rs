@@ -1,24 +1,14 @@
-//! The call room: the waveform and player, comments pinned to moments, the
-//! rubric, the review's state and the transcript.
+//! The call room's view model: what the page shows, built from what the
+//! review domain answered, with no I/O of its own.
 
-use std::collections::HashMap;
-
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use crate::{assets, pages::Layout, session::Viewer, view};
 use askama::Template;
+use filmroom_review::{Call, CallReview, metrics::CallMetrics, transcript_format::Segment};
 use filmroom_review::{
-    CallStatus, CommentChanges, CommentView, NewComment, Review, ReviewError, ScoreInput,
+    CallStatus, CommentView,
     ids::{CallId, CommentId},
 };
-use serde::Deserialize;
-
-use crate::{
-    assets,
-    error::{Fragment, PageError},
-    guards::Change,
-    pages::{Layout, changed, page},
-    session::Viewer,
-    view,
-};
+use std::collections::HashMap;
 
 /// One comment as listed.
 pub struct CommentItem {
@@ -243,7 +233,7 @@ fn conversation(m: &filmroom_review::metrics::CallMetrics) -> Conversation {
 
 #[derive(Template)]
 #[template(path = "call_room.html")]
-struct CallRoom {
+pub struct CallRoom {
     layout: Layout,
     layout_csrf: String,
     player_js: String,
@@ -322,57 +312,39 @@ fn items(views: Vec<CommentView>, viewer: &Viewer) -> Vec<CommentItem> {
     out
 }
 
-async fn comment_list(
-    review: &Review,
-    viewer: &Viewer,
-    call_id: CallId,
-    status: CallStatus,
-) -> Result<CommentList, PageError> {
-    let readable = matches!(status, CallStatus::Ready | CallStatus::AudioDeleted);
-    let views = if readable {
-        review.weekly().comments(&viewer.actor, call_id, None).await?
-    } else {
-        Vec::new()
-    };
-    Ok(CommentList {
-        call_id: call_id.to_string(),
-        csrf: viewer.csrf.clone(),
-        items: items(views, viewer),
-        can_comment: status == CallStatus::Ready,
-    })
+/// The resolution of the first waveform drawn: about 1,500 points over the
+/// whole call, whatever its length, so it arrives at once; zooming fetches
+/// the stored resolution.
+fn coarse_samples_per_pixel(duration_ms: i64, sample_rate: i32) -> u64 {
+    let fine = u64::from(filmroom_review::PEAKS_SAMPLES_PER_PIXEL);
+    let frames = u64::try_from(duration_ms)
+        .unwrap_or(0)
+        .saturating_mul(u64::try_from(sample_rate).unwrap_or(0))
+        / 1000;
+    let factor = frames.div_ceil(fine.saturating_mul(1500)).max(1);
+    fine.saturating_mul(factor)
 }
 
-#[derive(Deserialize)]
-struct RoomQuery {
-    t: Option<f64>,
+/// What the call room needs from the review domain, fetched by its handler.
+pub struct RoomFacts {
+    /// The call.
+    pub call: Call,
+    /// Whose call it is.
+    pub rep_name: String,
+    /// Its place in the weekly review, as the viewer sees it.
+    pub standing: CallReview,
+    /// Its transcript (empty until it is ready).
+    pub transcript: Vec<Segment>,
+    /// Its conversation figures, once speech was analysed.
+    pub metrics: Option<CallMetrics>,
+    /// The comments the viewer may read.
+    pub comments: Vec<CommentView>,
 }
 
-/// The call room.
-#[get("/calls/{id}")]
-pub async fn call_room(
-    review: web::Data<Review>,
-    viewer: Viewer,
-    id: web::Path<CallId>,
-    query: web::Query<RoomQuery>,
-) -> Result<HttpResponse, PageError> {
-    let id = id.into_inner();
-    let call = review.calls().call(&viewer.actor, id).await?;
-    let rep = review.directory().user(&viewer.actor, call.rep_id).await?;
-    let standing = review.weekly().call_review(&viewer.actor, id).await?;
-    let transcript = if call.status == CallStatus::Ready {
-        review.calls().transcript(&viewer.actor, id).await?
-    } else {
-        Vec::new()
-    };
-    let conversation = if call.status == CallStatus::Ready {
-        match review.calls().metrics(&viewer.actor, id).await {
-            Ok(metrics) => Some(conversation(&metrics)),
-            Err(ReviewError::SpeechNotAnalysed) => None,
-            Err(e) => return Err(e.into()),
-        }
-    } else {
-        None
-    };
+/// The call room for `viewer`, opening at `start` seconds when asked.
+pub fn call_room(viewer: &Viewer, facts: RoomFacts, start: Option<f64>) -> CallRoom {
+    let RoomFacts { call, standing, transcript, metrics, .. } = facts;
+    let conversation = metrics.as_ref().map(conversation);
     let state = standing.nomination.as_ref().map(|n| n.row.state);
     let steps = view::STATES
         .iter()
@@ -422,16 +394,16 @@ pub async fn call_room(
     let date = call.occurred_at.unwrap_or(call.created_at);
     let timezone = viewer.organisation.timezone.clone();
     let duration_ms = call.duration_ms.unwrap_or_default();
-    let room = CallRoom {
-        layout: Layout::new(call.title.clone(), "call", &viewer),
+    CallRoom {
+        layout: Layout::new(call.title.clone(), "call", viewer),
         layout_csrf: viewer.csrf.clone(),
         player_js: assets::url("player.js"),
         wavesurfer_js: assets::url("wavesurfer.esm.js"),
         regions_js: assets::url("regions.esm.js"),
         timeline_js: assets::url("timeline.esm.js"),
-        call_id: id.to_string(),
+        call_id: call.id.to_string(),
         title: call.title.clone(),
-        rep_name: rep.name,
+        rep_name: facts.rep_name,
         is_rep,
         date_iso: view::iso(date),
         date_text: view::when(date, &timezone),
@@ -445,7 +417,7 @@ pub async fn call_room(
         ready: call.status == CallStatus::Ready,
         status_label: view::status_label(call.status).to_owned(),
         failure: call.failure_message.clone().filter(|_| call.status == CallStatus::Failed),
-        start_seconds: query.t.filter(|t| t.is_finite() && *t >= 0.0).unwrap_or(0.0),
+        start_seconds: start.filter(|t| t.is_finite() && *t >= 0.0).unwrap_or(0.0),
         steps,
         slot_label: standing.nomination.as_ref().map(|n| view::slot_label(n.row.slot).to_owned()),
         week: standing.nomination.as_ref().map(|n| n.row.week.clone()).unwrap_or_default(),
@@ -464,7 +436,7 @@ pub async fn call_room(
         },
         scoring_blocked: standing.scoring.and_then(|s| s.blocked).as_deref().map(view::sentence),
         criteria,
-        comments: comment_list(&review, &viewer, id, call.status).await?,
+        comments: comment_list(viewer, call.id, call.status, facts.comments),
         conversation,
         transcript: transcript
             .into_iter()
@@ -476,209 +448,21 @@ pub async fn call_room(
                 text: s.text,
             })
             .collect(),
-    };
-    Ok(page(room.render()?))
-}
-
-/// The resolution of the first waveform drawn: about 1,500 points over the
-/// whole call, whatever its length, so it arrives at once; zooming fetches
-/// the stored resolution.
-fn coarse_samples_per_pixel(duration_ms: i64, sample_rate: i32) -> u64 {
-    let fine = u64::from(filmroom_review::PEAKS_SAMPLES_PER_PIXEL);
-    let frames = u64::try_from(duration_ms)
-        .unwrap_or(0)
-        .saturating_mul(u64::try_from(sample_rate).unwrap_or(0))
-        / 1000;
-    let factor = frames.div_ceil(fine.saturating_mul(1500)).max(1);
-    fine.saturating_mul(factor)
-}
-
-/// While a call is being analysed its room asks this every few seconds: no
-/// content until the call is ready or failed, then a reload.
-#[get("/calls/{id}/status")]
-pub async fn call_status(
-    review: web::Data<Review>,
-    viewer: Viewer,
-    id: web::Path<CallId>,
-) -> Result<HttpResponse, Fragment> {
-    let call = review.calls().call(&viewer.actor, *id).await?;
-    if view::status_pending(call.status) {
-        return Ok(HttpResponse::NoContent().finish());
-    }
-    Ok(HttpResponse::Ok().insert_header(("HX-Refresh", "true")).finish())
-}
-
-fn list_response(list: &CommentList) -> Result<HttpResponse, Fragment> {
-    Ok(crate::html(HttpResponse::Ok(), list.render().map_err(PageError::from)?))
-}
-
-/// The comment list, which the call room polls so others' comments appear.
-#[get("/calls/{id}/comments")]
-pub async fn comments(
-    review: web::Data<Review>,
-    viewer: Viewer,
-    id: web::Path<CallId>,
-) -> Result<HttpResponse, Fragment> {
-    let call = review.calls().call(&viewer.actor, *id).await?;
-    let list = comment_list(&review, &viewer, call.id, call.status).await?;
-    list_response(&list)
-}
-
-#[derive(Deserialize)]
-struct CommentForm {
-    at_ms: i64,
-    end_ms: Option<String>,
-    kind: String,
-    body: String,
-    parent_id: Option<String>,
-    comment_id: Option<String>,
-}
-
-fn optional<T: std::str::FromStr>(
-    field: &str,
-    raw: Option<&str>,
-) -> Result<Option<T>, ReviewError> {
-    match raw.map(str::trim).filter(|v| !v.is_empty()) {
-        None => Ok(None),
-        Some(v) => v.parse().map(Some).map_err(|_| ReviewError::InvalidField {
-            field: field.to_owned(),
-            message: format!("`{v}` is not valid here; reload the page"),
-        }),
     }
 }
 
-/// Adds a comment (or a reply), or edits one's own; answers with the list.
-#[post("/calls/{id}/comments")]
-pub async fn save_comment(
-    review: web::Data<Review>,
-    Change { viewer, form }: Change<CommentForm>,
-    id: web::Path<CallId>,
-) -> Result<HttpResponse, Fragment> {
-    let id = id.into_inner();
-    let kind = view::parse_kind(&form.kind).ok_or_else(|| ReviewError::InvalidField {
-        field: "kind".into(),
-        message: "choose went well, improve, question or note".into(),
-    })?;
-    let end_ms: Option<i64> = optional("end_ms", form.end_ms.as_deref())?;
-    match optional::<CommentId>("comment_id", form.comment_id.as_deref())? {
-        Some(comment) => {
-            review
-                .weekly()
-                .edit_comment(
-                    &viewer.actor,
-                    comment,
-                    CommentChanges {
-                        body: Some(form.body),
-                        kind: Some(kind),
-                        ..CommentChanges::default()
-                    },
-                )
-                .await?;
-        }
-        None => {
-            review
-                .weekly()
-                .add_comment(
-                    &viewer.actor,
-                    id,
-                    NewComment {
-                        at_ms: form.at_ms,
-                        end_ms,
-                        body: form.body,
-                        kind,
-                        parent_id: optional("parent_id", form.parent_id.as_deref())?,
-                    },
-                )
-                .await?;
-        }
+/// The comment list of a call: threads in time order, replies under their
+/// comment.
+pub fn comment_list(
+    viewer: &Viewer,
+    call_id: CallId,
+    status: CallStatus,
+    views: Vec<CommentView>,
+) -> CommentList {
+    CommentList {
+        call_id: call_id.to_string(),
+        csrf: viewer.csrf.clone(),
+        items: items(views, viewer),
+        can_comment: status == CallStatus::Ready,
     }
-    let call = review.calls().call(&viewer.actor, id).await?;
-    let list = comment_list(&review, &viewer, id, call.status).await?;
-    list_response(&list)
-}
-
-/// Deletes one's own comment (and its replies); answers with the list.
-#[post("/calls/{id}/comments/{comment}/delete")]
-pub async fn delete_comment(
-    review: web::Data<Review>,
-    Change { viewer, .. }: Change<crate::pages::Button>,
-    path: web::Path<(CallId, CommentId)>,
-) -> Result<HttpResponse, Fragment> {
-    let (call_id, comment) = path.into_inner();
-    review.weekly().delete_comment(&viewer.actor, comment).await?;
-    let call = review.calls().call(&viewer.actor, call_id).await?;
-    let list = comment_list(&review, &viewer, call_id, call.status).await?;
-    list_response(&list)
-}
-
-/// Saves the viewer's scores on the call's nomination.
-#[post("/calls/{id}/scores")]
-pub async fn save_scores(
-    req: HttpRequest,
-    review: web::Data<Review>,
-    Change { viewer, form: fields }: Change<Vec<(String, String)>>,
-    id: web::Path<CallId>,
-) -> Result<HttpResponse, Fragment> {
-    let standing = review.weekly().call_review(&viewer.actor, *id).await?;
-    let nomination = standing.nomination.ok_or_else(|| ReviewError::InvalidField {
-        field: "call_id".into(),
-        message: "this call is not in one of the week's two slots, so it is not scored".into(),
-    })?;
-    let mut scores = Vec::new();
-    for (name, value) in &fields {
-        let Some(criterion) = name.strip_prefix("score:") else { continue };
-        let value: i32 = value.parse().map_err(|_| ReviewError::InvalidField {
-            field: name.clone(),
-            message: "choose one of the levels".into(),
-        })?;
-        let note = fields
-            .iter()
-            .find(|(k, _)| k.strip_prefix("note:") == Some(criterion))
-            .map(|(_, v)| v.clone())
-            .filter(|v| !v.trim().is_empty());
-        scores.push(ScoreInput { criterion: criterion.to_owned(), value, note });
-    }
-    if scores.is_empty() {
-        return Err(ReviewError::InvalidField {
-            field: "scores".into(),
-            message: "choose a level for at least one criterion".into(),
-        }
-        .into());
-    }
-    review
-        .weekly()
-        .put_scores(
-            &viewer.actor,
-            nomination.row.rep_id,
-            &nomination.row.week,
-            nomination.row.slot,
-            scores,
-        )
-        .await?;
-    if crate::session::is_htmx(&req) {
-        // The player keeps playing: only the form's status line changes.
-        return Ok(crate::html(HttpResponse::Ok(), "<span>Scores saved.</span>".to_owned()));
-    }
-    Ok(changed(&req, &format!("/calls/{id}")))
-}
-
-#[derive(Deserialize)]
-struct RepChannelForm {
-    rep_channel: i32,
-}
-
-/// Says which channel of a two-channel call is the rep; the metrics follow.
-#[post("/calls/{id}/rep-channel")]
-pub async fn set_rep_channel(
-    req: HttpRequest,
-    review: web::Data<Review>,
-    Change { viewer, form }: Change<RepChannelForm>,
-    id: web::Path<CallId>,
-) -> Result<HttpResponse, Fragment> {
-    let details = filmroom_review::CallDetails {
-        rep_channel: Some(form.rep_channel),
-        ..filmroom_review::CallDetails::default()
-    };
-    review.calls().update_call(&viewer.actor, *id, details).await?;
-    Ok(changed(&req, &format!("/calls/{id}")))
 }
