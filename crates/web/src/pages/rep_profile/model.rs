@@ -1,24 +1,10 @@
-//! A rep's profile: per criterion, their own and their manager's scores over
-//! the weeks with the calibration gap shaded; the week's conversation
-//! figures; the focus skill (started, achieved or dropped by a manager); how
-//! they keep their 1:1 commitments; and their 1:1s.
+//! A rep's page view model: what the page shows, built from what the
+//! review domain answered, with no I/O of its own.
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use crate::{pages::Layout, session::Viewer, view};
 use askama::Template;
-use filmroom_review::{
-    FocusChanges, FocusStatus, NewFocus, OneOnOneStatus, Prescription, Review, ReviewError,
-    WeekProgress,
-    ids::{FocusId, UserId},
-};
-use serde::Deserialize;
-
-use crate::{
-    error::{Fragment, PageError},
-    guards::Change,
-    pages::{Layout, changed, page},
-    session::Viewer,
-    view,
-};
+use filmroom_review::{Focus, FocusView, FollowThrough, OneOnOne, Person, RubricView};
+use filmroom_review::{FocusStatus, OneOnOneStatus, Prescription, WeekProgress};
 
 /// One criterion's chart.
 pub struct CriterionChart {
@@ -63,7 +49,7 @@ pub struct Meeting {
 
 #[derive(Template)]
 #[template(path = "rep_profile.html")]
-struct RepProfile {
+pub struct RepProfile {
     layout: Layout,
     csrf: String,
     rep_id: String,
@@ -218,22 +204,37 @@ fn prescription_label(p: Prescription) -> &'static str {
     }
 }
 
-/// `/reps/{id}`: a rep's progress, focus and 1:1s.
-#[get("/reps/{id}")]
-pub async fn profile(
-    review: web::Data<Review>,
-    viewer: Viewer,
-    id: web::Path<UserId>,
-) -> Result<HttpResponse, PageError> {
-    let rep_id = id.into_inner();
-    let rep = review.directory().user(&viewer.actor, rep_id).await?;
-    let progress = review.weekly().progress(&viewer.actor, rep_id, None, None, None).await?;
-    let rubric = review.weekly().rubric(&viewer.actor).await?;
+/// What a rep's page needs from the review domain, fetched by its handler.
+pub struct ProfileFacts {
+    /// The rep.
+    pub rep: Person,
+    /// Their scores and conversation figures week by week.
+    pub progress: Vec<WeekProgress>,
+    /// The rubric, for the criteria's names.
+    pub rubric: Option<RubricView>,
+    /// The active focus skill and the earlier ones.
+    pub focus: (Option<FocusView>, Vec<Focus>),
+    /// How they keep their 1:1 commitments.
+    pub follow_through: FollowThrough,
+    /// Their 1:1s.
+    pub one_on_ones: Vec<OneOnOne>,
+}
+
+/// The page of `facts.rep` as `viewer` sees it.
+pub fn profile(viewer: &Viewer, facts: ProfileFacts) -> RepProfile {
+    let ProfileFacts {
+        rep,
+        progress,
+        rubric,
+        focus: (active, history),
+        follow_through: items,
+        one_on_ones,
+    } = facts;
+    let rep_id = rep.id;
     let criteria = rubric.map(|r| r.criteria).unwrap_or_default();
     let name_of = |key: &str| {
         criteria.iter().find(|c| c.key == key).map_or_else(|| key.to_owned(), |c| c.name.clone())
     };
-    let (active, history) = review.one_on_ones().focus(&viewer.actor, rep_id).await?;
     let timezone = viewer.organisation.timezone.clone();
     let focus = active.map(|f| FocusCard {
         id: f.row.id.to_string(),
@@ -280,7 +281,6 @@ pub async fn profile(
             ),
         })
         .collect();
-    let items = review.one_on_ones().follow_through(&viewer.actor, rep_id, None, None).await?;
     let follow_through = match items.due {
         0 => "No 1:1 commitments were due in the last 90 days.".to_owned(),
         due => format!(
@@ -288,10 +288,7 @@ pub async fn profile(
             items.done_on_time, items.done_late, items.overdue
         ),
     };
-    let meetings: Vec<Meeting> = review
-        .one_on_ones()
-        .list(&viewer.actor, None, Some(rep_id), None, None)
-        .await?
+    let meetings: Vec<Meeting> = one_on_ones
         .into_iter()
         .map(|o| Meeting {
             id: o.id.to_string(),
@@ -321,8 +318,8 @@ pub async fn profile(
         })
         .collect();
     let coach = viewer.coaches() && viewer.me.id != rep_id;
-    let html = RepProfile {
-        layout: Layout::new(rep.name.clone(), "home", &viewer),
+    RepProfile {
+        layout: Layout::new(rep.name.clone(), "home", viewer),
         csrf: viewer.csrf.clone(),
         rep_id: rep_id.to_string(),
         name: rep.name.clone(),
@@ -337,127 +334,4 @@ pub async fn profile(
         timezone: viewer.organisation.timezone.clone(),
         sets_up_one_on_ones: rep.manager_id == Some(viewer.me.id),
     }
-    .render()?;
-    Ok(page(html))
-}
-
-#[derive(Deserialize)]
-struct StartFocusForm {
-    criterion: String,
-    diagnosis: String,
-    prescription: String,
-    prescription_text: String,
-    target_score: Option<String>,
-}
-
-fn prescription(raw: &str) -> Result<Prescription, ReviewError> {
-    match raw {
-        "shadow" => Ok(Prescription::Shadow),
-        "role_play" => Ok(Prescription::RolePlay),
-        "script" => Ok(Prescription::Script),
-        "discussion" => Ok(Prescription::Discussion),
-        "other" => Ok(Prescription::Other),
-        _ => Err(ReviewError::InvalidField {
-            field: "prescription".into(),
-            message: "choose how the skill is to be built".into(),
-        }),
-    }
-}
-
-/// A manager starts a focus skill for the rep.
-#[post("/reps/{id}/focus")]
-pub async fn start_focus(
-    req: HttpRequest,
-    review: web::Data<Review>,
-    Change { viewer, form }: Change<StartFocusForm>,
-    id: web::Path<UserId>,
-) -> Result<HttpResponse, Fragment> {
-    let rep = id.into_inner();
-    let target_score = match form.target_score.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        None => None,
-        Some(raw) => Some(raw.parse::<i32>().map_err(|_| ReviewError::InvalidField {
-            field: "target_score".into(),
-            message: "the target is one of the criterion's levels".into(),
-        })?),
-    };
-    let new = NewFocus {
-        criterion: form.criterion.clone(),
-        diagnosis: form.diagnosis.clone(),
-        prescription: prescription(&form.prescription)?,
-        prescription_text: form.prescription_text.clone(),
-        target_score,
-    };
-    review.one_on_ones().start_focus(&viewer.actor, rep, new).await?;
-    Ok(changed(&req, &format!("/reps/{rep}")))
-}
-
-#[derive(Deserialize)]
-struct EndFocusForm {
-    rep: UserId,
-    status: String,
-}
-
-/// A manager marks the focus achieved or drops it.
-#[post("/focus/{id}/end")]
-pub async fn end_focus(
-    req: HttpRequest,
-    review: web::Data<Review>,
-    Change { viewer, form }: Change<EndFocusForm>,
-    id: web::Path<FocusId>,
-) -> Result<HttpResponse, Fragment> {
-    let status = match form.status.as_str() {
-        "achieved" => FocusStatus::Achieved,
-        "dropped" => FocusStatus::Dropped,
-        _ => {
-            return Err(ReviewError::InvalidField {
-                field: "status".into(),
-                message: "a focus is achieved or dropped".into(),
-            }
-            .into());
-        }
-    };
-    let changes = FocusChanges { status: Some(status), ..FocusChanges::default() };
-    review.one_on_ones().update_focus(&viewer.actor, *id, changes).await?;
-    Ok(changed(&req, &format!("/reps/{}", form.rep)))
-}
-
-#[derive(Deserialize)]
-struct SeriesForm {
-    weekday: String,
-    time: String,
-    duration_minutes: u32,
-    agenda: Option<String>,
-}
-
-/// Topics one per line, blank lines dropped.
-pub fn agenda_lines(raw: Option<&str>) -> Vec<String> {
-    raw.unwrap_or_default()
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
-/// The rep's manager sets up their recurring 1:1.
-#[post("/reps/{id}/one-on-ones")]
-pub async fn set_up_one_on_ones(
-    req: HttpRequest,
-    review: web::Data<Review>,
-    Change { viewer, form }: Change<SeriesForm>,
-    id: web::Path<UserId>,
-) -> Result<HttpResponse, Fragment> {
-    let rep = id.into_inner();
-    let weekday = view::parse_day(&form.weekday)?;
-    let new = filmroom_review::NewSeries {
-        manager_id: None,
-        rep_id: rep,
-        weekday,
-        time: form.time.clone(),
-        duration_minutes: form.duration_minutes,
-        timezone: None,
-        agenda: agenda_lines(form.agenda.as_deref()),
-    };
-    review.one_on_ones().create_series(&viewer.actor, new).await?;
-    Ok(changed(&req, &format!("/reps/{rep}")))
 }

@@ -1,21 +1,13 @@
-//! The manager's board: each rep's two calls of a week with their states and
-//! overdue flags, the shared calls waiting for a review (longest waiting
-//! first), week by week; a skip-level manager sees the reps grouped under
-//! the managers they report to, with each manager's follow-through.
+//! The team board's view model: what the page shows, built from what the
+//! review domain answered, with no I/O of its own.
 
-use actix_web::{HttpResponse, get, web};
+use crate::{pages::Layout, session::Viewer, view};
 use askama::Template;
 use chrono::Weekday;
-use filmroom_review::{BoardRow, Nomination, Person, Review, TeamBoard, ids::UserId, week::Week};
-use serde::Deserialize;
-
-use crate::{
-    error::PageError,
-    guards::Coach,
-    pages::{Layout, page},
-    session::Viewer,
-    view,
-};
+use chrono::{DateTime, Utc};
+use filmroom_review::{BoardRow, Nomination, Person, TeamBoard, ids::UserId, week::Week};
+use filmroom_review::{FollowThrough, OneOnOne};
+use std::collections::HashMap;
 
 pub struct BoardSlot {
     call_id: String,
@@ -61,7 +53,7 @@ pub struct Meeting {
 
 #[derive(Template)]
 #[template(path = "team.html")]
-struct TeamPage {
+pub struct TeamPage {
     layout: Layout,
     week: String,
     week_dates: String,
@@ -75,11 +67,6 @@ struct TeamPage {
     groups: Vec<Group>,
     reps: usize,
     meetings: Vec<Meeting>,
-}
-
-#[derive(Deserialize)]
-struct TeamQuery {
-    week: Option<String>,
 }
 
 fn slot(n: &Option<Nomination>) -> Option<BoardSlot> {
@@ -114,11 +101,11 @@ fn percent(part: usize, whole: usize) -> String {
 
 /// The groups of a board: the viewer's own reps first, then each manager
 /// below them with their reps and how they follow through.
-async fn groups(
-    review: &Review,
+fn groups(
     viewer: &Viewer,
     board: &TeamBoard,
-) -> Result<Vec<Group>, PageError> {
+    follow_through: &HashMap<UserId, FollowThrough>,
+) -> Vec<Group> {
     let under = |manager: UserId| -> Vec<BoardLine> {
         board.reps.iter().filter(|r| r.rep.manager_id == Some(manager)).map(line).collect()
     };
@@ -139,15 +126,14 @@ async fn groups(
             0 => "nothing shared with them yet this week".to_owned(),
             n => format!("reviewed {reviewed} of {n} shared calls this week"),
         };
-        let items =
-            review.one_on_ones().follow_through(&viewer.actor, manager.id, None, None).await?;
-        let commitments = match items.due {
-            0 => "no 1:1 commitments due in the last 90 days".to_owned(),
-            due => format!(
-                "kept {} of 1:1 commitments on time ({} of {due}, last 90 days)",
-                percent(items.done_on_time, due),
-                items.done_on_time
+        let commitments = match follow_through.get(&manager.id) {
+            Some(items) if items.due > 0 => format!(
+                "kept {} of 1:1 commitments on time ({} of {}, last 90 days)",
+                percent(items.done_on_time, items.due),
+                items.done_on_time,
+                items.due
             ),
+            _ => "no 1:1 commitments due in the last 90 days".to_owned(),
         };
         groups.push(Group {
             heading: format!("{}'s reps", manager.name),
@@ -158,21 +144,25 @@ async fn groups(
     if groups.len() > 1 && groups.first().is_some_and(|g| g.lines.is_empty()) {
         groups.remove(0);
     }
-    Ok(groups)
+    groups
 }
 
-/// Renders the board of `week` (default: this week) for a viewer who
-/// coaches (the `/team` route's guard, or the home page, decided that).
-pub async fn render(
-    review: &Review,
-    viewer: &Viewer,
-    week: Option<&str>,
-) -> Result<HttpResponse, PageError> {
-    let current = review.weekly().current_week(&viewer.actor).await?;
-    let week = week.map_or_else(|| current.to_string(), str::to_owned);
-    let board = review.weekly().team_board(&viewer.actor, viewer.me.id, &week, true).await?;
+/// What the team board needs from the review domain, fetched by its handler.
+pub struct BoardFacts {
+    /// This week, by the organisation's calendar.
+    pub current: Week,
+    /// The board of the week shown.
+    pub board: TeamBoard,
+    /// The viewer's 1:1s that week.
+    pub one_on_ones: Vec<OneOnOne>,
+    /// How each manager below the viewer keeps their 1:1 commitments.
+    pub follow_through: HashMap<UserId, FollowThrough>,
+}
+
+/// The team board for `viewer` at `now` (which decides what is past due).
+pub fn team_page(viewer: &Viewer, facts: BoardFacts, now: DateTime<Utc>) -> TeamPage {
+    let BoardFacts { current, board, one_on_ones, follow_through } = facts;
     let timezone = viewer.organisation.timezone.clone();
-    let now = chrono::Utc::now();
     let waiting = board
         .waiting()
         .into_iter()
@@ -188,17 +178,7 @@ pub async fn render(
             }
         })
         .collect();
-    let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::UTC);
-    let meetings = review
-        .one_on_ones()
-        .list(
-            &viewer.actor,
-            Some(viewer.me.id),
-            None,
-            Some(board.week.start(tz)),
-            Some(board.week.next().start(tz)),
-        )
-        .await?
+    let meetings = one_on_ones
         .into_iter()
         .map(|o| Meeting {
             id: o.id.to_string(),
@@ -217,7 +197,7 @@ pub async fn render(
             .to_owned(),
         })
         .collect();
-    let html = TeamPage {
+    TeamPage {
         meetings,
         layout: Layout::new("Your team", "home", viewer),
         week: board.week.to_string(),
@@ -230,18 +210,6 @@ pub async fn render(
         deadline_passed: now > board.nomination_deadline,
         waiting,
         reps: board.reps.len(),
-        groups: groups(review, viewer, &board).await?,
+        groups: groups(viewer, &board, &follow_through),
     }
-    .render()?;
-    Ok(page(html))
-}
-
-/// `/team?week=2026-W49`: the board of one week.
-#[get("/team")]
-pub async fn team(
-    review: web::Data<Review>,
-    Coach(viewer): Coach,
-    query: web::Query<TeamQuery>,
-) -> Result<HttpResponse, PageError> {
-    render(&review, &viewer, query.week.as_deref()).await
 }
