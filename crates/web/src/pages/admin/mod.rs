@@ -3,33 +3,28 @@
 //! integration tokens for dialers and webhooks with their delivery log.
 //! Secrets made here are shown once, on the page that made them.
 
+mod model;
+
+use model::CriterionForm;
+
+use crate::{
+    WebConfig,
+    error::{Fragment, PageError},
+    guards::{Admin, AdminChange},
+    pages::{Button, changed, page},
+    session::Viewer,
+    view,
+};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use filmroom_review::{
-    NewUser, PageRequest, Person, Review, ReviewError, Role, SettingsChanges, UserChanges,
+    NewUser, PageRequest, Review, ReviewError, Role, SettingsChanges, UserChanges,
     ids::{DeliveryId, IntegrationTokenId, UserId, WebhookId},
     integrations::NewIntegrationToken,
     metrics::{Band, Metric},
     rubric::{Criterion, Level},
 };
 use serde::Deserialize;
-
-use crate::{
-    WebConfig,
-    error::{Fragment, PageError},
-    guards::{Admin, AdminChange},
-    pages::{Button, Layout, changed, page},
-    session::Viewer,
-    view,
-};
-
-fn role_key(role: Role) -> &'static str {
-    match role {
-        Role::Admin => "admin",
-        Role::Manager => "manager",
-        Role::Rep => "rep",
-    }
-}
 
 fn parse_role(raw: &str) -> Result<Role, ReviewError> {
     match raw {
@@ -54,59 +49,6 @@ fn origin(req: &HttpRequest, config: &WebConfig) -> String {
     }
 }
 
-pub struct PersonRow {
-    id: String,
-    name: String,
-    email: String,
-    role: String,
-    manager_id: String,
-    manager: String,
-    active: bool,
-    depth: usize,
-}
-
-#[derive(Template)]
-#[template(path = "admin_people.html")]
-struct PeoplePage {
-    layout: Layout,
-    csrf: String,
-    people: Vec<PersonRow>,
-    managers: Vec<(String, String)>,
-    link: Option<(String, String, String)>,
-    error: Option<String>,
-    email_enabled: bool,
-}
-
-/// The people in management-tree order: each manager followed by their reports.
-fn tree_order(people: &[Person]) -> Vec<(usize, &Person)> {
-    fn below<'a>(
-        people: &'a [Person],
-        manager: Option<UserId>,
-        depth: usize,
-        out: &mut Vec<(usize, &'a Person)>,
-    ) {
-        let mut level: Vec<&Person> = people.iter().filter(|p| p.manager_id == manager).collect();
-        level.sort_by(|a, b| a.name.cmp(&b.name));
-        for person in level {
-            if out.iter().any(|(_, p)| p.id == person.id) || depth > 32 {
-                continue;
-            }
-            out.push((depth, person));
-            below(people, Some(person.id), depth + 1, out);
-        }
-    }
-    let mut out = Vec::new();
-    below(people, None, 0, &mut out);
-    // Anyone whose manager is not in the list (cannot happen in one
-    // organisation, but nobody should vanish from the page).
-    for person in people {
-        if !out.iter().any(|(_, p)| p.id == person.id) {
-            out.push((0, person));
-        }
-    }
-    out
-}
-
 async fn people_page(
     review: &Review,
     viewer: &Viewer,
@@ -115,43 +57,8 @@ async fn people_page(
 ) -> Result<String, PageError> {
     let people =
         review.directory().users(&viewer.actor, PageRequest { after: None, limit: 1000 }).await?;
-    let people = people.items;
-    let name_of = |id: Option<UserId>| {
-        id.and_then(|id| people.iter().find(|p| p.id == id)).map(|p| p.name.clone())
-    };
-    let rows = tree_order(&people)
-        .into_iter()
-        .map(|(depth, p)| PersonRow {
-            id: p.id.to_string(),
-            name: p.name.clone(),
-            email: p.email.clone(),
-            role: role_key(p.role).to_owned(),
-            manager_id: p.manager_id.map(|m| m.to_string()).unwrap_or_default(),
-            manager: name_of(p.manager_id).unwrap_or_default(),
-            active: p.active,
-            depth,
-        })
-        .collect();
-    // Deactivated managers stay in the list, so saving a person who still
-    // reports to one does not quietly take their manager away.
-    let managers = people
-        .iter()
-        .filter(|p| p.role != Role::Rep)
-        .map(|p| {
-            let name = if p.active { p.name.clone() } else { format!("{} (deactivated)", p.name) };
-            (p.id.to_string(), name)
-        })
-        .collect();
-    Ok(PeoplePage {
-        layout: Layout::new("People", "admin", viewer),
-        csrf: viewer.csrf.clone(),
-        people: rows,
-        managers,
-        link,
-        error,
-        email_enabled: review.emails().enabled(),
-    }
-    .render()?)
+    let enabled = review.emails().enabled();
+    Ok(model::people_page(viewer, &people.items, link, error, enabled).render()?)
 }
 
 /// `/admin`: everyone in the organisation, as a management tree.
@@ -272,57 +179,14 @@ pub async fn change_person(
     Ok(changed(&req, "/admin"))
 }
 
-#[derive(Template)]
-#[template(path = "admin_settings.html")]
-struct SettingsPage {
-    layout: Layout,
-    csrf: String,
-    days: Vec<(String, bool)>,
-    review_days: u32,
-    clip_minutes: u32,
-    min_items: u32,
-    talk_min: String,
-    talk_max: String,
-    patience_min: String,
-    monologue_max: String,
-}
-
-/// A band limit as typed: at most two decimals, no trailing zeros.
-fn number(v: Option<f64>) -> String {
-    v.map(|v| {
-        let text = format!("{v:.2}");
-        text.trim_end_matches('0').trim_end_matches('.').to_owned()
-    })
-    .unwrap_or_default()
-}
-
 /// `/admin/settings`: how the organisation runs its weeks.
 #[get("/admin/settings")]
 pub async fn settings_form(
     review: web::Data<Review>,
     Admin(viewer): Admin,
 ) -> Result<HttpResponse, PageError> {
-    let (_, s) = review.weekly().review_settings(&viewer.actor).await?;
-    let band = |m: Metric| s.metric_bands.get(m);
-    let html = SettingsPage {
-        layout: Layout::new("Settings", "admin", &viewer),
-        csrf: viewer.csrf.clone(),
-        days: view::DAYS
-            .iter()
-            .map(|(k, d)| ((*k).to_owned(), *d == s.nomination_deadline))
-            .collect(),
-        review_days: s.manager_review_days,
-        clip_minutes: s.clip_budget_minutes,
-        min_items: s.min_action_items,
-        talk_min: number(band(Metric::TalkRatio).and_then(|b| b.min).map(|v| v * 100.0)),
-        talk_max: number(band(Metric::TalkRatio).and_then(|b| b.max).map(|v| v * 100.0)),
-        patience_min: number(band(Metric::PatienceMs).and_then(|b| b.min).map(|v| v / 1000.0)),
-        monologue_max: number(
-            band(Metric::LongestMonologueMs).and_then(|b| b.max).map(|v| v / 1000.0),
-        ),
-    }
-    .render()?;
-    Ok(page(html))
+    let (_, settings) = review.weekly().review_settings(&viewer.actor).await?;
+    Ok(page(model::settings_page(&viewer, &settings).render()?))
 }
 
 #[derive(Deserialize)]
@@ -398,26 +262,6 @@ pub async fn save_settings(
     Ok(changed(&req, "/admin/settings"))
 }
 
-pub struct CriterionForm {
-    index: usize,
-    key: String,
-    name: String,
-    description: String,
-    min: i32,
-    max: i32,
-    levels: String,
-}
-
-#[derive(Template)]
-#[template(path = "admin_rubric.html")]
-struct RubricPage {
-    layout: Layout,
-    csrf: String,
-    version: Option<i32>,
-    criteria: Vec<CriterionForm>,
-    error: Option<String>,
-}
-
 async fn rubric_page(
     review: &Review,
     viewer: &Viewer,
@@ -425,47 +269,7 @@ async fn rubric_page(
     criteria: Option<Vec<CriterionForm>>,
 ) -> Result<String, PageError> {
     let rubric = review.weekly().rubric(&viewer.actor).await?;
-    let version = rubric.as_ref().map(|r| r.version);
-    let mut forms = criteria.unwrap_or_else(|| {
-        rubric
-            .map(|r| r.criteria)
-            .unwrap_or_default()
-            .into_iter()
-            .enumerate()
-            .map(|(index, c)| CriterionForm {
-                index,
-                key: c.key,
-                name: c.name,
-                description: c.description.unwrap_or_default(),
-                min: c.min,
-                max: c.max,
-                levels: c
-                    .levels
-                    .iter()
-                    .map(|l| format!("{}: {}", l.value, l.description))
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            })
-            .collect()
-    });
-    let next = forms.len();
-    forms.push(CriterionForm {
-        index: next,
-        key: String::new(),
-        name: String::new(),
-        description: String::new(),
-        min: 1,
-        max: 5,
-        levels: String::new(),
-    });
-    Ok(RubricPage {
-        layout: Layout::new("Rubric", "admin", viewer),
-        csrf: viewer.csrf.clone(),
-        version,
-        criteria: forms,
-        error,
-    }
-    .render()?)
+    Ok(model::rubric_page(viewer, rubric, error, criteria).render()?)
 }
 
 /// `/admin/rubric`: the criteria managers and reps score against.
@@ -559,44 +363,6 @@ pub async fn publish_rubric(
     }
 }
 
-pub struct TokenRow {
-    id: String,
-    name: String,
-    source: String,
-    prefix: String,
-    rep_channel: i32,
-    signed: bool,
-    revoked: bool,
-}
-
-pub struct HookRow {
-    id: String,
-    url: String,
-    events: String,
-    deliveries: Vec<DeliveryRow>,
-}
-
-pub struct DeliveryRow {
-    id: String,
-    status: String,
-    attempts: i32,
-    last: String,
-    when: String,
-}
-
-#[derive(Template)]
-#[template(path = "admin_integrations.html")]
-struct IntegrationsPage {
-    layout: Layout,
-    csrf: String,
-    tokens: Vec<TokenRow>,
-    hooks: Vec<HookRow>,
-    events: Vec<String>,
-    new_token: Option<(String, String, String)>,
-    new_hook: Option<(String, String)>,
-    error: Option<String>,
-}
-
 async fn integrations_page(
     review: &Review,
     viewer: &Viewer,
@@ -604,61 +370,18 @@ async fn integrations_page(
     new_hook: Option<(String, String)>,
     error: Option<String>,
 ) -> Result<String, PageError> {
-    let timezone = viewer.organisation.timezone.clone();
     let tokens = review
         .integrations()
         .integration_tokens(&viewer.actor, PageRequest { after: None, limit: 200 })
         .await?
-        .items
-        .into_iter()
-        .map(|t| TokenRow {
-            id: t.id.to_string(),
-            name: t.name,
-            source: t.source,
-            prefix: t.prefix,
-            rep_channel: t.rep_channel,
-            signed: t.has_signing_secret,
-            revoked: t.revoked_at.is_some(),
-        })
-        .collect();
+        .items;
     let mut hooks = Vec::new();
     for hook in review.webhooks().list(&viewer.actor).await? {
-        let deliveries = review
-            .webhooks()
-            .deliveries(&viewer.actor, hook.id)
-            .await?
-            .into_iter()
-            .take(20)
-            .map(|d| DeliveryRow {
-                id: d.row.id.to_string(),
-                status: format!("{:?}", d.row.status).to_lowercase(),
-                attempts: d.row.attempts,
-                last: match (d.row.last_status_code, &d.row.last_error) {
-                    (Some(code), _) => format!("HTTP {code}"),
-                    (None, Some(error)) => error.clone(),
-                    (None, None) => "not tried yet".into(),
-                },
-                when: view::when(d.row.updated_at, &timezone),
-            })
-            .collect();
-        hooks.push(HookRow {
-            id: hook.id.to_string(),
-            url: hook.url,
-            events: hook.event_types.join(", "),
-            deliveries,
-        });
+        let deliveries = review.webhooks().deliveries(&viewer.actor, hook.id).await?;
+        hooks.push((hook, deliveries));
     }
-    Ok(IntegrationsPage {
-        layout: Layout::new("Integrations", "admin", viewer),
-        csrf: viewer.csrf.clone(),
-        tokens,
-        hooks,
-        events: filmroom_review::webhooks::EVENT_TYPES.iter().map(|e| (*e).to_owned()).collect(),
-        new_token,
-        new_hook,
-        error,
-    }
-    .render()?)
+    let shown = model::IntegrationsShown { new_token, new_hook, error };
+    Ok(model::integrations_page(viewer, tokens, hooks, shown).render()?)
 }
 
 /// `/admin/integrations`: dialer tokens and webhooks.

@@ -1,28 +1,20 @@
 //! Signing in and out, and setting a password from a one-time link.
 
-use actix_web::{HttpRequest, HttpResponse, get, http::header, post, web};
-use askama::Template;
-use filmroom_api::session::{check_origin, session_secret};
-use filmroom_review::{LinkPurpose, Review, ReviewError};
-use serde::Deserialize;
+mod model;
 
 use crate::{
     WebConfig,
     error::PageError,
     guards::Change,
-    pages::{Button, Layout, local_path, page},
+    pages::{Button, local_path, page},
     session::{cleared_cookie, session_cookie},
     view,
 };
-
-#[derive(Template)]
-#[template(path = "login.html")]
-struct LoginPage {
-    layout: Layout,
-    next: String,
-    email: String,
-    error: Option<String>,
-}
+use actix_web::{HttpRequest, HttpResponse, get, http::header, post, web};
+use askama::Template;
+use filmroom_api::session::{check_origin, session_secret};
+use filmroom_review::{Review, ReviewError};
+use serde::Deserialize;
 
 #[derive(Deserialize)]
 struct NextQuery {
@@ -40,13 +32,7 @@ pub async fn login_page(
     if review.accounts().authenticate_session(session_secret(&req).as_deref(), true).await.is_ok() {
         return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, next)).finish());
     }
-    let html = LoginPage {
-        layout: Layout::public("Sign in", "login"),
-        next,
-        email: String::new(),
-        error: None,
-    }
-    .render()?;
+    let html = model::login_page(next, String::new(), None).render()?;
     Ok(page(html))
 }
 
@@ -110,13 +96,7 @@ pub async fn login(
                 }
                 other => view::capitalised(&other.to_string()),
             };
-            let html = LoginPage {
-                layout: Layout::public("Sign in", "login"),
-                next,
-                email: form.email,
-                error: Some(message),
-            }
-            .render()?;
+            let html = model::login_page(next, form.email, Some(message)).render()?;
             response.insert_header(crate::no_store());
             Ok(crate::html(response, html))
         }
@@ -139,34 +119,12 @@ pub async fn logout(
         .finish())
 }
 
-#[derive(Template)]
-#[template(path = "welcome.html")]
-struct WelcomePage {
-    layout: Layout,
-    invite: bool,
-    name: String,
-    email: String,
-    expires_iso: String,
-    expires_text: String,
-    error: Option<String>,
-}
-
 async fn welcome_view(
     review: &Review,
     secret: &str,
     error: Option<String>,
-) -> Result<WelcomePage, PageError> {
-    let link = review.accounts().link(secret).await?;
-    let invite = link.purpose == LinkPurpose::Invite;
-    Ok(WelcomePage {
-        layout: Layout::public(if invite { "Welcome" } else { "Choose a new password" }, "welcome"),
-        invite,
-        name: link.name,
-        email: link.email,
-        expires_iso: view::iso(link.expires_at),
-        expires_text: view::when(link.expires_at, "UTC"),
-        error,
-    })
+) -> Result<model::WelcomePage, PageError> {
+    Ok(model::welcome_page(review.accounts().link(secret).await?, error))
 }
 
 /// The page a one-time link opens: choose a password.

@@ -1,5 +1,13 @@
 //! The account page: password, the browsers signed in, personal API tokens.
 
+mod model;
+
+use crate::{
+    error::PageError,
+    guards::Change,
+    pages::{Button, page},
+    session::Viewer,
+};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use filmroom_review::{
@@ -8,56 +16,8 @@ use filmroom_review::{
 };
 use serde::Deserialize;
 
-use crate::{
-    error::PageError,
-    guards::Change,
-    pages::{Button, Layout, page},
-    session::Viewer,
-    view,
-};
-
-pub struct SessionRow {
-    id: String,
-    browser: String,
-    since_iso: String,
-    since_text: String,
-    seen_iso: String,
-    seen_text: String,
-    current: bool,
-}
-
-pub struct TokenRow {
-    id: String,
-    name: String,
-    prefix: String,
-    created_text: String,
-    used_text: String,
-}
-
-impl AccountPage {
-    fn layout_csrf(&self) -> &str {
-        self.layout.viewer.as_ref().map_or("", |v| v.csrf.as_str())
-    }
-}
-
-#[derive(Template)]
-#[template(path = "account.html")]
-struct AccountPage {
-    layout: Layout,
-    name: String,
-    email: String,
-    role: String,
-    message: Option<String>,
-    error: Option<String>,
-    new_token: Option<(String, String)>,
-    sessions: Vec<SessionRow>,
-    tokens: Vec<TokenRow>,
-    /// Each kind of email: (name, what it is, whether they get it).
-    emails: Vec<(&'static str, &'static str, bool)>,
-    /// Whether this server sends email at all.
-    email_enabled: bool,
-}
-
+/// The account page, after `message`, or with `error` beside the form that
+/// failed, or with a new token's secret shown once.
 async fn render(
     review: &Review,
     viewer: &Viewer,
@@ -65,65 +25,17 @@ async fn render(
     error: Option<String>,
     new_token: Option<(String, String)>,
 ) -> Result<String, PageError> {
-    let timezone = &viewer.organisation.timezone;
-    let sessions = review
-        .accounts()
-        .sessions(&viewer.actor)
-        .await?
-        .into_iter()
-        .map(|s| SessionRow {
-            id: s.id.to_string(),
-            browser: s.user_agent,
-            since_iso: view::iso(s.created_at),
-            since_text: view::when(s.created_at, timezone),
-            seen_iso: view::iso(s.last_seen_at),
-            seen_text: view::when(s.last_seen_at, timezone),
-            current: s.current,
-        })
-        .collect();
-    let tokens = review
-        .directory()
-        .tokens(&viewer.actor, viewer.me.id, PageRequest { after: None, limit: 100 })
-        .await?
-        .items
-        .into_iter()
-        .filter(|t| t.revoked_at.is_none())
-        .map(|t| TokenRow {
-            id: t.id.to_string(),
-            name: t.name,
-            prefix: t.prefix,
-            created_text: view::day(t.created_at, timezone),
-            used_text: t
-                .last_used_at
-                .map_or_else(|| "never".to_owned(), |at| view::day(at, timezone)),
-        })
-        .collect();
-    let emails = review
-        .emails()
-        .preferences(&viewer.actor)
-        .await?
-        .into_iter()
-        .map(|(kind, on)| (email::kind_name(kind), email::kind_description(kind), on))
-        .collect();
-    Ok(AccountPage {
-        emails,
+    let facts = model::AccountFacts {
+        sessions: review.accounts().sessions(&viewer.actor).await?,
+        tokens: review
+            .directory()
+            .tokens(&viewer.actor, viewer.me.id, PageRequest { after: None, limit: 100 })
+            .await?
+            .items,
+        emails: review.emails().preferences(&viewer.actor).await?,
         email_enabled: review.emails().enabled(),
-        layout: Layout::new("Account", "account", viewer),
-        name: viewer.me.name.clone(),
-        email: viewer.me.email.clone(),
-        role: match viewer.me.role {
-            filmroom_review::Role::Admin => "Admin",
-            filmroom_review::Role::Manager => "Manager",
-            filmroom_review::Role::Rep => "Rep",
-        }
-        .to_owned(),
-        message,
-        error,
-        new_token,
-        sessions,
-        tokens,
-    }
-    .render()?)
+    };
+    Ok(model::account_page(viewer, facts, message, error, new_token).render()?)
 }
 
 /// The account page.

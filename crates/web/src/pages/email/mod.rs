@@ -1,6 +1,14 @@
 //! Email pages: the one-click unsubscribe link every email carries, and the
 //! admin's email log with resending.
 
+mod model;
+
+use crate::{
+    error::PageError,
+    guards::{Admin, AdminChange},
+    pages::{Button, page},
+    session::Viewer,
+};
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use filmroom_review::{
@@ -10,36 +18,13 @@ use filmroom_review::{
 };
 use serde::Deserialize;
 
-use crate::{
-    error::PageError,
-    guards::{Admin, AdminChange},
-    pages::{Button, Layout, page},
-    session::Viewer,
-    view,
-};
-
-#[derive(Template)]
-#[template(path = "unsubscribe.html")]
-struct UnsubscribePage {
-    layout: Layout,
-    email: String,
-    description: &'static str,
-    off: bool,
-}
-
 async fn unsubscribe_page(review: &Review, secret: &str, done: bool) -> Result<String, PageError> {
     let found = if done {
         review.emails().unsubscribe(secret).await?
     } else {
         review.emails().unsubscription(secret).await?
     };
-    Ok(UnsubscribePage {
-        layout: Layout::public("Email", "unsubscribe"),
-        email: found.person.email,
-        description: email::kind_description(found.kind),
-        off: found.off,
-    }
-    .render()?)
+    Ok(model::unsubscribe_page(found).render()?)
 }
 
 /// The unsubscribe link's page: says what it turns off, and asks (link
@@ -63,63 +48,12 @@ pub async fn unsubscribe(
     Ok(page(unsubscribe_page(&review, &secret, true).await?))
 }
 
-pub struct EmailRow {
-    id: String,
-    to: String,
-    kind: &'static str,
-    period: String,
-    subject: String,
-    status: &'static str,
-    attempts: i32,
-    last_error: String,
-    when_iso: String,
-    when_text: String,
-    failed: bool,
-}
-
-#[derive(Template)]
-#[template(path = "admin_email.html")]
-struct EmailLogPage {
-    layout: Layout,
-    csrf: String,
-    enabled: bool,
-    filter: String,
-    rows: Vec<EmailRow>,
-    notice: Option<String>,
-}
-
 #[derive(Deserialize)]
 pub struct LogQuery {
     status: Option<String>,
     /// The email just queued from a button, to say so (by id: the page
     /// names only a recipient from the organisation's own log).
     queued: Option<String>,
-}
-
-fn row(e: Email, timezone: &str) -> EmailRow {
-    let at = e.sent_at.unwrap_or(e.updated_at);
-    EmailRow {
-        id: e.id.to_string(),
-        to: format!("{} <{}>", e.recipient_name, e.recipient_email),
-        kind: match e.kind {
-            email::EmailKind::Invite => "Sign-in link",
-            email::EmailKind::NominationReminder => "Pick-your-calls reminder",
-            email::EmailKind::ReviewDigest => "Reviews waiting",
-            email::EmailKind::OneOnOneTomorrow => "1:1 tomorrow",
-        },
-        // An invite's or a 1:1's period is an id, which says nothing here.
-        period: match e.kind {
-            email::EmailKind::NominationReminder | email::EmailKind::ReviewDigest => e.period,
-            email::EmailKind::Invite | email::EmailKind::OneOnOneTomorrow => String::new(),
-        },
-        subject: e.subject.unwrap_or_default(),
-        status: email::status_name(e.status),
-        attempts: e.attempts,
-        last_error: e.last_error.unwrap_or_default(),
-        when_iso: view::iso(at),
-        when_text: view::when(at, timezone),
-        failed: e.status == email::EmailStatus::Failed,
-    }
 }
 
 async fn log_page(
@@ -136,21 +70,9 @@ async fn log_page(
         .emails()
         .log(&viewer.actor, &statuses, PageRequest { after: None, limit: 200 })
         .await?;
-    let notice = queued.and_then(|id| log.items.iter().find(|e| e.id.to_string() == id)).map(|e| {
-        format!(
-            "An email to {} is queued; this log says when the mail server took it.",
-            e.recipient_email
-        )
-    });
-    Ok(EmailLogPage {
-        layout: Layout::new("Email", "admin", viewer),
-        csrf: viewer.csrf.clone(),
-        enabled: review.emails().enabled(),
-        filter: if statuses.is_empty() { String::new() } else { filter.to_owned() },
-        rows: log.items.into_iter().map(|e| row(e, &viewer.organisation.timezone)).collect(),
-        notice,
-    }
-    .render()?)
+    let filter = if statuses.is_empty() { "" } else { filter };
+    let enabled = review.emails().enabled();
+    Ok(model::log_page(viewer, filter, log.items, queued, enabled).render()?)
 }
 
 /// The organisation's email log: the latest 200, or only the problems.
