@@ -12,7 +12,8 @@
 # (a rep their own call, its comments and their list; a manager their reps'),
 # with 0 % and with 5 % of requests writing a comment, beside /healthz, with
 # the read cache on and off. Afterwards every comment wrk was told was stored
-# (201) is counted in the database. Target with 5 % writes: at least 15 % of
+# (201) is looked for in the database (which may hold a few more: those in
+# flight when wrk stopped). Target with 5 % writes: at least 15 % of
 # /healthz and p99 under 15 ms.
 #   scripts/bench-reads.sh              # the embedded default (SQLite + disk)
 #   scripts/bench-reads.sh --postgres   # PostgreSQL on 127.0.0.1:5432 (trust auth)
@@ -209,7 +210,9 @@ mixed() {
   read -r created failed < <(echo "$out" | awk '/^created/ {print $2, $4}')
   [ "$failed" = 0 ] || { echo "the mixed run ($2 writing) had $failed failed requests" >&2; echo "$out" >&2; exit 1; }
   after=$(stored_comments)
-  [ $((after - before)) -eq "$created" ] || {
+  # Requests still in flight when wrk stops are answered to nobody, so the
+  # database may hold a few more (at most one per connection), never fewer.
+  [ $((after - before)) -ge "$created" ] && [ $((after - before - created)) -le 64 ] || {
     echo "wrk was told $created comments were stored, the database has $((after - before)) more" >&2; exit 1; }
   echo "$rps $p99 $created"
 }
