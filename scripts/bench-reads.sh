@@ -37,9 +37,12 @@ server_pid=""
 uncached_pid=""
 database=""
 cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
-  [ -n "$uncached_pid" ] && kill "$uncached_pid" 2>/dev/null
-  [ -n "$database" ] && psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS $database" >/dev/null 2>&1
+  # A failing command here would end the trap early (set -e), so none may.
+  for pid in $server_pid $uncached_pid; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  # The servers may still hold connections while they shut down.
+  [ -n "$database" ] && { psql -q -h 127.0.0.1 -U postgres \
+    -c "DROP DATABASE IF EXISTS $database WITH (FORCE)" >/dev/null 2>&1 || true; }
   rm -rf "$work"
 }
 trap cleanup EXIT
