@@ -689,3 +689,32 @@ fn only_one_of_several_focus_skills_started_at_once_becomes_active() {
     assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 7, "{statuses:?}");
 }
+
+#[test]
+fn a_comment_the_caller_cannot_see_answers_as_one_that_does_not_exist() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    series(&app, &team);
+    let meeting = first_occurrence(&app, &team);
+    let clips = format!("/v1/one-on-ones/{}/clips", meeting["id"].as_str().unwrap());
+    // Another rep of the same manager, with a private comment on their call.
+    let other = app.create_user(&team.admin, "other@acme.example", "rep", Some(&team.manager_id));
+    let other_token = app.issue_token(&team.admin, &other);
+    let call = app.ready_call(&other_token, &other, "tones-16k-mono.mp3", "audio/mpeg");
+    let private = app.comment(&other_token, &call, 1000, "improve");
+    let private_id = private["id"].as_str().unwrap();
+    let missing_id = uuid::Uuid::now_v7().to_string();
+
+    for caller in [&team.rep, &team.manager] {
+        let hidden = app.post(&clips, caller, json!({"comment_id": private_id}));
+        let body = hidden.problem(422, "invalid_field");
+        assert!(!hidden.text.contains(&call), "the refusal names the hidden call: {}", hidden.text);
+        let missing = app.post(&clips, caller, json!({"comment_id": missing_id})).json();
+        assert_eq!(body["field"], missing["field"]);
+        assert_eq!(
+            body["detail"].as_str().unwrap().replace(private_id, "ID"),
+            missing["detail"].as_str().unwrap().replace(&missing_id, "ID"),
+            "a hidden comment reads differently from a missing one"
+        );
+    }
+}

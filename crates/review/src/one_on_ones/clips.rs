@@ -117,7 +117,7 @@ impl OneOnOnes<'_> {
     }
 
     /// Adds a clip to the coaching segment, within the organisation's budget.
-    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, one_on_one = %id), err)]
+    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, one_on_one = %id), err(level = "info"))]
     pub async fn add_clip(
         &self,
         actor: &Actor,
@@ -138,12 +138,19 @@ impl OneOnOnes<'_> {
             }
             ClipSource::Range { call_id, .. } => (*call_id, None),
         };
+        // A comment the caller may not see, or on a call that is not this
+        // rep's, answers exactly as a comment that does not exist: naming its
+        // call would tell the caller about a call they cannot see.
+        let unknown = || match &source {
+            ClipSource::Comment(comment) => invalid("comment_id", format!("no comment {comment}")),
+            ClipSource::Range { .. } => {
+                invalid("call_id", format!("no call {call_id} of this 1:1's rep"))
+            }
+        };
         // The caller must be able to see the call, not only the 1:1.
         let call = match self.visible_call(actor, call_id).await {
             Ok(call) if call.rep_id == row.rep_id => call,
-            Ok(_) | Err(ReviewError::NotFound { .. }) => {
-                return Err(invalid("call_id", format!("no call {call_id} of this 1:1's rep")));
-            }
+            Ok(_) | Err(ReviewError::NotFound { .. }) => return Err(unknown()),
             Err(e) => return Err(e),
         };
         if call.status != CallStatus::Ready {
@@ -156,6 +163,9 @@ impl OneOnOnes<'_> {
         let shared = self.store.call_is_shared(call.id).await?;
         let (start_ms, end_ms) = match (&source, &comment_id) {
             (ClipSource::Comment(_), Some(comment)) => {
+                if !rep_work_visible(actor.user_id, row.rep_id, comment.author_id, shared) {
+                    return Err(unknown());
+                }
                 // Both people must be able to see the comment: the rep's own
                 // comments only once the call is shared.
                 if !rep_work_visible(row.manager_id, row.rep_id, comment.author_id, shared) {
