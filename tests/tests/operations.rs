@@ -100,6 +100,37 @@ fn json_logs_are_one_object_per_line_with_the_request_id() {
 }
 
 #[test]
+fn a_clients_mistake_is_logged_as_information_not_as_an_error() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    let reply = app.post(
+        "/v1/users",
+        &team.admin,
+        serde_json::json!({"email": "not an email", "name": "X", "role": "rep"}),
+    );
+    reply.problem(422, "invalid_field");
+    let rubric = app.put_json("/v1/rubric", &team.admin, serde_json::json!({"criteria": []}));
+    rubric.problem(422, "invalid_field");
+    // The refusals are logged, at INFO, by the time the request line is.
+    let mut lines = Vec::new();
+    for _ in 0..100 {
+        lines = app.log_lines();
+        if lines.iter().filter(|l| l.contains("status=422")).count() >= 2 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let refusals: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.contains("not an email address") || l.contains("1 to 30"))
+        .collect();
+    assert!(!refusals.is_empty(), "the refusals are not logged at all:\n{}", lines.join("\n"));
+    for line in refusals {
+        assert!(!line.contains("ERROR"), "a 422 logged as an error: {line}");
+    }
+}
+
+#[test]
 fn the_cli_migrates_and_refuses_bad_bootstrap_input_with_a_message() {
     let app = TestApp::spawn();
     let migrate = filmroom(&app.env).arg("migrate").output().unwrap();

@@ -395,7 +395,9 @@ impl ApiError {
                 R::LastAdmin => (Code::LastAdmin, None),
                 R::HasReports(_) => (Code::HasReports, field("role")),
                 R::OrganisationExists(_) => (Code::OrganisationExists, None),
-                R::AudioAlreadyStored { .. } => (Code::AudioAlreadyStored, None),
+                R::AudioAlreadyStored { .. } | R::RecordingRemoved => {
+                    (Code::AudioAlreadyStored, None)
+                }
                 R::NotReady { .. } => (Code::NotReadyYet, None),
                 R::AudioTooLarge { .. } => (Code::AudioTooLarge, None),
                 R::NotAudio(_) => (Code::UnsupportedMedia, None),

@@ -427,7 +427,7 @@ async fn store_body(
     match upload.finish().await {
         Ok(_) => Ok(()),
         // Someone else stored audio first: theirs stays.
-        Err(ReviewError::AudioAlreadyStored { .. }) => Ok(()),
+        Err(ReviewError::AudioAlreadyStored { .. } | ReviewError::RecordingRemoved) => Ok(()),
         Err(e) => Err(e.into()),
     }
 }

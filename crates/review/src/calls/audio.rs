@@ -103,7 +103,7 @@ impl AudioUpload {
             store.blobs().delete(&stored.key).await?;
             let current =
                 store.call_by_id(self.call.id).await?.ok_or_else(|| not_found(self.call.id))?;
-            return Err(ReviewError::AudioAlreadyStored { status: status_name(current.status) });
+            return Err(crate::rules::error::audio_refused(current.status));
         };
         for key in previous.into_iter().flatten() {
             if let Err(e) = store.blobs().delete(&key).await {
@@ -167,7 +167,7 @@ impl Calls<'_> {
         max_bytes: u64,
     ) -> Result<AudioUpload, ReviewError> {
         if !crate::rules::call_status::can_become(row.status, CallStatus::Uploading) {
-            return Err(ReviewError::AudioAlreadyStored { status: status_name(row.status) });
+            return Err(crate::rules::error::audio_refused(row.status));
         }
         Ok(AudioUpload {
             review: Review::clone(self),

@@ -172,7 +172,7 @@ impl WeeklyReview<'_> {
     }
 
     /// Comments on a call the caller can see.
-    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, call = %call_id), err)]
+    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, call = %call_id), err(level = "info"))]
     pub async fn add_comment(
         &self,
         actor: &Actor,

@@ -83,7 +83,7 @@ impl CallLifecycle<'_> {
     ) -> Result<Option<call::Model>, ReviewError> {
         let expected = waiting.status;
         if !can_become(expected, CallStatus::Uploading) {
-            return Err(ReviewError::AudioAlreadyStored { status: status_name(expected) });
+            return Err(crate::rules::error::audio_refused(expected));
         }
         let at = now();
         row.status = CallStatus::Queued;

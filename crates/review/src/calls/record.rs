@@ -264,7 +264,7 @@ impl Calls<'_> {
     /// Creates a call for a rep the caller can see (a rep for themselves, a
     /// manager for their reps, an admin for anyone). An `external_ref` already
     /// used in the organisation returns that call and `false`.
-    #[tracing::instrument(skip_all, fields(actor = %actor.user_id), err)]
+    #[tracing::instrument(skip_all, fields(actor = %actor.user_id), err(level = "info"))]
     pub async fn create_call(
         &self,
         actor: &Actor,
@@ -430,7 +430,7 @@ impl Calls<'_> {
     }
 
     /// Deletes a call and its objects (the rep, whoever created it, or an admin).
-    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, call = %id), err)]
+    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, call = %id), err(level = "info"))]
     pub async fn delete_call(&self, actor: &Actor, id: CallId) -> Result<(), ReviewError> {
         let row = self.visible_call(actor, id).await?;
         let may = actor.role == Role::Admin

@@ -11,7 +11,7 @@ use crate::{
 
 impl Calls<'_> {
     /// Replaces the transcript of a ready call the caller can see.
-    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, call = %call_id), err)]
+    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, call = %call_id), err(level = "info"))]
     pub async fn put_transcript(
         &self,
         actor: &crate::rules::actor::Actor,

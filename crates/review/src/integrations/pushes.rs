@@ -153,7 +153,7 @@ impl Integrations<'_> {
     /// pushed call. With a recording URL the fetch is queued at once, because
     /// dialers' URLs expire within minutes. A call whose recording failed
     /// takes a new one when it is pushed again with one.
-    #[tracing::instrument(skip_all, fields(integration = %caller.id), err)]
+    #[tracing::instrument(skip_all, fields(integration = %caller.id), err(level = "info"))]
     pub async fn push_call(
         &self,
         caller: &IntegrationCaller,

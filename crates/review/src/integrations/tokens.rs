@@ -167,7 +167,7 @@ impl From<integration_token::Model> for IntegrationToken {
 
 impl Integrations<'_> {
     /// Creates an integration token (admins).
-    #[tracing::instrument(skip_all, fields(actor = %actor.user_id), err)]
+    #[tracing::instrument(skip_all, fields(actor = %actor.user_id), err(level = "info"))]
     pub async fn create_integration_token(
         &self,
         actor: &Actor,
@@ -223,7 +223,7 @@ impl Integrations<'_> {
     /// Changes an integration token (admins): its label, or the dialer's
     /// signing key and account after a rotation, without changing the token
     /// or the callback URLs that name it.
-    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, token = %id), err)]
+    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, token = %id), err(level = "info"))]
     pub async fn update_integration_token(
         &self,
         actor: &Actor,
@@ -251,7 +251,7 @@ impl Integrations<'_> {
     }
 
     /// Revokes an integration token at once (admins). Revoking twice changes nothing.
-    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, token = %id), err)]
+    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, token = %id), err(level = "info"))]
     pub async fn revoke_integration_token(
         &self,
         actor: &Actor,

@@ -82,7 +82,7 @@ impl Integrations<'_> {
     /// Handles a Twilio-style recording status callback: checks the signature
     /// with the integration's signing secret, and on `completed` creates the
     /// call and queues the download of `RecordingUrl` + `.wav`.
-    #[tracing::instrument(skip_all, fields(integration = %callback.integration_id), err)]
+    #[tracing::instrument(skip_all, fields(integration = %callback.integration_id), err(level = "info"))]
     pub async fn recording_callback(
         &self,
         callback: RecordingCallback,

@@ -121,7 +121,7 @@ impl OneOnOnes<'_> {
     /// Marks a 1:1 held: it needs the organisation's minimum of action items,
     /// each with an owner and a due date. Every shared nomination with a clip
     /// in the segment becomes discussed.
-    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, one_on_one = %id), err)]
+    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, one_on_one = %id), err(level = "info"))]
     pub async fn hold(&self, actor: &Actor, id: OneOnOneId) -> Result<OneOnOneView, ReviewError> {
         // Holding records that coaching happened: the rep's manager, a manager
         // above them or an admin says so, never the rep alone.

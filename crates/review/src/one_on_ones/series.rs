@@ -180,7 +180,7 @@ impl OneOnOnes<'_> {
 
     /// Starts a recurring 1:1 (the manager or an admin) and schedules the
     /// coming weeks.
-    #[tracing::instrument(skip_all, fields(actor = %actor.user_id), err)]
+    #[tracing::instrument(skip_all, fields(actor = %actor.user_id), err(level = "info"))]
     pub async fn create_series(
         &self,
         actor: &Actor,

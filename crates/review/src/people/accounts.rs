@@ -393,7 +393,7 @@ impl Accounts<'_> {
         actor: &Actor,
         user_id: UserId,
     ) -> Result<IssuedLink, ReviewError> {
-        require_admin(actor, "only admins can make sign-in links")?;
+        require_admin(actor, "make sign-in links")?;
         let row = self.store.user(actor.organisation_id, user_id).await?.ok_or_else(|| {
             ReviewError::NotFound { entity: Entity::User, id: user_id.to_string() }
         })?;

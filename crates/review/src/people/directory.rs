@@ -160,7 +160,7 @@ impl From<api_token::Model> for TokenInfo {
 
 impl Directory<'_> {
     /// Creates an organisation with its first admin and that admin's first token.
-    #[tracing::instrument(skip_all, fields(organisation = %organisation_name), err)]
+    #[tracing::instrument(skip_all, fields(organisation = %organisation_name), err(level = "info"))]
     pub async fn bootstrap(
         &self,
         organisation_name: &str,
@@ -281,7 +281,7 @@ impl Directory<'_> {
     }
 
     /// Adds a user to the caller's organisation (admins only).
-    #[tracing::instrument(skip_all, fields(actor = %actor.user_id), err)]
+    #[tracing::instrument(skip_all, fields(actor = %actor.user_id), err(level = "info"))]
     pub async fn create_user(&self, actor: &Actor, new: NewUser) -> Result<Person, ReviewError> {
         require_admin(actor, "add users")?;
         let email = Email::parse("email", &new.email)?;
@@ -313,7 +313,7 @@ impl Directory<'_> {
     }
 
     /// Changes a user (admins only): details, role, manager, activation.
-    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, user = %id), err)]
+    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, user = %id), err(level = "info"))]
     pub async fn update_user(
         &self,
         actor: &Actor,
@@ -381,7 +381,7 @@ impl Directory<'_> {
 
     /// Issues a token for a user: an admin for anyone active in the
     /// organisation, anyone for themselves.
-    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, user = %user_id), err)]
+    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, user = %user_id), err(level = "info"))]
     pub async fn issue_token(
         &self,
         actor: &Actor,
@@ -424,7 +424,7 @@ impl Directory<'_> {
 
     /// Revokes a token at once: for admins and the token's owner. Revoking a
     /// revoked token changes nothing.
-    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, token = %id), err)]
+    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, token = %id), err(level = "info"))]
     pub async fn revoke_token(&self, actor: &Actor, id: TokenId) -> Result<TokenInfo, ReviewError> {
         let token = self
             .store

@@ -179,6 +179,12 @@ pub enum ReviewError {
         /// The call's current status.
         status: &'static str,
     },
+    /// An admin removed the call's recording; the call keeps its coaching
+    /// record and takes no new audio.
+    #[error(
+        "an admin removed this call's recording; the call keeps its comments, scores and clips, but it takes no new recording: create a new call to upload one"
+    )]
+    RecordingRemoved,
     /// The thing asked for does not exist yet in the call's current state.
     #[error("the call's {what} is not available while the call is {status}")]
     NotReady {
@@ -355,6 +361,16 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
     }
     chain
 }
+/// Why a call takes no recording now: it has one, or an admin removed it.
+pub(crate) fn audio_refused(status: filmroom_store::CallStatus) -> ReviewError {
+    match status {
+        filmroom_store::CallStatus::AudioDeleted => ReviewError::RecordingRemoved,
+        other => ReviewError::AudioAlreadyStored {
+            status: crate::rules::call_status::status_name(other),
+        },
+    }
+}
+
 /// A field of a request that is wrong, and why.
 pub(crate) fn invalid(field: &str, message: impl Into<String>) -> ReviewError {
     ReviewError::InvalidField { field: field.to_owned(), message: message.into() }

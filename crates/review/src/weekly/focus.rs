@@ -98,7 +98,7 @@ impl OneOnOnes<'_> {
     }
 
     /// Starts the rep's focus skill; one at a time.
-    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, rep = %rep), err)]
+    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, rep = %rep), err(level = "info"))]
     pub async fn start_focus(
         &self,
         actor: &Actor,

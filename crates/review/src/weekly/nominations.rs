@@ -114,7 +114,7 @@ impl WeeklyReview<'_> {
 
     /// Puts one of the rep's own ready calls in a slot of a week. Only the rep
     /// nominates; a slot can be changed until it is shared.
-    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, rep = %rep, week), err)]
+    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, rep = %rep, week), err(level = "info"))]
     pub async fn nominate(
         &self,
         actor: &Actor,
@@ -207,7 +207,7 @@ impl WeeklyReview<'_> {
 
     /// Moves a nomination's review to `target`, enforcing the order and who
     /// may make each move.
-    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, rep = %rep, week), err)]
+    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, rep = %rep, week), err(level = "info"))]
     pub async fn move_review(
         &self,
         actor: &Actor,

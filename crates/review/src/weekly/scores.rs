@@ -57,7 +57,7 @@ impl WeeklyReview<'_> {
     }
 
     /// Publishes the next rubric version (admins only).
-    #[tracing::instrument(skip_all, fields(actor = %actor.user_id), err)]
+    #[tracing::instrument(skip_all, fields(actor = %actor.user_id), err(level = "info"))]
     pub async fn publish_rubric(
         &self,
         actor: &Actor,
@@ -99,7 +99,7 @@ impl WeeklyReview<'_> {
 
     /// Replaces the caller's scores of a nomination: the rep's self-scores
     /// until it is shared, a chain manager's scores once it is.
-    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, rep = %rep, week), err)]
+    #[tracing::instrument(skip_all, fields(actor = %actor.user_id, rep = %rep, week), err(level = "info"))]
     pub async fn put_scores(
         &self,
         actor: &Actor,
