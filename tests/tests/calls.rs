@@ -323,4 +323,10 @@ fn a_call_in_review_keeps_its_coaching_record_and_only_an_admin_removes_its_audi
     assert_eq!(reel.status().as_u16(), 200);
     // Deleting again changes nothing.
     assert_eq!(app.delete(&format!("/v1/calls/{call}"), &team.admin).status, 204);
+    // Sending a recording to it says, in words, why it takes none.
+    let upload = app.upload(&team.rep, &call, fixture("speech-16k-mono.mp3"), "audio/mpeg");
+    let refusal = upload.problem(409, "audio_already_stored");
+    let detail = refusal["detail"].as_str().unwrap();
+    assert!(detail.contains("removed this call's recording"), "{detail}");
+    assert!(!detail.contains("audio_deleted"), "a state name, not words: {detail}");
 }

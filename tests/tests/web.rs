@@ -430,4 +430,16 @@ fn a_browser_at_an_address_that_is_no_page_gets_words_and_a_way_home() {
     TestApp::send(page(&app, Method::GET, "/no/such/page")).problem(404, "route_not_found");
     TestApp::send(page(&app, Method::GET, "/v1/nothing").header("accept", "text/html"))
         .problem(404, "route_not_found");
+    // A page address with a malformed id is no page either.
+    let team = Team::create(&app, "Acme");
+    let cookie = set_password(&app, &team.admin, &team.rep_id, "correct horse battery");
+    for path in ["/calls/not-a-uuid", "/one-on-ones/42", "/reps/nobody"] {
+        let html = TestApp::send(
+            page(&app, Method::GET, path).header("cookie", &cookie).header("accept", "text/html"),
+        );
+        assert_eq!(html.status, 404, "{path}: {}", html.text);
+        assert!(html.text.contains("There is no page at this address"), "{path}: {}", html.text);
+    }
+    TestApp::send(page(&app, Method::GET, "/v1/calls/not-a-uuid").header("cookie", &cookie))
+        .problem(400, "invalid_path");
 }

@@ -169,7 +169,13 @@ pub fn server(
                 let message = message.strip_prefix("Query deserialize error: ").unwrap_or(&message);
                 ApiError::InvalidQuery(format!("query string: {message}")).into()
             }))
-            .app_data(web::PathConfig::default().error_handler(|_, req| {
+            .app_data(web::PathConfig::default().error_handler(|e, req| {
+                // A browser at a page address with a malformed id is at no
+                // page: it gets the page that says so, not the API's JSON.
+                if is_page_visit(req) {
+                    return actix_web::error::InternalError::from_response(e, page_not_found())
+                        .into();
+                }
                 ApiError::InvalidPath(format!(
                     "`{}` is malformed: ids are UUIDs like 0193f4c2-9c1e-7d4a-b1a0-2f7c4f0c1d2e, \
                      slots are `went_well` or `struggled`",
@@ -215,21 +221,29 @@ const PAGE_NOT_FOUND: &str = "<!doctype html><html lang=\"en\"><head><meta chars
 <p>There is no page at this address.</p><p><a href=\"/\">Go to filmroom's home page</a></p>\
 </main></body></html>";
 
+/// Whether a browser is visiting a page (a GET that accepts HTML, outside
+/// `/v1/`), which is answered in words rather than JSON.
+fn is_page_visit(req: &actix_web::HttpRequest) -> bool {
+    let wants_page = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    wants_page && req.method() == actix_web::http::Method::GET && !req.path().starts_with("/v1/")
+}
+
+fn page_not_found() -> HttpResponse {
+    HttpResponse::NotFound().content_type("text/html; charset=utf-8").body(PAGE_NOT_FOUND)
+}
+
 async fn fallback(
     req: HttpRequest,
     document: web::Data<OpenApiDocument>,
 ) -> Result<HttpResponse, ApiError> {
     let path = req.path().to_owned();
     let method = req.method().to_string();
-    let wants_page = req
-        .headers()
-        .get(actix_web::http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| accept.contains("text/html"));
-    if wants_page && method == "GET" && !path.starts_with("/v1/") {
-        return Ok(HttpResponse::NotFound()
-            .content_type("text/html; charset=utf-8")
-            .body(PAGE_NOT_FOUND));
+    if is_page_visit(&req) {
+        return Ok(page_not_found());
     }
     let allowed: Vec<&str> = document
         .methods_by_path
