@@ -301,3 +301,18 @@ fn reads_served_from_memory_follow_changes_made_by_another_process() {
         assert_eq!(missing, 0, "tables without the change-notice triggers");
     }
 }
+
+#[test]
+fn serve_on_every_address_without_a_public_url_refuses_email() {
+    let dir = tempfile::tempdir().unwrap();
+    let backends = filmroom_tests::Backends::from_env();
+    let output = filmroom(&backends.env(dir.path()))
+        .args(["serve", "--listen", "0.0.0.0:0", "--no-worker"])
+        .args(["--smtp-url", "smtp://127.0.0.1:9?tls=none", "--smtp-from", "coach@acme.example"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "serve started without a URL for its email links");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--public-url"), "{stderr}");
+    assert!(stderr.contains("--public-url is not set"), "no warning at start: {stderr}");
+}

@@ -443,3 +443,55 @@ fn a_browser_at_an_address_that_is_no_page_gets_words_and_a_way_home() {
     TestApp::send(page(&app, Method::GET, "/v1/calls/not-a-uuid").header("cookie", &cookie))
         .problem(400, "invalid_path");
 }
+
+#[test]
+fn links_and_the_origin_check_believe_no_request_header_unless_told() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    // A sign-in link made through a request naming another host still
+    // points at this server.
+    let made = TestApp::send(
+        app.request(Method::POST, &format!("/v1/users/{}/invite", team.rep_id), Some(&team.admin))
+            .header("host", "evil.example")
+            .header("x-forwarded-host", "evil.example"),
+    );
+    assert_eq!(made.status, 201, "{}", made.text);
+    let url = made.json()["url"].as_str().unwrap().to_owned();
+    assert!(url.starts_with(&app.base_url), "a link built from a request header: {url}");
+    assert!(!url.contains("evil"), "{url}");
+
+    // A change made with the cookie from another origin is refused even when
+    // a forwarded header claims that origin is this server's.
+    let cookie = set_password(&app, &team.admin, &team.rep_id, "correct horse battery");
+    let csrf = csrf_of(&home(&app, &cookie).text);
+    let forwarded = |app: &TestApp| {
+        TestApp::send(
+            page(app, Method::POST, "/logout")
+                .header("cookie", &cookie)
+                .header("origin", "https://evil.example")
+                .header("x-forwarded-host", "evil.example")
+                .header("x-forwarded-proto", "https")
+                .form(&[("csrf", csrf.as_str())]),
+        )
+    };
+    let refused = forwarded(&app);
+    assert_eq!(refused.status, 403, "{}", refused.text);
+    assert_eq!(refused.header("x-filmroom-code"), Some("csrf_rejected"));
+}
+
+#[test]
+fn a_trusted_proxy_names_the_origin() {
+    let app = TestApp::spawn_with(&[("FILMROOM_TRUST_PROXY", "true")]);
+    let team = Team::create(&app, "Acme");
+    let cookie = set_password(&app, &team.admin, &team.rep_id, "correct horse battery");
+    let csrf = csrf_of(&home(&app, &cookie).text);
+    let out = TestApp::send(
+        page(&app, Method::POST, "/logout")
+            .header("cookie", &cookie)
+            .header("origin", "https://filmroom.example.com")
+            .header("x-forwarded-host", "filmroom.example.com")
+            .header("x-forwarded-proto", "https")
+            .form(&[("csrf", csrf.as_str())]),
+    );
+    assert_eq!(out.status, 303, "{}", out.text);
+}

@@ -298,9 +298,7 @@ impl FromRequest for Authenticated {
             });
         };
         let change = (!crate::session::is_safe(req.method())).then(|| {
-            let public_url =
-                req.app_data::<web::Data<ApiConfig>>().and_then(|c| c.public_url.clone());
-            let origin = crate::session::check_origin(req, public_url.as_deref());
+            let origin = crate::session::check_origin(req, &crate::session::site(req));
             let token = req
                 .headers()
                 .get(crate::session::CSRF_HEADER)

@@ -40,6 +40,10 @@ pub struct ApiConfig {
     /// The URL clients reach this server at (`https://filmroom.example.com`),
     /// when a proxy in front changes it; dialers sign callbacks with it.
     pub public_url: Option<String>,
+    /// `http://` and the listen address, for links when there is no public URL.
+    pub listen_url: Option<String>,
+    /// Whether a proxy in front is trusted for `X-Forwarded-*`.
+    pub trust_proxy: bool,
 }
 
 impl Default for ApiConfig {
@@ -48,6 +52,8 @@ impl Default for ApiConfig {
             max_json_bytes: 64 * 1024,
             max_upload_bytes: 2 * 1024 * 1024 * 1024,
             public_url: None,
+            listen_url: None,
+            trust_proxy: false,
         }
     }
 }
@@ -158,11 +164,17 @@ pub fn server(
         ))
         .map_err(std::io::Error::other)?;
     let review = web::Data::new(review);
+    let site = web::Data::new(session::Site {
+        public_url: config.public_url.clone(),
+        listen_url: config.listen_url.clone(),
+        trust_proxy: config.trust_proxy,
+    });
     let config = web::Data::new(config);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(review.clone())
             .app_data(config.clone())
+            .app_data(site.clone())
             .app_data(document.clone())
             .app_data(web::QueryConfig::default().error_handler(|e, _| {
                 let message = e.to_string();

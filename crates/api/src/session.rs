@@ -30,20 +30,73 @@ pub fn tokens_match(expected: &str, presented: &str) -> bool {
     a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0 && !presented.is_empty()
 }
 
-/// This server's origin as browsers see it: the public URL's when one is
-/// configured, otherwise the scheme and host the request was made to.
-pub fn own_origin(req: &HttpRequest, public_url: Option<&str>) -> String {
-    if let Some(origin) = public_url.and_then(|u| url::Url::parse(u).ok()).map(|u| u.origin()) {
-        return origin.ascii_serialization();
+/// Where this server is, for the links it hands out and the origin every
+/// change made with a cookie must come from. Links are built only from
+/// `--public-url` or the listen address, never from what a request says;
+/// `X-Forwarded-*` headers count only with `--trust-proxy`.
+#[derive(Clone, Debug, Default)]
+pub struct Site {
+    /// The URL people reach this server at, when configured.
+    pub public_url: Option<String>,
+    /// `http://` and the address the server listens on (a loopback address
+    /// when it listens on all of them).
+    pub listen_url: Option<String>,
+    /// Whether a proxy in front sets `X-Forwarded-Host` and `-Proto`.
+    pub trust_proxy: bool,
+}
+
+impl Site {
+    /// The base of links people follow: the public URL, else the listen
+    /// address.
+    pub fn link_base(&self) -> String {
+        self.public_url
+            .as_deref()
+            .or(self.listen_url.as_deref())
+            .unwrap_or("http://127.0.0.1:8080")
+            .trim_end_matches('/')
+            .to_owned()
     }
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
+
+    /// This server's origin as browsers see it: the public URL's when one is
+    /// configured, otherwise the one the request was made to (by its `Host`,
+    /// or with `--trust-proxy` what the proxy forwarded).
+    pub fn origin(&self, req: &HttpRequest) -> String {
+        if let Some(origin) =
+            self.public_url.as_deref().and_then(|u| url::Url::parse(u).ok()).map(|u| u.origin())
+        {
+            return origin.ascii_serialization();
+        }
+        request_origin(req, self.trust_proxy)
+    }
+}
+
+/// The scheme and host a request was made to: from the proxy's
+/// `X-Forwarded-*` headers when it is trusted, otherwise from `Host` over
+/// this server's own plain HTTP.
+pub fn request_origin(req: &HttpRequest, trust_proxy: bool) -> String {
+    if trust_proxy {
+        let info = req.connection_info();
+        return format!("{}://{}", info.scheme(), info.host());
+    }
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| req.uri().host().map(str::to_owned))
+        .unwrap_or_else(|| req.app_config().host().to_owned());
+    format!("http://{host}")
+}
+
+/// The site as configured for this server (defaults when none is).
+pub fn site(req: &HttpRequest) -> Site {
+    req.app_data::<actix_web::web::Data<Site>>().map(|s| s.get_ref().clone()).unwrap_or_default()
 }
 
 /// Refuses a state change whose `Origin` (or, lacking it, `Referer`) is not
 /// this server's origin.
-pub fn check_origin(req: &HttpRequest, public_url: Option<&str>) -> Result<(), ApiError> {
-    let expected = own_origin(req, public_url);
+pub fn check_origin(req: &HttpRequest, site: &Site) -> Result<(), ApiError> {
+    let expected = site.origin(req);
     let header_text = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
     let presented = match header_text(header::ORIGIN) {
         Some(origin) => origin.to_owned(),

@@ -288,10 +288,22 @@ async fn serve(backend: &Backend, args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let address = listener.local_addr().context("reading the bound address")?;
     let (stop_workers, stopped) = tokio::sync::watch::channel(false);
-    // Links in emails may fall back to the listen address only when it is
-    // one people can reach (not 0.0.0.0, as in a container).
-    let listen_url = format!("http://{address}");
-    let fallback = (!address.ip().is_unspecified()).then_some(listen_url.as_str());
+    // Without --public-url, links point at the listen address: people can
+    // follow them there only when it is this machine's loopback. Elsewhere
+    // (0.0.0.0 in a container, a LAN address) the links shown are best
+    // guesses and emails, whose links go out, are refused.
+    let mut link_address = address;
+    if address.ip().is_unspecified() {
+        link_address.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    let listen_url = format!("http://{link_address}");
+    let fallback = address.ip().is_loopback().then_some(listen_url.as_str());
+    if args.worker.public_url.is_none() && !address.ip().is_loopback() {
+        tracing::warn!(
+            listen = %address,
+            "--public-url is not set: sign-in links point at {listen_url}, which people elsewhere cannot reach, and email is refused; set --public-url"
+        );
+    }
     let mailer = args.worker.mailer(fallback)?;
     let workers = if args.no_worker {
         Vec::new()
@@ -309,6 +321,8 @@ async fn serve(backend: &Backend, args: ServeArgs) -> anyhow::Result<()> {
             max_json_bytes: args.max_json_bytes,
             max_upload_bytes: args.max_upload_bytes,
             public_url: args.worker.public_url.clone(),
+            listen_url: Some(listen_url.clone()),
+            trust_proxy: args.trust_proxy,
         },
         listener,
         filmroom_web::configure(filmroom_web::WebConfig {

@@ -75,6 +75,13 @@ pub struct ServeArgs {
     #[arg(long, env = "FILMROOM_NO_WORKER")]
     pub no_worker: bool,
 
+    /// Trust `X-Forwarded-Host` and `X-Forwarded-Proto` (and `Forwarded`)
+    /// from a proxy in front: only when one sets them and clients cannot
+    /// reach this server past it. Links never come from request headers;
+    /// set `--public-url` for them.
+    #[arg(long, env = "FILMROOM_TRUST_PROXY")]
+    pub trust_proxy: bool,
+
     /// Memory limit of each clip or reel render, in MiB.
     #[arg(long, env = "FILMROOM_RENDER_MEMORY_MIB", default_value_t = 512)]
     pub render_memory_mib: u64,
@@ -206,7 +213,8 @@ pub struct WorkerArgs {
     /// The URL people reach this server at (`https://filmroom.example.com`):
     /// links in emails point there, dialer callbacks are signed over it, and
     /// with `https` session cookies are `Secure`. [default for `serve`: its
-    /// listen address, when that is a specific one]
+    /// listen address, when that is a loopback one; elsewhere links cannot be
+    /// trusted to reach anyone, and email is refused without it]
     #[arg(long, env = "FILMROOM_PUBLIC_URL")]
     pub public_url: Option<String>,
 
@@ -234,7 +242,8 @@ pub struct WorkerArgs {
 
 impl WorkerArgs {
     /// The mailer, when `--smtp-url` is set; links in emails point at
-    /// `--public-url`, or at `fallback_url` (`serve`'s listen address).
+    /// `--public-url`, or at `fallback_url` (`serve`'s loopback listen
+    /// address); with neither, email is refused.
     pub fn mailer(
         &self,
         fallback_url: Option<&str>,

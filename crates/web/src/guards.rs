@@ -25,7 +25,6 @@ use filmroom_review::{ReviewError, Role};
 use serde::de::DeserializeOwned;
 
 use crate::{
-    WebConfig,
     error::PageError,
     session::{Viewer, is_htmx},
 };
@@ -161,8 +160,7 @@ fn checked_change<T: DeserializeOwned>(
     let body = body.map_err(|e| ApiError::BodyInterrupted(e.to_string()))?;
     let form_token = serde_urlencoded::from_bytes::<CsrfField>(&body).ok().and_then(|f| f.csrf);
     let header = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-    let config = req.app_data::<web::Data<WebConfig>>();
-    check_origin(req, config.and_then(|c| c.public_url.as_deref()))?;
+    check_origin(req, &filmroom_api::session::site(req))?;
     check_token(&viewer.csrf, form_token.as_deref().or(header))?;
     if admin {
         admin_only(&viewer)?;

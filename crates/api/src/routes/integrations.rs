@@ -533,8 +533,7 @@ fn signed_urls(req: &HttpRequest, config: &ApiConfig) -> Vec<String> {
     if let Some(public) = &config.public_url {
         bases.push(public.trim_end_matches('/').to_owned());
     }
-    let info = req.connection_info();
-    bases.push(format!("{}://{}", info.scheme(), info.host()));
+    bases.push(crate::session::request_origin(req, config.trust_proxy));
     let mut urls = Vec::new();
     for base in bases {
         urls.push(format!("{base}{path_and_query}"));

@@ -88,12 +88,11 @@ pub async fn revoke_token(
 pub async fn create_invite(
     req: actix_web::HttpRequest,
     review: web::Data<Review>,
-    config: web::Data<crate::ApiConfig>,
     Authenticated(actor): Authenticated,
     id: web::Path<UserId>,
 ) -> Result<HttpResponse, ApiError> {
     let issued = review.accounts().issue_link(&actor, id.into_inner()).await?;
-    let origin = crate::session::own_origin(&req, config.public_url.as_deref());
+    let origin = crate::session::site(&req).link_base();
     let body = SignInLinkBody {
         user_id: issued.person.id.uuid(),
         purpose: match issued.purpose {

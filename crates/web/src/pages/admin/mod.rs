@@ -8,7 +8,6 @@ mod model;
 use model::CriterionForm;
 
 use crate::{
-    WebConfig,
     error::{Fragment, PageError},
     guards::{Admin, AdminChange},
     pages::{Button, changed, page},
@@ -38,15 +37,10 @@ fn parse_role(raw: &str) -> Result<Role, ReviewError> {
     }
 }
 
-/// A page's origin for links people paste elsewhere.
-fn origin(req: &HttpRequest, config: &WebConfig) -> String {
-    match config.public_url.as_deref().and_then(|u| url::Url::parse(u).ok()) {
-        Some(url) => url.origin().ascii_serialization(),
-        None => {
-            let info = req.connection_info();
-            format!("{}://{}", info.scheme(), info.host())
-        }
-    }
+/// The base of links people paste elsewhere: `--public-url` or the listen
+/// address, never what the request says.
+fn origin(req: &HttpRequest) -> String {
+    filmroom_api::session::site(req).link_base()
 }
 
 async fn people_page(
@@ -93,7 +87,6 @@ fn optional_user(raw: Option<&str>) -> Result<Option<UserId>, ReviewError> {
 pub async fn add_person(
     req: HttpRequest,
     review: web::Data<Review>,
-    config: web::Data<WebConfig>,
     AdminChange { viewer, form }: AdminChange<NewPersonForm>,
 ) -> Result<HttpResponse, PageError> {
     let added = async {
@@ -110,11 +103,8 @@ pub async fn add_person(
     .await;
     match added {
         Ok(issued) => {
-            let url = format!(
-                "{}{}",
-                origin(&req, &config),
-                filmroom_review::accounts::link_path(&issued.secret)
-            );
+            let url =
+                format!("{}{}", origin(&req), filmroom_review::accounts::link_path(&issued.secret));
             let link = (
                 issued.person.name,
                 url,
@@ -136,16 +126,11 @@ pub async fn add_person(
 pub async fn person_link(
     req: HttpRequest,
     review: web::Data<Review>,
-    config: web::Data<WebConfig>,
     AdminChange { viewer, .. }: AdminChange<Button>,
     id: web::Path<UserId>,
 ) -> Result<HttpResponse, PageError> {
     let issued = review.accounts().issue_link(&viewer.actor, *id).await?;
-    let url = format!(
-        "{}{}",
-        origin(&req, &config),
-        filmroom_review::accounts::link_path(&issued.secret)
-    );
+    let url = format!("{}{}", origin(&req), filmroom_review::accounts::link_path(&issued.secret));
     let link =
         (issued.person.name, url, view::when(issued.expires_at, &viewer.organisation.timezone));
     Ok(page(people_page(&review, &viewer, Some(link), None).await?))
@@ -426,7 +411,6 @@ async fn refused(
 pub async fn add_token(
     req: HttpRequest,
     review: web::Data<Review>,
-    config: web::Data<WebConfig>,
     AdminChange { viewer, form }: AdminChange<TokenForm>,
 ) -> Result<HttpResponse, PageError> {
     let new = NewIntegrationToken {
@@ -440,7 +424,7 @@ pub async fn add_token(
         Ok(issued) => {
             let callback = format!(
                 "{}/v1/integrations/twilio/recording-status?integration_id={}&rep=",
-                origin(&req, &config),
+                origin(&req),
                 issued.token.id
             );
             let made = Some((issued.token.name, issued.secret, callback));

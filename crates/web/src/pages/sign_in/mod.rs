@@ -67,7 +67,7 @@ pub async fn login(
     config: web::Data<WebConfig>,
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, PageError> {
-    check_origin(&req, config.public_url.as_deref())?;
+    check_origin(&req, &filmroom_api::session::site(&req))?;
     let form = form.into_inner();
     let next = local_path(form.next.as_deref());
     let attempt = review
@@ -152,7 +152,7 @@ pub async fn welcome(
     secret: web::Path<String>,
     form: web::Form<WelcomeForm>,
 ) -> Result<HttpResponse, PageError> {
-    check_origin(&req, config.public_url.as_deref())?;
+    check_origin(&req, &filmroom_api::session::site(&req))?;
     let refuse = |message: String| async {
         let html = welcome_view(&review, &secret, Some(message)).await?.render()?;
         Ok::<_, PageError>(crate::html(HttpResponse::UnprocessableEntity(), html))
