@@ -495,3 +495,69 @@ fn a_trusted_proxy_names_the_origin() {
     );
     assert_eq!(out.status, 303, "{}", out.text);
 }
+
+#[test]
+fn a_token_made_with_the_cookie_needs_the_password_and_a_password_change_can_revoke_them() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    let cookie = set_password(&app, &team.admin, &team.rep_id, "correct horse battery");
+    let csrf = csrf_of(&home(&app, &cookie).text);
+    let make = |body: serde_json::Value| {
+        TestApp::send(
+            page(&app, Method::POST, &format!("/v1/users/{}/tokens", team.rep_id))
+                .header("cookie", &cookie)
+                .header("origin", &app.base_url)
+                .header("x-csrf-token", &csrf)
+                .json(&body),
+        )
+    };
+    // Without the password, or with a wrong one, no token is made.
+    let bare = make(json!({"name": "script"})).problem(422, "invalid_field");
+    assert_eq!(bare["field"], "password", "{bare}");
+    let wrong = make(json!({"name": "script", "password": "not it at all"}));
+    assert_eq!(wrong.problem(422, "invalid_field")["field"], "password");
+    let made = make(json!({"name": "script", "password": "correct horse battery"}));
+    assert_eq!(made.status, 201, "{}", made.text);
+    let secret = made.json()["secret"].as_str().unwrap().to_owned();
+    assert_eq!(app.get("/v1/me", &secret).status, 200);
+    // A bearer token makes tokens as before, without a password.
+    assert_eq!(
+        app.post(&format!("/v1/users/{}/tokens", team.rep_id), &team.rep, json!({"name": "ci"}))
+            .status,
+        201
+    );
+
+    // Changing the password with the box ticked (as it is by default)
+    // revokes every personal token; the new password signs in.
+    let changed = TestApp::send(
+        page(&app, Method::POST, "/account/password")
+            .header("cookie", &cookie)
+            .header("origin", &app.base_url)
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("current_password", "correct horse battery"),
+                ("new_password", "staple battery horse"),
+                ("confirm", "staple battery horse"),
+                ("revoke_tokens", "on"),
+            ]),
+    );
+    assert_eq!(changed.status, 200, "{}", changed.text);
+    assert!(changed.text.contains("API tokens are revoked"), "{}", changed.text);
+    app.get("/v1/me", &secret).problem(401, "token_revoked");
+    app.get("/v1/me", &team.rep).problem(401, "token_revoked");
+    // Unticked, the tokens stay.
+    let kept = app.issue_token(&team.admin, &team.rep_id);
+    let unticked = TestApp::send(
+        page(&app, Method::POST, "/account/password")
+            .header("cookie", &cookie)
+            .header("origin", &app.base_url)
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("current_password", "staple battery horse"),
+                ("new_password", "correct horse battery"),
+                ("confirm", "correct horse battery"),
+            ]),
+    );
+    assert_eq!(unticked.status, 200, "{}", unticked.text);
+    assert_eq!(app.get("/v1/me", &kept).status, 200);
+}

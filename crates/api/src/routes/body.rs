@@ -207,6 +207,10 @@ pub struct CreateTokenRequest {
     /// A label to recognise it by.
     #[schema(example = "laptop")]
     pub name: String,
+    /// Your password: needed when the request is made with a browser
+    /// session's cookie (a token outlives the session); bearer-token callers
+    /// leave it out.
+    pub password: Option<String>,
 }
 
 /// A token, without its secret.

@@ -29,7 +29,10 @@ pub async fn create_token(
     id: web::Path<UserId>,
     ApiJson(body): ApiJson<CreateTokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let issued = review.directory().issue_token(&actor, id.into_inner(), &body.name).await?;
+    let issued = review
+        .directory()
+        .issue_token(&actor, id.into_inner(), &body.name, body.password.as_deref())
+        .await?;
     Ok(crate::idempotency::shown_once(
         HttpResponse::Created().json(IssuedTokenBody::from(issued)),
         &["secret"],

@@ -387,7 +387,25 @@ impl Directory<'_> {
         actor: &Actor,
         user_id: UserId,
         name: &str,
+        password: Option<&str>,
     ) -> Result<IssuedToken, ReviewError> {
+        // A token outlives the browser session that makes it (and a later
+        // password change), so a session must prove the password first; a
+        // token or an operator acts as it always has.
+        if actor.credential.session().is_some() {
+            let Some(password) = password.filter(|p| !p.is_empty()) else {
+                return Err(ReviewError::InvalidField {
+                    field: "password".into(),
+                    message: "making a token from a browser session needs your password".into(),
+                });
+            };
+            self.accounts().confirm_password(actor, password).await.map_err(|e| match e {
+                ReviewError::InvalidField { message, .. } => {
+                    ReviewError::InvalidField { field: "password".into(), message }
+                }
+                other => other,
+            })?;
+        }
         let owner = self.token_owner(actor, user_id).await?;
         let name = DisplayName::parse("name", name)?.into_inner();
         if !owner.active {
@@ -433,6 +451,27 @@ impl Directory<'_> {
             .filter(|t| actor.role == Role::Admin || t.user_id == actor.user_id)
             .ok_or_else(|| not_found(Entity::Token, id))?;
         Ok(self.store.revoke_token(token, now()).await?.into())
+    }
+
+    /// Revokes every personal token of the caller (and what was minted with
+    /// them); how many were live.
+    pub async fn revoke_own_tokens(&self, actor: &Actor) -> Result<usize, ReviewError> {
+        let mut revoked = 0;
+        let mut after = None;
+        loop {
+            let page = self.store.tokens_page(actor.user_id, after, 200).await?;
+            let last = page.last().map(|t| t.id);
+            for token in page {
+                if token.revoked_at.is_none() {
+                    self.store.revoke_token(token, now()).await?;
+                    revoked += 1;
+                }
+            }
+            match last {
+                Some(last) => after = Some(last),
+                None => return Ok(revoked),
+            }
+        }
     }
 
     /// Stores a new token for `owner`, recording the token that issued it.

@@ -49,6 +49,8 @@ struct PasswordForm {
     current_password: String,
     new_password: String,
     confirm: String,
+    /// Present (checked, as it is by default) to revoke every personal token.
+    revoke_tokens: Option<String>,
 }
 
 /// Changes the password; the viewer's other sessions end.
@@ -74,8 +76,16 @@ pub async fn change_password(
         .await
     {
         Ok(()) => {
-            let message =
+            let mut message =
                 "Your password is changed. Your other browsers are signed out.".to_owned();
+            if form.revoke_tokens.is_some() {
+                let revoked = review.directory().revoke_own_tokens(&viewer.actor).await?;
+                message.push_str(&match revoked {
+                    0 => " You had no API tokens to revoke.".to_owned(),
+                    1 => " Your API token is revoked.".to_owned(),
+                    n => format!(" Your {n} API tokens are revoked."),
+                });
+            }
             Ok(page(render(&review, &viewer, Some(message), None, None).await?))
         }
         Err(ReviewError::InvalidField { message, .. }) => {
@@ -118,10 +128,10 @@ pub async fn issue_token(
     Change { viewer, form }: Change<TokenForm>,
 ) -> Result<HttpResponse, PageError> {
     // A token outlives the session, so making one asks for the password.
-    let issued = match review.accounts().confirm_password(&viewer.actor, &form.password).await {
-        Ok(()) => review.directory().issue_token(&viewer.actor, viewer.me.id, &form.name).await,
-        Err(e) => Err(e),
-    };
+    let issued = review
+        .directory()
+        .issue_token(&viewer.actor, viewer.me.id, &form.name, Some(&form.password))
+        .await;
     match issued {
         Ok(issued) => {
             let html =
