@@ -86,13 +86,17 @@ uncached=$(grep -o "http://127.0.0.1:[0-9]*" "$work/uncached.log" | head -1 || t
 [ -n "$uncached" ] || { cat "$work/uncached.log" >&2; exit 1; }
 
 # wrk prints "Requests/sec: N" and, with --latency, "99% Nms|Nus|Ns".
+# p99_ms WRK_OUTPUT -> the 99th percentile in milliseconds
+p99_ms() {
+  echo "$1" | awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v=v*1000}; print v}'
+}
 # measure PATH [BASE_URL]
 measure() {
   local out
   out=$(wrk -t2 -c64 -d"${DURATION}s" --latency -H "Authorization: Bearer $token" "${2:-$api}$1")
   local rps p99
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-  p99=$(echo "$out" | awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v=v*1000}; print v}')
+  p99=$(p99_ms "$out")
   local errors
   errors=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
   [ -z "$errors" ] || { echo "$1 answered $errors non-2xx responses" >&2; exit 1; }
@@ -209,7 +213,7 @@ mixed() {
   before=$(stored_comments)
   out=$(PEOPLE_FILE="$people" WRITE_SHARE="$2" wrk -t2 -c64 -d"${DURATION}s" --latency -s "$work/mixed.lua" "$1")
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-  p99=$(echo "$out" | awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v=v*1000}; print v}')
+  p99=$(p99_ms "$out")
   read -r created failed < <(echo "$out" | awk '/^created/ {print $2, $4}')
   [ "$failed" = 0 ] || { echo "the mixed run ($2 writing) had $failed failed requests" >&2; echo "$out" >&2; exit 1; }
   after=$(stored_comments)
