@@ -269,8 +269,25 @@ mod tests {
                 .iter()
                 .map(|(a, b, words)| format!("{a} --> {b}\n{words}\n\n"))
                 .collect();
-            let _ = parse(format!("WEBVTT\n\n{text}").as_bytes(), TranscriptFormat::WebVtt, 60_000);
-            let _ = parse(text.as_bytes(), TranscriptFormat::Srt, 60_000);
+            for parsed in [
+                parse(format!("WEBVTT\n\n{text}").as_bytes(), TranscriptFormat::WebVtt, 60_000),
+                parse(text.as_bytes(), TranscriptFormat::Srt, 60_000),
+            ] {
+                match parsed {
+                    // Segments lie inside the call, and have words.
+                    Ok(segments) => {
+                        for s in &segments {
+                            proptest::prop_assert!(0 <= s.start_ms && s.start_ms < s.end_ms && s.end_ms <= 60_000);
+                            proptest::prop_assert!(!s.text.is_empty());
+                        }
+                    }
+                    // Anything else is a 422 naming the transcript.
+                    Err(e) => proptest::prop_assert!(
+                        matches!(&e, ReviewError::InvalidField { field, .. } if field == "transcript"),
+                        "{e:?}"
+                    ),
+                }
+            }
         }
     }
 

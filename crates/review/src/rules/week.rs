@@ -91,7 +91,18 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn any_text_is_a_week_or_a_422(raw in ".{0,16}|[0-9]{1,6}-W[0-9]{1,3}") {
-            let _ = Week::parse("week", &raw);
+            match Week::parse("week", &raw) {
+                // A week that reads prints back as itself.
+                Ok(week) => proptest::prop_assert_eq!(
+                    Week::parse("week", &week.to_string()).map(|w| w.to_string()).ok(),
+                    Some(week.to_string())
+                ),
+                // Anything else is the caller's mistake about `week`: a 422.
+                Err(e) => proptest::prop_assert!(
+                    matches!(&e, ReviewError::InvalidField { field, .. } if field == "week"),
+                    "{raw:?} gave {e:?}"
+                ),
+            }
         }
 
         #[test]
@@ -104,8 +115,17 @@ mod tests {
         #[test]
         fn every_instant_falls_in_a_week(seconds in -8_000_000_000_000i64..8_000_000_000_000) {
             if let Some(at) = DateTime::from_timestamp(seconds, 0) {
-                let week = Week::containing(at, chrono_tz::Europe::Berlin);
-                let _ = (week.previous(), week.next(), week.start(chrono_tz::UTC));
+                let tz = chrono_tz::Europe::Berlin;
+                let week = Week::containing(at, tz);
+                // Within the calendar's range the instant lies inside its
+                // week, and the weeks either side are its neighbours.
+                if (2000..=2100).contains(&at.with_timezone(&tz).year()) {
+                    proptest::prop_assert!(week.start(tz) <= at && at < week.next().start(tz));
+                    proptest::prop_assert_eq!(week.next().previous(), week);
+                    proptest::prop_assert_eq!(week.previous().next(), week);
+                } else {
+                    let _ = (week.previous(), week.next(), week.start(tz));
+                }
             }
         }
     }
