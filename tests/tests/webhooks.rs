@@ -296,4 +296,25 @@ fn every_event_gets_exactly_one_delivery_however_often_the_server_is_killed() {
         assert!(Instant::now() < deadline, "deliveries did not finish: {deliveries:?}");
         std::thread::sleep(Duration::from_millis(100));
     }
+    // What the receiver got, not what the log says: every event arrived, and
+    // one that arrived twice (sent, then the server killed before it noted
+    // the answer) carried the same delivery id both times, so the receiver
+    // can drop the repeat.
+    let mut received: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for (_, body) in receiver.requests.lock().unwrap().iter() {
+        let body: Value = serde_json::from_slice(body).unwrap();
+        received
+            .entry(body["id"].as_str().unwrap().to_owned())
+            .or_default()
+            .push(body["delivery_id"].as_str().unwrap().to_owned());
+    }
+    for event in &events {
+        let ids =
+            received.get(event).unwrap_or_else(|| panic!("{event} never reached the receiver"));
+        assert!(
+            ids.iter().all(|id| *id == ids[0]),
+            "{event} came with other delivery ids: {ids:?}"
+        );
+    }
+    assert_eq!(received.len(), events.len(), "the receiver got events nobody made: {received:?}");
 }
