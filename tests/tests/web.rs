@@ -561,3 +561,39 @@ fn a_token_made_with_the_cookie_needs_the_password_and_a_password_change_can_rev
     assert_eq!(unticked.status, 200, "{}", unticked.text);
     assert_eq!(app.get("/v1/me", &kept).status, 200);
 }
+
+#[test]
+fn a_session_in_use_still_ends_at_its_absolute_lifetime() {
+    let app = TestApp::spawn_with(&[
+        ("FILMROOM_SESSION_LIFETIME_SECS", "3"),
+        ("FILMROOM_SESSION_IDLE_SECS", "600"),
+    ]);
+    let team = Team::create(&app, "Acme");
+    let cookie = set_password(&app, &team.admin, &team.rep_id, "correct horse battery");
+    // Used every half second, the session is never idle.
+    for _ in 0..4 {
+        assert_eq!(home(&app, &cookie).status, 200);
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    let reply = home(&app, &cookie);
+    assert_eq!(reply.status, 303, "a session past its lifetime still works");
+    TestApp::send(page(&app, Method::GET, "/v1/me").header("cookie", &cookie))
+        .problem(401, "session_expired");
+}
+
+#[test]
+fn thirty_failed_sign_ins_from_one_address_stop_it_for_every_email() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    set_password(&app, &team.admin, &team.rep_id, "correct horse battery");
+    // Each email fails fewer than five times, so only the address's limit counts.
+    for attempt in 0..30 {
+        let email = format!("guess{}@acme.example", attempt / 3);
+        let wrong = sign_in(&app, &email, "not the password");
+        assert_eq!(wrong.status, 401, "attempt {attempt}: {}", wrong.text);
+    }
+    let limited = sign_in(&app, "rep@acme.example", "correct horse battery");
+    assert_eq!(limited.status, 429, "the 31st sign-in from one address: {}", limited.text);
+    assert!(limited.header("retry-after").is_some());
+}

@@ -101,7 +101,7 @@ pub struct ServeArgs {
 
     /// A browser session ends this many seconds after sign-in, however active.
     #[arg(long, env = "FILMROOM_SESSION_LIFETIME_SECS", default_value_t = 14 * 86400,
-          value_parser = clap::value_parser!(u32).range(60..))]
+          value_parser = clap::value_parser!(u32).range(1..))]
     pub session_lifetime_secs: u32,
 
     #[command(flatten)]

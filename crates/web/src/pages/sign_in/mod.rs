@@ -43,9 +43,22 @@ struct LoginForm {
     next: Option<String>,
 }
 
+/// Who is signing in, for the per-address limit: the peer, or behind a
+/// trusted proxy the client it forwarded (else every client would share the
+/// proxy's address, and its limit).
 fn client_address(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map_or_else(|| "unknown".to_owned(), |a| filmroom_review::accounts::client_key(a.ip()))
+    let forwarded = filmroom_api::session::site(req)
+        .trust_proxy
+        .then(|| req.connection_info().realip_remote_addr().map(str::to_owned))
+        .flatten()
+        .and_then(|a| {
+            a.parse::<std::net::IpAddr>()
+                .ok()
+                .or_else(|| a.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
+        });
+    forwarded
+        .or_else(|| req.peer_addr().map(|a| a.ip()))
+        .map_or_else(|| "unknown".to_owned(), filmroom_review::accounts::client_key)
 }
 
 /// Cookies travel only over https when the public URL is https or this
