@@ -351,7 +351,10 @@ def run(server: harness.Server, axe: pathlib.Path, sink: MailSink) -> None:
         audit(manager_page, "call-room-manager", axe, manager_phone)
 
         # The 1:1: clips from the shared call's comments, the reel, three
-        # commitments, held.
+        # commitments, held. A third moment, late in the call, so the segment
+        # gets the three clips a 1:1 needs.
+        api.call("POST", f"/v1/calls/{call_id}/comments",
+                 {"at_ms": 30000, "body": "Strong close: the next step and its date.", "kind": "went_well"})
         manager_page.goto(f"{server.base}/team")
         manager_page.get_by_role("link", name="Ray Rep", exact=True).click()
         manager_page.get_by_label("Every").select_option("friday")
@@ -362,12 +365,12 @@ def run(server: harness.Server, axe: pathlib.Path, sink: MailSink) -> None:
         expect(manager_page.locator(".budget-label")).to_contain_text("00:00 of 20:00")
         adds = manager_page.get_by_role("button", name=re.compile("^Add as clip"))
         available = adds.count()
-        check(available >= 2, f"only {available} comments to clip from the shared call")
-        for _ in range(min(available, 3)):
+        check(available >= 3, f"only {available} comments to clip from the shared call, not the 3 a 1:1 needs")
+        for _ in range(3):
             manager_page.get_by_role("button", name=re.compile("^Add as clip")).first.click()
             manager_page.wait_for_load_state("networkidle")
         clips = manager_page.locator(".clip")
-        expect(clips).to_have_count(min(available, 3))
+        expect(clips).to_have_count(3)
         check("00:00 of" not in manager_page.locator(".budget-label").inner_text(), "the budget did not count the clips")
         first_clip = manager_page.locator(".clip").first
         first_clip.locator("summary", has_text="In and out").click()
