@@ -418,3 +418,29 @@ fn reminders_digests_and_one_on_one_notices_go_out_once_per_period_even_across_a
     sink.wait_for(9);
     wait_for_status(&app, &team.admin, "sent", 9);
 }
+
+#[test]
+fn an_invite_says_what_filmroom_is_for_in_the_persons_role() {
+    let sink = Sink::start();
+    let app = app_with(&sink);
+    let team = Team::create(&app, "Acme");
+    let rep = app.create_user(&team.admin, "new.rep@acme.example", "rep", None);
+    let manager = app.create_user(&team.admin, "new.manager@acme.example", "manager", None);
+    for user in [&rep, &manager] {
+        let queued = app.post(&format!("/v1/users/{user}/invite-email"), &team.admin, json!({}));
+        assert_eq!(queued.status, 202, "{}", queued.text);
+    }
+    let mails = sink.wait_for(2);
+    let body_to = |to: &str| {
+        let mail = mails.iter().find(|m| m.to() == to).unwrap_or_else(|| panic!("no mail to {to}"));
+        mail.body.split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    let for_rep = body_to("new.rep@acme.example");
+    assert!(for_rep.contains("you pick two of your calls"), "{for_rep}");
+    let for_manager = body_to("new.manager@acme.example");
+    assert!(
+        !for_manager.contains("pick two of your calls"),
+        "a manager told to pick calls: {for_manager}"
+    );
+    assert!(for_manager.contains("your reps pick two of their calls"), "{for_manager}");
+}

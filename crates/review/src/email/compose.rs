@@ -150,11 +150,23 @@ impl Emails<'_> {
         let link = self.accounts().new_link(person.clone()).await?;
         let url = format!("{base}{}", crate::rules::sign_in::link_path(&link.secret));
         let until = link.expires_at.format("%A %-d %B %Y, %H:%M UTC");
+        // What filmroom is for, as this person will use it.
+        let role_line = match person.role {
+            filmroom_store::Role::Rep => {
+                "each week you pick two of your calls, review them, and talk them through with your manager"
+            }
+            filmroom_store::Role::Manager => {
+                "each week your reps pick two of their calls and review them; you review what they share, and coach on clips from them in your 1:1s"
+            }
+            filmroom_store::Role::Admin => {
+                "you set up its people, rubric and settings, and reps and managers review their calls every week"
+            }
+        };
         Ok(Ok(match link.purpose {
             filmroom_store::entity::sign_in_link::LinkPurpose::Invite => (
                 format!("You're invited to {} on filmroom", organisation.name),
                 format!(
-                    "Hello {name},\n\n{org} coaches on real calls with filmroom: each week you pick two of your calls, review them, and talk them through with your manager.\n\nChoose your password to get started (the link works once, until {until}):\n{url}",
+                    "Hello {name},\n\n{org} coaches on real calls with filmroom: {role_line}.\n\nChoose your password to get started (the link works once, until {until}):\n{url}",
                     name = person.name,
                     org = organisation.name,
                 ),
