@@ -444,3 +444,24 @@ fn an_invite_says_what_filmroom_is_for_in_the_persons_role() {
     );
     assert!(for_manager.contains("your reps pick two of their calls"), "{for_manager}");
 }
+
+#[test]
+fn a_server_without_the_required_starttls_fails_at_once_saying_so() {
+    let sink = Sink::start();
+    // The sink offers no STARTTLS, which plain smtp:// requires by default.
+    let required = sink.url().replace("?tls=none", "");
+    let app = TestApp::spawn_with(&[
+        ("FILMROOM_SMTP_URL", &required),
+        ("FILMROOM_SMTP_FROM", "filmroom <coach@acme.example>"),
+        ("FILMROOM_RETRY_BASE_SECS", "1"),
+        ("FILMROOM_REMINDER_INTERVAL_SECS", "0"),
+    ]);
+    let team = Team::create(&app, "Acme");
+    let newcomer = app.create_user(&team.admin, "newcomer@acme.example", "rep", None);
+    let queued = app.post(&format!("/v1/users/{newcomer}/invite-email"), &team.admin, json!({}));
+    assert_eq!(queued.status, 202, "{}", queued.text);
+    let failed = wait_for_status(&app, &team.admin, "failed", 1);
+    assert_eq!(failed[0]["attempts"], 1, "retried a refusal that cannot pass: {failed:?}");
+    let error = failed[0]["last_error"].as_str().unwrap();
+    assert!(error.contains("STARTTLS"), "the reason is not given: {error}");
+}

@@ -99,7 +99,10 @@ impl Mailer {
         let subject = composed.subject.clone();
         let outcome = match self.message(&composed) {
             Ok(message) => self.transport.send(message).await.map_err(|e| {
-                let permanent = e.is_permanent();
+                // A 5xx, or a mismatch between this client and the server
+                // (STARTTLS required but not offered, say), will not pass on
+                // a retry: it fails at once, saying why.
+                let permanent = e.is_permanent() || e.is_client();
                 (permanent, filmroom_review::error_chain(&e))
             }),
             Err(message) => Err((true, message)),
