@@ -265,7 +265,7 @@ mod tests {
     use crate::email::kinds::{KINDS, kind_name, kind_named, status_name, status_named};
 
     #[test]
-    pub(super) fn kinds_and_statuses_read_back_their_names() {
+    fn kinds_and_statuses_read_back_their_names() {
         for kind in KINDS {
             assert_eq!(kind_named(kind_name(kind)), Some(kind));
         }
@@ -276,7 +276,7 @@ mod tests {
     }
 
     #[test]
-    pub(super) fn a_monday_deadline_is_reminded_of_on_the_sunday_before() {
+    fn a_monday_deadline_is_reminded_of_on_the_sunday_before() {
         let berlin: Tz = "Europe/Berlin".parse().unwrap_or(chrono_tz::UTC);
         let week = Week::parse("week", "2026-W50")
             .unwrap_or_else(|_| Week::containing(Utc::now(), berlin));
@@ -292,7 +292,7 @@ mod tests {
     }
 
     #[test]
-    pub(super) fn others_text_stays_on_one_line() {
+    fn others_text_stays_on_one_line() {
         assert_eq!(
             one_line("Pricing\r\n\nClick http://evil.example\u{7}"),
             "Pricing Click http://evil.example"
@@ -301,7 +301,7 @@ mod tests {
     }
 
     #[test]
-    pub(super) fn a_notice_period_names_the_occurrence_and_its_time() {
+    fn a_notice_period_names_the_occurrence_and_its_time() {
         let id = OneOnOneId::generate();
         let at = Utc.with_ymd_and_hms(2026, 12, 1, 8, 30, 0).single().unwrap_or_default();
         assert_eq!(parse_one_on_one_period(&one_on_one_period(id, at)), Some((id, at)));
@@ -309,7 +309,7 @@ mod tests {
     }
 
     #[test]
-    pub(super) fn the_morning_hour_is_local_time_even_across_a_clock_change() {
+    fn the_morning_hour_is_local_time_even_across_a_clock_change() {
         let berlin: Tz = "Europe/Berlin".parse().unwrap_or(chrono_tz::UTC);
         let winter = NaiveDate::from_ymd_opt(2026, 12, 3).unwrap_or_default();
         assert_eq!(local_instant(winter, 9, berlin).to_rfc3339(), "2026-12-03T08:00:00+00:00");

@@ -354,12 +354,12 @@ mod tests {
     use crate::integrations::tokens::check_rep_channel;
     use crate::integrations::twilio::{signature_matches, twilio_signature};
 
-    pub(super) fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
     }
 
     #[test]
-    pub(super) fn twilio_signature_matches_twilios_documented_example() {
+    fn twilio_signature_matches_twilios_documented_example() {
         // The example of Twilio's request-validation snippets.
         let p = params(&[
             ("CallSid", "CA1234567890ABCDE"),
@@ -382,7 +382,7 @@ mod tests {
     }
 
     #[test]
-    pub(super) fn recording_urls_must_be_http() {
+    fn recording_urls_must_be_http() {
         assert!(check_recording_url("u", "https://api.twilio.com/x").is_ok());
         assert!(check_recording_url("u", "ftp://example.com/x").is_err());
         assert!(check_recording_url("u", "file:///etc/passwd").is_err());
@@ -390,7 +390,7 @@ mod tests {
     }
 
     #[test]
-    pub(super) fn rep_channel_is_one_or_two() {
+    fn rep_channel_is_one_or_two() {
         assert_eq!(check_rep_channel("c", Some(2)).ok(), Some(Some(2)));
         assert!(check_rep_channel("c", Some(3)).is_err());
     }

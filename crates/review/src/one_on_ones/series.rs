@@ -329,7 +329,7 @@ impl OneOnOnes<'_> {
 mod tests {
     use super::*;
 
-    pub(super) fn series(timezone: &str, weekday: &str, time: &str) -> one_on_one_series::Model {
+    fn series(timezone: &str, weekday: &str, time: &str) -> one_on_one_series::Model {
         let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().unwrap_or_default();
         one_on_one_series::Model {
             id: SeriesId::generate(),
@@ -346,13 +346,13 @@ mod tests {
         }
     }
 
-    pub(super) fn start(series: &one_on_one_series::Model, week: &str) -> String {
+    fn start(series: &one_on_one_series::Model, week: &str) -> String {
         let week = Week::parse("week", week).unwrap_or_else(|e| panic!("{e}"));
         slot_start(series, &week).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     }
 
     /// Expected UTC times come from the zone database, never a fixed offset.
-    pub(super) fn expected(zone: Tz, date: (i32, u32, u32), time: (u32, u32)) -> String {
+    fn expected(zone: Tz, date: (i32, u32, u32), time: (u32, u32)) -> String {
         zone.with_ymd_and_hms(date.0, date.1, date.2, time.0, time.1, 0)
             .single()
             .map(|t| t.with_timezone(&Utc).to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
@@ -360,7 +360,7 @@ mod tests {
     }
 
     #[test]
-    pub(super) fn a_berlin_series_keeps_its_local_time_across_both_dst_changes() {
+    fn a_berlin_series_keeps_its_local_time_across_both_dst_changes() {
         let tuesday = series("Europe/Berlin", "tuesday", "09:30");
         // Summer time starts on 29 March 2026 and ends on 25 October 2026.
         for (week, date) in [
@@ -376,7 +376,7 @@ mod tests {
     }
 
     #[test]
-    pub(super) fn a_new_york_series_keeps_its_local_time_across_both_dst_changes() {
+    fn a_new_york_series_keeps_its_local_time_across_both_dst_changes() {
         let monday = series("America/New_York", "monday", "16:00");
         // Daylight time starts on 8 March 2026 and ends on 1 November 2026.
         for (week, date) in [
@@ -392,8 +392,7 @@ mod tests {
     }
 
     #[test]
-    pub(super) fn a_slot_in_the_skipped_hour_moves_an_hour_later_and_a_repeated_hour_takes_the_first()
-     {
+    fn a_slot_in_the_skipped_hour_moves_an_hour_later_and_a_repeated_hour_takes_the_first() {
         // 02:30 does not exist in Berlin on 29 March 2026; it did twice on 25 October.
         let spring = series("Europe/Berlin", "sunday", "02:30");
         assert_eq!(start(&spring, "2026-W13"), "2026-03-29T01:30:00Z");
