@@ -20,8 +20,7 @@ mod m20261130_000011_sign_in;
 mod m20261130_000012_call_metrics;
 mod m20261130_000013_email;
 mod m20261130_000014_change_notices;
-
-pub use m20261130_000014_change_notices::CHANGES_CHANNEL;
+mod m20261207_000015_no_change_notices;
 
 /// Runs filmroom's migrations in order.
 pub struct Migrator;
@@ -44,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000012_call_metrics::Migration),
             Box::new(m20261130_000013_email::Migration),
             Box::new(m20261130_000014_change_notices::Migration),
+            Box::new(m20261207_000015_no_change_notices::Migration),
         ]
     }
 }

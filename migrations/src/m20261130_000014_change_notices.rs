@@ -3,14 +3,13 @@
 //! can drop the reads it keeps in memory the moment another process writes.
 //! SQLite needs nothing: its processes poll `PRAGMA data_version`.
 //!
-//! A migration that adds a table runs [`announce_changes`] again (it is
-//! idempotent); a test (`tests/tests/operations.rs`) fails while any table
-//! but the excluded ones lacks the triggers.
+//! Migration 15 removes them again: each process now keeps its answers for a
+//! short, stated time instead of listening for changes.
 
 use sea_orm_migration::prelude::*;
 
-/// The channel the notices go to; the store listens on it.
-pub const CHANGES_CHANNEL: &str = "filmroom_changes";
+/// The channel the notices went to.
+const CHANGES_CHANNEL: &str = "filmroom_changes";
 
 /// Creates the announcing function and puts its triggers on every table of
 /// the schema except the job queue (workers poll it constantly, and no cached
@@ -59,7 +58,7 @@ $$;
     )
 }
 
-const FORGET_CHANGES: &str = r#"
+pub(crate) const FORGET_CHANGES: &str = r#"
 DO $$
 DECLARE
     name text;

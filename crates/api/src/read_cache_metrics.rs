@@ -7,13 +7,13 @@ use prometheus::{
     proto::MetricFamily,
 };
 
-/// Hits, misses, noticed changes and whether changes are being noticed.
+/// Hits, misses, writes that made answers stale, and answers kept.
 pub(crate) struct ReadCacheCollector {
     review: Review,
     hits: IntCounter,
     misses: IntCounter,
     changes: IntCounter,
-    live: IntGauge,
+    entries: IntGauge,
     descs: Vec<Desc>,
     /// One scrape at a time: each sets the counters from the figures.
     scraping: std::sync::Mutex<()>,
@@ -31,18 +31,26 @@ impl ReadCacheCollector {
         ))?;
         let changes = IntCounter::with_opts(Opts::new(
             "filmroom_read_cache_changes_total",
-            "Database changes noticed, each of which made every cached read stale",
+            "Writes by this process that made the kept answers of what they changed stale",
         ))?;
-        let live = IntGauge::with_opts(Opts::new(
-            "filmroom_read_cache_live",
-            "1 while other processes' changes are noticed (otherwise reads go to the database)",
+        let entries = IntGauge::with_opts(Opts::new(
+            "filmroom_read_cache_entries",
+            "Answers kept in memory now",
         ))?;
-        let descs = [hits.desc(), misses.desc(), changes.desc(), live.desc()]
+        let descs = [hits.desc(), misses.desc(), changes.desc(), entries.desc()]
             .into_iter()
             .flatten()
             .cloned()
             .collect();
-        Ok(Self { review, hits, misses, changes, live, descs, scraping: std::sync::Mutex::new(()) })
+        Ok(Self {
+            review,
+            hits,
+            misses,
+            changes,
+            entries,
+            descs,
+            scraping: std::sync::Mutex::new(()),
+        })
     }
 }
 
@@ -61,8 +69,8 @@ impl Collector for ReadCacheCollector {
             counter.reset();
             counter.inc_by(value);
         }
-        self.live.set(i64::from(stats.live));
-        [self.hits.collect(), self.misses.collect(), self.changes.collect(), self.live.collect()]
+        self.entries.set(i64::try_from(stats.entries).unwrap_or(i64::MAX));
+        [self.hits.collect(), self.misses.collect(), self.changes.collect(), self.entries.collect()]
             .into_iter()
             .flatten()
             .collect()

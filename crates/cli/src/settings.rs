@@ -47,11 +47,11 @@ pub struct Backend {
     #[arg(long, env = "FILMROOM_S3_ALLOW_HTTP", global = true)]
     pub s3_allow_http: bool,
 
-    /// Longest time, in milliseconds, that the answer to a frequent read
-    /// (whose token or session, the management tree, a call, its comments, a
-    /// page of calls) is served from memory. A change made by this process,
-    /// or announced by the database for another one, ends it sooner; 0 turns
-    /// the cache off.
+    /// How long, in milliseconds, the answer to a frequent read (whose token
+    /// or session, the management tree, a call, its comments, a page of
+    /// calls) is kept in memory. A change made through this process ends it
+    /// at once; a change made by another process shows here within this
+    /// time. 0 turns the cache off.
     #[arg(long, env = "FILMROOM_READ_CACHE_MS", default_value_t = 1000, global = true)]
     pub read_cache_ms: u64,
 }
@@ -385,7 +385,6 @@ impl Backend {
         let store = Store::open(&database, &storage, migrate)
             .await
             .with_context(|| format!("opening {} and {storage}", database.redacted()))?;
-        store.set_read_cache_max_age(std::time::Duration::from_millis(self.read_cache_ms));
-        Ok(store)
+        Ok(store.with_read_cache_max_age(std::time::Duration::from_millis(self.read_cache_ms)))
     }
 }

@@ -9,7 +9,7 @@ use sea_orm::{
 
 use crate::{
     Store, StoreError,
-    cache::CacheKey,
+    cache::{CacheKey, Topic},
     entity::call::{self, CallStatus},
 };
 
@@ -71,6 +71,7 @@ impl Store {
         let organisation_id = row.organisation_id;
         let external_ref = row.external_ref.clone();
         let source = row.source.clone();
+        let _changing = self.changing([Topic::Call(row.id), Topic::Calls(organisation_id)]);
         let txn = self.db.begin().await?;
         match row.into_active_model().insert(&txn).await {
             Ok(model) => {
@@ -210,6 +211,7 @@ impl Store {
         row: call::Model,
         expected: Option<CallStatus>,
     ) -> Result<Option<call::Model>, StoreError> {
+        let _changing = self.changing([Topic::Call(row.id), Topic::Calls(row.organisation_id)]);
         let active = row.clone().into_active_model().reset_all();
         let mut update =
             call::Entity::update_many().set(active).filter(call::Column::Id.eq(row.id));
@@ -228,6 +230,7 @@ impl Store {
         row: &call::Model,
     ) -> Result<Option<call::Model>, StoreError> {
         use sea_orm::sea_query::Expr;
+        let changing = self.changing([Topic::Call(row.id), Topic::Calls(row.organisation_id)]);
         call::Entity::update_many()
             .col_expr(call::Column::Title, Expr::value(row.title.clone()))
             .col_expr(call::Column::OccurredAt, Expr::value(row.occurred_at))
@@ -242,6 +245,7 @@ impl Store {
             .filter(call::Column::Id.eq(row.id))
             .exec(&self.db)
             .await?;
+        drop(changing);
         self.call_by_id(row.id).await
     }
 
@@ -287,6 +291,7 @@ impl Store {
         expected: CallStatus,
         follow_up: CallFollowUp,
     ) -> Result<Option<call::Model>, StoreError> {
+        let _changing = self.changing([Topic::Call(row.id), Topic::Calls(row.organisation_id)]);
         let txn = self.db.begin().await?;
         let result = call::Entity::update_many()
             .set(row.clone().into_active_model().reset_all())
@@ -392,6 +397,8 @@ impl Store {
     ) -> Result<(), StoreError> {
         use crate::entity::call_metrics;
         use sea_orm::sea_query::OnConflict;
+        // Pages of calls filter on these figures.
+        let _changing = self.changing([Topic::Calls(row.organisation_id)]);
         call_metrics::Entity::insert(row.into_active_model())
             .on_conflict(
                 OnConflict::column(call_metrics::Column::CallId)
@@ -459,8 +466,18 @@ impl Store {
             .await?)
     }
 
-    /// Deletes a call row.
-    pub async fn delete_call(&self, id: CallId) -> Result<(), StoreError> {
+    /// Deletes a call row, and with it its comments and reviews.
+    pub async fn delete_call(
+        &self,
+        organisation_id: OrganisationId,
+        id: CallId,
+    ) -> Result<(), StoreError> {
+        let _changing = self.changing([
+            Topic::Call(id),
+            Topic::Calls(organisation_id),
+            Topic::Comments(id),
+            Topic::Review(id),
+        ]);
         call::Entity::delete_by_id(id).exec(&self.db).await?;
         Ok(())
     }

@@ -9,10 +9,7 @@ use sea_orm::{
     TransactionTrait, prelude::async_trait,
 };
 
-use crate::{
-    StoreError,
-    cache::{ReadCache, WriteKind, write_kind},
-};
+use crate::{StoreError, cache::ReadCache};
 
 /// A validated database URL: `sqlite://PATH` or `postgres://…`.
 #[derive(Clone, PartialEq, Eq)]
@@ -110,8 +107,8 @@ pub(crate) async fn migrate(db: &DatabaseConnection) -> Result<usize, StoreError
     Ok(pending)
 }
 
-/// The database connection, through which every write of this process goes so
-/// that the read cache learns of it as soon as it has committed.
+/// The database connection, with the read cache every store function that
+/// reads or writes a cached answer goes through.
 #[derive(Clone, Debug)]
 pub(crate) struct Db {
     connection: DatabaseConnection,
@@ -127,22 +124,22 @@ impl Db {
         &self.cache
     }
 
-    /// Starts a transaction whose commit the read cache learns of. Every
-    /// transaction of the store writes, so on SQLite it takes the write lock
-    /// at `BEGIN IMMEDIATE`, waiting its turn under the busy timeout, rather
-    /// than at its first write, where a snapshot taken before another
-    /// connection's commit fails at once with "database is locked".
-    pub(crate) async fn begin(&self) -> Result<Txn, DbErr> {
+    /// Replaces the read cache (at start-up, once the operator's age is known).
+    pub(crate) fn set_cache(&mut self, cache: ReadCache) {
+        self.cache = Arc::new(cache);
+    }
+
+    /// Starts a transaction. Every transaction of the store writes, so on
+    /// SQLite it takes the write lock at `BEGIN IMMEDIATE`, waiting its turn
+    /// under the busy timeout, rather than at its first write, where a
+    /// snapshot taken before another connection's commit fails at once with
+    /// "database is locked".
+    pub(crate) async fn begin(&self) -> Result<DatabaseTransaction, DbErr> {
         let options = TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..TransactionOptions::default()
         };
-        let inner = self.connection.begin_with_options(options).await?;
-        Ok(Txn { inner, cache: Arc::clone(&self.cache) })
-    }
-
-    pub(crate) fn get_database_backend(&self) -> DbBackend {
-        self.connection.get_database_backend()
+        self.connection.begin_with_options(options).await
     }
 
     pub(crate) async fn ping(&self) -> Result<(), DbErr> {
@@ -157,110 +154,22 @@ impl ConnectionTrait for Db {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        let mut change = Change::armed(&self.cache);
-        let result = self.connection.execute_raw(stmt).await;
-        change.disarm_if(result.as_ref().is_ok_and(|done| done.rows_affected() == 0));
-        result
+        self.connection.execute_raw(stmt).await
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        let mut change = Change::armed(&self.cache);
-        let result = self.connection.execute_unprepared(sql).await;
-        change.disarm_if(result.as_ref().is_ok_and(|done| done.rows_affected() == 0));
-        result
+        self.connection.execute_unprepared(sql).await
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        let write = write_kind(&stmt.sql);
-        let mut change = Change::armed(&self.cache);
-        change.disarm_if(write == WriteKind::Read);
-        let result = self.connection.query_one_raw(stmt).await;
-        change.disarm_if(!write.changed(result.as_ref().map(Option::is_some)));
-        result
+        self.connection.query_one_raw(stmt).await
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        let write = write_kind(&stmt.sql);
-        let mut change = Change::armed(&self.cache);
-        change.disarm_if(write == WriteKind::Read);
-        let result = self.connection.query_all_raw(stmt).await;
-        change.disarm_if(!write.changed(result.as_ref().map(|rows| !rows.is_empty())));
-        result
+        self.connection.query_all_raw(stmt).await
     }
 
     fn support_returning(&self) -> bool {
         self.connection.support_returning()
-    }
-}
-
-/// Tells the read cache of a write when dropped, unless disarmed: even a
-/// request abandoned while its write was in flight (which may have
-/// committed) leaves no stale answer behind.
-struct Change<'a> {
-    cache: &'a ReadCache,
-    armed: bool,
-}
-
-impl<'a> Change<'a> {
-    fn armed(cache: &'a ReadCache) -> Self {
-        Self { cache, armed: true }
-    }
-
-    fn disarm_if(&mut self, nothing_changed: bool) {
-        if nothing_changed {
-            self.armed = false;
-        }
-    }
-}
-
-impl Drop for Change<'_> {
-    fn drop(&mut self) {
-        if self.armed {
-            self.cache.changed();
-        }
-    }
-}
-
-/// A transaction of [`Db`]: its writes count once it commits.
-pub(crate) struct Txn {
-    inner: DatabaseTransaction,
-    cache: Arc<ReadCache>,
-}
-
-impl Txn {
-    pub(crate) async fn commit(self) -> Result<(), DbErr> {
-        let _change = Change::armed(&self.cache);
-        self.inner.commit().await
-    }
-
-    pub(crate) async fn rollback(self) -> Result<(), DbErr> {
-        self.inner.rollback().await
-    }
-}
-
-#[async_trait::async_trait]
-impl ConnectionTrait for Txn {
-    fn get_database_backend(&self) -> DbBackend {
-        self.inner.get_database_backend()
-    }
-
-    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.inner.execute_raw(stmt).await
-    }
-
-    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        self.inner.execute_unprepared(sql).await
-    }
-
-    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.inner.query_one_raw(stmt).await
-    }
-
-    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.inner.query_all_raw(stmt).await
-    }
-
-    fn support_returning(&self) -> bool {
-        self.inner.support_returning()
     }
 }

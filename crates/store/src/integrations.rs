@@ -271,7 +271,7 @@ impl Store {
         words: &[String],
         limit: u64,
     ) -> Result<Vec<SearchHit>, StoreError> {
-        let backend = self.db.get_database_backend();
+        let backend = sea_orm::ConnectionTrait::get_database_backend(&self.db);
         let mut hits = Vec::new();
         for source in [SearchSource::Transcript, SearchSource::Comment] {
             let scope = SearchScope { organisation_id, viewer, rep_ids };

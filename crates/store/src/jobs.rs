@@ -81,7 +81,7 @@ impl Store {
         lease_until: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<Option<job::Model>, StoreError> {
-        let backend = self.db.get_database_backend();
+        let backend = sea_orm::ConnectionTrait::get_database_backend(&self.db);
         let sql = match backend {
             DbBackend::Postgres => CLAIM_POSTGRES,
             _ => CLAIM_SQLITE,

@@ -42,7 +42,7 @@ pub use reviews::SlotTaken;
 
 use std::{future::Future, sync::Arc};
 
-use cache::{CacheKey, ReadCache};
+use cache::{CacheKey, Changing, ReadCache, Topic};
 use db::Db;
 
 /// The database and the blob store, cheap to clone and share across requests.
@@ -65,8 +65,7 @@ impl Store {
             db::migrate(&connection).await?;
         }
         let blobs = BlobStore::open(storage)?;
-        let cache = Arc::new(ReadCache::new(false));
-        cache::watch(&connection, database.is_in_memory(), &cache);
+        let cache = Arc::new(ReadCache::new(cache::DEFAULT_MAX_AGE));
         Ok(Self { db: Db::new(connection, cache), blobs })
     }
 
@@ -86,10 +85,18 @@ impl Store {
         self.db.ping().await.map_err(StoreError::from)
     }
 
-    /// Sets how long an answer may be served from memory when no change is
-    /// noticed (see [`cache`]); zero turns the read cache off.
-    pub fn set_read_cache_max_age(&self, age: std::time::Duration) {
-        self.db.cache().set_max_age(age);
+    /// Keeps answers to the hot reads for `age` (see [`cache`]), which is
+    /// also how long another process's change may go unseen here; zero turns
+    /// the read cache off. Meant for start-up: answers kept so far are dropped.
+    #[must_use]
+    pub fn with_read_cache_max_age(mut self, age: std::time::Duration) -> Self {
+        self.db.set_cache(ReadCache::new(age));
+        self
+    }
+
+    /// How long another process's change may go unseen by this one's reads.
+    pub fn read_cache_max_age(&self) -> std::time::Duration {
+        self.db.cache().max_age()
     }
 
     /// How the read cache is doing.
@@ -97,8 +104,9 @@ impl Store {
         self.db.cache().stats()
     }
 
-    /// The answer to a hot read: from the read cache while nothing has
-    /// changed since it was read, otherwise from `load` (see [`cache`]).
+    /// The answer to a hot read: from memory while nothing it was read from
+    /// has changed and it is young enough, otherwise from `load` (see
+    /// [`cache`]).
     async fn cached<T, F>(&self, key: CacheKey, load: F) -> Result<T, StoreError>
     where
         T: cache::Cacheable,
@@ -108,30 +116,21 @@ impl Store {
         if !cache.serving() {
             return load.await;
         }
-        let mut waited = false;
-        let loading = loop {
-            if let Some(answer) = cache.get::<T>(&key) {
-                return Ok(answer);
-            }
-            // Wait for another caller's read at most once: if its answer is
-            // not there (a change raced it, or it failed), read it here.
-            if waited {
-                break None;
-            }
-            match cache.turn(&key) {
-                cache::Turn::Wait(mut done) => {
-                    let _ = done.changed().await;
-                    waited = true;
-                }
-                cache::Turn::Load(loading) => break Some(loading),
-            }
-        };
-        // Read before the query runs: a write that lands during it makes the
-        // answer stale at once.
-        let generation = cache.generation();
+        // Filed before the query runs: a write that lands during it moves the
+        // versions on, so this answer is never served after it.
+        let filed = cache.file(key);
+        if let Some(answer) = cache.get::<T>(&filed) {
+            return Ok(answer);
+        }
+        let started = std::time::Instant::now();
         let answer = load.await?;
-        cache.put(key, generation, answer.clone());
-        drop(loading);
+        cache.put(filed, started, answer.clone());
         Ok(answer)
+    }
+
+    /// Marks a write about to change `topics`; hold the guard until the write
+    /// has committed (see [`cache::ReadCache::changing`]).
+    fn changing(&self, topics: impl Into<Vec<Topic>>) -> Changing<'_> {
+        self.db.cache().changing(topics)
     }
 }

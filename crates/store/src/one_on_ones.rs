@@ -347,6 +347,9 @@ impl Store {
         discussed: Vec<nomination::Model>,
         event: event::Model,
     ) -> Result<one_on_one::Model, StoreError> {
+        let _changing = self.changing(
+            discussed.iter().map(|n| crate::cache::Topic::Review(n.call_id)).collect::<Vec<_>>(),
+        );
         let txn = self.db.begin().await?;
         let row = row.into_active_model().reset_all().update(&txn).await?;
         for nomination in discussed {

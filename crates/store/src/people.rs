@@ -10,7 +10,7 @@ use sea_orm::{
 
 use crate::{
     Role, Store, StoreError,
-    cache::CacheKey,
+    cache::{CacheKey, Topic},
     entity::{organisation, user},
 };
 
@@ -38,6 +38,11 @@ impl Store {
         organisation: organisation::Model,
         admin: user::Model,
     ) -> Result<(organisation::Model, user::Model), StoreError> {
+        let _changing = self.changing([
+            Topic::Organisation(organisation.id),
+            Topic::People(organisation.id),
+            Topic::Accounts,
+        ]);
         let txn = self.db.begin().await?;
         let organisation = organisation.into_active_model().insert(&txn).await?;
         let admin = admin.into_active_model().insert(&txn).await?;
@@ -72,6 +77,7 @@ impl Store {
         &self,
         row: user::Model,
     ) -> Result<Result<user::Model, EmailTaken>, StoreError> {
+        let _changing = self.changing([Topic::People(row.organisation_id)]);
         match row.into_active_model().insert(&self.db).await {
             Ok(model) => Ok(Ok(model)),
             Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
@@ -86,6 +92,8 @@ impl Store {
         &self,
         row: user::Model,
     ) -> Result<Result<user::Model, EmailTaken>, StoreError> {
+        // A credential carries its person's role and whether they are active.
+        let _changing = self.changing([Topic::People(row.organisation_id), Topic::Accounts]);
         let active = row.into_active_model().reset_all();
         match active.update(&self.db).await {
             Ok(model) => Ok(Ok(model)),

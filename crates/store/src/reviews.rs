@@ -10,7 +10,7 @@ use sea_orm::{
 
 use crate::{
     Store, StoreError,
-    cache::CacheKey,
+    cache::{CacheKey, Topic},
     entity::{
         comment, event, nomination, nomination::ReviewState, organisation, rubric_version, score,
         score::ScorerKind,
@@ -29,6 +29,7 @@ impl Store {
         organisation_id: OrganisationId,
         settings: serde_json::Value,
     ) -> Result<(), StoreError> {
+        let _changing = self.changing([Topic::Organisation(organisation_id)]);
         organisation::Entity::update_many()
             .col_expr(organisation::Column::Settings, settings.into())
             .filter(organisation::Column::Id.eq(organisation_id))
@@ -120,8 +121,12 @@ impl Store {
         row: nomination::Model,
         replace: Option<NominationId>,
     ) -> Result<Result<nomination::Model, SlotTaken>, StoreError> {
+        let mut changing = self.changing([Topic::Review(row.call_id)]);
         let txn = self.db.begin().await?;
         if let Some(old) = replace {
+            if let Some(replaced) = nomination::Entity::find_by_id(old).one(&txn).await? {
+                changing.also(Topic::Review(replaced.call_id));
+            }
             // Scores belong to the call that was nominated; they go with it.
             score::Entity::delete_many()
                 .filter(score::Column::NominationId.eq(old))
@@ -150,6 +155,7 @@ impl Store {
         from: ReviewState,
         event: Option<event::Model>,
     ) -> Result<bool, StoreError> {
+        let _changing = self.changing([Topic::Review(row.call_id)]);
         let txn = self.db.begin().await?;
         let result = nomination::Entity::update_many()
             .set(row.clone().into_active_model().reset_all())
@@ -246,16 +252,19 @@ impl Store {
 
     /// Stores a new comment.
     pub async fn insert_comment(&self, row: comment::Model) -> Result<comment::Model, StoreError> {
+        let _changing = self.changing([Topic::Comments(row.call_id)]);
         Ok(row.into_active_model().insert(&self.db).await?)
     }
 
     /// Writes a changed comment.
     pub async fn update_comment(&self, row: comment::Model) -> Result<comment::Model, StoreError> {
+        let _changing = self.changing([Topic::Comments(row.call_id)]);
         Ok(row.into_active_model().reset_all().update(&self.db).await?)
     }
 
-    /// Deletes a comment and its replies.
-    pub async fn delete_comment(&self, id: CommentId) -> Result<(), StoreError> {
+    /// Deletes a comment of `call_id` and its replies.
+    pub async fn delete_comment(&self, call_id: CallId, id: CommentId) -> Result<(), StoreError> {
+        let _changing = self.changing([Topic::Comments(call_id)]);
         let txn = self.db.begin().await?;
         comment::Entity::delete_many()
             .filter(

@@ -4,13 +4,14 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect,
     sea_query::{Expr, OnConflict},
 };
 
 use crate::ids::{SessionId, SignInLinkId, UserId};
 use crate::{
     Store, StoreError,
-    cache::CacheKey,
+    cache::{CacheKey, Topic},
     entity::{password, session, sign_in_link, user},
 };
 
@@ -37,6 +38,7 @@ impl Store {
         row: password::Model,
         keep_session: Option<SessionId>,
     ) -> Result<(), StoreError> {
+        let _changing = self.changing([Topic::Accounts]);
         let txn = self.db.begin().await?;
         let user_id = row.user_id;
         let at = row.updated_at;
@@ -50,6 +52,7 @@ impl Store {
     /// Ends every session of a user and retires their unused links, as when
     /// they are deactivated: reactivating them brings neither back.
     pub async fn lock_out(&self, user_id: UserId, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let _changing = self.changing([Topic::Accounts]);
         let txn = self.db.begin().await?;
         end_sessions(&txn, user_id, None, at).await?;
         retire_links(&txn, user_id, at).await?;
@@ -65,6 +68,7 @@ impl Store {
         link: SignInLinkId,
         row: password::Model,
     ) -> Result<bool, StoreError> {
+        let _changing = self.changing([Topic::Accounts]);
         let txn = self.db.begin().await?;
         let at = row.updated_at;
         let claimed = sign_in_link::Entity::update_many()
@@ -124,35 +128,49 @@ impl Store {
         Ok(row.into_active_model().insert(&self.db).await?)
     }
 
-    /// The session with this secret hash and the user it acts as.
+    /// The session with this secret hash and the user it acts as, in one
+    /// query: every page asks this first.
     pub async fn session_by_hash(
         &self,
         secret_hash: &str,
     ) -> Result<Option<(session::Model, user::Model)>, StoreError> {
         self.cached(CacheKey::Session(secret_hash.to_owned()), async {
-            let Some(found) = session::Entity::find()
+            let owner: sea_orm::RelationDef = session::Entity::belongs_to(user::Entity)
+                .from(session::Column::UserId)
+                .to(user::Column::Id)
+                .into();
+            let Some((found, owner)) = session::Entity::find()
+                .join(sea_orm::JoinType::LeftJoin, owner)
+                .select_also(user::Entity)
                 .filter(session::Column::SecretHash.eq(secret_hash))
                 .one(&self.db)
                 .await?
             else {
                 return Ok(None);
             };
-            let owner =
-                user::Entity::find_by_id(found.user_id).one(&self.db).await?.ok_or_else(|| {
-                    StoreError::Inconsistent(format!("session {} has no user", found.id))
-                })?;
+            let owner = owner.ok_or_else(|| {
+                StoreError::Inconsistent(format!("session {} has no user", found.id))
+            })?;
             Ok(Some((found, owner)))
         })
         .await
     }
 
-    /// Records activity on a session (callers do this at most once a minute).
-    pub async fn touch_session(&self, id: SessionId, at: DateTime<Utc>) -> Result<(), StoreError> {
+    /// Records activity on the session with this secret hash (callers do
+    /// this at most once a minute).
+    pub async fn touch_session(
+        &self,
+        id: SessionId,
+        secret_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         session::Entity::update_many()
             .col_expr(session::Column::LastSeenAt, Expr::value(at))
             .filter(session::Column::Id.eq(id))
             .exec(&self.db)
             .await?;
+        // Only its own kept answer shows the last activity.
+        self.db.cache().forget(CacheKey::Session(secret_hash.to_owned()));
         Ok(())
     }
 
@@ -164,6 +182,7 @@ impl Store {
         id: SessionId,
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
+        let _changing = self.changing([Topic::Accounts]);
         let ended = session::Entity::update_many()
             .col_expr(session::Column::EndedAt, Expr::value(Some(at)))
             .filter(session::Column::Id.eq(id))
@@ -181,6 +200,7 @@ impl Store {
         keep: Option<SessionId>,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        let _changing = self.changing([Topic::Accounts]);
         end_sessions(&self.db, user_id, keep, at).await
     }
 

@@ -9,7 +9,7 @@ use sea_orm::{
 
 use crate::{
     Store, StoreError,
-    cache::CacheKey,
+    cache::{CacheKey, Topic},
     entity::{api_token, user},
 };
 
@@ -50,9 +50,14 @@ impl Store {
         .await
     }
 
-    /// Records that a token was used, at most once a minute per token so that
-    /// reads do not turn into a write each.
-    pub async fn touch_token(&self, id: TokenId, at: DateTime<Utc>) -> Result<(), StoreError> {
+    /// Records that the token with this secret hash was used, at most once a
+    /// minute per token so that reads do not turn into a write each.
+    pub async fn touch_token(
+        &self,
+        id: TokenId,
+        secret_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         api_token::Entity::update_many()
             .col_expr(api_token::Column::LastUsedAt, Expr::value(at))
             .filter(api_token::Column::Id.eq(id))
@@ -63,6 +68,8 @@ impl Store {
             )
             .exec(&self.db)
             .await?;
+        // Only its own kept answer shows the last use.
+        self.db.cache().forget(CacheKey::Token(secret_hash.to_owned()));
         Ok(())
     }
 
@@ -101,6 +108,7 @@ impl Store {
         if token.revoked_at.is_some() {
             return Ok(token);
         }
+        let _changing = self.changing([Topic::Accounts]);
         let txn = self.db.begin().await?;
         // The write comes first: on SQLite it takes the write lock before any
         // read, so the transaction never has to upgrade a read lock (which

@@ -277,7 +277,7 @@ impl WeeklyReview<'_> {
     /// Deletes one's own comment and the replies to it.
     pub async fn delete_comment(&self, actor: &Actor, id: CommentId) -> Result<(), ReviewError> {
         let (row, _) = self.own_comment(actor, id).await?;
-        Ok(self.store.delete_comment(row.id).await?)
+        Ok(self.store.delete_comment(row.call_id, row.id).await?)
     }
 }
 

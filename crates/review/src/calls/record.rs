@@ -454,7 +454,7 @@ impl Calls<'_> {
         }
         // Rows first: once the row is gone nothing points at the objects, and a
         // failed object delete leaves only an unreferenced blob, never a dangling row.
-        self.store.delete_call(row.id).await?;
+        self.store.delete_call(row.organisation_id, row.id).await?;
         for prefix in crate::jobs::call_job_prefixes(row.id) {
             self.store.delete_jobs_with_prefix(&prefix).await?;
         }
@@ -472,7 +472,7 @@ impl Calls<'_> {
         if row.created_by != actor.user_id || row.status != CallStatus::Uploading {
             return Err(ReviewError::Forbidden("only a new call of yours is discarded".into()));
         }
-        self.store.delete_call(row.id).await?;
+        self.store.delete_call(row.organisation_id, row.id).await?;
         Ok(())
     }
 

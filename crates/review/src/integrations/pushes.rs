@@ -283,7 +283,7 @@ impl Integrations<'_> {
         id: CallId,
     ) -> Result<(), ReviewError> {
         let row = self.pushed_call(caller, id).await?;
-        self.store.delete_call(row.id).await?;
+        self.store.delete_call(row.organisation_id, row.id).await?;
         Ok(())
     }
 

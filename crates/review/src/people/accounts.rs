@@ -278,7 +278,8 @@ impl Accounts<'_> {
         activity: bool,
     ) -> Result<SessionActor, ReviewError> {
         let secret = secret.ok_or(ReviewError::Unauthenticated(AuthFailure::NoSession))?;
-        let Some((found, owner)) = self.store.session_by_hash(&secrets::hash(secret)).await? else {
+        let hash = secrets::hash(secret);
+        let Some((found, owner)) = self.store.session_by_hash(&hash).await? else {
             return Err(ReviewError::Unauthenticated(AuthFailure::NoSession));
         };
         let at = now();
@@ -293,7 +294,7 @@ impl Accounts<'_> {
         }
         let granularity = (self.sessions.idle / 4).min(Duration::minutes(1));
         if activity && at - found.last_seen_at >= granularity {
-            self.store.touch_session(found.id, at).await?;
+            self.store.touch_session(found.id, &hash, at).await?;
         }
         Ok(SessionActor {
             actor: Actor {

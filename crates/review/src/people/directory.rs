@@ -220,7 +220,7 @@ impl Directory<'_> {
         // Last use is kept to the minute: most requests read and write nothing.
         let at = now();
         if token.last_used_at.is_none_or(|last| at - last >= Duration::minutes(1)) {
-            self.store.touch_token(token.id, at).await?;
+            self.store.touch_token(token.id, &hash, at).await?;
         }
         Ok(Actor {
             user_id: owner.id,
