@@ -218,7 +218,7 @@ impl Store {
         if let Some(expected) = expected {
             update = update.filter(call::Column::Status.eq(expected));
         }
-        let result = update.exec(&self.db).await?;
+        let result = update.exec(self.db.writer()).await?;
         Ok((result.rows_affected == 1).then_some(row))
     }
 
@@ -243,7 +243,7 @@ impl Store {
             .col_expr(call::Column::RepChannel, Expr::value(row.rep_channel))
             .col_expr(call::Column::UpdatedAt, Expr::value(row.updated_at))
             .filter(call::Column::Id.eq(row.id))
-            .exec(&self.db)
+            .exec(self.db.writer())
             .await?;
         drop(changing);
         self.call_by_id(row.id).await
@@ -412,7 +412,7 @@ impl Store {
                     ])
                     .to_owned(),
             )
-            .exec(&self.db)
+            .exec(self.db.writer())
             .await?;
         Ok(())
     }
@@ -478,7 +478,7 @@ impl Store {
             Topic::Comments(id),
             Topic::Review(id),
         ]);
-        call::Entity::delete_by_id(id).exec(&self.db).await?;
+        call::Entity::delete_by_id(id).exec(self.db.writer()).await?;
         Ok(())
     }
 }

@@ -1,6 +1,11 @@
 //! Connecting to SQLite or PostgreSQL and applying migrations.
 
-use std::{fmt, str::FromStr, sync::Arc, time::Duration};
+use std::{
+    fmt,
+    str::FromStr,
+    sync::{Arc, Weak},
+    time::Duration,
+};
 
 use filmroom_migrations::{Migrator, MigratorTrait};
 use sea_orm::{
@@ -75,7 +80,76 @@ impl FromStr for DatabaseUrl {
     }
 }
 
-pub(crate) async fn connect(url: &DatabaseUrl) -> Result<DatabaseConnection, StoreError> {
+/// The connections of one process: one pool for reads, and where the
+/// database has one writer at a time (SQLite), a pool of one connection that
+/// every write goes through, so this process's writers queue in turn instead
+/// of meeting SQLite's lock and sleeping in its busy handler (which backs off
+/// by milliseconds and made the tail latency of writes). Other processes'
+/// writers are still waited for under the busy timeout. PostgreSQL takes
+/// writes from any connection, so both are the same pool there.
+pub(crate) struct Connections {
+    pub(crate) reads: DatabaseConnection,
+    pub(crate) writes: DatabaseConnection,
+    /// Keeps the SQLite checkpointer going; it stops once this is dropped.
+    alive: Arc<()>,
+}
+
+/// How often SQLite's write-ahead log is copied into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+pub(crate) async fn connect(url: &DatabaseUrl) -> Result<Connections, StoreError> {
+    let reads = Database::connect(options(url, 8)).await?;
+    let alive = Arc::new(());
+    let writes = if url.is_sqlite() && !url.is_in_memory() {
+        let writes = Database::connect(options(url, 1)).await?;
+        tokio::spawn(checkpoint(reads.clone(), writes.clone(), Arc::downgrade(&alive)));
+        writes
+    } else {
+        reads.clone()
+    };
+    Ok(Connections { reads, writes, alive })
+}
+
+/// Pages of write-ahead log past which the log is restarted (16 MiB of 4 KiB
+/// pages).
+const RESTART_LOG_PAGES: i64 = 4096;
+
+/// Copies SQLite's write-ahead log into the database file every
+/// [`CHECKPOINT_EVERY`]. SQLite would otherwise do it inside whichever commit
+/// crosses 1,000 pages of log, and that commit, with every writer behind it
+/// sleeping in SQLite's busy handler, would wait for the copy and its fsync:
+/// tens of milliseconds for one person's comment. A passive checkpoint on a
+/// reading connection waits for nobody and nobody waits for it. Under a
+/// steady stream of writes it never catches the log's end, so once the log
+/// passes [`RESTART_LOG_PAGES`] a restarting checkpoint runs on the writing
+/// connection: this process's writers queue behind it in turn (most of the
+/// log is copied already), and the log starts over.
+async fn checkpoint(reads: DatabaseConnection, writes: DatabaseConnection, alive: Weak<()>) {
+    let mut every = tokio::time::interval(CHECKPOINT_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if alive.upgrade().is_none() {
+            return;
+        }
+        let passive = Statement::from_string(DbBackend::Sqlite, "PRAGMA wal_checkpoint(PASSIVE)");
+        let log_pages = match reads.query_one_raw(passive).await {
+            Ok(Some(row)) => row.try_get_by_index::<i64>(1).unwrap_or(0),
+            Ok(None) => 0,
+            Err(e) => {
+                tracing::debug!(error = %e, "checkpointing the write-ahead log");
+                continue;
+            }
+        };
+        if log_pages > RESTART_LOG_PAGES
+            && let Err(e) = writes.execute_unprepared("PRAGMA wal_checkpoint(RESTART)").await
+        {
+            tracing::debug!(error = %e, "restarting the write-ahead log");
+        }
+    }
+}
+
+fn options(url: &DatabaseUrl, sqlite_connections: u32) -> ConnectOptions {
     let mut options = ConnectOptions::new(url.as_str());
     options
         .sqlx_logging(false)
@@ -90,12 +164,16 @@ pub(crate) async fn connect(url: &DatabaseUrl) -> Result<DatabaseConnection, Sto
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
                 .create_if_missing(true)
+                // This process checkpoints on its own schedule (see `checkpoint`).
+                .pragma("wal_autocheckpoint", "0")
+                // A restarted log is cut back to this size.
+                .pragma("journal_size_limit", "67108864")
         });
-        options.max_connections(8);
+        options.max_connections(sqlite_connections);
     } else {
         options.max_connections(16);
     }
-    Ok(Database::connect(options).await?)
+    options
 }
 
 pub(crate) async fn migrate(db: &DatabaseConnection) -> Result<usize, StoreError> {
@@ -111,13 +189,27 @@ pub(crate) async fn migrate(db: &DatabaseConnection) -> Result<usize, StoreError
 /// reads or writes a cached answer goes through.
 #[derive(Clone, Debug)]
 pub(crate) struct Db {
+    /// Reads; also what [`ConnectionTrait`] on `Db` runs on.
     connection: DatabaseConnection,
+    /// Every write and transaction (see [`Connections`]).
+    writes: DatabaseConnection,
     cache: Arc<ReadCache>,
+    _checkpointing: Arc<()>,
 }
 
 impl Db {
-    pub(crate) fn new(connection: DatabaseConnection, cache: Arc<ReadCache>) -> Self {
-        Self { connection, cache }
+    pub(crate) fn new(connections: Connections, cache: Arc<ReadCache>) -> Self {
+        Self {
+            connection: connections.reads,
+            writes: connections.writes,
+            cache,
+            _checkpointing: connections.alive,
+        }
+    }
+
+    /// The connection a write outside a transaction goes through.
+    pub(crate) fn writer(&self) -> &DatabaseConnection {
+        &self.writes
     }
 
     pub(crate) fn cache(&self) -> &ReadCache {
@@ -139,7 +231,7 @@ impl Db {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..TransactionOptions::default()
         };
-        self.connection.begin_with_options(options).await
+        self.writes.begin_with_options(options).await
     }
 
     pub(crate) async fn ping(&self) -> Result<(), DbErr> {

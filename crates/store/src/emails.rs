@@ -92,7 +92,7 @@ impl Store {
                             .add(email::Column::UpdatedAt.lt(stale_before)),
                     ),
             )
-            .exec(&self.db)
+            .exec(self.db.writer())
             .await?;
         Ok(claimed.rows_affected == 1)
     }
@@ -104,7 +104,7 @@ impl Store {
 
     /// Writes a changed email.
     pub async fn update_email(&self, row: email::Model) -> Result<email::Model, StoreError> {
-        Ok(row.into_active_model().reset_all().update(&self.db).await?)
+        Ok(row.into_active_model().reset_all().update(self.db.writer()).await?)
     }
 
     /// An organisation's emails, newest first, optionally of some statuses;
@@ -169,13 +169,13 @@ impl Store {
                     email_opt_out::Column::UserId,
                     email_opt_out::Column::Kind,
                 ])
-                .exec_without_returning(&self.db)
+                .exec_without_returning(self.db.writer())
                 .await?;
         } else {
             email_opt_out::Entity::delete_many()
                 .filter(email_opt_out::Column::UserId.eq(user))
                 .filter(email_opt_out::Column::Kind.eq(kind))
-                .exec(&self.db)
+                .exec(self.db.writer())
                 .await?;
         }
         Ok(())
@@ -187,7 +187,7 @@ impl Store {
         row: unsubscribe_token::Model,
     ) -> Result<(), StoreError> {
         unsubscribe_token::Entity::insert(row.into_active_model())
-            .exec_without_returning(&self.db)
+            .exec_without_returning(self.db.writer())
             .await?;
         Ok(())
     }

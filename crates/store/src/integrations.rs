@@ -61,7 +61,7 @@ impl Store {
         &self,
         row: integration_token::Model,
     ) -> Result<integration_token::Model, StoreError> {
-        Ok(row.into_active_model().insert(&self.db).await?)
+        Ok(row.into_active_model().insert(self.db.writer()).await?)
     }
 
     /// The integration token with this secret hash.
@@ -115,7 +115,7 @@ impl Store {
         &self,
         row: integration_token::Model,
     ) -> Result<integration_token::Model, StoreError> {
-        Ok(row.into_active_model().reset_all().update(&self.db).await?)
+        Ok(row.into_active_model().reset_all().update(self.db.writer()).await?)
     }
 
     /// Marks an integration token revoked unless it already is.
@@ -129,7 +129,7 @@ impl Store {
         }
         let mut active = token.into_active_model();
         active.revoked_at = sea_orm::Set(Some(at));
-        Ok(active.update(&self.db).await?)
+        Ok(active.update(self.db.writer()).await?)
     }
 
     /// Records that an integration token was used, at most once a minute.
@@ -146,7 +146,7 @@ impl Store {
                     .add(integration_token::Column::LastUsedAt.is_null())
                     .add(integration_token::Column::LastUsedAt.lt(at - Duration::minutes(1))),
             )
-            .exec(&self.db)
+            .exec(self.db.writer())
             .await?;
         Ok(())
     }
@@ -164,7 +164,7 @@ impl Store {
     ) -> Result<IdempotencyClaim, StoreError> {
         idempotency_key::Entity::delete_many()
             .filter(idempotency_key::Column::CreatedAt.lt(at - retention))
-            .exec(&self.db)
+            .exec(self.db.writer())
             .await?;
         let row = idempotency_key::Model {
             id: IdempotencyKeyId::from(Uuid::nil()),
@@ -182,7 +182,7 @@ impl Store {
         // again: try once more rather than fail.
         for _ in 0..3 {
             let row = idempotency_key::Model { id: IdempotencyKeyId::generate(), ..row.clone() };
-            match row.clone().into_active_model().insert(&self.db).await {
+            match row.clone().into_active_model().insert(self.db.writer()).await {
                 Ok(row) => return Ok(IdempotencyClaim::Claimed(row)),
                 Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {}
                 Err(e) => return Err(e.into()),
@@ -206,7 +206,7 @@ impl Store {
                     .col_expr(idempotency_key::Column::CreatedAt, Expr::value(at))
                     .filter(idempotency_key::Column::Id.eq(existing.id))
                     .filter(idempotency_key::Column::Status.eq(IdempotencyStatus::InProgress))
-                    .exec(&self.db)
+                    .exec(self.db.writer())
                     .await?;
                 if taken.rows_affected == 1 {
                     return Ok(IdempotencyClaim::Claimed(idempotency_key::Model {
@@ -243,7 +243,7 @@ impl Store {
             .col_expr(idempotency_key::Column::CompletedAt, Expr::value(at))
             .filter(idempotency_key::Column::Id.eq(id))
             .filter(idempotency_key::Column::Status.eq(IdempotencyStatus::InProgress))
-            .exec(&self.db)
+            .exec(self.db.writer())
             .await?;
         Ok(())
     }
@@ -253,7 +253,7 @@ impl Store {
         idempotency_key::Entity::delete_many()
             .filter(idempotency_key::Column::Id.eq(id))
             .filter(idempotency_key::Column::Status.eq(IdempotencyStatus::InProgress))
-            .exec(&self.db)
+            .exec(self.db.writer())
             .await?;
         Ok(())
     }

@@ -96,7 +96,7 @@ impl Store {
                 sea_orm::ActiveEnum::to_value(&kind).into(),
             ],
         );
-        Ok(job::Entity::find().from_raw_sql(statement).one(&self.db).await?)
+        Ok(job::Entity::find().from_raw_sql(statement).one(self.db.writer()).await?)
     }
 
     /// Extends the lease; `false` when the job is no longer held by `worker`.
@@ -111,7 +111,7 @@ impl Store {
             .filter(job::Column::Id.eq(id))
             .filter(job::Column::LockedBy.eq(worker))
             .filter(job::Column::Status.eq(JobStatus::Running))
-            .exec(&self.db)
+            .exec(self.db.writer())
             .await?;
         Ok(result.rows_affected == 1)
     }
@@ -134,7 +134,7 @@ impl Store {
             .col_expr(job::Column::UpdatedAt, crate::now().into())
             .filter(job::Column::Id.eq(held.id))
             .filter(job::Column::LockedBy.eq(worker))
-            .exec(&self.db)
+            .exec(self.db.writer())
             .await?;
         Ok(result.rows_affected == 1)
     }

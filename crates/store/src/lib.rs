@@ -60,19 +60,19 @@ impl Store {
         storage: &StorageLocation,
         migrate: bool,
     ) -> Result<Self, StoreError> {
-        let connection = db::connect(database).await?;
+        let connections = db::connect(database).await?;
         if migrate {
-            db::migrate(&connection).await?;
+            db::migrate(&connections.writes).await?;
         }
         let blobs = BlobStore::open(storage)?;
         let cache = Arc::new(ReadCache::new(cache::DEFAULT_MAX_AGE));
-        Ok(Self { db: Db::new(connection, cache), blobs })
+        Ok(Self { db: Db::new(connections, cache), blobs })
     }
 
     /// Applies pending migrations and returns how many were applied.
     pub async fn migrate(database: &DatabaseUrl) -> Result<usize, StoreError> {
-        let db = db::connect(database).await?;
-        db::migrate(&db).await
+        let connections = db::connect(database).await?;
+        db::migrate(&connections.writes).await
     }
 
     /// The blob store holding recordings and derived files.

@@ -43,7 +43,7 @@ impl Store {
         row: one_on_one_series::Model,
     ) -> Result<Result<one_on_one_series::Model, SeriesExists>, StoreError> {
         let (manager, rep) = (row.manager_id, row.rep_id);
-        match row.into_active_model().insert(&self.db).await {
+        match row.into_active_model().insert(self.db.writer()).await {
             Ok(model) => Ok(Ok(model)),
             Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
                 let existing = one_on_one_series::Entity::find()
@@ -86,7 +86,7 @@ impl Store {
         &self,
         row: one_on_one_series::Model,
     ) -> Result<one_on_one_series::Model, StoreError> {
-        Ok(row.into_active_model().reset_all().update(&self.db).await?)
+        Ok(row.into_active_model().reset_all().update(self.db.writer()).await?)
     }
 
     /// Adds occurrences; weeks a series already has are left as they are.
@@ -94,7 +94,7 @@ impl Store {
         for row in rows {
             one_on_one::Entity::insert(row.into_active_model())
                 .on_conflict_do_nothing_on([one_on_one::Column::SeriesId, one_on_one::Column::Week])
-                .exec(&self.db)
+                .exec(self.db.writer())
                 .await?;
         }
         Ok(())
@@ -155,7 +155,7 @@ impl Store {
         &self,
         row: one_on_one::Model,
     ) -> Result<one_on_one::Model, StoreError> {
-        Ok(row.into_active_model().reset_all().update(&self.db).await?)
+        Ok(row.into_active_model().reset_all().update(self.db.writer()).await?)
     }
 
     /// The clips of a 1:1 in segment order.
@@ -278,7 +278,7 @@ impl Store {
 
     /// Deletes a clip.
     pub async fn delete_clip(&self, id: ClipId) -> Result<(), StoreError> {
-        clip::Entity::delete_by_id(id).exec(&self.db).await?;
+        clip::Entity::delete_by_id(id).exec(self.db.writer()).await?;
         Ok(())
     }
 
@@ -328,7 +328,7 @@ impl Store {
         &self,
         row: action_item::Model,
     ) -> Result<action_item::Model, StoreError> {
-        Ok(row.into_active_model().insert(&self.db).await?)
+        Ok(row.into_active_model().insert(self.db.writer()).await?)
     }
 
     /// Writes a changed action item.
@@ -336,7 +336,7 @@ impl Store {
         &self,
         row: action_item::Model,
     ) -> Result<action_item::Model, StoreError> {
-        Ok(row.into_active_model().reset_all().update(&self.db).await?)
+        Ok(row.into_active_model().reset_all().update(self.db.writer()).await?)
     }
 
     /// Marks a 1:1 held, sets the listed nominations to discussed, and records
@@ -420,7 +420,7 @@ impl Store {
         &self,
         row: focus_skill::Model,
     ) -> Result<Option<focus_skill::Model>, StoreError> {
-        match row.into_active_model().insert(&self.db).await {
+        match row.into_active_model().insert(self.db.writer()).await {
             Ok(row) => Ok(Some(row)),
             Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => Ok(None),
             Err(e) => Err(e.into()),
@@ -432,6 +432,6 @@ impl Store {
         &self,
         row: focus_skill::Model,
     ) -> Result<focus_skill::Model, StoreError> {
-        Ok(row.into_active_model().reset_all().update(&self.db).await?)
+        Ok(row.into_active_model().reset_all().update(self.db.writer()).await?)
     }
 }

@@ -78,7 +78,7 @@ impl Store {
         row: user::Model,
     ) -> Result<Result<user::Model, EmailTaken>, StoreError> {
         let _changing = self.changing([Topic::People(row.organisation_id)]);
-        match row.into_active_model().insert(&self.db).await {
+        match row.into_active_model().insert(self.db.writer()).await {
             Ok(model) => Ok(Ok(model)),
             Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
                 Ok(Err(EmailTaken))
@@ -95,7 +95,7 @@ impl Store {
         // A credential carries its person's role and whether they are active.
         let _changing = self.changing([Topic::People(row.organisation_id), Topic::Accounts]);
         let active = row.into_active_model().reset_all();
-        match active.update(&self.db).await {
+        match active.update(self.db.writer()).await {
             Ok(model) => Ok(Ok(model)),
             Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
                 Ok(Err(EmailTaken))

@@ -33,7 +33,7 @@ impl Store {
         organisation::Entity::update_many()
             .col_expr(organisation::Column::Settings, settings.into())
             .filter(organisation::Column::Id.eq(organisation_id))
-            .exec(&self.db)
+            .exec(self.db.writer())
             .await?;
         Ok(())
     }
@@ -253,13 +253,13 @@ impl Store {
     /// Stores a new comment.
     pub async fn insert_comment(&self, row: comment::Model) -> Result<comment::Model, StoreError> {
         let _changing = self.changing([Topic::Comments(row.call_id)]);
-        Ok(row.into_active_model().insert(&self.db).await?)
+        Ok(row.into_active_model().insert(self.db.writer()).await?)
     }
 
     /// Writes a changed comment.
     pub async fn update_comment(&self, row: comment::Model) -> Result<comment::Model, StoreError> {
         let _changing = self.changing([Topic::Comments(row.call_id)]);
-        Ok(row.into_active_model().reset_all().update(&self.db).await?)
+        Ok(row.into_active_model().reset_all().update(self.db.writer()).await?)
     }
 
     /// Deletes a comment of `call_id` and its replies.
@@ -308,7 +308,7 @@ impl Store {
         &self,
         row: rubric_version::Model,
     ) -> Result<Option<rubric_version::Model>, StoreError> {
-        match row.into_active_model().insert(&self.db).await {
+        match row.into_active_model().insert(self.db.writer()).await {
             Ok(model) => Ok(Some(model)),
             Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => Ok(None),
             Err(e) => Err(e.into()),
@@ -349,7 +349,7 @@ impl Store {
 
     /// Records an event in the outbox.
     pub async fn record_event(&self, row: event::Model) -> Result<(), StoreError> {
-        row.into_active_model().insert(&self.db).await?;
+        row.into_active_model().insert(self.db.writer()).await?;
         Ok(())
     }
 

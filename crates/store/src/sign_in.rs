@@ -125,7 +125,7 @@ impl Store {
 
     /// Stores a new session.
     pub async fn insert_session(&self, row: session::Model) -> Result<session::Model, StoreError> {
-        Ok(row.into_active_model().insert(&self.db).await?)
+        Ok(row.into_active_model().insert(self.db.writer()).await?)
     }
 
     /// The session with this secret hash and the user it acts as, in one
@@ -167,7 +167,7 @@ impl Store {
         session::Entity::update_many()
             .col_expr(session::Column::LastSeenAt, Expr::value(at))
             .filter(session::Column::Id.eq(id))
-            .exec(&self.db)
+            .exec(self.db.writer())
             .await?;
         // Only its own kept answer shows the last activity.
         self.db.cache().forget(CacheKey::Session(secret_hash.to_owned()));
@@ -188,7 +188,7 @@ impl Store {
             .filter(session::Column::Id.eq(id))
             .filter(session::Column::UserId.eq(user_id))
             .filter(session::Column::EndedAt.is_null())
-            .exec(&self.db)
+            .exec(self.db.writer())
             .await?;
         Ok(ended.rows_affected == 1)
     }
@@ -201,7 +201,7 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let _changing = self.changing([Topic::Accounts]);
-        end_sessions(&self.db, user_id, keep, at).await
+        end_sessions(self.db.writer(), user_id, keep, at).await
     }
 
     /// A user's sessions that have not ended nor expired, newest first.

@@ -19,7 +19,7 @@ impl Store {
         &self,
         row: api_token::Model,
     ) -> Result<api_token::Model, StoreError> {
-        Ok(row.into_active_model().insert(&self.db).await?)
+        Ok(row.into_active_model().insert(self.db.writer()).await?)
     }
 
     /// The token with this secret hash and the user it acts as, in one
@@ -66,7 +66,7 @@ impl Store {
                     .add(api_token::Column::LastUsedAt.is_null())
                     .add(api_token::Column::LastUsedAt.lt(at - Duration::minutes(1))),
             )
-            .exec(&self.db)
+            .exec(self.db.writer())
             .await?;
         // Only its own kept answer shows the last use.
         self.db.cache().forget(CacheKey::Token(secret_hash.to_owned()));

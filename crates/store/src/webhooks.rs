@@ -16,7 +16,7 @@ use crate::{
 impl Store {
     /// Stores a new webhook.
     pub async fn insert_webhook(&self, row: webhook::Model) -> Result<webhook::Model, StoreError> {
-        Ok(row.into_active_model().insert(&self.db).await?)
+        Ok(row.into_active_model().insert(self.db.writer()).await?)
     }
 
     /// The organisation's webhooks, oldest first.
@@ -50,12 +50,12 @@ impl Store {
 
     /// Writes a changed webhook.
     pub async fn update_webhook(&self, row: webhook::Model) -> Result<webhook::Model, StoreError> {
-        Ok(row.into_active_model().reset_all().update(&self.db).await?)
+        Ok(row.into_active_model().reset_all().update(self.db.writer()).await?)
     }
 
     /// Deletes a webhook with its deliveries.
     pub async fn delete_webhook(&self, id: WebhookId) -> Result<(), StoreError> {
-        webhook::Entity::delete_by_id(id).exec(&self.db).await?;
+        webhook::Entity::delete_by_id(id).exec(self.db.writer()).await?;
         Ok(())
     }
 
@@ -129,7 +129,7 @@ impl Store {
         &self,
         row: webhook_delivery::Model,
     ) -> Result<webhook_delivery::Model, StoreError> {
-        Ok(row.into_active_model().reset_all().update(&self.db).await?)
+        Ok(row.into_active_model().reset_all().update(self.db.writer()).await?)
     }
 
     /// A webhook's deliveries, newest first.
@@ -148,7 +148,7 @@ impl Store {
 
     /// Records one attempt.
     pub async fn insert_attempt(&self, row: webhook_attempt::Model) -> Result<(), StoreError> {
-        row.into_active_model().insert(&self.db).await?;
+        row.into_active_model().insert(self.db.writer()).await?;
         Ok(())
     }
 
