@@ -163,6 +163,9 @@ fn the_coaching_segment_holds_clips_within_the_budget() {
     );
     assert_eq!(added["segment_ms"], 5000);
     assert_eq!(added["budget_ms"], 60_000);
+    // The same comment again, by the other person: it is there already, and
+    // the segment does not count it twice.
+    app.post(&clips, &team.rep, json!({"comment_id": comment["id"]})).problem(409, "clip_exists");
     // A range comment gives its own range.
     let ranged = app
         .post(

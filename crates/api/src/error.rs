@@ -294,6 +294,8 @@ error_codes! {
     SeriesExists = (CONFLICT, "series_exists"),
     /// The 1:1 was held.
     OneOnOneHeld = (CONFLICT, "one_on_one_held"),
+    /// The comment is a clip of this 1:1 already.
+    ClipExists = (CONFLICT, "clip_exists"),
     /// The rep has an active focus.
     FocusActive = (CONFLICT, "focus_active"),
     /// A request with this key is still running.
@@ -407,6 +409,7 @@ impl ApiError {
                 R::NoRubric => (Code::NoRubric, None),
                 R::SeriesExists { .. } => (Code::SeriesExists, None),
                 R::OneOnOneHeld => (Code::OneOnOneHeld, None),
+                R::ClipExists => (Code::ClipExists, None),
                 R::ClipBudgetExceeded { .. } => (Code::ClipBudgetExceeded, None),
                 R::ActionItemsIncomplete(_) => (Code::ActionItemsIncomplete, None),
                 R::FocusActive { .. } => (Code::FocusActive, None),

@@ -190,6 +190,7 @@ impl OneOnOnes<'_> {
         }
         let budget = coaching::budget_ms(settings.clip_budget_minutes);
         let clip_ms = end_ms - start_ms;
+        let from_comment = comment_id.as_ref().map(|c| c.id);
         self.store
             .insert_clip_checked(
                 clip::Model {
@@ -205,6 +206,10 @@ impl OneOnOnes<'_> {
                     created_at: now(),
                 },
                 |clips| {
+                    if from_comment.is_some() && clips.iter().any(|c| c.comment_id == from_comment)
+                    {
+                        return Err(ReviewError::ClipExists);
+                    }
                     coaching::check_clip_fits(
                         clips.iter().map(|c| c.end_ms.saturating_sub(c.start_ms)),
                         clip_ms,

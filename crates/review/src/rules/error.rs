@@ -246,6 +246,10 @@ pub enum ReviewError {
     /// A held 1:1 keeps its segment and time.
     #[error("the 1:1 has been held; its time and clips can no longer change")]
     OneOnOneHeld,
+    /// The comment is clipped into this 1:1 already: a second clip of it
+    /// would play the same moment twice and count twice against the budget.
+    #[error("this comment is already a clip in this 1:1")]
+    ClipExists,
     /// A clip would cross the segment's budget.
     #[error(
         "the clip is {clip_ms} ms but only {remaining_ms} ms of the {budget_ms} ms segment budget are left"
