@@ -75,6 +75,6 @@ pub use rules::visibility::rep_work_visible;
 pub use weekly::focus::{FocusChanges, FocusView, NewFocus};
 pub use weekly::{
     BoardRow, CallReview, ConversationAverages, CriterionProgress, Event, NextMove, Nomination,
-    NominationView, RubricView, Score, ScoreInput, Scoring, SettingsChanges, TeamBoard,
+    NominationView, RubricView, Score, ScoreInput, ScoreSave, Scoring, SettingsChanges, TeamBoard,
     WeekProgress, WeekView, slot_name,
 };

@@ -327,19 +327,25 @@ impl Store {
             .await?)
     }
 
-    /// Replaces one scorer kind's scores of a nomination with `rows`.
+    /// Replaces one scorer kind's scores of a nomination with `rows`; with
+    /// `only_sent_criteria`, only those of the criteria in `rows`, keeping
+    /// the others.
     pub async fn replace_scores(
         &self,
         nomination_id: NominationId,
         kind: ScorerKind,
         rows: Vec<score::Model>,
+        only_sent_criteria: bool,
     ) -> Result<(), StoreError> {
         let txn = self.db.begin().await?;
-        score::Entity::delete_many()
+        let mut gone = score::Entity::delete_many()
             .filter(score::Column::NominationId.eq(nomination_id))
-            .filter(score::Column::ScorerKind.eq(kind))
-            .exec(&txn)
-            .await?;
+            .filter(score::Column::ScorerKind.eq(kind));
+        if only_sent_criteria {
+            gone = gone
+                .filter(score::Column::Criterion.is_in(rows.iter().map(|r| r.criterion.clone())));
+        }
+        gone.exec(&txn).await?;
         for row in rows {
             row.into_active_model().insert(&txn).await?;
         }

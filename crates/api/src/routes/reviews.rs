@@ -924,7 +924,14 @@ pub async fn put_scores(
     Ok(web::Json(
         review
             .weekly()
-            .put_scores(&actor, UserId::from(rep), &week, slot.into(), scores)
+            .put_scores(
+                &actor,
+                UserId::from(rep),
+                &week,
+                slot.into(),
+                scores,
+                filmroom_review::ScoreSave::AllCriteria,
+            )
             .await?
             .into(),
     ))

@@ -33,6 +33,15 @@ pub struct ScoreInput {
     pub note: Option<String>,
 }
 
+/// What a scores save replaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScoreSave {
+    /// Every score of the caller's kind: criteria left out are cleared.
+    AllCriteria,
+    /// Only the criteria sent; the others keep their scores.
+    SentCriteria,
+}
+
 pub(super) fn criteria_of(row: &rubric_version::Model) -> Result<Vec<Criterion>, ReviewError> {
     serde_json::from_value(row.criteria.clone()).map_err(|e| {
         ReviewError::Store(filmroom_store::StoreError::Inconsistent(format!(
@@ -97,8 +106,11 @@ impl WeeklyReview<'_> {
         })
     }
 
-    /// Replaces the caller's scores of a nomination: the rep's self-scores
-    /// until it is shared, a chain manager's scores once it is.
+    /// Saves the caller's scores of a nomination: the rep's self-scores
+    /// until it is shared, a chain manager's scores once it is. `save` says
+    /// whether the criteria left out are cleared (the API's `PUT`) or kept
+    /// (a page, which sends what the person chose: two tabs, or two people,
+    /// saving different criteria must not erase each other's).
     #[tracing::instrument(skip_all, fields(actor = %actor.user_id, rep = %rep, week), err(level = "info"))]
     pub async fn put_scores(
         &self,
@@ -107,6 +119,7 @@ impl WeeklyReview<'_> {
         week: &str,
         slot: Slot,
         scores: Vec<ScoreInput>,
+        save: ScoreSave,
     ) -> Result<NominationView, ReviewError> {
         let week = Week::parse("week", week)?;
         let (_, tree) = self.visible_rep(actor, rep).await?;
@@ -165,7 +178,7 @@ impl WeeklyReview<'_> {
                 updated_at: at,
             });
         }
-        self.store.replace_scores(row.id, kind, rows).await?;
+        self.store.replace_scores(row.id, kind, rows, save == ScoreSave::SentCriteria).await?;
         let (_, settings) = self.review_settings(actor).await?;
         let mut views = self.view_nominations(actor, rep, vec![row], settings).await?;
         views.pop().ok_or_else(|| ReviewError::NotFound {

@@ -258,6 +258,7 @@ pub async fn save_scores(
             &nomination.row.week,
             nomination.row.slot,
             scores,
+            filmroom_review::ScoreSave::SentCriteria,
         )
         .await?;
     if crate::session::is_htmx(&req) {
