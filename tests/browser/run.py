@@ -262,6 +262,67 @@ def run(server: harness.Server, axe: pathlib.Path, sink: MailSink) -> None:
         rep_page.locator(".comment.reply").get_by_role("button", name="Delete").click()
         expect(rep_page.locator(".comment.reply")).to_have_count(0)
 
+        # Nothing typed is lost. Three comments sent one after another without
+        # waiting, while the server holds each answer: all three are stored,
+        # in order, and the box is free for the next one at once.
+        held = []
+        comments_route = "**/calls/*/comments"
+        rep_page.route(comments_route, lambda route: held.append(route) if route.request.method == "POST" else route.continue_())
+        quick = ["First quick note", "Second quick note", "Third quick note"]
+        for text in quick:
+            rep_page.locator("#composer-body").fill(text)
+            rep_page.get_by_role("button", name="Add comment").click()
+        expect(rep_page.locator("#composer-body")).to_have_value("")
+        expect(rep_page.locator("#composer .sending li")).to_have_count(3)
+        deadline = time.time() + 20
+        while rep_page.locator(".comment", has_text="quick note").count() < 3 and time.time() < deadline:
+            while held:
+                held.pop(0).continue_()
+            rep_page.wait_for_timeout(100)
+        rep_page.unroute(comments_route)
+        for text in quick:
+            expect(rep_page.locator(".comment", has_text=text)).to_have_count(1)
+        expect(rep_page.locator("#composer .sending li")).to_have_count(0)
+        for text in quick:
+            rep_page.locator(".comment", has_text=text).get_by_role("button", name="Delete").click()
+            expect(rep_page.locator(".comment", has_text=text)).to_have_count(0)
+
+        # A draft survives a reload.
+        rep_page.locator("#composer-body").fill("Half a thought about the opener")
+        rep_page.reload()
+        wait_player(rep_page)
+        expect(rep_page.locator("#composer-body")).to_have_value("Half a thought about the opener")
+        expect(rep_page.locator("#composer .draft-note")).to_contain_text("Restored")
+
+        # A session that ends mid-draft (signed out in another tab) leaves the
+        # page and the draft where they are and asks for a sign-in; the comment
+        # sent meanwhile waits, and goes once the person is back.
+        elsewhere = rep_context.new_page()
+        elsewhere.goto(f"{server.base}/")
+        elsewhere.get_by_role("button", name="Sign out").click()
+        elsewhere.wait_for_url(f"{server.base}/login")
+        expect(rep_page.locator("#signed-out")).to_be_visible(timeout=15000)
+        check("/calls/" in rep_page.url, f"the call room left for {rep_page.url} when the session ended")
+        expect(rep_page.locator("#composer-body")).to_have_value("Half a thought about the opener")
+        rep_page.get_by_role("button", name="Add comment").click()
+        expect(rep_page.locator("#composer .sending li")).to_contain_text("Waiting for you to sign in")
+        rep_page.locator("#signed-out").scroll_into_view_if_needed()
+        rep_page.screenshot(path=str(harness.SCREENSHOTS / "call-room-session-ended-desktop.png"))
+        rep_page.set_viewport_size(PHONE)
+        rep_page.locator("#composer").scroll_into_view_if_needed()
+        rep_page.screenshot(path=str(harness.SCREENSHOTS / "call-room-session-ended-phone.png"))
+        rep_page.set_viewport_size(DESKTOP)
+        elsewhere.get_by_label("Email").fill("ray@acme.test")
+        elsewhere.get_by_label("Password").fill("correct horse battery")
+        elsewhere.get_by_role("button", name="Sign in").click()
+        elsewhere.wait_for_url(f"{server.base}/")
+        elsewhere.close()
+        rep_page.locator("#signed-out").get_by_role("button", name="Continue").click()
+        expect(rep_page.locator(".comment", has_text="Half a thought about the opener")).to_have_count(1)
+        expect(rep_page.locator("#signed-out")).to_have_count(0)
+        rep_page.locator(".comment", has_text="Half a thought about the opener").get_by_role("button", name="Delete").click()
+        expect(rep_page.locator(".comment", has_text="Half a thought")).to_have_count(0)
+
         # The transcript follows playback, seeks on a click and filters.
         find = rep_page.get_by_label("Find in transcript")
         find.fill("success")
@@ -272,11 +333,22 @@ def run(server: harness.Server, axe: pathlib.Path, sink: MailSink) -> None:
         expect(rep_page.locator("#transcript-lines li.current")).to_contain_text("success")
         find.fill("")
 
+        # Two tabs, each saving a different criterion: neither erases the other.
+        second_tab = rep_context.new_page()
+        second_tab.goto(rep_page.url)
         scores = rep_page.locator(".scores")
         scores.get_by_label("3 Digs into the pain").check()
-        scores.get_by_label("4 Dated, owned, in the calendar").check()
         scores.get_by_role("button", name="Save scores").click()
         expect(scores.locator(".score-status")).to_have_text("Scores saved.")
+        stale = second_tab.locator(".scores")
+        stale.get_by_label("4 Dated, owned, in the calendar").check()
+        stale.get_by_role("button", name="Save scores").click()
+        expect(stale.locator(".score-status")).to_have_text("Scores saved.")
+        second_tab.close()
+        rep_page.reload()
+        wait_player(rep_page)
+        expect(scores.get_by_label("3 Digs into the pain")).to_be_checked()
+        expect(scores.get_by_label("4 Dated, owned, in the calendar")).to_be_checked()
 
         rep_page.get_by_role("button", name="Finish self-review").click()
         rep_page.wait_for_load_state("networkidle")
@@ -366,7 +438,20 @@ def run(server: harness.Server, axe: pathlib.Path, sink: MailSink) -> None:
         adds = manager_page.get_by_role("button", name=re.compile("^Add as clip"))
         available = adds.count()
         check(available >= 3, f"only {available} comments to clip from the shared call, not the 3 a 1:1 needs")
-        for _ in range(3):
+        # The room follows what happens elsewhere: a clip added in another tab
+        # (or by the rep) shows here without a reload, and the same comment
+        # cannot become a second clip.
+        other_tab = manager_context.new_page()
+        other_tab.goto(manager_page.url)
+        first_add = other_tab.get_by_role("button", name=re.compile("^Add as clip")).first
+        first_label = first_add.get_attribute("aria-label") or first_add.inner_text()
+        first_add.click()
+        expect(other_tab.locator(".clip")).to_have_count(1)
+        other_tab.close()
+        expect(manager_page.locator(".clip")).to_have_count(1, timeout=15000)
+        check(manager_page.get_by_role("button", name=first_label).count() == 0,
+              "the clipped comment can still be added as a clip")
+        for _ in range(2):
             manager_page.get_by_role("button", name=re.compile("^Add as clip")).first.click()
             manager_page.wait_for_load_state("networkidle")
         clips = manager_page.locator(".clip")

@@ -1,7 +1,7 @@
 // Every page: times in the viewer's own time zone, the session's CSRF token
 // on htmx requests, and a refused action's reason shown next to its form.
 
-const csrf = document.querySelector('meta[name="csrf-token"]')?.content;
+let csrf = document.querySelector('meta[name="csrf-token"]')?.content;
 
 function localiseTimes(root) {
   for (const el of root.querySelectorAll('time[datetime][data-format]')) {
@@ -57,4 +57,266 @@ document.addEventListener('htmx:responseError', (event) => {
 document.addEventListener('htmx:sendError', (event) => {
   const slot = errorSlot(event.detail.elt);
   if (slot) slot.textContent = 'The server could not be reached. Check your connection and try again.';
+});
+
+// ---------------------------------------------------------------------------
+// Nothing a person types is lost.
+//
+// Drafts: what is typed into a [data-draft] box is kept in this tab's
+// sessionStorage, per page, until the form holding it is sent and answered;
+// a reload, a crash or a sign-in brings it back.
+const draftKey = (field) => `filmroom:draft:${location.pathname}:${field.form?.id || ''}:${field.name}`;
+function typed(field) {
+  return field.value.trim() !== '' && field.value !== field.defaultValue;
+}
+function keepDraft(field) {
+  try {
+    if (typed(field)) sessionStorage.setItem(draftKey(field), field.value);
+    else sessionStorage.removeItem(draftKey(field));
+  } catch { /* storage full or off: the box still holds the text */ }
+}
+function restoreDrafts(root) {
+  for (const field of root.querySelectorAll('[data-draft]')) {
+    let kept = null;
+    try { kept = sessionStorage.getItem(draftKey(field)); } catch { /* off */ }
+    if (kept !== null && kept !== field.value && !typed(field)) {
+      field.value = kept;
+      field.dispatchEvent(new Event('input', { bubbles: true }));
+      const note = field.form?.querySelector('.draft-note');
+      if (note) note.textContent = 'Restored what you had typed here and not sent.';
+    }
+  }
+}
+document.addEventListener('DOMContentLoaded', () => restoreDrafts(document));
+document.addEventListener('input', (event) => {
+  if (event.target.matches?.('[data-draft]')) keepDraft(event.target);
+});
+
+// A form htmx sent and the server took: what it held is no longer a draft.
+document.addEventListener('htmx:afterRequest', (event) => {
+  const form = event.detail.elt.closest?.('form');
+  if (!form || !event.detail.successful) return;
+  for (const field of form.querySelectorAll('[data-draft]')) {
+    field.defaultValue = field.value;
+    keepDraft(field);
+  }
+});
+
+// Ctrl+Enter (⌘+Enter) sends the form a box belongs to.
+document.addEventListener('keydown', (event) => {
+  if (event.key !== 'Enter' || !(event.ctrlKey || event.metaKey)) return;
+  const field = event.target.closest?.('textarea');
+  if (!field?.form) return;
+  event.preventDefault();
+  field.form.requestSubmit();
+});
+
+// Forms where people enter one thing after another ([data-queue]): each
+// submission is taken as it stands when sent, its boxes emptied for the next
+// one, and the submissions go to the server one after another, in order.
+// A success removes only what it sent; a refusal keeps the text, with the
+// reason, to edit or send again; nothing is sent twice unless asked.
+const queue = [];
+let sending = false;
+let signedOut = false;
+
+function pendingList(form) {
+  let list = form.querySelector('.sending');
+  if (!list) {
+    list = document.createElement('ul');
+    list.className = 'sending';
+    list.setAttribute('aria-live', 'polite');
+    form.append(list);
+  }
+  return list;
+}
+
+function describe(entry, state, reason) {
+  entry.item.className = state;
+  entry.item.replaceChildren();
+  const what = document.createElement('span');
+  what.className = 'sending-text';
+  what.textContent = entry.text;
+  const status = document.createElement('span');
+  status.className = 'sending-state';
+  status.textContent = reason;
+  entry.item.append(status, what);
+  if (state === 'failed') {
+    const again = document.createElement('button');
+    again.type = 'button';
+    again.textContent = 'Send again';
+    again.addEventListener('click', () => {
+      describe(entry, 'waiting', 'Sending…');
+      queue.push(entry);
+      pump();
+    });
+    const edit = document.createElement('button');
+    edit.type = 'button';
+    edit.textContent = 'Edit';
+    edit.addEventListener('click', () => {
+      const box = entry.form.querySelector('[data-draft]');
+      if (box) {
+        box.value = box.value.trim() ? `${box.value}\n\n${entry.text}` : entry.text;
+        keepDraft(box);
+        box.focus();
+      }
+      entry.item.remove();
+    });
+    entry.item.append(again, edit);
+  }
+}
+
+document.addEventListener('submit', (event) => {
+  const form = event.target;
+  if (!form.matches?.('form[data-queue]')) return;
+  event.preventDefault();
+  event.stopImmediatePropagation();
+  const boxes = Array.from(form.querySelectorAll('[data-draft]'));
+  const text = boxes.map((b) => b.value.trim()).filter(Boolean).join(' · ');
+  if (!text) return;
+  const entry = { form, data: new URLSearchParams(new FormData(form)), text, item: document.createElement('li') };
+  pendingList(form).append(entry.item);
+  describe(entry, 'waiting', 'Sending…');
+  for (const box of boxes) {
+    box.value = '';
+    keepDraft(box);
+  }
+  const note = form.querySelector('.draft-note');
+  if (note) note.textContent = '';
+  form.dispatchEvent(new CustomEvent('filmroom:queued', { bubbles: true }));
+  queue.push(entry);
+  pump();
+}, true);
+
+async function pump() {
+  if (signedOut) {
+    for (const entry of queue) describe(entry, 'waiting', 'Waiting for you to sign in again…');
+    return;
+  }
+  if (sending) return;
+  sending = true;
+  let reload = false;
+  while (queue.length && !signedOut) {
+    const entry = queue[0];
+    let response = null;
+    if (csrf && entry.data.has('csrf')) entry.data.set('csrf', csrf);
+    try {
+      response = await fetch(entry.form.action, {
+        method: 'POST',
+        body: entry.data,
+        credentials: 'same-origin',
+        headers: { 'HX-Request': 'true', ...(csrf ? { 'X-CSRF-Token': csrf } : {}) },
+      });
+    } catch {
+      queue.shift();
+      describe(entry, 'failed', 'Not sent: the server could not be reached. Check your connection, then send it again.');
+      continue;
+    }
+    if (response.status === 401) {
+      // Kept in the queue: sent once the person has signed in again.
+      describe(entry, 'waiting', 'Waiting for you to sign in again…');
+      sessionEnded();
+      break;
+    }
+    queue.shift();
+    const body = await response.text();
+    if (!response.ok) {
+      const reason = response.headers.get('content-type')?.startsWith('text/plain') && body
+        ? body
+        : `The server refused this (${response.status}).`;
+      describe(entry, 'failed', `Not sent: ${reason}`);
+      continue;
+    }
+    entry.item.remove();
+    if (response.headers.get('HX-Refresh') === 'true') reload = true;
+    const target = entry.form.dataset.target && document.querySelector(entry.form.dataset.target);
+    if (target && body) {
+      htmx.swap(target, body, { swapStyle: 'outerHTML' });
+      document.dispatchEvent(new CustomEvent('filmroom:swapped', { detail: { id: entry.form.dataset.target } }));
+    }
+  }
+  sending = false;
+  if (reload && !queue.length && !unsent()) {
+    leaving = true;
+    location.reload();
+  }
+}
+
+function unsent() {
+  return queue.length > 0
+    || document.querySelector('.sending li.failed') !== null
+    || Array.from(document.querySelectorAll('[data-draft]')).some(typed);
+}
+
+// An ended session (signed out elsewhere, a password change, the idle limit)
+// does not take the page away while something is unsent: the person signs
+// in again in another tab and carries on here.
+function sessionEnded() {
+  signedOut = true;
+  let banner = document.getElementById('signed-out');
+  if (!banner) {
+    banner = document.createElement('div');
+    banner.id = 'signed-out';
+    banner.className = 'banner';
+    banner.setAttribute('role', 'alert');
+    const words = document.createElement('p');
+    words.textContent = 'Your session has ended. What you typed is kept on this page: sign in again in a new tab, then come back to this tab and press "Continue".';
+    const link = document.createElement('a');
+    link.href = '/login?next=%2F';
+    link.target = '_blank';
+    link.rel = 'noopener';
+    link.textContent = 'Sign in again (new tab)';
+    const carryOn = document.createElement('button');
+    carryOn.type = 'button';
+    carryOn.className = 'primary';
+    carryOn.textContent = 'Continue';
+    carryOn.addEventListener('click', async () => {
+      // The new session has its own CSRF token: read it from this page anew.
+      let fresh = null;
+      try {
+        const reply = await fetch(location.href, { credentials: 'same-origin' });
+        const html = await reply.text();
+        fresh = new DOMParser().parseFromString(html, 'text/html')
+          .querySelector('meta[name="csrf-token"]')?.content;
+      } catch { /* shown below */ }
+      if (!fresh) {
+        words.textContent = 'You are still signed out. Sign in again in a new tab, then press "Continue".';
+        return;
+      }
+      csrf = fresh;
+      for (const field of document.querySelectorAll('input[name="csrf"]')) field.value = fresh;
+      banner.remove();
+      signedOut = false;
+      pump();
+    });
+    banner.append(words, link, carryOn);
+    document.querySelector('main')?.prepend(banner);
+  }
+}
+document.addEventListener('htmx:beforeOnLoad', (event) => {
+  if (event.detail.xhr.status === 401 && unsent()) {
+    event.preventDefault();
+    sessionEnded();
+  }
+});
+
+// Leaving with something unsent asks first (a page the server reloads after
+// a change does not: the drafts come back with it).
+let leaving = false;
+document.addEventListener('htmx:beforeOnLoad', (event) => {
+  const xhr = event.detail.xhr;
+  if (xhr.status < 400 && (xhr.getResponseHeader('HX-Refresh') || xhr.getResponseHeader('HX-Redirect') || xhr.getResponseHeader('HX-Location'))) {
+    leaving = true;
+  }
+});
+/** Reloads the page without asking: what is typed comes back with it. */
+window.filmroomReload = () => {
+  leaving = true;
+  location.reload();
+};
+window.addEventListener('beforeunload', (event) => {
+  if (!leaving && unsent()) {
+    event.preventDefault();
+    event.returnValue = '';
+  }
 });

@@ -206,3 +206,42 @@ for (const details of document.querySelectorAll('details.retime')) {
     });
   });
 }
+
+// The room follows what the other person does: every 5 s it reads its own
+// page again and, when the clips, items, notes or time changed, reloads,
+// unless someone is typing or listening here; then it says so instead.
+const room = document.querySelector('.room[data-fingerprint]');
+if (room) {
+  setInterval(async () => {
+    if (document.hidden) return;
+    let html = '';
+    try {
+      const reply = await fetch(location.href, { credentials: 'same-origin', headers: { 'X-Filmroom-Poll': '1' } });
+      if (!reply.ok) return;
+      html = await reply.text();
+    } catch {
+      return;
+    }
+    const now = html.match(/data-fingerprint="([^"]*)"/)?.[1];
+    if (!now || now === room.dataset.fingerprint) return;
+    const typing = document.activeElement?.matches('input, textarea, select');
+    const listening = Array.from(document.querySelectorAll('audio')).some((a) => !a.paused);
+    if (!typing && !listening && !document.querySelector('.sending li')) {
+      window.filmroomReload();
+      return;
+    }
+    if (document.getElementById('room-changed')) return;
+    const notice = document.createElement('div');
+    notice.id = 'room-changed';
+    notice.className = 'banner';
+    notice.setAttribute('role', 'status');
+    const words = document.createElement('p');
+    words.textContent = 'This 1:1 changed elsewhere (a clip, an item or the notes). What you are typing stays.';
+    const reload = document.createElement('button');
+    reload.type = 'button';
+    reload.textContent = 'Show the changes';
+    reload.addEventListener('click', () => window.filmroomReload());
+    notice.append(words, reload);
+    document.querySelector('main')?.prepend(notice);
+  }, 5000);
+}

@@ -310,12 +310,8 @@ async function start(root) {
       cancel.hidden = false;
     }
   });
-  composer.addEventListener('htmx:afterRequest', (event) => {
-    if (event.detail.successful && event.detail.elt === composer) {
-      body.value = '';
-      resetComposer();
-    }
-  });
+  // Sent (app.js queues it): the composer is free for the next comment at once.
+  composer.addEventListener('filmroom:queued', () => resetComposer());
 
   // Actions inside the comment list and the transcript.
   document.addEventListener('click', (event) => {
@@ -375,6 +371,9 @@ async function start(root) {
   }
   document.body.addEventListener('htmx:afterSettle', (event) => {
     if (drawn && event.detail.elt && (event.detail.elt.id === 'comments' || event.detail.target?.id === 'comments')) drawMarkers();
+  });
+  document.addEventListener('filmroom:swapped', (event) => {
+    if (drawn && event.detail.id === '#comments') drawMarkers();
   });
 
   // The transcript follows playback; the find box filters it.

@@ -64,6 +64,9 @@ pub struct ItemLine {
 #[template(path = "one_on_one.html")]
 pub struct OneOnOneRoom {
     layout: Layout,
+    /// Changes whenever what both people see changes (clips, items, notes,
+    /// status, time): the room polls its own page and reloads on a change.
+    fingerprint: String,
     script: String,
     wavesurfer_js: String,
     regions_js: String,
@@ -103,6 +106,14 @@ pub struct OneOnOneRoom {
     series_days: Vec<(String, bool)>,
     series_time: String,
     series_minutes: i32,
+}
+
+fn status_name(status: OneOnOneStatus) -> &'static str {
+    match status {
+        OneOnOneStatus::Scheduled => "scheduled",
+        OneOnOneStatus::Held => "held",
+        OneOnOneStatus::Cancelled => "cancelled",
+    }
 }
 
 fn item_line(item: &ActionItem, names: &[(UserId, String)], today: NaiveDate) -> ItemLine {
@@ -181,7 +192,21 @@ pub fn room(viewer: &Viewer, facts: RoomFacts, now: DateTime<Utc>) -> OneOnOneRo
         view_.action_items.iter().map(|i| item_line(i, &names, today)).collect();
     let min_items = view_.min_action_items;
     let hold_blocked = view_.hold_blocked().map(|why| view::sentence(&why));
+    let fingerprint = {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        for clip in &view_.clips {
+            (clip.id, clip.start_ms, clip.end_ms, &clip.note).hash(&mut hasher);
+        }
+        for item in view_.action_items.iter().chain(&view_.carried_over) {
+            (item.id, &item.text, item.done_at, item.due_date, item.owner_id).hash(&mut hasher);
+        }
+        (&view_.row.notes, view::iso(view_.row.scheduled_at), status_name(view_.row.status))
+            .hash(&mut hasher);
+        format!("{:016x}", hasher.finish())
+    };
     OneOnOneRoom {
+        fingerprint,
         layout: Layout::new(format!("1:1 with {rep_name}"), "home", viewer),
         script: crate::assets::url("one_on_one.js"),
         wavesurfer_js: crate::assets::url("wavesurfer.esm.js"),
