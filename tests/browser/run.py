@@ -213,10 +213,27 @@ def run(server: harness.Server, axe: pathlib.Path, sink: MailSink) -> None:
         expect(row.locator(".status")).to_have_text("Ready", timeout=60000)
         call_id = row.get_by_role("link").get_attribute("href").rsplit("/", 1)[1]
         api.call("PUT", f"/v1/calls/{call_id}/transcript", raw=TRANSCRIPT.encode(), content_type="text/vtt")
+        # Picking a call while another uploads: the page updates its slots
+        # in place, and the upload carries on to the end.
+        follow_up = recording.with_name("follow-up-call.wav")
+        follow_up.write_bytes(recording.read_bytes())
+        held_uploads = []
+        rep_page.route("**/v1/calls", lambda route: held_uploads.append(route) if route.request.method == "POST" else route.continue_())
+        rep_page.locator("#files").set_input_files([str(follow_up)])
+        deadline = time.time() + 10
+        while not held_uploads and time.time() < deadline:
+            rep_page.wait_for_timeout(100)
+        check(bool(held_uploads), "the second upload never started")
+        rep_page.evaluate("window.filmroomStayed = true")
         row.get_by_role("button", name="Went well").click()
-        rep_page.wait_for_load_state("networkidle")
         slot = rep_page.locator(".slot-went_well")
         expect(slot).to_contain_text("discovery-call-acme")
+        check(rep_page.evaluate("window.filmroomStayed === true"), "picking a call reloaded My week")
+        expect(rep_page.locator("#upload-list li", has_text="follow-up-call")).not_to_have_class(re.compile("failed"))
+        for held_upload in held_uploads:
+            held_upload.continue_()
+        rep_page.unroute("**/v1/calls")
+        expect(rep_page.locator("#upload-list li", has_text="follow-up-call")).to_contain_text("Uploaded; analysing", timeout=30000)
         expect(slot.locator(".state")).to_have_text("Picked")
         rep_phone = browser.new_context(viewport=PHONE, bypass_csp=True, storage_state=rep_context.storage_state())
         audit(rep_page, "rep-home", axe, rep_phone)
@@ -350,9 +367,19 @@ def run(server: harness.Server, axe: pathlib.Path, sink: MailSink) -> None:
         expect(scores.get_by_label("3 Digs into the pain")).to_be_checked()
         expect(scores.get_by_label("4 Dated, owned, in the calendar")).to_be_checked()
 
+        # A review step with playback going and a comment half typed: the
+        # review panel changes in place, the audio plays on, the text stays.
+        rep_page.get_by_role("button", name="Play", exact=True).click()
+        rep_page.wait_for_function("window.filmroomPlayer.audio.currentTime > 0.3", timeout=15000)
+        rep_page.locator("#composer-body").fill("Typed while finishing")
+        rep_page.evaluate("window.filmroomStayed = true")
         rep_page.get_by_role("button", name="Finish self-review").click()
-        rep_page.wait_for_load_state("networkidle")
         expect(rep_page.locator(".steps .current")).to_have_text("Self-reviewed")
+        check(rep_page.evaluate("window.filmroomStayed === true"), "Finish self-review reloaded the call room")
+        check(not rep_page.evaluate("window.filmroomPlayer.audio.paused"), "Finish self-review stopped playback")
+        expect(rep_page.locator("#composer-body")).to_have_value("Typed while finishing")
+        rep_page.get_by_role("button", name="Pause", exact=True).click()
+        rep_page.locator("#composer-body").fill("")
         rep_page.get_by_role("button", name="Share with manager").click()
         rep_page.wait_for_load_state("networkidle")
         expect(rep_page.locator(".steps .current")).to_have_text("Shared")

@@ -236,14 +236,15 @@ async function pump() {
     }
   }
   sending = false;
-  if (reload && !queue.length && !unsent()) {
-    leaving = true;
-    location.reload();
+  if (reload && !queue.length) {
+    if (document.querySelector('[data-part][id]')) refreshParts();
+    else if (!unsent()) window.filmroomReload();
   }
 }
 
 function unsent() {
   return queue.length > 0
+    || document.body.dataset.uploading === 'true'
     || document.querySelector('.sending li.failed') !== null
     || Array.from(document.querySelectorAll('[data-draft]')).some(typed);
 }
@@ -297,6 +298,49 @@ document.addEventListener('htmx:beforeOnLoad', (event) => {
   if (event.detail.xhr.status === 401 && unsent()) {
     event.preventDefault();
     sessionEnded();
+  }
+});
+
+// A step that changes the page (a review step, a pick, scores) does not
+// reload it where the page marks its parts ([data-part] with an id): the
+// parts are read anew and the ones that changed replaced, so playback, what
+// is typed and uploads in progress carry on. Elsewhere the page reloads, and
+// the drafts come back with it.
+async function refreshParts() {
+  let fresh = null;
+  try {
+    const reply = await fetch(location.href, { credentials: 'same-origin' });
+    if (reply.ok && new URL(reply.url).pathname === location.pathname) {
+      fresh = new DOMParser().parseFromString(await reply.text(), 'text/html');
+    }
+  } catch { /* reloaded below */ }
+  if (!fresh) {
+    window.filmroomReload();
+    return;
+  }
+  for (const part of document.querySelectorAll('[data-part][id]')) {
+    const next = fresh.getElementById(part.id);
+    if (!next || next.innerHTML === part.innerHTML) continue;
+    if (part.contains(document.activeElement) && document.activeElement.matches('input[type="text"], textarea')) continue;
+    const adopted = document.importNode(next, true);
+    const hadFocus = part.contains(document.activeElement);
+    part.replaceWith(adopted);
+    // Keyboard users stay where they were: on the part's next step.
+    if (hadFocus) adopted.querySelector('button, a[href], input, select')?.focus();
+    htmx.process(adopted);
+    localiseTimes(adopted);
+    restoreDrafts(adopted);
+  }
+  document.dispatchEvent(new CustomEvent('filmroom:refreshed'));
+}
+document.addEventListener('htmx:beforeOnLoad', (event) => {
+  const xhr = event.detail.xhr;
+  if (xhr.status < 400 && xhr.getResponseHeader('HX-Refresh') === 'true'
+      && document.querySelector('[data-part][id]') && !event.detail.elt.closest('[data-reload]')) {
+    event.preventDefault();
+    const slot = errorSlot(event.detail.elt);
+    if (slot) slot.textContent = '';
+    refreshParts();
   }
 });
 

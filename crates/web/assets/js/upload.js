@@ -65,9 +65,12 @@ function setUp(form) {
     const job = queue.shift();
     if (!job) {
       running = false;
+      delete document.body.dataset.uploading;
       return;
     }
     running = true;
+    // Leaving the page now would abort the upload: app.js asks first.
+    document.body.dataset.uploading = 'true';
     send(job).finally(next);
   }
 
