@@ -243,9 +243,9 @@ def run(server: harness.Server, axe: pathlib.Path, sink: MailSink) -> None:
         check(rep_page.locator(".privacy").is_visible(), "the rep's call room does not say comments are private before sharing")
         audit(rep_page, "call-room-rep", axe, rep_phone)
 
-        rep_page.get_by_role("button", name="Play").click()
+        rep_page.get_by_role("button", name="Play", exact=True).click()
         rep_page.wait_for_function("window.filmroomPlayer.audio.currentTime > 0.5", timeout=15000)
-        rep_page.get_by_role("button", name="Pause").click()
+        rep_page.get_by_role("button", name="Pause", exact=True).click()
         box = rep_page.locator("#waveform").bounding_box()
         rep_page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         time.sleep(0.3)
@@ -346,7 +346,18 @@ def run(server: harness.Server, axe: pathlib.Path, sink: MailSink) -> None:
         expect(rep_page.locator("#transcript-lines li:visible")).to_have_count(1)
         rep_page.locator("#transcript-lines li:visible .seek").click()
         time.sleep(0.3)
-        check(abs(current_time(rep_page) - 18.0) < 0.5, f"a transcript line at 0:18 seeked to {current_time(rep_page):.2f} s")
+        check(abs(current_time(rep_page) - 18.0) < 0.6, f"a transcript line at 0:18 seeked to {current_time(rep_page):.2f} s")
+        check(not rep_page.evaluate("window.filmroomPlayer.audio.paused"), "'Play from 00:18' did not play")
+        rep_page.get_by_role("button", name="Pause", exact=True).click()
+        # A range from the keyboard: [ at the playhead, play on, ] at its end.
+        rep_page.locator("#waveform").focus()
+        rep_page.keyboard.press("[")
+        rep_page.keyboard.press("ArrowRight")
+        rep_page.keyboard.press("]")
+        expect(rep_page.locator("#composer-mode")).to_have_text("Comment on")
+        check("–" in rep_page.locator("#composer-at").inner_text(), "[ and ] did not make a range")
+        expect(rep_page.locator("#markers-list")).to_contain_text("Comments at")
+        rep_page.get_by_role("button", name="Cancel").click()
         expect(rep_page.locator("#transcript-lines li.current")).to_contain_text("success")
         find.fill("")
 
@@ -547,7 +558,7 @@ def run(server: harness.Server, axe: pathlib.Path, sink: MailSink) -> None:
         manager_page.evaluate("() => document.getElementById('reel-audio').pause()")
         for text, owner in [("Ask for the budget owner by name", "Ray Rep"),
                             ("Role-play the pricing objection", "Mia Manager"),
-                            ("Share the call with the team", "Ray Rep")]:
+                            ("Share the call with the team at https://wiki.acme.test/sales/enablement/call-library/discovery-calls-that-found-the-real-problem-2026", "Ray Rep")]:
             manager_page.get_by_label("Commitment").fill(text)
             manager_page.get_by_label("Owner").select_option(label=owner)
             manager_page.get_by_label("Due").fill("2030-01-15")

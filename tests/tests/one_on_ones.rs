@@ -323,7 +323,7 @@ fn a_one_on_one_is_held_only_with_its_action_items_and_discusses_its_clipped_cal
     let body = app
         .post(&state, &team.manager, json!({"state": "held"}))
         .problem(422, "action_items_incomplete");
-    assert!(body["detail"].as_str().unwrap().contains("3 action item(s) more"), "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("3 more action items"), "{body}");
     let items = format!("/v1/one-on-ones/{id}/action-items");
     let due = "2026-12-01";
     let first = app.post(&items, &team.manager, json!({"text": "Shadow Ana's discovery calls", "owner_id": team.rep_id, "due_date": due})).json();

@@ -56,10 +56,9 @@ pub fn hold_missing(items: &[ActionItem], min: u32) -> Option<String> {
     let min = usize::try_from(min).unwrap_or(usize::MAX);
     let mut missing = Vec::new();
     if items.len() < min {
-        missing.push(format!(
-            "{} action item(s) more: a 1:1 ends with at least {min}",
-            min - items.len()
-        ));
+        let more = min - items.len();
+        let items_word = if more == 1 { "action item" } else { "action items" };
+        missing.push(format!("{more} more {items_word}: a 1:1 ends with at least {min}"));
     }
     for item in items {
         let mut lacks = Vec::new();

@@ -30,9 +30,64 @@ pub enum MoveRefused {
     NotYours(String),
     /// Not now: the current state or a missing prerequisite stands in the way.
     Blocked {
-        /// What is missing, for people.
-        missing: String,
+        /// What is missing.
+        missing: Missing,
     },
+}
+
+/// What stands in the way of a move, said two ways: to an API client, with
+/// the states by the names clients use ([`Missing::describe`]), and to the
+/// person on a page who would make the move ([`Missing::for_mover`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    /// Self-review needs a comment by the rep.
+    RepComment,
+    /// The manager review needs a comment by a manager in the rep's chain.
+    ManagerComment,
+    /// The review is in the target state already.
+    Already(ReviewState),
+    /// The move would go back.
+    Backwards(ReviewState, ReviewState),
+    /// The move would skip a state: from the first, the second comes next.
+    Skip(ReviewState, ReviewState),
+}
+
+impl Missing {
+    /// For API clients: states by their names on the wire.
+    pub fn describe(self) -> String {
+        match self {
+            Self::RepComment => {
+                "the rep has not commented on the call yet; self-review needs at least one comment"
+                    .into()
+            }
+            Self::ManagerComment => "no manager in the rep's chain has commented on the call yet; the manager review needs at least one comment".into(),
+            Self::Already(state) => format!("the review is already {}", state_name(state)),
+            Self::Backwards(from, to) => {
+                format!("a review cannot go back from {} to {}", state_name(from), state_name(to))
+            }
+            Self::Skip(current, next) => format!(
+                "the review is {}; it must become {} first (no step is skipped)",
+                state_name(current),
+                state_name(next)
+            ),
+        }
+    }
+
+    /// For the person who would make the move, on a page: what to do next,
+    /// with no state names.
+    pub fn for_mover(self) -> String {
+        match self {
+            Self::RepComment => {
+                "add at least one comment on a moment of the call first: your self-review starts with one".into()
+            }
+            Self::ManagerComment => {
+                "add at least one comment on a moment of the call first: your review starts with one".into()
+            }
+            Self::Already(_) => "this step is done already".into(),
+            Self::Backwards(..) => "a review does not go back a step once taken".into(),
+            Self::Skip(..) => "a review goes one step at a time; take the step shown first".into(),
+        }
+    }
 }
 
 /// The lower-case name of a state, as clients see it.
@@ -79,21 +134,16 @@ pub fn check_move(
             state_name(target)
         )));
     }
-    let blocked = |missing: String| Err(MoveRefused::Blocked { missing });
+    let blocked = |missing: Missing| Err(MoveRefused::Blocked { missing });
     match (current, target) {
-        (Nominated, SelfReviewed) if facts.rep_comments == 0 => {
-            blocked("the rep has not commented on the call yet; self-review needs at least one comment".into())
-        }
+        (Nominated, SelfReviewed) if facts.rep_comments == 0 => blocked(Missing::RepComment),
         (Nominated, SelfReviewed) | (SelfReviewed, Shared) => Ok(()),
-        (Shared, ManagerReviewed) if facts.chain_manager_comments == 0 => blocked(
-            "no manager in the rep's chain has commented on the call yet; the manager review needs at least one comment"
-                .into(),
-        ),
-        (Shared, ManagerReviewed) | (ManagerReviewed, Discussed) => Ok(()),
-        (current, target) if current == target => blocked(format!("the review is already {}", state_name(current))),
-        (current, target) if current > target => {
-            blocked(format!("a review cannot go back from {} to {}", state_name(current), state_name(target)))
+        (Shared, ManagerReviewed) if facts.chain_manager_comments == 0 => {
+            blocked(Missing::ManagerComment)
         }
+        (Shared, ManagerReviewed) | (ManagerReviewed, Discussed) => Ok(()),
+        (current, target) if current == target => blocked(Missing::Already(current)),
+        (current, target) if current > target => blocked(Missing::Backwards(current, target)),
         (current, _) => {
             let next = match current {
                 Nominated => SelfReviewed,
@@ -101,11 +151,7 @@ pub fn check_move(
                 Shared => ManagerReviewed,
                 ManagerReviewed | Discussed => Discussed,
             };
-            blocked(format!(
-                "the review is {}; it must become {} first (no step is skipped)",
-                state_name(current),
-                state_name(next)
-            ))
+            blocked(Missing::Skip(current, next))
         }
     }
 }

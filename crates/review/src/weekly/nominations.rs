@@ -228,7 +228,7 @@ impl WeeklyReview<'_> {
             MoveRefused::Blocked { missing } => ReviewError::IllegalMove {
                 current: state_name(from),
                 target: state_name(target),
-                missing,
+                missing: missing.describe(),
             },
         })?;
         let at = now();
@@ -353,7 +353,7 @@ impl WeeklyReview<'_> {
             next.and_then(|target| match workflow::check_move(row.state, target, mover, facts) {
                 Ok(()) => Some(NextMove { target, blocked: None }),
                 Err(MoveRefused::Blocked { missing }) => {
-                    Some(NextMove { target, blocked: Some(missing) })
+                    Some(NextMove { target, blocked: Some(missing.for_mover()) })
                 }
                 Err(MoveRefused::NotYours(_)) => None,
             });

@@ -317,7 +317,9 @@ async function start(root) {
   document.addEventListener('click', (event) => {
     const seekButton = event.target.closest('[data-seek-ms]');
     if (seekButton) {
+      // "Play from 00:20" plays from there, as it says.
       seek(Number(seekButton.dataset.seekMs) / 1000);
+      if (!playButton.disabled && !wavesurfer.isPlaying()) wavesurfer.play();
       return;
     }
     const reply = event.target.closest('[data-reply-to]');
@@ -349,13 +351,35 @@ async function start(root) {
     }
   });
 
+  // A range from the keyboard: [ at its start, ] at its end, at the playhead.
+  const announce = (words) => { document.getElementById('player-announce').textContent = words; };
+  let rangeStart = null;
+  function markRange(isStart) {
+    const time = at();
+    if (isStart) {
+      rangeStart = time;
+      announce(`Range starts at ${clock(time)}; press ] at its end.`);
+      return;
+    }
+    const start = rangeStart ?? Math.max(0, time - 5);
+    if (time - start < 0.1) {
+      announce('The end of a range comes after its start: play on, then press ].');
+      return;
+    }
+    rangeStart = null;
+    regions.addRegion({ start, end: time, color: SELECTION, drag: true, resize: true });
+    announce(`Range ${clock(start)} to ${clock(time)}: type your comment.`);
+  }
+
   // Markers: one per comment, coloured by kind; ranges shaded.
   function drawMarkers() {
     for (const region of regions.getRegions()) {
       if (region !== selection) region.remove();
     }
+    const spoken = [];
     for (const item of document.querySelectorAll('#comments .comment')) {
       if (item.dataset.reply === 'true') continue;
+      spoken.push(`${clock(Number(item.dataset.atMs) / 1000)} (${item.querySelector('.kind')?.textContent.trim() || item.dataset.kind})`);
       const start = Number(item.dataset.atMs) / 1000;
       const end = item.dataset.endMs ? Number(item.dataset.endMs) / 1000 : undefined;
       const kind = item.dataset.kind;
@@ -368,6 +392,9 @@ async function start(root) {
         resize: false,
       });
     }
+    document.getElementById('markers-list').textContent = spoken.length
+      ? `Comments at ${spoken.join(', ')}.`
+      : 'No comments yet.';
   }
   document.body.addEventListener('htmx:afterSettle', (event) => {
     if (drawn && event.detail.elt && (event.detail.elt.id === 'comments' || event.detail.target?.id === 'comments')) drawMarkers();
@@ -425,6 +452,9 @@ async function start(root) {
     } else if (event.key === 'c') {
       event.preventDefault();
       commentHere();
+    } else if (event.key === '[' || event.key === ']') {
+      event.preventDefault();
+      markRange(event.key === '[');
     } else if (event.key === '?') {
       event.preventDefault();
       help.showModal();

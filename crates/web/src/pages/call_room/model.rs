@@ -68,6 +68,9 @@ pub struct Figure {
     value: String,
     note: Option<String>,
     seek_ms: Option<u64>,
+    /// What the figure's button does, for a screen reader: it plays the
+    /// stretch from its start, which its visible text (a length) does not say.
+    seek_label: String,
 }
 
 /// The conversation panel: figures, or why there are none.
@@ -121,6 +124,7 @@ fn conversation(m: &filmroom_review::metrics::CallMetrics) -> Conversation {
             value: format!("Rep {} · customer {}", percent(ratio), percent(1.0 - ratio)),
             note: band_note(m, Metric::TalkRatio, percent),
             seek_ms: None,
+            seek_label: String::new(),
         });
     } else {
         for (i, ms) in m.speech_ms.iter().enumerate() {
@@ -129,6 +133,7 @@ fn conversation(m: &filmroom_review::metrics::CallMetrics) -> Conversation {
                 value: view::clock(i64::try_from(*ms).unwrap_or(i64::MAX)),
                 note: None,
                 seek_ms: None,
+                seek_label: String::new(),
             });
         }
     }
@@ -139,10 +144,14 @@ fn conversation(m: &filmroom_review::metrics::CallMetrics) -> Conversation {
                 "customer" => ("longest story", Some(Metric::LongestStoryMs)),
                 _ => (what, None),
             };
-            let from = format!("from {}", view::clock(i64::try_from(span.start_ms).unwrap_or(0)));
+            let start = view::clock(i64::try_from(span.start_ms).unwrap_or(0));
+            let from = format!("from {start}");
+            let value = view::clock(i64::try_from(span.len_ms()).unwrap_or(i64::MAX));
+            let seek_label = format!("{value}: play {}'s {what} from {start}", name(label(lane)));
             figures.push(Figure {
+                seek_label,
                 label: format!("{}'s {what}", name(label(lane))),
-                value: view::clock(i64::try_from(span.len_ms()).unwrap_or(i64::MAX)),
+                value,
                 note: Some(match metric.and_then(|m2| band_note(m, m2, span_ms)) {
                     Some(band) => format!("{from} · {band}"),
                     None => from,
@@ -160,6 +169,7 @@ fn conversation(m: &filmroom_review::metrics::CallMetrics) -> Conversation {
                 None => "Mean wait before the rep answers".into(),
             }),
             seek_ms: None,
+            seek_label: String::new(),
         });
     }
     if let Some(per_minute) = m.interactivity {
@@ -168,6 +178,7 @@ fn conversation(m: &filmroom_review::metrics::CallMetrics) -> Conversation {
             value: format!("{per_minute:.1} turns a minute"),
             note: band_note(m, Metric::InteractivityPerMinute, |v| format!("{v:.1}")),
             seek_ms: None,
+            seek_label: String::new(),
         });
     }
     if let Some(questions) = m.rep_questions {
@@ -176,6 +187,7 @@ fn conversation(m: &filmroom_review::metrics::CallMetrics) -> Conversation {
             value: questions.to_string(),
             note: band_note(m, Metric::RepQuestions, |v| format!("{v:.0}")),
             seek_ms: None,
+            seek_label: String::new(),
         });
     }
     let pace: Vec<String> = m
@@ -190,6 +202,7 @@ fn conversation(m: &filmroom_review::metrics::CallMetrics) -> Conversation {
             value: pace.join(" · "),
             note: band_note(m, Metric::RepWordsPerMinute, |v| format!("{v:.0}")),
             seek_ms: None,
+            seek_label: String::new(),
         });
     }
     if let Some(overlap) = &m.overlap {
@@ -206,16 +219,18 @@ fn conversation(m: &filmroom_review::metrics::CallMetrics) -> Conversation {
                 )
             }),
             seek_ms: None,
+            seek_label: String::new(),
         });
     }
     let longest_silence = m.dead_air.iter().max_by_key(|s| s.len_ms());
+    let dead_air = match m.dead_air.len() {
+        0 => "None".to_owned(),
+        1 => "1 silence of 5 s or more".to_owned(),
+        n => format!("{n} silences of 5 s or more"),
+    };
     figures.push(Figure {
         label: "Dead air".into(),
-        value: match m.dead_air.len() {
-            0 => "None".into(),
-            1 => "1 silence of 5 s or more".into(),
-            n => format!("{n} silences of 5 s or more"),
-        },
+        value: dead_air.clone(),
         note: longest_silence.map(|s| {
             format!(
                 "Longest {} from {}",
@@ -224,6 +239,10 @@ fn conversation(m: &filmroom_review::metrics::CallMetrics) -> Conversation {
             )
         }),
         seek_ms: longest_silence.map(|s| s.start_ms),
+        seek_label: longest_silence.map_or_else(String::new, |s| {
+            let start = view::clock(i64::try_from(s.start_ms).unwrap_or(0));
+            format!("{dead_air}: play the longest from {start}")
+        }),
     });
     Conversation {
         figures,
@@ -257,6 +276,8 @@ pub struct CallRoom {
     failure: Option<String>,
     start_seconds: f64,
     steps: Vec<StateStep>,
+    /// What happens next when the viewer has no step to take, in words.
+    after: Option<String>,
     slot_label: Option<String>,
     week: String,
     slot_key: String,
@@ -394,6 +415,11 @@ pub fn call_room(viewer: &Viewer, facts: RoomFacts, start: Option<f64>) -> CallR
     let date = call.occurred_at.unwrap_or(call.created_at);
     let timezone = viewer.organisation.timezone.clone();
     let duration_ms = call.duration_ms.unwrap_or_default();
+    let after = standing
+        .nomination
+        .as_ref()
+        .filter(|_| standing.next_move.is_none())
+        .and_then(|n| what_happens_next(n.row.state, is_rep, &facts.rep_name));
     CallRoom {
         layout: Layout::new(call.title.clone(), "call", viewer),
         layout_csrf: viewer.csrf.clone(),
@@ -416,7 +442,8 @@ pub fn call_room(viewer: &Viewer, facts: RoomFacts, start: Option<f64>) -> CallR
         rep_channel: call.rep_channel.filter(|c| (1..=2).contains(c)).map_or(-1, |c| c - 1),
         ready: call.status == CallStatus::Ready,
         status_label: view::status_label(call.status).to_owned(),
-        failure: call.failure_message.clone().filter(|_| call.status == CallStatus::Failed),
+        failure: (call.status == CallStatus::Failed)
+            .then(|| failure_words(call.failure_code.as_deref(), call.failure_message.as_deref())),
         start_seconds: start.filter(|t| t.is_finite() && *t >= 0.0).unwrap_or(0.0),
         steps,
         slot_label: standing.nomination.as_ref().map(|n| view::slot_label(n.row.slot).to_owned()),
@@ -427,6 +454,7 @@ pub fn call_room(viewer: &Viewer, facts: RoomFacts, start: Option<f64>) -> CallR
             .map(|n| filmroom_review::slot_name(n.row.slot).to_owned())
             .unwrap_or_default(),
         pending: view::status_pending(call.status),
+        after,
         next: standing.next_move.map(crate::pages::home::NextStep::from),
         private_note: is_rep && !shared,
         scoring_kind: match standing.scoring.as_ref().map(|s| s.kind) {
@@ -464,5 +492,52 @@ pub fn comment_list(
         csrf: viewer.csrf.clone(),
         items: items(views, viewer),
         can_comment: status == CallStatus::Ready,
+    }
+}
+
+/// After sharing and after the manager's review, the panel says what happens
+/// next and when, to the person looking.
+fn what_happens_next(
+    state: filmroom_review::ReviewState,
+    is_rep: bool,
+    rep_name: &str,
+) -> Option<String> {
+    use filmroom_review::ReviewState as S;
+    match (state, is_rep) {
+        (S::Shared, true) => Some(
+            "Shared with your manager. They comment on it and score it before your next 1:1, where its best moments are played as clips."
+                .into(),
+        ),
+        (S::ManagerReviewed, true) => Some(
+            "Your manager has reviewed this call. Read their comments before your next 1:1: you go over it there."
+                .into(),
+        ),
+        (S::ManagerReviewed, false) => Some(format!(
+            "Reviewed. Add its best moments as clips in your next 1:1 with {rep_name}, from the 1:1 room."
+        )),
+        (S::Discussed, _) => Some("Discussed in a 1:1: this review is complete.".into()),
+        _ => None,
+    }
+}
+
+/// Why a recording could not be analysed, for the person who sent it: what
+/// happened and what to do, never a decoder's own text (that stays in the
+/// API's `failure.message` and the logs).
+fn failure_words(code: Option<&str>, message: Option<&str>) -> String {
+    const SEND: &str = "export it as WAV, MP3, FLAC, Ogg Vorbis or M4A and upload it to a new call";
+    match code {
+        Some("unsupported_codec") => format!("This recording is in a format filmroom cannot play (such as Opus); {SEND}."),
+        Some("unsupported_format") => format!("This file is not a recording filmroom can read; {SEND}."),
+        Some("no_audio") => "This file holds no sound to analyse; check it is the right recording and upload it to a new call.".into(),
+        Some("decode_crashed" | "decode_timeout" | "decode_out_of_memory" | "analysis_failed") => format!(
+            "This recording could not be analysed: it may be damaged or unusually large. An admin can try again; otherwise {SEND}."
+        ),
+        Some("audio_missing") => "The stored recording is missing; upload it again to a new call.".into(),
+        Some("recording_url_refused" | "recording_fetch_failed") => "The dialer's recording could not be fetched; the dialer can send the call again with a fresh link.".into(),
+        Some("recording_too_large") => "The dialer's recording is larger than this server accepts; ask an admin.".into(),
+        _ => message.map_or_else(
+            || "This recording could not be analysed.".to_owned(),
+            |_| "This recording could not be analysed; an admin can see why on the call's details.".to_owned(),
+        ),
     }
 }
