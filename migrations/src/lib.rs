@@ -21,6 +21,7 @@ mod m20261130_000012_call_metrics;
 mod m20261130_000013_email;
 mod m20261130_000014_change_notices;
 mod m20261207_000015_no_change_notices;
+mod m20261207_000016_person_time_zone;
 
 /// Runs filmroom's migrations in order.
 pub struct Migrator;
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000013_email::Migration),
             Box::new(m20261130_000014_change_notices::Migration),
             Box::new(m20261207_000015_no_change_notices::Migration),
+            Box::new(m20261207_000016_person_time_zone::Migration),
         ]
     }
 }

@@ -615,6 +615,20 @@ def run(server: harness.Server, axe: pathlib.Path, sink: MailSink) -> None:
         expect(manager_page.get_by_label("A morning digest of shared calls waiting for your review")).not_to_be_checked()
         expect(manager_page.get_by_label("A notice the day before a 1:1, with its agenda")).to_be_checked()
         audit(manager_page, "account", axe, manager_phone)
+        # A time zone of one's own: every time on the pages follows it, in one format.
+        manager_page.get_by_label("Times on your pages and in your emails").select_option("America/New_York")
+        manager_page.get_by_role("button", name="Save time zone").click()
+        expect(manager_page.locator(".notice")).to_have_text("Times are now shown in America/New_York.")
+        manager_page.goto(held_url)
+        when = manager_page.locator(".call-header time").first.inner_text()
+        check(when.endswith("EST"), f"the 1:1 time is {when!r}, not in the manager's own zone")
+        check("America/New_York" in manager_page.locator("label[for='scheduled-at']").inner_text()
+              if manager_page.locator("label[for='scheduled-at']").count() else True,
+              "the 1:1's new-time field is not in the manager's zone")
+        manager_page.goto(f"{server.base}/account")
+        manager_page.get_by_label("Times on your pages and in your emails").select_option("")
+        manager_page.get_by_role("button", name="Save time zone").click()
+        expect(manager_page.locator(".notice")).to_contain_text("follow your organisation")
 
         # The rep opens the same 1:1 from their side.
         rep_page.goto(held_url)

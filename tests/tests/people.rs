@@ -51,6 +51,26 @@ fn the_readme_walkthrough_creates_a_manager_and_a_rep_who_can_sign_in() {
     assert_eq!(me["user"]["id"], rep["id"]);
     assert_eq!(me["organisation"]["name"], "Acme");
     assert_eq!(me["organisation"]["timezone"], "Europe/Berlin");
+    assert_eq!(
+        me["user"]["timezone"],
+        serde_json::Value::Null,
+        "a person follows the organisation"
+    );
+
+    // A person's own time zone: set, refused when it is not one, and unset.
+    let mine = app.patch("/v1/me", &rep_token, json!({"timezone": "America/New_York"}));
+    assert_eq!(mine.status, 200, "{}", mine.text);
+    assert_eq!(mine.json()["user"]["timezone"], "America/New_York");
+    app.patch("/v1/me", &rep_token, json!({"timezone": "Mars/Olympus"}))
+        .problem(422, "invalid_field");
+    assert_eq!(app.get("/v1/me", &rep_token).json()["user"]["timezone"], "America/New_York");
+    // Leaving it out changes nothing; null goes back to the organisation's.
+    assert_eq!(
+        app.patch("/v1/me", &rep_token, json!({})).json()["user"]["timezone"],
+        "America/New_York"
+    );
+    let back = app.patch("/v1/me", &rep_token, json!({"timezone": null})).json();
+    assert_eq!(back["user"]["timezone"], serde_json::Value::Null);
 }
 
 #[test]

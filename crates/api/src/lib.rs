@@ -68,6 +68,7 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(ops::readyz)
         .service(ops::openapi_json)
         .service(people::me)
+        .service(people::update_me)
         .service(people::create_user)
         .service(people::list_users)
         .service(people::get_user)

@@ -245,6 +245,7 @@ mod tests {
                     active: true,
                     created_at: at,
                     updated_at: at,
+                    timezone: None,
                 },
             )
             .await?;

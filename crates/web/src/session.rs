@@ -26,6 +26,14 @@ pub struct Viewer {
     pub organisation: Organisation,
 }
 
+impl Viewer {
+    /// The zone every time on this person's pages is shown in: their own,
+    /// else the organisation's.
+    pub fn timezone(&self) -> &str {
+        self.me.zone(&self.organisation)
+    }
+}
+
 fn review_of(req: &HttpRequest) -> Result<web::Data<Review>, PageError> {
     req.app_data::<web::Data<Review>>().cloned().ok_or_else(|| {
         PageError::from(ReviewError::Internal("the review service is not configured".into()))

@@ -131,14 +131,14 @@ pub fn iso(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// An instant in the organisation's time zone, the text shown before the
-/// page's script puts it in the viewer's.
+/// An instant in the viewer's time zone (`Viewer::timezone`), in the one
+/// format every page uses: `Mon 7 Dec 2026, 16:00 CET`.
 pub fn when(at: DateTime<Utc>, timezone: &str) -> String {
     let tz: Tz = timezone.parse().unwrap_or(chrono_tz::UTC);
     at.with_timezone(&tz).format("%a %-d %b %Y, %H:%M %Z").to_string()
 }
 
-/// A date in the organisation's time zone.
+/// A date in the viewer's time zone.
 pub fn day(at: DateTime<Utc>, timezone: &str) -> String {
     let tz: Tz = timezone.parse().unwrap_or(chrono_tz::UTC);
     at.with_timezone(&tz).format("%-d %b %Y").to_string()

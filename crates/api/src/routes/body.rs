@@ -65,6 +65,10 @@ pub struct UserBody {
     pub created_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+    /// Their own IANA time zone for the times on their pages and in their
+    /// emails; `null` means the organisation's.
+    #[schema(example = "America/New_York")]
+    pub timezone: Option<String>,
 }
 
 impl From<Person> for UserBody {
@@ -79,8 +83,21 @@ impl From<Person> for UserBody {
             active: p.active,
             created_at: p.created_at,
             updated_at: p.updated_at,
+            timezone: p.timezone,
         }
     }
+}
+
+/// Changes to the caller's own settings; absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"timezone": "America/New_York"}))]
+pub struct UpdateMeRequest {
+    /// An IANA time zone for the times on your pages and in your emails;
+    /// `null` goes back to the organisation's.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub timezone: Option<Option<String>>,
 }
 
 /// An organisation.

@@ -7,7 +7,9 @@ use crate::{
     error::{ApiError, Problem},
     extract::{ApiJson, Authenticated},
     pagination::{ListQuery, encode},
-    routes::body::{CreateUserRequest, MeBody, UpdateUserRequest, UserBody, UserPage},
+    routes::body::{
+        CreateUserRequest, MeBody, UpdateMeRequest, UpdateUserRequest, UserBody, UserPage,
+    },
 };
 
 /// The caller and their organisation.
@@ -21,6 +23,29 @@ pub async fn me(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
 ) -> Result<web::Json<MeBody>, ApiError> {
+    let (user, organisation) = review.directory().me(&actor).await?;
+    Ok(web::Json(MeBody { user: user.into(), organisation: organisation.into() }))
+}
+
+/// Changes the caller's own settings: their time zone.
+#[utoipa::path(
+    tag = "people",
+    security(("bearer" = [])),
+    request_body = UpdateMeRequest,
+    responses(
+        (status = 200, description = "The caller, changed", body = MeBody),
+        (status = 422, description = "Not an IANA time zone", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/v1/me")]
+pub async fn update_me(
+    review: web::Data<Review>,
+    Authenticated(actor): Authenticated,
+    ApiJson(body): ApiJson<UpdateMeRequest>,
+) -> Result<web::Json<MeBody>, ApiError> {
+    if let Some(timezone) = body.timezone {
+        review.directory().set_own_timezone(&actor, timezone.as_deref()).await?;
+    }
     let (user, organisation) = review.directory().me(&actor).await?;
     Ok(web::Json(MeBody { user: user.into(), organisation: organisation.into() }))
 }

@@ -205,7 +205,9 @@ impl Emails<'_> {
         if missing.is_empty() {
             return Ok(Err("both calls were picked by then".into()));
         }
-        let tz = timezone(&organisation.timezone);
+        // In the person's own zone: the deadline is one instant for everyone.
+        let zone = person.timezone.as_deref().unwrap_or(&organisation.timezone);
+        let tz = timezone(zone);
         let last_day = (view.nomination_deadline.with_timezone(&tz) - Duration::seconds(1))
             .format("%A %-d %B")
             .to_string();
@@ -216,7 +218,7 @@ impl Emails<'_> {
                 name = person.name,
                 week = view.week,
                 missing = missing.join(" and "),
-                tz = organisation.timezone,
+                tz = zone,
             ),
         )))
     }
@@ -233,6 +235,7 @@ impl Emails<'_> {
         let settings = ReviewSettings::from_stored(organisation.settings.as_ref())?;
         let tz = timezone(&organisation.timezone);
         let today = at.with_timezone(&tz).date_naive();
+        let own_tz = timezone(person.timezone.as_deref().unwrap_or(&organisation.timezone));
         if period.parse::<NaiveDate>().is_ok_and(|day| day.succ_opt().is_some_and(|d| d < today)) {
             return Ok(Err(format!("the digest of {period} was out of date by then")));
         }
@@ -263,7 +266,7 @@ impl Emails<'_> {
                 .filter(|t| !t.is_empty())
                 .unwrap_or_else(|| "an untitled call".into());
             let shared = nomination.shared_at.map_or_else(String::new, |t| {
-                format!(", shared {}", t.with_timezone(&tz).format("%A %-d %B"))
+                format!(", shared {}", t.with_timezone(&own_tz).format("%A %-d %B"))
             });
             let overdue = if crate::rules::workflow::review_overdue(
                 nomination.state,
@@ -319,7 +322,9 @@ impl Emails<'_> {
         if view.row.scheduled_at <= at {
             return Ok(Err("the 1:1 had started by then".into()));
         }
-        let tz = timezone(&view.series.timezone);
+        // The recipient's own zone when they chose one, else the series'.
+        let zone = person.timezone.as_deref().unwrap_or(&view.series.timezone);
+        let tz = timezone(zone);
         let when = view.row.scheduled_at.with_timezone(&tz);
         let other =
             if person.id == view.row.manager_id { &view.rep_name } else { &view.manager_name };
@@ -328,7 +333,7 @@ impl Emails<'_> {
             name = person.name,
             day = when.format("%A %-d %B"),
             time = when.format("%H:%M"),
-            zone = view.series.timezone,
+            zone = zone,
             minutes = view.row.duration_minutes,
         );
         if !view.series.agenda.is_empty() {

@@ -59,6 +59,17 @@ pub struct Person {
     pub created_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+    /// Their own IANA time zone, for the times on their pages and in their
+    /// emails; `None` means the organisation's.
+    pub timezone: Option<String>,
+}
+
+impl Person {
+    /// The zone this person's times are shown in: their own, else the
+    /// organisation's.
+    pub fn zone<'a>(&'a self, organisation: &'a Organisation) -> &'a str {
+        self.timezone.as_deref().unwrap_or(&organisation.timezone)
+    }
 }
 
 /// A token as listed: never its secret.
@@ -140,6 +151,7 @@ impl From<user::Model> for Person {
             active: row.active,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            timezone: row.timezone,
         }
     }
 }
@@ -194,6 +206,7 @@ impl Directory<'_> {
             active: true,
             created_at: at,
             updated_at: at,
+            timezone: None,
         };
         let (organisation, admin) =
             self.store.insert_organisation_with_admin(organisation_row, admin_row).await?;
@@ -239,6 +252,30 @@ impl Directory<'_> {
             .await?
             .ok_or_else(|| not_found(Entity::Organisation, actor.organisation_id))?;
         Ok((person.into(), organisation.into()))
+    }
+
+    /// Sets the caller's own time zone (an IANA name), or with `None` goes
+    /// back to the organisation's.
+    pub async fn set_own_timezone(
+        &self,
+        actor: &Actor,
+        timezone: Option<&str>,
+    ) -> Result<Person, ReviewError> {
+        let zone = match timezone.map(str::trim).filter(|z| !z.is_empty()) {
+            Some(raw) => {
+                Some(crate::rules::person::Timezone::parse("timezone", raw)?.name().to_owned())
+            }
+            None => None,
+        };
+        let mut row = self.find_user(actor, actor.user_id).await?;
+        row.timezone = zone;
+        row.updated_at = now();
+        match self.store.update_user(row).await? {
+            Ok(row) => Ok(row.into()),
+            Err(_) => {
+                Err(ReviewError::Internal("the email check failed on a time-zone change".into()))
+            }
+        }
     }
 
     /// A user the caller may see.
@@ -305,6 +342,7 @@ impl Directory<'_> {
             active: true,
             created_at: at,
             updated_at: at,
+            timezone: None,
         };
         match self.store.insert_user(row).await? {
             Ok(row) => Ok(row.into()),

@@ -45,6 +45,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Last change (UTC).
     pub updated_at: DateTimeUtc,
+    /// The person's own IANA time zone; `None` means the organisation's.
+    pub timezone: Option<String>,
 }
 
 /// Relations are followed with explicit queries by id.

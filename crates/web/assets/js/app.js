@@ -1,18 +1,9 @@
-// Every page: times in the viewer's own time zone, the session's CSRF token
-// on htmx requests, and a refused action's reason shown next to its form.
+// Every page: the session's CSRF token on htmx requests, and a refused
+// action's reason shown next to its form. (Times come from the server in
+// the viewer's own time zone, one format everywhere.)
 
 let csrf = document.querySelector('meta[name="csrf-token"]')?.content;
 
-function localiseTimes(root) {
-  for (const el of root.querySelectorAll('time[datetime][data-format]')) {
-    const at = new Date(el.getAttribute('datetime'));
-    if (Number.isNaN(at.getTime())) continue;
-    const options = el.dataset.format === 'date'
-      ? { day: 'numeric', month: 'short', year: 'numeric' }
-      : { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' };
-    el.textContent = new Intl.DateTimeFormat(undefined, options).format(at);
-  }
-}
 
 // The message slot of the form that sent a request; background refreshes
 // and links have none, and never touch another form's message.
@@ -21,8 +12,6 @@ function errorSlot(elt) {
   return form ? form.querySelector('.form-error') : null;
 }
 
-document.addEventListener('DOMContentLoaded', () => localiseTimes(document));
-document.addEventListener('htmx:load', (event) => localiseTimes(event.detail.elt));
 
 document.addEventListener('htmx:configRequest', (event) => {
   if (csrf) event.detail.headers['X-CSRF-Token'] = csrf;
@@ -328,7 +317,6 @@ async function refreshParts() {
     // Keyboard users stay where they were: on the part's next step.
     if (hadFocus) adopted.querySelector('button, a[href], input, select')?.focus();
     htmx.process(adopted);
-    localiseTimes(adopted);
     restoreDrafts(adopted);
   }
   document.dispatchEvent(new CustomEvent('filmroom:refreshed'));

@@ -86,7 +86,8 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .service(account::end_session)
         .service(account::issue_token)
         .service(account::revoke_token)
-        .service(account::save_email_choices);
+        .service(account::save_email_choices)
+        .service(account::save_timezone);
 }
 
 async fn back_to(path: &'static str) -> HttpResponse {

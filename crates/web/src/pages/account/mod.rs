@@ -176,3 +176,27 @@ pub async fn save_email_choices(
     let message = Some("Your email choices are saved.".to_owned());
     Ok(page(render(&review, &viewer, message, None, None).await?))
 }
+
+#[derive(serde::Deserialize)]
+struct ZoneForm {
+    timezone: String,
+}
+
+/// Sets the person's own time zone, or back to the organisation's (empty).
+#[post("/account/timezone")]
+pub async fn save_timezone(
+    review: web::Data<Review>,
+    Change { viewer, form }: Change<ZoneForm>,
+) -> Result<HttpResponse, PageError> {
+    let zone = Some(form.timezone.as_str()).filter(|z| !z.trim().is_empty());
+    let me = review.directory().set_own_timezone(&viewer.actor, zone).await?;
+    let said = match me.timezone.as_deref() {
+        Some(zone) => format!("Times are now shown in {zone}."),
+        None => {
+            format!("Times now follow your organisation's zone, {}.", viewer.organisation.timezone)
+        }
+    };
+    // The page is drawn for the person as they are now.
+    let viewer = crate::session::Viewer { me, ..viewer };
+    Ok(page(render(&review, &viewer, Some(said), None, None).await?))
+}

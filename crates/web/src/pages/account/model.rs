@@ -40,6 +40,12 @@ pub struct AccountPage {
     emails: Vec<(&'static str, &'static str, bool)>,
     /// Whether this server sends email at all.
     email_enabled: bool,
+    /// The person's own zone, empty when they follow the organisation's.
+    own_zone: String,
+    /// The organisation's zone, the choice of "follow the organisation".
+    organisation_zone: String,
+    /// Every IANA zone name, for the list.
+    zones: Vec<&'static str>,
 }
 
 impl AccountPage {
@@ -68,7 +74,7 @@ pub fn account_page(
     error: Option<String>,
     new_token: Option<(String, String)>,
 ) -> AccountPage {
-    let timezone = &viewer.organisation.timezone;
+    let timezone = viewer.timezone();
     let sessions = facts
         .sessions
         .into_iter()
@@ -102,6 +108,9 @@ pub fn account_page(
         .map(|(kind, on)| (email::kind_name(kind), email::kind_description(kind), on))
         .collect();
     AccountPage {
+        own_zone: viewer.me.timezone.clone().unwrap_or_default(),
+        organisation_zone: viewer.organisation.timezone.clone(),
+        zones: chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect(),
         emails,
         email_enabled: facts.email_enabled,
         layout: Layout::new("Account", "account", viewer),

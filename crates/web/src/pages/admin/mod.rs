@@ -105,11 +105,7 @@ pub async fn add_person(
         Ok(issued) => {
             let url =
                 format!("{}{}", origin(&req), filmroom_review::accounts::link_path(&issued.secret));
-            let link = (
-                issued.person.name,
-                url,
-                view::when(issued.expires_at, &viewer.organisation.timezone),
-            );
+            let link = (issued.person.name, url, view::when(issued.expires_at, viewer.timezone()));
             Ok(page(people_page(&review, &viewer, Some(link), None).await?))
         }
         Err(ReviewError::InvalidField { message, field }) => {
@@ -131,8 +127,7 @@ pub async fn person_link(
 ) -> Result<HttpResponse, PageError> {
     let issued = review.accounts().issue_link(&viewer.actor, *id).await?;
     let url = format!("{}{}", origin(&req), filmroom_review::accounts::link_path(&issued.secret));
-    let link =
-        (issued.person.name, url, view::when(issued.expires_at, &viewer.organisation.timezone));
+    let link = (issued.person.name, url, view::when(issued.expires_at, viewer.timezone()));
     Ok(page(people_page(&review, &viewer, Some(link), None).await?))
 }
 

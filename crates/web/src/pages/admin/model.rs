@@ -289,7 +289,7 @@ pub fn integrations_page(
     hooks: Vec<(Webhook, Vec<DeliveryView>)>,
     shown: IntegrationsShown,
 ) -> IntegrationsPage {
-    let timezone = viewer.organisation.timezone.clone();
+    let timezone = viewer.timezone().to_owned();
     let tokens = tokens
         .into_iter()
         .map(|t| TokenRow {

@@ -413,7 +413,7 @@ pub fn call_room(viewer: &Viewer, facts: RoomFacts, start: Option<f64>) -> CallR
     let is_rep = viewer.me.id == call.rep_id;
     let shared = standing.shared;
     let date = call.occurred_at.unwrap_or(call.created_at);
-    let timezone = viewer.organisation.timezone.clone();
+    let timezone = viewer.timezone().to_owned();
     let duration_ms = call.duration_ms.unwrap_or_default();
     let after = standing
         .nomination

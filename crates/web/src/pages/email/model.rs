@@ -97,7 +97,7 @@ pub fn log_page(
         csrf: viewer.csrf.clone(),
         enabled,
         filter: filter.to_owned(),
-        rows: emails.into_iter().map(|e| row(e, &viewer.organisation.timezone)).collect(),
+        rows: emails.into_iter().map(|e| row(e, viewer.timezone())).collect(),
         notice,
     }
 }

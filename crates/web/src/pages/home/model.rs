@@ -119,7 +119,7 @@ pub fn calls_list(
             .find(|(_, n)| n.as_ref().is_some_and(|n| n.call.id == id))
             .map(|(slot, _)| view::slot_label(slot).to_owned())
     };
-    let timezone = viewer.organisation.timezone.clone();
+    let timezone = viewer.timezone().to_owned();
     let rows: Vec<CallRow> = calls.into_iter().map(|call| row(call, &timezone, &slot_of)).collect();
     CallsList {
         pending: rows.iter().any(|r| r.status_key == "pending"),
@@ -146,7 +146,7 @@ pub struct HomeFacts {
 /// The rep's week.
 pub fn rep_home(viewer: &Viewer, facts: HomeFacts) -> RepHome {
     let HomeFacts { week, this_week, next_moves, one_on_ones, calls } = facts;
-    let timezone = viewer.organisation.timezone.clone();
+    let timezone = viewer.timezone().to_owned();
     let mut slots = Vec::new();
     for (slot, nomination, hint) in [
         (Slot::WentWell, &this_week.went_well, "A call you are proud of"),

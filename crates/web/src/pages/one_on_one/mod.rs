@@ -226,8 +226,8 @@ pub async fn schedule(
         Some("cancel") => changes.cancelled = Some(true),
         Some("reinstate") => changes.cancelled = Some(false),
         _ => {
-            let current = review.one_on_ones().one_on_one(&viewer.actor, id).await?;
-            let tz: chrono_tz::Tz = current.series.timezone.parse().unwrap_or(chrono_tz::UTC);
+            // Typed in the viewer's own zone, as the form's label says.
+            let tz: chrono_tz::Tz = viewer.timezone().parse().unwrap_or(chrono_tz::UTC);
             let bad = || ReviewError::InvalidField {
                 field: "scheduled_at".into(),
                 message: "choose a date and a time".into(),
@@ -240,7 +240,7 @@ pub async fn schedule(
             let at = tz.from_local_datetime(&local).earliest().ok_or_else(|| {
                 ReviewError::InvalidField {
                     field: "scheduled_at".into(),
-                    message: "that time does not exist in the 1:1's time zone (a clock change)"
+                    message: "that time does not exist in your time zone (the clocks change then); choose another"
                         .into(),
                 }
             })?;

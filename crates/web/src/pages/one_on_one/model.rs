@@ -77,6 +77,7 @@ pub struct OneOnOneRoom {
     when_text: String,
     local_value: String,
     timezone: String,
+    series_zone: String,
     minutes: i32,
     status_label: String,
     held: bool,
@@ -150,7 +151,10 @@ pub fn room(viewer: &Viewer, facts: RoomFacts, now: DateTime<Utc>) -> OneOnOneRo
     let (manager_id, rep_id) = (view_.row.manager_id, view_.row.rep_id);
     let (manager_name, rep_name) = (view_.manager_name.clone(), view_.rep_name.clone());
     let names = vec![(manager_id, manager_name.clone()), (rep_id, rep_name.clone())];
-    let timezone = view_.series.timezone.clone();
+    // Every time on the page is in the viewer's zone; only the series'
+    // weekly slot keeps the series' own zone, which its form names.
+    let timezone = viewer.timezone().to_owned();
+    let series_zone = view_.series.timezone.clone();
     let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::UTC);
     let today = now.with_timezone(&tz).date_naive();
     let mut clips = Vec::new();
@@ -218,6 +222,7 @@ pub fn room(viewer: &Viewer, facts: RoomFacts, now: DateTime<Utc>) -> OneOnOneRo
         when_text: view::when(view_.row.scheduled_at, &timezone),
         local_value: view_.row.scheduled_at.with_timezone(&tz).format("%Y-%m-%dT%H:%M").to_string(),
         timezone: timezone.clone(),
+        series_zone,
         minutes: view_.row.duration_minutes,
         status_label: match view_.row.status {
             OneOnOneStatus::Scheduled => "Scheduled",

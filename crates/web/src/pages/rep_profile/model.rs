@@ -235,7 +235,7 @@ pub fn profile(viewer: &Viewer, facts: ProfileFacts) -> RepProfile {
     let name_of = |key: &str| {
         criteria.iter().find(|c| c.key == key).map_or_else(|| key.to_owned(), |c| c.name.clone())
     };
-    let timezone = viewer.organisation.timezone.clone();
+    let timezone = viewer.timezone().to_owned();
     let focus = active.map(|f| FocusCard {
         id: f.row.id.to_string(),
         criterion: name_of(&f.row.criterion),
@@ -331,7 +331,7 @@ pub fn profile(viewer: &Viewer, facts: ProfileFacts) -> RepProfile {
         criteria: criteria.iter().map(|c| (c.key.clone(), c.name.clone())).collect(),
         follow_through,
         meetings,
-        timezone: viewer.organisation.timezone.clone(),
+        timezone: viewer.timezone().to_owned(),
         sets_up_one_on_ones: rep.manager_id == Some(viewer.me.id),
     }
 }

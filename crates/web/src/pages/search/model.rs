@@ -48,10 +48,7 @@ pub fn search_page(
 fn result_call(r: SearchResult, viewer: &Viewer) -> ResultCall {
     ResultCall {
         title: r.call.title.clone(),
-        date_text: view::day(
-            r.call.occurred_at.unwrap_or(r.call.created_at),
-            &viewer.organisation.timezone,
-        ),
+        date_text: view::day(r.call.occurred_at.unwrap_or(r.call.created_at), viewer.timezone()),
         hits: r
             .matches
             .iter()

@@ -37,7 +37,7 @@ async fn fetch_board(
     let current = review.weekly().current_week(&viewer.actor).await?;
     let week = week.map_or_else(|| current.to_string(), str::to_owned);
     let board = review.weekly().team_board(&viewer.actor, viewer.me.id, &week, true).await?;
-    let tz: chrono_tz::Tz = viewer.organisation.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let tz: chrono_tz::Tz = viewer.timezone().parse().unwrap_or(chrono_tz::UTC);
     let (from, to) = (board.week.start(tz), board.week.next().start(tz));
     let one_on_ones = review
         .one_on_ones()

@@ -162,7 +162,7 @@ pub struct BoardFacts {
 /// The team board for `viewer` at `now` (which decides what is past due).
 pub fn team_page(viewer: &Viewer, facts: BoardFacts, now: DateTime<Utc>) -> TeamPage {
     let BoardFacts { current, board, one_on_ones, follow_through } = facts;
-    let timezone = viewer.organisation.timezone.clone();
+    let timezone = viewer.timezone().to_owned();
     let waiting = board
         .waiting()
         .into_iter()
