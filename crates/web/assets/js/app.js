@@ -243,12 +243,7 @@ function unsent() {
 // in again in another tab and carries on here.
 function sessionEnded() {
   signedOut = true;
-  let banner = document.getElementById('signed-out');
-  if (!banner) {
-    banner = document.createElement('div');
-    banner.id = 'signed-out';
-    banner.className = 'banner';
-    banner.setAttribute('role', 'alert');
+  if (!document.getElementById('signed-out')) {
     const words = document.createElement('p');
     words.textContent = 'Your session has ended. What you typed is kept on this page: sign in again in a new tab, then come back to this tab and press "Continue".';
     const link = document.createElement('a');
@@ -279,10 +274,24 @@ function sessionEnded() {
       signedOut = false;
       pump();
     });
-    banner.append(words, link, carryOn);
-    document.querySelector('main')?.prepend(banner);
+    const banner = showBanner('signed-out', 'alert', words, link, carryOn);
   }
 }
+
+/**
+ * Puts a banner at the top of the page's main part: a sentence and what to
+ * do about it. Returns it, to remove once done.
+ */
+function showBanner(id, role, ...parts) {
+  const banner = document.createElement('div');
+  banner.id = id;
+  banner.className = 'banner';
+  banner.setAttribute('role', role);
+  banner.append(...parts);
+  document.querySelector('main')?.prepend(banner);
+  return banner;
+}
+window.filmroomBanner = showBanner;
 document.addEventListener('htmx:beforeOnLoad', (event) => {
   if (event.detail.xhr.status === 401 && unsent()) {
     event.preventDefault();
@@ -321,6 +330,7 @@ async function refreshParts() {
   }
   document.dispatchEvent(new CustomEvent('filmroom:refreshed'));
 }
+window.filmroomRefreshParts = refreshParts;
 document.addEventListener('htmx:beforeOnLoad', (event) => {
   const xhr = event.detail.xhr;
   if (xhr.status < 400 && xhr.getResponseHeader('HX-Refresh') === 'true'

@@ -231,17 +231,12 @@ if (room) {
       return;
     }
     if (document.getElementById('room-changed')) return;
-    const notice = document.createElement('div');
-    notice.id = 'room-changed';
-    notice.className = 'banner';
-    notice.setAttribute('role', 'status');
     const words = document.createElement('p');
     words.textContent = 'This 1:1 changed elsewhere (a clip, an item or the notes). What you are typing stays.';
     const reload = document.createElement('button');
     reload.type = 'button';
     reload.textContent = 'Show the changes';
     reload.addEventListener('click', () => window.filmroomReload());
-    notice.append(words, reload);
-    document.querySelector('main')?.prepend(notice);
+    window.filmroomBanner('room-changed', 'status', words, reload);
   }, 5000);
 }
