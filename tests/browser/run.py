@@ -256,11 +256,15 @@ def run(server: harness.Server, axe: pathlib.Path, sink: MailSink) -> None:
         expect(rep_page.locator("#composer-body")).to_be_focused()
         at_label = rep_page.locator("#composer-at").inner_text()
         check(at_label in ("00:19", "00:20", "00:21"), f"the composer says {at_label}, not the playhead's moment")
+        review_hint = rep_page.locator("#review-part .hint")
+        expect(review_hint).to_contain_text("add at least one comment", ignore_case=True)
         rep_page.get_by_label("Went well").first.check()
         rep_page.locator("#composer-body").fill("Good pause before answering the pricing question.")
         rep_page.get_by_role("button", name="Add comment").click()
         comment = rep_page.locator(".comment", has_text="Good pause before answering")
         expect(comment).to_be_visible()
+        # The Review panel follows: the step no longer waits for a comment.
+        expect(review_hint).to_have_count(0)
         expect(comment.locator(".private")).to_have_text("Private until shared")
         expect(comment.locator(".seek")).to_have_text(at_label)
 

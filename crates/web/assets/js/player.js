@@ -396,11 +396,22 @@ async function start(root) {
       ? `Comments at ${spoken.join(', ')}.`
       : 'No comments yet.';
   }
+  // When the comments change (someone else's arrive with the 4 s refresh),
+  // the review panel follows: its next step may no longer wait for a comment.
+  let commentCount = document.querySelectorAll('#comments .comment').length;
+  function commentsChanged() {
+    if (drawn) drawMarkers();
+    const count = document.querySelectorAll('#comments .comment').length;
+    if (count !== commentCount) {
+      commentCount = count;
+      window.filmroomRefreshParts?.();
+    }
+  }
   document.body.addEventListener('htmx:afterSettle', (event) => {
-    if (drawn && event.detail.elt && (event.detail.elt.id === 'comments' || event.detail.target?.id === 'comments')) drawMarkers();
+    if (event.detail.elt && (event.detail.elt.id === 'comments' || event.detail.target?.id === 'comments')) commentsChanged();
   });
   document.addEventListener('filmroom:swapped', (event) => {
-    if (drawn && event.detail.id === '#comments') drawMarkers();
+    if (event.detail.id === '#comments') commentsChanged();
   });
 
   // The transcript follows playback; the find box filters it.
