@@ -81,6 +81,23 @@ impl Store {
             .await?)
     }
 
+    /// Writes a moved series and its moved occurrences in one transaction:
+    /// a failure part-way cannot leave the series on its new slot with some
+    /// of its 1:1s still on the old one.
+    pub async fn move_series(
+        &self,
+        series: one_on_one_series::Model,
+        occurrences: Vec<one_on_one::Model>,
+    ) -> Result<one_on_one_series::Model, StoreError> {
+        let txn = self.db.begin().await?;
+        let series = series.into_active_model().reset_all().update(&txn).await?;
+        for row in occurrences {
+            row.into_active_model().reset_all().update(&txn).await?;
+        }
+        txn.commit().await?;
+        Ok(series)
+    }
+
     /// Writes a changed series.
     pub async fn update_series(
         &self,

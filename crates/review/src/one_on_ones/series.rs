@@ -297,7 +297,6 @@ impl OneOnOnes<'_> {
         }
         let at = now();
         series.updated_at = at;
-        let series = self.store.update_series(series).await?;
         let coming = self
             .store
             .one_on_ones(
@@ -309,6 +308,7 @@ impl OneOnOnes<'_> {
                 },
             )
             .await?;
+        let mut moved_rows = Vec::new();
         for mut row in coming.into_iter().filter(|o| o.status == OneOnOneStatus::Scheduled) {
             let week = Week::parse("week", &row.week)?;
             let moved = slot_start(&series, &week);
@@ -319,9 +319,9 @@ impl OneOnOnes<'_> {
             row.scheduled_at = moved;
             row.duration_minutes = series.duration_minutes;
             row.updated_at = at;
-            self.store.update_one_on_one(row).await?;
+            moved_rows.push(row);
         }
-        Series::try_from(series)
+        Series::try_from(self.store.move_series(series, moved_rows).await?)
     }
 }
 
