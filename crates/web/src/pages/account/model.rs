@@ -80,7 +80,7 @@ pub fn account_page(
         .into_iter()
         .map(|s| SessionRow {
             id: s.id.to_string(),
-            browser: s.user_agent,
+            browser: browser_name(&s.user_agent),
             since_iso: view::iso(s.created_at),
             since_text: view::when(s.created_at, timezone),
             seen_iso: view::iso(s.last_seen_at),
@@ -127,5 +127,35 @@ pub fn account_page(
         new_token,
         sessions,
         tokens,
+    }
+}
+
+/// A session's browser as a person names it ("Chrome 156 on Linux"), read
+/// from its User-Agent; what cannot be read is said plainly.
+fn browser_name(user_agent: &str) -> String {
+    if user_agent.trim().is_empty() {
+        return "An unnamed browser or program".to_owned();
+    }
+    let Some(seen) = woothee::parser::Parser::new().parse(user_agent) else {
+        return "A browser or program filmroom cannot name".to_owned();
+    };
+    let major = seen.version.split('.').next().unwrap_or_default();
+    let name = if seen.name == "UNKNOWN" { "A browser" } else { seen.name };
+    let version =
+        if major.is_empty() || major == "UNKNOWN" { String::new() } else { format!(" {major}") };
+    let system = if seen.os == "UNKNOWN" { String::new() } else { format!(" on {}", seen.os) };
+    format!("{name}{version}{system}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::browser_name;
+
+    #[test]
+    fn a_browser_is_named_as_people_name_it() {
+        let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) \
+                      Chrome/156.0.0.0 Safari/537.36";
+        assert_eq!(browser_name(chrome), "Chrome 156 on Linux");
+        assert_eq!(browser_name(""), "An unnamed browser or program");
     }
 }
