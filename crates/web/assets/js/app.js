@@ -292,13 +292,6 @@ function showBanner(id, role, ...parts) {
   return banner;
 }
 window.filmroomBanner = showBanner;
-document.addEventListener('htmx:beforeOnLoad', (event) => {
-  if (event.detail.xhr.status === 401 && unsent()) {
-    event.preventDefault();
-    sessionEnded();
-  }
-});
-
 // A step that changes the page (a review step, a pick, scores) does not
 // reload it where the page marks its parts ([data-part] with an id): the
 // parts are read anew and the ones that changed replaced, so playback, what
@@ -331,23 +324,28 @@ async function refreshParts() {
   document.dispatchEvent(new CustomEvent('filmroom:refreshed'));
 }
 window.filmroomRefreshParts = refreshParts;
-document.addEventListener('htmx:beforeOnLoad', (event) => {
-  const xhr = event.detail.xhr;
-  if (xhr.status < 400 && xhr.getResponseHeader('HX-Refresh') === 'true'
-      && document.querySelector('[data-part][id]') && !event.detail.elt.closest('[data-reload]')) {
-    event.preventDefault();
-    const slot = errorSlot(event.detail.elt);
-    if (slot) slot.textContent = '';
-    refreshParts();
-  }
-});
 
-// Leaving with something unsent asks first (a page the server reloads after
-// a change does not: the drafts come back with it).
+// What an answer does to the page, decided in one place: an ended session
+// with something unsent keeps the page (see sessionEnded); a step's
+// HX-Refresh replaces the page's parts where it has them; any other reload
+// or redirect the server asks for is leaving on purpose, which does not ask
+// first (the drafts come back with the page).
 let leaving = false;
 document.addEventListener('htmx:beforeOnLoad', (event) => {
   const xhr = event.detail.xhr;
-  if (xhr.status < 400 && (xhr.getResponseHeader('HX-Refresh') || xhr.getResponseHeader('HX-Redirect') || xhr.getResponseHeader('HX-Location'))) {
+  if (xhr.status === 401 && unsent()) {
+    event.preventDefault();
+    sessionEnded();
+    return;
+  }
+  if (xhr.status >= 400) return;
+  const refresh = xhr.getResponseHeader('HX-Refresh') === 'true';
+  if (refresh && document.querySelector('[data-part][id]') && !event.detail.elt.closest('[data-reload]')) {
+    event.preventDefault();
+    refreshParts();
+    return;
+  }
+  if (refresh || xhr.getResponseHeader('HX-Redirect') || xhr.getResponseHeader('HX-Location')) {
     leaving = true;
   }
 });
