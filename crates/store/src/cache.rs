@@ -1,7 +1,7 @@
 //! Answers to the reads every request makes (whose token or session this is,
 //! the organisation and its management tree, a call, whether its review is
 //! shared, its comments, a page of calls), kept in this process's memory for
-//! at most [`ReadCache::max_age`].
+//! at most `--read-cache-ms` (`ReadCache::new`).
 //!
 //! Every answer is filed under the versions of the things it was read from
 //! (its [`Topic`]s): a call under that call's version, its comments under
@@ -223,12 +223,6 @@ impl ReadCache {
             misses: AtomicU64::new(0),
             changes: AtomicU64::new(0),
         }
-    }
-
-    /// How long an answer is kept, and so how long another process's change
-    /// may go unseen here.
-    pub(crate) fn max_age(&self) -> Duration {
-        self.max_age
     }
 
     /// Whether answers are kept at all.

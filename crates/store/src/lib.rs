@@ -85,18 +85,14 @@ impl Store {
         self.db.ping().await.map_err(StoreError::from)
     }
 
-    /// Keeps answers to the hot reads for `age` (see [`cache`]), which is
-    /// also how long another process's change may go unseen here; zero turns
-    /// the read cache off. Meant for start-up: answers kept so far are dropped.
+    /// Keeps answers to the hot reads for `age` (see the README's "Reads from
+    /// memory"), which is also how long another process's change may go
+    /// unseen here; zero turns the read cache off. Meant for start-up:
+    /// answers kept so far are dropped.
     #[must_use]
     pub fn with_read_cache_max_age(mut self, age: std::time::Duration) -> Self {
         self.db.set_cache(ReadCache::new(age));
         self
-    }
-
-    /// How long another process's change may go unseen by this one's reads.
-    pub fn read_cache_max_age(&self) -> std::time::Duration {
-        self.db.cache().max_age()
     }
 
     /// How the read cache is doing.

@@ -206,7 +206,7 @@ impl Emails<'_> {
             return Ok(Err("both calls were picked by then".into()));
         }
         // In the person's own zone: the deadline is one instant for everyone.
-        let zone = person.timezone.as_deref().unwrap_or(&organisation.timezone);
+        let zone = own_zone(person, &organisation.timezone);
         let tz = timezone(zone);
         let last_day = (view.nomination_deadline.with_timezone(&tz) - Duration::seconds(1))
             .format("%A %-d %B")
@@ -235,7 +235,7 @@ impl Emails<'_> {
         let settings = ReviewSettings::from_stored(organisation.settings.as_ref())?;
         let tz = timezone(&organisation.timezone);
         let today = at.with_timezone(&tz).date_naive();
-        let own_tz = timezone(person.timezone.as_deref().unwrap_or(&organisation.timezone));
+        let own_tz = timezone(own_zone(person, &organisation.timezone));
         if period.parse::<NaiveDate>().is_ok_and(|day| day.succ_opt().is_some_and(|d| d < today)) {
             return Ok(Err(format!("the digest of {period} was out of date by then")));
         }
@@ -323,7 +323,7 @@ impl Emails<'_> {
             return Ok(Err("the 1:1 had started by then".into()));
         }
         // The recipient's own zone when they chose one, else the series'.
-        let zone = person.timezone.as_deref().unwrap_or(&view.series.timezone);
+        let zone = own_zone(person, &view.series.timezone);
         let tz = timezone(zone);
         let when = view.row.scheduled_at.with_timezone(&tz);
         let other =
@@ -368,4 +368,10 @@ impl Emails<'_> {
         ));
         Ok(Ok((format!("1:1 with {other} {}", when.format("%A at %H:%M")), body)))
     }
+}
+
+/// The zone an email speaks to `person` in: their own when they chose one,
+/// else `otherwise` (the organisation's, or a 1:1 series').
+fn own_zone<'a>(person: &'a user::Model, otherwise: &'a str) -> &'a str {
+    person.timezone.as_deref().unwrap_or(otherwise)
 }

@@ -109,14 +109,6 @@ pub struct OneOnOneRoom {
     series_minutes: i32,
 }
 
-fn status_name(status: OneOnOneStatus) -> &'static str {
-    match status {
-        OneOnOneStatus::Scheduled => "scheduled",
-        OneOnOneStatus::Held => "held",
-        OneOnOneStatus::Cancelled => "cancelled",
-    }
-}
-
 fn item_line(item: &ActionItem, names: &[(UserId, String)], today: NaiveDate) -> ItemLine {
     ItemLine {
         id: item.id.to_string(),
@@ -196,6 +188,11 @@ pub fn room(viewer: &Viewer, facts: RoomFacts, now: DateTime<Utc>) -> OneOnOneRo
         view_.action_items.iter().map(|i| item_line(i, &names, today)).collect();
     let min_items = view_.min_action_items;
     let hold_blocked = view_.hold_blocked().map(|why| view::sentence(&why));
+    let status_label = match view_.row.status {
+        OneOnOneStatus::Scheduled => "Scheduled",
+        OneOnOneStatus::Held => "Held",
+        OneOnOneStatus::Cancelled => "Cancelled",
+    };
     let fingerprint = {
         use std::hash::{Hash, Hasher};
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
@@ -205,8 +202,7 @@ pub fn room(viewer: &Viewer, facts: RoomFacts, now: DateTime<Utc>) -> OneOnOneRo
         for item in view_.action_items.iter().chain(&view_.carried_over) {
             (item.id, &item.text, item.done_at, item.due_date, item.owner_id).hash(&mut hasher);
         }
-        (&view_.row.notes, view::iso(view_.row.scheduled_at), status_name(view_.row.status))
-            .hash(&mut hasher);
+        (&view_.row.notes, view_.row.scheduled_at, status_label).hash(&mut hasher);
         format!("{:016x}", hasher.finish())
     };
     OneOnOneRoom {
@@ -224,12 +220,7 @@ pub fn room(viewer: &Viewer, facts: RoomFacts, now: DateTime<Utc>) -> OneOnOneRo
         timezone: timezone.clone(),
         series_zone,
         minutes: view_.row.duration_minutes,
-        status_label: match view_.row.status {
-            OneOnOneStatus::Scheduled => "Scheduled",
-            OneOnOneStatus::Held => "Held",
-            OneOnOneStatus::Cancelled => "Cancelled",
-        }
-        .into(),
+        status_label: status_label.into(),
         held,
         cancelled,
         agenda: view_.series.agenda.clone(),
