@@ -721,3 +721,48 @@ fn a_comment_the_caller_cannot_see_answers_as_one_that_does_not_exist() {
         );
     }
 }
+
+/// Two people saving notes from what they read: with `If-Match`, the second
+/// is told what the first saved instead of replacing it; without it, the
+/// last save wins as before.
+#[test]
+fn notes_saved_over_a_newer_version_are_refused_with_theirs() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    series(&app, &team);
+    let id = first_occurrence(&app, &team)["id"].as_str().unwrap().to_owned();
+    let path = format!("/v1/one-on-ones/{id}");
+    let read = app.get(&path, &team.rep);
+    let tag = read.header("etag").expect("a 1:1 has an ETag").to_owned();
+    assert_eq!(tag, format!("\"{}\"", read.json()["version"]), "the ETag is the version");
+
+    let patch = |token: &str, if_match: Option<&str>, notes: &str| {
+        let mut request = app.request(reqwest::Method::PATCH, &path, Some(token));
+        if let Some(tag) = if_match {
+            request = request.header("If-Match", tag);
+        }
+        TestApp::send(request.json(&json!({ "notes": notes })))
+    };
+    let manager = patch(&team.manager, Some(&tag), "Manager: talk about discovery");
+    assert_eq!(manager.status, 200, "{}", manager.text);
+    let newer = manager.header("etag").unwrap().to_owned();
+    assert_ne!(newer, tag, "a save moves the version");
+
+    // The rep's page still holds the version it read.
+    let refused = patch(&team.rep, Some(&tag), "Rep: my list").problem(409, "edit_conflict");
+    assert_eq!(refused["field"], "If-Match");
+    assert_eq!(refused["conflict"]["theirs"], "Manager: talk about discovery");
+    assert_eq!(refused["conflict"]["changed_by"], "manager");
+    assert_eq!(format!("\"{}\"", refused["conflict"]["version"].as_str().unwrap()), newer);
+    assert_eq!(app.get(&path, &team.rep).json()["notes"], "Manager: talk about discovery");
+
+    // Keeping theirs out on purpose: the version the conflict named.
+    let kept = patch(&team.rep, Some(&newer), "Rep: my list");
+    assert_eq!(kept.status, 200, "{}", kept.text);
+    // Without If-Match (or with `*`) the last save wins, as dialers expect.
+    assert_eq!(patch(&team.manager, None, "Last one").status, 200);
+    assert_eq!(patch(&team.manager, Some("*"), "Any version").status, 200);
+    let bad = patch(&team.manager, Some("not-an-etag"), "x").problem(422, "invalid_field");
+    assert_eq!(bad["field"], "If-Match");
+    assert_eq!(app.get(&path, &team.rep).json()["notes"], "Any version");
+}

@@ -371,6 +371,30 @@ fn comments_are_validated_ordered_and_changed_by_their_author_only() {
     );
     assert_eq!(edited.status, 200, "{}", edited.text);
     assert_eq!(edited.json()["at_ms"], 2_400);
+    // An edit from an older copy (another tab) is refused with the comment
+    // as it stands; the version it names saves over it.
+    let late_path = format!("/v1/comments/{}", late["id"].as_str().unwrap());
+    let stale = late["version"].as_i64().expect("a comment has a version");
+    assert_eq!(edited.json()["version"], stale + 1);
+    assert_eq!(edited.header("etag"), Some(format!("\"{}\"", stale + 1).as_str()));
+    let conflict = TestApp::send(
+        app.request(reqwest::Method::PATCH, &late_path, Some(&team.manager))
+            .header("If-Match", format!("\"{stale}\""))
+            .json(&json!({"body": "From the old tab"})),
+    )
+    .problem(409, "edit_conflict");
+    assert_eq!(conflict["conflict"]["theirs"], "Why pause here?");
+    assert_eq!(conflict["conflict"]["changed_by"], "you");
+    let over = TestApp::send(
+        app.request(reqwest::Method::PATCH, &late_path, Some(&team.manager))
+            .header(
+                "If-Match",
+                format!("\"{}\"", conflict["conflict"]["version"].as_str().unwrap()),
+            )
+            .json(&json!({"body": "From the old tab"})),
+    );
+    assert_eq!(over.status, 200, "{}", over.text);
+    assert_eq!(over.json()["body"], "From the old tab");
     app.patch(
         &format!("/v1/comments/{}", late["id"].as_str().unwrap()),
         &team.manager,

@@ -46,6 +46,24 @@ pub struct Problem {
     /// For a refused review move: the state the review is in.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_state: Option<String>,
+    /// For `edit_conflict`: what is stored now, beside the text you sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conflict: Option<ConflictBody>,
+}
+
+/// What someone saved after you read it: theirs as it stands, and the
+/// version to send as `If-Match` to replace it with yours.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConflictBody {
+    /// The version stored now: send `If-Match: "<version>"` to save yours over it.
+    pub version: String,
+    /// Their text as stored now.
+    pub theirs: String,
+    /// Who saved it: a name, or "you" when it was you elsewhere.
+    pub changed_by: String,
+    /// When they saved it.
+    #[serde(serialize_with = "crate::routes::body::rfc3339")]
+    pub changed_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// Why a request failed.
@@ -296,6 +314,8 @@ error_codes! {
     OneOnOneHeld = (CONFLICT, "one_on_one_held"),
     /// The comment is a clip of this 1:1 already.
     ClipExists = (CONFLICT, "clip_exists"),
+    /// Saved by someone else since the `If-Match` version was read.
+    EditConflict = (CONFLICT, "edit_conflict"),
     /// The rep has an active focus.
     FocusActive = (CONFLICT, "focus_active"),
     /// A request with this key is still running.
@@ -410,6 +430,7 @@ impl ApiError {
                 R::SeriesExists { .. } => (Code::SeriesExists, None),
                 R::OneOnOneHeld => (Code::OneOnOneHeld, None),
                 R::ClipExists => (Code::ClipExists, None),
+                R::EditConflict(_) => (Code::EditConflict, field("If-Match")),
                 R::ClipBudgetExceeded { .. } => (Code::ClipBudgetExceeded, None),
                 R::ActionItemsIncomplete(_) => (Code::ActionItemsIncomplete, None),
                 R::FocusActive { .. } => (Code::FocusActive, None),
@@ -460,6 +481,15 @@ impl ApiError {
                 Self::Review(ReviewError::IllegalMove { current, .. }) => {
                     Some((*current).to_owned())
                 }
+                _ => None,
+            },
+            conflict: match self {
+                Self::Review(ReviewError::EditConflict(c)) => Some(ConflictBody {
+                    version: c.version.clone(),
+                    theirs: c.theirs.clone(),
+                    changed_by: c.changed_by.clone(),
+                    changed_at: c.changed_at,
+                }),
                 _ => None,
             },
         };

@@ -353,3 +353,41 @@ pub async fn query_guard(
     }
     next.call(req).await
 }
+
+/// The version named by an optional `If-Match` header (an `ETag` this API
+/// sent, such as `"3"`): `None` without the header or with `*`, so clients
+/// that never send it keep saving as before. actix's typed header does the
+/// parsing; a tag that is not one of ours is refused rather than ignored.
+pub struct IfMatch(pub Option<i32>);
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(if_match(req).map(IfMatch))
+    }
+}
+
+fn if_match(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
+    use actix_web::http::header::Header;
+    if !req.headers().contains_key(header::IF_MATCH) {
+        return Ok(None);
+    }
+    let refused = || ApiError::InvalidBody {
+        field: Some("If-Match".into()),
+        message: "If-Match: send one ETag this API returned, such as \"3\", or leave it out".into(),
+    };
+    match header::IfMatch::parse(req).map_err(|_| refused())? {
+        header::IfMatch::Any => Ok(None),
+        header::IfMatch::Items(tags) => match tags.as_slice() {
+            [tag] => tag.tag().parse().map(Some).map_err(|_| refused()),
+            _ => Err(refused()),
+        },
+    }
+}
+
+/// The `ETag` of a thing with a version, as [`IfMatch`] reads it back.
+pub fn etag(version: i32) -> (header::HeaderName, String) {
+    (header::ETAG, format!("\"{version}\""))
+}

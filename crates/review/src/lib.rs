@@ -69,12 +69,12 @@ pub use one_on_ones::{
 pub use people::directory::{IssuedToken, NewUser, Organisation, Person, TokenInfo, UserChanges};
 pub use rules::actor::{Actor, Credential, Page, PageRequest};
 pub use rules::call_status::{can_become, status_name};
-pub use rules::error::{AuthFailure, Entity, ReviewError, error_chain};
+pub use rules::error::{AuthFailure, EditConflict, Entity, ReviewError, error_chain};
 pub use rules::focus::Focus;
 pub use rules::visibility::rep_work_visible;
 pub use weekly::focus::{FocusChanges, FocusView, NewFocus};
 pub use weekly::{
     BoardRow, CallReview, ConversationAverages, CriterionProgress, Event, NextMove, Nomination,
     NominationView, RubricView, Score, ScoreInput, ScoreSave, Scoring, SettingsChanges, TeamBoard,
-    WeekProgress, WeekView, slot_name,
+    WeekProgress, WeekView, score_stamp, slot_name,
 };

@@ -7,6 +7,7 @@ use crate::ids::{
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, SqlErr,
+    sea_query::{Expr, ExprTrait},
 };
 
 use crate::{
@@ -91,8 +92,21 @@ impl Store {
     ) -> Result<one_on_one_series::Model, StoreError> {
         let txn = self.db.begin().await?;
         let series = series.into_active_model().reset_all().update(&txn).await?;
+        // Only the time moves: notes saved meanwhile stay as saved, and the
+        // version moves so a page holding the old time is told.
         for row in occurrences {
-            row.into_active_model().reset_all().update(&txn).await?;
+            one_on_one::Entity::update_many()
+                .col_expr(one_on_one::Column::ScheduledAt, Expr::value(row.scheduled_at))
+                .col_expr(one_on_one::Column::DurationMinutes, Expr::value(row.duration_minutes))
+                .col_expr(one_on_one::Column::UpdatedAt, Expr::value(row.updated_at))
+                .col_expr(
+                    one_on_one::Column::Version,
+                    Expr::col(one_on_one::Column::Version).add(1),
+                )
+                .filter(one_on_one::Column::Id.eq(row.id))
+                .filter(one_on_one::Column::Status.ne(one_on_one::OneOnOneStatus::Held))
+                .exec(&txn)
+                .await?;
         }
         txn.commit().await?;
         Ok(series)
@@ -167,12 +181,27 @@ impl Store {
             .await?)
     }
 
-    /// Writes a changed 1:1.
+    /// Writes a changed 1:1 if nobody changed it since `row` was read (its
+    /// `version` is the one read); the stored row has the next version.
+    /// `None` when someone else's change came first: read it again.
     pub async fn update_one_on_one(
         &self,
         row: one_on_one::Model,
-    ) -> Result<one_on_one::Model, StoreError> {
-        Ok(row.into_active_model().reset_all().update(self.db.writer()).await?)
+    ) -> Result<Option<one_on_one::Model>, StoreError> {
+        let (id, read) = (row.id, row.version);
+        let mut next = row.into_active_model().reset_all();
+        next.id = sea_orm::ActiveValue::Unchanged(id);
+        next.version = sea_orm::ActiveValue::Set(read.saturating_add(1));
+        let written = one_on_one::Entity::update_many()
+            .set(next)
+            .filter(one_on_one::Column::Id.eq(id))
+            .filter(one_on_one::Column::Version.eq(read))
+            .exec(self.db.writer())
+            .await?;
+        if written.rows_affected != 1 {
+            return Ok(None);
+        }
+        Ok(one_on_one::Entity::find_by_id(id).one(self.db.writer()).await?)
     }
 
     /// The clips of a 1:1 in segment order.
@@ -363,12 +392,27 @@ impl Store {
         row: one_on_one::Model,
         discussed: Vec<nomination::Model>,
         event: event::Model,
-    ) -> Result<one_on_one::Model, StoreError> {
+    ) -> Result<Option<one_on_one::Model>, StoreError> {
         let _changing = self.changing(
             discussed.iter().map(|n| crate::cache::Topic::Review(n.call_id)).collect::<Vec<_>>(),
         );
         let txn = self.db.begin().await?;
-        let row = row.into_active_model().reset_all().update(&txn).await?;
+        // Only what holding changes: notes saved meanwhile stay as saved.
+        let held = one_on_one::Entity::update_many()
+            .col_expr(one_on_one::Column::Status, Expr::value(one_on_one::OneOnOneStatus::Held))
+            .col_expr(one_on_one::Column::HeldAt, Expr::value(row.held_at))
+            .col_expr(one_on_one::Column::UpdatedAt, Expr::value(row.updated_at))
+            .col_expr(one_on_one::Column::UpdatedBy, Expr::value(row.updated_by))
+            .col_expr(one_on_one::Column::Version, Expr::col(one_on_one::Column::Version).add(1))
+            .filter(one_on_one::Column::Id.eq(row.id))
+            .filter(one_on_one::Column::Status.ne(one_on_one::OneOnOneStatus::Held))
+            .exec(&txn)
+            .await?;
+        if held.rows_affected != 1 {
+            txn.rollback().await?;
+            return Ok(None);
+        }
+        let row = one_on_one::Entity::find_by_id(row.id).one(&txn).await?;
         for nomination in discussed {
             nomination.into_active_model().reset_all().update(&txn).await?;
         }

@@ -256,10 +256,28 @@ impl Store {
         Ok(row.into_active_model().insert(self.db.writer()).await?)
     }
 
-    /// Writes a changed comment.
-    pub async fn update_comment(&self, row: comment::Model) -> Result<comment::Model, StoreError> {
+    /// Writes a changed comment if nobody changed it since `row` was read
+    /// (its `version` is the one read); the stored comment has the next
+    /// version. `None` when another edit came first: read it again.
+    pub async fn update_comment(
+        &self,
+        row: comment::Model,
+    ) -> Result<Option<comment::Model>, StoreError> {
         let _changing = self.changing([Topic::Comments(row.call_id)]);
-        Ok(row.into_active_model().reset_all().update(self.db.writer()).await?)
+        let (id, read) = (row.id, row.version);
+        let mut next = row.into_active_model().reset_all();
+        next.id = sea_orm::ActiveValue::Unchanged(id);
+        next.version = sea_orm::ActiveValue::Set(read.saturating_add(1));
+        let written = comment::Entity::update_many()
+            .set(next)
+            .filter(comment::Column::Id.eq(id))
+            .filter(comment::Column::Version.eq(read))
+            .exec(self.db.writer())
+            .await?;
+        if written.rows_affected != 1 {
+            return Ok(None);
+        }
+        Ok(comment::Entity::find_by_id(id).one(self.db.writer()).await?)
     }
 
     /// Deletes a comment of `call_id` and its replies.
@@ -329,15 +347,37 @@ impl Store {
 
     /// Replaces one scorer kind's scores of a nomination with `rows`; with
     /// `only_sent_criteria`, only those of the criteria in `rows`, keeping
-    /// the others.
-    pub async fn replace_scores(
+    /// the others. Nothing changes when `check`, shown that kind's scores as
+    /// they stand, refuses.
+    pub async fn replace_scores<E>(
         &self,
         nomination_id: NominationId,
         kind: ScorerKind,
         rows: Vec<score::Model>,
         only_sent_criteria: bool,
-    ) -> Result<(), StoreError> {
+        check: impl FnOnce(&[score::Model]) -> Result<(), E>,
+    ) -> Result<Result<(), E>, StoreError> {
         let txn = self.db.begin().await?;
+        // The nomination's row is written first, so two saves of its scores
+        // queue (a row lock on PostgreSQL, the write lock on SQLite) and
+        // `check` judges the scores as they stand.
+        nomination::Entity::update_many()
+            .col_expr(
+                nomination::Column::UpdatedAt,
+                sea_orm::sea_query::Expr::col(nomination::Column::UpdatedAt),
+            )
+            .filter(nomination::Column::Id.eq(nomination_id))
+            .exec(&txn)
+            .await?;
+        let standing = score::Entity::find()
+            .filter(score::Column::NominationId.eq(nomination_id))
+            .filter(score::Column::ScorerKind.eq(kind))
+            .all(&txn)
+            .await?;
+        if let Err(refused) = check(&standing) {
+            txn.rollback().await?;
+            return Ok(Err(refused));
+        }
         let mut gone = score::Entity::delete_many()
             .filter(score::Column::NominationId.eq(nomination_id))
             .filter(score::Column::ScorerKind.eq(kind));
@@ -350,7 +390,7 @@ impl Store {
             row.into_active_model().insert(&txn).await?;
         }
         txn.commit().await?;
-        Ok(())
+        Ok(Ok(()))
     }
 
     /// Records an event in the outbox.

@@ -147,6 +147,40 @@ pub(crate) fn fragment(error: &PageError) -> HttpResponse {
     response
 }
 
+/// A save made over someone's newer version, answered so the page can show
+/// both and let the person choose (see `app.js`): 409 `edit_conflict` with
+/// JSON holding the sentence, their text and the version to send to keep
+/// one's own. The time is said in the viewer's zone.
+pub(crate) fn conflict_response(
+    conflict: &filmroom_review::EditConflict,
+    timezone: &str,
+) -> HttpResponse {
+    let at = crate::view::when(conflict.changed_at, timezone);
+    let said = if conflict.changed_by == "you" {
+        format!(
+            "You saved this {} elsewhere (another tab or device) at {at}, after this page opened",
+            conflict.what
+        )
+    } else {
+        format!(
+            "{} saved the {} at {at}, after you opened the page",
+            conflict.changed_by, conflict.what
+        )
+    };
+    let body = serde_json::json!({
+        "message": crate::view::sentence(&said),
+        "version": conflict.version,
+        "theirs": conflict.theirs,
+        "theirs_label": if conflict.criterion.is_some() { "Their score:" } else { "Theirs reads:" },
+        // The form field that carries the version back.
+        "field": conflict.criterion.as_ref().map_or_else(|| "version".to_owned(), |c| format!("seen:{c}")),
+    });
+    HttpResponse::Conflict()
+        .insert_header(crate::no_store())
+        .insert_header(("X-Filmroom-Code", "edit_conflict"))
+        .json(body)
+}
+
 /// What a page says about a refusal: a sentence about the person's situation
 /// and what to do next, with no ids, state names, field paths or library
 /// text. Those stay in the API's problem documents and in the logs, where a

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::{
     error::{ApiError, Problem},
-    extract::{ApiJson, Authenticated},
+    extract::{ApiJson, Authenticated, IfMatch, etag},
     routes::body::RoleBody,
 };
 
@@ -86,6 +86,9 @@ pub struct CommentBody {
     /// Last edit.
     #[serde(serialize_with = "crate::routes::body::rfc3339")]
     pub updated_at: DateTime<Utc>,
+    /// Moves by one on every edit. Send it back as `If-Match: "<version>"`
+    /// with an edit, and an edit made meanwhile elsewhere is not overwritten.
+    pub version: i32,
     /// With `?with_transcript=true`: the transcript line spoken at `at_ms`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transcript: Option<crate::routes::transcripts::SegmentBody>,
@@ -108,6 +111,7 @@ impl From<CommentView> for CommentBody {
             parent_id: v.row.parent_id.map(Into::into),
             created_at: v.row.created_at,
             updated_at: v.row.updated_at,
+            version: v.row.version,
             transcript: None,
         }
     }
@@ -225,7 +229,7 @@ pub async fn list_comments(
     params(("id" = Uuid, Path, description = "Call id")),
     request_body = CreateCommentRequest,
     responses(
-        (status = 201, description = "Created", body = CommentBody),
+        (status = 201, description = "Created", body = CommentBody, headers(("ETag" = String, description = "The comment's version, to send back as `If-Match` with an edit"))),
         (status = 409, description = "The call is not ready", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -244,31 +248,46 @@ pub async fn create_comment(
         parent_id: body.parent_id.map(Into::into),
     };
     let comment = review.weekly().add_comment(&actor, id.into_inner(), new).await?;
-    Ok(HttpResponse::Created().json(CommentBody::from(comment)))
+    Ok(HttpResponse::Created()
+        .insert_header(etag(comment.row.version))
+        .json(CommentBody::from(comment)))
 }
 
 /// Edits one's own comment.
+///
+/// With `If-Match` (the comment's `ETag` or `version`), an edit made since elsewhere is not overwritten: 409
+/// `edit_conflict` answers with the comment as it stands in `conflict`.
+/// Without it, the last edit wins.
 #[utoipa::path(
     tag = "comments",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Comment id")),
+    params(
+        ("id" = Uuid, Path, description = "Comment id"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` (or `\"<version>\"`) of the comment as you read it; optional"),
+    ),
     request_body = UpdateCommentRequest,
-    responses((status = 200, description = "Edited", body = CommentBody))
+    responses(
+        (status = 200, description = "Edited", body = CommentBody, headers(("ETag" = String, description = "The comment's new version"))),
+        (status = 409, description = "`edit_conflict`: edited since the `If-Match` version", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 #[patch("/v1/comments/{id}")]
 pub async fn update_comment(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
     id: web::Path<CommentId>,
+    IfMatch(seen_version): IfMatch,
     ApiJson(body): ApiJson<UpdateCommentRequest>,
-) -> Result<web::Json<CommentBody>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let changes = CommentChanges {
         at_ms: body.at_ms,
         end_ms: body.end_ms,
         body: body.body,
         kind: body.kind.map(Into::into),
+        seen_version,
     };
-    Ok(web::Json(review.weekly().edit_comment(&actor, id.into_inner(), changes).await?.into()))
+    let comment = review.weekly().edit_comment(&actor, id.into_inner(), changes).await?;
+    Ok(HttpResponse::Ok().insert_header(etag(comment.row.version)).json(CommentBody::from(comment)))
 }
 
 /// Deletes one's own comment and the replies to it.

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::{
     error::{ApiError, Problem},
-    extract::{ApiJson, Authenticated},
+    extract::{ApiJson, Authenticated, IfMatch, etag},
     routes::reviews::{DayBody, WeekProgressBody},
 };
 
@@ -240,6 +240,10 @@ pub struct OneOnOneBody {
     pub summary: OneOnOneSummary,
     /// Notes of this meeting.
     pub notes: String,
+    /// Moves by one on every change to the 1:1 (notes, time, status). Send
+    /// it back as `If-Match: "<version>"` with a change, and a change made
+    /// meanwhile by the other person is not overwritten.
+    pub version: i32,
     /// The standing agenda of the pair.
     pub agenda: Vec<String>,
     /// Open action items from earlier 1:1s, checked first.
@@ -261,6 +265,7 @@ impl From<OneOnOneView> for OneOnOneBody {
         let segment_ms = v.clips.iter().map(|c| c.end_ms - c.start_ms).sum();
         Self {
             notes: v.row.notes.clone(),
+            version: v.row.version,
             reel_url: format!("/v1/one-on-ones/{}/reel", v.row.id),
             summary: v.row.into(),
             agenda: serde_json::from_value(v.series.agenda.into()).unwrap_or_default(),
@@ -694,25 +699,45 @@ pub async fn list_one_on_ones(
 }
 
 /// One 1:1: agenda, carried-over action items first, the clip segment, this week's items.
-#[utoipa::path(tag = "one-on-ones", security(("bearer" = [])), params(("id" = Uuid, Path, description = "1:1 id")), responses((status = 200, description = "The 1:1", body = OneOnOneBody)))]
+#[utoipa::path(tag = "one-on-ones", security(("bearer" = [])), params(("id" = Uuid, Path, description = "1:1 id")), responses((status = 200, description = "The 1:1", body = OneOnOneBody, headers(("ETag" = String, description = "The 1:1's version, to send back as `If-Match` with a change")))))]
 #[get("/v1/one-on-ones/{id}")]
 pub async fn get_one_on_one(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
     id: web::Path<OneOnOneId>,
-) -> Result<web::Json<OneOnOneBody>, ApiError> {
-    Ok(web::Json(review.one_on_ones().one_on_one(&actor, id.into_inner()).await?.into()))
+) -> Result<HttpResponse, ApiError> {
+    let one_on_one = review.one_on_ones().one_on_one(&actor, id.into_inner()).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(one_on_one.row.version))
+        .json(OneOnOneBody::from(one_on_one)))
 }
 
 /// Moves, cancels or reinstates a 1:1, or replaces its notes.
-#[utoipa::path(tag = "one-on-ones", security(("bearer" = [])), params(("id" = Uuid, Path, description = "1:1 id")), request_body = UpdateOneOnOneRequest, responses((status = 200, description = "Changed", body = OneOnOneBody)))]
+///
+/// With `If-Match` (the 1:1's `ETag` or `version`), a change the other person
+/// made since is not overwritten: 409 `edit_conflict` answers with their
+/// notes in `conflict`. Without it, the last change wins.
+#[utoipa::path(
+    tag = "one-on-ones",
+    security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "1:1 id"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` (or `\"<version>\"`) of the 1:1 as you read it; optional"),
+    ),
+    request_body = UpdateOneOnOneRequest,
+    responses(
+        (status = 200, description = "Changed", body = OneOnOneBody, headers(("ETag" = String, description = "The 1:1's new version"))),
+        (status = 409, description = "`edit_conflict`: changed since the `If-Match` version", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 #[patch("/v1/one-on-ones/{id}")]
 pub async fn update_one_on_one(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
     id: web::Path<OneOnOneId>,
+    IfMatch(seen_version): IfMatch,
     ApiJson(body): ApiJson<UpdateOneOnOneRequest>,
-) -> Result<web::Json<OneOnOneBody>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let cancelled = match body.status {
         None => None,
         Some(OneOnOneStatusBody::Cancelled) => Some(true),
@@ -724,11 +749,17 @@ pub async fn update_one_on_one(
             });
         }
     };
-    let changes =
-        OccurrenceChanges { scheduled_at: body.scheduled_at, cancelled, notes: body.notes };
-    Ok(web::Json(
-        review.one_on_ones().update_one_on_one(&actor, id.into_inner(), changes).await?.into(),
-    ))
+    let changes = OccurrenceChanges {
+        scheduled_at: body.scheduled_at,
+        cancelled,
+        notes: body.notes,
+        seen_version,
+    };
+    let one_on_one =
+        review.one_on_ones().update_one_on_one(&actor, id.into_inner(), changes).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(one_on_one.row.version))
+        .json(OneOnOneBody::from(one_on_one)))
 }
 
 /// Adds a clip to the coaching segment: from a comment or explicit offsets.

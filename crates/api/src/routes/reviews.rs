@@ -919,7 +919,7 @@ pub async fn put_scores(
     let (rep, week, slot) = path.into_inner();
     let scores = body
         .into_iter()
-        .map(|s| ScoreInput { criterion: s.criterion, value: s.value, note: s.note })
+        .map(|s| ScoreInput { criterion: s.criterion, value: s.value, note: s.note, seen: None })
         .collect();
     Ok(web::Json(
         review

@@ -50,6 +50,10 @@ pub struct CommentChanges {
     pub body: Option<String>,
     /// New kind.
     pub kind: Option<CommentKind>,
+    /// The version the editor saw (an API `If-Match`, the page's version
+    /// field): when the comment has moved on since, nothing is saved and the
+    /// answer is an edit conflict. `None` saves over whatever is there.
+    pub seen_version: Option<i32>,
 }
 
 /// A comment with its author's name.
@@ -213,6 +217,7 @@ impl WeeklyReview<'_> {
             parent_id: new.parent_id,
             created_at: at,
             updated_at: at,
+            version: 1,
         };
         let row = self.store.insert_comment(row).await?;
         let mut views = self.with_names(actor, vec![row]).await?;
@@ -252,26 +257,43 @@ impl WeeklyReview<'_> {
         id: CommentId,
         changes: CommentChanges,
     ) -> Result<CommentView, ReviewError> {
-        let (mut row, call) = self.own_comment(actor, id).await?;
-        if let Some(body) = changes.body {
-            row.body = check_body(&body)?;
+        // A few tries: an edit that lands between this read and the write
+        // makes the write miss, and the next round reads it.
+        let mut last = None;
+        for _ in 0..3 {
+            let (mut row, call) = self.own_comment(actor, id).await?;
+            if changes.seen_version.is_some_and(|seen| seen != row.version) {
+                return Err(comment_conflict(&row));
+            }
+            let read = row.clone();
+            if let Some(body) = &changes.body {
+                row.body = check_body(body)?;
+            }
+            if let Some(kind) = changes.kind {
+                row.kind = kind;
+            }
+            if let Some(at_ms) = changes.at_ms {
+                row.at_ms = at_ms;
+            }
+            if let Some(end_ms) = changes.end_ms {
+                row.end_ms = end_ms;
+            }
+            check_offsets(row.at_ms, row.end_ms, call.duration_ms.unwrap_or_default())?;
+            row.updated_at = now();
+            let Some(row) = self.store.update_comment(row).await? else {
+                last = Some(read);
+                continue;
+            };
+            let mut views = self.with_names(actor, vec![row]).await?;
+            return views.pop().ok_or_else(|| ReviewError::NotFound {
+                entity: Entity::Comment,
+                id: id.to_string(),
+            });
         }
-        if let Some(kind) = changes.kind {
-            row.kind = kind;
-        }
-        if let Some(at_ms) = changes.at_ms {
-            row.at_ms = at_ms;
-        }
-        if let Some(end_ms) = changes.end_ms {
-            row.end_ms = end_ms;
-        }
-        check_offsets(row.at_ms, row.end_ms, call.duration_ms.unwrap_or_default())?;
-        row.updated_at = now();
-        let row = self.store.update_comment(row).await?;
-        let mut views = self.with_names(actor, vec![row]).await?;
-        views
-            .pop()
-            .ok_or_else(|| ReviewError::NotFound { entity: Entity::Comment, id: id.to_string() })
+        Err(match last {
+            Some(row) => comment_conflict(&row),
+            None => ReviewError::NotFound { entity: Entity::Comment, id: id.to_string() },
+        })
     }
 
     /// Deletes one's own comment and the replies to it.
@@ -279,6 +301,19 @@ impl WeeklyReview<'_> {
         let (row, _) = self.own_comment(actor, id).await?;
         Ok(self.store.delete_comment(row.call_id, row.id).await?)
     }
+}
+
+/// The conflict of an edit made over an older copy of one's own comment
+/// (another tab, another device): only its author edits a comment.
+fn comment_conflict(row: &comment::Model) -> ReviewError {
+    ReviewError::EditConflict(Box::new(crate::rules::error::EditConflict {
+        what: "comment".into(),
+        version: row.version.to_string(),
+        theirs: row.body.clone(),
+        changed_by: "you".into(),
+        changed_at: row.updated_at,
+        criterion: None,
+    }))
 }
 
 /// A timestamped comment on a call.
@@ -308,6 +343,8 @@ pub struct Comment {
     pub created_at: DateTime<Utc>,
     /// Last edit.
     pub updated_at: DateTime<Utc>,
+    /// Moves by one on every edit; what `If-Match` and the page send back.
+    pub version: i32,
 }
 
 impl From<comment::Model> for Comment {
@@ -325,6 +362,7 @@ impl From<comment::Model> for Comment {
             parent_id: row.parent_id,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            version: row.version,
         }
     }
 }

@@ -165,6 +165,7 @@ impl OneOnOnes<'_> {
         row.status = OneOnOneStatus::Held;
         row.held_at = Some(at);
         row.updated_at = at;
+        row.updated_by = Some(actor.user_id);
         let event = event::Model {
             id: Uuid::now_v7().into(),
             organisation_id: row.organisation_id,
@@ -181,7 +182,12 @@ impl OneOnOnes<'_> {
             created_at: at,
             delivered_at: None,
         };
-        let row = self.store.hold_one_on_one(row, discussed, event).await?;
+        // Held by someone else meanwhile: it was held once, as it should be.
+        let row = self
+            .store
+            .hold_one_on_one(row, discussed, event)
+            .await?
+            .ok_or(ReviewError::OneOnOneHeld)?;
         self.view_one_on_one(actor, row).await
     }
 }

@@ -25,6 +25,10 @@ pub struct OccurrenceChanges {
     pub cancelled: Option<bool>,
     /// Replace the notes.
     pub notes: Option<String>,
+    /// The version the editor saw (an API `If-Match`, the page's version
+    /// field): when the 1:1 has moved on since, nothing is saved and the
+    /// answer is an edit conflict. `None` saves over whatever is there.
+    pub seen_version: Option<i32>,
 }
 
 impl OneOnOnes<'_> {
@@ -171,13 +175,62 @@ impl OneOnOnes<'_> {
         id: OneOnOneId,
         changes: OccurrenceChanges,
     ) -> Result<OneOnOneView, ReviewError> {
-        let mut row = self.own_one_on_one(actor, id).await?;
+        // A few tries: a change that lands between this read and the write
+        // makes the write miss, and the next round reads it.
+        let mut last = None;
+        for _ in 0..3 {
+            let row = self.own_one_on_one(actor, id).await?;
+            if changes.seen_version.is_some_and(|seen| seen != row.version) {
+                return Err(self.notes_conflict(actor, &row).await);
+            }
+            let read = row.clone();
+            let mut row = self.changed_occurrence(actor, row, &changes).await?;
+            row.updated_at = now();
+            row.updated_by = Some(actor.user_id);
+            match self.store.update_one_on_one(row).await? {
+                Some(row) => return self.view_one_on_one(actor, row).await,
+                None => last = Some(read),
+            }
+        }
+        match last {
+            Some(row) => Err(self.notes_conflict(actor, &row).await),
+            None => Err(not_found(Entity::OneOnOne, id)),
+        }
+    }
+
+    /// What was saved over an older copy of the 1:1: its notes, by whom.
+    async fn notes_conflict(&self, actor: &Actor, row: &one_on_one::Model) -> ReviewError {
+        let changed_by = match row.updated_by {
+            Some(by) if by == actor.user_id => "you".to_owned(),
+            Some(by) => match self.store.user(actor.organisation_id, by).await {
+                Ok(Some(person)) => person.name,
+                _ => "someone".to_owned(),
+            },
+            None => "someone".to_owned(),
+        };
+        ReviewError::EditConflict(Box::new(crate::rules::error::EditConflict {
+            what: "notes".into(),
+            version: row.version.to_string(),
+            theirs: row.notes.clone(),
+            changed_by,
+            changed_at: row.updated_at,
+            criterion: None,
+        }))
+    }
+
+    /// The occurrence with `changes` applied, checked.
+    async fn changed_occurrence(
+        &self,
+        actor: &Actor,
+        mut row: one_on_one::Model,
+        changes: &OccurrenceChanges,
+    ) -> Result<one_on_one::Model, ReviewError> {
         let held = row.status == OneOnOneStatus::Held;
-        if let Some(notes) = changes.notes {
+        if let Some(notes) = &changes.notes {
             if notes.chars().count() > 50_000 {
                 return Err(invalid("notes", "must be at most 50,000 characters"));
             }
-            row.notes = notes;
+            row.notes.clone_from(notes);
         }
         if changes.scheduled_at.is_some() || changes.cancelled.is_some() {
             if held {
@@ -207,8 +260,6 @@ impl OneOnOnes<'_> {
                 None => {}
             }
         }
-        row.updated_at = now();
-        let row = self.store.update_one_on_one(row).await?;
-        self.view_one_on_one(actor, row).await
+        Ok(row)
     }
 }

@@ -112,6 +112,8 @@ pub(super) fn occurrence(
         held_at: None,
         created_at: at,
         updated_at: at,
+        version: 1,
+        updated_by: None,
     }
 }
 

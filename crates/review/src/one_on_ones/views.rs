@@ -151,6 +151,8 @@ pub struct OneOnOne {
     pub created_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+    /// Moves by one on every change; what `If-Match` and the page send back.
+    pub version: i32,
 }
 
 impl From<one_on_one::Model> for OneOnOne {
@@ -169,6 +171,7 @@ impl From<one_on_one::Model> for OneOnOne {
             held_at: row.held_at,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            version: row.version,
         }
     }
 }

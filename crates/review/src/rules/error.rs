@@ -26,6 +26,39 @@ pub enum AuthFailure {
     SessionExpired,
 }
 
+/// What was saved over a caller's older copy: enough to show both and let
+/// them choose.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EditConflict {
+    /// What it is, in words ("comment", "notes", "Discovery score").
+    pub what: String,
+    /// The version to send (as `If-Match` or the page's version field) to
+    /// save over it anyway.
+    pub version: String,
+    /// Their text as it stands (for a score, its level and note).
+    pub theirs: String,
+    /// Who saved it: their name, or "you" when it was the caller elsewhere.
+    pub changed_by: String,
+    /// When they saved it.
+    pub changed_at: chrono::DateTime<chrono::Utc>,
+    /// For a score: its criterion's key.
+    pub criterion: Option<String>,
+}
+
+impl EditConflict {
+    /// The API's sentence: what changed, and how to save over it.
+    fn describe(&self) -> String {
+        format!(
+            "the {} changed since you read it ({} saved version {} at {}); read it again, or send version {} to replace it",
+            self.what,
+            self.changed_by,
+            self.version,
+            self.changed_at.format("%Y-%m-%dT%H:%M:%SZ"),
+            self.version,
+        )
+    }
+}
+
 /// The kinds of thing a request can name by id, for "not found" answers: each
 /// has its own stable error code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -330,6 +363,11 @@ pub enum ReviewError {
     /// An unsubscribe link that is not one of ours.
     #[error("this unsubscribe link is not valid; turn emails off from your account page")]
     UnsubscribeLinkInvalid,
+    /// Someone saved this text (or score) after the caller read it; saving
+    /// now would silently replace theirs. The caller chooses: send again
+    /// with the current version to keep theirs out, or keep the other.
+    #[error("{}", .0.describe())]
+    EditConflict(Box<EditConflict>),
     /// Something this server depends on failed (randomness, a worker thread).
     #[error("{0}")]
     Internal(String),

@@ -15,7 +15,7 @@ pub use board::{BoardRow, TeamBoard};
 pub use configure::SettingsChanges;
 pub use events::Event;
 pub use progress::{ConversationAverages, CriterionProgress, WeekProgress};
-pub use scores::{ScoreInput, ScoreSave};
+pub use scores::{ScoreInput, ScoreSave, score_stamp};
 pub use views::{
     CallReview, NextMove, Nomination, NominationView, RubricView, Score, Scoring, WeekView,
     slot_name,

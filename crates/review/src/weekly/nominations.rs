@@ -37,6 +37,23 @@ impl WeeklyReview<'_> {
         let nomination_ids: Vec<NominationId> = rows.iter().map(|n| n.id).collect();
         let counts = self.store.comment_counts(&call_ids).await?;
         let scores = self.store.scores_of(&nomination_ids).await?;
+        let scorers: Vec<UserId> = scores
+            .iter()
+            .map(|s| s.scorer_id)
+            .collect::<std::collections::HashSet<_>>()
+            .into_iter()
+            .collect();
+        let scorer_names: std::collections::HashMap<UserId, String> = if scorers.is_empty() {
+            std::collections::HashMap::new()
+        } else {
+            let limit = u64::try_from(scorers.len()).unwrap_or(u64::MAX);
+            self.store
+                .users_page(actor.organisation_id, Some(&scorers), None, limit)
+                .await?
+                .into_iter()
+                .map(|u| (u.id, u.name))
+                .collect()
+        };
         let mut views = Vec::with_capacity(rows.len());
         for row in rows {
             let call =
@@ -79,6 +96,7 @@ impl WeeklyReview<'_> {
                 rep_comments,
                 other_comments,
                 scores: visible_scores,
+                scorer_names: scorer_names.clone(),
                 review_due,
                 focus: focus.map(crate::rules::focus::Focus::from),
             });

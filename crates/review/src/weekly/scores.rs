@@ -11,6 +11,7 @@ use crate::{
     rules::week::Week,
     rules::workflow::state_name,
 };
+use chrono::{DateTime, Utc};
 use filmroom_store::{
     Role,
     entity::{
@@ -31,6 +32,17 @@ pub struct ScoreInput {
     pub value: i32,
     /// Why.
     pub note: Option<String>,
+    /// The criterion's score as the page showed it ([`score_stamp`], empty
+    /// for none): when someone else has scored it since, nothing is saved
+    /// and the answer is an edit conflict. `None` saves over what is there.
+    pub seen: Option<String>,
+}
+
+/// What identifies one given score: who gave it and when, to the
+/// millisecond. A page sends it back with a save, so a score given by
+/// someone else after the page was opened is not silently replaced.
+pub fn score_stamp(scorer: UserId, at: DateTime<Utc>) -> String {
+    format!("{scorer}@{}", at.timestamp_millis())
 }
 
 /// What a scores save replaces.
@@ -150,7 +162,9 @@ impl WeeklyReview<'_> {
         let mut seen = std::collections::HashSet::new();
         let at = now();
         let mut rows = Vec::with_capacity(scores.len());
+        let mut seen_stamps = Vec::with_capacity(scores.len());
         for (index, input) in scores.into_iter().enumerate() {
+            seen_stamps.push(input.seen.clone());
             rubric::check_score(&criteria, index, &input.criterion, input.value)?;
             if !seen.insert(input.criterion.clone()) {
                 return Err(ReviewError::InvalidField {
@@ -178,7 +192,51 @@ impl WeeklyReview<'_> {
                 updated_at: at,
             });
         }
-        self.store.replace_scores(row.id, kind, rows, save == ScoreSave::SentCriteria).await?;
+        let seen: Vec<(String, String)> = rows
+            .iter()
+            .zip(&seen_stamps)
+            .filter_map(|(r, s)| Some((r.criterion.clone(), s.clone()?)))
+            .collect();
+        let me = actor.user_id;
+        let stale = |standing: &[score::Model]| -> Result<(), Box<score::Model>> {
+            for (criterion, seen) in &seen {
+                let current = standing.iter().find(|s| &s.criterion == criterion);
+                let stamp =
+                    current.map(|s| score_stamp(s.scorer_id, s.updated_at)).unwrap_or_default();
+                match current {
+                    Some(theirs) if stamp != *seen && theirs.scorer_id != me => {
+                        return Err(Box::new(theirs.clone()));
+                    }
+                    _ => {}
+                }
+            }
+            Ok(())
+        };
+        let saved = self
+            .store
+            .replace_scores(row.id, kind, rows, save == ScoreSave::SentCriteria, stale)
+            .await?;
+        if let Err(theirs) = saved {
+            let name = criteria
+                .iter()
+                .find(|c| c.key == theirs.criterion)
+                .map_or_else(|| theirs.criterion.clone(), |c| c.name.clone());
+            let changed_by = match self.store.user(actor.organisation_id, theirs.scorer_id).await? {
+                Some(person) => person.name,
+                None => "someone".into(),
+            };
+            return Err(ReviewError::EditConflict(Box::new(crate::rules::error::EditConflict {
+                what: format!("{name} score"),
+                version: score_stamp(theirs.scorer_id, theirs.updated_at),
+                theirs: match &theirs.note {
+                    Some(note) => format!("{}: {note}", theirs.value),
+                    None => theirs.value.to_string(),
+                },
+                changed_by,
+                changed_at: theirs.updated_at,
+                criterion: Some(theirs.criterion),
+            })));
+        }
         let (_, settings) = self.review_settings(actor).await?;
         let mut views = self.view_nominations(actor, rep, vec![row], settings).await?;
         views.pop().ok_or_else(|| ReviewError::NotFound {

@@ -25,6 +25,9 @@ pub struct NominationView {
     pub other_comments: usize,
     /// Scores the caller can see.
     pub scores: Vec<Score>,
+    /// The names of the people who gave them, so a page can say who scored
+    /// what (a scorer the caller could not look up is still named).
+    pub scorer_names: std::collections::HashMap<UserId, String>,
     /// When the manager review is due (shared + the organisation's days).
     pub review_due: Option<DateTime<Utc>>,
     /// The rep's focus skill when the call was shared.

@@ -53,6 +53,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Last edit.
     pub updated_at: DateTimeUtc,
+    /// Moves by one on every edit, so a save from an older page is caught.
+    pub version: i32,
 }
 
 /// Relations are followed with explicit queries by id.

@@ -36,12 +36,69 @@ document.addEventListener('htmx:beforeRequest', (event) => {
 document.addEventListener('htmx:responseError', (event) => {
   const xhr = event.detail.xhr;
   const slot = errorSlot(event.detail.elt);
+  if (xhr.getResponseHeader('X-Filmroom-Code') === 'edit_conflict' && slot) {
+    conflictInForm(slot.closest('form'), slot, JSON.parse(xhr.responseText));
+    return;
+  }
   const text = xhr.responseText && xhr.getResponseHeader('content-type')?.startsWith('text/plain')
     ? xhr.responseText
     : `The server refused this (${xhr.status}). Reload the page and try again.`;
   if (slot) slot.textContent = text;
   else if (!event.detail.elt.matches('[hx-trigger*="every"]')) window.alert(text);
 });
+
+// Someone saved this text after the page showed it (409 edit_conflict):
+// both are shown, and the person chooses. Nothing of theirs or ours is lost
+// until they do.
+function conflictChoice(conflict, keepYours, keepTheirs) {
+  const block = document.createElement('div');
+  block.className = 'conflict';
+  const said = document.createElement('p');
+  said.textContent = `${conflict.message} ${conflict.theirs_label || 'Theirs reads:'}`;
+  const quote = document.createElement('blockquote');
+  quote.textContent = conflict.theirs || '(empty)';
+  const yours = document.createElement('button');
+  yours.type = 'button';
+  yours.className = 'primary';
+  yours.textContent = 'Keep yours';
+  yours.addEventListener('click', () => { block.remove(); keepYours(); });
+  const other = document.createElement('button');
+  other.type = 'button';
+  other.textContent = 'Keep theirs';
+  other.addEventListener('click', () => { block.remove(); keepTheirs(); });
+  const row = document.createElement('div');
+  row.className = 'row';
+  row.append(yours, other);
+  block.append(said, quote, row);
+  return block;
+}
+
+function conflictInForm(form, slot, conflict) {
+  const version = form.querySelector(`input[name="${conflict.field || 'version'}"]`);
+  const box = form.querySelector('[data-draft]');
+  // Only something else about it changed (a 1:1 moved to another time):
+  // the text is as this page showed it, so there is nothing to choose.
+  if (box && conflict.theirs === box.defaultValue) {
+    if (version) version.value = conflict.version;
+    form.requestSubmit();
+    return;
+  }
+  slot.replaceChildren(conflictChoice(conflict, () => {
+    if (version) version.value = conflict.version;
+    // Chosen already: saving over their score does not ask again.
+    version?.closest('fieldset')?.removeAttribute('data-other-scorer');
+    form.requestSubmit();
+  }, () => {
+    if (version) version.value = conflict.version;
+    if (box) {
+      box.value = conflict.theirs;
+      box.defaultValue = conflict.theirs;
+      keepDraft(box);
+    } else {
+      refreshParts();
+    }
+  }));
+}
 
 document.addEventListener('htmx:sendError', (event) => {
   const slot = errorSlot(event.detail.elt);
@@ -209,6 +266,20 @@ async function pump() {
     }
     queue.shift();
     const body = await response.text();
+    if (response.headers.get('X-Filmroom-Code') === 'edit_conflict') {
+      const conflict = JSON.parse(body);
+      entry.item.className = 'failed';
+      const yours = document.createElement('p');
+      yours.className = 'sending-text';
+      yours.textContent = `Yours: ${entry.text}`;
+      entry.item.replaceChildren(yours, conflictChoice(conflict, () => {
+        entry.data.set('version', conflict.version);
+        describe(entry, 'waiting', 'Sending…');
+        queue.push(entry);
+        pump();
+      }, () => entry.item.remove()));
+      continue;
+    }
     if (!response.ok) {
       const reason = response.headers.get('content-type')?.startsWith('text/plain') && body
         ? body
@@ -321,7 +392,7 @@ async function refreshParts() {
     htmx.process(adopted);
     restoreDrafts(adopted);
   }
-  document.dispatchEvent(new CustomEvent('filmroom:refreshed'));
+  document.dispatchEvent(new CustomEvent('filmroom:refreshed', { detail: { fresh } }));
 }
 window.filmroomRefreshParts = refreshParts;
 
@@ -358,5 +429,62 @@ window.addEventListener('beforeunload', (event) => {
   if (!leaving && unsent()) {
     event.preventDefault();
     event.returnValue = '';
+  }
+});
+
+// Scores ([data-scores]): only the criteria changed on this page are sent,
+// so a score shown here is never re-saved under the viewer's name, and
+// replacing another person's score asks first.
+function changedCriteria(form) {
+  return Array.from(form.querySelectorAll('fieldset[data-criterion]')).filter((set) => {
+    const levels = Array.from(set.querySelectorAll('input[type="radio"]'));
+    const note = set.querySelector('input[type="text"]');
+    return levels.some((l) => l.checked !== l.defaultChecked) || (note && note.value !== note.defaultValue);
+  });
+}
+document.addEventListener('htmx:confirm', (event) => {
+  const form = event.detail.elt;
+  if (!form.matches?.('form[data-scores]')) return;
+  const changed = changedCriteria(form);
+  const slot = form.querySelector('.form-error');
+  if (!changed.length) {
+    event.preventDefault();
+    if (slot) slot.textContent = 'Nothing has changed since the last save: choose a level first.';
+    return;
+  }
+  const over = changed.filter((set) => set.dataset.otherScorer);
+  if (!over.length) return;
+  event.preventDefault();
+  const whose = over.map((set) => `${set.dataset.criterionName} (given by ${set.dataset.otherScorer})`).join(', ');
+  if (window.confirm(`Saving replaces another person's score: ${whose}. Save yours instead?`)) {
+    event.detail.issueRequest(true);
+  }
+});
+document.addEventListener('htmx:configRequest', (event) => {
+  const form = event.detail.elt;
+  if (!form.matches?.('form[data-scores]')) return;
+  const changed = new Set(changedCriteria(form).map((set) => set.dataset.criterion));
+  for (const set of form.querySelectorAll('fieldset[data-criterion]')) {
+    const key = set.dataset.criterion;
+    if (changed.has(key)) continue;
+    for (const name of [`score:${key}`, `note:${key}`, `seen:${key}`]) delete event.detail.parameters[name];
+  }
+});
+document.addEventListener('htmx:afterRequest', (event) => {
+  const form = event.detail.elt;
+  if (!form.matches?.('form[data-scores]') || !event.detail.successful) return;
+  for (const set of changedCriteria(form)) {
+    for (const input of set.querySelectorAll('input')) {
+      input.defaultChecked = input.checked;
+      input.defaultValue = input.value;
+    }
+    delete set.dataset.otherScorer;
+    let given = set.querySelector('.given');
+    if (!given) {
+      given = document.createElement('p');
+      set.querySelector('legend').after(given);
+    }
+    given.className = 'given';
+    given.textContent = 'You gave this just now.';
   }
 });

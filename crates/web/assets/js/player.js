@@ -217,6 +217,7 @@ async function start(root) {
   const endField = document.getElementById('composer-end-ms');
   const parentField = document.getElementById('composer-parent');
   const commentField = document.getElementById('composer-comment');
+  const versionField = document.getElementById('composer-version');
   const atLabel = document.getElementById('composer-at');
   const modeLabel = document.getElementById('composer-mode');
   const submit = document.getElementById('composer-submit');
@@ -234,6 +235,7 @@ async function start(root) {
     mode = 'playhead';
     parentField.value = '';
     commentField.value = '';
+    versionField.value = '';
     modeLabel.textContent = 'Comment at';
     submit.textContent = 'Add comment';
     cancel.hidden = true;
@@ -265,6 +267,7 @@ async function start(root) {
     mode = 'range';
     parentField.value = '';
     commentField.value = '';
+    versionField.value = '';
     modeLabel.textContent = 'Comment on';
     submit.textContent = 'Add comment';
     cancel.hidden = false;
@@ -340,6 +343,7 @@ async function start(root) {
       resetComposer();
       mode = 'edit';
       commentField.value = edit.dataset.edit;
+      versionField.value = edit.dataset.editVersion;
       setPoint(Number(item.dataset.atMs) / 1000);
       body.value = item.querySelector('.comment-body').textContent;
       const kind = composer.querySelector(`input[name="kind"][value="${edit.dataset.editKind}"]`);

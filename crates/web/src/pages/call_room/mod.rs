@@ -127,6 +127,8 @@ struct CommentForm {
     body: String,
     parent_id: Option<String>,
     comment_id: Option<String>,
+    /// The edited comment's version as the page showed it.
+    version: Option<String>,
 }
 
 fn optional<T: std::str::FromStr>(
@@ -157,7 +159,7 @@ pub async fn save_comment(
     let end_ms: Option<i64> = optional("end_ms", form.end_ms.as_deref())?;
     match optional::<CommentId>("comment_id", form.comment_id.as_deref())? {
         Some(comment) => {
-            review
+            let edited = review
                 .weekly()
                 .edit_comment(
                     &viewer.actor,
@@ -165,10 +167,19 @@ pub async fn save_comment(
                     CommentChanges {
                         body: Some(form.body),
                         kind: Some(kind),
+                        seen_version: optional("version", form.version.as_deref())?,
                         ..CommentChanges::default()
                     },
                 )
-                .await?;
+                .await;
+            match edited {
+                Err(ReviewError::EditConflict(conflict)) => {
+                    return Ok(crate::error::conflict_response(&conflict, viewer.timezone()));
+                }
+                other => {
+                    other?;
+                }
+            }
         }
         None => {
             review
@@ -241,7 +252,11 @@ pub async fn save_scores(
             .find(|(k, _)| k.strip_prefix("note:") == Some(criterion))
             .map(|(_, v)| v.clone())
             .filter(|v| !v.trim().is_empty());
-        scores.push(ScoreInput { criterion: criterion.to_owned(), value, note });
+        let seen = fields
+            .iter()
+            .find(|(k, _)| k.strip_prefix("seen:") == Some(criterion))
+            .map(|(_, v)| v.clone());
+        scores.push(ScoreInput { criterion: criterion.to_owned(), value, note, seen });
     }
     if scores.is_empty() {
         return Err(ReviewError::InvalidField {
@@ -250,7 +265,7 @@ pub async fn save_scores(
         }
         .into());
     }
-    review
+    let saved = review
         .weekly()
         .put_scores(
             &viewer.actor,
@@ -260,7 +275,15 @@ pub async fn save_scores(
             scores,
             filmroom_review::ScoreSave::SentCriteria,
         )
-        .await?;
+        .await;
+    match saved {
+        Err(ReviewError::EditConflict(conflict)) => {
+            return Ok(crate::error::conflict_response(&conflict, viewer.timezone()));
+        }
+        other => {
+            other?;
+        }
+    }
     if crate::session::is_htmx(&req) {
         // The player keeps playing: only the form's status line changes.
         return Ok(crate::html(HttpResponse::Ok(), "<span>Scores saved.</span>".to_owned()));

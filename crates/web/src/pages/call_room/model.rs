@@ -13,6 +13,7 @@ use std::collections::HashMap;
 /// One comment as listed.
 pub struct CommentItem {
     id: String,
+    version: i32,
     at_ms: i64,
     end_ms: String,
     at_label: String,
@@ -46,6 +47,13 @@ pub struct CriterionForm {
     description: String,
     levels: Vec<LevelChoice>,
     note: String,
+    /// The score standing for this criterion as shown ([`score_stamp`]),
+    /// sent back so a newer one by someone else is not replaced unseen.
+    seen: String,
+    /// Who gave the standing score and when, in words.
+    given: Option<String>,
+    /// The other person whose score a save would replace.
+    other_scorer: Option<String>,
 }
 
 pub struct StateStep {
@@ -304,6 +312,7 @@ fn items(views: Vec<CommentView>, viewer: &Viewer) -> Vec<CommentItem> {
     top.sort_by_key(|c| (c.row.at_ms, c.row.created_at));
     let item = |c: &CommentView, reply: bool| CommentItem {
         id: c.row.id.to_string(),
+        version: c.row.version,
         at_ms: c.row.at_ms,
         end_ms: c.row.end_ms.map(|e| e.to_string()).unwrap_or_default(),
         at_label: match c.row.end_ms {
@@ -375,22 +384,45 @@ pub fn call_room(viewer: &Viewer, facts: RoomFacts, start: Option<f64>) -> CallR
             current: state == Some(*s),
         })
         .collect();
-    let own_scores: HashMap<String, (i32, Option<String>)> =
+    // The standing score of the viewer's kind per criterion: one per
+    // criterion, the viewer's own or another manager's.
+    let standing_scores: HashMap<String, &filmroom_review::Score> =
         match (&standing.nomination, &standing.scoring) {
             (Some(n), Some(scoring)) => n
                 .scores
                 .iter()
-                .filter(|s| s.scorer_kind == scoring.kind && s.scorer_id == viewer.me.id)
-                .map(|s| (s.criterion.clone(), (s.value, s.note.clone())))
+                .filter(|s| s.scorer_kind == scoring.kind)
+                .map(|s| (s.criterion.clone(), s))
                 .collect(),
             _ => HashMap::new(),
         };
+    let timezone = viewer.timezone().to_owned();
     let criteria = match (&standing.rubric, &standing.scoring) {
         (Some(rubric), Some(_)) => rubric
             .criteria
             .iter()
             .map(|c| {
-                let chosen = own_scores.get(&c.key);
+                let score = standing_scores.get(&c.key).copied();
+                let mine = score.filter(|s| s.scorer_id == viewer.me.id);
+                let chosen = mine.map(|s| (s.value, s.note.clone()));
+                let chosen = chosen.as_ref();
+                let other_scorer = score.filter(|s| s.scorer_id != viewer.me.id).map(|s| {
+                    standing
+                        .nomination
+                        .as_ref()
+                        .and_then(|n| n.scorer_names.get(&s.scorer_id).cloned())
+                        .unwrap_or_else(|| "Another manager".into())
+                });
+                let given = score.map(|s| {
+                    let when = view::when(s.updated_at, &timezone);
+                    match &other_scorer {
+                        Some(name) => match &s.note {
+                            Some(note) => format!("{name} gave {} on {when}: “{note}”", s.value),
+                            None => format!("{name} gave {} on {when}", s.value),
+                        },
+                        None => format!("You gave this on {when}"),
+                    }
+                });
                 let described: HashMap<i32, String> =
                     c.levels.iter().map(|l| (l.value, l.description.clone())).collect();
                 CriterionForm {
@@ -405,6 +437,11 @@ pub fn call_room(viewer: &Viewer, facts: RoomFacts, start: Option<f64>) -> CallR
                         })
                         .collect(),
                     note: chosen.and_then(|(_, n)| n.clone()).unwrap_or_default(),
+                    seen: score
+                        .map(|s| filmroom_review::score_stamp(s.scorer_id, s.updated_at))
+                        .unwrap_or_default(),
+                    given,
+                    other_scorer,
                 }
             })
             .collect(),
@@ -413,7 +450,6 @@ pub fn call_room(viewer: &Viewer, facts: RoomFacts, start: Option<f64>) -> CallR
     let is_rep = viewer.me.id == call.rep_id;
     let shared = standing.shared;
     let date = call.occurred_at.unwrap_or(call.created_at);
-    let timezone = viewer.timezone().to_owned();
     let duration_ms = call.duration_ms.unwrap_or_default();
     let after = standing
         .nomination

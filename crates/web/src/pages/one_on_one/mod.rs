@@ -185,6 +185,8 @@ pub async fn hold(
 #[derive(Deserialize)]
 struct NotesForm {
     notes: String,
+    /// The 1:1's version as the page showed it.
+    version: Option<i32>,
 }
 
 /// Replaces the 1:1's notes.
@@ -196,10 +198,26 @@ pub async fn save_notes(
     id: web::Path<OneOnOneId>,
 ) -> Result<HttpResponse, Fragment> {
     let id = id.into_inner();
-    let changes = OccurrenceChanges { notes: Some(form.notes.clone()), ..Default::default() };
-    review.one_on_ones().update_one_on_one(&viewer.actor, id, changes).await?;
+    let changes = OccurrenceChanges {
+        notes: Some(form.notes.clone()),
+        seen_version: form.version,
+        ..Default::default()
+    };
+    let saved = match review.one_on_ones().update_one_on_one(&viewer.actor, id, changes).await {
+        Err(ReviewError::EditConflict(conflict)) => {
+            return Ok(crate::error::conflict_response(&conflict, viewer.timezone()));
+        }
+        other => other?,
+    };
     if crate::session::is_htmx(&req) {
-        return Ok(crate::html(HttpResponse::Ok(), "<span>Notes saved.</span>".to_owned()));
+        // The form's version follows, so the next save is checked against this one.
+        return Ok(crate::html(
+            HttpResponse::Ok(),
+            format!(
+                "<span>Notes saved.</span><input type=\"hidden\" name=\"version\" id=\"notes-version\" value=\"{}\" hx-swap-oob=\"true\">",
+                saved.row.version
+            ),
+        ));
     }
     Ok(changed(&req, &back(id)))
 }

@@ -95,6 +95,8 @@ pub struct OneOnOneRoom {
     may_hold: bool,
     hold_blocked: Option<String>,
     notes: String,
+    /// The 1:1's version, sent back with the notes.
+    version: i32,
     manager_id: String,
     manager_name: String,
     rep_id: String,
@@ -260,6 +262,7 @@ pub fn room(viewer: &Viewer, facts: RoomFacts, now: DateTime<Utc>) -> OneOnOneRo
         may_hold: viewer.me.id != rep_id && !held && !cancelled,
         hold_blocked,
         notes: view_.row.notes.clone(),
+        version: view_.row.version,
         manager_id: manager_id.to_string(),
         manager_name,
         rep_id: rep_id.to_string(),

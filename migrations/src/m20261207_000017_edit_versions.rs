@@ -1,0 +1,70 @@
+//! Edited texts carry a version, so a save made from an older page is told
+//! what changed instead of silently replacing it: a comment's, and a 1:1's
+//! (its notes, time and status), with who changed the 1:1 last.
+
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveIden)]
+enum Comments {
+    Table,
+    Version,
+}
+
+#[derive(DeriveIden)]
+enum OneOnOnes {
+    Table,
+    Version,
+    UpdatedBy,
+}
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // One column per statement: SQLite alters a table one change at a time.
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Comments::Table)
+                    .add_column(ColumnDef::new(Comments::Version).integer().not_null().default(1))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(OneOnOnes::Table)
+                    .add_column(ColumnDef::new(OneOnOnes::Version).integer().not_null().default(1))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(OneOnOnes::Table)
+                    .add_column(ColumnDef::new(OneOnOnes::UpdatedBy).uuid().null())
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter().table(Comments::Table).drop_column(Comments::Version).to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter().table(OneOnOnes::Table).drop_column(OneOnOnes::Version).to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter().table(OneOnOnes::Table).drop_column(OneOnOnes::UpdatedBy).to_owned(),
+            )
+            .await
+    }
+}
