@@ -566,11 +566,17 @@ def run(server: harness.Server, axe: pathlib.Path, sink: MailSink) -> None:
         expect(manager_page.locator(".clip")).to_have_count(1, timeout=15000)
         check(manager_page.get_by_role("button", name=first_label).count() == 0,
               "the clipped comment can still be added as a clip")
-        for _ in range(2):
+        # Clip buttons change their parts of the room: typed notes stay,
+        # and the page is not reloaded.
+        manager_page.evaluate("window.filmroomStayed = true")
+        manager_page.locator("#notes").fill("Typed while clipping")
+        for count in (2, 3):
             manager_page.get_by_role("button", name=re.compile("^Add as clip")).first.click()
-            manager_page.wait_for_load_state("networkidle")
+            expect(manager_page.locator(".clip")).to_have_count(count)
         clips = manager_page.locator(".clip")
-        expect(clips).to_have_count(3)
+        check(manager_page.evaluate("window.filmroomStayed === true"), "Add as clip reloaded the 1:1 room")
+        expect(manager_page.locator("#notes")).to_have_value("Typed while clipping")
+        manager_page.locator("#notes").fill("")
         check("00:00 of" not in manager_page.locator(".budget-label").inner_text(), "the budget did not count the clips")
         first_clip = manager_page.locator(".clip").first
         first_clip.locator("summary", has_text="In and out").click()
@@ -668,6 +674,10 @@ def run(server: harness.Server, axe: pathlib.Path, sink: MailSink) -> None:
         notes_tab.get_by_role("button", name="Save notes").click()
         expect(notes_tab.locator(".notes-status")).to_have_text("Notes saved.")
         notes_tab.close()
+        # The manager's page, not being typed in, follows without a reload.
+        expect(manager_page.locator("#notes")).to_have_value(
+            "Manager: budget owner first\nRep: practise the pricing pause", timeout=15000)
+        check(manager_page.evaluate("window.filmroomStayed === true"), "the 1:1 room reloaded")
         audit(manager_page, "one-on-one", axe, manager_phone)
         manager_page.get_by_role("button", name="Mark held").click()
         manager_page.wait_for_load_state("networkidle")

@@ -20,58 +20,68 @@ function play(audio, src, button) {
   });
 }
 
-document.getElementById('play-reel')?.addEventListener('click', (event) => {
-  play(player('reel-audio'), event.currentTarget.dataset.src, event.currentTarget);
+// Buttons and drags are read from the document, not bound to elements, so
+// they keep working when a part of the room is replaced by a newer one.
+document.addEventListener('click', (event) => {
+  const reel = event.target.closest('#play-reel');
+  if (reel) {
+    play(player('reel-audio'), reel.dataset.src, reel);
+    return;
+  }
+  const clip = event.target.closest('.play-clip');
+  if (clip) play(player('clip-audio'), clip.dataset.src, clip);
 });
 
-for (const button of document.querySelectorAll('.play-clip')) {
-  button.addEventListener('click', () => play(player('clip-audio'), button.dataset.src, button));
-}
-
 // Drag a clip onto another to put it there; the server renumbers the
-// segment and the page reloads with the new order.
-const list = document.querySelector('ol.clips[data-one-on-one]');
+// segment and the segment is read anew, without leaving the page.
 let dragged = null;
-for (const item of list ? list.querySelectorAll('li[draggable="true"]') : []) {
-  item.addEventListener('dragstart', (event) => {
-    dragged = item;
-    item.classList.add('dragging');
-    event.dataTransfer.effectAllowed = 'move';
-    event.dataTransfer.setData('text/plain', item.dataset.position);
+const clipOf = (event) => event.target.closest?.('ol.clips li[draggable="true"]');
+document.addEventListener('dragstart', (event) => {
+  const item = clipOf(event);
+  if (!item) return;
+  dragged = item;
+  item.classList.add('dragging');
+  event.dataTransfer.effectAllowed = 'move';
+  event.dataTransfer.setData('text/plain', item.dataset.position);
+});
+document.addEventListener('dragend', (event) => {
+  const item = clipOf(event);
+  if (!item) return;
+  item.classList.remove('dragging');
+  for (const other of document.querySelectorAll('ol.clips .drop-target')) other.classList.remove('drop-target');
+});
+document.addEventListener('dragover', (event) => {
+  const item = clipOf(event);
+  if (!item || !dragged || dragged === item) return;
+  event.preventDefault();
+  item.classList.add('drop-target');
+});
+document.addEventListener('dragleave', (event) => clipOf(event)?.classList.remove('drop-target'));
+document.addEventListener('drop', async (event) => {
+  const item = clipOf(event);
+  if (!item || !dragged || dragged === item) return;
+  event.preventDefault();
+  const list = item.closest('ol.clips');
+  const body = new URLSearchParams({
+    csrf: list.dataset.csrf,
+    one_on_one: list.dataset.oneOnOne,
+    position: item.dataset.position,
   });
-  item.addEventListener('dragend', () => {
-    item.classList.remove('dragging');
-    for (const other of list.querySelectorAll('.drop-target')) other.classList.remove('drop-target');
+  const response = await fetch(dragged.dataset.move, {
+    method: 'POST',
+    headers: { 'HX-Request': 'true', 'X-CSRF-Token': list.dataset.csrf },
+    body,
   });
-  item.addEventListener('dragover', (event) => {
-    if (!dragged || dragged === item) return;
-    event.preventDefault();
-    item.classList.add('drop-target');
-  });
-  item.addEventListener('dragleave', () => item.classList.remove('drop-target'));
-  item.addEventListener('drop', async (event) => {
-    event.preventDefault();
-    if (!dragged || dragged === item) return;
-    const body = new URLSearchParams({
-      csrf: list.dataset.csrf,
-      one_on_one: list.dataset.oneOnOne,
-      position: item.dataset.position,
-    });
-    const response = await fetch(dragged.dataset.move, {
-      method: 'POST',
-      headers: { 'HX-Request': 'true', 'X-CSRF-Token': list.dataset.csrf },
-      body,
-    });
-    if (response.ok) {
-      window.location.reload();
-    } else {
-      const text = response.headers.get('content-type')?.startsWith('text/plain')
-        ? await response.text()
-        : `The server refused this (${response.status}). Reload the page and try again.`;
-      window.alert(text);
-    }
-  });
-}
+  dragged = null;
+  if (response.ok) {
+    window.filmroomRefreshParts();
+  } else {
+    const text = response.headers.get('content-type')?.startsWith('text/plain')
+      ? await response.text()
+      : `The server refused this (${response.status}). Reload the page and try again.`;
+    window.alert(text);
+  }
+});
 
 // In and out on the waveform. Opening a clip's "In and out" draws the clip
 // with some of the call around it, from the call's stored peaks (nothing is
@@ -191,26 +201,45 @@ async function openEditor(box) {
   });
 }
 
-for (const details of document.querySelectorAll('details.retime')) {
-  details.addEventListener('toggle', () => {
-    // While its in and out are edited a clip is not dragged to reorder:
-    // the drag would take over the waveform's handles and the text fields.
-    const item = details.closest('li.clip');
-    if (item && item.dataset.move) item.draggable = !details.open;
-    const box = details.querySelector('.clip-wave');
-    if (!box) return;
-    if (!details.open) return;
-    openEditor(box).catch((error) => {
-      editors.delete(box);
-      box.insertAdjacentText('afterend', ` The waveform could not be shown (${error.message}); type the times instead.`);
-    });
+// `toggle` does not bubble: it is caught on its way down instead.
+document.addEventListener('toggle', (event) => {
+  const details = event.target;
+  if (!details.matches?.('details.retime')) return;
+  // While its in and out are edited a clip is not dragged to reorder:
+  // the drag would take over the waveform's handles and the text fields.
+  const item = details.closest('li.clip');
+  if (item && item.dataset.move) item.draggable = !details.open;
+  const box = details.querySelector('.clip-wave');
+  if (!box || !details.open) return;
+  openEditor(box).catch((error) => {
+    editors.delete(box);
+    box.insertAdjacentText('afterend', ` The waveform could not be shown (${error.message}); type the times instead.`);
   });
-}
+}, true);
 
 // The room follows what the other person does: every 5 s it reads its own
-// page again and, when the clips, items, notes or time changed, reloads,
-// unless someone is typing or listening here; then it says so instead.
+// page again and, when the clips, items, notes or time changed, replaces the
+// parts that changed (see app.js). What is typed here, the notes being
+// edited and audio playing carry on; notes nobody is editing here follow.
 const room = document.querySelector('.room[data-fingerprint]');
+document.addEventListener('filmroom:refreshed', (event) => {
+  const fresh = event.detail?.fresh;
+  if (!fresh || !room) return;
+  const print = fresh.querySelector('.room[data-fingerprint]')?.dataset.fingerprint;
+  if (print) room.dataset.fingerprint = print;
+  const notes = document.getElementById('notes');
+  const theirs = fresh.getElementById('notes');
+  const version = document.getElementById('notes-version');
+  if (notes && theirs && notes.value === notes.defaultValue && document.activeElement !== notes) {
+    notes.value = theirs.defaultValue;
+    notes.defaultValue = theirs.defaultValue;
+    if (version) version.value = fresh.getElementById('notes-version')?.value ?? version.value;
+  }
+  // An open "In and out" stays open where its clip is still there.
+  for (const box of editors.keys()) {
+    if (!box.isConnected) editors.delete(box);
+  }
+});
 if (room) {
   setInterval(async () => {
     if (document.hidden) return;
@@ -224,19 +253,6 @@ if (room) {
     }
     const now = html.match(/data-fingerprint="([^"]*)"/)?.[1];
     if (!now || now === room.dataset.fingerprint) return;
-    const typing = document.activeElement?.matches('input, textarea, select');
-    const listening = Array.from(document.querySelectorAll('audio')).some((a) => !a.paused);
-    if (!typing && !listening && !document.querySelector('.sending li')) {
-      window.filmroomReload();
-      return;
-    }
-    if (document.getElementById('room-changed')) return;
-    const words = document.createElement('p');
-    words.textContent = 'This 1:1 changed elsewhere (a clip, an item or the notes). What you are typing stays.';
-    const reload = document.createElement('button');
-    reload.type = 'button';
-    reload.textContent = 'Show the changes';
-    reload.addEventListener('click', () => window.filmroomReload());
-    window.filmroomBanner('room-changed', 'status', words, reload);
+    window.filmroomRefreshParts();
   }, 5000);
 }
