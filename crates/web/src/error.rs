@@ -186,11 +186,31 @@ pub(crate) fn conflict_response(
 /// text. Those stay in the API's problem documents and in the logs, where a
 /// developer reads them; the code stays in `X-Filmroom-Code`.
 pub(crate) fn words(error: &PageError) -> String {
-    use ReviewError as R;
-    let PageError::Api(ApiError::Review(review)) = error else {
-        return crate::view::sentence(&error.to_string());
+    let said = match error {
+        PageError::SignIn { .. } => "Your session has ended; sign in again to carry on".into(),
+        PageError::Template(_) => {
+            "Something went wrong on our side. It has been logged; try again in a moment".into()
+        }
+        PageError::Api(ApiError::Review(review)) => review_words(review),
+        PageError::Api(api) => request_words(api),
     };
-    let said = match review {
+    crate::view::sentence(&said)
+}
+
+/// A refusal of the review domain in words. Every variant is said here on
+/// purpose (no fallback to the API's text, which is written for developers).
+fn review_words(review: &ReviewError) -> String {
+    use ReviewError as R;
+    use filmroom_review::AuthFailure as A;
+    match review {
+        R::Unauthenticated(A::Missing | A::NoSession) => "Sign in to carry on".into(),
+        R::Unauthenticated(A::Invalid | A::Revoked) => {
+            "That key is not accepted any more; sign in again, or ask your admin for a new one".into()
+        }
+        R::Unauthenticated(A::UserDeactivated) => {
+            "This account has been turned off; ask your admin if that is a mistake".into()
+        }
+        R::Unauthenticated(A::SessionExpired) => "Your session has ended; sign in again to carry on".into(),
         R::NotFound { entity, .. } => format!(
             "That {} is not there: it may have been removed, or it is not one you can see",
             entity_words(*entity)
@@ -198,23 +218,95 @@ pub(crate) fn words(error: &PageError) -> String {
         R::InvalidField { field, message } => field_words(field, message),
         R::IllegalMove { .. } => "This step cannot be taken now. Reload the page to see where the review stands, and take the step it shows".into(),
         R::NominationLocked { .. } => "This review has moved on, so this can no longer be changed".into(),
+        R::EmailTaken(email) => format!("Someone in your organisation already signs in with {email}; use another address"),
         R::ExternalIdTaken { .. } => "That id in the other system already belongs to someone else in your organisation".into(),
         R::ExternalRefTaken { .. } => "Another call already has that id from the other system".into(),
+        R::CallInReview => "This call is in review, so only an admin can delete it; its comments, scores and clips stay".into(),
         R::ManagementCycle { .. } => "That would make two people each other's manager; choose another manager".into(),
+        R::LastAdmin => "This is your organisation's last admin; make someone else an admin first".into(),
+        R::HasReports(count) => format!("People report to this person ({count}); give them another manager before making this person a rep"),
+        R::OrganisationExists(name) => format!("An organisation named {name} exists already"),
         R::SeriesExists { .. } => "These two people have weekly 1:1s already; change that series instead".into(),
         R::AudioAlreadyStored { .. } => "This call has its recording already; delete the call to send a different one".into(),
+        R::RecordingRemoved => "An admin removed this call's recording; create a new call to upload one".into(),
         R::NotReady { what, .. } => format!("The call's {what} is not ready yet; the page updates by itself when it is"),
+        R::AudioTooLarge { limit } => format!("That file is larger than the {} MB this server takes; send a shorter or more compressed recording", limit / 1_000_000),
+        R::NotAudio(_) => "That file is not a recording filmroom can play; send WAV, MP3, FLAC, Ogg Vorbis or M4A audio".into(),
         R::OffsetOutOfRange { .. } => "That moment is outside the call; choose a time within it".into(),
         R::ClipBudgetExceeded { .. } => "That clip does not fit in the time left for clips in this 1:1; shorten it, or remove another clip first".into(),
+        R::ClipExists => "That comment is a clip of this 1:1 already".into(),
+        R::OneOnOneHeld => "This 1:1 has been held, so its time and clips stay as they were".into(),
+        R::ActionItemsIncomplete(_) => "This 1:1 cannot be marked held yet: agree its action items first, as the page shows".into(),
+        R::FocusActive { .. } => "The rep is working on a focus skill already; mark it achieved or dropped before starting another".into(),
         R::CallInOtherSlot { .. } => "This call already fills the week's other slot; pick another call for this one".into(),
         R::NoRubric => "Your organisation has no rubric yet; an admin publishes one on the Rubric page".into(),
-        // Said in words already, unless it names a state.
-        R::Forbidden(message) if message.contains('_') => {
+        R::EditConflict(conflict) => format!(
+            "{} saved the {} after you opened the page; reload to see theirs, then save yours again",
+            if conflict.changed_by == "you" { "You (elsewhere)" } else { &conflict.changed_by },
+            conflict.what
+        ),
+        R::IntegrationTokenNotAllowed | R::IntegrationTokenRequired | R::InvalidSignature(_) | R::UnknownRep { .. } => {
+            "This is for the dialers that send calls in, not for a page; sign in as yourself".into()
+        }
+        R::SignInFailed => "The email or the password is not right".into(),
+        R::TooManySignIns { retry_after_secs } => format!(
+            "Too many tries; wait {} minutes, or ask your admin for a sign-in link",
+            retry_after_secs.div_ceil(60)
+        ),
+        R::LinkInvalid => "This link was used already or has expired; ask your admin for a new one".into(),
+        R::UnsubscribeLinkInvalid => "This unsubscribe link is not valid; turn emails off on your account page".into(),
+        R::SpeechNotAnalysed => "This call was analysed before filmroom measured speech; an admin can analyse it again".into(),
+        R::EmailNotConfigured => "This server sends no email yet; copy the link and send it yourself, or ask whoever runs filmroom to set up email".into(),
+        R::EmailTurnedOff(_) => "They turned this kind of email off; copy the link and send it to them yourself".into(),
+        R::EmailNotFailed(_) => "Only an email that failed can be sent again".into(),
+        // A message written for people, unless it names a state.
+        R::Forbidden(message) if message.contains('_') || message.contains('/') => {
             "This is not yours to change; ask the person it belongs to, or an admin".into()
         }
-        other => other.to_string(),
-    };
-    crate::view::sentence(&said)
+        R::Forbidden(message) => message.clone(),
+        R::Internal(_) | R::Store(_) => {
+            "Something went wrong on our side. It has been logged; try again in a moment".into()
+        }
+    }
+}
+
+/// A refused request (not the review domain) in words: on a page these mean
+/// a stale or hand-made form, so the advice is to reload.
+fn request_words(api: &ApiError) -> String {
+    match api {
+        ApiError::Review(review) => review_words(review),
+        // Written for whoever sent the form: what it lacked, in words.
+        ApiError::CsrfRejected(message) => message.clone(),
+        ApiError::PayloadTooLarge { .. } => {
+            "That is too long to save; shorten it and try again".into()
+        }
+        ApiError::RangeNotSatisfiable { .. } => {
+            "That part of the recording is not there; reload the page".into()
+        }
+        ApiError::NotReady(_) => {
+            "filmroom is starting or briefly unavailable; try again in a moment".into()
+        }
+        ApiError::IdempotencyKeyInUse => "This is being saved already; wait a moment".into(),
+        ApiError::RouteNotFound { .. } | ApiError::MethodNotAllowed { .. } => {
+            "There is no such page; go back and follow a link instead".into()
+        }
+        ApiError::BodyInterrupted(_) => {
+            "The form did not reach the server whole; check your connection and send it again"
+                .into()
+        }
+        ApiError::MalformedJson(_)
+        | ApiError::InvalidBody { .. }
+        | ApiError::UnknownField { .. }
+        | ApiError::UnsupportedMediaType(_)
+        | ApiError::InvalidQuery(_)
+        | ApiError::InvalidPath(_)
+        | ApiError::InvalidCursor
+        | ApiError::MalformedMultipart(_)
+        | ApiError::InvalidIdempotencyKey(_)
+        | ApiError::IdempotencyKeyReused => {
+            "This form does not match the page any more; reload the page and try again".into()
+        }
+    }
 }
 
 fn entity_words(entity: filmroom_review::Entity) -> &'static str {
@@ -294,20 +386,166 @@ mod tests {
         ]
     }
 
+    /// One refusal for every code the API has, beside the chosen ones above.
+    fn every_code() -> Vec<PageError> {
+        use filmroom_review::{AuthFailure as A, EditConflict};
+        let review = [
+            ReviewError::Unauthenticated(A::Missing),
+            ReviewError::Unauthenticated(A::Invalid),
+            ReviewError::Unauthenticated(A::Revoked),
+            ReviewError::Unauthenticated(A::UserDeactivated),
+            ReviewError::Unauthenticated(A::NoSession),
+            ReviewError::Unauthenticated(A::SessionExpired),
+            ReviewError::SignInFailed,
+            ReviewError::TooManySignIns { retry_after_secs: 290 },
+            ReviewError::LinkInvalid,
+            ReviewError::UnsubscribeLinkInvalid,
+            ReviewError::EmailNotConfigured,
+            ReviewError::EmailTurnedOff("review_reminders"),
+            ReviewError::EmailNotFailed("sent"),
+            ReviewError::Internal("worker thread panicked".into()),
+            ReviewError::SpeechNotAnalysed,
+            ReviewError::Forbidden("only_admins may".into()),
+            ReviewError::EmailTaken("ada@example.com".into()),
+            ReviewError::ExternalIdTaken {
+                source_name: "twilio".into(),
+                external_id: "WK_1".into(),
+                owner: ID.into(),
+            },
+            ReviewError::ExternalRefTaken { external_ref: "CA_123".into() },
+            ReviewError::CallInReview,
+            ReviewError::ManagementCycle { user: ID.into(), manager: ID.into() },
+            ReviewError::LastAdmin,
+            ReviewError::HasReports(3),
+            ReviewError::OrganisationExists("Acme".into()),
+            ReviewError::AudioAlreadyStored { status: "ready" },
+            ReviewError::RecordingRemoved,
+            ReviewError::NotReady { what: "peaks", status: "transcoding" },
+            ReviewError::AudioTooLarge { limit: 500_000_000 },
+            ReviewError::NotAudio("unsupported feature: core (codec): unsupported codec".into()),
+            ReviewError::CallInOtherSlot { slot: "struggled" },
+            ReviewError::OneOnOneHeld,
+            ReviewError::NoRubric,
+            ReviewError::ClipBudgetExceeded { remaining_ms: 1, budget_ms: 2, clip_ms: 3 },
+            ReviewError::ActionItemsIncomplete("needs 2 action_items".into()),
+            ReviewError::FocusActive { criterion: "next_steps".into() },
+            ReviewError::OffsetOutOfRange { field: "end_ms", value: 9, duration_ms: 3 },
+            ReviewError::IntegrationTokenNotAllowed,
+            ReviewError::IntegrationTokenRequired,
+            ReviewError::UnknownRep {
+                source_name: "twilio".into(),
+                external_id: Some("WK_1".into()),
+                email: None,
+            },
+            ReviewError::InvalidSignature("X-Twilio-Signature does not match".into()),
+            ReviewError::EditConflict(Box::new(EditConflict {
+                what: "1:1's notes".into(),
+                version: "3".into(),
+                theirs: "x".into(),
+                changed_by: "Dana Reyes".into(),
+                changed_at: chrono::Utc::now(),
+                criterion: None,
+            })),
+        ];
+        let api = [
+            ApiError::MalformedJson("expected value at line 1".into()),
+            ApiError::CsrfRejected("the X-CSRF-Token header is missing".into()),
+            ApiError::InvalidBody { field: Some("scores[0]".into()), message: "bad".into() },
+            ApiError::UnknownField { field: "rep_id".into(), hint: "".into() },
+            ApiError::PayloadTooLarge { limit: 65_536 },
+            ApiError::UnsupportedMediaType("send application/x-www-form-urlencoded".into()),
+            ApiError::InvalidQuery("week: not an ISO week".into()),
+            ApiError::InvalidPath(format!("`{ID}x` is not a UUID")),
+            ApiError::InvalidCursor,
+            ApiError::RouteNotFound { method: "GET".into(), path: "/v1/nope".into() },
+            ApiError::MethodNotAllowed {
+                method: "PUT".into(),
+                path: "/v1/calls".into(),
+                allowed: "GET, POST".into(),
+            },
+            ApiError::BodyInterrupted("connection reset".into()),
+            ApiError::MalformedMultipart("no `audio` part".into()),
+            ApiError::RangeNotSatisfiable { size: 10 },
+            ApiError::NotReady("database: connection refused".into()),
+            ApiError::InvalidIdempotencyKey("Idempotency-Key: too long".into()),
+            ApiError::IdempotencyKeyReused,
+            ApiError::IdempotencyKeyInUse,
+        ];
+        let mut all: Vec<PageError> = refusals().into_iter().map(PageError::from).collect();
+        all.extend(review.into_iter().map(PageError::from));
+        all.extend(api.into_iter().map(PageError::from));
+        all.push(PageError::SignIn { next: "/".into(), htmx: false });
+        let entities = [
+            Entity::User,
+            Entity::Token,
+            Entity::Organisation,
+            Entity::Call,
+            Entity::Nomination,
+            Entity::Comment,
+            Entity::Series,
+            Entity::OneOnOne,
+            Entity::Clip,
+            Entity::ActionItem,
+            Entity::Focus,
+            Entity::Webhook,
+            Entity::Delivery,
+            Entity::IntegrationToken,
+            Entity::Session,
+            Entity::Email,
+        ];
+        all.extend(
+            entities.map(|entity| PageError::from(ReviewError::NotFound { entity, id: ID.into() })),
+        );
+        all
+    }
+
+    /// Every message a page can show, one per code at least: a sentence
+    /// about the person's situation, with no id, state name, field path,
+    /// code, endpoint, command-line flag or library text in it.
     #[test]
     fn page_words_name_no_id_state_or_field() {
-        for refusal in refusals() {
-            let said = words(&PageError::from(refusal));
-            assert!(!has_id(&said), "an id in {said:?}");
-            for state in STATE_NAMES.iter().filter(|s| s.contains('_')) {
-                assert!(!said.contains(state), "a state name in {said:?}");
+        let errors = every_code();
+        let covered: std::collections::HashSet<String> =
+            errors.iter().map(PageError::code).collect();
+        for code in filmroom_api::error::Code::ALL {
+            assert!(
+                covered.contains(code.as_str()),
+                "no page words checked for `{}`",
+                code.as_str()
+            );
+        }
+        for error in &errors {
+            let said = words(error);
+            let code = error.code();
+            assert!(!has_id(&said), "{code}: an id in {said:?}");
+            for state in STATE_NAMES {
+                assert!(
+                    !said.contains(state) || !state.contains('_'),
+                    "{code}: a state name in {said:?}"
+                );
             }
-            assert!(!said.contains("_id"), "a field name in {said:?}");
-            assert!(!said.contains('`') && !said.contains('['), "a field path in {said:?}");
-            assert!(said.ends_with('.'), "not a sentence: {said:?}");
+            assert!(
+                !said.split_whitespace().any(|w| w.contains('_')),
+                "{code}: a field, code or state name in {said:?}"
+            );
+            assert!(!said.contains('`') && !said.contains('['), "{code}: a field path in {said:?}");
+            assert!(
+                !said.contains("/v1") && !said.contains("--"),
+                "{code}: developer text in {said:?}"
+            );
+            for library in [
+                "symphonia",
+                "unsupported feature",
+                "codec",
+                "connection refused",
+                "rubric_versions",
+            ] {
+                assert!(!said.contains(library), "{code}: library text in {said:?}");
+            }
+            assert!(said.ends_with('.'), "{code}: not a sentence: {said:?}");
             assert!(
                 said.chars().next().is_some_and(char::is_uppercase),
-                "not a sentence: {said:?}"
+                "{code}: not a sentence: {said:?}"
             );
         }
     }
