@@ -1,6 +1,7 @@
 //! Edited texts carry a version, so a save made from an older page is told
 //! what changed instead of silently replacing it: a comment's, and a 1:1's
-//! (its notes, time and status), with who changed the 1:1 last.
+//! (its notes, time and status) and a 1:1 series' (its standing agenda and
+//! slot), each with who changed it last.
 
 use sea_orm_migration::prelude::*;
 
@@ -8,6 +9,13 @@ use sea_orm_migration::prelude::*;
 enum Comments {
     Table,
     Version,
+}
+
+#[derive(DeriveIden)]
+enum OneOnOneSeries {
+    Table,
+    Version,
+    UpdatedBy,
 }
 
 #[derive(DeriveIden)]
@@ -47,6 +55,24 @@ impl MigrationTrait for Migration {
                     .add_column(ColumnDef::new(OneOnOnes::UpdatedBy).uuid().null())
                     .to_owned(),
             )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(OneOnOneSeries::Table)
+                    .add_column(
+                        ColumnDef::new(OneOnOneSeries::Version).integer().not_null().default(1),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(OneOnOneSeries::Table)
+                    .add_column(ColumnDef::new(OneOnOneSeries::UpdatedBy).uuid().null())
+                    .to_owned(),
+            )
             .await
     }
 
@@ -65,6 +91,14 @@ impl MigrationTrait for Migration {
             .alter_table(
                 Table::alter().table(OneOnOnes::Table).drop_column(OneOnOnes::UpdatedBy).to_owned(),
             )
-            .await
+            .await?;
+        for column in [OneOnOneSeries::Version, OneOnOneSeries::UpdatedBy] {
+            manager
+                .alter_table(
+                    Table::alter().table(OneOnOneSeries::Table).drop_column(column).to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
     }
 }

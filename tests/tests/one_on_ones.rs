@@ -766,3 +766,36 @@ fn notes_saved_over_a_newer_version_are_refused_with_theirs() {
     assert_eq!(bad["field"], "If-Match");
     assert_eq!(app.get(&path, &team.rep).json()["notes"], "Any version");
 }
+
+/// The standing agenda, edited by both people from their own pages: a save
+/// from the older page is refused with theirs, and moving the slot in
+/// between moves the version too.
+#[test]
+fn an_agenda_saved_over_a_newer_one_is_refused_with_theirs() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    let created = series(&app, &team);
+    let path = format!("/v1/one-on-one-series/{}", created["id"].as_str().unwrap());
+    let seen = created["version"].as_i64().expect("a series has a version");
+    let patch = |token: &str, if_match: Option<i64>, body: serde_json::Value| {
+        let mut request = app.request(reqwest::Method::PATCH, &path, Some(token));
+        if let Some(version) = if_match {
+            request = request.header("If-Match", format!("\"{version}\""));
+        }
+        TestApp::send(request.json(&body))
+    };
+    let manager = patch(&team.manager, Some(seen), json!({"agenda": ["Pipeline", "Pricing"]}));
+    assert_eq!(manager.status, 200, "{}", manager.text);
+    assert_eq!(manager.header("etag"), Some(format!("\"{}\"", seen + 1).as_str()));
+    let refused =
+        patch(&team.rep, Some(seen), json!({"agenda": ["My list"]})).problem(409, "edit_conflict");
+    assert_eq!(refused["conflict"]["theirs"], "Pipeline\nPricing");
+    assert_eq!(refused["conflict"]["changed_by"], "manager");
+    // A move checks the version too, and moves it.
+    patch(&team.manager, Some(seen), json!({"time": "11:00"})).problem(409, "edit_conflict");
+    let moved = patch(&team.manager, Some(seen + 1), json!({"time": "11:00"}));
+    assert_eq!(moved.status, 200, "{}", moved.text);
+    assert_eq!(moved.json()["version"], seen + 2);
+    assert_eq!(moved.json()["agenda"], json!(["Pipeline", "Pricing"]), "a move keeps the agenda");
+    assert_eq!(patch(&team.rep, None, json!({"agenda": ["Last one"]})).status, 200);
+}

@@ -85,13 +85,19 @@ impl Store {
     /// Writes a moved series and its moved occurrences in one transaction:
     /// a failure part-way cannot leave the series on its new slot with some
     /// of its 1:1s still on the old one.
+    ///
+    /// `None` when the series changed since it was read (see
+    /// [`Store::update_series`]); nothing is written then.
     pub async fn move_series(
         &self,
         series: one_on_one_series::Model,
         occurrences: Vec<one_on_one::Model>,
-    ) -> Result<one_on_one_series::Model, StoreError> {
+    ) -> Result<Option<one_on_one_series::Model>, StoreError> {
         let txn = self.db.begin().await?;
-        let series = series.into_active_model().reset_all().update(&txn).await?;
+        let Some(series) = write_series_if_unchanged(&txn, series).await? else {
+            txn.rollback().await?;
+            return Ok(None);
+        };
         // Only the time moves: notes saved meanwhile stay as saved, and the
         // version moves so a page holding the old time is told.
         for row in occurrences {
@@ -109,15 +115,17 @@ impl Store {
                 .await?;
         }
         txn.commit().await?;
-        Ok(series)
+        Ok(Some(series))
     }
 
-    /// Writes a changed series.
+    /// Writes a changed series if nobody changed it since `row` was read (its
+    /// `version` is the one read); the stored row has the next version.
+    /// `None` when someone else's change came first: read it again.
     pub async fn update_series(
         &self,
         row: one_on_one_series::Model,
-    ) -> Result<one_on_one_series::Model, StoreError> {
-        Ok(row.into_active_model().reset_all().update(self.db.writer()).await?)
+    ) -> Result<Option<one_on_one_series::Model>, StoreError> {
+        write_series_if_unchanged(self.db.writer(), row).await
     }
 
     /// Adds occurrences; weeks a series already has are left as they are.
@@ -495,4 +503,25 @@ impl Store {
     ) -> Result<focus_skill::Model, StoreError> {
         Ok(row.into_active_model().reset_all().update(self.db.writer()).await?)
     }
+}
+
+/// A series written where its version is still the one read, with the next.
+async fn write_series_if_unchanged(
+    db: &impl sea_orm::ConnectionTrait,
+    row: one_on_one_series::Model,
+) -> Result<Option<one_on_one_series::Model>, StoreError> {
+    let (id, read) = (row.id, row.version);
+    let mut next = row.into_active_model().reset_all();
+    next.id = sea_orm::ActiveValue::Unchanged(id);
+    next.version = sea_orm::ActiveValue::Set(read.saturating_add(1));
+    let written = one_on_one_series::Entity::update_many()
+        .set(next)
+        .filter(one_on_one_series::Column::Id.eq(id))
+        .filter(one_on_one_series::Column::Version.eq(read))
+        .exec(db)
+        .await?;
+    if written.rows_affected != 1 {
+        return Ok(None);
+    }
+    Ok(one_on_one_series::Entity::find_by_id(id).one(db).await?)
 }

@@ -68,6 +68,9 @@ pub struct SeriesBody {
     pub timezone: String,
     /// Standing agenda: topics that carry over week to week.
     pub agenda: Vec<String>,
+    /// Moves by one on every change to the series (agenda, slot). Send it
+    /// back as `If-Match: "<version>"` with a change.
+    pub version: i32,
 }
 
 impl From<Series> for SeriesBody {
@@ -81,6 +84,7 @@ impl From<Series> for SeriesBody {
             duration_minutes: s.duration_minutes,
             timezone: s.timezone,
             agenda: serde_json::from_value(s.agenda.into()).unwrap_or_default(),
+            version: s.version,
         }
     }
 }
@@ -642,20 +646,44 @@ pub async fn create_series(
 }
 
 /// Replaces the pair's standing agenda, or moves the series to another slot.
-#[utoipa::path(tag = "one-on-ones", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Series id")), request_body = UpdateSeriesRequest, responses((status = 200, description = "Changed", body = SeriesBody)))]
+///
+/// With `If-Match` (the series' `ETag` or `version`), a change the other
+/// person made since is not overwritten: 409 `edit_conflict` answers with
+/// their agenda (one topic a line) in `conflict`. Without it, the last
+/// change wins.
+#[utoipa::path(
+    tag = "one-on-ones",
+    security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "Series id"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` (or `\"<version>\"`) of the series as you read it; optional"),
+    ),
+    request_body = UpdateSeriesRequest,
+    responses(
+        (status = 200, description = "Changed", body = SeriesBody, headers(("ETag" = String, description = "The series' new version"))),
+        (status = 409, description = "`edit_conflict`: changed since the `If-Match` version", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 #[patch("/v1/one-on-one-series/{id}")]
 pub async fn update_series(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
     id: web::Path<SeriesId>,
+    IfMatch(seen_version): IfMatch,
     ApiJson(body): ApiJson<UpdateSeriesRequest>,
-) -> Result<web::Json<SeriesBody>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let moves = body.weekday.is_some()
         || body.time.is_some()
         || body.duration_minutes.is_some()
         || body.timezone.is_some();
     let mut series = None;
+    // The version sent is checked by the first change; the second follows it.
+    let mut seen_version = seen_version;
+    if let Some(agenda) = body.agenda {
+        series = Some(review.one_on_ones().set_agenda(&actor, id, agenda, seen_version).await?);
+        seen_version = None;
+    }
     if moves {
         let slot = filmroom_review::SeriesSlot {
             weekday: body.weekday.map(Into::into),
@@ -663,13 +691,13 @@ pub async fn update_series(
             duration_minutes: body.duration_minutes,
             timezone: body.timezone,
         };
-        series = Some(review.one_on_ones().reschedule_series(&actor, id, slot).await?);
-    }
-    if let Some(agenda) = body.agenda {
-        series = Some(review.one_on_ones().set_agenda(&actor, id, agenda).await?);
+        series =
+            Some(review.one_on_ones().reschedule_series(&actor, id, slot, seen_version).await?);
     }
     match series {
-        Some(series) => Ok(web::Json(series.into())),
+        Some(series) => Ok(HttpResponse::Ok()
+            .insert_header(etag(series.version))
+            .json(SeriesBody::from(series))),
         None => Err(ApiError::InvalidBody {
             field: None,
             message: "send an agenda, or a new weekday, time, duration_minutes or timezone".into(),

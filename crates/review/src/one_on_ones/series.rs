@@ -232,6 +232,8 @@ impl OneOnOnes<'_> {
             agenda: serde_json::json!(check_agenda(&new.agenda)?),
             created_at: at,
             updated_at: at,
+            version: 1,
+            updated_by: None,
         };
         let series = self
             .store
@@ -242,14 +244,45 @@ impl OneOnOnes<'_> {
         Series::try_from(series)
     }
 
-    /// Replaces a series' standing agenda (either participant).
+    /// Replaces a series' standing agenda (either participant). With
+    /// `seen_version` (the version the editor read), a change made since is
+    /// not overwritten: the answer is an edit conflict with the agenda as it
+    /// stands.
     pub async fn set_agenda(
         &self,
         actor: &Actor,
         id: SeriesId,
         agenda: Vec<String>,
+        seen_version: Option<i32>,
     ) -> Result<Series, ReviewError> {
-        let mut series = self
+        let agenda = serde_json::json!(check_agenda(&agenda)?);
+        let mut last = None;
+        for _ in 0..3 {
+            let mut series = self.visible_series(actor, id).await?;
+            if seen_version.is_some_and(|seen| seen != series.version) {
+                return Err(self.agenda_conflict(actor, &series).await);
+            }
+            let read = series.clone();
+            series.agenda = agenda.clone();
+            series.updated_at = now();
+            series.updated_by = Some(actor.user_id);
+            match self.store.update_series(series).await? {
+                Some(series) => return Series::try_from(series),
+                None => last = Some(read),
+            }
+        }
+        match last {
+            Some(series) => Err(self.agenda_conflict(actor, &series).await),
+            None => Err(not_found(Entity::Series, id)),
+        }
+    }
+
+    async fn visible_series(
+        &self,
+        actor: &Actor,
+        id: SeriesId,
+    ) -> Result<one_on_one_series::Model, ReviewError> {
+        let series = self
             .store
             .series(actor.organisation_id, id)
             .await?
@@ -257,9 +290,28 @@ impl OneOnOnes<'_> {
         if !Self::sees_pair(actor, series.rep_id, &self.tree(actor).await?) {
             return Err(not_found(Entity::Series, id));
         }
-        series.agenda = serde_json::json!(check_agenda(&agenda)?);
-        series.updated_at = now();
-        Series::try_from(self.store.update_series(series).await?)
+        Ok(series)
+    }
+
+    /// What was saved over an older copy of the agenda, by whom.
+    async fn agenda_conflict(&self, actor: &Actor, row: &one_on_one_series::Model) -> ReviewError {
+        let changed_by = match row.updated_by {
+            Some(by) if by == actor.user_id => "you".to_owned(),
+            Some(by) => match self.store.user(actor.organisation_id, by).await {
+                Ok(Some(person)) => person.name,
+                _ => "someone".to_owned(),
+            },
+            None => "someone".to_owned(),
+        };
+        let topics: Vec<String> = serde_json::from_value(row.agenda.clone()).unwrap_or_default();
+        ReviewError::EditConflict(Box::new(crate::rules::error::EditConflict {
+            what: "standing topics".into(),
+            version: row.version.to_string(),
+            theirs: topics.join("\n"),
+            changed_by,
+            changed_at: row.updated_at,
+            criterion: None,
+        }))
     }
 
     /// Moves a series to another regular slot (its manager or an admin):
@@ -271,15 +323,30 @@ impl OneOnOnes<'_> {
         actor: &Actor,
         id: SeriesId,
         slot: SeriesSlot,
+        seen_version: Option<i32>,
     ) -> Result<Series, ReviewError> {
-        let mut series = self
-            .store
-            .series(actor.organisation_id, id)
-            .await?
-            .ok_or_else(|| not_found(Entity::Series, id))?;
-        if !Self::sees_pair(actor, series.rep_id, &self.tree(actor).await?) {
-            return Err(not_found(Entity::Series, id));
+        // A few tries: a change that lands between this read and the write
+        // makes the write miss, and the next round reads it.
+        for _ in 0..3 {
+            let series = self.visible_series(actor, id).await?;
+            if seen_version.is_some_and(|seen| seen != series.version) {
+                return Err(self.agenda_conflict(actor, &series).await);
+            }
+            if let Some(moved) = self.move_series_once(actor, series, &slot).await? {
+                return Series::try_from(moved);
+            }
         }
+        Err(ReviewError::Internal(
+            "the series kept changing while it was being moved; try again".into(),
+        ))
+    }
+
+    async fn move_series_once(
+        &self,
+        actor: &Actor,
+        mut series: one_on_one_series::Model,
+        slot: &SeriesSlot,
+    ) -> Result<Option<one_on_one_series::Model>, ReviewError> {
         if actor.role != Role::Admin && actor.user_id != series.manager_id {
             return Err(ReviewError::Forbidden(
                 "a 1:1 series is moved by its manager or an admin".into(),
@@ -288,17 +355,18 @@ impl OneOnOnes<'_> {
         if let Some(day) = slot.weekday {
             series.weekday = day_name(day);
         }
-        if let Some(time) = slot.time {
-            series.local_time = local_time(&time)?;
+        if let Some(time) = &slot.time {
+            series.local_time = local_time(time)?;
         }
         if let Some(minutes) = slot.duration_minutes {
             series.duration_minutes = duration(minutes)?;
         }
-        if let Some(tz) = slot.timezone {
-            series.timezone = Timezone::parse("timezone", &tz)?.name().to_owned();
+        if let Some(tz) = &slot.timezone {
+            series.timezone = Timezone::parse("timezone", tz)?.name().to_owned();
         }
         let at = now();
         series.updated_at = at;
+        series.updated_by = Some(actor.user_id);
         let coming = self
             .store
             .one_on_ones(
@@ -323,7 +391,7 @@ impl OneOnOnes<'_> {
             row.updated_at = at;
             moved_rows.push(row);
         }
-        Series::try_from(self.store.move_series(series, moved_rows).await?)
+        Ok(self.store.move_series(series, moved_rows).await?)
     }
 }
 
@@ -345,6 +413,8 @@ mod tests {
             agenda: serde_json::json!([]),
             created_at: at,
             updated_at: at,
+            version: 1,
+            updated_by: None,
         }
     }
 

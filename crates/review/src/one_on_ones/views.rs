@@ -96,6 +96,8 @@ pub struct Series {
     pub timezone: String,
     /// The standing agenda, in order.
     pub agenda: Vec<String>,
+    /// Moves by one on every change; what `If-Match` and the page send back.
+    pub version: i32,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Last change.
@@ -118,6 +120,7 @@ impl TryFrom<one_on_one_series::Model> for Series {
             agenda: stored_json("one_on_one_series.agenda", row.agenda)?,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            version: row.version,
         })
     }
 }

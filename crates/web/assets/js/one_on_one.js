@@ -227,13 +227,15 @@ document.addEventListener('filmroom:refreshed', (event) => {
   if (!fresh || !room) return;
   const print = fresh.querySelector('.room[data-fingerprint]')?.dataset.fingerprint;
   if (print) room.dataset.fingerprint = print;
-  const notes = document.getElementById('notes');
-  const theirs = fresh.getElementById('notes');
-  const version = document.getElementById('notes-version');
-  if (notes && theirs && notes.value === notes.defaultValue && document.activeElement !== notes) {
-    notes.value = theirs.defaultValue;
-    notes.defaultValue = theirs.defaultValue;
-    if (version) version.value = fresh.getElementById('notes-version')?.value ?? version.value;
+  for (const [box, versionId] of [['notes', 'notes-version'], ['agenda-text', 'agenda-version']]) {
+    const mine = document.getElementById(box);
+    const theirs = fresh.getElementById(box);
+    const version = document.getElementById(versionId);
+    if (mine && theirs && mine.value === mine.defaultValue && document.activeElement !== mine) {
+      mine.value = theirs.defaultValue;
+      mine.defaultValue = theirs.defaultValue;
+      if (version) version.value = fresh.getElementById(versionId)?.value ?? version.value;
+    }
   }
   // An open "In and out" stays open where its clip is still there.
   for (const box of editors.keys()) {

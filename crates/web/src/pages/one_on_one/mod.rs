@@ -273,6 +273,8 @@ pub async fn schedule(
 struct AgendaForm {
     one_on_one: OneOnOneId,
     agenda: Option<String>,
+    /// The series' version as the page showed it.
+    version: Option<i32>,
 }
 
 /// Replaces the series' standing topics.
@@ -284,7 +286,12 @@ pub async fn set_agenda(
     id: web::Path<filmroom_review::ids::SeriesId>,
 ) -> Result<HttpResponse, Fragment> {
     let agenda = crate::pages::rep_profile::agenda_lines(form.agenda.as_deref());
-    review.one_on_ones().set_agenda(&viewer.actor, *id, agenda).await?;
+    match review.one_on_ones().set_agenda(&viewer.actor, *id, agenda, form.version).await {
+        Err(ReviewError::EditConflict(conflict)) => {
+            return Ok(crate::error::conflict_response(&conflict, viewer.timezone()));
+        }
+        other => other?,
+    };
     Ok(changed(&req, &back(form.one_on_one)))
 }
 
@@ -337,6 +344,6 @@ pub async fn reschedule(
         duration_minutes: Some(form.duration_minutes),
         timezone: None,
     };
-    review.one_on_ones().reschedule_series(&viewer.actor, *id, slot).await?;
+    review.one_on_ones().reschedule_series(&viewer.actor, *id, slot, None).await?;
     Ok(changed(&req, &back(form.one_on_one)))
 }

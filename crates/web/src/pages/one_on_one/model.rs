@@ -104,6 +104,8 @@ pub struct OneOnOneRoom {
     reel: String,
     series_id: String,
     agenda_text: String,
+    /// The series' version, sent back with the agenda.
+    series_version: i32,
     may_change_series: bool,
     may_move_series: bool,
     series_days: Vec<(String, bool)>,
@@ -205,6 +207,7 @@ pub fn room(viewer: &Viewer, facts: RoomFacts, now: DateTime<Utc>) -> OneOnOneRo
             (item.id, &item.text, item.done_at, item.due_date, item.owner_id).hash(&mut hasher);
         }
         (&view_.row.notes, view_.row.scheduled_at, status_label).hash(&mut hasher);
+        (view_.row.version, view_.series.version, &view_.series.agenda).hash(&mut hasher);
         format!("{:016x}", hasher.finish())
     };
     OneOnOneRoom {
@@ -270,6 +273,7 @@ pub fn room(viewer: &Viewer, facts: RoomFacts, now: DateTime<Utc>) -> OneOnOneRo
         reel: format!("/v1/one-on-ones/{id}/reel"),
         series_id: view_.series.id.to_string(),
         agenda_text: view_.series.agenda.join("\n"),
+        series_version: view_.series.version,
         may_change_series: !held,
         may_move_series: viewer.me.id == manager_id
             || viewer.me.role == filmroom_review::Role::Admin,
