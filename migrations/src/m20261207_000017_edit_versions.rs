@@ -31,73 +31,35 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let version =
+            |column: DynIden| ColumnDef::new(column).integer().not_null().default(1).to_owned();
+        let who = |column: DynIden| ColumnDef::new(column).uuid().null().to_owned();
+        let columns = [
+            (Comments::Table.into_iden(), version(Comments::Version.into_iden())),
+            (OneOnOnes::Table.into_iden(), version(OneOnOnes::Version.into_iden())),
+            (OneOnOnes::Table.into_iden(), who(OneOnOnes::UpdatedBy.into_iden())),
+            (OneOnOneSeries::Table.into_iden(), version(OneOnOneSeries::Version.into_iden())),
+            (OneOnOneSeries::Table.into_iden(), who(OneOnOneSeries::UpdatedBy.into_iden())),
+        ];
         // One column per statement: SQLite alters a table one change at a time.
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Comments::Table)
-                    .add_column(ColumnDef::new(Comments::Version).integer().not_null().default(1))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(OneOnOnes::Table)
-                    .add_column(ColumnDef::new(OneOnOnes::Version).integer().not_null().default(1))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(OneOnOnes::Table)
-                    .add_column(ColumnDef::new(OneOnOnes::UpdatedBy).uuid().null())
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(OneOnOneSeries::Table)
-                    .add_column(
-                        ColumnDef::new(OneOnOneSeries::Version).integer().not_null().default(1),
-                    )
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(OneOnOneSeries::Table)
-                    .add_column(ColumnDef::new(OneOnOneSeries::UpdatedBy).uuid().null())
-                    .to_owned(),
-            )
-            .await
+        for (table, mut column) in columns {
+            manager
+                .alter_table(Table::alter().table(table).add_column(&mut column).to_owned())
+                .await?;
+        }
+        Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter().table(Comments::Table).drop_column(Comments::Version).to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter().table(OneOnOnes::Table).drop_column(OneOnOnes::Version).to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter().table(OneOnOnes::Table).drop_column(OneOnOnes::UpdatedBy).to_owned(),
-            )
-            .await?;
-        for column in [OneOnOneSeries::Version, OneOnOneSeries::UpdatedBy] {
-            manager
-                .alter_table(
-                    Table::alter().table(OneOnOneSeries::Table).drop_column(column).to_owned(),
-                )
-                .await?;
+        let columns = [
+            (Comments::Table.into_iden(), Comments::Version.into_iden()),
+            (OneOnOnes::Table.into_iden(), OneOnOnes::Version.into_iden()),
+            (OneOnOnes::Table.into_iden(), OneOnOnes::UpdatedBy.into_iden()),
+            (OneOnOneSeries::Table.into_iden(), OneOnOneSeries::Version.into_iden()),
+            (OneOnOneSeries::Table.into_iden(), OneOnOneSeries::UpdatedBy.into_iden()),
+        ];
+        for (table, column) in columns {
+            manager.alter_table(Table::alter().table(table).drop_column(column).to_owned()).await?;
         }
         Ok(())
     }

@@ -198,16 +198,22 @@ impl OneOnOnes<'_> {
         }
     }
 
-    /// What was saved over an older copy of the 1:1: its notes, by whom.
-    async fn notes_conflict(&self, actor: &Actor, row: &one_on_one::Model) -> ReviewError {
-        let changed_by = match row.updated_by {
+    /// Who made a change, as an edit conflict names them: "you" for the
+    /// caller (elsewhere), else their name.
+    pub(super) async fn changed_by(&self, actor: &Actor, by: Option<UserId>) -> String {
+        match by {
             Some(by) if by == actor.user_id => "you".to_owned(),
             Some(by) => match self.store.user(actor.organisation_id, by).await {
                 Ok(Some(person)) => person.name,
                 _ => "someone".to_owned(),
             },
             None => "someone".to_owned(),
-        };
+        }
+    }
+
+    /// What was saved over an older copy of the 1:1: its notes, by whom.
+    async fn notes_conflict(&self, actor: &Actor, row: &one_on_one::Model) -> ReviewError {
+        let changed_by = self.changed_by(actor, row.updated_by).await;
         ReviewError::EditConflict(Box::new(crate::rules::error::EditConflict {
             what: "notes".into(),
             version: row.version.to_string(),

@@ -295,14 +295,7 @@ impl OneOnOnes<'_> {
 
     /// What was saved over an older copy of the agenda, by whom.
     async fn agenda_conflict(&self, actor: &Actor, row: &one_on_one_series::Model) -> ReviewError {
-        let changed_by = match row.updated_by {
-            Some(by) if by == actor.user_id => "you".to_owned(),
-            Some(by) => match self.store.user(actor.organisation_id, by).await {
-                Ok(Some(person)) => person.name,
-                _ => "someone".to_owned(),
-            },
-            None => "someone".to_owned(),
-        };
+        let changed_by = self.changed_by(actor, row.updated_by).await;
         let topics: Vec<String> = serde_json::from_value(row.agenda.clone()).unwrap_or_default();
         ReviewError::EditConflict(Box::new(crate::rules::error::EditConflict {
             what: "standing topics".into(),
