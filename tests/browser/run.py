@@ -85,6 +85,9 @@ def audit(page: Page, name: str, axe: pathlib.Path, phone_context) -> None:
     phone = phone_context.new_page()
     phone.goto(page.url)
     phone.wait_for_load_state("networkidle")
+    # The same person's page, not a sign-in page in its place.
+    signed_out = "/login" in phone.url and "/login" not in page.url
+    check(not signed_out, f"{name} at 375 px showed the sign-in page instead of {page.url}")
     if phone.locator("#player").count():
         phone.wait_for_selector("#player[data-ready='true']", timeout=15000)
     width = phone.evaluate("document.documentElement.scrollWidth")
@@ -339,6 +342,9 @@ def run(server: harness.Server, axe: pathlib.Path, sink: MailSink) -> None:
         elsewhere.wait_for_url(f"{server.base}/")
         elsewhere.close()
         rep_page.locator("#signed-out").get_by_role("button", name="Continue").click()
+        # The phone's copy of the session ended with it: it takes the new one.
+        rep_phone.close()
+        rep_phone = browser.new_context(viewport=PHONE, bypass_csp=True, storage_state=rep_context.storage_state())
         expect(rep_page.locator(".comment", has_text="Half a thought about the opener")).to_have_count(1)
         expect(rep_page.locator("#signed-out")).to_have_count(0)
         rep_page.locator(".comment", has_text="Half a thought about the opener").get_by_role("button", name="Delete").click()

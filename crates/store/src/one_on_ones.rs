@@ -105,12 +105,13 @@ impl Store {
                 .col_expr(one_on_one::Column::ScheduledAt, Expr::value(row.scheduled_at))
                 .col_expr(one_on_one::Column::DurationMinutes, Expr::value(row.duration_minutes))
                 .col_expr(one_on_one::Column::UpdatedAt, Expr::value(row.updated_at))
+                .col_expr(one_on_one::Column::UpdatedBy, Expr::value(row.updated_by))
                 .col_expr(
                     one_on_one::Column::Version,
                     Expr::col(one_on_one::Column::Version).add(1),
                 )
                 .filter(one_on_one::Column::Id.eq(row.id))
-                .filter(one_on_one::Column::Status.ne(one_on_one::OneOnOneStatus::Held))
+                .filter(one_on_one::Column::Status.eq(one_on_one::OneOnOneStatus::Scheduled))
                 .exec(&txn)
                 .await?;
         }
@@ -413,7 +414,7 @@ impl Store {
             .col_expr(one_on_one::Column::UpdatedBy, Expr::value(row.updated_by))
             .col_expr(one_on_one::Column::Version, Expr::col(one_on_one::Column::Version).add(1))
             .filter(one_on_one::Column::Id.eq(row.id))
-            .filter(one_on_one::Column::Status.ne(one_on_one::OneOnOneStatus::Held))
+            .filter(one_on_one::Column::Status.eq(one_on_one::OneOnOneStatus::Scheduled))
             .exec(&txn)
             .await?;
         if held.rows_affected != 1 {

@@ -152,9 +152,14 @@ pub(crate) fn fragment(error: &PageError) -> HttpResponse {
 /// JSON holding the sentence, their text and the version to send to keep
 /// one's own. The time is said in the viewer's zone.
 pub(crate) fn conflict_response(
-    conflict: &filmroom_review::EditConflict,
+    conflict: Box<filmroom_review::EditConflict>,
     timezone: &str,
+    htmx: bool,
 ) -> HttpResponse {
+    if !htmx {
+        // A page without scripts shows the refusal in words instead.
+        return PageError::from(ReviewError::EditConflict(conflict)).error_response();
+    }
     let at = crate::view::when(conflict.changed_at, timezone);
     let said = if conflict.changed_by == "you" {
         format!(
@@ -324,7 +329,8 @@ fn entity_words(entity: filmroom_review::Entity) -> &'static str {
 /// A refused field in words: the message without the field's name, and
 /// without an id (a message that needs one to make sense is said another way).
 fn field_words(field: &str, message: &str) -> String {
-    if !has_id(message) {
+    let names_something = message.split_whitespace().any(|w| w.contains('_'));
+    if !has_id(message) && !names_something {
         return message.replace('`', "");
     }
     match field {
@@ -383,6 +389,12 @@ mod tests {
                 "only a manager in the rep's chain can move a review to manager_reviewed".into(),
             ),
             ReviewError::ClipExists,
+            // A rubric republished while the call room was open.
+            ReviewError::InvalidField {
+                field: "[0].criterion".into(),
+                message: "next_steps is not in the rubric; it has discovery, objection_handling"
+                    .into(),
+            },
         ]
     }
 

@@ -680,10 +680,6 @@ pub async fn update_series(
     let mut series = None;
     // The version sent is checked by the first change; the second follows it.
     let mut seen_version = seen_version;
-    if let Some(agenda) = body.agenda {
-        series = Some(review.one_on_ones().set_agenda(&actor, id, agenda, seen_version).await?);
-        seen_version = None;
-    }
     if moves {
         let slot = filmroom_review::SeriesSlot {
             weekday: body.weekday.map(Into::into),
@@ -693,6 +689,10 @@ pub async fn update_series(
         };
         series =
             Some(review.one_on_ones().reschedule_series(&actor, id, slot, seen_version).await?);
+        seen_version = None;
+    }
+    if let Some(agenda) = body.agenda {
+        series = Some(review.one_on_ones().set_agenda(&actor, id, agenda, seen_version).await?);
     }
     match series {
         Some(series) => Ok(HttpResponse::Ok()

@@ -259,13 +259,11 @@ impl WeeklyReview<'_> {
     ) -> Result<CommentView, ReviewError> {
         // A few tries: an edit that lands between this read and the write
         // makes the write miss, and the next round reads it.
-        let mut last = None;
         for _ in 0..3 {
             let (mut row, call) = self.own_comment(actor, id).await?;
             if changes.seen_version.is_some_and(|seen| seen != row.version) {
                 return Err(comment_conflict(&row));
             }
-            let read = row.clone();
             if let Some(body) = &changes.body {
                 row.body = check_body(body)?;
             }
@@ -281,7 +279,6 @@ impl WeeklyReview<'_> {
             check_offsets(row.at_ms, row.end_ms, call.duration_ms.unwrap_or_default())?;
             row.updated_at = now();
             let Some(row) = self.store.update_comment(row).await? else {
-                last = Some(read);
                 continue;
             };
             let mut views = self.with_names(actor, vec![row]).await?;
@@ -290,10 +287,9 @@ impl WeeklyReview<'_> {
                 id: id.to_string(),
             });
         }
-        Err(match last {
-            Some(row) => comment_conflict(&row),
-            None => ReviewError::NotFound { entity: Entity::Comment, id: id.to_string() },
-        })
+        // Missed three times: the conflict is with what is stored now.
+        let (row, _) = self.own_comment(actor, id).await?;
+        Err(comment_conflict(&row))
     }
 
     /// Deletes one's own comment and the replies to it.

@@ -182,12 +182,16 @@ impl OneOnOnes<'_> {
             created_at: at,
             delivered_at: None,
         };
-        // Held by someone else meanwhile: it was held once, as it should be.
-        let row = self
-            .store
-            .hold_one_on_one(row, discussed, event)
-            .await?
-            .ok_or(ReviewError::OneOnOneHeld)?;
+        // Held (or cancelled) by someone else meanwhile: said as it now is.
+        let Some(row) = self.store.hold_one_on_one(row, discussed, event).await? else {
+            let now = self.visible_one_on_one(actor, id).await?;
+            return Err(match now.status {
+                OneOnOneStatus::Cancelled => ReviewError::ActionItemsIncomplete(
+                    "the 1:1 is cancelled; reinstate it first".into(),
+                ),
+                _ => ReviewError::OneOnOneHeld,
+            });
+        };
         self.view_one_on_one(actor, row).await
     }
 }

@@ -177,25 +177,21 @@ impl OneOnOnes<'_> {
     ) -> Result<OneOnOneView, ReviewError> {
         // A few tries: a change that lands between this read and the write
         // makes the write miss, and the next round reads it.
-        let mut last = None;
         for _ in 0..3 {
             let row = self.own_one_on_one(actor, id).await?;
             if changes.seen_version.is_some_and(|seen| seen != row.version) {
                 return Err(self.notes_conflict(actor, &row).await);
             }
-            let read = row.clone();
             let mut row = self.changed_occurrence(actor, row, &changes).await?;
             row.updated_at = now();
             row.updated_by = Some(actor.user_id);
-            match self.store.update_one_on_one(row).await? {
-                Some(row) => return self.view_one_on_one(actor, row).await,
-                None => last = Some(read),
+            if let Some(row) = self.store.update_one_on_one(row).await? {
+                return self.view_one_on_one(actor, row).await;
             }
         }
-        match last {
-            Some(row) => Err(self.notes_conflict(actor, &row).await),
-            None => Err(not_found(Entity::OneOnOne, id)),
-        }
+        // Missed three times: the conflict is with what is stored now.
+        let row = self.own_one_on_one(actor, id).await?;
+        Err(self.notes_conflict(actor, &row).await)
     }
 
     /// Who made a change, as an edit conflict names them: "you" for the

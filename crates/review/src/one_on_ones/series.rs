@@ -256,25 +256,21 @@ impl OneOnOnes<'_> {
         seen_version: Option<i32>,
     ) -> Result<Series, ReviewError> {
         let agenda = serde_json::json!(check_agenda(&agenda)?);
-        let mut last = None;
         for _ in 0..3 {
             let mut series = self.visible_series(actor, id).await?;
             if seen_version.is_some_and(|seen| seen != series.version) {
                 return Err(self.agenda_conflict(actor, &series).await);
             }
-            let read = series.clone();
             series.agenda = agenda.clone();
             series.updated_at = now();
             series.updated_by = Some(actor.user_id);
-            match self.store.update_series(series).await? {
-                Some(series) => return Series::try_from(series),
-                None => last = Some(read),
+            if let Some(series) = self.store.update_series(series).await? {
+                return Series::try_from(series);
             }
         }
-        match last {
-            Some(series) => Err(self.agenda_conflict(actor, &series).await),
-            None => Err(not_found(Entity::Series, id)),
-        }
+        // Missed three times: the conflict is with what is stored now.
+        let series = self.visible_series(actor, id).await?;
+        Err(self.agenda_conflict(actor, &series).await)
     }
 
     async fn visible_series(
@@ -322,6 +318,11 @@ impl OneOnOnes<'_> {
         // makes the write miss, and the next round reads it.
         for _ in 0..3 {
             let series = self.visible_series(actor, id).await?;
+            if actor.role != Role::Admin && actor.user_id != series.manager_id {
+                return Err(ReviewError::Forbidden(
+                    "a 1:1 series is moved by its manager or an admin".into(),
+                ));
+            }
             if seen_version.is_some_and(|seen| seen != series.version) {
                 return Err(self.agenda_conflict(actor, &series).await);
             }
@@ -340,11 +341,6 @@ impl OneOnOnes<'_> {
         mut series: one_on_one_series::Model,
         slot: &SeriesSlot,
     ) -> Result<Option<one_on_one_series::Model>, ReviewError> {
-        if actor.role != Role::Admin && actor.user_id != series.manager_id {
-            return Err(ReviewError::Forbidden(
-                "a 1:1 series is moved by its manager or an admin".into(),
-            ));
-        }
         if let Some(day) = slot.weekday {
             series.weekday = day_name(day);
         }
@@ -382,6 +378,7 @@ impl OneOnOnes<'_> {
             row.scheduled_at = moved;
             row.duration_minutes = series.duration_minutes;
             row.updated_at = at;
+            row.updated_by = Some(actor.user_id);
             moved_rows.push(row);
         }
         Ok(self.store.move_series(series, moved_rows).await?)

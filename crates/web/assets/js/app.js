@@ -36,8 +36,9 @@ document.addEventListener('htmx:beforeRequest', (event) => {
 document.addEventListener('htmx:responseError', (event) => {
   const xhr = event.detail.xhr;
   const slot = errorSlot(event.detail.elt);
-  if (xhr.getResponseHeader('X-Filmroom-Code') === 'edit_conflict' && slot) {
-    conflictInForm(slot.closest('form'), slot, JSON.parse(xhr.responseText));
+  const conflict = xhr.getResponseHeader('X-Filmroom-Code') === 'edit_conflict' && conflictOf(xhr.responseText);
+  if (conflict && slot) {
+    conflictInForm(slot.closest('form'), slot, conflict);
     return;
   }
   const text = xhr.responseText && xhr.getResponseHeader('content-type')?.startsWith('text/plain')
@@ -46,6 +47,16 @@ document.addEventListener('htmx:responseError', (event) => {
   if (slot) slot.textContent = text;
   else if (!event.detail.elt.matches('[hx-trigger*="every"]')) window.alert(text);
 });
+
+/** The conflict a 409 edit_conflict describes, or null when it says it in words only. */
+function conflictOf(text) {
+  try {
+    const conflict = JSON.parse(text);
+    return conflict && typeof conflict.message === 'string' ? conflict : null;
+  } catch {
+    return null;
+  }
+}
 
 // Someone saved this text after the page showed it (409 edit_conflict):
 // both are shown, and the person chooses. Nothing of theirs or ours is lost
@@ -95,7 +106,20 @@ function conflictInForm(form, slot, conflict) {
       box.defaultValue = conflict.theirs;
       keepDraft(box);
     } else {
-      refreshParts();
+      // A score: this criterion goes back to what the page had, and says
+      // whose score stands; the other criteria keep what was chosen.
+      const set = version?.closest('fieldset');
+      for (const input of set ? set.querySelectorAll('input:not([type="hidden"])') : []) {
+        input.checked = input.defaultChecked;
+        input.value = input.defaultValue;
+      }
+      let given = set?.querySelector('.given');
+      if (set && !given) {
+        given = document.createElement('p');
+        given.className = 'given other';
+        set.querySelector('legend').after(given);
+      }
+      if (given) given.textContent = `${conflict.message} ${conflict.theirs_label} ${conflict.theirs}`;
     }
   }));
 }
@@ -115,18 +139,36 @@ const draftKey = (field) => `filmroom:draft:${location.pathname}:${field.form?.i
 function typed(field) {
   return field.value.trim() !== '' && field.value !== field.defaultValue;
 }
+// A draft keeps the version of the text it was typed over (the form's
+// `version` field), so a draft restored on a newer page is still checked
+// against the text it was written from, not the newer one.
 function keepDraft(field) {
   try {
-    if (typed(field)) sessionStorage.setItem(draftKey(field), field.value);
-    else sessionStorage.removeItem(draftKey(field));
+    if (typed(field)) {
+      const version = field.form?.querySelector('input[name="version"]')?.value ?? '';
+      sessionStorage.setItem(draftKey(field), JSON.stringify({ text: field.value, version }));
+    } else {
+      sessionStorage.removeItem(draftKey(field));
+    }
   } catch { /* storage full or off: the box still holds the text */ }
+}
+function keptDraft(field) {
+  let kept = null;
+  try { kept = sessionStorage.getItem(draftKey(field)); } catch { return null; }
+  if (kept === null) return null;
+  try {
+    const draft = JSON.parse(kept);
+    if (draft && typeof draft.text === 'string') return draft;
+  } catch { /* an older plain-text draft */ }
+  return { text: kept, version: '' };
 }
 function restoreDrafts(root) {
   for (const field of root.querySelectorAll('[data-draft]')) {
-    let kept = null;
-    try { kept = sessionStorage.getItem(draftKey(field)); } catch { /* off */ }
-    if (kept !== null && kept !== field.value && !typed(field)) {
-      field.value = kept;
+    const draft = keptDraft(field);
+    if (draft && draft.text !== field.value && !typed(field)) {
+      field.value = draft.text;
+      const version = field.form?.querySelector('input[name="version"]');
+      if (version && draft.version) version.value = draft.version;
       field.dispatchEvent(new Event('input', { bubbles: true }));
       const note = field.form?.querySelector('.draft-note');
       if (note) note.textContent = 'Restored what you had typed here and not sent.';
@@ -142,10 +184,14 @@ document.addEventListener('input', (event) => {
 document.addEventListener('htmx:afterRequest', (event) => {
   const form = event.detail.elt.closest?.('form');
   if (!form || !event.detail.successful) return;
-  for (const field of form.querySelectorAll('[data-draft]')) {
-    field.defaultValue = field.value;
-    keepDraft(field);
+  // What the form held is saved: it is the form's new starting point, so
+  // the part holding it is no longer "unsaved" (see unsavedIn).
+  for (const field of form.querySelectorAll('input, textarea, select')) {
+    if (field.type === 'radio' || field.type === 'checkbox') field.defaultChecked = field.checked;
+    else if (field.tagName === 'SELECT') for (const o of field.options) o.defaultSelected = o.selected;
+    else field.defaultValue = field.value;
   }
+  for (const field of form.querySelectorAll('[data-draft]')) keepDraft(field);
 });
 
 // Ctrl+Enter (⌘+Enter) sends the form a box belongs to.
@@ -266,8 +312,8 @@ async function pump() {
     }
     queue.shift();
     const body = await response.text();
-    if (response.headers.get('X-Filmroom-Code') === 'edit_conflict') {
-      const conflict = JSON.parse(body);
+    const conflict = response.headers.get('X-Filmroom-Code') === 'edit_conflict' && conflictOf(body);
+    if (conflict) {
       entry.item.className = 'failed';
       const yours = document.createElement('p');
       yours.className = 'sending-text';
@@ -368,7 +414,7 @@ window.filmroomBanner = showBanner;
 // parts are read anew and the ones that changed replaced, so playback, what
 // is typed and uploads in progress carry on. Elsewhere the page reloads, and
 // the drafts come back with it.
-async function refreshParts() {
+async function refreshParts(source = null) {
   let fresh = null;
   try {
     const reply = await fetch(location.href, { credentials: 'same-origin' });
@@ -380,10 +426,39 @@ async function refreshParts() {
     window.filmroomReload();
     return;
   }
+  // Parts that came or went (a 1:1 held elsewhere loses its forms): the
+  // page is another one now, so it is loaded whole, or, with something
+  // unsent here, a banner says so.
+  const ids = (doc) => Array.from(doc.querySelectorAll('[data-part][id]'), (p) => p.id).join(' ');
+  if (ids(fresh) !== ids(document)) {
+    if (!unsent()) {
+      window.filmroomReload();
+    } else if (!document.getElementById('page-changed')) {
+      const words = document.createElement('p');
+      words.textContent = 'This page changed elsewhere. What you have not sent stays here until you reload.';
+      const reload = document.createElement('button');
+      reload.type = 'button';
+      reload.textContent = 'Reload';
+      reload.addEventListener('click', () => { leaving = true; location.reload(); });
+      showBanner('page-changed', 'status', words, reload);
+    }
+    return;
+  }
+  let skipped = 0;
   for (const part of document.querySelectorAll('[data-part][id]')) {
     const next = fresh.getElementById(part.id);
     if (!next || next.innerHTML === part.innerHTML) continue;
-    if (part.contains(document.activeElement) && document.activeElement.matches('input[type="text"], textarea')) continue;
+    // Never under someone's hands: a part being typed in, or holding a
+    // choice or a time not saved yet, waits for the next refresh.
+    if (part.contains(document.activeElement) && document.activeElement.matches('input[type="text"], textarea')) {
+      skipped += 1;
+      continue;
+    }
+    // The part whose form asked for this refresh was just saved as it is.
+    if (!(source && part.contains(source)) && unsavedIn(part)) {
+      skipped += 1;
+      continue;
+    }
     const adopted = document.importNode(next, true);
     const hadFocus = part.contains(document.activeElement);
     part.replaceWith(adopted);
@@ -392,9 +467,19 @@ async function refreshParts() {
     htmx.process(adopted);
     restoreDrafts(adopted);
   }
-  document.dispatchEvent(new CustomEvent('filmroom:refreshed', { detail: { fresh } }));
+  document.dispatchEvent(new CustomEvent('filmroom:refreshed', { detail: { fresh, skipped } }));
 }
 window.filmroomRefreshParts = refreshParts;
+
+/** Whether a part holds a choice or a value changed and not yet saved. */
+function unsavedIn(part) {
+  return Array.from(part.querySelectorAll('input, textarea, select')).some((input) => {
+    if (input.type === 'hidden' || input.disabled) return false;
+    if (input.type === 'radio' || input.type === 'checkbox') return input.checked !== input.defaultChecked;
+    if (input.tagName === 'SELECT') return Array.from(input.options).some((o) => o.selected !== o.defaultSelected);
+    return input.value !== input.defaultValue;
+  });
+}
 
 // What an answer does to the page, decided in one place: an ended session
 // with something unsent keeps the page (see sessionEnded); a step's
@@ -413,7 +498,7 @@ document.addEventListener('htmx:beforeOnLoad', (event) => {
   const refresh = xhr.getResponseHeader('HX-Refresh') === 'true';
   if (refresh && document.querySelector('[data-part][id]') && !event.detail.elt.closest('[data-reload]')) {
     event.preventDefault();
-    refreshParts();
+    refreshParts(event.detail.elt);
     return;
   }
   if (refresh || xhr.getResponseHeader('HX-Redirect') || xhr.getResponseHeader('HX-Location')) {
@@ -463,7 +548,9 @@ document.addEventListener('htmx:confirm', (event) => {
 document.addEventListener('htmx:configRequest', (event) => {
   const form = event.detail.elt;
   if (!form.matches?.('form[data-scores]')) return;
-  const changed = new Set(changedCriteria(form).map((set) => set.dataset.criterion));
+  const sent = changedCriteria(form);
+  form.filmroomSent = sent;
+  const changed = new Set(sent.map((set) => set.dataset.criterion));
   for (const set of form.querySelectorAll('fieldset[data-criterion]')) {
     const key = set.dataset.criterion;
     if (changed.has(key)) continue;
@@ -473,7 +560,7 @@ document.addEventListener('htmx:configRequest', (event) => {
 document.addEventListener('htmx:afterRequest', (event) => {
   const form = event.detail.elt;
   if (!form.matches?.('form[data-scores]') || !event.detail.successful) return;
-  for (const set of changedCriteria(form)) {
+  for (const set of form.filmroomSent || []) {
     for (const input of set.querySelectorAll('input')) {
       input.defaultChecked = input.checked;
       input.defaultValue = input.value;

@@ -225,21 +225,31 @@ const room = document.querySelector('.room[data-fingerprint]');
 document.addEventListener('filmroom:refreshed', (event) => {
   const fresh = event.detail?.fresh;
   if (!fresh || !room) return;
+  // A part left alone because someone is working in it is still behind:
+  // the room keeps checking until it could be brought up to date.
   const print = fresh.querySelector('.room[data-fingerprint]')?.dataset.fingerprint;
-  if (print) room.dataset.fingerprint = print;
+  if (print && !event.detail.skipped) room.dataset.fingerprint = print;
   for (const [box, versionId] of [['notes', 'notes-version'], ['agenda-text', 'agenda-version']]) {
     const mine = document.getElementById(box);
     const theirs = fresh.getElementById(box);
     const version = document.getElementById(versionId);
-    if (mine && theirs && mine.value === mine.defaultValue && document.activeElement !== mine) {
+    if (!mine || !theirs || mine.value !== mine.defaultValue) continue;
+    const freshVersion = fresh.getElementById(versionId)?.value;
+    // Nothing typed since the last save: the version follows, and the text
+    // too, unless the cursor is in it.
+    if (theirs.defaultValue === mine.value) {
+      if (version && freshVersion) version.value = freshVersion;
+    } else if (document.activeElement !== mine) {
       mine.value = theirs.defaultValue;
       mine.defaultValue = theirs.defaultValue;
-      if (version) version.value = fresh.getElementById(versionId)?.value ?? version.value;
+      if (version && freshVersion) version.value = freshVersion;
     }
   }
-  // An open "In and out" stays open where its clip is still there.
-  for (const box of editors.keys()) {
-    if (!box.isConnected) editors.delete(box);
+  // Editors of clips whose part was replaced are let go.
+  for (const [box, wavesurfer] of editors) {
+    if (box.isConnected) continue;
+    wavesurfer?.destroy();
+    editors.delete(box);
   }
 });
 if (room) {

@@ -147,6 +147,7 @@ fn optional<T: std::str::FromStr>(
 /// Adds a comment (or a reply), or edits one's own; answers with the list.
 #[post("/calls/{id}/comments")]
 pub async fn save_comment(
+    req: HttpRequest,
     review: web::Data<Review>,
     Change { viewer, form }: Change<CommentForm>,
     id: web::Path<CallId>,
@@ -174,7 +175,11 @@ pub async fn save_comment(
                 .await;
             match edited {
                 Err(ReviewError::EditConflict(conflict)) => {
-                    return Ok(crate::error::conflict_response(&conflict, viewer.timezone()));
+                    return Ok(crate::error::conflict_response(
+                        conflict,
+                        viewer.timezone(),
+                        crate::session::is_htmx(&req),
+                    ));
                 }
                 other => {
                     other?;
@@ -278,7 +283,11 @@ pub async fn save_scores(
         .await;
     match saved {
         Err(ReviewError::EditConflict(conflict)) => {
-            return Ok(crate::error::conflict_response(&conflict, viewer.timezone()));
+            return Ok(crate::error::conflict_response(
+                conflict,
+                viewer.timezone(),
+                crate::session::is_htmx(&req),
+            ));
         }
         other => {
             other?;

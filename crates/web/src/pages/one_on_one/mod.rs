@@ -205,7 +205,11 @@ pub async fn save_notes(
     };
     let saved = match review.one_on_ones().update_one_on_one(&viewer.actor, id, changes).await {
         Err(ReviewError::EditConflict(conflict)) => {
-            return Ok(crate::error::conflict_response(&conflict, viewer.timezone()));
+            return Ok(crate::error::conflict_response(
+                conflict,
+                viewer.timezone(),
+                crate::session::is_htmx(&req),
+            ));
         }
         other => other?,
     };
@@ -288,7 +292,11 @@ pub async fn set_agenda(
     let agenda = crate::pages::rep_profile::agenda_lines(form.agenda.as_deref());
     match review.one_on_ones().set_agenda(&viewer.actor, *id, agenda, form.version).await {
         Err(ReviewError::EditConflict(conflict)) => {
-            return Ok(crate::error::conflict_response(&conflict, viewer.timezone()));
+            return Ok(crate::error::conflict_response(
+                conflict,
+                viewer.timezone(),
+                crate::session::is_htmx(&req),
+            ));
         }
         other => other?,
     };
