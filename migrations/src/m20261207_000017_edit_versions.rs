@@ -1,7 +1,8 @@
 //! Edited texts carry a version, so a save made from an older page is told
 //! what changed instead of silently replacing it: a comment's, and a 1:1's
-//! (its notes, time and status) and a 1:1 series' (its standing agenda and
-//! slot), each with who changed it last.
+//! (its notes, time and status), a 1:1 series' (its standing agenda and
+//! slot) and an action item's, each but the comment with who changed it
+//! last (only its author edits a comment).
 
 use sea_orm_migration::prelude::*;
 
@@ -9,6 +10,13 @@ use sea_orm_migration::prelude::*;
 enum Comments {
     Table,
     Version,
+}
+
+#[derive(DeriveIden)]
+enum ActionItems {
+    Table,
+    Version,
+    UpdatedBy,
 }
 
 #[derive(DeriveIden)]
@@ -40,6 +48,8 @@ impl MigrationTrait for Migration {
             (OneOnOnes::Table.into_iden(), who(OneOnOnes::UpdatedBy.into_iden())),
             (OneOnOneSeries::Table.into_iden(), version(OneOnOneSeries::Version.into_iden())),
             (OneOnOneSeries::Table.into_iden(), who(OneOnOneSeries::UpdatedBy.into_iden())),
+            (ActionItems::Table.into_iden(), version(ActionItems::Version.into_iden())),
+            (ActionItems::Table.into_iden(), who(ActionItems::UpdatedBy.into_iden())),
         ];
         // One column per statement: SQLite alters a table one change at a time.
         for (table, mut column) in columns {
@@ -57,6 +67,8 @@ impl MigrationTrait for Migration {
             (OneOnOnes::Table.into_iden(), OneOnOnes::UpdatedBy.into_iden()),
             (OneOnOneSeries::Table.into_iden(), OneOnOneSeries::Version.into_iden()),
             (OneOnOneSeries::Table.into_iden(), OneOnOneSeries::UpdatedBy.into_iden()),
+            (ActionItems::Table.into_iden(), ActionItems::Version.into_iden()),
+            (ActionItems::Table.into_iden(), ActionItems::UpdatedBy.into_iden()),
         ];
         for (table, column) in columns {
             manager.alter_table(Table::alter().table(table).drop_column(column).to_owned()).await?;

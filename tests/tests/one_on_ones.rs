@@ -799,3 +799,40 @@ fn an_agenda_saved_over_a_newer_one_is_refused_with_theirs() {
     assert_eq!(moved.json()["agenda"], json!(["Pipeline", "Pricing"]), "a move keeps the agenda");
     assert_eq!(patch(&team.rep, None, json!({"agenda": ["Last one"]})).status, 200);
 }
+
+/// An action item's text edited by both people: the older copy's save is
+/// refused with theirs, and marking it done without If-Match still works.
+#[test]
+fn an_action_item_saved_over_a_newer_one_is_refused_with_theirs() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    series(&app, &team);
+    let id = first_occurrence(&app, &team)["id"].as_str().unwrap().to_owned();
+    let created = app.post(
+        &format!("/v1/one-on-ones/{id}/action-items"),
+        &team.manager,
+        json!({"text": "Ask for the budget owner", "owner_id": team.rep_id, "due_date": "2030-01-15"}),
+    );
+    assert_eq!(created.status, 201, "{}", created.text);
+    let item = created.json();
+    let seen = item["version"].as_i64().expect("an action item has a version");
+    assert_eq!(created.header("etag"), Some(format!("\"{seen}\"").as_str()));
+    let path = format!("/v1/action-items/{}", item["id"].as_str().unwrap());
+    let patch = |token: &str, if_match: Option<i64>, body: serde_json::Value| {
+        let mut request = app.request(reqwest::Method::PATCH, &path, Some(token));
+        if let Some(version) = if_match {
+            request = request.header("If-Match", format!("\"{version}\""));
+        }
+        TestApp::send(request.json(&body))
+    };
+    let rep = patch(&team.rep, Some(seen), json!({"text": "Ask for the budget owner by name"}));
+    assert_eq!(rep.status, 200, "{}", rep.text);
+    let refused = patch(&team.manager, Some(seen), json!({"text": "Ask twice"}))
+        .problem(409, "edit_conflict");
+    assert_eq!(refused["conflict"]["theirs"], "Ask for the budget owner by name");
+    assert_eq!(refused["conflict"]["changed_by"], "rep");
+    let done = patch(&team.manager, None, json!({"done": true}));
+    assert_eq!(done.status, 200, "{}", done.text);
+    assert_eq!(done.json()["text"], "Ask for the budget owner by name", "done keeps the text");
+    assert_eq!(done.json()["version"], seen + 2);
+}

@@ -314,18 +314,37 @@ impl Store {
             txn.rollback().await?;
             return Ok(Some(Err(refused)));
         }
+        // Only the range: a note saved meanwhile stays.
+        clip::Entity::update_many()
+            .col_expr(clip::Column::StartMs, Expr::value(start_ms))
+            .col_expr(clip::Column::EndMs, Expr::value(end_ms))
+            .filter(clip::Column::Id.eq(target.id))
+            .exec(&txn)
+            .await?;
         target.start_ms = start_ms;
         target.end_ms = end_ms;
-        let updated = target.into_active_model().reset_all().update(&txn).await?;
+        let updated = clip::Entity::find_by_id(target.id).one(&txn).await?.unwrap_or(target);
         txn.commit().await?;
         Ok(Some(Ok(updated)))
     }
 
-    /// Rewrites the clips of a segment (new order, notes) in one transaction.
-    pub async fn save_clips(&self, rows: Vec<clip::Model>) -> Result<(), StoreError> {
+    /// Writes the clips' positions (a new order) in one transaction, and
+    /// the note of the clip `noted` names. Only those columns: a note or a
+    /// range changed meanwhile on another clip stays as it was saved.
+    pub async fn save_clips(
+        &self,
+        rows: Vec<clip::Model>,
+        noted: Option<ClipId>,
+    ) -> Result<(), StoreError> {
         let txn = self.db.begin().await?;
         for row in rows {
-            row.into_active_model().reset_all().update(&txn).await?;
+            let mut change = clip::Entity::update_many()
+                .col_expr(clip::Column::Position, Expr::value(row.position))
+                .filter(clip::Column::Id.eq(row.id));
+            if noted == Some(row.id) {
+                change = change.col_expr(clip::Column::Note, Expr::value(row.note.clone()));
+            }
+            change.exec(&txn).await?;
         }
         txn.commit().await?;
         Ok(())
@@ -386,12 +405,27 @@ impl Store {
         Ok(row.into_active_model().insert(self.db.writer()).await?)
     }
 
-    /// Writes a changed action item.
+    /// Writes a changed action item if nobody changed it since `row` was
+    /// read (its `version` is the one read); the stored row has the next
+    /// version. `None` when someone else's change came first.
     pub async fn update_action_item(
         &self,
         row: action_item::Model,
-    ) -> Result<action_item::Model, StoreError> {
-        Ok(row.into_active_model().reset_all().update(self.db.writer()).await?)
+    ) -> Result<Option<action_item::Model>, StoreError> {
+        let (id, read) = (row.id, row.version);
+        let mut next = row.into_active_model().reset_all();
+        next.id = sea_orm::ActiveValue::Unchanged(id);
+        next.version = sea_orm::ActiveValue::Set(read.saturating_add(1));
+        let written = action_item::Entity::update_many()
+            .set(next)
+            .filter(action_item::Column::Id.eq(id))
+            .filter(action_item::Column::Version.eq(read))
+            .exec(self.db.writer())
+            .await?;
+        if written.rows_affected != 1 {
+            return Ok(None);
+        }
+        Ok(action_item::Entity::find_by_id(id).one(self.db.writer()).await?)
     }
 
     /// Marks a 1:1 held, sets the listed nominations to discussed, and records

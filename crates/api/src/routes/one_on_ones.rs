@@ -178,6 +178,10 @@ pub struct ActionItemBody {
     pub due_date: Option<NaiveDate>,
     /// When it was done.
     pub done_at: Option<DateTime<Utc>>,
+    /// Moves by one on every change. Send it back as `If-Match:
+    /// "<version>"` with a change, and a change made meanwhile is not
+    /// overwritten.
+    pub version: i32,
 }
 
 impl From<ActionItem> for ActionItemBody {
@@ -189,6 +193,7 @@ impl From<ActionItem> for ActionItemBody {
             owner_id: i.owner_id.map(Into::into),
             due_date: i.due_date,
             done_at: i.done_at,
+            version: i.version,
         }
     }
 }
@@ -874,27 +879,44 @@ pub async fn create_action_item(
             body.due_date,
         )
         .await?;
-    Ok(HttpResponse::Created().json(ActionItemBody::from(item)))
+    Ok(HttpResponse::Created().insert_header(etag(item.version)).json(ActionItemBody::from(item)))
 }
 
 /// Changes an action item, or marks it done (or open again).
-#[utoipa::path(tag = "one-on-ones", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Action item id")), request_body = UpdateActionItemRequest, responses((status = 200, description = "Changed", body = ActionItemBody)))]
+///
+/// With `If-Match` (the item's `ETag` or `version`), a change the other
+/// person made since is not overwritten: 409 `edit_conflict` answers with
+/// their text in `conflict`. Without it, the last change wins.
+#[utoipa::path(
+    tag = "one-on-ones",
+    security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "Action item id"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` (or `\"<version>\"`) of the item as you read it; optional"),
+    ),
+    request_body = UpdateActionItemRequest,
+    responses(
+        (status = 200, description = "Changed", body = ActionItemBody, headers(("ETag" = String, description = "The item's new version"))),
+        (status = 409, description = "`edit_conflict`: changed since the `If-Match` version", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 #[patch("/v1/action-items/{id}")]
 pub async fn update_action_item(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
     id: web::Path<ActionItemId>,
+    IfMatch(seen_version): IfMatch,
     ApiJson(body): ApiJson<UpdateActionItemRequest>,
-) -> Result<web::Json<ActionItemBody>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let changes = ActionItemChanges {
         text: body.text,
         owner_id: body.owner_id.map(Into::into),
         due_date: body.due_date,
         done: body.done,
+        seen_version,
     };
-    Ok(web::Json(
-        review.one_on_ones().update_action_item(&actor, id.into_inner(), changes).await?.into(),
-    ))
+    let item = review.one_on_ones().update_action_item(&actor, id.into_inner(), changes).await?;
+    Ok(HttpResponse::Ok().insert_header(etag(item.version)).json(ActionItemBody::from(item)))
 }
 
 /// Marks the 1:1 held: it needs the organisation's minimum of action items,

@@ -292,7 +292,7 @@ impl OneOnOnes<'_> {
             clips.insert(to, moved);
         }
         renumber(&mut clips);
-        self.store.save_clips(clips).await?;
+        self.store.save_clips(clips, Some(clip_id)).await?;
         self.view_one_on_one(actor, row).await
     }
 
@@ -323,6 +323,6 @@ impl OneOnOnes<'_> {
         self.store.delete_clip(clip_id).await?;
         let mut clips = self.store.clips(row.id).await?;
         renumber(&mut clips);
-        Ok(self.store.save_clips(clips).await?)
+        Ok(self.store.save_clips(clips, None).await?)
     }
 }

@@ -30,6 +30,9 @@ pub struct ActionItemChanges {
     pub due_date: Option<NaiveDate>,
     /// Done (`true`) or reopened (`false`).
     pub done: Option<bool>,
+    /// The version the editor saw (an API `If-Match`): when the item has
+    /// moved on since, nothing is saved and the answer is an edit conflict.
+    pub seen_version: Option<i32>,
 }
 
 impl OneOnOnes<'_> {
@@ -74,6 +77,8 @@ impl OneOnOnes<'_> {
                 done_at: None,
                 created_at: at,
                 updated_at: at,
+                version: 1,
+                updated_by: Some(actor.user_id),
             })
             .await?
             .into())
@@ -86,16 +91,61 @@ impl OneOnOnes<'_> {
         item_id: ActionItemId,
         changes: ActionItemChanges,
     ) -> Result<ActionItem, ReviewError> {
-        let mut item = self
+        // A few tries: a change that lands between this read and the write
+        // makes the write miss, and the next round reads it.
+        for _ in 0..3 {
+            let item = self.own_action_item(actor, item_id).await?;
+            if changes.seen_version.is_some_and(|seen| seen != item.version) {
+                return Err(self.item_conflict(actor, &item).await);
+            }
+            let item = self.changed_item(actor, item, &changes).await?;
+            if let Some(item) = self.store.update_action_item(item).await? {
+                return Ok(item.into());
+            }
+        }
+        // Missed three times: the conflict is with what is stored now.
+        let item = self.own_action_item(actor, item_id).await?;
+        Err(self.item_conflict(actor, &item).await)
+    }
+
+    /// An action item of a 1:1 the caller takes part in or oversees.
+    async fn own_action_item(
+        &self,
+        actor: &Actor,
+        item_id: ActionItemId,
+    ) -> Result<action_item::Model, ReviewError> {
+        let item = self
             .store
             .action_item(actor.organisation_id, item_id)
             .await?
             .ok_or_else(|| not_found(Entity::ActionItem, item_id))?;
-        let row = self
-            .own_one_on_one(actor, item.one_on_one_id)
+        self.own_one_on_one(actor, item.one_on_one_id)
             .await
             .map_err(|_| not_found(Entity::ActionItem, item_id))?;
-        if let Some(text) = changes.text {
+        Ok(item)
+    }
+
+    /// What was saved over an older copy of an action item, by whom.
+    async fn item_conflict(&self, actor: &Actor, item: &action_item::Model) -> ReviewError {
+        ReviewError::EditConflict(Box::new(crate::rules::error::EditConflict {
+            what: "action item".into(),
+            version: item.version.to_string(),
+            theirs: item.text.clone(),
+            changed_by: self.changed_by(actor, item.updated_by).await,
+            changed_at: item.updated_at,
+            criterion: None,
+        }))
+    }
+
+    /// The item with `changes` applied, checked.
+    async fn changed_item(
+        &self,
+        actor: &Actor,
+        mut item: action_item::Model,
+        changes: &ActionItemChanges,
+    ) -> Result<action_item::Model, ReviewError> {
+        let row = self.own_one_on_one(actor, item.one_on_one_id).await?;
+        if let Some(text) = &changes.text {
             let text = text.trim();
             if text.is_empty() || text.chars().count() > 2000 {
                 return Err(invalid("text", "must be 1 to 2000 characters"));
@@ -115,7 +165,8 @@ impl OneOnOnes<'_> {
             _ => {}
         }
         item.updated_at = now();
-        Ok(self.store.update_action_item(item).await?.into())
+        item.updated_by = Some(actor.user_id);
+        Ok(item)
     }
 
     /// Marks a 1:1 held: it needs the organisation's minimum of action items,

@@ -242,6 +242,8 @@ pub struct ActionItem {
     pub created_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+    /// Moves by one on every change; what `If-Match` sends back.
+    pub version: i32,
 }
 
 impl From<action_item::Model> for ActionItem {
@@ -256,6 +258,7 @@ impl From<action_item::Model> for ActionItem {
             done_at: row.done_at,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            version: row.version,
         }
     }
 }

@@ -27,6 +27,10 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Last change.
     pub updated_at: DateTimeUtc,
+    /// Moves by one on every change, so a save from an older copy is caught.
+    pub version: i32,
+    /// Who made the last change.
+    pub updated_by: Option<UserId>,
 }
 
 /// Relations are followed with explicit queries by id.
