@@ -5,6 +5,32 @@
 //! through object_store). It offers plain queries over rows; the rules about who
 //! may do what live in `filmroom-review`, never here.
 
+/// Writes `$row`, a model of the entity module `$entity` (with `id` and
+/// `version` columns), where its version is still the one it was read at,
+/// with the next version; evaluates to the stored row, or `None` when
+/// another write came first. One conditional statement, so two writers
+/// cannot both pass.
+macro_rules! write_if_unchanged {
+    ($entity:ident, $db:expr, $row:expr) => {{
+        let row = $row;
+        let (id, read) = (row.id, row.version);
+        let mut next = sea_orm::IntoActiveModel::into_active_model(row).reset_all();
+        next.id = sea_orm::ActiveValue::Unchanged(id);
+        next.version = sea_orm::ActiveValue::Set(read.saturating_add(1));
+        let written = $entity::Entity::update_many()
+            .set(next)
+            .filter($entity::Column::Id.eq(id))
+            .filter($entity::Column::Version.eq(read))
+            .exec($db)
+            .await?;
+        if written.rows_affected == 1 {
+            $entity::Entity::find_by_id(id).one($db).await?
+        } else {
+            None
+        }
+    }};
+}
+
 mod blob;
 mod cache;
 mod calls;

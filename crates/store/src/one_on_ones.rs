@@ -94,7 +94,7 @@ impl Store {
         occurrences: Vec<one_on_one::Model>,
     ) -> Result<Option<one_on_one_series::Model>, StoreError> {
         let txn = self.db.begin().await?;
-        let Some(series) = write_series_if_unchanged(&txn, series).await? else {
+        let Some(series) = write_if_unchanged!(one_on_one_series, &txn, series) else {
             txn.rollback().await?;
             return Ok(None);
         };
@@ -126,7 +126,7 @@ impl Store {
         &self,
         row: one_on_one_series::Model,
     ) -> Result<Option<one_on_one_series::Model>, StoreError> {
-        write_series_if_unchanged(self.db.writer(), row).await
+        Ok(write_if_unchanged!(one_on_one_series, self.db.writer(), row))
     }
 
     /// Adds occurrences; weeks a series already has are left as they are.
@@ -197,20 +197,7 @@ impl Store {
         &self,
         row: one_on_one::Model,
     ) -> Result<Option<one_on_one::Model>, StoreError> {
-        let (id, read) = (row.id, row.version);
-        let mut next = row.into_active_model().reset_all();
-        next.id = sea_orm::ActiveValue::Unchanged(id);
-        next.version = sea_orm::ActiveValue::Set(read.saturating_add(1));
-        let written = one_on_one::Entity::update_many()
-            .set(next)
-            .filter(one_on_one::Column::Id.eq(id))
-            .filter(one_on_one::Column::Version.eq(read))
-            .exec(self.db.writer())
-            .await?;
-        if written.rows_affected != 1 {
-            return Ok(None);
-        }
-        Ok(one_on_one::Entity::find_by_id(id).one(self.db.writer()).await?)
+        Ok(write_if_unchanged!(one_on_one, self.db.writer(), row))
     }
 
     /// The clips of a 1:1 in segment order.
@@ -412,20 +399,7 @@ impl Store {
         &self,
         row: action_item::Model,
     ) -> Result<Option<action_item::Model>, StoreError> {
-        let (id, read) = (row.id, row.version);
-        let mut next = row.into_active_model().reset_all();
-        next.id = sea_orm::ActiveValue::Unchanged(id);
-        next.version = sea_orm::ActiveValue::Set(read.saturating_add(1));
-        let written = action_item::Entity::update_many()
-            .set(next)
-            .filter(action_item::Column::Id.eq(id))
-            .filter(action_item::Column::Version.eq(read))
-            .exec(self.db.writer())
-            .await?;
-        if written.rows_affected != 1 {
-            return Ok(None);
-        }
-        Ok(action_item::Entity::find_by_id(id).one(self.db.writer()).await?)
+        Ok(write_if_unchanged!(action_item, self.db.writer(), row))
     }
 
     /// Marks a 1:1 held, sets the listed nominations to discussed, and records
@@ -538,25 +512,4 @@ impl Store {
     ) -> Result<focus_skill::Model, StoreError> {
         Ok(row.into_active_model().reset_all().update(self.db.writer()).await?)
     }
-}
-
-/// A series written where its version is still the one read, with the next.
-async fn write_series_if_unchanged(
-    db: &impl sea_orm::ConnectionTrait,
-    row: one_on_one_series::Model,
-) -> Result<Option<one_on_one_series::Model>, StoreError> {
-    let (id, read) = (row.id, row.version);
-    let mut next = row.into_active_model().reset_all();
-    next.id = sea_orm::ActiveValue::Unchanged(id);
-    next.version = sea_orm::ActiveValue::Set(read.saturating_add(1));
-    let written = one_on_one_series::Entity::update_many()
-        .set(next)
-        .filter(one_on_one_series::Column::Id.eq(id))
-        .filter(one_on_one_series::Column::Version.eq(read))
-        .exec(db)
-        .await?;
-    if written.rows_affected != 1 {
-        return Ok(None);
-    }
-    Ok(one_on_one_series::Entity::find_by_id(id).one(db).await?)
 }

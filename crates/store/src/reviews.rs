@@ -264,20 +264,7 @@ impl Store {
         row: comment::Model,
     ) -> Result<Option<comment::Model>, StoreError> {
         let _changing = self.changing([Topic::Comments(row.call_id)]);
-        let (id, read) = (row.id, row.version);
-        let mut next = row.into_active_model().reset_all();
-        next.id = sea_orm::ActiveValue::Unchanged(id);
-        next.version = sea_orm::ActiveValue::Set(read.saturating_add(1));
-        let written = comment::Entity::update_many()
-            .set(next)
-            .filter(comment::Column::Id.eq(id))
-            .filter(comment::Column::Version.eq(read))
-            .exec(self.db.writer())
-            .await?;
-        if written.rows_affected != 1 {
-            return Ok(None);
-        }
-        Ok(comment::Entity::find_by_id(id).one(self.db.writer()).await?)
+        Ok(write_if_unchanged!(comment, self.db.writer(), row))
     }
 
     /// Deletes a comment of `call_id` and its replies.
