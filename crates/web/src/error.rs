@@ -24,6 +24,34 @@ pub enum PageError {
     /// A template failed to render.
     #[error("a page failed to render: {0}")]
     Template(#[from] askama::Error),
+    /// A save refused because someone saved a newer version, with what the
+    /// answer needs to say it in the viewer's terms (see [`saving`]).
+    #[error("{conflict:?}")]
+    EditConflict {
+        /// What is stored now.
+        conflict: Box<filmroom_review::EditConflict>,
+        /// The viewer's time zone, for when the other save happened.
+        timezone: String,
+        /// Whether a script sent the form (and shows both versions).
+        htmx: bool,
+    },
+}
+
+/// Turns a save's refusal into a page error; an edit conflict keeps the
+/// viewer's zone and how the form was sent, so it is answered with both
+/// versions (see [`conflict_response`]).
+pub(crate) fn saving<'a>(
+    viewer: &'a crate::session::Viewer,
+    req: &'a actix_web::HttpRequest,
+) -> impl Fn(ReviewError) -> PageError + 'a {
+    move |e| match e {
+        ReviewError::EditConflict(conflict) => PageError::EditConflict {
+            conflict,
+            timezone: viewer.timezone().to_owned(),
+            htmx: crate::session::is_htmx(req),
+        },
+        other => other.into(),
+    }
 }
 
 impl From<ReviewError> for PageError {
@@ -48,6 +76,7 @@ impl PageError {
             Self::SignIn { .. } => "no_session".to_owned(),
             Self::Api(e) => e.code().to_owned(),
             Self::Template(_) => "internal_error".to_owned(),
+            Self::EditConflict { .. } => "edit_conflict".to_owned(),
         }
     }
 }
@@ -58,6 +87,7 @@ impl ResponseError for PageError {
             Self::SignIn { .. } => StatusCode::SEE_OTHER,
             Self::Api(e) => e.status_code(),
             Self::Template(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::EditConflict { .. } => StatusCode::CONFLICT,
         }
     }
 
@@ -130,6 +160,9 @@ impl ResponseError for Fragment {
 }
 
 pub(crate) fn fragment(error: &PageError) -> HttpResponse {
+    if let PageError::EditConflict { conflict, timezone, htmx: true } = error {
+        return conflict_response(conflict, timezone);
+    }
     let mut response = error.error_response();
     if matches!(error, PageError::SignIn { .. }) {
         return response;
@@ -151,15 +184,7 @@ pub(crate) fn fragment(error: &PageError) -> HttpResponse {
 /// both and let the person choose (see `app.js`): 409 `edit_conflict` with
 /// JSON holding the sentence, their text and the version to send to keep
 /// one's own. The time is said in the viewer's zone.
-pub(crate) fn conflict_response(
-    conflict: Box<filmroom_review::EditConflict>,
-    timezone: &str,
-    htmx: bool,
-) -> HttpResponse {
-    if !htmx {
-        // A page without scripts shows the refusal in words instead.
-        return PageError::from(ReviewError::EditConflict(conflict)).error_response();
-    }
+fn conflict_response(conflict: &filmroom_review::EditConflict, timezone: &str) -> HttpResponse {
     let at = crate::view::when(conflict.changed_at, timezone);
     let said = if conflict.changed_by == "you" {
         format!(
@@ -197,6 +222,9 @@ pub(crate) fn words(error: &PageError) -> String {
             "Something went wrong on our side. It has been logged; try again in a moment".into()
         }
         PageError::Api(ApiError::Review(review)) => review_words(review),
+        PageError::EditConflict { conflict, .. } => {
+            review_words(&ReviewError::EditConflict(conflict.clone()))
+        }
         PageError::Api(api) => request_words(api),
     };
     crate::view::sentence(&said)

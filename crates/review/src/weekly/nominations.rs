@@ -76,7 +76,7 @@ impl WeeklyReview<'_> {
                     other_comments += count;
                 }
             }
-            let visible_scores = scores
+            let visible_scores: Vec<Score> = scores
                 .iter()
                 .filter(|s| s.nomination_id == row.id)
                 .filter(|s| s.scorer_kind == ScorerKind::Manager || actor.user_id == rep || shared)
@@ -90,13 +90,18 @@ impl WeeklyReview<'_> {
                 Some(id) => self.store.focus_skill(actor.organisation_id, id).await?,
                 None => None,
             };
+            // Only the names of who scored this nomination.
+            let names_of_scorers = visible_scores
+                .iter()
+                .filter_map(|s| Some((s.scorer_id, scorer_names.get(&s.scorer_id)?.clone())))
+                .collect();
             views.push(NominationView {
                 row: row.into(),
                 call: call.into(),
                 rep_comments,
                 other_comments,
                 scores: visible_scores,
-                scorer_names: scorer_names.clone(),
+                scorer_names: names_of_scorers,
                 review_due,
                 focus: focus.map(crate::rules::focus::Focus::from),
             });

@@ -160,7 +160,7 @@ pub async fn save_comment(
     let end_ms: Option<i64> = optional("end_ms", form.end_ms.as_deref())?;
     match optional::<CommentId>("comment_id", form.comment_id.as_deref())? {
         Some(comment) => {
-            let edited = review
+            review
                 .weekly()
                 .edit_comment(
                     &viewer.actor,
@@ -172,19 +172,8 @@ pub async fn save_comment(
                         ..CommentChanges::default()
                     },
                 )
-                .await;
-            match edited {
-                Err(ReviewError::EditConflict(conflict)) => {
-                    return Ok(crate::error::conflict_response(
-                        conflict,
-                        viewer.timezone(),
-                        crate::session::is_htmx(&req),
-                    ));
-                }
-                other => {
-                    other?;
-                }
-            }
+                .await
+                .map_err(crate::error::saving(&viewer, &req))?;
         }
         None => {
             review
@@ -270,7 +259,7 @@ pub async fn save_scores(
         }
         .into());
     }
-    let saved = review
+    review
         .weekly()
         .put_scores(
             &viewer.actor,
@@ -280,19 +269,8 @@ pub async fn save_scores(
             scores,
             filmroom_review::ScoreSave::SentCriteria,
         )
-        .await;
-    match saved {
-        Err(ReviewError::EditConflict(conflict)) => {
-            return Ok(crate::error::conflict_response(
-                conflict,
-                viewer.timezone(),
-                crate::session::is_htmx(&req),
-            ));
-        }
-        other => {
-            other?;
-        }
-    }
+        .await
+        .map_err(crate::error::saving(&viewer, &req))?;
     if crate::session::is_htmx(&req) {
         // The player keeps playing: only the form's status line changes.
         return Ok(crate::html(HttpResponse::Ok(), "<span>Scores saved.</span>".to_owned()));

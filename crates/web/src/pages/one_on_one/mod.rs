@@ -203,16 +203,11 @@ pub async fn save_notes(
         seen_version: form.version,
         ..Default::default()
     };
-    let saved = match review.one_on_ones().update_one_on_one(&viewer.actor, id, changes).await {
-        Err(ReviewError::EditConflict(conflict)) => {
-            return Ok(crate::error::conflict_response(
-                conflict,
-                viewer.timezone(),
-                crate::session::is_htmx(&req),
-            ));
-        }
-        other => other?,
-    };
+    let saved = review
+        .one_on_ones()
+        .update_one_on_one(&viewer.actor, id, changes)
+        .await
+        .map_err(crate::error::saving(&viewer, &req))?;
     if crate::session::is_htmx(&req) {
         // The form's version follows, so the next save is checked against this one.
         return Ok(crate::html(
@@ -290,16 +285,11 @@ pub async fn set_agenda(
     id: web::Path<filmroom_review::ids::SeriesId>,
 ) -> Result<HttpResponse, Fragment> {
     let agenda = crate::pages::rep_profile::agenda_lines(form.agenda.as_deref());
-    match review.one_on_ones().set_agenda(&viewer.actor, *id, agenda, form.version).await {
-        Err(ReviewError::EditConflict(conflict)) => {
-            return Ok(crate::error::conflict_response(
-                conflict,
-                viewer.timezone(),
-                crate::session::is_htmx(&req),
-            ));
-        }
-        other => other?,
-    };
+    review
+        .one_on_ones()
+        .set_agenda(&viewer.actor, *id, agenda, form.version)
+        .await
+        .map_err(crate::error::saving(&viewer, &req))?;
     Ok(changed(&req, &back(form.one_on_one)))
 }
 
