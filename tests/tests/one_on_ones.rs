@@ -836,3 +836,124 @@ fn an_action_item_saved_over_a_newer_one_is_refused_with_theirs() {
     assert_eq!(done.json()["text"], "Ask for the budget owner by name", "done keeps the text");
     assert_eq!(done.json()["version"], seen + 2);
 }
+
+/// A clip's note and range edited by both people: a save from an older copy
+/// is refused with theirs; moving the clip does not count as a change.
+#[test]
+fn a_clip_saved_over_a_newer_one_is_refused_with_theirs() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    series(&app, &team);
+    let id = first_occurrence(&app, &team)["id"].as_str().unwrap().to_owned();
+    let call = app.ready_call(&team.rep, &team.rep_id, "tones-16k-mono.mp3", "audio/mpeg");
+    let clips = format!("/v1/one-on-ones/{id}/clips");
+    let range = |start: i64| json!({"call_id": call, "start_ms": start, "end_ms": start + 1500});
+    app.post(&clips, &team.manager, range(0));
+    let added = app.post(&clips, &team.manager, range(2000)).json();
+    let clip = &added["clips"][0];
+    assert_eq!(clip["version"], 1, "{added}");
+    let path = format!("/v1/clips/{}", clip["id"].as_str().unwrap());
+    let patch = |token: &str, if_match: Option<i64>, body: Value| {
+        let mut request = app.request(reqwest::Method::PATCH, &path, Some(token));
+        if let Some(version) = if_match {
+            request = request.header("If-Match", format!("\"{version}\""));
+        }
+        TestApp::send(request.json(&body))
+    };
+
+    let rep = patch(&team.rep, Some(1), json!({"note": "Where I lost them"}));
+    assert_eq!(rep.status, 200, "{}", rep.text);
+    assert_eq!(rep.header("etag"), Some("\"2\""));
+    assert_eq!(rep.json()["clips"][0]["note"], "Where I lost them");
+    let refused = patch(&team.manager, Some(1), json!({"note": "Listen for the pause"}))
+        .problem(409, "edit_conflict");
+    assert_eq!(refused["conflict"]["theirs"], "Where I lost them");
+    assert_eq!(refused["conflict"]["changed_by"], "rep");
+    assert_eq!(refused["conflict"]["version"], "2");
+    // Refused whole: the place did not change either.
+    patch(&team.manager, Some(1), json!({"note": "x", "position": 1}))
+        .problem(409, "edit_conflict");
+    let stored = app.get(&format!("/v1/one-on-ones/{id}"), &team.manager).json();
+    assert_eq!(stored["clips"][0]["id"], clip["id"], "{stored}");
+
+    // Moving it is not a change to the clip: version 2 still holds.
+    let moved = patch(&team.manager, Some(2), json!({"position": 1}));
+    assert_eq!(moved.status, 200, "{}", moved.text);
+    assert_eq!(moved.header("etag"), Some("\"2\""));
+    assert_eq!(moved.json()["clips"][1]["id"], clip["id"]);
+    // A new range is: the note stays, and the rep's copy of version 2 is old.
+    let retimed = patch(&team.manager, Some(2), json!({"start_ms": 500, "end_ms": 2000}));
+    assert_eq!(retimed.status, 200, "{}", retimed.text);
+    assert_eq!(retimed.header("etag"), Some("\"3\""));
+    let mine = &retimed.json()["clips"][1];
+    assert_eq!(
+        (mine["start_ms"].as_i64(), mine["note"].as_str()),
+        (Some(500), Some("Where I lost them"))
+    );
+    let refused =
+        patch(&team.rep, Some(2), json!({"note": "Mine again"})).problem(409, "edit_conflict");
+    assert_eq!(refused["conflict"]["changed_by"], "manager");
+    // Range and note in one change over the version read: both land.
+    let both = patch(
+        &team.rep,
+        Some(3),
+        json!({"start_ms": 1000, "end_ms": 2500, "note": "Both at once"}),
+    );
+    assert_eq!(both.status, 200, "{}", both.text);
+    assert_eq!(both.header("etag"), Some("\"5\""));
+    // Without If-Match the last save wins, as dialers expect.
+    let last = patch(&team.manager, None, json!({"note": ""}));
+    assert_eq!(last.status, 200, "{}", last.text);
+    assert!(last.json()["clips"][1]["note"].is_null());
+    patch(&team.manager, None, json!({"note": "x".repeat(2001)})).problem(422, "invalid_field");
+}
+
+/// Two managers over one rep's focus skill: the older copy's save is
+/// refused with theirs, and ending it without If-Match keeps their words.
+#[test]
+fn a_focus_saved_over_a_newer_one_is_refused_with_theirs() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    app.put_json(
+        "/v1/rubric",
+        &team.admin,
+        json!({"criteria": [{"key": "discovery", "name": "Discovery"}]}),
+    );
+    let started = app.post(
+        &format!("/v1/reps/{}/focus", team.rep_id),
+        &team.manager,
+        json!({"criterion": "discovery", "diagnosis": "Few questions",
+               "prescription": {"kind": "shadow", "text": "Shadow Ana"}}),
+    );
+    assert_eq!(started.status, 201, "{}", started.text);
+    assert_eq!(started.header("etag"), Some("\"1\""));
+    assert_eq!(started.json()["version"], 1);
+    let path = format!("/v1/focus/{}", started.json()["id"].as_str().unwrap());
+    let patch = |token: &str, if_match: Option<&str>, body: Value| {
+        let mut request = app.request(reqwest::Method::PATCH, &path, Some(token));
+        if let Some(tag) = if_match {
+            request = request.header("If-Match", tag);
+        }
+        TestApp::send(request.json(&body))
+    };
+    let admin =
+        patch(&team.admin, Some("\"1\""), json!({"diagnosis": "Asks, but not about budget"}));
+    assert_eq!(admin.status, 200, "{}", admin.text);
+    assert_eq!(admin.header("etag"), Some("\"2\""));
+    let refused = patch(
+        &team.manager,
+        Some("\"1\""),
+        json!({"prescription": {"kind": "role_play", "text": "Practise"}}),
+    )
+    .problem(409, "edit_conflict");
+    let theirs = refused["conflict"]["theirs"].as_str().unwrap();
+    assert!(theirs.contains("Asks, but not about budget"), "{refused}");
+    assert_eq!(refused["conflict"]["changed_by"], "First Admin");
+    let overview = app.get(&format!("/v1/reps/{}/focus", team.rep_id), &team.manager).json();
+    assert_eq!(overview["active"]["prescription"]["kind"], "shadow", "the refused save left it");
+    let done = patch(&team.manager, None, json!({"status": "achieved"}));
+    assert_eq!(done.status, 200, "{}", done.text);
+    assert_eq!(done.json()["diagnosis"], "Asks, but not about budget");
+    assert_eq!(done.json()["version"], 3);
+    patch(&team.manager, Some("W/\"3"), json!({"diagnosis": "x"})).problem(422, "invalid_field");
+}

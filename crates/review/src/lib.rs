@@ -63,8 +63,8 @@ pub use filmroom_store::{ReadCacheStats, Role};
 pub use integrations::IntegrationToken;
 pub use integrations::webhooks::{Delivery, Webhook, WebhookAttempt};
 pub use one_on_ones::{
-    ActionItem, ActionItemChanges, Clip, ClipCandidate, ClipSource, FollowThrough, NewSeries,
-    OccurrenceChanges, OneOnOne, OneOnOneView, Series, SeriesSlot,
+    ActionItem, ActionItemChanges, Clip, ClipCandidate, ClipChanges, ClipSource, FollowThrough,
+    NewSeries, OccurrenceChanges, OneOnOne, OneOnOneView, Series, SeriesSlot,
 };
 pub use people::directory::{IssuedToken, NewUser, Organisation, Person, TokenInfo, UserChanges};
 pub use rules::actor::{Actor, Credential, Page, PageRequest};

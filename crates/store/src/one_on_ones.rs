@@ -263,16 +263,17 @@ impl Store {
     }
 
     /// Moves a clip's in and out points, with the segment locked while
-    /// `check` judges the segment's other clips and the new length, so two
-    /// changes cannot together overrun the budget. `None` when the 1:1 was
-    /// held (or the clip removed) meanwhile.
+    /// `check` judges the clip as stored and the segment's other clips, so
+    /// two changes cannot together overrun the budget nor pass the same
+    /// version check. `None` when the 1:1 was held (or the clip removed)
+    /// meanwhile.
     pub async fn retime_clip_checked<E>(
         &self,
         clip_id: ClipId,
         one_on_one_id: OneOnOneId,
-        start_ms: i64,
-        end_ms: i64,
-        check: impl FnOnce(&[clip::Model]) -> Result<(), E>,
+        (start_ms, end_ms): (i64, i64),
+        (by, at): (UserId, DateTime<Utc>),
+        check: impl FnOnce(&clip::Model, &[clip::Model]) -> Result<(), E>,
     ) -> Result<Option<Result<clip::Model, E>>, StoreError> {
         let txn = self.db.begin().await?;
         let locked = one_on_one::Entity::update_many()
@@ -292,12 +293,12 @@ impl Store {
             .filter(clip::Column::OneOnOneId.eq(one_on_one_id))
             .all(&txn)
             .await?;
-        let Some(mut target) = clips.iter().find(|c| c.id == clip_id).cloned() else {
+        let Some(target) = clips.iter().find(|c| c.id == clip_id).cloned() else {
             txn.rollback().await?;
             return Ok(None);
         };
         let others: Vec<clip::Model> = clips.into_iter().filter(|c| c.id != clip_id).collect();
-        if let Err(refused) = check(&others) {
+        if let Err(refused) = check(&target, &others) {
             txn.rollback().await?;
             return Ok(Some(Err(refused)));
         }
@@ -305,36 +306,53 @@ impl Store {
         clip::Entity::update_many()
             .col_expr(clip::Column::StartMs, Expr::value(start_ms))
             .col_expr(clip::Column::EndMs, Expr::value(end_ms))
+            .col_expr(clip::Column::Version, Expr::value(target.version.saturating_add(1)))
+            .col_expr(clip::Column::UpdatedBy, Expr::value(by))
+            .col_expr(clip::Column::UpdatedAt, Expr::value(at))
             .filter(clip::Column::Id.eq(target.id))
             .exec(&txn)
             .await?;
-        target.start_ms = start_ms;
-        target.end_ms = end_ms;
-        let updated = clip::Entity::find_by_id(target.id).one(&txn).await?.unwrap_or(target);
+        let Some(updated) = clip::Entity::find_by_id(target.id).one(&txn).await? else {
+            txn.rollback().await?;
+            return Ok(None);
+        };
         txn.commit().await?;
         Ok(Some(Ok(updated)))
     }
 
-    /// Writes the clips' positions (a new order) in one transaction, and
-    /// the note of the clip `noted` names. Only those columns: a note or a
-    /// range changed meanwhile on another clip stays as it was saved.
-    pub async fn save_clips(
-        &self,
-        rows: Vec<clip::Model>,
-        noted: Option<ClipId>,
-    ) -> Result<(), StoreError> {
+    /// Writes the clips' positions (a new order) in one transaction. Only
+    /// that column: a note or a range changed meanwhile stays as it was saved.
+    pub async fn order_clips(&self, rows: Vec<clip::Model>) -> Result<(), StoreError> {
         let txn = self.db.begin().await?;
         for row in rows {
-            let mut change = clip::Entity::update_many()
+            clip::Entity::update_many()
                 .col_expr(clip::Column::Position, Expr::value(row.position))
-                .filter(clip::Column::Id.eq(row.id));
-            if noted == Some(row.id) {
-                change = change.col_expr(clip::Column::Note, Expr::value(row.note.clone()));
-            }
-            change.exec(&txn).await?;
+                .filter(clip::Column::Id.eq(row.id))
+                .exec(&txn)
+                .await?;
         }
         txn.commit().await?;
         Ok(())
+    }
+
+    /// Writes a clip's note (with who and when), only where the clip is
+    /// still at the version `row` was read at; `None` when another change
+    /// came first. The clip's place and range are left as they are.
+    pub async fn note_clip(&self, row: clip::Model) -> Result<Option<clip::Model>, StoreError> {
+        let db = self.db.writer();
+        let written = clip::Entity::update_many()
+            .col_expr(clip::Column::Note, Expr::value(row.note))
+            .col_expr(clip::Column::Version, Expr::value(row.version.saturating_add(1)))
+            .col_expr(clip::Column::UpdatedBy, Expr::value(row.updated_by))
+            .col_expr(clip::Column::UpdatedAt, Expr::value(row.updated_at))
+            .filter(clip::Column::Id.eq(row.id))
+            .filter(clip::Column::Version.eq(row.version))
+            .exec(db)
+            .await?;
+        if written.rows_affected != 1 {
+            return Ok(None);
+        }
+        Ok(clip::Entity::find_by_id(row.id).one(db).await?)
     }
 
     /// Deletes a clip.
@@ -491,7 +509,6 @@ impl Store {
             .await?)
     }
 
-    /// Stores a new focus.
     /// Stores a new focus; `None` when the rep has an active one already
     /// (the one-active-focus index refused it).
     pub async fn insert_focus(
@@ -505,11 +522,12 @@ impl Store {
         }
     }
 
-    /// Writes a changed focus.
+    /// Writes a changed focus where it is still at the version it was read
+    /// at; `None` when another change came first.
     pub async fn update_focus(
         &self,
         row: focus_skill::Model,
-    ) -> Result<focus_skill::Model, StoreError> {
-        Ok(row.into_active_model().reset_all().update(self.db.writer()).await?)
+    ) -> Result<Option<focus_skill::Model>, StoreError> {
+        Ok(write_if_unchanged!(focus_skill, self.db.writer(), row))
     }
 }

@@ -5,9 +5,9 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use filmroom_review::ids::{ActionItemId, ClipId, FocusId, OneOnOneId, SeriesId};
 use filmroom_review::{
-    ActionItem, ActionItemChanges, Clip, ClipSource, Focus, FocusChanges, FocusStatus, FocusView,
-    NewFocus, NewSeries, OccurrenceChanges, OneOnOne, OneOnOneStatus, OneOnOneView, Prescription,
-    Review, Series, ids::UserId,
+    ActionItem, ActionItemChanges, Clip, ClipChanges, ClipSource, Focus, FocusChanges, FocusStatus,
+    FocusView, NewFocus, NewSeries, OccurrenceChanges, OneOnOne, OneOnOneStatus, OneOnOneView,
+    Prescription, Review, Series, ids::UserId,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -141,6 +141,10 @@ pub struct ClipBody {
     pub comment_id: Option<Uuid>,
     /// Why it is in the segment.
     pub note: Option<String>,
+    /// Moves by one on every change to the note or the in and out points
+    /// (not to the clip's place). Send it back as `If-Match: "<version>"`
+    /// with a change, and a change made meanwhile is not overwritten.
+    pub version: i32,
     /// Its audio: `GET` this for the clip as WAV.
     pub audio_url: String,
 }
@@ -158,6 +162,7 @@ impl From<Clip> for ClipBody {
             start_ms: c.start_ms,
             end_ms: c.end_ms,
             comment_id: c.comment_id.map(Into::into),
+            version: c.version,
             note: c.note,
         }
     }
@@ -575,6 +580,10 @@ pub struct FocusBody {
     pub started_at: DateTime<Utc>,
     /// When it ended.
     pub ended_at: Option<DateTime<Utc>>,
+    /// Moves by one on every change. Send it back as `If-Match:
+    /// "<version>"` with a change, and a change made meanwhile by another
+    /// manager is not overwritten.
+    pub version: i32,
 }
 
 impl From<Focus> for FocusBody {
@@ -596,6 +605,7 @@ impl From<Focus> for FocusBody {
             },
             started_at: f.started_at,
             ended_at: f.ended_at,
+            version: f.version,
         }
     }
 }
@@ -822,30 +832,50 @@ pub async fn create_clip(
 }
 
 /// Moves a clip within the segment, changes its in and out points or its note.
-#[utoipa::path(tag = "one-on-ones", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Clip id")), request_body = UpdateClipRequest, responses((status = 200, description = "The whole 1:1", body = OneOnOneBody)))]
+///
+/// With `If-Match` (the clip's `ETag` or `version`), a change the other
+/// person made since to its note or range is not overwritten: 409
+/// `edit_conflict` answers with their note in `conflict`. Without it, the
+/// last change wins.
+#[utoipa::path(
+    tag = "one-on-ones",
+    security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "Clip id"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` (or `\"<version>\"`) of the clip as you read it; optional"),
+    ),
+    request_body = UpdateClipRequest,
+    responses(
+        (status = 200, description = "The whole 1:1", body = OneOnOneBody, headers(("ETag" = String, description = "The clip's new version"))),
+        (status = 409, description = "`edit_conflict`: changed since the `If-Match` version", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 #[patch("/v1/clips/{id}")]
 pub async fn update_clip(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
     id: web::Path<ClipId>,
+    IfMatch(seen_version): IfMatch,
     ApiJson(body): ApiJson<UpdateClipRequest>,
-) -> Result<web::Json<OneOnOneBody>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    match (body.start_ms, body.end_ms) {
-        (Some(start_ms), Some(end_ms)) => {
-            review.one_on_ones().retime_clip(&actor, id, start_ms, end_ms).await?;
-        }
-        (None, None) => {}
+    let range = match (body.start_ms, body.end_ms) {
+        (Some(start_ms), Some(end_ms)) => Some((start_ms, end_ms)),
+        (None, None) => None,
         _ => {
             return Err(ApiError::InvalidBody {
                 field: None,
                 message: "send start_ms and end_ms together".into(),
             });
         }
+    };
+    let changes = ClipChanges { range, position: body.position, note: body.note, seen_version };
+    let view = review.one_on_ones().update_clip(&actor, id, changes).await?;
+    let mut answer = HttpResponse::Ok();
+    if let Some(clip) = view.clips.iter().find(|c| c.id == id) {
+        answer.insert_header(etag(clip.version));
     }
-    Ok(web::Json(
-        review.one_on_ones().update_clip(&actor, id, body.position, body.note).await?.into(),
-    ))
+    Ok(answer.json(OneOnOneBody::from(view)))
 }
 
 /// Removes a clip from the segment.
@@ -962,7 +992,7 @@ pub async fn follow_through(
 
 /// Starts the rep's focus skill (a manager in their chain or an admin); one at a time.
 #[utoipa::path(tag = "one-on-ones", security(("bearer" = [])), params(("rep" = Uuid, Path, description = "The rep")), request_body = CreateFocusRequest, responses(
-    (status = 201, description = "Started", body = FocusDetail),
+    (status = 201, description = "Started", body = FocusDetail, headers(("ETag" = String, description = "The focus' version, to send back as `If-Match` with a change"))),
     (status = 409, description = "Another focus is active", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/v1/reps/{rep}/focus")]
@@ -980,7 +1010,7 @@ pub async fn create_focus(
         target_score: body.target_score,
     };
     let view = review.one_on_ones().start_focus(&actor, rep.into_inner(), new).await?;
-    Ok(HttpResponse::Created().json(FocusDetail::from(view)))
+    Ok(HttpResponse::Created().insert_header(etag(view.row.version)).json(FocusDetail::from(view)))
 }
 
 /// The rep's active focus with its scores since it started, and every focus so far.
@@ -999,14 +1029,32 @@ pub async fn get_focus(
 }
 
 /// Changes a focus, or ends it as achieved or dropped.
-#[utoipa::path(tag = "one-on-ones", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Focus id")), request_body = UpdateFocusRequest, responses((status = 200, description = "Changed", body = FocusDetail)))]
+///
+/// With `If-Match` (the focus' `ETag` or `version`), a change another
+/// manager made since is not overwritten: 409 `edit_conflict` answers with
+/// their diagnosis and prescription in `conflict`. Without it, the last
+/// change wins.
+#[utoipa::path(
+    tag = "one-on-ones",
+    security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "Focus id"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` (or `\"<version>\"`) of the focus as you read it; optional"),
+    ),
+    request_body = UpdateFocusRequest,
+    responses(
+        (status = 200, description = "Changed", body = FocusDetail, headers(("ETag" = String, description = "The focus' new version"))),
+        (status = 409, description = "`edit_conflict`: changed since the `If-Match` version", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 #[patch("/v1/focus/{id}")]
 pub async fn update_focus(
     review: web::Data<Review>,
     Authenticated(actor): Authenticated,
     id: web::Path<FocusId>,
+    IfMatch(seen_version): IfMatch,
     ApiJson(body): ApiJson<UpdateFocusRequest>,
-) -> Result<web::Json<FocusDetail>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let (prescription, prescription_text) = match body.prescription {
         Some(p) => (Some(p.kind.into()), Some(p.text)),
         None => (None, None),
@@ -1021,8 +1069,10 @@ pub async fn update_focus(
         prescription,
         prescription_text,
         target_score: body.target_score,
+        seen_version,
     };
-    Ok(web::Json(review.one_on_ones().update_focus(&actor, id.into_inner(), changes).await?.into()))
+    let view = review.one_on_ones().update_focus(&actor, id.into_inner(), changes).await?;
+    Ok(HttpResponse::Ok().insert_header(etag(view.row.version)).json(FocusDetail::from(view)))
 }
 
 /// The coaching segment as one WAV: the clips in order, 0.5 s of silence

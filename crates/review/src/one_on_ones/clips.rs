@@ -22,6 +22,20 @@ use uuid::Uuid;
 /// How far either side of a point comment a clip made from it reaches.
 pub(super) const CLIP_CONTEXT_MS: i64 = 15_000;
 
+/// Changes to a clip; `None` leaves a part as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ClipChanges {
+    /// New in and out points, ms.
+    pub range: Option<(i64, i64)>,
+    /// New place in the segment, 0 first.
+    pub position: Option<usize>,
+    /// New note; empty clears it.
+    pub note: Option<String>,
+    /// The version the change was made over; `None` changes whatever is
+    /// stored (the last write wins).
+    pub seen_version: Option<i32>,
+}
+
 /// A clip to add.
 #[derive(Debug, Clone)]
 pub enum ClipSource {
@@ -204,6 +218,9 @@ impl OneOnOnes<'_> {
                     comment_id: comment_id.map(|c| c.id),
                     note: note.filter(|n| !n.trim().is_empty()),
                     created_at: now(),
+                    version: 1,
+                    updated_by: None,
+                    updated_at: None,
                 },
                 |clips| {
                     if from_comment.is_some() && clips.iter().any(|c| c.comment_id == from_comment)
@@ -222,91 +239,177 @@ impl OneOnOnes<'_> {
         self.view_one_on_one(actor, row).await
     }
 
-    /// Moves a clip's in and out points within its call, within the budget.
-    pub async fn retime_clip(
+    /// Changes a clip: its in and out points (within its call and the
+    /// budget), its note, its place in the segment (0 is first). With
+    /// `seen_version`, a clip whose note or range changed since that version
+    /// is left alone and the answer is `EditConflict`.
+    pub async fn update_clip(
         &self,
         actor: &Actor,
         clip_id: ClipId,
-        start_ms: i64,
-        end_ms: i64,
+        changes: ClipChanges,
     ) -> Result<OneOnOneView, ReviewError> {
-        let row = self.segment_of_clip(actor, clip_id).await?;
-        let clip = self
-            .store
+        let (row, clip) = self.segment_of_clip(actor, clip_id).await?;
+        if changes.seen_version.is_some_and(|seen| seen != clip.version) {
+            return Err(self.clip_conflict(actor, &clip).await);
+        }
+        let mut seen = changes.seen_version;
+        if let Some((start_ms, end_ms)) = changes.range {
+            let retimed = self.retime_clip(actor, &row, clip, (start_ms, end_ms), seen).await?;
+            // The note below goes over the range just written, not over
+            // someone else's change.
+            seen = seen.map(|_| retimed.version);
+        }
+        if let Some(note) = changes.note {
+            self.note_clip(actor, clip_id, note, seen).await?;
+        }
+        if let Some(to) = changes.position {
+            self.move_clip(row.id, clip_id, to).await?;
+        }
+        self.view_one_on_one(actor, row).await
+    }
+
+    /// A clip of the caller's organisation, as stored (`segment_of_clip`
+    /// says whether the caller may change it).
+    async fn segment_clip(
+        &self,
+        actor: &Actor,
+        clip_id: ClipId,
+    ) -> Result<clip::Model, ReviewError> {
+        self.store
             .clip(actor.organisation_id, clip_id)
             .await?
-            .ok_or_else(|| not_found(Entity::Clip, clip_id))?;
+            .ok_or_else(|| not_found(Entity::Clip, clip_id))
+    }
+
+    /// Moves a clip's in and out points within its call, within the budget.
+    async fn retime_clip(
+        &self,
+        actor: &Actor,
+        row: &one_on_one::Model,
+        clip: clip::Model,
+        (start_ms, end_ms): (i64, i64),
+        seen: Option<i32>,
+    ) -> Result<clip::Model, ReviewError> {
         let call = self.visible_call(actor, clip.call_id).await.map_err(|e| match e {
-            ReviewError::NotFound { .. } => not_found(Entity::Clip, clip_id),
+            ReviewError::NotFound { .. } => not_found(Entity::Clip, clip.id),
             other => other,
         })?;
         check_range(start_ms, end_ms, call.duration_ms.unwrap_or_default())?;
         let (_, settings) = self.weekly().review_settings(actor).await?;
         let budget = coaching::budget_ms(settings.clip_budget_minutes);
         let clip_ms = end_ms - start_ms;
-        self.store
-            .retime_clip_checked(clip_id, row.id, start_ms, end_ms, |others| {
-                // Judged against the other clips: this one is changed, not added.
-                coaching::check_clip_fits(
-                    others.iter().map(|c| c.end_ms.saturating_sub(c.start_ms)),
-                    clip_ms,
-                    budget,
-                )
-            })
+        let retimed = self
+            .store
+            .retime_clip_checked(
+                clip.id,
+                row.id,
+                (start_ms, end_ms),
+                (actor.user_id, now()),
+                // `Err(None)`: the clip changed since `seen`.
+                |stored, others| {
+                    if seen.is_some_and(|seen| seen != stored.version) {
+                        return Err(None);
+                    }
+                    // Judged against the other clips: this one is changed, not added.
+                    coaching::check_clip_fits(
+                        others.iter().map(|c| c.end_ms.saturating_sub(c.start_ms)),
+                        clip_ms,
+                        budget,
+                    )
+                    .map_err(Some)
+                },
+            )
             .await?
-            .ok_or(ReviewError::OneOnOneHeld)??;
-        self.view_one_on_one(actor, row).await
+            .ok_or(ReviewError::OneOnOneHeld)?;
+        match retimed {
+            Ok(clip) => Ok(clip),
+            Err(Some(refused)) => Err(refused),
+            Err(None) => {
+                let clip = self.segment_clip(actor, clip.id).await?;
+                Err(self.clip_conflict(actor, &clip).await)
+            }
+        }
     }
 
-    /// Moves a clip to `position` (0 is first) or changes its note.
-    pub async fn update_clip(
+    /// Writes a clip's note, over the version `seen` when one is given.
+    async fn note_clip(
         &self,
         actor: &Actor,
         clip_id: ClipId,
-        position: Option<usize>,
-        note: Option<String>,
-    ) -> Result<OneOnOneView, ReviewError> {
-        let row = self.segment_of_clip(actor, clip_id).await?;
-        let mut clips = self.store.clips(row.id).await?;
+        note: String,
+        seen: Option<i32>,
+    ) -> Result<(), ReviewError> {
+        if note.chars().count() > 2000 {
+            return Err(invalid("note", "must be at most 2000 characters"));
+        }
+        let note = Some(note).filter(|n| !n.trim().is_empty());
+        // A few tries: a change that lands between this read and the write
+        // makes the write miss, and the next round reads it.
+        for _ in 0..3 {
+            let mut clip = self.segment_clip(actor, clip_id).await?;
+            if seen.is_some_and(|seen| seen != clip.version) {
+                return Err(self.clip_conflict(actor, &clip).await);
+            }
+            clip.note.clone_from(&note);
+            clip.updated_by = Some(actor.user_id);
+            clip.updated_at = Some(now());
+            if self.store.note_clip(clip).await?.is_some() {
+                return Ok(());
+            }
+        }
+        let clip = self.segment_clip(actor, clip_id).await?;
+        Err(self.clip_conflict(actor, &clip).await)
+    }
+
+    /// Moves a clip to `to` (0 is first) in its segment.
+    async fn move_clip(
+        &self,
+        one_on_one_id: OneOnOneId,
+        clip_id: ClipId,
+        to: usize,
+    ) -> Result<(), ReviewError> {
+        let mut clips = self.store.clips(one_on_one_id).await?;
         let from = clips
             .iter()
             .position(|c| c.id == clip_id)
             .ok_or_else(|| not_found(Entity::Clip, clip_id))?;
-        if let Some(note) = note
-            && let Some(clip) = clips.get_mut(from)
-        {
-            clip.note = Some(note).filter(|n| !n.trim().is_empty());
+        if to >= clips.len() {
+            return Err(invalid(
+                "position",
+                format!(
+                    "the segment has {} clips; positions run 0 to {}",
+                    clips.len(),
+                    clips.len() - 1
+                ),
+            ));
         }
-        if let Some(to) = position {
-            if to >= clips.len() {
-                return Err(invalid(
-                    "position",
-                    format!(
-                        "the segment has {} clips; positions run 0 to {}",
-                        clips.len(),
-                        clips.len() - 1
-                    ),
-                ));
-            }
-            let moved = clips.remove(from);
-            clips.insert(to, moved);
-        }
+        let moved = clips.remove(from);
+        clips.insert(to, moved);
         renumber(&mut clips);
-        self.store.save_clips(clips, Some(clip_id)).await?;
-        self.view_one_on_one(actor, row).await
+        Ok(self.store.order_clips(clips).await?)
     }
 
-    /// The 1:1 whose segment holds `clip_id`, if the caller may still change it.
+    /// What was saved over an older copy of a clip, by whom.
+    async fn clip_conflict(&self, actor: &Actor, clip: &clip::Model) -> ReviewError {
+        ReviewError::EditConflict(Box::new(crate::rules::error::EditConflict {
+            what: "clip".into(),
+            version: clip.version.to_string(),
+            theirs: clip.note.clone().unwrap_or_default(),
+            changed_by: self.changed_by(actor, clip.updated_by).await,
+            changed_at: clip.updated_at.unwrap_or(clip.created_at),
+            criterion: None,
+        }))
+    }
+
+    /// The 1:1 whose segment holds `clip_id`, if the caller may still
+    /// change it, and the clip as stored.
     pub(super) async fn segment_of_clip(
         &self,
         actor: &Actor,
         clip_id: ClipId,
-    ) -> Result<one_on_one::Model, ReviewError> {
-        let target = self
-            .store
-            .clip(actor.organisation_id, clip_id)
-            .await?
-            .ok_or_else(|| not_found(Entity::Clip, clip_id))?;
+    ) -> Result<(one_on_one::Model, clip::Model), ReviewError> {
+        let target = self.segment_clip(actor, clip_id).await?;
         let row = self.own_one_on_one(actor, target.one_on_one_id).await.map_err(|e| match e {
             ReviewError::NotFound { .. } => not_found(Entity::Clip, clip_id),
             other => other,
@@ -314,15 +417,15 @@ impl OneOnOnes<'_> {
         if row.status == OneOnOneStatus::Held {
             return Err(ReviewError::OneOnOneHeld);
         }
-        Ok(row)
+        Ok((row, target))
     }
 
     /// Removes a clip from the segment.
     pub async fn remove_clip(&self, actor: &Actor, clip_id: ClipId) -> Result<(), ReviewError> {
-        let row = self.segment_of_clip(actor, clip_id).await?;
+        let (row, _) = self.segment_of_clip(actor, clip_id).await?;
         self.store.delete_clip(clip_id).await?;
         let mut clips = self.store.clips(row.id).await?;
         renumber(&mut clips);
-        Ok(self.store.save_clips(clips, None).await?)
+        Ok(self.store.order_clips(clips).await?)
     }
 }

@@ -8,7 +8,7 @@ pub(crate) mod occurrences;
 pub(crate) mod series;
 pub(crate) mod views;
 
-pub use clips::{ClipCandidate, ClipSource};
+pub use clips::{ClipCandidate, ClipChanges, ClipSource};
 pub use follow_through::FollowThrough;
 pub use items::ActionItemChanges;
 pub use occurrences::OccurrenceChanges;

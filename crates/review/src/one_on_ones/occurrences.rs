@@ -196,7 +196,7 @@ impl OneOnOnes<'_> {
 
     /// Who made a change, as an edit conflict names them: "you" for the
     /// caller (elsewhere), else their name.
-    pub(super) async fn changed_by(&self, actor: &Actor, by: Option<UserId>) -> String {
+    pub(crate) async fn changed_by(&self, actor: &Actor, by: Option<UserId>) -> String {
         match by {
             Some(by) if by == actor.user_id => "you".to_owned(),
             Some(by) => match self.store.user(actor.organisation_id, by).await {

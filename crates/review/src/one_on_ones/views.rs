@@ -202,6 +202,9 @@ pub struct Clip {
     pub note: Option<String>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
+    /// Its version (note and range): send it back to change it without
+    /// overwriting a change made meanwhile.
+    pub version: i32,
 }
 
 impl From<clip::Model> for Clip {
@@ -217,6 +220,7 @@ impl From<clip::Model> for Clip {
             comment_id: row.comment_id,
             note: row.note,
             created_at: row.created_at,
+            version: row.version,
         }
     }
 }

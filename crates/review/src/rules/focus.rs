@@ -39,6 +39,9 @@ pub struct Focus {
     pub created_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+    /// Its version: send it back to change it without overwriting a
+    /// change made meanwhile.
+    pub version: i32,
 }
 
 impl From<focus_skill::Model> for Focus {
@@ -58,6 +61,7 @@ impl From<focus_skill::Model> for Focus {
             created_by: row.created_by,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            version: row.version,
         }
     }
 }

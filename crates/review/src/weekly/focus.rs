@@ -44,6 +44,9 @@ pub struct FocusChanges {
     pub prescription_text: Option<String>,
     /// New target.
     pub target_score: Option<i32>,
+    /// The version the change was made over; `None` changes whatever is
+    /// stored (the last write wins).
+    pub seen_version: Option<i32>,
 }
 
 /// A focus with the criterion's scores since it started.
@@ -146,6 +149,8 @@ impl OneOnOnes<'_> {
                 created_by: actor.user_id,
                 created_at: at,
                 updated_at: at,
+                version: 1,
+                updated_by: None,
             })
             .await?;
         // Two requests at once both passed the check above; the database
@@ -172,48 +177,95 @@ impl OneOnOnes<'_> {
         Ok((active, history.into_iter().map(Focus::from).collect()))
     }
 
-    /// Changes a focus, or ends it as achieved or dropped.
+    /// Changes a focus, or ends it as achieved or dropped. With
+    /// `seen_version`, a focus changed since that version is left alone and
+    /// the answer is `EditConflict`.
     pub async fn update_focus(
         &self,
         actor: &Actor,
         id: FocusId,
         changes: FocusChanges,
     ) -> Result<FocusView, ReviewError> {
+        // A few tries: a change that lands between this read and the write
+        // makes the write miss, and the next round reads it.
+        for _ in 0..3 {
+            let row = self.coached_focus(actor, id).await?;
+            if changes.seen_version.is_some_and(|seen| seen != row.version) {
+                return Err(self.focus_conflict(actor, &row).await);
+            }
+            let row = changed_focus(actor, row, &changes)?;
+            if let Some(row) = self.store.update_focus(row).await? {
+                return self.view_focus(actor, row).await;
+            }
+        }
+        let row = self.coached_focus(actor, id).await?;
+        Err(self.focus_conflict(actor, &row).await)
+    }
+
+    /// A focus the caller coaches, as stored.
+    async fn coached_focus(
+        &self,
+        actor: &Actor,
+        id: FocusId,
+    ) -> Result<focus_skill::Model, ReviewError> {
         let not_found = || ReviewError::NotFound { entity: Entity::Focus, id: id.to_string() };
-        let mut row =
-            self.store.focus_skill(actor.organisation_id, id).await?.ok_or_else(not_found)?;
+        let row = self.store.focus_skill(actor.organisation_id, id).await?.ok_or_else(not_found)?;
         self.check_coach(actor, row.rep_id).await.map_err(|e| match e {
             ReviewError::NotFound { .. } => not_found(),
             other => other,
         })?;
-        if row.status != FocusStatus::Active {
-            return Err(ReviewError::IllegalMove {
-                current: if row.status == FocusStatus::Achieved { "achieved" } else { "dropped" },
-                target: "changed",
-                missing: "a finished focus stays as it ended; start a new one".into(),
-            });
-        }
-        if let Some(diagnosis) = changes.diagnosis {
-            row.diagnosis = check_text("diagnosis", &diagnosis)?;
-        }
-        if let Some(kind) = changes.prescription {
-            row.prescription_kind = kind;
-        }
-        if let Some(text) = changes.prescription_text {
-            row.prescription_text = check_text("prescription.text", &text)?;
-        }
-        if changes.target_score.is_some() {
-            row.target_score = changes.target_score;
-        }
-        match changes.status {
-            Some(FocusStatus::Active) | None => {}
-            Some(done) => {
-                row.status = done;
-                row.ended_at = Some(now());
-            }
-        }
-        row.updated_at = now();
-        let row = self.store.update_focus(row).await?;
-        self.view_focus(actor, row).await
+        Ok(row)
     }
+
+    /// What was saved over an older copy of a focus, by whom.
+    async fn focus_conflict(&self, actor: &Actor, row: &focus_skill::Model) -> ReviewError {
+        ReviewError::EditConflict(Box::new(crate::rules::error::EditConflict {
+            what: "focus skill".into(),
+            version: row.version.to_string(),
+            theirs: format!(
+                "Diagnosis: {}\nPrescription: {}",
+                row.diagnosis, row.prescription_text
+            ),
+            changed_by: self.changed_by(actor, row.updated_by).await,
+            changed_at: row.updated_at,
+            criterion: None,
+        }))
+    }
+}
+
+/// The focus with `changes` applied, checked: a finished focus stays as it ended.
+fn changed_focus(
+    actor: &Actor,
+    mut row: focus_skill::Model,
+    changes: &FocusChanges,
+) -> Result<focus_skill::Model, ReviewError> {
+    if row.status != FocusStatus::Active {
+        return Err(ReviewError::IllegalMove {
+            current: if row.status == FocusStatus::Achieved { "achieved" } else { "dropped" },
+            target: "changed",
+            missing: "a finished focus stays as it ended; start a new one".into(),
+        });
+    }
+    if let Some(diagnosis) = &changes.diagnosis {
+        row.diagnosis = check_text("diagnosis", diagnosis)?;
+    }
+    if let Some(kind) = changes.prescription {
+        row.prescription_kind = kind;
+    }
+    if let Some(text) = &changes.prescription_text {
+        row.prescription_text = check_text("prescription.text", text)?;
+    }
+    if changes.target_score.is_some() {
+        row.target_score = changes.target_score;
+    }
+    match changes.status {
+        Some(FocusStatus::Active) | None => {}
+        Some(done) => {
+            row.status = done;
+            row.ended_at = Some(now());
+        }
+    }
+    row.updated_at = now();
+    row.updated_by = Some(actor.user_id);
+    Ok(row)
 }

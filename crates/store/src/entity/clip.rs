@@ -2,7 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::ids::{CallId, ClipId, CommentId, OneOnOneId, OrganisationId};
+use crate::ids::{CallId, ClipId, CommentId, OneOnOneId, OrganisationId, UserId};
 
 /// One clip row.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -29,6 +29,13 @@ pub struct Model {
     pub note: Option<String>,
     /// Creation time.
     pub created_at: DateTimeUtc,
+    /// Counts changes to the note and the range (not the place in the
+    /// segment), so a save made from an older copy is refused.
+    pub version: i32,
+    /// Who changed the note or range last.
+    pub updated_by: Option<UserId>,
+    /// When the note or range last changed; `None` until it first does.
+    pub updated_at: Option<DateTimeUtc>,
 }
 
 /// Relations are followed with explicit queries by id.

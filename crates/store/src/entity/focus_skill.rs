@@ -73,6 +73,10 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Last change.
     pub updated_at: DateTimeUtc,
+    /// Counts changes, so a save made from an older copy is refused.
+    pub version: i32,
+    /// Who changed it last; `None` until someone does.
+    pub updated_by: Option<UserId>,
 }
 
 /// Relations are followed with explicit queries by id.

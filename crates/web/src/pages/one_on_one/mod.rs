@@ -17,7 +17,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use chrono::{NaiveDate, NaiveDateTime, TimeZone};
 use filmroom_review::{
-    ActionItemChanges, ClipSource, OccurrenceChanges, Review, ReviewError,
+    ActionItemChanges, ClipChanges, ClipSource, OccurrenceChanges, Review, ReviewError,
     ids::{ActionItemId, ClipId, CommentId, OneOnOneId, UserId},
 };
 use serde::Deserialize;
@@ -96,7 +96,8 @@ pub async fn move_clip(
     Change { viewer, form }: Change<ClipMoveForm>,
     id: web::Path<ClipId>,
 ) -> Result<HttpResponse, Fragment> {
-    review.one_on_ones().update_clip(&viewer.actor, *id, Some(form.position), None).await?;
+    let changes = ClipChanges { position: Some(form.position), ..ClipChanges::default() };
+    review.one_on_ones().update_clip(&viewer.actor, *id, changes).await?;
     Ok(changed(&req, &back(form.one_on_one)))
 }
 
@@ -315,7 +316,8 @@ pub async fn retime_clip(
         })
     };
     let (start, end) = (time("start", &form.start)?, time("end", &form.end)?);
-    review.one_on_ones().retime_clip(&viewer.actor, *id, start, end).await?;
+    let changes = ClipChanges { range: Some((start, end)), ..ClipChanges::default() };
+    review.one_on_ones().update_clip(&viewer.actor, *id, changes).await?;
     Ok(changed(&req, &back(form.one_on_one)))
 }
 
