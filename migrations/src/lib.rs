@@ -24,6 +24,7 @@ mod m20261207_000015_no_change_notices;
 mod m20261207_000016_person_time_zone;
 mod m20261207_000017_edit_versions;
 mod m20261207_000018_clip_and_focus_versions;
+mod m20261207_000019_sign_in_limits;
 
 /// Runs filmroom's migrations in order.
 pub struct Migrator;
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000016_person_time_zone::Migration),
             Box::new(m20261207_000017_edit_versions::Migration),
             Box::new(m20261207_000018_clip_and_focus_versions::Migration),
+            Box::new(m20261207_000019_sign_in_limits::Migration),
         ]
     }
 }

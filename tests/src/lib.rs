@@ -516,14 +516,18 @@ impl TestApp {
             .expect("starting filmroom worker")
     }
 
-    /// On PostgreSQL, the number `sql` (a `SELECT count(*) …`) counts in this
-    /// server's database; `None` on SQLite.
-    pub fn postgres_count(&self, sql: &str) -> Option<i64> {
+    /// The number `sql` (a `SELECT count(*) …`) counts in this server's
+    /// database, on either backend.
+    pub fn count(&self, sql: &str) -> i64 {
         use sea_orm::ConnectionTrait;
-        let DatabaseBackend::Postgres { admin_url, database } = &self._backends.database else {
-            return None;
+        let url = match &self._backends.database {
+            DatabaseBackend::Postgres { admin_url, database } => {
+                format!("{}/{database}", admin_url.trim_end_matches('/'))
+            }
+            DatabaseBackend::Sqlite => {
+                format!("sqlite://{}?mode=ro", self.data_dir().join("filmroom.db").display())
+            }
         };
-        let url = format!("{}/{database}", admin_url.trim_end_matches('/'));
         runtime().block_on(async {
             let db =
                 sea_orm::Database::connect(&url).await.unwrap_or_else(|e| panic!("{url}: {e}"));
@@ -534,7 +538,7 @@ impl TestApp {
                 .expect("a count");
             let count: i64 = row.try_get_by_index(0).unwrap_or_else(|e| panic!("{sql}: {e}"));
             let _ = db.close().await;
-            Some(count)
+            count
         })
     }
 
@@ -703,6 +707,11 @@ impl SeenRequest {
 /// A browser's request to a page: redirects are not followed, so each
 /// answer can be checked.
 pub fn page_request(app: &TestApp, method: Method, path: &str) -> RequestBuilder {
+    page_request_to(&app.base_url, method, path)
+}
+
+/// The same as [`page_request`], to the server at `base_url` (a [`Peer`]).
+pub fn page_request_to(base_url: &str, method: Method, path: &str) -> RequestBuilder {
     static BROWSER: OnceLock<Client> = OnceLock::new();
     BROWSER
         .get_or_init(|| {
@@ -712,7 +721,7 @@ pub fn page_request(app: &TestApp, method: Method, path: &str) -> RequestBuilder
                 .build()
                 .expect("browser client")
         })
-        .request(method, format!("{}{path}", app.base_url))
+        .request(method, format!("{base_url}{path}"))
 }
 
 /// The `Set-Cookie` header that starts a session, whole.

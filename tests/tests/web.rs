@@ -15,7 +15,9 @@ use std::io::Write;
 use std::process::Stdio;
 use std::time::Duration;
 
-use filmroom_tests::{Reply, Team, TestApp, csrf_of, filmroom, page_request, session_set_cookie};
+use filmroom_tests::{
+    Reply, Team, TestApp, csrf_of, filmroom, page_request, page_request_to, session_set_cookie,
+};
 use reqwest::{Method, blocking::RequestBuilder};
 use serde_json::json;
 
@@ -284,6 +286,39 @@ fn failed_sign_ins_are_limited_and_do_not_say_whether_the_email_exists() {
     let manager = set_password(&app, &team.admin, &team.manager_id, "manager password 1");
     assert!(!manager.is_empty());
     assert_eq!(sign_in(&app, "manager@acme.example", "manager password 1").status, 303);
+}
+
+/// Two API processes on one database limit failed sign-ins as one does:
+/// guesses spread over both still stop at five, and the second process
+/// refuses the sixth even with the right password.
+#[test]
+fn failed_sign_ins_are_limited_across_processes() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    set_password(&app, &team.admin, &team.rep_id, "correct horse battery");
+    let peer = app.spawn_peer(&[("FILMROOM_NO_WORKER", "true")]);
+    let sign_in_at = |base: &str, password: &str| {
+        TestApp::send(page_request_to(base, Method::POST, "/login").header("origin", base).form(&[
+            ("email", "rep@acme.example"),
+            ("password", password),
+            ("next", "/"),
+        ]))
+    };
+    for attempt in 1..=5 {
+        let base = if attempt % 2 == 0 { &app.base_url } else { &peer.base_url };
+        let wrong = sign_in_at(base, "wrong password!");
+        assert_eq!(wrong.status, 401, "attempt {attempt}: {}", wrong.text);
+    }
+    for base in [&peer.base_url, &app.base_url] {
+        let limited = sign_in_at(base, "correct horse battery");
+        assert_eq!(limited.status, 429, "the sixth, on {base}: {}", limited.text);
+        let wait: u64 = limited.header("retry-after").unwrap().parse().unwrap();
+        assert!((1..=900).contains(&wait), "Retry-After {wait}");
+    }
+    // The counts live in the database, which keeps only hashes of the keys.
+    assert_eq!(app.count("SELECT COUNT(*) FROM sign_in_limits"), 2, "the account and the address");
+    let clear = app.count("SELECT COUNT(*) FROM sign_in_limits WHERE key_hash LIKE '%@%'");
+    assert_eq!(clear, 0, "an email was stored in clear");
 }
 
 #[test]

@@ -31,8 +31,6 @@ pub struct Review {
     pub(crate) renderer: Option<std::sync::Arc<dyn crate::rules::render::AudioRenderer>>,
     /// How long browser sessions and sign-in links live.
     pub(crate) sessions: crate::rules::sign_in::SessionPolicy,
-    /// Failed sign-ins, shared by every clone of this context.
-    pub(crate) sign_in_limits: std::sync::Arc<crate::rules::sign_in::SignInLimiter>,
     /// Whether this server sends email (an SMTP server is configured).
     pub(crate) email_enabled: bool,
 }
@@ -45,7 +43,6 @@ impl Review {
             analysis_attempts: crate::jobs::ANALYSIS_ATTEMPTS,
             renderer: None,
             sessions: crate::rules::sign_in::SessionPolicy::default(),
-            sign_in_limits: std::sync::Arc::default(),
             email_enabled: false,
         }
     }

@@ -5,17 +5,76 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
     QuerySelect,
-    sea_query::{Expr, OnConflict},
+    sea_query::{Expr, ExprTrait, OnConflict},
 };
 
 use crate::ids::{SessionId, SignInLinkId, UserId};
 use crate::{
     Store, StoreError,
     cache::{CacheKey, Topic},
-    entity::{password, session, sign_in_link, user},
+    entity::{password, session, sign_in_limit, sign_in_link, user},
 };
 
 impl Store {
+    /// Counts one sign-in attempt against `key_hash` in one statement, so
+    /// attempts made at once in several processes are all counted: a window
+    /// that began at or before `expired` starts again at `at`. Answers the
+    /// key's window and its count with this attempt.
+    pub async fn count_sign_in_attempt(
+        &self,
+        key_hash: &str,
+        at: DateTime<Utc>,
+        expired: DateTime<Utc>,
+    ) -> Result<sign_in_limit::Model, StoreError> {
+        use sign_in_limit::Column;
+        let column = |c: Column| Expr::col((sign_in_limit::Entity, c));
+        let passed = column(Column::WindowStart).lte(expired);
+        let upsert = OnConflict::column(Column::KeyHash)
+            .value(
+                Column::Failures,
+                Expr::case(passed.clone(), 1).finally(column(Column::Failures).add(1)),
+            )
+            .value(Column::WindowStart, Expr::case(passed, at).finally(column(Column::WindowStart)))
+            .to_owned();
+        let row =
+            sign_in_limit::Model { key_hash: key_hash.to_owned(), window_start: at, failures: 1 };
+        Ok(sign_in_limit::Entity::insert(row.into_active_model())
+            .on_conflict(upsert)
+            .exec_with_returning(self.db.writer())
+            .await?)
+    }
+
+    /// Takes one attempt back from `key_hash` (a sign-in that succeeded), or
+    /// with `forget` its whole window.
+    pub async fn take_back_sign_in_attempt(
+        &self,
+        key_hash: &str,
+        forget: bool,
+    ) -> Result<(), StoreError> {
+        use sign_in_limit::Column;
+        let db = self.db.writer();
+        if forget {
+            sign_in_limit::Entity::delete_by_id(key_hash.to_owned()).exec(db).await?;
+        } else {
+            sign_in_limit::Entity::update_many()
+                .col_expr(Column::Failures, Expr::col(Column::Failures).sub(1))
+                .filter(Column::KeyHash.eq(key_hash))
+                .filter(Column::Failures.gt(0))
+                .exec(db)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Forgets windows that began at or before `expired`: they limit nothing.
+    pub async fn prune_sign_in_limits(&self, expired: DateTime<Utc>) -> Result<u64, StoreError> {
+        Ok(sign_in_limit::Entity::delete_many()
+            .filter(sign_in_limit::Column::WindowStart.lte(expired))
+            .exec(self.db.writer())
+            .await?
+            .rows_affected)
+    }
+
     /// Active users with this (normalised) email, in every organisation.
     pub async fn active_users_by_email(&self, email: &str) -> Result<Vec<user::Model>, StoreError> {
         Ok(user::Entity::find()

@@ -28,7 +28,7 @@ use crate::{
 
 pub use crate::rules::sign_in::{
     LINK_PREFIX, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, SESSION_PREFIX, SessionPolicy,
-    SignInLimiter, client_key, link_path,
+    SignInLimits, client_key, link_path,
 };
 
 /// Password hashes running at once; each takes about 19 MiB and a core.
@@ -200,10 +200,10 @@ impl Accounts<'_> {
         let account_key = format!("account:{email}");
         let client_key = format!("client:{client}");
         let keys = [
-            (account_key.as_str(), SignInLimiter::PER_ACCOUNT),
-            (client_key.as_str(), SignInLimiter::PER_CLIENT),
+            (account_key.as_str(), SignInLimits::PER_ACCOUNT),
+            (client_key.as_str(), SignInLimits::PER_CLIENT),
         ];
-        if let Some(retry_after_secs) = self.sign_in_limits.attempt(&keys, at) {
+        if let Some(retry_after_secs) = self.count_attempt(&keys, at).await? {
             return Err(ReviewError::TooManySignIns { retry_after_secs });
         }
         let candidates = if email.is_empty() {
@@ -230,8 +230,46 @@ impl Accounts<'_> {
             }
             return Err(ReviewError::SignInFailed);
         };
-        self.sign_in_limits.succeeded(&account_key, &client_key);
+        self.take_back_attempt(&account_key, Some(&client_key)).await?;
         self.start_session(&person, user_agent).await
+    }
+
+    /// Counts an attempt against each key (with its limit) before the
+    /// password is checked, so parallel requests, in one process or several,
+    /// cannot slip past a limit. Answers how long to wait when one of them
+    /// is over its limit.
+    async fn count_attempt(
+        &self,
+        keys: &[(&str, usize)],
+        at: DateTime<Utc>,
+    ) -> Result<Option<u64>, ReviewError> {
+        let expired = at - SignInLimits::window();
+        let mut wait: Option<u64> = None;
+        for (key, limit) in keys {
+            let counted =
+                self.store.count_sign_in_attempt(&secrets::hash(key), at, expired).await?;
+            if let Some(seconds) =
+                SignInLimits::wait(counted.window_start, counted.failures, *limit, at)
+            {
+                wait = Some(wait.map_or(seconds, |w| w.max(seconds)));
+            }
+        }
+        self.store.prune_sign_in_limits(expired).await?;
+        Ok(wait)
+    }
+
+    /// Takes back the attempt of a sign-in that succeeded: the account's
+    /// failures are forgotten, and the client's count loses this attempt.
+    async fn take_back_attempt(
+        &self,
+        account: &str,
+        client: Option<&str>,
+    ) -> Result<(), ReviewError> {
+        self.store.take_back_sign_in_attempt(&secrets::hash(account), true).await?;
+        if let Some(client) = client {
+            self.store.take_back_sign_in_attempt(&secrets::hash(client), false).await?;
+        }
+        Ok(())
     }
 
     async fn start_session(
@@ -370,14 +408,14 @@ impl Accounts<'_> {
     pub async fn confirm_password(&self, actor: &Actor, password: &str) -> Result<(), ReviewError> {
         let key = format!("password:{}", actor.user_id);
         if let Some(retry_after_secs) =
-            self.sign_in_limits.attempt(&[(key.as_str(), SignInLimiter::PER_ACCOUNT)], now())
+            self.count_attempt(&[(key.as_str(), SignInLimits::PER_ACCOUNT)], now()).await?
         {
             return Err(ReviewError::TooManySignIns { retry_after_secs });
         }
         let stored = self.store.password(actor.user_id).await?.map(|p| p.hash);
         let had_one = stored.is_some();
         if verify_password(password.to_owned(), stored).await? && had_one {
-            self.sign_in_limits.succeeded(&key, "");
+            self.take_back_attempt(&key, None).await?;
             Ok(())
         } else {
             Err(ReviewError::InvalidField {

@@ -2,9 +2,6 @@
 //! sessions and links live, the limit on failed sign-ins, and where a link
 //! leads. The accounts area uses them; the root context holds the policy.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
-
 use chrono::{DateTime, Duration, Utc};
 
 /// The prefix of session cookie secrets.
@@ -40,88 +37,43 @@ impl Default for SessionPolicy {
     }
 }
 
-/// Failed sign-ins remembered per account and per client, in this process.
+/// How many failed sign-ins are allowed, and for how long they count.
 ///
-/// After [`SignInLimiter::PER_ACCOUNT`] failures for one email, or
-/// [`SignInLimiter::PER_CLIENT`] from one client, within
-/// [`SignInLimiter::WINDOW_MINUTES`], further attempts are refused without
-/// checking the password until the oldest failure leaves the window.
-#[derive(Debug, Default)]
-pub struct SignInLimiter {
-    failures: Mutex<HashMap<String, VecDeque<DateTime<Utc>>>>,
-}
+/// After [`SignInLimits::PER_ACCOUNT`] failures for one email, or
+/// [`SignInLimits::PER_CLIENT`] from one client, in a window of
+/// [`SignInLimits::WINDOW_MINUTES`] that opens with the first of them,
+/// further attempts are refused without checking the password until the
+/// window closes. The counts live in the database, so several API processes
+/// (or a restarted one) limit alike.
+#[derive(Debug, Clone, Copy)]
+pub struct SignInLimits;
 
-impl SignInLimiter {
+impl SignInLimits {
     /// Failures allowed per email in the window.
     pub const PER_ACCOUNT: usize = 5;
     /// Failures allowed per client address in the window.
     pub const PER_CLIENT: usize = 30;
     /// The window, in minutes.
     pub const WINDOW_MINUTES: i64 = 15;
-    /// Keys remembered at most; the oldest are forgotten first.
-    const MAX_KEYS: usize = 100_000;
 
-    fn window() -> Duration {
+    /// How long failures count.
+    pub fn window() -> Duration {
         Duration::minutes(Self::WINDOW_MINUTES)
     }
 
-    /// Counts an attempt for each key and says how long to wait when one
-    /// of them was already at its limit (then nothing is counted). Attempts
-    /// are counted before the password is checked, so parallel requests
-    /// cannot slip past the limit; a success takes its attempt back.
-    pub(crate) fn attempt(&self, keys: &[(&str, usize)], at: DateTime<Utc>) -> Option<u64> {
-        let mut failures = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut wait = None;
-        for (key, limit) in keys {
-            let Some(list) = failures.get_mut(*key) else { continue };
-            while list.front().is_some_and(|first| *first + Self::window() <= at) {
-                list.pop_front();
-            }
-            if list.len() >= *limit {
-                // The attempt that must leave the window before one more is allowed.
-                let index = list.len().saturating_sub(*limit);
-                if let Some(blocking) = list.get(index) {
-                    let seconds = (*blocking + Self::window() - at).num_seconds().max(1);
-                    let seconds = u64::try_from(seconds).unwrap_or(1);
-                    wait = Some(wait.map_or(seconds, |w: u64| w.max(seconds)));
-                }
-            }
+    /// Seconds to wait (at least 1) when `attempts`, counted with this one
+    /// in a window opened at `window_start`, are more than `limit`.
+    pub fn wait(
+        window_start: DateTime<Utc>,
+        attempts: i32,
+        limit: usize,
+        at: DateTime<Utc>,
+    ) -> Option<u64> {
+        if usize::try_from(attempts).unwrap_or(0) <= limit {
+            return None;
         }
-        if wait.is_some() {
-            return wait;
-        }
-        for (key, _) in keys {
-            if failures.len() >= Self::MAX_KEYS && !failures.contains_key(*key) {
-                failures
-                    .retain(|_, list| list.back().is_some_and(|last| *last + Self::window() > at));
-                if failures.len() >= Self::MAX_KEYS {
-                    // Still full of live keys: forget the one idle longest.
-                    let idlest = failures
-                        .iter()
-                        .min_by_key(|(_, list)| list.back().copied())
-                        .map(|(k, _)| k.clone());
-                    if let Some(idlest) = idlest {
-                        failures.remove(&idlest);
-                    }
-                }
-            }
-            let list = failures.entry((*key).to_owned()).or_default();
-            list.push_back(at);
-            while list.len() > Self::PER_CLIENT {
-                list.pop_front();
-            }
-        }
-        None
-    }
-
-    /// Takes back an attempt that succeeded: the account's failures are
-    /// forgotten, and the client's count loses this attempt.
-    pub(crate) fn succeeded(&self, account: &str, client: &str) {
-        let mut failures = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        failures.remove(account);
-        if let Some(list) = failures.get_mut(client) {
-            list.pop_back();
-        }
+        let seconds = (window_start + Self::window() - at).num_seconds().max(1);
+        Some(u64::try_from(seconds).unwrap_or(1))
     }
 }
 

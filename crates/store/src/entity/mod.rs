@@ -22,6 +22,7 @@ pub mod password;
 pub mod rubric_version;
 pub mod score;
 pub mod session;
+pub mod sign_in_limit;
 pub mod sign_in_link;
 pub mod transcript_segment;
 pub mod unsubscribe_token;
