@@ -632,3 +632,54 @@ fn thirty_failed_sign_ins_from_one_address_stop_it_for_every_email() {
     assert_eq!(limited.status, 429, "the 31st sign-in from one address: {}", limited.text);
     assert!(limited.header("retry-after").is_some());
 }
+
+/// An organisation of more than a thousand people: the People page shows
+/// them a hundred at a time in tree order, and finds anyone by name or email.
+#[test]
+fn the_people_page_pages_and_finds_everyone_beyond_a_thousand() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    let cookie = set_password(&app, &team.admin, &team.admin_id, "admin password 12");
+    for n in 1..=1001 {
+        let email = format!("person-{n:04}@acme.example");
+        let reply = app.post(
+            "/v1/users",
+            &team.admin,
+            json!({"email": email, "name": format!("Person {n:04}"), "role": "rep", "manager_id": team.manager_id}),
+        );
+        assert_eq!(reply.status, 201, "creating {email}: {}", reply.text);
+    }
+    let people = |query: &str| {
+        let reply = TestApp::send(
+            page(&app, Method::GET, &format!("/admin{query}")).header("cookie", &cookie),
+        );
+        assert_eq!(reply.status, 200, "{query}: {}", reply.text);
+        let rows = reply.text.matches("<li class=\"person ").count();
+        (reply.text, rows)
+    };
+    // 1,004 people: the admin, the manager with their 1,002 reps, in pages of 100.
+    let (first, rows) = people("");
+    assert_eq!(rows, 100);
+    assert!(first.contains("1–100 of 1,004 people"), "{first}");
+    assert!(first.contains("href=\"/admin?page=2\" rel=\"next\""));
+    assert!(!first.contains("rel=\"prev\""));
+    let (last, rows) = people("?page=11");
+    assert_eq!(rows, 4, "the last page holds the rest");
+    assert!(last.contains("1,001–1,004 of 1,004 people"), "{last}");
+    assert!(last.contains("person-1001@acme.example"), "the 1,001st rep is on the last page");
+    assert!(last.contains("href=\"/admin?page=10\" rel=\"prev\""));
+    assert!(!last.contains("rel=\"next\""));
+    // A page past the end shows the last one.
+    assert_eq!(people("?page=500").1, 4);
+    // Found by part of the email or the name, in any case.
+    let (found, rows) = people("?q=PERSON-1001");
+    assert_eq!(rows, 1, "{found}");
+    assert!(found.contains("1 of 1,004 match “PERSON-1001”."), "{found}");
+    let (found, rows) = people("?q=person+000");
+    assert_eq!(rows, 9, "Person 0001 to 0009: {found}");
+    let (none, rows) = people("?q=%3Cscript%3E");
+    assert_eq!(rows, 0);
+    assert!(none.contains("Nobody’s name or email contains “&#60;script&#62;”."), "{none}");
+    let (paged, _) = people("?q=person&page=2");
+    assert!(paged.contains("href=\"/admin?page=1&#38;q=person\" rel=\"prev\""), "{paged}");
+}

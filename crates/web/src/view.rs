@@ -22,6 +22,19 @@ pub fn sentence(text: &str) -> String {
     out
 }
 
+/// A whole number with its thousands set apart by commas: "1,234".
+pub fn count(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
 /// `mm:ss`, or `h:mm:ss` from an hour on.
 pub fn clock(ms: i64) -> String {
     let seconds = ms.max(0) / 1000;

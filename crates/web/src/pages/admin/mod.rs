@@ -46,22 +46,35 @@ fn origin(req: &HttpRequest) -> String {
 async fn people_page(
     review: &Review,
     viewer: &Viewer,
+    query: &model::PeopleQuery,
     link: Option<(String, String, String)>,
     error: Option<String>,
 ) -> Result<String, PageError> {
-    let people =
-        review.directory().users(&viewer.actor, PageRequest { after: None, limit: 1000 }).await?;
+    // The tree needs everyone: read the directory a page at a time.
+    let mut people = Vec::new();
+    let mut after = None;
+    loop {
+        let read =
+            review.directory().users(&viewer.actor, PageRequest { after, limit: 1000 }).await?;
+        people.extend(read.items);
+        match read.next_after {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
     let enabled = review.emails().enabled();
-    Ok(model::people_page(viewer, &people.items, link, error, enabled).render()?)
+    Ok(model::people_page(viewer, &people, query, link, error, enabled).render()?)
 }
 
-/// `/admin`: everyone in the organisation, as a management tree.
+/// `/admin`: the organisation's people as a management tree, a page at a
+/// time, or those whose name or email holds `q`.
 #[get("/admin")]
 pub async fn people_list(
     review: web::Data<Review>,
     Admin(viewer): Admin,
+    query: web::Query<model::PeopleQuery>,
 ) -> Result<HttpResponse, PageError> {
-    Ok(page(people_page(&review, &viewer, None, None).await?))
+    Ok(page(people_page(&review, &viewer, &query, None, None).await?))
 }
 
 #[derive(Deserialize)]
@@ -106,11 +119,11 @@ pub async fn add_person(
             let url =
                 format!("{}{}", origin(&req), filmroom_review::accounts::link_path(&issued.secret));
             let link = (issued.person.name, url, view::when(issued.expires_at, viewer.timezone()));
-            Ok(page(people_page(&review, &viewer, Some(link), None).await?))
+            Ok(page(people_page(&review, &viewer, &Default::default(), Some(link), None).await?))
         }
         Err(ReviewError::InvalidField { message, field }) => {
             let error = Some(format!("Not added: {field} {message}."));
-            let html = people_page(&review, &viewer, None, error).await?;
+            let html = people_page(&review, &viewer, &Default::default(), None, error).await?;
             Ok(crate::html(HttpResponse::UnprocessableEntity(), html))
         }
         Err(e) => Err(e.into()),
@@ -128,7 +141,7 @@ pub async fn person_link(
     let issued = review.accounts().issue_link(&viewer.actor, *id).await?;
     let url = format!("{}{}", origin(&req), filmroom_review::accounts::link_path(&issued.secret));
     let link = (issued.person.name, url, view::when(issued.expires_at, viewer.timezone()));
-    Ok(page(people_page(&review, &viewer, Some(link), None).await?))
+    Ok(page(people_page(&review, &viewer, &Default::default(), Some(link), None).await?))
 }
 
 #[derive(Deserialize)]

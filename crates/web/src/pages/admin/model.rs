@@ -39,36 +39,169 @@ pub struct PeoplePage {
     link: Option<(String, String, String)>,
     error: Option<String>,
     email_enabled: bool,
+    /// What was searched for, as typed.
+    q: String,
+    /// Which people of how many are shown, in words.
+    shown: String,
+    /// The pages before and after this one, when there are.
+    previous: Option<String>,
+    next: Option<String>,
+    per_page: usize,
 }
 
-/// The people in management-tree order: each manager followed by their reports.
+/// People shown on one page of the People list: enough to scan, few enough
+/// that the page (each row carries its change form) stays quick.
+pub(super) const PEOPLE_PER_PAGE: usize = 100;
+
+/// Which part of the People list to show: a search over names and emails,
+/// and a page of the matches in tree order (1 is the first).
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct PeopleQuery {
+    /// Part of a name or an email, in any case.
+    #[serde(default)]
+    pub q: Option<String>,
+    /// The page, from 1.
+    #[serde(default)]
+    pub page: Option<usize>,
+}
+
+/// The people in management-tree order: each manager followed by their
+/// reports, alphabetically at each level, in time linear in the list.
 fn tree_order(people: &[Person]) -> Vec<(usize, &Person)> {
-    fn below<'a>(
-        people: &'a [Person],
-        manager: Option<UserId>,
-        depth: usize,
-        out: &mut Vec<(usize, &'a Person)>,
-    ) {
-        let mut level: Vec<&Person> = people.iter().filter(|p| p.manager_id == manager).collect();
-        level.sort_by(|a, b| a.name.cmp(&b.name));
-        for person in level {
-            if out.iter().any(|(_, p)| p.id == person.id) || depth > 32 {
-                continue;
-            }
-            out.push((depth, person));
-            below(people, Some(person.id), depth + 1, out);
+    use std::collections::{HashMap, HashSet};
+    let ids: HashSet<UserId> = people.iter().map(|p| p.id).collect();
+    let mut reports: HashMap<Option<UserId>, Vec<&Person>> = HashMap::new();
+    for person in people {
+        // Someone whose manager is not in the list (cannot happen in one
+        // organisation, but nobody should vanish from the page) is a root.
+        let manager = person.manager_id.filter(|m| ids.contains(m));
+        reports.entry(manager).or_default().push(person);
+    }
+    for level in reports.values_mut() {
+        level.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+    }
+    let mut out = Vec::with_capacity(people.len());
+    let mut placed: HashSet<UserId> = HashSet::new();
+    // Depth first without recursion: a stack of (depth, person), each
+    // level pushed in reverse so the first name comes out first.
+    let mut stack: Vec<(usize, &Person)> =
+        reports.get(&None).map(|l| l.iter().rev().map(|p| (0, *p)).collect()).unwrap_or_default();
+    while let Some((depth, person)) = stack.pop() {
+        if !placed.insert(person.id) {
+            continue;
+        }
+        out.push((depth, person));
+        if let Some(level) = reports.get(&Some(person.id)) {
+            stack.extend(level.iter().rev().map(|p| (depth + 1, *p)));
         }
     }
-    let mut out = Vec::new();
-    below(people, None, 0, &mut out);
-    // Anyone whose manager is not in the list (cannot happen in one
-    // organisation, but nobody should vanish from the page).
+    // A circle of managers has no root: its people still appear.
     for person in people {
-        if !out.iter().any(|(_, p)| p.id == person.id) {
+        if placed.insert(person.id) {
             out.push((0, person));
         }
     }
     out
+}
+
+/// One page of the organisation's people as a management tree (or the
+/// people matching a search, in tree order), with the link just made or
+/// the reason a change was refused.
+pub fn people_page(
+    viewer: &Viewer,
+    people: &[Person],
+    query: &PeopleQuery,
+    link: Option<(String, String, String)>,
+    error: Option<String>,
+    email_enabled: bool,
+) -> PeoplePage {
+    let names: std::collections::HashMap<UserId, &str> =
+        people.iter().map(|p| (p.id, p.name.as_str())).collect();
+    let q = query.q.as_deref().map(str::trim).unwrap_or_default().to_owned();
+    let needle = q.to_lowercase();
+    let matching: Vec<(usize, &Person)> = tree_order(people)
+        .into_iter()
+        .filter(|(_, p)| {
+            needle.is_empty()
+                || p.name.to_lowercase().contains(&needle)
+                || p.email.to_lowercase().contains(&needle)
+        })
+        .collect();
+    let pages = matching.len().div_ceil(PEOPLE_PER_PAGE).max(1);
+    let page = query.page.unwrap_or(1).clamp(1, pages);
+    let first = (page - 1) * PEOPLE_PER_PAGE;
+    let rows: Vec<PersonRow> = matching
+        .iter()
+        .skip(first)
+        .take(PEOPLE_PER_PAGE)
+        .map(|(depth, p)| PersonRow {
+            id: p.id.to_string(),
+            name: p.name.clone(),
+            email: p.email.clone(),
+            role: role_key(p.role).to_owned(),
+            manager_id: p.manager_id.map(|m| m.to_string()).unwrap_or_default(),
+            manager: p
+                .manager_id
+                .and_then(|m| names.get(&m))
+                .map(|n| (*n).to_owned())
+                .unwrap_or_default(),
+            active: p.active,
+            // A search shows matches without their managers: no indent.
+            depth: if needle.is_empty() { *depth } else { 0 },
+        })
+        .collect();
+    let shown = match (matching.len(), needle.is_empty()) {
+        (0, false) => format!("Nobody’s name or email contains “{q}”."),
+        (0, true) => "Nobody yet.".to_owned(),
+        (n, empty) if n <= PEOPLE_PER_PAGE => {
+            if empty {
+                format!("{} {}.", view::count(n), if n == 1 { "person" } else { "people" })
+            } else {
+                format!("{} of {} match “{q}”.", view::count(n), view::count(people.len()))
+            }
+        }
+        (n, empty) => {
+            let range = format!("{}–{}", view::count(first + 1), view::count(first + rows.len()));
+            if empty {
+                format!("{range} of {} people, managers first.", view::count(n))
+            } else {
+                format!("{range} of {} matching “{q}”.", view::count(n))
+            }
+        }
+    };
+    let link_to = |to: usize| {
+        let mut url = format!("/admin?page={to}");
+        if !q.is_empty() {
+            url.push_str("&q=");
+            url.push_str(&crate::encode_query(&q));
+        }
+        url
+    };
+    // Deactivated managers stay in the list, so saving a person who still
+    // reports to one does not quietly take their manager away.
+    let mut managers: Vec<(String, String)> = people
+        .iter()
+        .filter(|p| p.role != Role::Rep)
+        .map(|p| {
+            let name = if p.active { p.name.clone() } else { format!("{} (deactivated)", p.name) };
+            (p.id.to_string(), name)
+        })
+        .collect();
+    managers.sort_by(|a, b| a.1.cmp(&b.1));
+    PeoplePage {
+        layout: Layout::new("People", "admin", viewer),
+        csrf: viewer.csrf.clone(),
+        people: rows,
+        managers,
+        link,
+        error,
+        email_enabled,
+        previous: (page > 1).then(|| link_to(page - 1)),
+        next: (page < pages).then(|| link_to(page + 1)),
+        q,
+        shown,
+        per_page: PEOPLE_PER_PAGE,
+    }
 }
 
 #[derive(Template)]
@@ -151,52 +284,6 @@ pub struct IntegrationsPage {
     new_token: Option<(String, String, String)>,
     new_hook: Option<(String, String)>,
     error: Option<String>,
-}
-
-/// Everyone in the organisation as a management tree, with the link just
-/// made or the reason a change was refused.
-pub fn people_page(
-    viewer: &Viewer,
-    people: &[Person],
-    link: Option<(String, String, String)>,
-    error: Option<String>,
-    email_enabled: bool,
-) -> PeoplePage {
-    let name_of = |id: Option<UserId>| {
-        id.and_then(|id| people.iter().find(|p| p.id == id)).map(|p| p.name.clone())
-    };
-    let rows = tree_order(people)
-        .into_iter()
-        .map(|(depth, p)| PersonRow {
-            id: p.id.to_string(),
-            name: p.name.clone(),
-            email: p.email.clone(),
-            role: role_key(p.role).to_owned(),
-            manager_id: p.manager_id.map(|m| m.to_string()).unwrap_or_default(),
-            manager: name_of(p.manager_id).unwrap_or_default(),
-            active: p.active,
-            depth,
-        })
-        .collect();
-    // Deactivated managers stay in the list, so saving a person who still
-    // reports to one does not quietly take their manager away.
-    let managers = people
-        .iter()
-        .filter(|p| p.role != Role::Rep)
-        .map(|p| {
-            let name = if p.active { p.name.clone() } else { format!("{} (deactivated)", p.name) };
-            (p.id.to_string(), name)
-        })
-        .collect();
-    PeoplePage {
-        layout: Layout::new("People", "admin", viewer),
-        csrf: viewer.csrf.clone(),
-        people: rows,
-        managers,
-        link,
-        error,
-        email_enabled,
-    }
 }
 
 /// How the organisation runs its weeks, as the settings form shows it.
