@@ -2,6 +2,7 @@
 """A real SMTP server for the email tests: aiosmtpd, writing each message it
 accepts to DIR/<n>.eml. While DIR/refuse exists it answers every message with
 a temporary failure (451), as a mail server that is down for maintenance;
+beside each it writes DIR/<n>.json, the message's text and HTML parts decoded;
 while DIR/reject exists, a permanent one (550), as for an unknown mailbox.
 
     python3 tests/smtp/sink.py --port PORT --dir DIR   # prints "ready" when listening
@@ -13,6 +14,9 @@ aiosmtpd is installed, pinned, into a virtualenv under ~/.cache when missing.
 from __future__ import annotations
 
 import argparse
+import email
+import email.policy
+import json
 import os
 import pathlib
 import subprocess
@@ -52,6 +56,14 @@ class Maildir:
         name = self.directory / f"{self.count:04d}.eml"
         partial = name.with_suffix(".part")
         header = f"X-Envelope-To: {', '.join(envelope.rcpt_tos)}\r\n".encode()
+        # The text and HTML parts decoded by Python's own MIME parser, beside
+        # the raw message, so tests read what a mail client would show.
+        message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+        parts = {}
+        for kind in ("plain", "html"):
+            part = message.get_body(preferencelist=(kind,))
+            parts[kind] = part.get_content() if part is not None else None
+        name.with_suffix(".json").write_text(json.dumps(parts))
         partial.write_bytes(header + envelope.original_content)
         partial.rename(name)
         return "250 2.0.0 Message accepted"

@@ -70,7 +70,7 @@ impl Sink {
             .filter(|p| p.extension().is_some_and(|e| e == "eml"))
             .collect();
         files.sort();
-        files.iter().map(|f| Mail::parse(&std::fs::read_to_string(f).unwrap())).collect()
+        files.iter().map(|f| Mail::read(f)).collect()
     }
 
     /// Waits until `count` messages arrived, and a moment for a stray extra one.
@@ -94,17 +94,19 @@ impl Drop for Sink {
     }
 }
 
-/// One received message: its headers (names lower-cased) and decoded body.
+/// One received message: its headers (names lower-cased), and its text
+/// and HTML parts as the SMTP server's MIME parser decoded them.
 #[derive(Debug, Clone)]
 struct Mail {
     headers: Vec<(String, String)>,
     body: String,
+    html: Option<String>,
 }
 
 impl Mail {
-    fn parse(raw: &str) -> Self {
-        let raw = raw.replace("\r\n", "\n");
-        let (head, body) = raw.split_once("\n\n").unwrap_or((&raw, ""));
+    fn read(path: &Path) -> Self {
+        let raw = std::fs::read_to_string(path).unwrap().replace("\r\n", "\n");
+        let head = raw.split_once("\n\n").map_or(raw.as_str(), |(head, _)| head);
         let mut headers: Vec<(String, String)> = Vec::new();
         for line in head.lines() {
             if line.starts_with([' ', '\t']) {
@@ -116,15 +118,11 @@ impl Mail {
                 headers.push((name.trim().to_lowercase(), value.trim().to_owned()));
             }
         }
-        let quoted = headers.iter().any(|(n, v)| {
-            n == "content-transfer-encoding" && v.eq_ignore_ascii_case("quoted-printable")
-        });
-        let body = if quoted {
-            body.replace("=\n", "").replace("=3D", "=").replace("=E2=80=99", "\u{2019}")
-        } else {
-            body.to_owned()
-        };
-        Self { headers, body }
+        let parts: Value =
+            serde_json::from_str(&std::fs::read_to_string(path.with_extension("json")).unwrap())
+                .unwrap();
+        let part = |kind: &str| parts[kind].as_str().map(str::to_owned);
+        Self { headers, body: part("plain").expect("a text part"), html: part("html") }
     }
 
     fn header(&self, name: &str) -> &str {
@@ -443,6 +441,36 @@ fn an_invite_says_what_filmroom_is_for_in_the_persons_role() {
         "a manager told to pick calls: {for_manager}"
     );
     assert!(for_manager.contains("your reps pick two of their calls"), "{for_manager}");
+}
+
+/// Each email carries an HTML part beside its text (multipart/alternative):
+/// the same words, links that can be clicked, and every value escaped.
+#[test]
+fn an_email_has_an_html_part_beside_its_text_with_every_value_escaped() {
+    let sink = Sink::start();
+    let app = app_with(&sink);
+    let team = Team::create(&app, "Acme");
+    let created = app.post(
+        "/v1/users",
+        &team.admin,
+        json!({"email": "ann@acme.example", "name": "Ann <script>alert(1)</script> & \"Co\"", "role": "rep"}),
+    );
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.json()["id"].as_str().unwrap().to_owned();
+    let queued = app.post(&format!("/v1/users/{id}/invite-email"), &team.admin, json!({}));
+    assert_eq!(queued.status, 202, "{}", queued.text);
+    let mail = sink.wait_for(1).remove(0);
+    assert!(mail.header("content-type").starts_with("multipart/alternative"), "{mail:#?}");
+    assert!(mail.body.contains("Hello Ann <script>alert(1)</script> & \"Co\","), "{}", mail.body);
+    let html = mail.html.clone().expect("an HTML part");
+    assert!(!html.contains("<script>"), "{html}");
+    assert!(
+        html.contains("Hello Ann &#60;script&#62;alert(1)&#60;/script&#62; &#38; &#34;Co&#34;,"),
+        "{html}"
+    );
+    let link = mail.link(&format!("{}/welcome/", app.base_url));
+    assert!(html.contains(&format!("<a href=\"{link}\">{link}</a>")), "{html}");
+    assert!(html.contains(&format!("<a href=\"{}\">", mail.unsubscribe_url())), "{html}");
 }
 
 #[test]

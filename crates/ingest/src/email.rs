@@ -13,7 +13,7 @@ use filmroom_review::{
 };
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
-    message::{Mailbox, header::ContentType, header::HeaderName, header::HeaderValue},
+    message::{Mailbox, MultiPart, header::HeaderName, header::HeaderValue},
 };
 
 /// How long one conversation with the mail server may take.
@@ -159,8 +159,10 @@ impl Mailer {
                 HeaderName::new_from_ascii_str("Auto-Submitted"),
                 "auto-generated".to_owned(),
             ))
-            .header(ContentType::TEXT_PLAIN)
-            .body(composed.text.clone())
+            .multipart(MultiPart::alternative_plain_html(
+                composed.text.clone(),
+                composed.html.clone(),
+            ))
             .map_err(|e| format!("the message cannot be built: {e}"))
     }
 }

@@ -31,6 +31,9 @@ pub struct ComposedEmail {
     pub subject: String,
     /// Plain-text body, ending with the unsubscribe line.
     pub text: String,
+    /// The same as HTML (every value escaped), sent beside the text for
+    /// mail clients that show HTML.
+    pub html: String,
     /// The one-click unsubscribe URL (`List-Unsubscribe`).
     pub unsubscribe_url: String,
 }
@@ -136,6 +139,7 @@ impl Emails<'_> {
             to_name: person.name.clone(),
             to_address: person.email.clone(),
             subject,
+            html: super::html::html_of(&text),
             text,
             unsubscribe_url,
         }))

@@ -3,6 +3,7 @@
 //! choices with the unsubscribe link every email carries.
 
 pub(crate) mod compose;
+mod html;
 pub(crate) mod kinds;
 pub(crate) mod log;
 pub(crate) mod preferences;
