@@ -242,6 +242,9 @@ fn an_emailed_invite_is_retried_while_the_mail_server_refuses_and_its_link_works
     let sent = wait_for_status(&app, &team.admin, "sent", 1);
     assert!(sent[0]["attempts"].as_i64().unwrap() >= 2);
     assert!(sent[0]["sent_at"].is_string());
+    // Each refused attempt was composed with its own unsubscribe link; only
+    // the one that went out is kept.
+    assert_eq!(app.count("SELECT COUNT(*) FROM unsubscribe_tokens"), 1);
 
     // The link in the email opens the page that sets the password, and it
     // is the newest link: the email made it when it went out.

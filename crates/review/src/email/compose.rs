@@ -127,6 +127,7 @@ impl Emails<'_> {
                 user_id: person.id,
                 kind: row.kind,
                 created_at: at,
+                email_id: Some(row.id),
             })
             .await?;
         let unsubscribe_url = format!("{base}/unsubscribe/{}", secret.secret);

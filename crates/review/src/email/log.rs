@@ -170,6 +170,14 @@ impl Emails<'_> {
         if subject.is_some() {
             row.subject = subject;
         }
+        // The links of attempts that never went out go once the email is
+        // settled; a retried attempt's stays until then (a send reported
+        // failed may still have been delivered).
+        let delivered = match &outcome {
+            SendOutcome::Sent => Some(true),
+            SendOutcome::Skipped(_) | SendOutcome::Failed { retrying: false, .. } => Some(false),
+            SendOutcome::Failed { retrying: true, .. } => None,
+        };
         match outcome {
             SendOutcome::Sent => {
                 row.attempts = row.attempts.saturating_add(1);
@@ -188,6 +196,9 @@ impl Emails<'_> {
             }
         }
         store.update_email(row).await?;
+        if let Some(sent) = delivered {
+            store.prune_unsubscribe_tokens(id, sent).await?;
+        }
         Ok(())
     }
 
@@ -202,6 +213,7 @@ impl Emails<'_> {
             row.last_error = Some(message.to_owned());
             row.updated_at = now();
             store.update_email(row).await?;
+            store.prune_unsubscribe_tokens(id, false).await?;
         }
         Ok(())
     }

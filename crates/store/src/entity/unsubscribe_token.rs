@@ -4,7 +4,10 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::{entity::email::EmailKind, ids::UserId};
+use crate::{
+    entity::email::EmailKind,
+    ids::{EmailId, UserId},
+};
 
 /// One token row.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -19,6 +22,9 @@ pub struct Model {
     pub kind: EmailKind,
     /// When the email carrying it was composed.
     pub created_at: DateTimeUtc,
+    /// The email it was made for (`None` for tokens made before emails
+    /// were named).
+    pub email_id: Option<EmailId>,
 }
 
 /// Relations are followed with explicit queries by id.
