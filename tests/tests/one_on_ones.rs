@@ -893,19 +893,33 @@ fn a_clip_saved_over_a_newer_one_is_refused_with_theirs() {
     let refused =
         patch(&team.rep, Some(2), json!({"note": "Mine again"})).problem(409, "edit_conflict");
     assert_eq!(refused["conflict"]["changed_by"], "manager");
-    // Range and note in one change over the version read: both land.
+    // Range and note in one change over the version read: both land, in
+    // one write.
     let both = patch(
         &team.rep,
         Some(3),
         json!({"start_ms": 1000, "end_ms": 2500, "note": "Both at once"}),
     );
     assert_eq!(both.status, 200, "{}", both.text);
-    assert_eq!(both.header("etag"), Some("\"5\""));
+    assert_eq!(both.header("etag"), Some("\"4\""), "one change, one version");
     // Without If-Match the last save wins, as dialers expect.
     let last = patch(&team.manager, None, json!({"note": ""}));
     assert_eq!(last.status, 200, "{}", last.text);
     assert!(last.json()["clips"][1]["note"].is_null());
     patch(&team.manager, None, json!({"note": "x".repeat(2001)})).problem(422, "invalid_field");
+    // A change refused in any part is refused whole: the range is not
+    // stored when the note or the place is wrong.
+    let long = json!({"start_ms": 0, "end_ms": 1500, "note": "x".repeat(2001)});
+    patch(&team.manager, None, long).problem(422, "invalid_field");
+    let far = json!({"start_ms": 0, "end_ms": 1500, "position": 9});
+    patch(&team.manager, None, far).problem(422, "invalid_field");
+    let stored = app.get(&format!("/v1/one-on-ones/{id}"), &team.manager).json();
+    let clip = &stored["clips"][1];
+    assert_eq!(
+        (clip["start_ms"].as_i64(), clip["version"].as_i64()),
+        (Some(1000), Some(5)),
+        "{stored}"
+    );
 }
 
 /// Two managers over one rep's focus skill: the older copy's save is

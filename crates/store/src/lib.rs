@@ -62,6 +62,7 @@ pub use entity::user::Role;
 pub use error::StoreError;
 pub use integrations::{IdempotencyClaim, SearchHit, SearchSource};
 pub use jobs::{JobSettlement, NewJob};
+pub use one_on_ones::ClipRetime;
 pub use one_on_ones::{OneOnOneFilter, SeriesExists};
 pub use people::{EmailTaken, ManagementEdge, now};
 pub use reviews::SlotTaken;

@@ -6,7 +6,8 @@ use crate::ids::{
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, SqlErr,
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect, SqlErr,
     sea_query::{Expr, ExprTrait},
 };
 
@@ -35,6 +36,20 @@ pub struct OneOnOneFilter {
     pub from: Option<DateTime<Utc>>,
     /// Scheduled before.
     pub to: Option<DateTime<Utc>>,
+}
+
+/// A clip's new in and out points, with its note when the same change
+/// carries one (`Some(None)` clears it), by whom and when.
+#[derive(Debug, Clone)]
+pub struct ClipRetime {
+    /// Start and end, ms into the call.
+    pub range: (i64, i64),
+    /// The note to write with it, if any.
+    pub note: Option<Option<String>>,
+    /// Who changed it.
+    pub by: UserId,
+    /// When.
+    pub at: DateTime<Utc>,
 }
 
 impl Store {
@@ -262,19 +277,20 @@ impl Store {
         Ok(Some(Ok(inserted)))
     }
 
-    /// Moves a clip's in and out points, with the segment locked while
-    /// `check` judges the clip as stored and the segment's other clips, so
-    /// two changes cannot together overrun the budget nor pass the same
-    /// version check. `None` when the 1:1 was held (or the clip removed)
-    /// meanwhile.
+    /// Moves a clip's in and out points (and writes its note, when the
+    /// change carries one) in one statement, with the segment and its clips
+    /// locked while `check` judges the clip as stored and the segment's
+    /// other clips: two changes cannot together overrun the budget, and a
+    /// note saved meanwhile waits for this one and then finds its version
+    /// gone. `None` when the 1:1 was held (or the clip removed) meanwhile.
     pub async fn retime_clip_checked<E>(
         &self,
         clip_id: ClipId,
         one_on_one_id: OneOnOneId,
-        (start_ms, end_ms): (i64, i64),
-        (by, at): (UserId, DateTime<Utc>),
+        change: ClipRetime,
         check: impl FnOnce(&clip::Model, &[clip::Model]) -> Result<(), E>,
     ) -> Result<Option<Result<clip::Model, E>>, StoreError> {
+        let ClipRetime { range: (start_ms, end_ms), note, by, at } = change;
         let txn = self.db.begin().await?;
         let locked = one_on_one::Entity::update_many()
             .col_expr(
@@ -289,8 +305,11 @@ impl Store {
             txn.rollback().await?;
             return Ok(None);
         }
+        // FOR UPDATE on PostgreSQL (a note is written without the segment's
+        // lock); SQLite's write lock, taken at BEGIN, covers it there.
         let clips = clip::Entity::find()
             .filter(clip::Column::OneOnOneId.eq(one_on_one_id))
+            .lock_exclusive()
             .all(&txn)
             .await?;
         let Some(target) = clips.iter().find(|c| c.id == clip_id).cloned() else {
@@ -302,16 +321,22 @@ impl Store {
             txn.rollback().await?;
             return Ok(Some(Err(refused)));
         }
-        // Only the range: a note saved meanwhile stays.
-        clip::Entity::update_many()
+        // Only the range (and the note sent with it): the place stays.
+        let mut write = clip::Entity::update_many()
             .col_expr(clip::Column::StartMs, Expr::value(start_ms))
             .col_expr(clip::Column::EndMs, Expr::value(end_ms))
             .col_expr(clip::Column::Version, Expr::value(target.version.saturating_add(1)))
             .col_expr(clip::Column::UpdatedBy, Expr::value(by))
             .col_expr(clip::Column::UpdatedAt, Expr::value(at))
             .filter(clip::Column::Id.eq(target.id))
-            .exec(&txn)
-            .await?;
+            .filter(clip::Column::Version.eq(target.version));
+        if let Some(note) = note {
+            write = write.col_expr(clip::Column::Note, Expr::value(note));
+        }
+        if write.exec(&txn).await?.rows_affected != 1 {
+            txn.rollback().await?;
+            return Ok(None);
+        }
         let Some(updated) = clip::Entity::find_by_id(target.id).one(&txn).await? else {
             txn.rollback().await?;
             return Ok(None);

@@ -10,7 +10,7 @@ use crate::rules::ids::{CallId, ClipId, CommentId, OneOnOneId};
 use crate::rules::visibility::rep_work_visible;
 use crate::{context::OneOnOnes, rules::actor::Actor};
 use filmroom_store::{
-    CallStatus,
+    CallStatus, ClipRetime,
     entity::{
         clip,
         one_on_one::{self, OneOnOneStatus},
@@ -50,6 +50,28 @@ pub enum ClipSource {
         /// End, ms.
         end_ms: i64,
     },
+}
+
+/// A clip's note as sent: at most 2,000 characters; blank clears it.
+fn check_note(note: String) -> Result<Option<String>, ReviewError> {
+    if note.chars().count() > 2000 {
+        return Err(invalid("note", "must be at most 2000 characters"));
+    }
+    Ok(Some(note).filter(|n| !n.trim().is_empty()))
+}
+
+/// A place in a segment of `clips` clips, 0 first.
+fn check_position(to: usize, clips: usize) -> Result<(), ReviewError> {
+    if to >= clips {
+        return Err(invalid(
+            "position",
+            format!(
+                "the segment has {clips} clips; positions run 0 to {}",
+                clips.saturating_sub(1)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// A clip's range inside a call of `duration` ms: in order, inside the call
@@ -250,18 +272,20 @@ impl OneOnOnes<'_> {
         changes: ClipChanges,
     ) -> Result<OneOnOneView, ReviewError> {
         let (row, clip) = self.segment_of_clip(actor, clip_id).await?;
-        if changes.seen_version.is_some_and(|seen| seen != clip.version) {
+        // Everything is checked before anything is written: a refused
+        // change leaves the clip as it was.
+        let note = changes.note.map(check_note).transpose()?;
+        if let Some(to) = changes.position {
+            check_position(to, self.store.clips(row.id).await?.len())?;
+        }
+        let seen = changes.seen_version;
+        if seen.is_some_and(|seen| seen != clip.version) {
             return Err(self.clip_conflict(actor, &clip).await);
         }
-        let mut seen = changes.seen_version;
-        if let Some((start_ms, end_ms)) = changes.range {
-            let retimed = self.retime_clip(actor, &row, clip, (start_ms, end_ms), seen).await?;
-            // The note below goes over the range just written, not over
-            // someone else's change.
-            seen = seen.map(|_| retimed.version);
-        }
-        if let Some(note) = changes.note {
-            self.note_clip(actor, clip_id, note, seen).await?;
+        match (changes.range, note) {
+            (Some(range), note) => self.retime_clip(actor, &row, clip, range, note, seen).await?,
+            (None, Some(note)) => self.note_clip(actor, clip_id, note, seen).await?,
+            (None, None) => {}
         }
         if let Some(to) = changes.position {
             self.move_clip(row.id, clip_id, to).await?;
@@ -282,15 +306,17 @@ impl OneOnOnes<'_> {
             .ok_or_else(|| not_found(Entity::Clip, clip_id))
     }
 
-    /// Moves a clip's in and out points within its call, within the budget.
+    /// Moves a clip's in and out points within its call, within the
+    /// budget, and writes the note sent with them in the same statement.
     async fn retime_clip(
         &self,
         actor: &Actor,
         row: &one_on_one::Model,
         clip: clip::Model,
         (start_ms, end_ms): (i64, i64),
+        note: Option<Option<String>>,
         seen: Option<i32>,
-    ) -> Result<clip::Model, ReviewError> {
+    ) -> Result<(), ReviewError> {
         let call = self.visible_call(actor, clip.call_id).await.map_err(|e| match e {
             ReviewError::NotFound { .. } => not_found(Entity::Clip, clip.id),
             other => other,
@@ -304,8 +330,7 @@ impl OneOnOnes<'_> {
             .retime_clip_checked(
                 clip.id,
                 row.id,
-                (start_ms, end_ms),
-                (actor.user_id, now()),
+                ClipRetime { range: (start_ms, end_ms), note, by: actor.user_id, at: now() },
                 // `Err(None)`: the clip changed since `seen`.
                 |stored, others| {
                     if seen.is_some_and(|seen| seen != stored.version) {
@@ -323,7 +348,7 @@ impl OneOnOnes<'_> {
             .await?
             .ok_or(ReviewError::OneOnOneHeld)?;
         match retimed {
-            Ok(clip) => Ok(clip),
+            Ok(_) => Ok(()),
             Err(Some(refused)) => Err(refused),
             Err(None) => {
                 let clip = self.segment_clip(actor, clip.id).await?;
@@ -337,13 +362,9 @@ impl OneOnOnes<'_> {
         &self,
         actor: &Actor,
         clip_id: ClipId,
-        note: String,
+        note: Option<String>,
         seen: Option<i32>,
     ) -> Result<(), ReviewError> {
-        if note.chars().count() > 2000 {
-            return Err(invalid("note", "must be at most 2000 characters"));
-        }
-        let note = Some(note).filter(|n| !n.trim().is_empty());
         // A few tries: a change that lands between this read and the write
         // makes the write miss, and the next round reads it.
         for _ in 0..3 {
@@ -374,16 +395,7 @@ impl OneOnOnes<'_> {
             .iter()
             .position(|c| c.id == clip_id)
             .ok_or_else(|| not_found(Entity::Clip, clip_id))?;
-        if to >= clips.len() {
-            return Err(invalid(
-                "position",
-                format!(
-                    "the segment has {} clips; positions run 0 to {}",
-                    clips.len(),
-                    clips.len() - 1
-                ),
-            ));
-        }
+        check_position(to, clips.len())?;
         let moved = clips.remove(from);
         clips.insert(to, moved);
         renumber(&mut clips);
