@@ -26,7 +26,6 @@ mod m20261207_000017_edit_versions;
 mod m20261207_000018_clip_and_focus_versions;
 mod m20261207_000019_sign_in_limits;
 mod m20261207_000020_dropped_focus_ended;
-mod m20261207_000021_unsubscribe_token_email;
 
 /// Runs filmroom's migrations in order.
 pub struct Migrator;
@@ -55,7 +54,6 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000018_clip_and_focus_versions::Migration),
             Box::new(m20261207_000019_sign_in_limits::Migration),
             Box::new(m20261207_000020_dropped_focus_ended::Migration),
-            Box::new(m20261207_000021_unsubscribe_token_email::Migration),
         ]
     }
 }

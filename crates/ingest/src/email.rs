@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use filmroom_review::{
     Review,
-    email::{Composition, SendOutcome},
+    email::{Attempt, ComposedEmail, Composition, SendOutcome},
     ids::EmailId,
     jobs::JobError,
 };
@@ -96,33 +96,36 @@ impl Mailer {
             }
             Composition::Settled => return Ok(()),
         };
-        let subject = composed.subject.clone();
         let outcome = match self.message(&composed) {
             Ok(message) => self.transport.send(message).await.map_err(|e| {
                 // A 5xx, or a mismatch between this client and the server
                 // (STARTTLS required but not offered, say), will not pass on
                 // a retry: it fails at once, saying why.
                 let permanent = e.is_permanent() || e.is_client();
-                (permanent, filmroom_review::error_chain(&e))
+                // The server answered no (or it was never handed over);
+                // a dropped connection may have delivered it.
+                let refused = permanent || e.is_transient();
+                (permanent, refused, filmroom_review::error_chain(&e))
             }),
-            Err(message) => Err((true, message)),
+            Err(message) => Err((true, true, message)),
         };
         match outcome {
             Ok(_) => {
                 tracing::info!(email = %id, "email sent");
                 // The mail server has it: another attempt would send it twice.
-                if let Err(e) = emails.record(id, SendOutcome::Sent, Some(subject)).await {
+                if let Err(e) = emails.record(id, SendOutcome::Sent, Some(attempt(&composed))).await
+                {
                     tracing::error!(email = %id, error = ?e, "the email was sent but recording it failed");
                 }
                 Ok(())
             }
-            Err((permanent, message)) => {
+            Err((permanent, refused, message)) => {
                 let retrying = !permanent && !final_try;
                 emails
                     .record(
                         id,
-                        SendOutcome::Failed { message: message.clone(), retrying },
-                        Some(subject),
+                        SendOutcome::Failed { message: message.clone(), retrying, refused },
+                        Some(attempt(&composed)),
                     )
                     .await
                     .map_err(store_failure)?;
@@ -165,6 +168,11 @@ impl Mailer {
             ))
             .map_err(|e| format!("the message cannot be built: {e}"))
     }
+}
+
+/// What `record` needs of a composed email.
+fn attempt(composed: &ComposedEmail) -> Attempt<'_> {
+    Attempt { subject: &composed.subject, unsubscribe_token_hash: &composed.unsubscribe_token_hash }
 }
 
 /// `smtp://` insists on STARTTLS unless the URL says otherwise: lettre

@@ -192,27 +192,12 @@ impl Store {
         Ok(())
     }
 
-    /// Removes the unsubscribe tokens made for `email_id` that no delivered
-    /// email carries: with `sent`, all but the newest (the attempt that went
-    /// out); without, all of them.
-    pub async fn prune_unsubscribe_tokens(
-        &self,
-        email_id: EmailId,
-        sent: bool,
-    ) -> Result<u64, StoreError> {
-        let db = self.db.writer();
-        let mut doomed = unsubscribe_token::Entity::delete_many()
-            .filter(unsubscribe_token::Column::EmailId.eq(email_id));
-        if sent {
-            let newest = unsubscribe_token::Entity::find()
-                .filter(unsubscribe_token::Column::EmailId.eq(email_id))
-                .order_by_desc(unsubscribe_token::Column::CreatedAt)
-                .one(db)
-                .await?;
-            let Some(newest) = newest else { return Ok(0) };
-            doomed = doomed.filter(unsubscribe_token::Column::TokenHash.ne(newest.token_hash));
-        }
-        Ok(doomed.exec(db).await?.rows_affected)
+    /// Forgets an unsubscribe token whose email never went out.
+    pub async fn delete_unsubscribe_token(&self, token_hash: &str) -> Result<(), StoreError> {
+        unsubscribe_token::Entity::delete_by_id(token_hash.to_owned())
+            .exec(self.db.writer())
+            .await?;
+        Ok(())
     }
 
     /// The unsubscribe token with this hash.

@@ -36,6 +36,9 @@ pub struct ComposedEmail {
     pub html: String,
     /// The one-click unsubscribe URL (`List-Unsubscribe`).
     pub unsubscribe_url: String,
+    /// The hash its token is kept under: forgotten again when this attempt
+    /// is refused, since no inbox holds the link.
+    pub unsubscribe_token_hash: String,
 }
 
 /// What sending an email comes to, once composed.
@@ -123,11 +126,10 @@ impl Emails<'_> {
             .map_err(|e| ReviewError::Internal(format!("no randomness for a link: {e}")))?;
         store
             .insert_unsubscribe_token(unsubscribe_token::Model {
-                token_hash: secret.hash,
+                token_hash: secret.hash.clone(),
                 user_id: person.id,
                 kind: row.kind,
                 created_at: at,
-                email_id: Some(row.id),
             })
             .await?;
         let unsubscribe_url = format!("{base}/unsubscribe/{}", secret.secret);
@@ -143,6 +145,7 @@ impl Emails<'_> {
             html: super::html::html_of(&text),
             text,
             unsubscribe_url,
+            unsubscribe_token_hash: secret.hash,
         }))
     }
 

@@ -54,6 +54,17 @@ pub struct Email {
     pub sent_at: Option<DateTime<Utc>>,
 }
 
+/// What a send attempt composed: its subject, and the hash of the
+/// unsubscribe token its link carries (forgotten when the attempt is
+/// refused, since no inbox holds that link).
+#[derive(Debug, Clone, Copy)]
+pub struct Attempt<'a> {
+    /// The subject line.
+    pub subject: &'a str,
+    /// The hash its unsubscribe token is kept under.
+    pub unsubscribe_token_hash: &'a str,
+}
+
 /// How one attempt at sending went.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SendOutcome {
@@ -67,6 +78,10 @@ pub enum SendOutcome {
         message: String,
         /// Whether another attempt is planned.
         retrying: bool,
+        /// Whether it surely did not go out: the mail server answered with
+        /// a refusal, or the message was never handed over. A dropped
+        /// connection leaves that unknown.
+        refused: bool,
     },
 }
 
@@ -156,28 +171,26 @@ impl Emails<'_> {
         Ok(self.store.claim_email(id, at, stale_before).await?)
     }
 
-    /// Records how an attempt went.
+    /// Records how an attempt went; `attempt` is what it composed, when it
+    /// got that far.
     pub async fn record(
         &self,
         id: EmailId,
         outcome: SendOutcome,
-        subject: Option<String>,
+        attempt: Option<Attempt<'_>>,
     ) -> Result<(), ReviewError> {
         let store = &self.store;
         let Some(mut row) = store.email(id).await? else { return Ok(()) };
         let at = now();
         row.updated_at = at;
-        if subject.is_some() {
-            row.subject = subject;
+        if let Some(attempt) = &attempt {
+            row.subject = Some(attempt.subject.to_owned());
         }
-        // The links of attempts that never went out go once the email is
-        // settled; a retried attempt's stays until then (a send reported
-        // failed may still have been delivered).
-        let delivered = match &outcome {
-            SendOutcome::Sent => Some(true),
-            SendOutcome::Skipped(_) | SendOutcome::Failed { retrying: false, .. } => Some(false),
-            SendOutcome::Failed { retrying: true, .. } => None,
-        };
+        // A refused attempt's link is in no inbox: forget it. One whose
+        // fate is unknown (the connection dropped) may have gone out: keep it.
+        if let (SendOutcome::Failed { refused: true, .. }, Some(attempt)) = (&outcome, attempt) {
+            store.delete_unsubscribe_token(attempt.unsubscribe_token_hash).await?;
+        }
         match outcome {
             SendOutcome::Sent => {
                 row.attempts = row.attempts.saturating_add(1);
@@ -189,16 +202,13 @@ impl Emails<'_> {
                 row.status = EmailStatus::Skipped;
                 row.last_error = Some(reason);
             }
-            SendOutcome::Failed { message, retrying } => {
+            SendOutcome::Failed { message, retrying, .. } => {
                 row.attempts = row.attempts.saturating_add(1);
                 row.status = if retrying { EmailStatus::Retrying } else { EmailStatus::Failed };
                 row.last_error = Some(message);
             }
         }
         store.update_email(row).await?;
-        if let Some(sent) = delivered {
-            store.prune_unsubscribe_tokens(id, sent).await?;
-        }
         Ok(())
     }
 
@@ -213,7 +223,6 @@ impl Emails<'_> {
             row.last_error = Some(message.to_owned());
             row.updated_at = now();
             store.update_email(row).await?;
-            store.prune_unsubscribe_tokens(id, false).await?;
         }
         Ok(())
     }

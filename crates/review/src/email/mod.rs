@@ -13,6 +13,6 @@ pub use crate::jobs::EMAIL_ATTEMPTS;
 pub use compose::{ComposedEmail, Composition};
 pub use filmroom_store::{EmailKind, EmailStatus};
 pub use kinds::{KINDS, kind_description, kind_name, kind_named, status_name, status_named};
-pub use log::{Email, SendOutcome};
+pub use log::{Attempt, Email, SendOutcome};
 pub use preferences::Unsubscription;
 pub use schedule::{DIGEST_HOUR, ONE_ON_ONE_NOTICE_HOURS, REMINDER_HOUR};

@@ -4,10 +4,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::{
-    entity::email::EmailKind,
-    ids::{EmailId, UserId},
-};
+use crate::{entity::email::EmailKind, ids::UserId};
 
 /// One token row.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -22,9 +19,6 @@ pub struct Model {
     pub kind: EmailKind,
     /// When the email carrying it was composed.
     pub created_at: DateTimeUtc,
-    /// The email it was made for (`None` for tokens made before emails
-    /// were named).
-    pub email_id: Option<EmailId>,
 }
 
 /// Relations are followed with explicit queries by id.
