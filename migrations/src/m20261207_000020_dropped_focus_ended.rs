@@ -1,7 +1,8 @@
 //! Migration 9 dropped the older of two focus skills a race had left active
 //! without saying when they ended, so a rep's focus history showed them
-//! as never finished. A finished focus without an end now ends when it was
-//! last changed: the last moment it was worked on.
+//! as never finished. A finished focus without an end now ends when the
+//! rep's next focus started (the one that replaced it), or else when it was
+//! last changed.
 
 use sea_orm_migration::prelude::*;
 
@@ -14,7 +15,11 @@ impl MigrationTrait for Migration {
         manager
             .get_connection()
             .execute_unprepared(
-                "UPDATE focus_skills SET ended_at = updated_at \
+                "UPDATE focus_skills SET ended_at = COALESCE( \
+                   (SELECT MIN(newer.started_at) FROM focus_skills newer \
+                     WHERE newer.rep_id = focus_skills.rep_id \
+                       AND newer.started_at > focus_skills.started_at), \
+                   updated_at) \
                  WHERE status <> 'active' AND ended_at IS NULL",
             )
             .await?;

@@ -13,7 +13,8 @@ async fn run(db: &DatabaseConnection, sql: &str, values: Vec<Value>) {
 }
 
 /// Two focus skills a race left active before migration 9: the older is
-/// dropped, and (since migration 20) says when it ended.
+/// dropped, and (since migration 20) ended when the newer one started, not
+/// at its own last change.
 #[tokio::test]
 async fn a_focus_dropped_by_the_one_active_rule_says_when_it_ended() {
     let file = std::env::temp_dir().join(format!("filmroom-upgrade-{}.db", Uuid::now_v7()));
@@ -51,7 +52,7 @@ async fn a_focus_dropped_by_the_one_active_rule_says_when_it_ended() {
                 at(hour).into(),
                 rep.into(),
                 at(hour).into(),
-                at(hour + 1).into(),
+                at(hour + 3).into(),
             ],
         )
         .await;
@@ -76,7 +77,7 @@ async fn a_focus_dropped_by_the_one_active_rule_says_when_it_ended() {
     assert_eq!(
         read,
         vec![(older, "dropped".to_owned(), Some(at(10))), (newer, "active".to_owned(), None),],
-        "the dropped focus ends when it was last changed; the active one has not ended"
+        "the dropped focus ends when the one that replaced it started; the active one has not ended"
     );
     db.close().await.unwrap();
     let _ = std::fs::remove_file(file);
