@@ -633,6 +633,23 @@ fn thirty_failed_sign_ins_from_one_address_stop_it_for_every_email() {
     assert!(limited.header("retry-after").is_some());
 }
 
+/// Tries at an account already locked are refused without using up the
+/// address's own limit: the person can still sign in to another account.
+#[test]
+fn guesses_at_a_locked_account_do_not_use_up_the_address() {
+    let app = TestApp::spawn();
+    let team = Team::create(&app, "Acme");
+    set_password(&app, &team.admin, &team.rep_id, "correct horse battery");
+    set_password(&app, &team.admin, &team.manager_id, "manager password 1");
+    for attempt in 0..40 {
+        let reply = sign_in(&app, "rep@acme.example", "not the password");
+        let expected = if attempt < 5 { 401 } else { 429 };
+        assert_eq!(reply.status, expected, "attempt {attempt}: {}", reply.text);
+    }
+    let other = sign_in(&app, "manager@acme.example", "manager password 1");
+    assert_eq!(other.status, 303, "the address was used up by refused tries: {}", other.text);
+}
+
 /// An organisation of more than a thousand people: the People page shows
 /// them a hundred at a time in tree order, and finds anyone by name or email.
 #[test]

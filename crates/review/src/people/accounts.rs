@@ -237,7 +237,8 @@ impl Accounts<'_> {
     /// Counts an attempt against each key (with its limit) before the
     /// password is checked, so parallel requests, in one process or several,
     /// cannot slip past a limit. Answers how long to wait when one of them
-    /// is over its limit.
+    /// is over its limit; the refused attempt then counts against no other
+    /// key (guesses at a locked account do not use up the address's).
     async fn count_attempt(
         &self,
         keys: &[(&str, usize)],
@@ -245,13 +246,18 @@ impl Accounts<'_> {
     ) -> Result<Option<u64>, ReviewError> {
         let expired = at - SignInLimits::window();
         let mut wait: Option<u64> = None;
+        let mut within = Vec::new();
         for (key, limit) in keys {
-            let counted =
-                self.store.count_sign_in_attempt(&secrets::hash(key), at, expired).await?;
-            if let Some(seconds) =
-                SignInLimits::wait(counted.window_start, counted.failures, *limit, at)
-            {
-                wait = Some(wait.map_or(seconds, |w| w.max(seconds)));
+            let hash = secrets::hash(key);
+            let counted = self.store.count_sign_in_attempt(&hash, at, expired).await?;
+            match SignInLimits::wait(counted.window_start, counted.failures, *limit, at) {
+                Some(seconds) => wait = Some(wait.map_or(seconds, |w| w.max(seconds))),
+                None => within.push(hash),
+            }
+        }
+        if wait.is_some() {
+            for hash in within {
+                self.store.take_back_sign_in_attempt(&hash, false).await?;
             }
         }
         self.store.prune_sign_in_limits(expired).await?;
