@@ -657,6 +657,7 @@ fn the_people_page_pages_and_finds_everyone_beyond_a_thousand() {
     let app = TestApp::spawn();
     let team = Team::create(&app, "Acme");
     let cookie = set_password(&app, &team.admin, &team.admin_id, "admin password 12");
+    let mut last = String::new();
     for n in 1..=1001 {
         let email = format!("person-{n:04}@acme.example");
         let reply = app.post(
@@ -665,6 +666,7 @@ fn the_people_page_pages_and_finds_everyone_beyond_a_thousand() {
             json!({"email": email, "name": format!("Person {n:04}"), "role": "rep", "manager_id": team.manager_id}),
         );
         assert_eq!(reply.status, 201, "creating {email}: {}", reply.text);
+        last = reply.json()["id"].as_str().unwrap().to_owned();
     }
     let people = |query: &str| {
         let reply = TestApp::send(
@@ -678,14 +680,24 @@ fn the_people_page_pages_and_finds_everyone_beyond_a_thousand() {
     let (first, rows) = people("");
     assert_eq!(rows, 100);
     assert!(first.contains("1–100 of 1,004 people"), "{first}");
-    assert!(first.contains("href=\"/admin?page=2\" rel=\"next\""));
+    assert!(first.contains("href=\"/admin?page=2\" rel=\"next\">Next 100 →"), "{first}");
     assert!(!first.contains("rel=\"prev\""));
-    let (last, rows) = people("?page=11");
+    let (last_page, rows) = people("?page=11");
     assert_eq!(rows, 4, "the last page holds the rest");
-    assert!(last.contains("1,001–1,004 of 1,004 people"), "{last}");
-    assert!(last.contains("person-1001@acme.example"), "the 1,001st rep is on the last page");
-    assert!(last.contains("href=\"/admin?page=10\" rel=\"prev\""));
-    assert!(!last.contains("rel=\"next\""));
+    assert!(last_page.contains("1,001–1,004 of 1,004 people"), "{last_page}");
+    assert!(last_page.contains("person-1001@acme.example"), "the 1,001st rep is on the last page");
+    assert!(last_page.contains("href=\"/admin?page=10\" rel=\"prev\""));
+    assert!(!last_page.contains("rel=\"next\""));
+    assert!(people("?page=10").0.contains("rel=\"next\">Next 4 →"), "the next page holds four");
+    // A change made on a later page comes back to that page.
+    let changed = TestApp::send(
+        page(&app, Method::POST, &format!("/admin/people/{last}?page=11"))
+            .header("cookie", &cookie)
+            .header("origin", &app.base_url)
+            .form(&[("csrf", csrf_of(&last_page).as_str()), ("role", "manager")]),
+    );
+    assert_eq!(changed.status, 303, "{}", changed.text);
+    assert_eq!(changed.header("location"), Some("/admin?page=11"));
     // A page past the end shows the last one.
     assert_eq!(people("?page=500").1, 4);
     // Found by part of the email or the name, in any case.

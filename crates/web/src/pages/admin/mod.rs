@@ -137,11 +137,12 @@ pub async fn person_link(
     review: web::Data<Review>,
     AdminChange { viewer, .. }: AdminChange<Button>,
     id: web::Path<UserId>,
+    list: web::Query<model::PeopleQuery>,
 ) -> Result<HttpResponse, PageError> {
     let issued = review.accounts().issue_link(&viewer.actor, *id).await?;
     let url = format!("{}{}", origin(&req), filmroom_review::accounts::link_path(&issued.secret));
     let link = (issued.person.name, url, view::when(issued.expires_at, viewer.timezone()));
-    Ok(page(people_page(&review, &viewer, &Default::default(), Some(link), None).await?))
+    Ok(page(people_page(&review, &viewer, &list, Some(link), None).await?))
 }
 
 #[derive(Deserialize)]
@@ -158,6 +159,7 @@ pub async fn change_person(
     review: web::Data<Review>,
     AdminChange { viewer, form }: AdminChange<PersonForm>,
     id: web::Path<UserId>,
+    list: web::Query<model::PeopleQuery>,
 ) -> Result<HttpResponse, Fragment> {
     let changes = UserChanges {
         role: form.role.as_deref().map(parse_role).transpose()?,
@@ -169,7 +171,7 @@ pub async fn change_person(
         ..UserChanges::default()
     };
     review.directory().update_user(&viewer.actor, *id, changes).await?;
-    Ok(changed(&req, "/admin"))
+    Ok(changed(&req, &format!("/admin{}", list.query_string())))
 }
 
 /// `/admin/settings`: how the organisation runs its weeks.

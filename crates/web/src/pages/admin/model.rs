@@ -47,6 +47,11 @@ pub struct PeoplePage {
     previous: Option<String>,
     next: Option<String>,
     per_page: usize,
+    /// How many the next page holds.
+    next_count: usize,
+    /// This page's query (`?page=2&q=ann`, or empty), which the change
+    /// forms carry so the admin comes back to the same page.
+    list_query: String,
 }
 
 /// People shown on one page of the People list: enough to scan, few enough
@@ -63,6 +68,20 @@ pub struct PeopleQuery {
     /// The page, from 1.
     #[serde(default)]
     pub page: Option<usize>,
+}
+
+impl PeopleQuery {
+    /// The query again, for a link back to the same page (empty for the
+    /// first page of everyone).
+    pub fn query_string(&self) -> String {
+        let q = self.q.as_deref().map(str::trim).unwrap_or_default();
+        let page = self.page.unwrap_or(1).max(1);
+        match (page, q.is_empty()) {
+            (1, true) => String::new(),
+            (page, true) => format!("?page={page}"),
+            (page, false) => format!("?page={page}&q={}", crate::encode_query(q)),
+        }
+    }
 }
 
 /// The people in management-tree order: each manager followed by their
@@ -169,14 +188,10 @@ pub fn people_page(
             }
         }
     };
-    let link_to = |to: usize| {
-        let mut url = format!("/admin?page={to}");
-        if !q.is_empty() {
-            url.push_str("&q=");
-            url.push_str(&crate::encode_query(&q));
-        }
-        url
-    };
+    let query_of = |to: usize| PeopleQuery { q: Some(q.clone()), page: Some(to) }.query_string();
+    let link_to = |to: usize| format!("/admin{}", query_of(to));
+    let list_query = query_of(page);
+    let next_count = matching.len().saturating_sub(first + rows.len()).min(PEOPLE_PER_PAGE);
     // Deactivated managers stay in the list, so saving a person who still
     // reports to one does not quietly take their manager away.
     let mut managers: Vec<(String, String)> = people
@@ -201,6 +216,8 @@ pub fn people_page(
         q,
         shown,
         per_page: PEOPLE_PER_PAGE,
+        next_count,
+        list_query,
     }
 }
 
