@@ -107,7 +107,7 @@ impl ResponseError for PageError {
         }
         let status = self.status_code();
         let message = if status.is_server_error() {
-            tracing::error!(error = %self, "page failed");
+            tracing::error!(error = %filmroom_review::error_chain(self), "page failed");
             "Something went wrong on our side. It has been logged; try again in a moment."
                 .to_owned()
         } else {

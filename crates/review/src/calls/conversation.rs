@@ -80,7 +80,7 @@ impl Review {
             Ok(metrics) => metrics.summary(),
             Err(ReviewError::SpeechNotAnalysed | ReviewError::NotReady { .. }) => return,
             Err(e) => {
-                tracing::warn!(call = %row.id, error = %e, "conversation figures not recomputed");
+                tracing::warn!(call = %row.id, error = %crate::rules::error::error_chain(&e), "conversation figures not recomputed");
                 return;
             }
         };
@@ -95,7 +95,7 @@ impl Review {
             updated_at: now(),
         };
         if let Err(e) = self.store.put_call_metrics(stored).await {
-            tracing::warn!(call = %row.id, error = %e, "conversation figures not stored");
+            tracing::warn!(call = %row.id, error = %crate::rules::error::error_chain(&e), "conversation figures not stored");
         }
     }
 }
