@@ -155,22 +155,30 @@ impl Steadiness {
     }
 
     /// Whether the sound up to this frame (of [`VAD_FRAME`] samples) is
-    /// the sound of a few frames before.
-    fn is_steady(&mut self, frame: &[f32]) -> bool {
+    /// the sound of a few frames before. Every frame passes through, so the
+    /// history stays in step; only when `asked` is its spectrum taken (a
+    /// frame nobody asks about is unlike every other).
+    fn is_steady(&mut self, frame: &[f32], asked: bool) -> bool {
         self.recent.drain(..frame.len().min(self.scale.window));
         self.recent.extend_from_slice(frame);
-        for ((x, w), s) in self.input.iter_mut().zip(&self.window).zip(&self.recent) {
-            *x = w * s;
-        }
         let mut magnitude = match self.history.len() > self.scale.lags.1 {
             // The oldest spectrum's buffer is reused for the newest.
             true => self.history.pop_front().map(|(m, _)| m).unwrap_or_default(),
             false => Vec::with_capacity(self.spectrum.len()),
         };
         magnitude.clear();
+        if !asked {
+            self.history.push_back((magnitude, 0.0));
+            return false;
+        }
+        for ((x, w), s) in self.input.iter_mut().zip(&self.window).zip(&self.recent) {
+            *x = w * s;
+        }
         if self.fft.process(&mut self.input, &mut self.spectrum).is_ok() {
             // DC left out: an offset is not a tone.
-            magnitude.extend(self.spectrum.iter().skip(1).map(|c| c.norm()));
+            // `norm()` is `hypot`, several times slower than this square
+            // root, and nothing here is near overflow.
+            magnitude.extend(self.spectrum.iter().skip(1).map(|c| c.norm_sqr().sqrt()));
         }
         let norm = magnitude.iter().map(|m| m * m).sum::<f32>().sqrt();
         let newest = self.history.len();
@@ -214,14 +222,13 @@ impl Lane {
         for sample in samples {
             self.frame.push(sample.clamp(-1.0, 1.0));
             if self.frame.len() == VAD_FRAME {
-                let score = self.detector.predict_f32(&self.frame);
                 // The network hears a tone as a voice; a voice never holds
-                // that still.
-                // Both scales see every frame, so each keeps its history.
-                let short = self.steady_short.is_steady(&self.frame);
-                let long = self.steady_long.is_steady(&self.frame);
-                let steady = short || long;
-                self.segmenter.frame(self.frames, score >= VOICE_THRESHOLD && !steady);
+                // that still. Spectra are taken only for frames the network
+                // calls voiced: silence costs nothing more.
+                let voiced = self.detector.predict_f32(&self.frame) >= VOICE_THRESHOLD;
+                let short = self.steady_short.is_steady(&self.frame, voiced);
+                let long = self.steady_long.is_steady(&self.frame, voiced);
+                self.segmenter.frame(self.frames, voiced && !short && !long);
                 self.frames += 1;
                 self.frame.clear();
             }
