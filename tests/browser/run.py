@@ -802,6 +802,11 @@ def run(server: harness.Server, axe: pathlib.Path, sink: MailSink) -> None:
         invite = admin_page.locator("#new-link").inner_text()
         check("/welcome/" in invite, f"no invite link shown: {invite}")
         expect(admin_page.locator(".person", has_text="Rita Rep")).to_contain_text("reports to Mia Manager")
+        # A row's change forms are fetched when it is opened.
+        rita = admin_page.locator(".person", has_text="Rita Rep")
+        rita.locator("summary").click()
+        expect(rita.locator("select[name=manager_id] option:checked")).to_have_text("Mia Manager")
+        expect(rita.get_by_role("button", name="Deactivate")).to_be_visible()
         admin_phone = browser.new_context(viewport=PHONE, bypass_csp=True, storage_state=admin_context.storage_state())
         audit(admin_page, "admin-people", axe, admin_phone)
         invited = anonymous.new_page()

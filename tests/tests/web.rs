@@ -689,6 +689,31 @@ fn the_people_page_pages_and_finds_everyone_beyond_a_thousand() {
     assert!(last_page.contains("href=\"/admin?page=10\" rel=\"prev\""));
     assert!(!last_page.contains("rel=\"next\""));
     assert!(people("?page=10").0.contains("rel=\"next\">Next 4 →"), "the next page holds four");
+    // A page of a hundred carries no hundred lists of managers: a row's
+    // forms come when it is opened (as a fragment for htmx, else a page).
+    assert_eq!(last_page.matches("<select").count(), 2, "only the add form's two selects");
+    let forms = |htmx: bool| {
+        let mut request = page(&app, Method::GET, &format!("/admin/people/{last}/change?page=11"))
+            .header("cookie", &cookie);
+        if htmx {
+            request = request.header("hx-request", "true");
+        }
+        let reply = TestApp::send(request);
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        reply.text
+    };
+    let fragment = forms(true);
+    assert!(!fragment.contains("<html"), "{fragment}");
+    assert!(fragment.contains(&format!("id=\"manager-{last}\"")), "{fragment}");
+    assert!(fragment.contains(&format!("action=\"/admin/people/{last}?page=11\"")), "{fragment}");
+    let whole = forms(false);
+    assert!(whole.contains("<h1>Change Person 1001</h1>"), "{whole}");
+    assert!(whole.contains("href=\"/admin?page=11\">Back to People"), "{whole}");
+    let unknown = TestApp::send(
+        page(&app, Method::GET, &format!("/admin/people/{}/change", team.rep_id.replace('0', "1")))
+            .header("cookie", &cookie),
+    );
+    assert_eq!(unknown.status, 404, "{}", unknown.text);
     // A change made on a later page comes back to that page.
     let changed = TestApp::send(
         page(&app, Method::POST, &format!("/admin/people/{last}?page=11"))

@@ -54,6 +54,7 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .service(admin::people_list)
         .service(admin::add_person)
         .service(admin::person_link)
+        .service(admin::person_change)
         .service(admin::change_person)
         .service(admin::settings_form)
         .service(admin::save_settings)

@@ -17,7 +17,7 @@ use crate::{
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use filmroom_review::{
-    NewUser, PageRequest, Review, ReviewError, Role, SettingsChanges, UserChanges,
+    NewUser, PageRequest, Person, Review, ReviewError, Role, SettingsChanges, UserChanges,
     ids::{DeliveryId, IntegrationTokenId, UserId, WebhookId},
     integrations::NewIntegrationToken,
     metrics::{Band, Metric},
@@ -50,7 +50,13 @@ async fn people_page(
     link: Option<(String, String, String)>,
     error: Option<String>,
 ) -> Result<String, PageError> {
-    // The tree needs everyone: read the directory a page at a time.
+    let people = everyone(review, viewer).await?;
+    Ok(model::people_page(viewer, &people, query, link, error).render()?)
+}
+
+/// Everyone in the organisation (the tree and the managers' list need
+/// them all), read from the directory a page at a time.
+async fn everyone(review: &Review, viewer: &Viewer) -> Result<Vec<Person>, PageError> {
     let mut people = Vec::new();
     let mut after = None;
     loop {
@@ -59,11 +65,30 @@ async fn people_page(
         people.extend(read.items);
         match read.next_after {
             Some(next) => after = Some(next),
-            None => break,
+            None => return Ok(people),
         }
     }
+}
+
+/// The forms that change one person: the People page fetches them when
+/// the person's row is opened; a browser without scripts gets them as a page.
+#[get("/admin/people/{id}/change")]
+pub async fn person_change(
+    req: HttpRequest,
+    review: web::Data<Review>,
+    Admin(viewer): Admin,
+    id: web::Path<UserId>,
+    list: web::Query<model::PeopleQuery>,
+) -> Result<HttpResponse, PageError> {
+    let people = everyone(&review, &viewer).await?;
     let enabled = review.emails().enabled();
-    Ok(model::people_page(viewer, &people, query, link, error, enabled).render()?)
+    let forms = model::person_forms(&viewer, &people, *id, &list, enabled).ok_or_else(|| {
+        ReviewError::NotFound { entity: filmroom_review::Entity::User, id: id.to_string() }
+    })?;
+    if crate::session::is_htmx(&req) {
+        return Ok(crate::html(HttpResponse::Ok(), forms.render()?));
+    }
+    Ok(page(model::PersonPage::new(&viewer, forms).render()?))
 }
 
 /// `/admin`: the organisation's people as a management tree, a page at a

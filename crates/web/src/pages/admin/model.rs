@@ -18,6 +18,7 @@ pub(super) fn role_key(role: Role) -> &'static str {
     }
 }
 
+#[derive(Clone)]
 pub struct PersonRow {
     id: String,
     name: String,
@@ -38,7 +39,6 @@ pub struct PeoplePage {
     managers: Vec<(String, String)>,
     link: Option<(String, String, String)>,
     error: Option<String>,
-    email_enabled: bool,
     /// What was searched for, as typed.
     q: String,
     /// Which people of how many are shown, in words.
@@ -52,6 +52,107 @@ pub struct PeoplePage {
     /// This page's query (`?page=2&q=ann`, or empty), which the change
     /// forms carry so the admin comes back to the same page.
     list_query: String,
+}
+
+/// The forms that change one person: fetched when their row on the People
+/// page is opened, so a page of a hundred people does not carry a hundred
+/// lists of every manager.
+#[derive(Template)]
+#[template(path = "admin_person_forms.html")]
+pub struct PersonForms {
+    csrf: String,
+    p: PersonRow,
+    managers: Vec<(String, String)>,
+    email_enabled: bool,
+    list_query: String,
+}
+
+/// The same forms as a page of their own, for a browser without scripts.
+#[derive(Template)]
+#[template(path = "admin_person.html")]
+pub struct PersonPage {
+    layout: Layout,
+    csrf: String,
+    p: PersonRow,
+    managers: Vec<(String, String)>,
+    email_enabled: bool,
+    list_query: String,
+}
+
+/// The forms that change the person `id` of `people`; `None` when they are
+/// not among them.
+pub fn person_forms(
+    viewer: &Viewer,
+    people: &[Person],
+    id: UserId,
+    query: &PeopleQuery,
+    email_enabled: bool,
+) -> Option<PersonForms> {
+    let names = names_of(people);
+    let person = people.iter().find(|p| p.id == id)?;
+    Some(PersonForms {
+        csrf: viewer.csrf.clone(),
+        p: person_row(person, 0, &names),
+        managers: manager_choices(people),
+        email_enabled,
+        list_query: query.query_string(),
+    })
+}
+
+impl PersonPage {
+    /// The forms, on a page.
+    pub fn new(viewer: &Viewer, forms: PersonForms) -> Self {
+        let PersonForms { csrf, p, managers, email_enabled, list_query } = forms;
+        Self {
+            layout: Layout::new("People", "admin", viewer),
+            csrf,
+            p,
+            managers,
+            email_enabled,
+            list_query,
+        }
+    }
+}
+
+fn names_of(people: &[Person]) -> std::collections::HashMap<UserId, &str> {
+    people.iter().map(|p| (p.id, p.name.as_str())).collect()
+}
+
+fn person_row(
+    p: &Person,
+    depth: usize,
+    names: &std::collections::HashMap<UserId, &str>,
+) -> PersonRow {
+    PersonRow {
+        id: p.id.to_string(),
+        name: p.name.clone(),
+        email: p.email.clone(),
+        role: role_key(p.role).to_owned(),
+        manager_id: p.manager_id.map(|m| m.to_string()).unwrap_or_default(),
+        manager: p
+            .manager_id
+            .and_then(|m| names.get(&m))
+            .map(|n| (*n).to_owned())
+            .unwrap_or_default(),
+        active: p.active,
+        depth,
+    }
+}
+
+/// Everyone a person may report to, by name. Deactivated managers stay in
+/// the list, so saving a person who still reports to one does not quietly
+/// take their manager away.
+fn manager_choices(people: &[Person]) -> Vec<(String, String)> {
+    let mut managers: Vec<(String, String)> = people
+        .iter()
+        .filter(|p| p.role != Role::Rep)
+        .map(|p| {
+            let name = if p.active { p.name.clone() } else { format!("{} (deactivated)", p.name) };
+            (p.id.to_string(), name)
+        })
+        .collect();
+    managers.sort_by(|a, b| a.1.cmp(&b.1));
+    managers
 }
 
 /// People shown on one page of the People list: enough to scan, few enough
@@ -132,10 +233,8 @@ pub fn people_page(
     query: &PeopleQuery,
     link: Option<(String, String, String)>,
     error: Option<String>,
-    email_enabled: bool,
 ) -> PeoplePage {
-    let names: std::collections::HashMap<UserId, &str> =
-        people.iter().map(|p| (p.id, p.name.as_str())).collect();
+    let names = names_of(people);
     let q = query.q.as_deref().map(str::trim).unwrap_or_default().to_owned();
     let needle = q.to_lowercase();
     let matching: Vec<(usize, &Person)> = tree_order(people)
@@ -153,21 +252,8 @@ pub fn people_page(
         .iter()
         .skip(first)
         .take(PEOPLE_PER_PAGE)
-        .map(|(depth, p)| PersonRow {
-            id: p.id.to_string(),
-            name: p.name.clone(),
-            email: p.email.clone(),
-            role: role_key(p.role).to_owned(),
-            manager_id: p.manager_id.map(|m| m.to_string()).unwrap_or_default(),
-            manager: p
-                .manager_id
-                .and_then(|m| names.get(&m))
-                .map(|n| (*n).to_owned())
-                .unwrap_or_default(),
-            active: p.active,
-            // A search shows matches without their managers: no indent.
-            depth: if needle.is_empty() { *depth } else { 0 },
-        })
+        // A search shows matches without their managers: no indent.
+        .map(|(depth, p)| person_row(p, if needle.is_empty() { *depth } else { 0 }, &names))
         .collect();
     let shown = match (matching.len(), needle.is_empty()) {
         (0, false) => format!("Nobody’s name or email contains “{q}”."),
@@ -192,25 +278,13 @@ pub fn people_page(
     let link_to = |to: usize| format!("/admin{}", query_of(to));
     let list_query = query_of(page);
     let next_count = matching.len().saturating_sub(first + rows.len()).min(PEOPLE_PER_PAGE);
-    // Deactivated managers stay in the list, so saving a person who still
-    // reports to one does not quietly take their manager away.
-    let mut managers: Vec<(String, String)> = people
-        .iter()
-        .filter(|p| p.role != Role::Rep)
-        .map(|p| {
-            let name = if p.active { p.name.clone() } else { format!("{} (deactivated)", p.name) };
-            (p.id.to_string(), name)
-        })
-        .collect();
-    managers.sort_by(|a, b| a.1.cmp(&b.1));
     PeoplePage {
         layout: Layout::new("People", "admin", viewer),
         csrf: viewer.csrf.clone(),
         people: rows,
-        managers,
+        managers: manager_choices(people),
         link,
         error,
-        email_enabled,
         previous: (page > 1).then(|| link_to(page - 1)),
         next: (page < pages).then(|| link_to(page + 1)),
         q,
