@@ -2,6 +2,7 @@
 //! they share the call: "no coaching until you have tried to coach yourself".
 
 use crate::rules::ids::{CallId, CommentId, OrganisationId, UserId};
+use crate::rules::versioned::save_unchanged;
 use crate::rules::visibility::rep_work_visible;
 use crate::{context::WeeklyReview, rules::actor::Actor};
 use filmroom_store::Role;
@@ -257,39 +258,34 @@ impl WeeklyReview<'_> {
         id: CommentId,
         changes: CommentChanges,
     ) -> Result<CommentView, ReviewError> {
-        // A few tries: an edit that lands between this read and the write
-        // makes the write miss, and the next round reads it.
-        for _ in 0..3 {
-            let (mut row, call) = self.own_comment(actor, id).await?;
-            if changes.seen_version.is_some_and(|seen| seen != row.version) {
-                return Err(comment_conflict(&row));
-            }
-            if let Some(body) = &changes.body {
-                row.body = check_body(body)?;
-            }
-            if let Some(kind) = changes.kind {
-                row.kind = kind;
-            }
-            if let Some(at_ms) = changes.at_ms {
-                row.at_ms = at_ms;
-            }
-            if let Some(end_ms) = changes.end_ms {
-                row.end_ms = end_ms;
-            }
-            check_offsets(row.at_ms, row.end_ms, call.duration_ms.unwrap_or_default())?;
-            row.updated_at = now();
-            let Some(row) = self.store.update_comment(row).await? else {
-                continue;
-            };
-            let mut views = self.with_names(actor, vec![row]).await?;
-            return views.pop().ok_or_else(|| ReviewError::NotFound {
-                entity: Entity::Comment,
-                id: id.to_string(),
-            });
-        }
-        // Missed three times: the conflict is with what is stored now.
-        let (row, _) = self.own_comment(actor, id).await?;
-        Err(comment_conflict(&row))
+        let row = save_unchanged(
+            changes.seen_version,
+            |(row, _): &(comment::Model, _)| row.version,
+            async || self.own_comment(actor, id).await,
+            async |(mut row, call)| {
+                if let Some(body) = &changes.body {
+                    row.body = check_body(body)?;
+                }
+                if let Some(kind) = changes.kind {
+                    row.kind = kind;
+                }
+                if let Some(at_ms) = changes.at_ms {
+                    row.at_ms = at_ms;
+                }
+                if let Some(end_ms) = changes.end_ms {
+                    row.end_ms = end_ms;
+                }
+                check_offsets(row.at_ms, row.end_ms, call.duration_ms.unwrap_or_default())?;
+                row.updated_at = now();
+                Ok(self.store.update_comment(row).await?)
+            },
+            async |(row, _)| comment_conflict(row),
+        )
+        .await?;
+        let mut views = self.with_names(actor, vec![row]).await?;
+        views
+            .pop()
+            .ok_or_else(|| ReviewError::NotFound { entity: Entity::Comment, id: id.to_string() })
     }
 
     /// Deletes one's own comment and the replies to it.

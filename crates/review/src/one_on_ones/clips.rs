@@ -7,6 +7,7 @@ use crate::rules::error::Entity;
 use crate::rules::error::ReviewError;
 use crate::rules::error::{invalid, not_found};
 use crate::rules::ids::{CallId, ClipId, CommentId, OneOnOneId};
+use crate::rules::versioned::save_unchanged;
 use crate::rules::visibility::rep_work_visible;
 use crate::{context::OneOnOnes, rules::actor::Actor};
 use filmroom_store::{
@@ -365,22 +366,20 @@ impl OneOnOnes<'_> {
         note: Option<String>,
         seen: Option<i32>,
     ) -> Result<(), ReviewError> {
-        // A few tries: a change that lands between this read and the write
-        // makes the write miss, and the next round reads it.
-        for _ in 0..3 {
-            let mut clip = self.segment_clip(actor, clip_id).await?;
-            if seen.is_some_and(|seen| seen != clip.version) {
-                return Err(self.clip_conflict(actor, &clip).await);
-            }
-            clip.note.clone_from(&note);
-            clip.updated_by = Some(actor.user_id);
-            clip.updated_at = Some(now());
-            if self.store.note_clip(clip).await?.is_some() {
-                return Ok(());
-            }
-        }
-        let clip = self.segment_clip(actor, clip_id).await?;
-        Err(self.clip_conflict(actor, &clip).await)
+        save_unchanged(
+            seen,
+            |clip: &clip::Model| clip.version,
+            async || self.segment_clip(actor, clip_id).await,
+            async |mut clip| {
+                clip.note.clone_from(&note);
+                clip.updated_by = Some(actor.user_id);
+                clip.updated_at = Some(now());
+                Ok(self.store.note_clip(clip).await?)
+            },
+            async |clip| self.clip_conflict(actor, clip).await,
+        )
+        .await
+        .map(|_| ())
     }
 
     /// Moves a clip to `to` (0 is first) in its segment.

@@ -6,6 +6,7 @@ use crate::rules::error::Entity;
 use crate::rules::error::ReviewError;
 use crate::rules::error::{invalid, not_found};
 use crate::rules::ids::{ActionItemId, CallId, OneOnOneId, UserId};
+use crate::rules::versioned::save_unchanged;
 use crate::{context::OneOnOnes, rules::actor::Actor};
 use chrono::NaiveDate;
 use filmroom_store::{
@@ -91,21 +92,18 @@ impl OneOnOnes<'_> {
         item_id: ActionItemId,
         changes: ActionItemChanges,
     ) -> Result<ActionItem, ReviewError> {
-        // A few tries: a change that lands between this read and the write
-        // makes the write miss, and the next round reads it.
-        for _ in 0..3 {
-            let item = self.own_action_item(actor, item_id).await?;
-            if changes.seen_version.is_some_and(|seen| seen != item.version) {
-                return Err(self.item_conflict(actor, &item).await);
-            }
-            let item = self.changed_item(actor, item, &changes).await?;
-            if let Some(item) = self.store.update_action_item(item).await? {
-                return Ok(item.into());
-            }
-        }
-        // Missed three times: the conflict is with what is stored now.
-        let item = self.own_action_item(actor, item_id).await?;
-        Err(self.item_conflict(actor, &item).await)
+        save_unchanged(
+            changes.seen_version,
+            |item: &action_item::Model| item.version,
+            async || self.own_action_item(actor, item_id).await,
+            async |item| {
+                let item = self.changed_item(actor, item, &changes).await?;
+                Ok(self.store.update_action_item(item).await?)
+            },
+            async |item| self.item_conflict(actor, item).await,
+        )
+        .await
+        .map(Into::into)
     }
 
     /// An action item of a 1:1 the caller takes part in or oversees.

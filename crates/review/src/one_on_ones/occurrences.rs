@@ -8,6 +8,7 @@ use crate::rules::error::Entity;
 use crate::rules::error::ReviewError;
 use crate::rules::error::{invalid, not_found};
 use crate::rules::ids::{OneOnOneId, UserId};
+use crate::rules::versioned::save_unchanged;
 use crate::{context::OneOnOnes, rules::actor::Actor};
 use chrono::{DateTime, Duration, Utc};
 use filmroom_store::{
@@ -175,23 +176,20 @@ impl OneOnOnes<'_> {
         id: OneOnOneId,
         changes: OccurrenceChanges,
     ) -> Result<OneOnOneView, ReviewError> {
-        // A few tries: a change that lands between this read and the write
-        // makes the write miss, and the next round reads it.
-        for _ in 0..3 {
-            let row = self.own_one_on_one(actor, id).await?;
-            if changes.seen_version.is_some_and(|seen| seen != row.version) {
-                return Err(self.notes_conflict(actor, &row).await);
-            }
-            let mut row = self.changed_occurrence(actor, row, &changes).await?;
-            row.updated_at = now();
-            row.updated_by = Some(actor.user_id);
-            if let Some(row) = self.store.update_one_on_one(row).await? {
-                return self.view_one_on_one(actor, row).await;
-            }
-        }
-        // Missed three times: the conflict is with what is stored now.
-        let row = self.own_one_on_one(actor, id).await?;
-        Err(self.notes_conflict(actor, &row).await)
+        let row = save_unchanged(
+            changes.seen_version,
+            |row: &one_on_one::Model| row.version,
+            async || self.own_one_on_one(actor, id).await,
+            async |row| {
+                let mut row = self.changed_occurrence(actor, row, &changes).await?;
+                row.updated_at = now();
+                row.updated_by = Some(actor.user_id);
+                Ok(self.store.update_one_on_one(row).await?)
+            },
+            async |row| self.notes_conflict(actor, row).await,
+        )
+        .await?;
+        self.view_one_on_one(actor, row).await
     }
 
     /// Who made a change, as an edit conflict names them: "you" for the

@@ -5,6 +5,7 @@ use super::views::Series;
 use crate::rules::error::Entity;
 use crate::rules::error::{invalid, not_found};
 use crate::rules::ids::{OrganisationId, SeriesId, UserId};
+use crate::rules::versioned::save_unchanged;
 use crate::{context::OneOnOnes, rules::actor::Actor};
 use crate::{
     rules::error::ReviewError, rules::person::ManagementTree, rules::person::Timezone,
@@ -256,21 +257,20 @@ impl OneOnOnes<'_> {
         seen_version: Option<i32>,
     ) -> Result<Series, ReviewError> {
         let agenda = serde_json::json!(check_agenda(&agenda)?);
-        for _ in 0..3 {
-            let mut series = self.visible_series(actor, id).await?;
-            if seen_version.is_some_and(|seen| seen != series.version) {
-                return Err(self.agenda_conflict(actor, &series).await);
-            }
-            series.agenda = agenda.clone();
-            series.updated_at = now();
-            series.updated_by = Some(actor.user_id);
-            if let Some(series) = self.store.update_series(series).await? {
-                return Series::try_from(series);
-            }
-        }
-        // Missed three times: the conflict is with what is stored now.
-        let series = self.visible_series(actor, id).await?;
-        Err(self.agenda_conflict(actor, &series).await)
+        let series = save_unchanged(
+            seen_version,
+            |series: &one_on_one_series::Model| series.version,
+            async || self.visible_series(actor, id).await,
+            async |mut series| {
+                series.agenda = agenda.clone();
+                series.updated_at = now();
+                series.updated_by = Some(actor.user_id);
+                Ok(self.store.update_series(series).await?)
+            },
+            async |series| self.agenda_conflict(actor, series).await,
+        )
+        .await?;
+        Series::try_from(series)
     }
 
     async fn visible_series(

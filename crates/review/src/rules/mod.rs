@@ -24,6 +24,7 @@ pub mod sign_in;
 pub(crate) mod stats;
 pub mod text;
 pub mod transcript_format;
+pub(crate) mod versioned;
 pub mod visibility;
 pub mod week;
 pub mod workflow;

@@ -3,6 +3,7 @@
 
 use crate::rules::focus::Focus;
 use crate::rules::ids::{FocusId, UserId};
+use crate::rules::versioned::save_unchanged;
 use crate::{context::OneOnOnes, rules::actor::Actor, rules::actor::timezone};
 use filmroom_store::{
     Role,
@@ -186,20 +187,15 @@ impl OneOnOnes<'_> {
         id: FocusId,
         changes: FocusChanges,
     ) -> Result<FocusView, ReviewError> {
-        // A few tries: a change that lands between this read and the write
-        // makes the write miss, and the next round reads it.
-        for _ in 0..3 {
-            let row = self.coached_focus(actor, id).await?;
-            if changes.seen_version.is_some_and(|seen| seen != row.version) {
-                return Err(self.focus_conflict(actor, &row).await);
-            }
-            let row = changed_focus(actor, row, &changes)?;
-            if let Some(row) = self.store.update_focus(row).await? {
-                return self.view_focus(actor, row).await;
-            }
-        }
-        let row = self.coached_focus(actor, id).await?;
-        Err(self.focus_conflict(actor, &row).await)
+        let row = save_unchanged(
+            changes.seen_version,
+            |row: &focus_skill::Model| row.version,
+            async || self.coached_focus(actor, id).await,
+            async |row| Ok(self.store.update_focus(changed_focus(actor, row, &changes)?).await?),
+            async |row| self.focus_conflict(actor, row).await,
+        )
+        .await?;
+        self.view_focus(actor, row).await
     }
 
     /// A focus the caller coaches, as stored.
