@@ -44,25 +44,22 @@ impl Store {
             .await?)
     }
 
-    /// Takes one attempt back from `key_hash` (a sign-in that succeeded), or
-    /// with `forget` its whole window.
-    pub async fn take_back_sign_in_attempt(
-        &self,
-        key_hash: &str,
-        forget: bool,
-    ) -> Result<(), StoreError> {
+    /// Takes one attempt back from `key_hash`'s window (an attempt that
+    /// succeeded, or one another key refused).
+    pub async fn take_back_sign_in_attempt(&self, key_hash: &str) -> Result<(), StoreError> {
         use sign_in_limit::Column;
-        let db = self.db.writer();
-        if forget {
-            sign_in_limit::Entity::delete_by_id(key_hash.to_owned()).exec(db).await?;
-        } else {
-            sign_in_limit::Entity::update_many()
-                .col_expr(Column::Failures, Expr::col(Column::Failures).sub(1))
-                .filter(Column::KeyHash.eq(key_hash))
-                .filter(Column::Failures.gt(0))
-                .exec(db)
-                .await?;
-        }
+        sign_in_limit::Entity::update_many()
+            .col_expr(Column::Failures, Expr::col(Column::Failures).sub(1))
+            .filter(Column::KeyHash.eq(key_hash))
+            .filter(Column::Failures.gt(0))
+            .exec(self.db.writer())
+            .await?;
+        Ok(())
+    }
+
+    /// Forgets `key_hash`'s window altogether (an account signed in).
+    pub async fn forget_sign_in_attempts(&self, key_hash: &str) -> Result<(), StoreError> {
+        sign_in_limit::Entity::delete_by_id(key_hash.to_owned()).exec(self.db.writer()).await?;
         Ok(())
     }
 

@@ -257,7 +257,7 @@ impl Accounts<'_> {
         }
         if wait.is_some() {
             for hash in within {
-                self.store.take_back_sign_in_attempt(&hash, false).await?;
+                self.store.take_back_sign_in_attempt(&hash).await?;
             }
         }
         self.store.prune_sign_in_limits(expired).await?;
@@ -271,9 +271,9 @@ impl Accounts<'_> {
         account: &str,
         client: Option<&str>,
     ) -> Result<(), ReviewError> {
-        self.store.take_back_sign_in_attempt(&secrets::hash(account), true).await?;
+        self.store.forget_sign_in_attempts(&secrets::hash(account)).await?;
         if let Some(client) = client {
-            self.store.take_back_sign_in_attempt(&secrets::hash(client), false).await?;
+            self.store.take_back_sign_in_attempt(&secrets::hash(client)).await?;
         }
         Ok(())
     }
