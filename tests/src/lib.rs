@@ -583,11 +583,21 @@ pub struct Peer {
 impl Peer {
     /// `GET path` on this process, with `token` when given.
     pub fn get(&self, path: &str, token: Option<&str>) -> Reply {
-        let mut request = self.client.get(format!("{}{path}", self.base_url));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
+        TestApp::send(self.request(Method::GET, path, token))
+    }
+
+    /// A request to this process, with `token` when given.
+    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let request = self.client.request(method, format!("{}{path}", self.base_url));
+        match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
         }
-        TestApp::send(request)
+    }
+
+    /// The process id, to kill it while requests to it are in flight.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 }
 
@@ -657,6 +667,71 @@ impl Team {
         let manager = app.issue_token(&admin, &manager_id);
         let rep = app.issue_token(&admin, &rep_id);
         Self { admin, admin_id, manager, manager_id, rep, rep_id }
+    }
+}
+
+/// A request as a [`WebhookReceiver`] saw it: lower-cased headers and the body.
+pub type Seen = (Vec<(String, String)>, Vec<u8>);
+
+/// A receiver's endpoint for webhooks: answers 500 to the first `failures`
+/// requests, then 200, and keeps every request it got.
+pub struct WebhookReceiver {
+    pub url: String,
+    pub requests: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl WebhookReceiver {
+    /// Listens on a free loopback port.
+    pub fn start(failures: usize) -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/hooks/filmroom", listener.local_addr().unwrap());
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&requests);
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let seen_request = SeenRequest::read(&stream);
+                let count = {
+                    let mut all = seen.lock().unwrap();
+                    all.push((seen_request.headers, seen_request.body));
+                    all.len()
+                };
+                let status = if count <= failures { "500 Internal Server Error" } else { "200 OK" };
+                let _ = std::io::Write::write_all(
+                    &mut stream,
+                    format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                        .as_bytes(),
+                );
+            }
+        });
+        Self { url, requests }
+    }
+
+    /// Waits (a minute at most) until `count` requests have come.
+    #[track_caller]
+    pub fn wait_for(&self, count: usize) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while self.requests.lock().unwrap().len() < count {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the receiver got {} of {count} requests",
+                self.requests.lock().unwrap().len()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// What arrived, by event id: the delivery id of each request carrying it.
+    pub fn deliveries_by_event(&self) -> std::collections::BTreeMap<String, Vec<String>> {
+        let mut received: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for (_, body) in self.requests.lock().unwrap().iter() {
+            let body: Value = serde_json::from_slice(body).unwrap();
+            received
+                .entry(body["id"].as_str().unwrap().to_owned())
+                .or_default()
+                .push(body["delivery_id"].as_str().unwrap().to_owned());
+        }
+        received
     }
 }
 

@@ -11,65 +11,12 @@
     missing_docs
 )]
 
-use std::{
-    io::Write,
-    net::TcpListener,
-    sync::{Arc, Mutex},
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
-use filmroom_tests::{SeenRequest, Team, TestApp, fixture};
+use filmroom_tests::{Team, TestApp, WebhookReceiver, fixture};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
-
-/// A request as the receiver saw it: lower-cased headers and the body.
-type Seen = (Vec<(String, String)>, Vec<u8>);
-
-/// A local endpoint that answers 500 to the first `failures` requests, then 200.
-struct Receiver {
-    url: String,
-    requests: Arc<Mutex<Vec<Seen>>>,
-}
-
-impl Receiver {
-    fn start(failures: usize) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}/hooks/filmroom", listener.local_addr().unwrap());
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let seen = Arc::clone(&requests);
-        std::thread::spawn(move || {
-            for stream in listener.incoming().take(50) {
-                let Ok(mut stream) = stream else { continue };
-                let seen_request = SeenRequest::read(&stream);
-                let (headers, body) = (seen_request.headers, seen_request.body);
-                let count = {
-                    let mut all = seen.lock().unwrap();
-                    all.push((headers, body));
-                    all.len()
-                };
-                let status = if count <= failures { "500 Internal Server Error" } else { "200 OK" };
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-                );
-            }
-        });
-        Self { url, requests }
-    }
-
-    fn wait_for(&self, count: usize) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while self.requests.lock().unwrap().len() < count {
-            assert!(
-                Instant::now() < deadline,
-                "the receiver got {} of {count} requests",
-                self.requests.lock().unwrap().len()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
 
 fn verify(secret: &str, headers: &[(String, String)], body: &[u8]) {
     let header = &headers.iter().find(|(k, _)| k == "filmroom-signature").expect("signed").1;
@@ -91,7 +38,7 @@ fn events_are_delivered_signed_and_retried_until_accepted() {
         ("FILMROOM_ALLOW_PRIVATE_FETCH", "127.0.0.1"),
     ]);
     let team = Team::create(&app, "Acme");
-    let receiver = Receiver::start(2);
+    let receiver = WebhookReceiver::start(2);
     app.post(
         "/v1/webhooks",
         &team.manager,
@@ -176,7 +123,7 @@ fn events_are_delivered_signed_and_retried_until_accepted() {
 }
 
 /// A webhook for `call.ready` to `receiver`; its id.
-fn call_ready_hook(app: &TestApp, admin: &str, receiver: &Receiver) -> String {
+fn call_ready_hook(app: &TestApp, admin: &str, receiver: &WebhookReceiver) -> String {
     let created = app
         .post("/v1/webhooks", admin, json!({"url": receiver.url, "event_types": ["call.ready"]}))
         .json();
@@ -190,7 +137,7 @@ fn a_delivery_survives_a_server_restart_between_attempts() {
         ("FILMROOM_ALLOW_PRIVATE_FETCH", "127.0.0.1"),
     ]);
     let team = Team::create(&app, "Acme");
-    let receiver = Receiver::start(1);
+    let receiver = WebhookReceiver::start(1);
     let hook = call_ready_hook(&app, &team.admin, &receiver);
     let call = app.create_call(&team.rep, &team.rep_id);
     assert_eq!(
@@ -215,7 +162,7 @@ fn a_delivery_survives_a_server_restart_between_attempts() {
 
 #[test]
 fn deliveries_never_reach_private_addresses_unless_allowed() {
-    let receiver = Receiver::start(0);
+    let receiver = WebhookReceiver::start(0);
     let app = TestApp::spawn_with(&[("FILMROOM_RETRY_BASE_SECS", "0")]);
     let team = Team::create(&app, "Acme");
     let by_name = receiver.url.replace("127.0.0.1", "localhost");
@@ -255,7 +202,7 @@ fn every_event_gets_exactly_one_delivery_however_often_the_server_is_killed() {
         ("FILMROOM_JOB_LEASE_SECS", "2"),
     ]);
     let team = Team::create(&app, "Acme");
-    let receiver = Receiver::start(0);
+    let receiver = WebhookReceiver::start(0);
     let hook = call_ready_hook(&app, &team.admin, &receiver);
     let calls: Vec<String> = (0..6).map(|_| app.create_call(&team.rep, &team.rep_id)).collect();
     // Each upload queues an analysis whose end writes a `call.ready` event;
@@ -300,14 +247,7 @@ fn every_event_gets_exactly_one_delivery_however_often_the_server_is_killed() {
     // one that arrived twice (sent, then the server killed before it noted
     // the answer) carried the same delivery id both times, so the receiver
     // can drop the repeat.
-    let mut received: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-    for (_, body) in receiver.requests.lock().unwrap().iter() {
-        let body: Value = serde_json::from_slice(body).unwrap();
-        received
-            .entry(body["id"].as_str().unwrap().to_owned())
-            .or_default()
-            .push(body["delivery_id"].as_str().unwrap().to_owned());
-    }
+    let received = receiver.deliveries_by_event();
     for event in &events {
         let ids =
             received.get(event).unwrap_or_else(|| panic!("{event} never reached the receiver"));
