@@ -83,6 +83,17 @@ fn put_audio(request: reqwest::blocking::RequestBuilder, bytes: Vec<u8>) -> Repl
     TestApp::send(request.header("content-type", "audio/wav").body(bytes))
 }
 
+/// A worker process, killed when dropped: a failing assertion must not
+/// leave it running.
+struct Worker(Child);
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Whether `worker` is running an analysis now: one of its threads has a
 /// child (the sandboxed analyzer).
 fn is_analysing(worker: &Child) -> bool {
@@ -122,7 +133,7 @@ fn pick<'a>(
     second: &'a Peer,
 ) -> impl Fn(Method, &str, &str) -> reqwest::blocking::RequestBuilder + 'a {
     move |method, path, token| {
-        if n % 2 == 0 {
+        if n.is_multiple_of(2) {
             first.request(method, path, Some(token))
         } else {
             second.request(method, path, Some(token))
@@ -162,8 +173,8 @@ fn a_cluster_that_loses_a_worker_and_an_api_process_loses_and_doubles_nothing() 
     let slow = slow.to_str().unwrap().to_owned();
     let mut doomed_env = WORKER_ENV.to_vec();
     doomed_env.push(("FILMROOM_ANALYZER", &slow));
-    let mut doomed_worker = app.spawn_worker(&doomed_env);
-    let mut other_worker = app.spawn_worker(&WORKER_ENV);
+    let mut doomed_worker = Worker(app.spawn_worker(&doomed_env));
+    let _other_worker = Worker(app.spawn_worker(&WORKER_ENV));
 
     let calls: Vec<String> =
         (0..uploads).map(|_| app.create_call(&team.rep, &team.rep_id)).collect();
@@ -215,12 +226,12 @@ fn a_cluster_that_loses_a_worker_and_an_api_process_loses_and_doubles_nothing() 
         assert!(killed.success());
         release_tx.send(()).unwrap();
         let deadline = Instant::now() + Duration::from_secs(120);
-        while !is_analysing(&doomed_worker) {
+        while !is_analysing(&doomed_worker.0) {
             assert!(Instant::now() < deadline, "the worker to be killed never took a job");
             std::thread::sleep(Duration::from_millis(5));
         }
-        doomed_worker.kill().unwrap();
-        doomed_worker.wait().unwrap();
+        doomed_worker.0.kill().unwrap();
+        doomed_worker.0.wait().unwrap();
         client.join().unwrap();
     });
 
@@ -237,7 +248,7 @@ fn a_cluster_that_loses_a_worker_and_an_api_process_loses_and_doubles_nothing() 
     let second = app.spawn_peer(&CLUSTER_ENV);
     for (k, call) in calls.iter().take(nominations).enumerate() {
         let week = format!("2026-W{:02}", 1 + k / 2);
-        let slot = if k % 2 == 0 { "went_well" } else { "struggled" };
+        let slot = if k.is_multiple_of(2) { "went_well" } else { "struggled" };
         let on = pick(k, &app, &second);
         let nomination = format!("/v1/reps/{}/weeks/{week}/nominations/{slot}", team.rep_id);
         let steps: [(&str, &str, Value); 6] = [
@@ -317,6 +328,4 @@ fn a_cluster_that_loses_a_worker_and_an_api_process_loses_and_doubles_nothing() 
          {review_moves} review moves; {} events; {requests} webhook requests, {repeats} repeated",
         events.len()
     );
-    other_worker.kill().unwrap();
-    other_worker.wait().unwrap();
 }
