@@ -11,6 +11,8 @@
     missing_docs
 )]
 
+use std::process::Command;
+
 use filmroom_tests::{Team, TestApp, expected, files_containing, fixture};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -527,5 +529,45 @@ fn wavs_from_streaming_recorders_decode_to_the_data_that_is_there() {
         let settled = app.wait_until_settled(&team.rep, &call);
         assert_eq!(settled["status"], "ready", "placeholder {placeholder:#x}: {settled}");
         assert_eq!(settled["audio"]["duration_ms"], want, "placeholder {placeholder:#x}");
+    }
+}
+
+#[test]
+fn the_sandboxed_analyzer_scores_speech_on_its_threads_as_an_unprivileged_user() {
+    // RLIMIT_NPROC counts threads, and root is exempt from it: only an
+    // unprivileged analyzer shows whether its threads start before the
+    // limit is set. Run as `nobody` when the suite runs as root.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o777))
+        .unwrap();
+    let binary = dir.path().join("filmroom");
+    std::fs::copy(filmroom_tests::binary(), &binary).unwrap();
+    let root = String::from_utf8(Command::new("id").arg("-u").output().unwrap().stdout).unwrap();
+    for name in ["speech-8k-stereo.flac", "speech-16k-mono.mp3"] {
+        let file = dir.path().join(name);
+        std::fs::write(&file, fixture(name)).unwrap();
+        let speech_out = dir.path().join(format!("{name}.speech.json"));
+        let mut command = match root.trim() {
+            "0" => {
+                let mut c = Command::new("setpriv");
+                c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(&binary);
+                c
+            }
+            _ => Command::new(&binary),
+        };
+        let output = command
+            .arg("analyze")
+            .arg("--speech-out")
+            .arg(&speech_out)
+            .arg(&file)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{name}: {stderr}");
+        assert!(!stderr.contains("decoder's thread"), "{name}: {stderr}");
+        let speech: Value = serde_json::from_slice(&std::fs::read(&speech_out).unwrap()).unwrap();
+        let channels = speech["channels"].as_array().unwrap();
+        assert_eq!(channels.len(), if name.contains("stereo") { 2 } else { 1 }, "{speech}");
+        assert!(!channels[0].as_array().unwrap().is_empty(), "{name}: {speech}");
     }
 }

@@ -19,7 +19,7 @@ use symphonia::core::{
 use crate::{
     mp4,
     peaks::{Peaks, PeaksBuilder, SAMPLES_PER_PIXEL},
-    speech::{Speech, SpeechDetector},
+    speech::{ScoringThreads, Speech, SpeechDetector},
 };
 
 /// Receives decoded audio as it streams past, one packet at a time.
@@ -405,14 +405,23 @@ where
 }
 
 /// Decodes a recording once and derives its facts, waveform peaks and
-/// speech segments per channel.
+/// speech segments per channel, all on the calling thread.
 pub fn analyze<R: Read + Seek + Send + Sync>(
     source: R,
+) -> Result<(AudioFacts, Peaks, Speech), AnalysisError> {
+    analyze_with(source, None)
+}
+
+/// [`analyze`], with speech scored on `threads` beside the decoder when
+/// given (the same segments, sooner).
+pub fn analyze_with<R: Read + Seek + Send + Sync>(
+    source: R,
+    threads: Option<ScoringThreads>,
 ) -> Result<(AudioFacts, Peaks, Speech), AnalysisError> {
     let (facts, sinks) = decode(source, |shape| {
         (
             PeaksBuilder::new(shape.channels, shape.sample_rate, SAMPLES_PER_PIXEL),
-            SpeechDetector::new(shape.channels, shape.sample_rate),
+            SpeechDetector::new(shape.channels, shape.sample_rate, threads),
         )
     })?;
     let (peaks, speech) =

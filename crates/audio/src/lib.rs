@@ -16,12 +16,13 @@ pub mod speech;
 pub mod wav;
 
 pub use analysis::{
-    AnalysisError, AudioFacts, FrameSink, StreamShape, analyze, analyze_without_speech, decode,
+    AnalysisError, AudioFacts, FrameSink, StreamShape, analyze, analyze_with,
+    analyze_without_speech, decode,
 };
 pub use peaks::{Peaks, PeaksBuilder, SAMPLES_PER_PIXEL};
 pub use range::{RangeFacts, decode_range};
 pub use sniff::{Container, NotAudio, SNIFF_LEN, sniff};
-pub use speech::{Speech, SpeechDetector};
+pub use speech::{ScoringThreads, Speech, SpeechDetector};
 
 /// Frames `from..to` of one decoded plane, or none when the range is not
 /// inside it: decoders report frame counts that a hostile file can make lie.

@@ -14,7 +14,10 @@
 
 use std::{f32::consts::TAU, fs::File, path::PathBuf};
 
-use filmroom_audio::{FrameSink, decode, speech::SpeechDetector};
+use filmroom_audio::{
+    FrameSink, decode,
+    speech::{ScoringThreads, SpeechDetector},
+};
 
 const RATE: u32 = 8000;
 
@@ -51,13 +54,18 @@ fn tones(seconds: f32, parts: &[(f32, f32)], cadence: Option<(f32, f32)>) -> Vec
         .collect()
 }
 
-/// Milliseconds counted as speech in `samples` at `rate`.
+/// Milliseconds counted as speech in `samples` at `rate`, scored on two
+/// threads as the analyzer does; scoring on this thread counts the same.
 fn speech_ms(samples: &[f32], rate: u32) -> u64 {
-    let mut detector = SpeechDetector::new(1, rate);
-    for chunk in samples.chunks(1024) {
-        detector.frames(&[chunk]);
-    }
-    let speech = detector.finish().unwrap();
+    let detect = |threads: Option<ScoringThreads>| {
+        let mut detector = SpeechDetector::new(1, rate, threads);
+        for chunk in samples.chunks(1024) {
+            detector.frames(&[chunk]);
+        }
+        detector.finish().unwrap()
+    };
+    let speech = detect(Some(ScoringThreads::start(2).unwrap()));
+    assert_eq!(speech, detect(None), "threads and inline scoring disagree");
     speech.channels[0].iter().map(|[start, end]| end - start).sum()
 }
 

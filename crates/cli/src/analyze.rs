@@ -35,6 +35,10 @@ pub struct AnalyzeArgs {
     pub cpu_limit_secs: u64,
 }
 
+/// Threads scoring speech beside the decoder: this project's machines have
+/// two cores, and the worker runs analyses one at a time by default.
+const SCORING_THREADS: usize = 2;
+
 /// The largest file the analyzer may write: the peaks of a very long call
 /// are a few MiB.
 const MAX_WRITE_BYTES: u64 = 64 * 1024 * 1024;
@@ -54,6 +58,18 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<std::process::ExitCode> {
     // It writes the peaks and speech files and starts no process.
     setrlimit(Resource::FSIZE, MAX_WRITE_BYTES, MAX_WRITE_BYTES)
         .context("setting the file size limit")?;
+    // Speech is scored on two threads beside the decoder; they are started
+    // now, before the limit below forbids any new thread or process.
+    let threads = match args.no_speech {
+        true => None,
+        false => match filmroom_audio::ScoringThreads::start(SCORING_THREADS) {
+            Ok(threads) => Some(threads),
+            Err(e) => {
+                eprintln!("speech is scored on the decoder's thread: no scoring threads ({e})");
+                None
+            }
+        },
+    };
     setrlimit(Resource::NPROC, 0, 0).context("setting the process limit")?;
     let file =
         File::open(&args.file).with_context(|| format!("opening {}", args.file.display()))?;
@@ -62,7 +78,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<std::process::ExitCode> {
         filmroom_audio::analyze_without_speech(file)
             .map(|(facts, peaks)| (facts, peaks, filmroom_audio::Speech::default()))
     } else {
-        filmroom_audio::analyze(file)
+        filmroom_audio::analyze_with(file, threads)
     };
     match analysed {
         Ok((facts, peaks, speech)) => {
