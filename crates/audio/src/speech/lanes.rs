@@ -11,7 +11,8 @@
 use std::{sync::mpsc, thread::JoinHandle};
 
 use super::{
-    VAD_FRAME, VOICE_THRESHOLD,
+    END_LAG_FRAMES, VAD_FRAME, VOICE_THRESHOLD,
+    floor::NoiseFloor,
     segments::Segmenter,
     steady::{LONG, SHORT, Steadiness},
     voice::{Bands, FrontEnd, Network},
@@ -86,6 +87,9 @@ impl ScoringThreads {
 /// that must see its frames in order.
 struct Decider {
     network: Network,
+    floor: NoiseFloor,
+    /// Frames since one stood above the noise floor.
+    quiet_frames: u64,
     steady_short: Steadiness,
     steady_long: Steadiness,
     frames: u64,
@@ -96,6 +100,8 @@ impl Decider {
     fn new() -> Self {
         Self {
             network: Network::new(),
+            floor: NoiseFloor::new(),
+            quiet_frames: u64::MAX,
             steady_short: Steadiness::new(SHORT),
             steady_long: Steadiness::new(LONG),
             frames: 0,
@@ -103,11 +109,20 @@ impl Decider {
         }
     }
 
-    /// Decides one frame from its samples and bands. The network hears a
-    /// tone as a voice; a voice never holds that still. Spectra are taken
+    /// Decides one frame from its samples and bands. The network hears line
+    /// noise and tones as voices; a voice stands above the line's noise and
+    /// never holds as still as a tone. Spectra are taken
     /// only for frames the network calls voiced: silence costs nothing more.
     fn frame(&mut self, frame: &[f32], bands: &Bands) {
-        let voiced = self.network.score(bands) >= VOICE_THRESHOLD;
+        // The network's scores trail a voice by END_LAG_FRAMES, which the
+        // segments take off their ends; the loudness is held as long, so a
+        // segment ends where the network says, less the same lag.
+        self.quiet_frames = match self.floor.stands_out(frame) {
+            true => 0,
+            false => self.quiet_frames.saturating_add(1),
+        };
+        let loud = self.quiet_frames <= END_LAG_FRAMES;
+        let voiced = self.network.score(bands) >= VOICE_THRESHOLD && loud;
         let short = self.steady_short.is_steady(frame, voiced);
         let long = self.steady_long.is_steady(frame, voiced);
         self.segmenter.frame(self.frames, voiced && !short && !long);

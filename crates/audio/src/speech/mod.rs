@@ -14,6 +14,7 @@
 //! dropped (a click or a cough is not speech). Only segments are kept, so memory does not grow with the
 //! call's length beyond them.
 
+mod floor;
 mod lanes;
 mod segments;
 mod steady;
