@@ -9,6 +9,8 @@
 
 use std::collections::VecDeque;
 
+use super::END_LAG_FRAMES;
+
 /// How far above the noise floor a frame must be to be speech, as a ratio
 /// of energies. Tuned on the accuracy benchmark's tune set
 /// (`scripts/bench-speech-accuracy.py --set tune`).
@@ -59,6 +61,33 @@ impl NoiseFloor {
             self.frames_in_current = 0;
         }
         energy > floor.max(SILENCE) * ABOVE_FLOOR
+    }
+}
+
+/// Whether a frame is worth the network's hearing: it, or one of the
+/// [`END_LAG_FRAMES`] before it, stood above the noise floor. The network's
+/// scores trail a voice by that lag, which the segments take off their
+/// ends, so the gate stays open as long and a segment ends where the
+/// network says.
+#[derive(Debug)]
+pub(super) struct Gate {
+    floor: NoiseFloor,
+    /// Frames since one stood above the noise floor.
+    quiet_frames: u64,
+}
+
+impl Gate {
+    pub(super) fn new() -> Self {
+        Self { floor: NoiseFloor::new(), quiet_frames: u64::MAX }
+    }
+
+    /// Hears a frame; whether the gate is open for it.
+    pub(super) fn is_open(&mut self, frame: &[f32]) -> bool {
+        self.quiet_frames = match self.floor.stands_out(frame) {
+            true => 0,
+            false => self.quiet_frames.saturating_add(1),
+        };
+        self.quiet_frames <= END_LAG_FRAMES
     }
 }
 

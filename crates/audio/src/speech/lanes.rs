@@ -11,11 +11,11 @@
 use std::{sync::mpsc, thread::JoinHandle};
 
 use super::{
-    END_LAG_FRAMES, VAD_FRAME, VOICE_THRESHOLD,
-    floor::NoiseFloor,
+    VAD_FRAME, VOICE_THRESHOLD,
+    floor::Gate,
     segments::Segmenter,
     steady::{LONG, SHORT, Steadiness},
-    voice::{Bands, FrontEnd, Network},
+    voice::{Bands, FrontEnd, Network, REPLAY_FRAMES},
 };
 
 /// Samples handed from one thread to the next at a time (16 frames).
@@ -83,13 +83,50 @@ impl ScoringThreads {
     }
 }
 
+/// What the front end makes of a frame for the network.
+enum Heard {
+    /// Nowhere near the noise floor's height: not speech, and the network
+    /// need not hear it.
+    Quiet,
+    /// To be scored: its bands, after those of the quiet frames just before
+    /// it (up to [`REPLAY_FRAMES`]), which the network hears first so its
+    /// memory is where it would be had it heard them all along.
+    Open { replay: Vec<Bands>, bands: Bands },
+}
+
+/// The front end and the noise gate of one channel: the steps that depend
+/// on no score.
+struct Listener {
+    front_end: FrontEnd,
+    gate: Gate,
+    /// Quiet frames since the gate was last open.
+    skipped: usize,
+}
+
+impl Listener {
+    fn new() -> Self {
+        Self { front_end: FrontEnd::new(), gate: Gate::new(), skipped: 0 }
+    }
+
+    fn hear(&mut self, frame: &[f32]) -> Heard {
+        self.front_end.hear(frame);
+        if !self.gate.is_open(frame) {
+            self.skipped = self.skipped.saturating_add(1);
+            return Heard::Quiet;
+        }
+        let replay = (1..=self.skipped.min(REPLAY_FRAMES))
+            .rev()
+            .map(|back| self.front_end.bands_back(back))
+            .collect();
+        self.skipped = 0;
+        Heard::Open { replay, bands: self.front_end.bands_back(0) }
+    }
+}
+
 /// The network, the tone check and the segments of one channel: the steps
 /// that must see its frames in order.
 struct Decider {
     network: Network,
-    floor: NoiseFloor,
-    /// Frames since one stood above the noise floor.
-    quiet_frames: u64,
     steady_short: Steadiness,
     steady_long: Steadiness,
     frames: u64,
@@ -100,8 +137,6 @@ impl Decider {
     fn new() -> Self {
         Self {
             network: Network::new(),
-            floor: NoiseFloor::new(),
-            quiet_frames: u64::MAX,
             steady_short: Steadiness::new(SHORT),
             steady_long: Steadiness::new(LONG),
             frames: 0,
@@ -109,20 +144,20 @@ impl Decider {
         }
     }
 
-    /// Decides one frame from its samples and bands. The network hears line
-    /// noise and tones as voices; a voice stands above the line's noise and
-    /// never holds as still as a tone. Spectra are taken
-    /// only for frames the network calls voiced: silence costs nothing more.
-    fn frame(&mut self, frame: &[f32], bands: &Bands) {
-        // The network's scores trail a voice by END_LAG_FRAMES, which the
-        // segments take off their ends; the loudness is held as long, so a
-        // segment ends where the network says, less the same lag.
-        self.quiet_frames = match self.floor.stands_out(frame) {
-            true => 0,
-            false => self.quiet_frames.saturating_add(1),
+    /// Decides one frame. The network hears line noise and tones as voices;
+    /// a voice stands above the line's noise (the gate) and never holds as
+    /// still as a tone. Spectra are taken only for frames the network calls
+    /// voiced: silence costs nothing more.
+    fn frame(&mut self, frame: &[f32], heard: &Heard) {
+        let voiced = match heard {
+            Heard::Quiet => false,
+            Heard::Open { replay, bands } => {
+                for bands in replay {
+                    self.network.score(bands);
+                }
+                self.network.score(bands) >= VOICE_THRESHOLD
+            }
         };
-        let loud = self.quiet_frames <= END_LAG_FRAMES;
-        let voiced = self.network.score(bands) >= VOICE_THRESHOLD && loud;
         let short = self.steady_short.is_steady(frame, voiced);
         let long = self.steady_long.is_steady(frame, voiced);
         self.segmenter.frame(self.frames, voiced && !short && !long);
@@ -137,7 +172,7 @@ impl Decider {
 
 /// One channel scored on the decoder's thread.
 struct InlineLane {
-    front_end: FrontEnd,
+    listener: Listener,
     decider: Decider,
     frame: Vec<f32>,
 }
@@ -161,9 +196,9 @@ pub(super) struct Lanes {
     threads: Option<ScoringThreads>,
 }
 
-/// Frames of a batch, each with its bands: the front end's thread to the
-/// network's.
-type Banded = (Vec<f32>, Vec<Bands>);
+/// Frames of a batch, each with what the front end made of it: the front
+/// end's thread to the network's.
+type Banded = (Vec<f32>, Vec<Heard>);
 
 /// Cuts `samples` (carrying over what `rest` held) into frames for `each`,
 /// keeping the incomplete end in `rest`.
@@ -185,7 +220,7 @@ impl Lanes {
             let lanes = (0..channels)
                 .map(|_| {
                     Lane::Inline(Box::new(InlineLane {
-                        front_end: FrontEnd::new(),
+                        listener: Listener::new(),
                         decider: Decider::new(),
                         frame: Vec::with_capacity(VAD_FRAME),
                     }))
@@ -204,9 +239,9 @@ impl Lanes {
                     1,
                     Box::new(move || {
                         let mut decider = Decider::new();
-                        for (samples, bands) in banded_batches {
-                            for (frame, bands) in samples.chunks_exact(VAD_FRAME).zip(&bands) {
-                                decider.frame(frame, bands);
+                        for (samples, heard) in banded_batches {
+                            for (frame, heard) in samples.chunks_exact(VAD_FRAME).zip(&heard) {
+                                decider.frame(frame, heard);
                             }
                         }
                         let _ = done.send(decider.finish());
@@ -216,12 +251,12 @@ impl Lanes {
                 threads.run(
                     channel,
                     Box::new(move || {
-                        let mut front_end = FrontEnd::new();
+                        let mut listener = Listener::new();
                         let mut decider = Decider::new();
                         let mut rest = Vec::with_capacity(BATCH + VAD_FRAME);
                         for batch in batches {
                             frames_of(&mut rest, &batch, |frame| {
-                                decider.frame(frame, &front_end.bands(frame));
+                                decider.frame(frame, &listener.hear(frame));
                             });
                         }
                         let _ = done.send(decider.finish());
@@ -244,9 +279,9 @@ impl Lanes {
             let clamped = plane.iter().map(|s| s.clamp(-1.0, 1.0));
             match lane {
                 Lane::Inline(lane) => {
-                    let InlineLane { front_end, decider, frame } = lane.as_mut();
+                    let InlineLane { listener, decider, frame } = lane.as_mut();
                     let clamped: Vec<f32> = clamped.collect();
-                    frames_of(frame, &clamped, |f| decider.frame(f, &front_end.bands(f)));
+                    frames_of(frame, &clamped, |f| decider.frame(f, &listener.hear(f)));
                 }
                 Lane::Threaded { samples, .. } => {
                     let Some(pending) = self.pending.get_mut(n) else { continue };
@@ -286,19 +321,19 @@ impl Lanes {
     }
 }
 
-/// A lone channel's front end: batches of samples in, the same frames with
-/// their bands out to the network's thread.
+/// A lone channel's front end and gate: batches of samples in, the same
+/// frames with what was heard of them out to the network's thread.
 fn front_end_task(batches: &mpsc::Receiver<Vec<f32>>, banded: &mpsc::SyncSender<Banded>) {
-    let mut front_end = FrontEnd::new();
+    let mut listener = Listener::new();
     let mut rest = Vec::with_capacity(BATCH + VAD_FRAME);
     for batch in batches {
         let mut frames = Vec::with_capacity(batch.len() + VAD_FRAME);
-        let mut bands = Vec::with_capacity(batch.len() / VAD_FRAME + 1);
+        let mut heard = Vec::with_capacity(batch.len() / VAD_FRAME + 1);
         frames_of(&mut rest, &batch, |frame| {
             frames.extend_from_slice(frame);
-            bands.push(front_end.bands(frame));
+            heard.push(listener.hear(frame));
         });
-        if banded.send((frames, bands)).is_err() {
+        if banded.send((frames, heard)).is_err() {
             return;
         }
     }

@@ -9,7 +9,7 @@
 //! front end is rebuilt here, band for band the same as earshot 1.2.2
 //! (`the_front_end_scores_as_earshot_does` holds them to each other).
 
-use std::sync::Arc;
+use std::{collections::VecDeque, sync::Arc};
 
 use earshot::Predictor;
 use realfft::{RealToComplex, num_complex::Complex};
@@ -39,16 +39,17 @@ const MEL_EDGES: [usize; BANDS + 2] = [
 pub(super) type Bands = [f32; BANDS];
 
 /// The front end of one channel: frames in, bands out. It keeps the last
-/// frames' samples (the window spans three), so a channel's frames go
-/// through one front end in order; it does not depend on any score, so it
-/// can run a step ahead of the network, on another thread.
+/// frames' samples (a window spans three, and bands of frames passed over
+/// can be asked for afterwards), so a channel's frames go through one front
+/// end in order; it depends on no score, so it can run a step ahead of the
+/// network, on another thread.
 pub(super) struct FrontEnd {
     fft: Arc<dyn RealToComplex<f32>>,
     hann: Vec<f32>,
     /// The mel weights of each band, with the first bin they apply to.
     mel: Vec<(usize, Vec<f32>)>,
-    /// The last [`WINDOW`] samples, pre-emphasised, oldest first.
-    recent: Vec<f32>,
+    /// The last [`KEPT_FRAMES`] frames, pre-emphasised, oldest first.
+    kept: VecDeque<Vec<f32>>,
     previous_sample: f32,
     input: Vec<f32>,
     spectrum: Vec<Complex<f32>>,
@@ -57,6 +58,12 @@ pub(super) struct FrontEnd {
     /// Only its `normalize`, which holds no state, is used here.
     normaliser: earshot::DefaultPredictor,
 }
+
+/// Frames whose bands can be asked for after they have passed.
+pub(super) const REPLAY_FRAMES: usize = 32;
+/// Frames a window spans.
+const WINDOW_FRAMES: usize = WINDOW / VAD_FRAME;
+const KEPT_FRAMES: usize = REPLAY_FRAMES + WINDOW_FRAMES;
 
 fn to_f32(n: usize) -> f32 {
     f32::from(u16::try_from(n).unwrap_or(u16::MAX))
@@ -95,26 +102,60 @@ impl FrontEnd {
             fft,
             hann,
             mel,
-            recent: vec![0.0; WINDOW],
+            kept: VecDeque::with_capacity(KEPT_FRAMES),
             previous_sample: 0.0,
             normaliser: earshot::DefaultPredictor::new(),
         }
     }
 
-    /// The bands of the next frame of [`VAD_FRAME`] samples in `[-1, 1]`.
-    pub(super) fn bands(&mut self, frame: &[f32]) -> Bands {
-        self.recent.copy_within(VAD_FRAME.., 0);
-        let newest = self.recent.iter_mut().skip(WINDOW - VAD_FRAME);
-        for (slot, sample) in newest.zip(frame) {
+    /// Takes the next frame of [`VAD_FRAME`] samples in `[-1, 1]`.
+    pub(super) fn hear(&mut self, frame: &[f32]) {
+        let mut kept = match self.kept.len() == KEPT_FRAMES {
+            true => self.kept.pop_front().unwrap_or_default(),
+            false => Vec::with_capacity(VAD_FRAME),
+        };
+        kept.clear();
+        for sample in frame {
             let sample = sample * SCALE;
-            *slot = sample - PRE_EMPHASIS * self.previous_sample;
+            kept.push(sample - PRE_EMPHASIS * self.previous_sample);
             self.previous_sample = sample;
         }
-        let (windowed, padding) = self.input.split_at_mut(WINDOW.min(FFT_SIZE));
-        for ((x, s), w) in windowed.iter_mut().zip(&self.recent).zip(&self.hann) {
-            *x = s * w;
+        self.kept.push_back(kept);
+    }
+
+    /// The bands of the frame heard `back` frames before the newest (0: the
+    /// newest; at most [`REPLAY_FRAMES`]).
+    pub(super) fn bands_back(&mut self, back: usize) -> Bands {
+        let newest = self.kept.len().checked_sub(1 + back);
+        self.window_frames(newest);
+        self.spectrum_bands()
+    }
+
+    /// Fills the FFT's input with the window ending at frame `newest` of
+    /// the kept ones (oldest first; before the first frame, silence).
+    fn window_frames(&mut self, newest: Option<usize>) {
+        let mut slots = self.input.iter_mut().zip(&self.hann);
+        for offset in (0..WINDOW_FRAMES).rev() {
+            let frame = newest.and_then(|n| n.checked_sub(offset)).and_then(|i| self.kept.get(i));
+            match frame {
+                Some(frame) => {
+                    for ((x, w), s) in slots.by_ref().take(VAD_FRAME).zip(frame) {
+                        *x = s * w;
+                    }
+                }
+                None => {
+                    for (x, _) in slots.by_ref().take(VAD_FRAME) {
+                        *x = 0.0;
+                    }
+                }
+            }
         }
-        padding.fill(0.0);
+        for x in self.input.iter_mut().skip(WINDOW) {
+            *x = 0.0;
+        }
+    }
+
+    fn spectrum_bands(&mut self) -> Bands {
         let mut bands = [0.0; BANDS];
         if self
             .fft
@@ -132,6 +173,13 @@ impl FrontEnd {
         }
         self.normaliser.normalize(&mut bands);
         bands
+    }
+
+    /// Hears the next frame and gives its bands.
+    #[cfg(test)]
+    pub(super) fn bands(&mut self, frame: &[f32]) -> Bands {
+        self.hear(frame);
+        self.bands_back(0)
     }
 }
 
