@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark: `filmroom analyze` against ffmpeg's plain single-thread decode of
 # the same files, measured in the same run on the same machine.
-#   scripts/bench-analyze.sh
+#   scripts/bench-analyze.sh   (FILMROOM_BIN=path: a built binary instead of
+#   building the release one)
 # Generates (once, cached in $BENCH_DIR) a 60-minute 16 kHz mono MP3 and a
 # 60-minute 8 kHz mono WAV, then prints wall time and peak RSS of each tool
 # and the ratio. Targets: analysis at most 0.8x ffmpeg's decode time, analysis
@@ -16,10 +17,14 @@ for tool in ffmpeg /usr/bin/time; do
   command -v "$tool" >/dev/null || { apt-get update -qq && apt-get install -y -qq ffmpeg time >/dev/null; }
 done
 
-echo "building filmroom (release)…" >&2
-cargo build --release --locked -q -p filmroom-cli --bin filmroom
-target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-FILMROOM="$target_dir/release/filmroom"
+if [ -n "${FILMROOM_BIN:-}" ]; then
+  FILMROOM=$FILMROOM_BIN
+else
+  echo "building filmroom (release)…" >&2
+  cargo build --release --locked -q -p filmroom-cli --bin filmroom
+  target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+  FILMROOM="$target_dir/release/filmroom"
+fi
 
 # An hour of something speech-like: a spoken line looped over soft noise.
 if [ ! -s "$BENCH_DIR/hour-16k-mono.mp3" ] || [ ! -s "$BENCH_DIR/hour-8k-mono.wav" ]; then
