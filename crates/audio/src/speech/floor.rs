@@ -19,7 +19,7 @@ pub(super) const ABOVE_FLOOR: f32 = 2.0;
 const STRETCH_FRAMES: usize = 16;
 /// Stretches the floor looks back over (about 1.5 s with the current one).
 const STRETCHES: usize = 6;
-/// Energies under this are digital silence, not a floor to stand above.
+/// Energies under this are digital silence: never speech, never the floor.
 const SILENCE: f32 = 1e-10;
 
 /// The quietest frame energy over the last second and a half.
@@ -49,7 +49,11 @@ impl NoiseFloor {
         let sum: f32 = frame.iter().map(|s| s * s).sum();
         let count = f32::from(u16::try_from(frame.len()).unwrap_or(u16::MAX)).max(1.0);
         let energy = sum / count;
-        self.current = self.current.min(energy);
+        // Digital silence (before a call connects, on hold, muted) is no
+        // floor: were it one, the line's noise after it would stand out.
+        if energy >= SILENCE {
+            self.current = self.current.min(energy);
+        }
         self.frames_in_current += 1;
         let floor = self.stretches.iter().fold(self.current, |floor, m| floor.min(*m));
         if self.frames_in_current == STRETCH_FRAMES {
@@ -60,7 +64,7 @@ impl NoiseFloor {
             self.current = f32::INFINITY;
             self.frames_in_current = 0;
         }
-        energy > floor.max(SILENCE) * ABOVE_FLOOR
+        energy > floor * ABOVE_FLOOR
     }
 }
 
@@ -106,9 +110,15 @@ mod tests {
         }
         let voice: Vec<f32> = noise(0).iter().map(|s| s * 10.0).collect();
         assert!(floor.stands_out(&voice));
-        // Digital silence is no floor: a quiet voice after it still counts.
+        // Digital silence is not the floor: line noise after it does not
+        // stand out, a voice over that noise does.
         let mut after_silence = NoiseFloor::new();
-        assert!(!after_silence.stands_out(&[0.0; 256]));
-        assert!(after_silence.stands_out(&noise(1)));
+        for _ in 0..50 {
+            assert!(!after_silence.stands_out(&[0.0; 256]));
+        }
+        for n in 0..50 {
+            assert!(!after_silence.stands_out(&noise(n)), "noise frame {n} after silence");
+        }
+        assert!(after_silence.stands_out(&voice));
     }
 }
