@@ -94,18 +94,6 @@ impl Drop for Worker {
     }
 }
 
-/// Whether `worker` is running an analysis now: one of its threads has a
-/// child (the sandboxed analyzer).
-fn is_analysing(worker: &Child) -> bool {
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{}/task", worker.id())) else {
-        return false;
-    };
-    tasks.flatten().any(|task| {
-        std::fs::read_to_string(task.path().join("children"))
-            .is_ok_and(|children| !children.trim().is_empty())
-    })
-}
-
 /// Every event the organisation has, oldest first: (kind, call id).
 fn all_events(app: &TestApp, admin: &str) -> BTreeMap<String, (String, String)> {
     let mut events = BTreeMap::new();
@@ -161,12 +149,17 @@ fn a_cluster_that_loses_a_worker_and_an_api_process_loses_and_doubles_nothing() 
                "event_types": ["call.ready", "review.shared", "review.manager_reviewed"]}),
     );
     assert_eq!(created.status, 201, "{}", created.text);
-    // The worker to be killed takes a second over each analysis, so it is
-    // certainly in the middle of one when it dies.
+    // The worker to be killed marks each analysis it starts, then takes a
+    // second over it, so it is certainly in the middle of one when it dies.
+    let started = app.data_dir().join("analysis-started");
     let slow = app.data_dir().join("slow-analyzer.sh");
     std::fs::write(
         &slow,
-        format!("#!/bin/sh\nsleep 1\nexec '{}' \"$@\"\n", filmroom_tests::binary().display()),
+        format!(
+            "#!/bin/sh\ntouch '{}'\nsleep 1\nexec '{}' \"$@\"\n",
+            started.display(),
+            filmroom_tests::binary().display()
+        ),
     )
     .unwrap();
     std::fs::set_permissions(&slow, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
@@ -174,7 +167,6 @@ fn a_cluster_that_loses_a_worker_and_an_api_process_loses_and_doubles_nothing() 
     let mut doomed_env = WORKER_ENV.to_vec();
     doomed_env.push(("FILMROOM_ANALYZER", &slow));
     let mut doomed_worker = Worker(app.spawn_worker(&doomed_env));
-    let _other_worker = Worker(app.spawn_worker(&WORKER_ENV));
 
     let calls: Vec<String> =
         (0..uploads).map(|_| app.create_call(&team.rep, &team.rep_id)).collect();
@@ -182,7 +174,10 @@ fn a_cluster_that_loses_a_worker_and_an_api_process_loses_and_doubles_nothing() 
     let held_at = uploads / 2;
     let (halfway_tx, halfway_rx) = mpsc::channel();
     let (release_tx, release_rx) = mpsc::channel();
+    let mut other_worker = None;
     std::thread::scope(|scope| {
+        // Dropped if this thread fails, which lets a held upload go on.
+        let release_tx = release_tx;
         // The client: uploads go to both API processes in turn until the
         // second is killed with one half received, then to the first.
         let client = scope.spawn(|| {
@@ -225,11 +220,16 @@ fn a_cluster_that_loses_a_worker_and_an_api_process_loses_and_doubles_nothing() 
             .unwrap();
         assert!(killed.success());
         release_tx.send(()).unwrap();
+        // The second worker joins, and the first dies as it starts an
+        // analysis: it is the only worker until then, so it has the queue's
+        // jobs, and the one it starts now is leased to it when it dies.
+        let _ = std::fs::remove_file(&started);
         let deadline = Instant::now() + Duration::from_secs(120);
-        while !is_analysing(&doomed_worker.0) {
+        while !started.exists() {
             assert!(Instant::now() < deadline, "the worker to be killed never took a job");
             std::thread::sleep(Duration::from_millis(5));
         }
+        other_worker = Some(Worker(app.spawn_worker(&WORKER_ENV)));
         doomed_worker.0.kill().unwrap();
         doomed_worker.0.wait().unwrap();
         client.join().unwrap();
@@ -328,4 +328,5 @@ fn a_cluster_that_loses_a_worker_and_an_api_process_loses_and_doubles_nothing() 
          {review_moves} review moves; {} events; {requests} webhook requests, {repeats} repeated",
         events.len()
     );
+    drop(other_worker);
 }
