@@ -125,3 +125,21 @@ fn speech_over_a_tone_still_counts() {
     assert!(alone > 1000, "the fixture has speech: {alone} ms");
     assert!(over * 10 >= alone * 9, "speech over a tone lost: {over} of {alone} ms");
 }
+
+#[test]
+fn a_stereo_call_gets_the_same_segments_on_threads_as_on_one() {
+    // A thread per channel, as for every dialer's two-channel recording.
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/speech-8k-stereo.flac");
+    let detect = |threads: Option<ScoringThreads>| {
+        let file = File::open(&path).unwrap();
+        let (_, detector) =
+            decode(file, |shape| SpeechDetector::new(shape.channels, shape.sample_rate, threads))
+                .unwrap();
+        detector.unwrap().finish().unwrap()
+    };
+    let threaded = detect(Some(ScoringThreads::start(2).unwrap()));
+    assert_eq!(threaded.channels.len(), 2);
+    assert!(!threaded.channels[0].is_empty(), "{threaded:?}");
+    assert_eq!(threaded, detect(None));
+}

@@ -77,6 +77,9 @@ impl Sandbox {
             .env_clear()
             .env("PATH", crate::render::CHILD_PATH)
             .env("RUST_BACKTRACE", "0")
+            // One malloc arena: each thread's own would reserve 64 MiB of
+            // the address space the memory limit allows.
+            .env("MALLOC_ARENA_MAX", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

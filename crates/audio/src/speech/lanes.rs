@@ -24,6 +24,10 @@ const BATCH: usize = 16 * VAD_FRAME;
 /// few enough that memory does not grow with the call.
 const QUEUE: usize = 8;
 
+/// A scoring thread's stack: its buffers live on the heap, and the memory
+/// limit counts every byte of address space reserved.
+const THREAD_STACK: usize = 256 * 1024;
+
 /// A job for a scoring thread: one channel's work, start to finish.
 type Task = Box<dyn FnOnce() + Send>;
 
@@ -48,8 +52,10 @@ impl ScoringThreads {
         let mut handles = Vec::with_capacity(count);
         for n in 0..count {
             let (sender, receiver) = mpsc::channel::<Task>();
-            let handle =
-                std::thread::Builder::new().name(format!("speech-{n}")).spawn(move || {
+            let handle = std::thread::Builder::new()
+                .name(format!("speech-{n}"))
+                .stack_size(THREAD_STACK)
+                .spawn(move || {
                     for task in receiver {
                         task();
                     }
