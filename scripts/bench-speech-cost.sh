@@ -12,9 +12,9 @@
 # Environment: RUNS (best of, 3), MINUTES (file length, 60), DIALOGUES
 # (report-set dialogues, 6), FILMROOM_BIN (a built binary instead of building
 # the release one), BENCH_DIR (files and the peers' venv, ~/.cache/filmroom-bench).
-# Targets: analysis with speech at most 1.15x analysis without it; the
-# analysis child's peak RSS under 16 MiB whatever the length; at least 5x
-# silero's speed at its accuracy or better.
+# Targets: analysis with speech at most 1.0x ffmpeg's decode on the MP3 and
+# 7.5x on the stereo WAV; the analysis child's peak RSS under 16 MiB
+# whatever the length; at least 5x silero's speed at its accuracy or better.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
