@@ -61,7 +61,7 @@ PEERS=(webrtcvad silero)
 # customer's on the right, over line noise; and an hour of one voice that
 # barely pauses, as MP3.
 if [ "$MINUTES" = 60 ]; then stem=hour; else stem=${MINUTES}min; fi
-STEREO=$stem-8k-stereo-turns.wav MP3=$stem-16k-mono.mp3
+STEREO=$stem-8k-stereo-turns.wav MP3=$stem-16k-mono-voice.mp3
 if [ ! -s "$BENCH_DIR/$STEREO" ] || [ ! -s "$BENCH_DIR/$MP3" ]; then
   echo "generating $MINUTES-minute test recordings in $BENCH_DIR…" >&2
   espeak-ng -s 165 -w "$BENCH_DIR/rep-line.wav" \
