@@ -72,7 +72,7 @@ impl ScoringThreads {
             .get(n)
             .ok_or_else(|| format!("no scoring thread {n}"))?
             .send(task)
-            .map_err(|_| "a scoring thread stopped".to_owned())
+            .map_err(stopped)
     }
 
     fn count(&self) -> usize {
@@ -176,16 +176,42 @@ impl Decider {
     }
 }
 
-/// One channel scored on the decoder's thread.
-struct InlineLane {
+/// One channel's front end, gate and decisions on one thread: the
+/// decoder's, or a thread of the channel's own.
+struct ChannelScorer {
     listener: Listener,
     decider: Decider,
-    frame: Vec<f32>,
+    /// Samples short of a whole frame, waiting for the next ones.
+    rest: Vec<f32>,
+}
+
+impl ChannelScorer {
+    fn new() -> Self {
+        Self {
+            listener: Listener::new(),
+            decider: Decider::new(),
+            rest: Vec::with_capacity(BATCH + VAD_FRAME),
+        }
+    }
+
+    fn push(&mut self, samples: &[f32]) {
+        let Self { listener, decider, rest } = self;
+        frames_of(rest, samples, |frame| decider.frame(frame, &listener.hear(frame)));
+    }
+
+    fn finish(self) -> Vec<[u64; 2]> {
+        self.decider.finish()
+    }
+}
+
+/// What a send or receive to a thread that has gone says.
+fn stopped<T>(_: T) -> String {
+    "a scoring thread stopped".to_owned()
 }
 
 /// Where a channel's samples go.
 enum Lane {
-    Inline(Box<InlineLane>),
+    Inline(Box<ChannelScorer>),
     /// Batches to the channel's first thread; its segments come back once
     /// the batches stop.
     Threaded {
@@ -223,15 +249,8 @@ impl Lanes {
     pub(super) fn new(channels: usize, threads: Option<ScoringThreads>) -> Result<Self, String> {
         let threads = threads.filter(|t| t.count() >= 2 && t.count() >= channels);
         let Some(threads) = threads else {
-            let lanes = (0..channels)
-                .map(|_| {
-                    Lane::Inline(Box::new(InlineLane {
-                        listener: Listener::new(),
-                        decider: Decider::new(),
-                        frame: Vec::with_capacity(VAD_FRAME),
-                    }))
-                })
-                .collect();
+            let lanes =
+                (0..channels).map(|_| Lane::Inline(Box::new(ChannelScorer::new()))).collect();
             return Ok(Self { lanes, pending: Vec::new(), threads: None });
         };
         let mut lanes = Vec::with_capacity(channels);
@@ -257,15 +276,11 @@ impl Lanes {
                 threads.run(
                     channel,
                     Box::new(move || {
-                        let mut listener = Listener::new();
-                        let mut decider = Decider::new();
-                        let mut rest = Vec::with_capacity(BATCH + VAD_FRAME);
+                        let mut scorer = ChannelScorer::new();
                         for batch in batches {
-                            frames_of(&mut rest, &batch, |frame| {
-                                decider.frame(frame, &listener.hear(frame));
-                            });
+                            scorer.push(&batch);
                         }
-                        let _ = done.send(decider.finish());
+                        let _ = done.send(scorer.finish());
                     }),
                 )?;
             }
@@ -284,17 +299,13 @@ impl Lanes {
         for (n, (lane, plane)) in self.lanes.iter_mut().zip(planes).enumerate() {
             let clamped = plane.iter().map(|s| s.clamp(-1.0, 1.0));
             match lane {
-                Lane::Inline(lane) => {
-                    let InlineLane { listener, decider, frame } = lane.as_mut();
-                    let clamped: Vec<f32> = clamped.collect();
-                    frames_of(frame, &clamped, |f| decider.frame(f, &listener.hear(f)));
-                }
+                Lane::Inline(scorer) => scorer.push(&clamped.collect::<Vec<f32>>()),
                 Lane::Threaded { samples, .. } => {
                     let Some(pending) = self.pending.get_mut(n) else { continue };
                     pending.extend(clamped);
                     if pending.len() >= BATCH {
                         let batch = std::mem::replace(pending, Vec::with_capacity(BATCH));
-                        samples.send(batch).map_err(|_| "a scoring thread stopped".to_owned())?;
+                        samples.send(batch).map_err(stopped)?;
                     }
                 }
             }
@@ -308,15 +319,14 @@ impl Lanes {
         let mut pending = self.pending.into_iter();
         for lane in self.lanes {
             match lane {
-                Lane::Inline(lane) => channels.push(lane.decider.finish()),
+                Lane::Inline(scorer) => channels.push(scorer.finish()),
                 Lane::Threaded { samples, segments } => {
                     let rest = pending.next().unwrap_or_default();
                     if !rest.is_empty() {
-                        samples.send(rest).map_err(|_| "a scoring thread stopped".to_owned())?;
+                        samples.send(rest).map_err(stopped)?;
                     }
                     drop(samples);
-                    channels
-                        .push(segments.recv().map_err(|_| "a scoring thread stopped".to_owned())?);
+                    channels.push(segments.recv().map_err(stopped)?);
                 }
             }
         }

@@ -44,14 +44,7 @@ impl Steadiness {
     pub(super) fn new(scale: SteadyScale) -> Self {
         let mut planner = realfft::RealFftPlanner::<f32>::new();
         let fft = planner.plan_fft_forward(scale.window);
-        // A Hann window; the windows are at most a few thousand samples.
-        let exact = |n: usize| f32::from(u16::try_from(n).unwrap_or(u16::MAX));
-        let window = (0..scale.window)
-            .map(|i| {
-                let phase = std::f32::consts::TAU * exact(i) / exact(scale.window);
-                0.5 - 0.5 * phase.cos()
-            })
-            .collect();
+        let window = super::voice::hann(scale.window);
         Self {
             input: fft.make_input_vec(),
             spectrum: fft.make_output_vec(),

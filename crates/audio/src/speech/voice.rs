@@ -69,13 +69,16 @@ fn to_f32(n: usize) -> f32 {
     f32::from(u16::try_from(n).unwrap_or(u16::MAX))
 }
 
+/// A periodic Hann window of `len` samples (at most a few thousand).
+pub(super) fn hann(len: usize) -> Vec<f32> {
+    (0..len).map(|i| 0.5 - 0.5 * (std::f32::consts::TAU * to_f32(i) / to_f32(len)).cos()).collect()
+}
+
 impl FrontEnd {
     pub(super) fn new() -> Self {
         let mut planner = realfft::RealFftPlanner::<f32>::new();
         let fft = planner.plan_fft_forward(FFT_SIZE);
-        let hann = (0..WINDOW)
-            .map(|i| 0.5 - 0.5 * (std::f32::consts::TAU * to_f32(i) / to_f32(WINDOW)).cos())
-            .collect();
+        let hann = hann(WINDOW);
         let mel = MEL_EDGES
             .windows(3)
             .map(|edges| {
